@@ -1,0 +1,43 @@
+# Gridsight: `make demo` serves the demo county, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+
+.PHONY: setup setup-browser demo serve test lint bench stop db
+
+setup: $(STAMP)
+	@scripts/install-system.sh
+
+setup-browser: $(STAMP)
+	@scripts/install-system.sh --browser
+
+$(STAMP): requirements.txt
+	@scripts/install-system.sh
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+demo: setup
+	$(PY) -m etl demo --if-empty
+	$(PY) app.py
+
+serve: setup
+	$(PY) app.py
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+test: setup-browser lint
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) -m bench
+
+db: setup
+	$(PY) -m geo db start
+
+stop:
+	@if [ -x $(PY) ]; then $(PY) -m geo db stop; fi

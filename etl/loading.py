@@ -1,0 +1,72 @@
+"""Loading data sets into PostGIS: the demo county, all in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, fields
+
+from sqlalchemy import Engine, text
+
+from etl import _load
+from etl.demo import METRIC_SRID, DemoData, DemoSize, generate
+from geo.errors import DataError
+
+_TABLE_OF = {
+    "admin_units": "admin_unit", "grid_cells": "grid_cell", "roads": "road", "cameras": "camera",
+    "patrol_routes": "patrol_route", "patrol_tracks": "patrol_track", "incidents": "incident",
+}
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """Rows written per table and the seconds it took."""
+
+    counts: dict[str, int]
+    seconds: float
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{n} {t}" for t, n in self.counts.items())
+        return f"loaded {parts} in {self.seconds:.1f} s"
+
+
+def load_demo(engine: Engine, seed: int = 7, size: DemoSize | None = None,
+              end: dt.datetime | None = None, force: bool = False) -> LoadReport:
+    """Generate the demo county and load it, replacing earlier demo data, in one transaction.
+
+    Raises
+    ------
+    DataError
+        When the database holds data that is not demo data (imported data is never overwritten
+        silently); pass ``force=True`` to replace it anyway.
+    """
+    started = time.perf_counter()
+    data = generate(seed, size, end)
+    with engine.begin() as conn:
+        dataset = _load.get_meta(conn, "dataset")
+        has_rows = conn.execute(text("SELECT EXISTS (SELECT 1 FROM admin_unit)")).scalar()
+        if has_rows and dataset != "demo" and not force:
+            raise DataError(
+                "The database holds data that is not the demo county (imported data); "
+                "'etl demo' would delete it. Use another database, or pass --force to replace it."
+            )
+        _load.delete_all(conn)
+        counts = write(conn, data)
+        _load.set_meta(conn, "dataset", "demo")
+        _load.set_meta(conn, "demo_seed", str(seed))
+    return LoadReport(counts, time.perf_counter() - started)
+
+
+def write(conn: object, data: DemoData) -> dict[str, int]:
+    """Reproject ``data`` (EPSG:32649) to EPSG:4326 and COPY every table; return row counts."""
+    from sqlalchemy import Connection
+
+    assert isinstance(conn, Connection)
+    counts: dict[str, int] = {}
+    for f in fields(DemoData):
+        rows = getattr(data, f.name)
+        table = _TABLE_OF[f.name]
+        projected = _load.to_wgs84([r["geom"] for r in rows], METRIC_SRID) if rows else []
+        counts[table] = _load.copy_rows(
+            conn, table, ({**row, "geom": g} for row, g in zip(rows, projected, strict=True)))
+    return counts

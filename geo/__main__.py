@@ -1,0 +1,52 @@
+"""``python -m geo``: the database (start, stop, migrate) and the spatial analytics."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from geo import _cli
+from geo.db import cluster_for, connect
+from geo.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m geo", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    db = sub.add_parser("db", help="the embedded PostGIS")
+    db.add_argument("action", choices=["start", "stop", "status", "url"])
+    sub.add_parser("migrate", help="bring the database to the current schema")
+    return parser
+
+
+def _db(action: str, settings: Settings) -> int:
+    if settings.database_url and action != "url":
+        print("DATABASE_URL is set: the embedded PostGIS is not used")
+        return 0
+    cluster = cluster_for(settings)
+    if action == "start":
+        connect(settings)
+        print(f"embedded PostGIS running: {cluster.url()}")
+    elif action == "stop":
+        print("stopped" if cluster.stop() else "not running")
+    elif action == "status":
+        print(f"running on 127.0.0.1:{cluster.port()}" if cluster.is_running() else "not running")
+        return 0 if cluster.is_running() else 1
+    else:
+        print(settings.database_url or cluster.url())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env()
+    if args.command == "db":
+        return _db(args.action, settings)
+    if args.command == "migrate":
+        connect(settings)
+        print("schema is current")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_cli.run(main))

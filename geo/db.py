@@ -1,0 +1,78 @@
+"""Database engine and schema: where Gridsight's PostGIS is, and bringing it to the current schema.
+
+``connect(settings)`` is what every entry point calls (app, ``python -m etl``, ``python -m geo``,
+tests): it starts the embedded cluster when ``DATABASE_URL`` is unset, then runs the Alembic
+migrations up to head under an advisory lock, so that several workers starting at once migrate once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from geo.embedded import EmbeddedCluster
+from geo.errors import DatabaseUnavailable
+from geo.settings import Settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_LOCK = 7_361_624_100  # pg_advisory_lock key for schema upgrades
+
+
+def cluster_for(settings: Settings) -> EmbeddedCluster:
+    """The embedded cluster that ``settings`` designate (used when DATABASE_URL is unset)."""
+    return EmbeddedCluster(settings.data_dir / "postgres", port_hint=settings.pg_port)
+
+
+def database_url(settings: Settings) -> str:
+    """The URL to use: ``DATABASE_URL`` as given, or the embedded cluster's (started if needed)."""
+    if settings.database_url:
+        return settings.database_url
+    return cluster_for(settings).ensure_running()
+
+
+def make_engine(url: str) -> Engine:
+    """A pooled engine for ``url`` that checks connections before use (survives DB restarts)."""
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                         connect_args={"connect_timeout": 10})
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database behind ``engine`` to the newest schema (idempotent, concurrency-safe).
+
+    Raises
+    ------
+    DatabaseUnavailable
+        When the database cannot be reached; the message names the server and what to do.
+    """
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except OperationalError as exc:
+        url = make_url(str(engine.url))
+        raise DatabaseUnavailable(
+            f"Cannot reach PostGIS at {url.host}:{url.port}/{url.database}: "
+            f"{str(exc.orig).strip().splitlines()[0] if exc.orig else exc}. "
+            "Check that the server runs and DATABASE_URL is right, or unset DATABASE_URL to use "
+            "the embedded PostGIS."
+        ) from None
+
+
+def connect(settings: Settings) -> Engine:
+    """Start (if embedded) and migrate the database of ``settings``; return an engine for it."""
+    engine = make_engine(database_url(settings))
+    upgrade(engine)
+    return engine

@@ -1,0 +1,111 @@
+"""ORM models of every layer (SQLAlchemy 2 + GeoAlchemy2). Geometries are EPSG:4326.
+
+The schema itself (constraints, indexes, triggers) is owned by the migrations in
+``geo/migrations``; these classes mirror it for typed queries, and a test checks they agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from geoalchemy2 import Geometry
+from sqlalchemy import BigInteger, Date, DateTime, Float, ForeignKey, Integer, SmallInteger, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+LEVELS = ("county", "township", "village")
+ROAD_CLASSES = ("highway", "main", "local", "track")
+CAMERA_STATUSES = ("online", "offline", "fault")
+CAMERA_KINDS = ("gun", "dome", "ptz", "checkpoint")
+SHIFTS = ("day", "night", "all")
+INCIDENT_CATEGORIES = (
+    "theft", "dispute", "assault", "traffic", "fire", "fraud", "public_order", "other",
+)
+INCIDENT_STATUSES = ("reported", "dispatched", "handling", "closed")
+OPEN_INCIDENT_STATUSES = ("reported", "dispatched", "handling")
+
+
+def _geom(kind: str) -> Geometry:
+    return Geometry(kind, srid=4326, spatial_index=False)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AdminUnit(Base):
+    """County, township or village; ``parent_code`` is the unit one level up."""
+
+    __tablename__ = "admin_unit"
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(Text)
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("admin_unit.code"))
+    geom: Mapped[object] = mapped_column(_geom("MULTIPOLYGON"))
+
+
+class GridCell(Base):
+    """A grid cell (网格): aggregate facts only, and its grid worker (staff)."""
+
+    __tablename__ = "grid_cell"
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    village_code: Mapped[str] = mapped_column(ForeignKey("admin_unit.code"))
+    population: Mapped[int] = mapped_column(Integer, default=0)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+    grid_worker: Mapped[str | None] = mapped_column(Text)
+    grid_worker_phone: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[object] = mapped_column(_geom("MULTIPOLYGON"))
+
+
+class Road(Base):
+    __tablename__ = "road"
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, default="")
+    class_: Mapped[str] = mapped_column("class", Text)
+    geom: Mapped[object] = mapped_column(_geom("MULTILINESTRING"))
+
+
+class Camera(Base):
+    """A surveillance camera; ``view_geom`` is kept by a database trigger (never stale)."""
+
+    __tablename__ = "camera"
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, default="")
+    azimuth_deg: Mapped[float] = mapped_column(Float)
+    fov_deg: Mapped[float] = mapped_column(Float)
+    range_m: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    installed_on: Mapped[dt.date | None] = mapped_column(Date)
+    geom: Mapped[object] = mapped_column(_geom("POINT"))
+    view_geom: Mapped[object] = mapped_column(_geom("POLYGON"), server_default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default="")
+
+
+class PatrolRoute(Base):
+    __tablename__ = "patrol_route"
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(Text)
+    shift: Mapped[str] = mapped_column(Text)
+    geom: Mapped[object] = mapped_column(_geom("MULTILINESTRING"))
+
+
+class PatrolTrack(Base):
+    __tablename__ = "patrol_track"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    unit: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    geom: Mapped[object] = mapped_column(_geom("POINT"))
+
+
+class Incident(Base):
+    """An event at a place: no names, ID numbers or other data about citizens."""
+
+    __tablename__ = "incident"
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    category: Mapped[str] = mapped_column(Text)
+    severity: Mapped[int] = mapped_column(SmallInteger)
+    status: Mapped[str] = mapped_column(Text)
+    geom: Mapped[object] = mapped_column(_geom("POINT"))

@@ -1,0 +1,148 @@
+"""Gridsight settings: declared once, validated at start, passed down frozen.
+
+Every setting comes from an environment variable (``GRIDSIGHT_*`` or ``DATABASE_URL``) and may be
+overridden on the command line. A bad value raises :class:`~geo.errors.SettingsError` naming the
+variable, the value and what is allowed, before anything starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from geo.errors import SettingsError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _parse_int(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = int(raw)
+        if not low <= value <= high:
+            raise ValueError(f"an integer from {low} to {high}")
+        return value
+
+    return parse
+
+
+def _parse_positive_float(raw: str) -> float:
+    value = float(raw)
+    if not value > 0 or value != value or value == float("inf"):
+        raise ValueError("a number greater than 0")
+    return value
+
+
+def _parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("one of 1/0, true/false, yes/no, on/off")
+
+
+def _parse_language(raw: str) -> str:
+    if raw not in {"zh", "en"}:
+        raise ValueError("'zh' or 'en'")
+    return raw
+
+
+def _parse_database_url(raw: str) -> str:
+    if not raw.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+        raise ValueError("a PostgreSQL URL such as postgresql://user:password@host:5432/dbname")
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw[len("postgres://") :]
+    if raw.startswith("postgresql://"):
+        raw = "postgresql+psycopg://" + raw[len("postgresql://") :]
+    return raw
+
+
+def _parse_tile_url(raw: str) -> str:
+    if raw and not ("{z}" in raw and "{x}" in raw and "{y}" in raw):
+        raise ValueError("an XYZ tile URL template containing {z}, {x} and {y}")
+    return raw
+
+
+# field name -> (environment variable, parser, description)
+_ENV: dict[str, tuple[str, Callable[[str], Any], str]] = {
+    "database_url": ("DATABASE_URL", _parse_database_url, "external PostGIS; unset = embedded"),
+    "data_dir": ("GRIDSIGHT_DATA_DIR", Path, "folder of the embedded PostgreSQL cluster"),
+    "pg_port": ("GRIDSIGHT_PG_PORT", _parse_int(1024, 65535), "embedded PostgreSQL TCP port"),
+    "host": ("GRIDSIGHT_HOST", str, "address the dashboard listens on"),
+    "port": ("GRIDSIGHT_PORT", _parse_int(1, 65535), "port the dashboard listens on"),
+    "tile_url": ("GRIDSIGHT_TILE_URL", _parse_tile_url, "intranet XYZ tile server; empty = none"),
+    "tile_attribution": ("GRIDSIGHT_TILE_ATTRIBUTION", str, "attribution shown for the tiles"),
+    "patrol_buffer_m": (
+        "GRIDSIGHT_PATROL_BUFFER_M",
+        _parse_positive_float,
+        "patrol buffer width in metres",
+    ),
+    "window_days": ("GRIDSIGHT_WINDOW_DAYS", _parse_int(1, 3660), "default incident window, days"),
+    "language": ("GRIDSIGHT_LANGUAGE", _parse_language, "default interface language"),
+    "debug": ("GRIDSIGHT_DEBUG", _parse_bool, "Dash debug mode"),
+    "max_features": (
+        "GRIDSIGHT_MAX_FEATURES",
+        _parse_int(100, 1_000_000),
+        "most features one layer request returns",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every Gridsight setting. Build with :meth:`from_env`; never mutate (it is frozen)."""
+
+    database_url: str | None = None
+    data_dir: Path = PROJECT_DIR / "var"
+    pg_port: int | None = None
+    host: str = "127.0.0.1"
+    port: int = 8050
+    tile_url: str = ""
+    tile_attribution: str = ""
+    patrol_buffer_m: float = 100.0
+    window_days: int = 30
+    language: str = "zh"
+    debug: bool = False
+    max_features: int = 20_000
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, **overrides: Any
+    ) -> Settings:
+        """Read settings from ``environ`` (default ``os.environ``), then apply ``overrides``.
+
+        Raises
+        ------
+        SettingsError
+            When a variable's value is not allowed; the message names the variable, the value
+            and what is expected.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, (var, parse, _doc) in _ENV.items():
+            raw = env.get(var)
+            if raw is None or (raw == "" and name in {"database_url", "pg_port"}):
+                continue
+            try:
+                values[name] = parse(raw)
+            except ValueError as exc:
+                raise SettingsError(f"{var}={raw!r} is not allowed: expected {exc}") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """``(environment variable, default, description)`` for every setting, for docs and --help."""
+    defaults = Settings()
+    return [
+        (var, str(getattr(defaults, name) if getattr(defaults, name) is not None else ""), doc)
+        for name, (var, _parse, doc) in _ENV.items()
+    ]
