@@ -27,7 +27,7 @@ from etl import _names
 
 METRIC_SRID = 32649
 CENTER_LONLAT = (113.7, 37.6)
-CENTER_XY = (569_760.0, 4_161_880.0)  # CENTER_LONLAT in EPSG:32649 (rounded)
+CENTER_XY = (738_357.3, 4_164_863.8)  # CENTER_LONLAT in EPSG:32649
 COUNTY_CODE = 140724
 _CATEGORIES = ["theft", "dispute", "assault", "traffic", "fire", "fraud", "public_order", "other"]
 _CATEGORY_P = [0.25, 0.20, 0.08, 0.15, 0.03, 0.10, 0.12, 0.07]

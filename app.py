@@ -1,0 +1,35 @@
+"""Gridsight entry point: ``create_app(settings)`` builds the dashboard; ``python app.py`` serves it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from dash import Dash
+
+from dashboard import build_app
+from geo import _cli
+from geo.db import connect
+from geo.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Dash:
+    """The Dash app for ``settings`` (default: from the environment), its database migrated."""
+    settings = settings or Settings.from_env()
+    return build_app(settings, connect(settings))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python app.py", description="Serve the Gridsight dashboard.")
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8050)")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env(host=args.host, port=args.port)
+    app = create_app(settings)
+    print(f"Gridsight: http://{settings.host}:{settings.port}/", flush=True)
+    app.run(host=settings.host, port=settings.port, debug=settings.debug)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_cli.run(main))

@@ -1,0 +1,79 @@
+/* Gridsight map styling: functional props referenced from Python through
+   dash_extensions.javascript.Namespace("gridsight", ...). Served by the app itself. */
+(function () {
+  "use strict";
+  const STATUS_COLOR = { online: "#22c55e", offline: "#9ca3af", fault: "#ef4444" };
+  const ROAD = {
+    highway: { color: "#fbbf24", weight: 4 },
+    main: { color: "#e5e7eb", weight: 2.5 },
+    local: { color: "#9ca3af", weight: 1.2 },
+    track: { color: "#78716c", weight: 1, dashArray: "4 4" },
+  };
+  const SHIFT_COLOR = { day: "#3b82f6", night: "#c084fc", all: "#2dd4bf" };
+  const SEVERITY_COLOR = { 1: "#fde047", 2: "#fb923c", 3: "#f43f5e", 4: "#be123c" };
+
+  function remember(context) {
+    // Keep a handle on the Leaflet map (tests and the wall display use it).
+    if (context && context.map) { window.gridsightMap = context.map; }
+  }
+
+  window.gridsight = Object.assign(window.gridsight || {}, {
+    style: {
+      township: function () { return { color: "#f59e0b", weight: 2.5, fill: true, fillOpacity: 0.02 }; },
+      village: function () { return { color: "#a78bfa", weight: 1.2, fill: true, fillOpacity: 0.02, dashArray: "3 3" }; },
+      grid: function () { return { color: "#38bdf8", weight: 0.8, fillOpacity: 0.05 }; },
+      road: function (feature) { return ROAD[feature.properties.class] || ROAD.local; },
+      route: function (feature) {
+        return { color: SHIFT_COLOR[feature.properties.shift] || "#3b82f6", weight: 3, opacity: 0.9 };
+      },
+      camera: function (feature) {
+        const color = STATUS_COLOR[feature.properties.status] || "#9ca3af";
+        return { color: color, weight: 0.8, fillColor: color, fillOpacity: 0.25 };
+      },
+      incident: function () { return {}; },
+    },
+    point: {
+      camera: function (feature, latlng, context) {
+        remember(context);
+        const color = STATUS_COLOR[feature.properties.status] || "#9ca3af";
+        return L.circleMarker(latlng, {
+          radius: 4, color: "#111827", weight: 1, fillColor: color, fillOpacity: 1,
+        });
+      },
+      incident: function (feature, latlng, context) {
+        remember(context);
+        const color = SEVERITY_COLOR[feature.properties.severity] || "#f43f5e";
+        return L.circleMarker(latlng, {
+          radius: 3 + Number(feature.properties.severity || 1), color: "#111827", weight: 0.5,
+          fillColor: color, fillOpacity: 0.85,
+        });
+      },
+    },
+  });
+})();
+
+/* Client-side callbacks. */
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+  gridsight_cb: {
+    // One URL per layer for the current view; bounds are [[south, west], [north, east]].
+    layerUrls: function (bounds, zoom, lang, layerIds) {
+      if (bounds && (zoom === undefined || zoom === null)) {
+        // Before the first move the map reports bounds but no zoom: derive it from the width.
+        const el = document.querySelector(".gs-map");
+        const px = el ? el.clientWidth : 1024;
+        zoom = Math.floor(Math.log2((360 * px) / (256 * Math.max(bounds[1][1] - bounds[0][1], 1e-9))));
+      }
+      if (!bounds || zoom === undefined || zoom === null) {
+        return layerIds.map(function () { return window.dash_clientside.no_update; });
+      }
+      const pad = 0.1;  // fetch a margin around the view so that small pans need no reload
+      const s = bounds[0][0], w = bounds[0][1], n = bounds[1][0], e = bounds[1][1];
+      const dy = (n - s) * pad, dx = (e - w) * pad;
+      const bbox = [w - dx, s - dy, e + dx, n + dy].map(function (v) { return v.toFixed(5); }).join(",");
+      const z = Math.round(zoom);
+      return layerIds.map(function (id) {
+        return "/api/layers/" + id.index + "?bbox=" + bbox + "&zoom=" + z + "&lang=" + (lang || "zh");
+      });
+    },
+  },
+});

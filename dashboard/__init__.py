@@ -1,0 +1,40 @@
+"""The Dash application: layout, callbacks and HTTP routes, wired to one engine and settings."""
+
+from __future__ import annotations
+
+from dash import Dash
+from sqlalchemy import Engine, text
+
+from dashboard import api, callbacks, map_page
+from dashboard.i18n import t
+from geo.settings import PROJECT_DIR, Settings
+
+# The demo county's surroundings: the view when the database holds no units yet.
+_FALLBACK_BOUNDS = [[37.4, 113.45], [37.8, 113.95]]
+
+
+def initial_bounds(engine: Engine) -> list[list[float]]:
+    """[[south, west], [north, east]] of all counties (EPSG:4326), or the demo area when empty."""
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT ST_YMin(e), ST_XMin(e), ST_YMax(e), ST_XMax(e) "
+            "FROM (SELECT ST_Extent(geom) AS e FROM admin_unit WHERE level = 'county') x")).one()
+    if row[0] is None:
+        return _FALLBACK_BOUNDS
+    return [[row[0], row[1]], [row[2], row[3]]]
+
+
+def build_app(settings: Settings, engine: Engine) -> Dash:
+    """A Dash app serving the map page, its assets (offline) and the layer endpoints."""
+    app = Dash(
+        __name__,
+        title=t("app_title", settings.language),
+        assets_folder=str(PROJECT_DIR / "assets"),
+        serve_locally=True,
+        update_title=None,
+    )
+    # The layout is a function so that every page load reads the current county extent.
+    app.layout = lambda: map_page.layout(settings, initial_bounds(engine))
+    callbacks.register(app)
+    api.register_api(app.server, engine, settings)
+    return app

@@ -1,0 +1,40 @@
+"""HTTP routes the map reads: one GeoJSON endpoint per registry layer, for the current view."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask, Response, request
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+import layers
+from geo.errors import DataError, NotFound
+from geo.settings import Settings
+from layers import View
+
+
+def _error(status: int, message: str) -> Response:
+    return Response(json.dumps({"error": message}, ensure_ascii=False), status=status,
+                    mimetype="application/json")
+
+
+def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
+    """Add ``GET /api/layers/<layer_id>?bbox=w,s,e,n&zoom=z&lang=zh|en`` to ``server``."""
+
+    @server.get("/api/layers/<layer_id>")
+    def layer_features(layer_id: str) -> Response:
+        try:
+            layer = layers.get(layer_id)
+            view = View.parse(request.args, settings.window_days)
+        except NotFound as exc:
+            return _error(404, str(exc))
+        except DataError as exc:
+            return _error(400, str(exc))
+        try:
+            with engine.connect() as conn:
+                collection = layer.features(conn, view, settings.max_features)
+        except OperationalError:
+            return _error(503, "the database is not reachable; retrying")
+        body = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
+        return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})

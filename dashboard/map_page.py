@@ -1,0 +1,62 @@
+"""The map page: a Leaflet map whose layers, switcher and legend come from the layer registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_leaflet as dl
+from dash import dcc, html
+from dash_extensions.javascript import Namespace
+
+from dashboard import ids
+from dashboard.i18n import t
+from geo.settings import Settings
+from layers import REGISTRY, Layer
+
+_STYLE = Namespace("gridsight", "style")
+_POINT = Namespace("gridsight", "point")
+
+
+def _geojson(layer: Layer) -> dl.GeoJSON:
+    kwargs: dict[str, Any] = {"style": _STYLE(layer.style)}
+    if layer.point:
+        kwargs["pointToLayer"] = _POINT(layer.point)
+    return dl.GeoJSON(id=ids.layer(layer.id), url=None, **kwargs)
+
+
+def legend(lang: str) -> list[Any]:
+    """Legend entries of every registry layer."""
+    rows: list[Any] = [html.H3(t("legend", lang), style={"color": "#e5e7eb"})]
+    for layer in REGISTRY:
+        rows.append(html.H3(layer.title(lang)))
+        for entry in layer.legend:
+            rows.append(html.Div(
+                [html.Span(className=f"gs-swatch {entry.shape}", style={"background": entry.color}),
+                 html.Span(entry.label(lang))], className="gs-legend-row"))
+    return rows
+
+
+def layout(settings: Settings, bounds: list[list[float]]) -> html.Div:
+    """The whole map page. ``bounds`` is the initial view, [[south, west], [north, east]] degrees."""
+    lang = settings.language
+    base: list[Any] = []
+    if settings.tile_url:
+        base.append(dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution))
+    overlays = [dl.Overlay(_geojson(layer), name=layer.title(lang), checked=layer.visible)
+                for layer in REGISTRY]
+    the_map = dl.Map(
+        id=ids.MAP, bounds=bounds, preferCanvas=True, className="gs-map", maxZoom=19,
+        children=[*base, dl.LayersControl(overlays, id=ids.LAYERS_CONTROL, collapsed=False),
+                  dl.ScaleControl(position="bottomright", imperial=False)],
+    )
+    header = html.Header(className="gs-header", children=[
+        html.H1(t("app_title", lang)), html.Span(t("subtitle", lang), className="gs-sub"),
+        html.Div(className="gs-spacer")])
+    return html.Div(className="gs-app", children=[
+        dcc.Store(id=ids.LANG_STORE, data=lang),
+        header,
+        html.Main(className="gs-main", children=[
+            the_map,
+            html.Div(legend(lang), id=ids.LEGEND, className="gs-legend"),
+        ]),
+    ])

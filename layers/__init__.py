@@ -1,0 +1,33 @@
+"""The layer registry: every map layer, in drawing order (bottom first).
+
+The map, the legend and the layer switcher are built from :data:`REGISTRY`; adding a layer means
+writing one module and naming it here.
+"""
+
+from __future__ import annotations
+
+from geo.errors import NotFound
+from layers import admin, cameras, grids, incidents, roads, routes
+from layers.base import Field, Layer, LegendEntry, View
+
+REGISTRY: tuple[Layer, ...] = (
+    admin.TOWNSHIPS,
+    admin.VILLAGES,
+    grids.LAYER,
+    roads.LAYER,
+    routes.LAYER,
+    cameras.LAYER,
+    incidents.LAYER,
+)
+_BY_ID = {layer.id: layer for layer in REGISTRY}
+
+
+def get(layer_id: str) -> Layer:
+    """The registered layer ``layer_id``; raises :class:`NotFound` for an unknown id."""
+    try:
+        return _BY_ID[layer_id]
+    except KeyError:
+        raise NotFound(f"no layer {layer_id!r}; known layers: {', '.join(_BY_ID)}") from None
+
+
+__all__ = ["REGISTRY", "Field", "Layer", "LegendEntry", "View", "get"]

@@ -1,0 +1,151 @@
+"""What a map layer is: its query for a view, its style, its legend and its popup.
+
+A layer's SQL returns one row per feature with the columns ``fid``, ``geometry`` (GeoJSON text,
+EPSG:4326) and the attributes named in ``fields``; :meth:`Layer.features` turns the rows into a
+GeoJSON FeatureCollection whose ``popup`` is HTML built here with every value escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, TextClause
+
+from geo.errors import DataError
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One swatch of a layer's legend: a colour, its shape (fill, line or point) and a label."""
+
+    color: str
+    label_en: str
+    label_zh: str
+    shape: str = "fill"
+
+    def label(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+
+@dataclass(frozen=True)
+class Field:
+    """An attribute shown in a layer's popup."""
+
+    column: str
+    label_en: str
+    label_zh: str
+
+    def label(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+
+@dataclass(frozen=True)
+class View:
+    """The part of the map a request is for: bounds in EPSG:4326 degrees and the zoom level.
+
+    Raises
+    ------
+    DataError
+        From :meth:`parse` when the bounding box or zoom is malformed.
+    """
+
+    west: float
+    south: float
+    east: float
+    north: float
+    zoom: int
+    lang: str = "zh"
+    window_days: int = 30
+
+    @classmethod
+    def parse(cls, args: Mapping[str, str], window_days: int = 30) -> View:
+        """Build from query arguments ``bbox=west,south,east,north&zoom=z&lang=zh|en``."""
+        try:
+            west, south, east, north = (float(v) for v in args.get("bbox", "").split(","))
+            zoom = int(args.get("zoom", "12"))
+        except ValueError:
+            raise DataError("bbox must be 'west,south,east,north' in degrees and zoom an integer") from None
+        if not all(math.isfinite(v) for v in (west, south, east, north)) or west >= east or south >= north:
+            raise DataError(f"bbox {west},{south},{east},{north} is not a box west<east, south<north")
+        if not 0 <= zoom <= 22:
+            raise DataError(f"zoom {zoom} is outside 0-22")
+        lang = "en" if args.get("lang") == "en" else "zh"
+        return cls(max(west, -180), max(south, -90), min(east, 180), min(north, 90), zoom, lang,
+                   window_days)
+
+    def params(self) -> dict[str, Any]:
+        """Bind parameters every layer query may use; ``tolerance`` is half a pixel in degrees."""
+        return {"west": self.west, "south": self.south, "east": self.east, "north": self.north,
+                "zoom": self.zoom, "tolerance": 180.0 / (256 * 2**self.zoom),
+                "window_days": self.window_days}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A map layer of the registry.
+
+    ``query`` returns the SQL for a view (it may depend on the zoom, e.g. camera sectors only when
+    zoomed in); ``style`` names a JavaScript function in ``assets/gridsight.js`` (namespace
+    ``gridsight.style``) and ``point`` one in ``gridsight.point`` for point features.
+    """
+
+    id: str
+    title_en: str
+    title_zh: str
+    query: Callable[[View], TextClause]
+    fields: tuple[Field, ...]
+    legend: tuple[LegendEntry, ...]
+    style: str
+    point: str | None = None
+    min_zoom: int = 0
+    visible: bool = True
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+    def features(self, conn: Connection, view: View, limit: int) -> dict[str, Any]:
+        """The layer's features in ``view`` as a GeoJSON FeatureCollection (EPSG:4326).
+
+        At most ``limit`` features; ``truncated`` is true when there were more. Below ``min_zoom``
+        the collection is empty (the layer is not drawn that far out).
+        """
+        if view.zoom < self.min_zoom:
+            return {"type": "FeatureCollection", "features": [], "truncated": False}
+        rows = conn.execute(self.query(view), {**view.params(), "limit": limit + 1}).mappings().all()
+        features = [self._feature(row, view.lang) for row in rows[:limit]]
+        return {"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit}
+
+    def _feature(self, row: Mapping[str, Any], lang: str) -> dict[str, Any]:
+        props = {k: _jsonable(v) for k, v in row.items() if k not in ("geometry", "fid")}
+        props["layer"] = self.id
+        props["popup"] = self.popup(row, lang)
+        return {"type": "Feature", "id": row["fid"], "geometry": json.loads(row["geometry"]),
+                "properties": props}
+
+    def popup(self, row: Mapping[str, Any], lang: str) -> str:
+        """HTML of the popup: a title and a table of the fields, every value HTML-escaped."""
+        cells = "".join(
+            f"<tr><th>{html.escape(f.label(lang))}</th><td>{html.escape(_text(row.get(f.column)))}</td></tr>"
+            for f in self.fields
+        )
+        return f'<div class="gs-popup"><b>{html.escape(self.title(lang))}</b><table>{cells}</table></div>'
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

@@ -1,0 +1,39 @@
+"""Surveillance cameras: points when zoomed out, view sectors too from zoom 15."""
+
+from __future__ import annotations
+
+from sqlalchemy import TextClause, text
+
+from layers._sql import in_view
+from layers.base import Field, Layer, LegendEntry, View
+
+SECTOR_ZOOM = 15
+_COLUMNS = """code, name, kind, status, round(azimuth_deg::numeric, 1)::float AS azimuth_deg,
+              fov_deg, range_m, installed_on::text AS installed_on"""
+_POINTS = f"""
+    SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, {_COLUMNS}, 'point' AS part
+    FROM camera WHERE {in_view()}"""
+_SECTORS = f"""
+    SELECT code || '/view' AS fid, ST_AsGeoJSON(view_geom, 7) AS geometry, {_COLUMNS}, 'view' AS part
+    FROM camera WHERE {in_view('view_geom')}"""
+# Sectors first so that points are drawn on top of them.
+_ZOOMED_IN = text(f"SELECT * FROM ({_SECTORS} UNION ALL {_POINTS}) c ORDER BY part DESC, fid LIMIT :limit")
+_ZOOMED_OUT = text(f"{_POINTS} ORDER BY status = 'online', code LIMIT :limit")
+
+
+def _query(view: View) -> TextClause:
+    return _ZOOMED_IN if view.zoom >= SECTOR_ZOOM else _ZOOMED_OUT
+
+
+LAYER = Layer(
+    id="cameras", title_en="Cameras", title_zh="监控摄像机", query=_query,
+    fields=(Field("code", "Code", "编码"), Field("name", "Name", "名称"), Field("kind", "Kind", "类型"),
+            Field("status", "Status", "状态"), Field("azimuth_deg", "Azimuth (°)", "方位角(°)"),
+            Field("fov_deg", "Field of view (°)", "视场角(°)"), Field("range_m", "Range (m)", "视距(米)"),
+            Field("installed_on", "Installed", "安装日期")),
+    legend=(LegendEntry("#22c55e", "Online", "在线", "point"),
+            LegendEntry("#9ca3af", "Offline", "离线", "point"),
+            LegendEntry("#ef4444", "Fault", "故障", "point"),
+            LegendEntry("#22c55e", "View sector (zoom in)", "视域(放大显示)", "fill")),
+    style="camera", point="camera",
+)

@@ -1,0 +1,32 @@
+"""Incidents of the time window (default the last 30 days), coloured by severity."""
+
+from __future__ import annotations
+
+from sqlalchemy import TextClause, text
+
+from layers._sql import in_view, local_time
+from layers.base import Field, Layer, LegendEntry, View
+
+_SQL = text(f"""
+    SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, code, {local_time('occurred_at')} AS occurred,
+           category, severity, status
+    FROM incident
+    WHERE {in_view()} AND occurred_at > now() - make_interval(days => :window_days)
+    ORDER BY occurred_at DESC LIMIT :limit""")
+
+
+def _query(view: View) -> TextClause:
+    return _SQL
+
+
+LAYER = Layer(
+    id="incidents", title_en="Incidents (window)", title_zh="警情(时间窗)", query=_query,
+    fields=(Field("code", "Code", "编号"), Field("occurred", "Occurred", "发生时间"),
+            Field("category", "Category", "类别"), Field("severity", "Severity", "等级"),
+            Field("status", "Status", "状态")),
+    legend=(LegendEntry("#fde047", "Severity 1", "一般(1)", "point"),
+            LegendEntry("#fb923c", "Severity 2", "较重(2)", "point"),
+            LegendEntry("#f43f5e", "Severity 3", "严重(3)", "point"),
+            LegendEntry("#be123c", "Severity 4", "特别严重(4)", "point")),
+    style="incident", point="incident",
+)

@@ -1,0 +1,33 @@
+"""The road network, coloured by class; the base map when no tile server is set."""
+
+from __future__ import annotations
+
+from sqlalchemy import TextClause, text
+
+from layers._sql import in_view, simplified
+from layers.base import Field, Layer, LegendEntry, View
+
+# Classes drawn from which zoom: the county view shows only highways and main roads.
+_SQL = text(f"""
+    SELECT code AS fid, {simplified()} AS geometry, code, name, class,
+           round(ST_Length(geom::geography))::int AS length_m
+    FROM road
+    WHERE {in_view()} AND (class IN ('highway', 'main') OR :zoom >= 13)
+    ORDER BY CASE class WHEN 'highway' THEN 0 WHEN 'main' THEN 1 WHEN 'local' THEN 2 ELSE 3 END, code
+    LIMIT :limit""")
+
+
+def _query(view: View) -> TextClause:
+    return _SQL
+
+
+LAYER = Layer(
+    id="roads", title_en="Roads", title_zh="道路", query=_query,
+    fields=(Field("code", "Code", "编码"), Field("name", "Name", "名称"), Field("class", "Class", "等级"),
+            Field("length_m", "Length (m)", "长度(米)")),
+    legend=(LegendEntry("#fbbf24", "Highway", "国道/高速", "line"),
+            LegendEntry("#e5e7eb", "Main road", "主干道", "line"),
+            LegendEntry("#9ca3af", "Local road (zoom in)", "支路(放大显示)", "line"),
+            LegendEntry("#78716c", "Track (zoom in)", "机耕路(放大显示)", "line")),
+    style="road",
+)

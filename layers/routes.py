@@ -1,0 +1,28 @@
+"""Patrol routes, by shift."""
+
+from __future__ import annotations
+
+from sqlalchemy import TextClause, text
+
+from layers._sql import in_view, simplified
+from layers.base import Field, Layer, LegendEntry, View
+
+_SQL = text(f"""
+    SELECT code AS fid, {simplified()} AS geometry, code, name, unit, shift,
+           round(ST_Length(geom::geography))::int AS length_m
+    FROM patrol_route WHERE {in_view()} ORDER BY code LIMIT :limit""")
+
+
+def _query(view: View) -> TextClause:
+    return _SQL
+
+
+LAYER = Layer(
+    id="routes", title_en="Patrol routes", title_zh="巡逻路线", query=_query,
+    fields=(Field("code", "Code", "编码"), Field("name", "Name", "名称"), Field("unit", "Unit", "巡逻单位"),
+            Field("shift", "Shift", "班次"), Field("length_m", "Length (m)", "长度(米)")),
+    legend=(LegendEntry("#3b82f6", "Day shift", "白班", "line"),
+            LegendEntry("#c084fc", "Night shift", "夜班", "line"),
+            LegendEntry("#2dd4bf", "All day", "全天", "line")),
+    style="route",
+)
