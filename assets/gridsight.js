@@ -12,14 +12,36 @@
   const SHIFT_COLOR = { day: "#3b82f6", night: "#c084fc", all: "#2dd4bf" };
   const SEVERITY_COLOR = { 1: "#fde047", 2: "#fb923c", 3: "#f43f5e", 4: "#be123c" };
 
+  // Keep the registry's drawing order (property z) on the single canvas whatever order the layers'
+  // data arrive in, so that points stay above polygons and clicks reach the feature on top.
+  function restack(map) {
+    const groups = {};
+    map.eachLayer(function (l) {
+      const p = l.feature && l.feature.properties;
+      if (p && p.z !== undefined && l.bringToFront) { (groups[p.z] = groups[p.z] || []).push(l); }
+    });
+    Object.keys(groups).map(Number).sort(function (a, b) { return a - b; })
+      .forEach(function (z) { groups[z].forEach(function (l) { l.bringToFront(); }); });
+  }
+
   function remember(context) {
     // Keep a handle on the Leaflet map (tests and the wall display use it).
-    if (context && context.map) { window.gridsightMap = context.map; }
+    const map = context && context.map;
+    if (!map || map._gridsightReady) { return; }
+    window.gridsightMap = map;
+    map._gridsightReady = true;
+    let pending = false;
+    map.on("layeradd", function () {
+      if (pending) { return; }
+      pending = true;
+      window.requestAnimationFrame(function () { pending = false; restack(map); });
+    });
   }
 
   window.gridsight = Object.assign(window.gridsight || {}, {
     style: {
-      township: function () { return { color: "#f59e0b", weight: 2.5, fill: true, fillOpacity: 0.02 }; },
+      township: function (feature, context) {
+        remember(context); return { color: "#f59e0b", weight: 2.5, fill: true, fillOpacity: 0.02 }; },
       village: function () { return { color: "#a78bfa", weight: 1.2, fill: true, fillOpacity: 0.02, dashArray: "3 3" }; },
       grid: function () { return { color: "#38bdf8", weight: 0.8, fillOpacity: 0.05 }; },
       road: function (feature) { return ROAD[feature.properties.class] || ROAD.local; },
@@ -55,25 +77,32 @@
 /* Client-side callbacks. */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   gridsight_cb: {
-    // One URL per layer for the current view; bounds are [[south, west], [north, east]].
-    layerUrls: function (bounds, zoom, lang, layerIds) {
-      if (bounds && (zoom === undefined || zoom === null)) {
-        // Before the first move the map reports bounds but no zoom: derive it from the width.
-        const el = document.querySelector(".gs-map");
-        const px = el ? el.clientWidth : 1024;
-        zoom = Math.floor(Math.log2((360 * px) / (256 * Math.max(bounds[1][1] - bounds[0][1], 1e-9))));
-      }
-      if (!bounds || zoom === undefined || zoom === null) {
-        return layerIds.map(function () { return window.dash_clientside.no_update; });
-      }
-      const pad = 0.1;  // fetch a margin around the view so that small pans need no reload
+    // Fetch every layer for the current view; bounds are [[south, west], [north, east]].
+    // Responses to an older view are dropped, so a quick pan never leaves stale layers behind.
+    layerData: async function (bounds, zoom, lang, layerIds) {
+      const skip = window.dash_clientside.no_update;
+      const unchanged = [layerIds.map(function () { return skip; }), skip];
+      if (!bounds || zoom === undefined || zoom === null) { return unchanged; }
+      const seq = (window.gridsightSeq = (window.gridsightSeq || 0) + 1);
+      const pad = 0.1;  // fetch a margin around the view so that small pans show no empty edge
       const s = bounds[0][0], w = bounds[0][1], n = bounds[1][0], e = bounds[1][1];
       const dy = (n - s) * pad, dx = (e - w) * pad;
       const bbox = [w - dx, s - dy, e + dx, n + dy].map(function (v) { return v.toFixed(5); }).join(",");
-      const z = Math.round(zoom);
-      return layerIds.map(function (id) {
-        return "/api/layers/" + id.index + "?bbox=" + bbox + "&zoom=" + z + "&lang=" + (lang || "zh");
-      });
+      const query = "?bbox=" + bbox + "&zoom=" + Math.round(zoom) + "&lang=" + (lang || "zh");
+      let bodies;
+      try {
+        bodies = await Promise.all(layerIds.map(function (id) {
+          return fetch("/api/layers/" + id.index + query).then(function (r) {
+            if (!r.ok) { throw new Error(String(r.status)); }
+            return r.json();
+          });
+        }));
+      } catch (err) {
+        return seq === window.gridsightSeq ? [layerIds.map(function () { return skip; }), "offline"] : unchanged;
+      }
+      if (seq !== window.gridsightSeq) { return unchanged; }
+      const truncated = bodies.some(function (b) { return b.truncated; });
+      return [bodies, truncated ? "truncated" : "ok"];
     },
   },
 });

@@ -31,7 +31,7 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
         title=t("app_title", settings.language),
         assets_folder=str(PROJECT_DIR / "assets"),
         serve_locally=True,
-        update_title=None,
+        update_title="",
     )
     # The layout is a function so that every page load reads the current county extent.
     app.layout = lambda: map_page.layout(settings, initial_bounds(engine))

@@ -8,10 +8,11 @@ from dashboard import ids
 
 
 def register(app: Dash) -> None:
-    """Point every layer at its endpoint for the current view (client-side: no server round trip)."""
-    app.clientside_callback(
-        ClientsideFunction(namespace="gridsight_cb", function_name="layerUrls"),
-        Output({"type": ids.LAYER_TYPE, "index": ALL}, "url"),
+    """Load every layer for the current view from its endpoint (fetched by the browser)."""
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        ClientsideFunction(namespace="gridsight_cb", function_name="layerData"),
+        Output({"type": ids.LAYER_TYPE, "index": ALL}, "data"),
+        Output(ids.STATUS, "data-state"),
         Input(ids.MAP, "bounds"),
         Input(ids.MAP, "zoom"),
         State(ids.LANG_STORE, "data"),

@@ -21,7 +21,7 @@ def _geojson(layer: Layer) -> dl.GeoJSON:
     kwargs: dict[str, Any] = {"style": _STYLE(layer.style)}
     if layer.point:
         kwargs["pointToLayer"] = _POINT(layer.point)
-    return dl.GeoJSON(id=ids.layer(layer.id), url=None, **kwargs)
+    return dl.GeoJSON(id=ids.layer(layer.id), **kwargs)
 
 
 def legend(lang: str) -> list[Any]:
@@ -44,8 +44,10 @@ def layout(settings: Settings, bounds: list[list[float]]) -> html.Div:
         base.append(dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution))
     overlays = [dl.Overlay(_geojson(layer), name=layer.title(lang), checked=layer.visible)
                 for layer in REGISTRY]
+    # dash-leaflet's viewport tracking needs center and zoom as well as the bounds to fit.
+    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     the_map = dl.Map(
-        id=ids.MAP, bounds=bounds, preferCanvas=True, className="gs-map", maxZoom=19,
+        id=ids.MAP, bounds=bounds, center=center, zoom=11, preferCanvas=True, className="gs-map", maxZoom=19,
         children=[*base, dl.LayersControl(overlays, id=ids.LAYERS_CONTROL, collapsed=False),
                   dl.ScaleControl(position="bottomright", imperial=False)],
     )
@@ -58,5 +60,6 @@ def layout(settings: Settings, bounds: list[list[float]]) -> html.Div:
         html.Main(className="gs-main", children=[
             the_map,
             html.Div(legend(lang), id=ids.LEGEND, className="gs-legend"),
+            html.Div(id=ids.STATUS, className="gs-status", **{"data-state": "loading"}),
         ]),
     ])

@@ -36,7 +36,8 @@ def to_wgs84(geoms: Sequence[shapely.Geometry], source_srid: int) -> np.ndarray:
         lon, lat = transformer.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([lon, lat])
 
-    return shapely.transform(np.asarray(geoms, dtype=object), project)
+    out: np.ndarray = shapely.transform(np.asarray(geoms, dtype=object), project)
+    return out
 
 
 def _promote(geom: shapely.Geometry, kind: str) -> shapely.Geometry:

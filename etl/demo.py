@@ -43,7 +43,7 @@ class DemoSize:
     counties: int = 1
     townships: int = 10
     villages_per_township: int = 24
-    cameras_per_county: int = 3900
+    cameras_per_county: int = 4000
     incidents_per_county: int = 30_000
     routes_per_county: int = 30
     track_days: int = 3
@@ -88,17 +88,24 @@ def generate(seed: int = 7, size: DemoSize | None = None, end: dt.datetime | Non
 
 
 def _polygons(geom: shapely.Geometry) -> MultiPolygon:
-    parts = [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon) and g.area > 1]
+    parts = [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon) and g.area > 0]
     return MultiPolygon(parts)
 
 
-def _partition(rng: np.random.Generator, area: Polygon | MultiPolygon, seeds: np.ndarray) -> list[MultiPolygon]:
+_GRID = 0.001  # metres: every generated polygon is snapped to a 1 mm grid, so shared edges match exactly
+
+
+def _union(parts: list[MultiPolygon]) -> MultiPolygon:
+    return _polygons(shapely.union_all(parts, grid_size=_GRID))
+
+
+def _partition(area: Polygon | MultiPolygon, seeds: np.ndarray) -> list[MultiPolygon]:
     """Voronoi cells of ``seeds`` clipped to ``area``: an exact partition, in seed order."""
     if len(seeds) == 1:
-        return [_polygons(area)]
+        return [_polygons(shapely.set_precision(area, _GRID))]
     cells = shapely.voronoi_polygons(shapely.MultiPoint(seeds), extend_to=area.envelope.buffer(100),
                                      ordered=True)
-    return [_polygons(shapely.make_valid(c.intersection(area))) for c in cells.geoms]
+    return [_polygons(c.intersection(area, grid_size=_GRID)) for c in cells.geoms]
 
 
 def _points_in(rng: np.random.Generator, area: shapely.Geometry, n: int, center: tuple[float, float] | None = None,
@@ -107,6 +114,8 @@ def _points_in(rng: np.random.Generator, area: shapely.Geometry, n: int, center:
     minx, miny, maxx, maxy = area.bounds
     prepared = shapely.prepared.prep(area)
     out: list[tuple[float, float]] = []
+    if n <= 0:
+        return np.empty((0, 2))
     while len(out) < n:
         if sigma > 0 and center is not None:
             xy = rng.normal(center, sigma, size=(n * 2, 2))
@@ -133,9 +142,8 @@ class _County:
         county = self._county_shape()
         suffix = "" if self.code == f"{COUNTY_CODE:06d}" else f"{int(self.code) - COUNTY_CODE + 1}"
         self.data.admin_units.append(
-            {"code": self.code, "name": f"示范县{suffix}", "level": "county", "parent_code": None,
-             "geom": MultiPolygon([county])})
-        self._townships(county)
+            {"code": self.code, "name": f"示范县{suffix}", "level": "county", "parent_code": None})
+        county = self._townships(county)
         self._roads(county)
         self._cameras()
         self._patrols()
@@ -150,56 +158,91 @@ class _County:
                               self.center[1] + radius * np.cos(theta) * 0.9])
         return Polygon(xy)
 
-    def _townships(self, county: Polygon) -> None:
+    def _townships(self, county: Polygon) -> MultiPolygon:
+        """Seeds for townships, villages and cells; cells are one Voronoi partition of the county.
+
+        Parents are unions of their children, so every level tiles the next exactly, vertex for
+        vertex, in any CRS; the Voronoi regions of township and village seeds only guide where the
+        seeds of the level below go.
+        """
         n = self.size.townships
         angles = np.linspace(0, 2 * np.pi, n - 1, endpoint=False) + self.rng.uniform(0, 0.5)
         dists = self.rng.uniform(6_000, 12_000, n - 1)
         seeds = np.vstack([[self.center],
                            np.column_stack([self.center[0] + dists * np.sin(angles) * 1.1,
                                             self.center[1] + dists * np.cos(angles) * 0.85])])
-        names = _names.TOWNSHIPS
-        for i, (poly, seed) in enumerate(zip(_partition(self.rng, county, seeds), seeds, strict=True)):
+        village_seeds: list[tuple[float, float, str, str, float]] = []  # x, y, code, name, dist to township
+        for i, (region, seed) in enumerate(zip(_partition(county, seeds), seeds, strict=True)):
             code = f"{self.code}{i + 1:03d}"
-            self.township_centers.append((float(seed[0]), float(seed[1])))
-            self.data.admin_units.append({"code": code, "name": names[i % len(names)], "level": "township",
-                                          "parent_code": self.code, "geom": poly})
-            self._villages(code, poly, (float(seed[0]), float(seed[1])), urban=i == 0)
+            center = (float(seed[0]), float(seed[1]))
+            self.township_centers.append(center)
+            self.data.admin_units.append({"code": code, "name": _names.TOWNSHIPS[i % len(_names.TOWNSHIPS)],
+                                          "level": "township", "parent_code": self.code})
+            village_seeds += self._village_seeds(code, region, center, urban=i == 0)
+        vxy = np.array([(v[0], v[1]) for v in village_seeds])
+        cell_seeds: list[tuple[float, float, int]] = []
+        for j, region in enumerate(_partition(county, vxy)):
+            x, y, code, name, dist_township = village_seeds[j]
+            self.village_seeds.append((x, y, code[:9]))
+            self.data.admin_units.append({"code": code, "name": name, "level": "village", "parent_code": code[:9]})
+            n_cells = self._cell_count(math.dist((x, y), self.center), dist_township)
+            cell_seeds += [(cx, cy, j) for cx, cy in _points_in(self.rng, region, n_cells)]
+        self._cells(county, cell_seeds, village_seeds)
+        return self._roll_up()
 
-    def _villages(self, township: str, area: MultiPolygon, center: tuple[float, float], urban: bool) -> None:
-        n = self.size.villages_per_township + (16 if urban else int(self.rng.integers(-6, 4)))
+    def _village_seeds(self, township: str, area: MultiPolygon, center: tuple[float, float],
+                       urban: bool) -> list[tuple[float, float, str, str, float]]:
+        n = max(2, self.size.villages_per_township + (16 if urban else int(self.rng.integers(-6, 4))))
         n_near = n // 2 if urban else n // 4
         seeds = np.vstack([_points_in(self.rng, area, n_near, center, 1_500 if urban else 1_200),
                            _points_in(self.rng, area, n - n_near)])
-        for j, (poly, seed) in enumerate(zip(_partition(self.rng, area, seeds), seeds, strict=True)):
-            if poly.is_empty:
-                continue
-            code = f"{township}{j + 1:03d}"
-            dist = math.dist(seed, self.center)
-            name = _names.village_name(self.rng, urban and dist < 3_000, j)
-            self.village_seeds.append((float(seed[0]), float(seed[1]), township))
-            self.data.admin_units.append({"code": code, "name": name, "level": "village",
-                                          "parent_code": township, "geom": poly})
-            self._cells(code, name, poly, dist, math.dist(seed, center))
+        out = []
+        for j, (x, y) in enumerate(seeds):
+            name = _names.village_name(self.rng, urban and math.dist((x, y), self.center) < 3_000, j)
+            out.append((float(x), float(y), f"{township}{j + 1:03d}", name, math.dist((x, y), center)))
+        return out
 
-    def _cells(self, village: str, name: str, area: MultiPolygon, dist_center: float, dist_township: float) -> None:
+    def _cell_count(self, dist_center: float, dist_township: float) -> int:
         if dist_center < 3_000:
-            n = int(self.rng.integers(5, 9))
-        elif dist_township < 2_000:
-            n = int(self.rng.integers(3, 6))
-        else:
-            n = int(self.rng.integers(1, 4))
-        seeds = _points_in(self.rng, area, n)
-        density = 150 + 9_000 * math.exp(-dist_center / 1_800) + 900 * math.exp(-dist_township / 1_500)
-        for k, poly in enumerate(_partition(self.rng, area, seeds)):
+            return int(self.rng.integers(5, 9))
+        if dist_township < 2_000:
+            return int(self.rng.integers(3, 6))
+        return int(self.rng.integers(1, 4))
+
+    def _cells(self, county: Polygon, seeds: list[tuple[float, float, int]],
+               villages: list[tuple[float, float, str, str, float]]) -> None:
+        numbering: dict[int, int] = {}
+        xy = np.array([(x, y) for x, y, _v in seeds])
+        for (x, y, v), poly in zip(seeds, _partition(county, xy), strict=True):
             if poly.is_empty:
                 continue
+            k = numbering[v] = numbering.get(v, 0) + 1
+            _vx, _vy, village, name, dist_township = villages[v]
+            dist_center = math.dist((x, y), self.center)
+            density = 150 + 9_000 * math.exp(-dist_center / 1_800) + 900 * math.exp(-dist_township / 1_500)
             population = int(poly.area / 1e6 * density * self.rng.lognormal(0, 0.3))
-            cell = {"code": f"{village}{k + 1:03d}", "name": f"{name}第{k + 1}网格", "village_code": village,
+            cell = {"code": f"{village}{k:03d}", "name": f"{name}第{k}网格", "village_code": village,
                     "population": population, "households": int(population / 2.8),
                     "grid_worker": _names.staff_name(self.rng), "grid_worker_phone": _names.work_phone(self.rng),
                     "geom": poly}
             self.cells.append(cell)
             self.data.grid_cells.append(cell)
+
+    def _roll_up(self) -> MultiPolygon:
+        """Set every village, township and the county to the union of its children."""
+        units = [u for u in self.data.admin_units if u["code"].startswith(self.code)]
+        children: dict[str, list[MultiPolygon]] = {}
+        for cell in self.cells:
+            children.setdefault(cell["village_code"], []).append(cell["geom"])
+        for level in ("village", "township", "county"):
+            for unit in units:
+                if unit["level"] == level:
+                    unit["geom"] = _union(children.get(unit["code"], []))
+                    if unit["parent_code"]:
+                        children.setdefault(unit["parent_code"], []).append(unit["geom"])
+        # a village whose seeds all fell outside the county would be empty: drop it
+        self.data.admin_units[:] = [u for u in self.data.admin_units if not u["geom"].is_empty]
+        return next(u["geom"] for u in units if u["level"] == "county")
 
     # -- roads -----------------------------------------------------------------------------------
     def _add_road(self, line: LineString, cls: str, name: str, county: Polygon | None = None) -> None:
@@ -326,7 +369,8 @@ class _County:
             pieces = []
             for line in near[: int(self.rng.integers(2, 5))]:
                 d = line.project(Point(hub))
-                start, stop = max(0.0, d - self.rng.uniform(500, 2_000)), min(line.length, d + self.rng.uniform(500, 2_000))
+                start = max(0.0, d - self.rng.uniform(500, 2_000))
+                stop = min(line.length, d + self.rng.uniform(500, 2_000))
                 pieces.append(substring(line, start, stop))
             if not pieces:
                 continue
@@ -379,7 +423,7 @@ class _County:
                 line = lines[int(self.rng.choice(len(lines), p=road_len / road_len.sum()))]
                 points.append(line.interpolate(float(self.rng.uniform(0, line.length))))
         times = self._incident_times(n)
-        order = np.argsort(times, kind="stable")
+        order = sorted(range(n), key=lambda k: times[k])
         for seq, idx in enumerate(order):
             at = times[idx]
             age_h = (self.end - at).total_seconds() / 3600

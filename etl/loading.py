@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, fields
+from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from etl import _load
 from etl.demo import METRIC_SRID, DemoData, DemoSize, generate
@@ -57,16 +58,13 @@ def load_demo(engine: Engine, seed: int = 7, size: DemoSize | None = None,
     return LoadReport(counts, time.perf_counter() - started)
 
 
-def write(conn: object, data: DemoData) -> dict[str, int]:
+def write(conn: Connection, data: DemoData) -> dict[str, int]:
     """Reproject ``data`` (EPSG:32649) to EPSG:4326 and COPY every table; return row counts."""
-    from sqlalchemy import Connection
-
-    assert isinstance(conn, Connection)
     counts: dict[str, int] = {}
     for f in fields(DemoData):
         rows = getattr(data, f.name)
         table = _TABLE_OF[f.name]
-        projected = _load.to_wgs84([r["geom"] for r in rows], METRIC_SRID) if rows else []
+        projected: Any = _load.to_wgs84([r["geom"] for r in rows], METRIC_SRID) if rows else []
         counts[table] = _load.copy_rows(
             conn, table, ({**row, "geom": g} for row, g in zip(rows, projected, strict=True)))
     return counts

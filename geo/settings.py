@@ -21,7 +21,10 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 def _parse_int(low: int, high: int) -> Callable[[str], int]:
     def parse(raw: str) -> int:
-        value = int(raw)
+        try:
+            value = int(raw)
+        except ValueError:
+            value = low - 1
         if not low <= value <= high:
             raise ValueError(f"an integer from {low} to {high}")
         return value
@@ -30,7 +33,10 @@ def _parse_int(low: int, high: int) -> Callable[[str], int]:
 
 
 def _parse_positive_float(raw: str) -> float:
-    value = float(raw)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
     if not value > 0 or value != value or value == float("inf"):
         raise ValueError("a number greater than 0")
     return value

@@ -6,18 +6,23 @@ writing one module and naming it here.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from geo.errors import NotFound
 from layers import admin, cameras, grids, incidents, roads, routes
 from layers.base import Field, Layer, LegendEntry, View
 
-REGISTRY: tuple[Layer, ...] = (
-    admin.TOWNSHIPS,
-    admin.VILLAGES,
-    grids.LAYER,
-    roads.LAYER,
-    routes.LAYER,
-    cameras.LAYER,
-    incidents.LAYER,
+REGISTRY: tuple[Layer, ...] = tuple(
+    replace(layer, z=index)
+    for index, layer in enumerate((
+        admin.TOWNSHIPS,
+        admin.VILLAGES,
+        grids.LAYER,
+        roads.LAYER,
+        routes.LAYER,
+        cameras.LAYER,
+        incidents.LAYER,
+    ))
 )
 _BY_ID = {layer.id: layer for layer in REGISTRY}
 

@@ -104,6 +104,7 @@ class Layer:
     point: str | None = None
     min_zoom: int = 0
     visible: bool = True
+    z: int = 0  # drawing order, set by the registry (higher is drawn on top)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def title(self, lang: str) -> str:
@@ -121,14 +122,15 @@ class Layer:
         features = [self._feature(row, view.lang) for row in rows[:limit]]
         return {"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit}
 
-    def _feature(self, row: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    def _feature(self, row: Mapping[Any, Any], lang: str) -> dict[str, Any]:
         props = {k: _jsonable(v) for k, v in row.items() if k not in ("geometry", "fid")}
         props["layer"] = self.id
+        props["z"] = self.z
         props["popup"] = self.popup(row, lang)
         return {"type": "Feature", "id": row["fid"], "geometry": json.loads(row["geometry"]),
                 "properties": props}
 
-    def popup(self, row: Mapping[str, Any], lang: str) -> str:
+    def popup(self, row: Mapping[Any, Any], lang: str) -> str:
         """HTML of the popup: a title and a table of the fields, every value HTML-escaped."""
         cells = "".join(
             f"<tr><th>{html.escape(f.label(lang))}</th><td>{html.escape(_text(row.get(f.column)))}</td></tr>"

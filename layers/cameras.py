@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import TextClause, text
 
-from layers._sql import in_view
+from layers._sql import in_view, simplified
 from layers.base import Field, Layer, LegendEntry, View
 
 SECTOR_ZOOM = 15
@@ -14,7 +14,7 @@ _POINTS = f"""
     SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, {_COLUMNS}, 'point' AS part
     FROM camera WHERE {in_view()}"""
 _SECTORS = f"""
-    SELECT code || '/view' AS fid, ST_AsGeoJSON(view_geom, 7) AS geometry, {_COLUMNS}, 'view' AS part
+    SELECT code || '/view' AS fid, {simplified('view_geom')} AS geometry, {_COLUMNS}, 'view' AS part
     FROM camera WHERE {in_view('view_geom')}"""
 # Sectors first so that points are drawn on top of them.
 _ZOOMED_IN = text(f"SELECT * FROM ({_SECTORS} UNION ALL {_POINTS}) c ORDER BY part DESC, fid LIMIT :limit")

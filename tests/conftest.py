@@ -1,0 +1,86 @@
+"""Fixtures: a throwaway PostGIS database per test session, the demo county loaded into it.
+
+The database lives on the embedded cluster (or on the server of DATABASE_URL) under the name
+``gridsight_test``; it is dropped and created afresh, migrated from empty, then loaded with the demo
+county at a fixed seed and end time. Tests that write use ``conn`` (a rolled-back transaction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import make_url
+
+from etl.loading import load_demo
+from geo.db import database_url, make_engine, upgrade
+from geo.settings import Settings
+
+TEST_DB = "gridsight_test"
+DEMO_SEED = 7
+# A fixed end, so numbers are repeatable; close to now, so "the last 30 days" has incidents.
+DEMO_END = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _recreate(server_url: str, name: str) -> str:
+    url = make_url(server_url)
+    with psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
+                         dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    return Settings.from_env()
+
+
+def fresh_database(base_settings: Settings, name: str) -> str:
+    """URL of a new, empty database ``name`` on the test server."""
+    return _recreate(database_url(base_settings), name)
+
+
+@pytest.fixture(scope="session")
+def settings(base_settings: Settings) -> Settings:
+    """Settings pointing at the session's test database."""
+    return base_settings.replace(database_url=fresh_database(base_settings, TEST_DB))
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[Engine]:
+    assert settings.database_url
+    eng = make_engine(settings.database_url)
+    upgrade(eng)
+    load_demo(eng, seed=DEMO_SEED, end=DEMO_END)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def conn(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that is rolled back after the test."""
+    with engine.connect() as connection:
+        trans = connection.begin()
+        try:
+            yield connection
+        finally:
+            trans.rollback()
+
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A skipped test is a failure here: every test must run against the real PostGIS."""
+    if _skipped and exitstatus == 0:
+        print(f"\nerror: {len(_skipped)} test(s) skipped; skipping is not allowed: {_skipped[:5]}")
+        session.exitstatus = 1

@@ -1,0 +1,83 @@
+"""What users see and click, in a real headless Chromium against the real app and PostGIS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import Engine, text
+
+from dashboard import build_app
+from geo.settings import Settings
+from tests.browser import COUNT_FEATURES, chromium, offline_page, serve
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def base_url(settings: Settings, engine: Engine) -> Iterator[str]:
+    with serve(build_app(settings.replace(language="en"), engine)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser: Browser, base_url: str) -> Iterator[Page]:
+    external: list[str] = []
+    errors: list[str] = []
+    p = offline_page(browser, external, errors)
+    p.goto(base_url)
+    p.wait_for_function("() => window.gridsightMap !== undefined", timeout=20_000, polling=250)
+    yield p
+    p.close()
+    assert external == [], f"the page asked for outside resources: {external[:5]}"
+    assert errors == [], f"JavaScript errors: {errors[:3]}"
+
+
+def _drawn(page: Page, layer_ids: set[str]) -> dict[str, int]:
+    page.wait_for_function(
+        f"() => {{ const c = ({COUNT_FEATURES})(); return {sorted(layer_ids)!r}.every(id => c[id] > 0); }}",
+        timeout=20_000, polling=250)
+    counts: dict[str, int] = page.evaluate(COUNT_FEATURES)
+    return counts
+
+
+def test_county_view_draws_every_layer_and_the_legend(page: Page) -> None:
+    counts = _drawn(page, {"townships", "villages", "roads", "routes", "cameras", "incidents"})
+    assert counts["townships"] == 10
+    expect(page.locator(".gs-legend")).to_contain_text("Cameras")
+    expect(page.locator(".leaflet-control-layers")).to_contain_text("Grid cells")
+
+
+def test_zooming_in_draws_grid_cells_and_camera_sectors(page: Page, engine: Engine) -> None:
+    with engine.connect() as conn:
+        lon, lat = conn.execute(text(
+            "SELECT ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM admin_unit WHERE code = '140724001'")).one()
+    page.evaluate(f"() => {{ window.gridsightMap.setView([{lat}, {lon}], 16); }}")
+    _drawn(page, {"grids", "cameras"})
+    page.wait_for_function("""() => { let n = 0; window.gridsightMap.eachLayer(l => {
+        if (l.feature && l.feature.properties.part === 'view') n++; }); return n > 0; }""", timeout=20_000, polling=250)
+
+
+def test_clicking_a_camera_shows_its_attributes(page: Page, engine: Engine) -> None:
+    with engine.connect() as conn:
+        code, lon, lat = conn.execute(text(
+            "SELECT code, ST_X(geom), ST_Y(geom) FROM camera WHERE status = 'fault' ORDER BY code LIMIT 1")).one()
+    page.evaluate(f"() => {{ window.gridsightMap.setView([{lat}, {lon}], 18, {{animate: false}}); }}")
+    page.wait_for_function(f"""() => {{ let hit = false; window.gridsightMap.eachLayer(l => {{
+        if (l.feature && l.feature.properties.code === {code!r} && l.getLatLng) hit = true; }}); return hit; }}""",
+                           timeout=20_000, polling=250)
+    x, y = page.evaluate(f"""() => {{ const m = window.gridsightMap;
+        const p = m.latLngToContainerPoint([{lat}, {lon}]); const r = m.getContainer().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y]; }}""")
+    page.mouse.click(x, y)
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text(code)
+    expect(popup).to_contain_text("fault")
+    expect(popup).to_contain_text("Azimuth")

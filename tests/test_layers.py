@@ -1,0 +1,107 @@
+"""The layer registry and its endpoints: what the browser receives for a view."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import Connection, Engine, text
+
+import layers
+from dashboard import build_app
+from geo.errors import DataError, NotFound
+from geo.settings import Settings
+from layers import REGISTRY, View
+
+COUNTY_VIEW = {"bbox": "113.3,37.3,114.1,37.9", "zoom": "16", "lang": "en"}
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings, engine: Engine) -> FlaskClient:
+    return build_app(settings, engine).server.test_client()
+
+
+def _get(client: FlaskClient, layer_id: str, **args: str) -> Any:
+    response = client.get(f"/api/layers/{layer_id}", query_string={**COUNTY_VIEW, **args})
+    return response.status_code, json.loads(response.data)
+
+
+def test_registry_ids_are_unique_and_every_layer_has_a_legend() -> None:
+    ids = [layer.id for layer in REGISTRY]
+    assert len(ids) == len(set(ids))
+    assert {"townships", "villages", "grids", "roads", "cameras", "routes", "incidents"} <= set(ids)
+    for layer in REGISTRY:
+        assert layer.legend and layer.title("zh") and layer.title("en")
+
+
+def test_unknown_layer_is_not_found() -> None:
+    with pytest.raises(NotFound, match="no layer 'nope'"):
+        layers.get("nope")
+
+
+@pytest.mark.parametrize("layer", [layer.id for layer in REGISTRY])
+def test_every_layer_returns_features_with_escaped_popups(client: FlaskClient, layer: str) -> None:
+    status, body = _get(client, layer)
+    assert status == 200
+    assert body["type"] == "FeatureCollection" and body["features"]
+    feature = body["features"][0]
+    assert feature["properties"]["popup"].startswith('<div class="gs-popup">')
+    assert feature["geometry"]["type"]
+
+
+def test_a_view_receives_only_its_part_of_the_county(client: FlaskClient, engine: Engine) -> None:
+    with engine.connect() as conn:
+        total = conn.execute(text("SELECT count(*) FROM camera")).scalar()
+        x, y = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM camera ORDER BY code LIMIT 1")).one()
+    bbox = f"{x - 0.005},{y - 0.005},{x + 0.005},{y + 0.005}"
+    _status, body = _get(client, "cameras", bbox=bbox, zoom="12")
+    assert 0 < len(body["features"]) < total / 10
+
+
+def test_cameras_are_points_when_zoomed_out_and_sectors_too_when_zoomed_in(client: FlaskClient) -> None:
+    _s, out = _get(client, "cameras", zoom="12")
+    _s, near = _get(client, "cameras", zoom="16")
+    assert {f["geometry"]["type"] for f in out["features"]} == {"Point"}
+    assert {f["geometry"]["type"] for f in near["features"]} == {"Point", "Polygon"}
+
+
+def test_incidents_are_those_of_the_window(client: FlaskClient, engine: Engine) -> None:
+    with engine.connect() as conn:
+        in_window = conn.execute(text(
+            "SELECT count(*) FROM incident WHERE occurred_at > now() - interval '30 days'")).scalar()
+    _s, body = _get(client, "incidents")
+    assert len(body["features"]) == in_window
+
+
+def test_fields_from_files_are_html_escaped(conn: Connection) -> None:
+    conn.execute(text("UPDATE road SET name = :n WHERE code = (SELECT min(code) FROM road)"),
+                 {"n": '<img src=x onerror="alert(1)">'})
+    view = View.parse(COUNTY_VIEW)
+    collection = layers.get("roads").features(conn, view, limit=10_000)
+    popups = [f["properties"]["popup"] for f in collection["features"]]
+    assert not any("<img" in p for p in popups)
+    assert any("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in p for p in popups)
+
+
+def test_the_feature_limit_is_reported(conn: Connection) -> None:
+    collection = layers.get("cameras").features(conn, View.parse(COUNTY_VIEW), limit=100)
+    assert len(collection["features"]) == 100 and collection["truncated"] is True
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [({"bbox": "a,b,c,d"}, "west,south,east,north"), ({"bbox": "2,2,1,3"}, "west<east"),
+     ({"bbox": "1,2,3,4", "zoom": "40"}, "zoom 40")],
+)
+def test_bad_view_requests_get_a_clear_400(client: FlaskClient, args: dict[str, str], message: str) -> None:
+    status, body = _get(client, "roads", **args)
+    assert status == 400 and message in body["error"]
+    with pytest.raises(DataError):
+        View.parse({**COUNTY_VIEW, **args})
+
+
+def test_unknown_layer_endpoint_is_404(client: FlaskClient) -> None:
+    status, body = _get(client, "nope")
+    assert status == 404 and "known layers" in body["error"]

@@ -1,0 +1,56 @@
+from pathlib import Path
+
+import pytest
+
+from geo.errors import SettingsError
+from geo.settings import Settings, describe
+
+
+def test_defaults_without_environment() -> None:
+    s = Settings.from_env({})
+    assert s.database_url is None
+    assert s.port == 8050 and s.host == "127.0.0.1"
+    assert s.patrol_buffer_m == 100.0 and s.window_days == 30
+    assert s.tile_url == ""
+
+
+def test_values_from_environment_and_overrides() -> None:
+    s = Settings.from_env(
+        {"DATABASE_URL": "postgres://u:p@db:5432/x", "GRIDSIGHT_PORT": "9000",
+         "GRIDSIGHT_DATA_DIR": "/tmp/gs", "GRIDSIGHT_TILE_URL": "http://tiles.local/{z}/{x}/{y}.png"},
+        port=9100,
+    )
+    assert s.database_url == "postgresql+psycopg://u:p@db:5432/x"
+    assert s.port == 9100
+    assert s.data_dir == Path("/tmp/gs")
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "expected"),
+    [
+        ("GRIDSIGHT_PORT", "abc", "an integer from 1 to 65535"),
+        ("GRIDSIGHT_PORT", "70000", "an integer from 1 to 65535"),
+        ("GRIDSIGHT_PATROL_BUFFER_M", "-5", "greater than 0"),
+        ("GRIDSIGHT_PATROL_BUFFER_M", "nan", "greater than 0"),
+        ("DATABASE_URL", "mysql://x", "PostgreSQL URL"),
+        ("GRIDSIGHT_TILE_URL", "http://tiles/a.png", "{z}, {x} and {y}"),
+        ("GRIDSIGHT_LANGUAGE", "fr", "'zh' or 'en'"),
+        ("GRIDSIGHT_DEBUG", "maybe", "true/false"),
+    ],
+)
+def test_bad_value_names_variable_value_and_what_is_allowed(var: str, value: str, expected: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({var: value})
+    message = str(info.value)
+    assert var in message and repr(value) in message and expected in message
+
+
+def test_settings_are_frozen() -> None:
+    s = Settings.from_env({})
+    with pytest.raises(AttributeError):
+        s.port = 1  # type: ignore[misc]
+
+
+def test_every_setting_is_documented() -> None:
+    names = [var for var, _default, doc in describe() if doc]
+    assert "DATABASE_URL" in names and "GRIDSIGHT_PATROL_BUFFER_M" in names
