@@ -58,8 +58,10 @@
       camera: function (feature, latlng, context) {
         remember(context);
         const color = STATUS_COLOR[feature.properties.status] || "#9ca3af";
+        const zoomedOut = context && context.map && context.map.getZoom() < 13;
         return L.circleMarker(latlng, {
-          radius: 4, color: "#111827", weight: 1, fillColor: color, fillOpacity: 1,
+          radius: zoomedOut ? 2.5 : 4.5, color: "#111827", weight: zoomedOut ? 0.5 : 1, fillColor: color,
+          fillOpacity: 1,
         });
       },
       incident: function (feature, latlng, context) {
@@ -98,11 +100,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
           });
         }));
       } catch (err) {
-        return seq === window.gridsightSeq ? [layerIds.map(function () { return skip; }), "offline"] : unchanged;
+        return seq === window.gridsightSeq ? [layerIds.map(function () { return skip; }), "gs-status offline"] : unchanged;
       }
       if (seq !== window.gridsightSeq) { return unchanged; }
       const truncated = bodies.some(function (b) { return b.truncated; });
-      return [bodies, truncated ? "truncated" : "ok"];
+      return [bodies, "gs-status " + (truncated ? "truncated" : "ok")];
     },
   },
 });

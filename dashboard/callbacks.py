@@ -12,7 +12,7 @@ def register(app: Dash) -> None:
     app.clientside_callback(  # type: ignore[no-untyped-call]
         ClientsideFunction(namespace="gridsight_cb", function_name="layerData"),
         Output({"type": ids.LAYER_TYPE, "index": ALL}, "data"),
-        Output(ids.STATUS, "data-state"),
+        Output(ids.STATUS, "className"),
         Input(ids.MAP, "bounds"),
         Input(ids.MAP, "zoom"),
         State(ids.LANG_STORE, "data"),

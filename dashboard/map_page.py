@@ -60,6 +60,6 @@ def layout(settings: Settings, bounds: list[list[float]]) -> html.Div:
         html.Main(className="gs-main", children=[
             the_map,
             html.Div(legend(lang), id=ids.LEGEND, className="gs-legend"),
-            html.Div(id=ids.STATUS, className="gs-status", **{"data-state": "loading"}),
+            html.Div(id=ids.STATUS, className="gs-status loading"),
         ]),
     ])

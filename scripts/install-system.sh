@@ -13,8 +13,9 @@ fi
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   want+=(python3-venv)
 fi
-if [[ "${1:-}" == "--browser" ]] && ! command -v chromium >/dev/null 2>&1; then
-  want+=(chromium)
+if [[ "${1:-}" == "--browser" ]]; then
+  command -v chromium >/dev/null 2>&1 || want+=(chromium)
+  have_pkg fonts-wqy-microhei || want+=(fonts-wqy-microhei)  # CJK glyphs for screenshots
 fi
 [[ ${#want[@]} -eq 0 ]] && exit 0
 

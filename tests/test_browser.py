@@ -52,6 +52,7 @@ def test_county_view_draws_every_layer_and_the_legend(page: Page) -> None:
     counts = _drawn(page, {"townships", "villages", "roads", "routes", "cameras", "incidents"})
     assert counts["townships"] == 10
     expect(page.locator(".gs-legend")).to_contain_text("Cameras")
+    expect(page.locator(".gs-status.ok")).to_have_count(1)
     expect(page.locator(".leaflet-control-layers")).to_contain_text("Grid cells")
 
 
