@@ -32,7 +32,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    engine = connect(Settings.from_env())
+    settings = Settings.from_env()
+    engine = connect(settings)
     if args.command == "demo":
         if args.if_empty:
             from sqlalchemy import text
@@ -46,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
             end = end.replace(tzinfo=dt.UTC)
         size = DemoSize(counties=args.counties, townships=args.townships,
                         cameras_per_county=args.cameras, incidents_per_county=args.incidents)
-        report = load_demo(engine, seed=args.seed, size=size, end=end, force=args.force)
+        report = load_demo(engine, seed=args.seed, size=size, end=end, force=args.force,
+                           patrol_buffer_m=settings.patrol_buffer_m)
         print(report.summary())
     return 0
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, text
 
 from etl import _load
 from etl.demo import METRIC_SRID, DemoData, DemoSize, generate
+from geo.coverage import refresh
 from geo.errors import DataError
 
 _TABLE_OF = {
@@ -32,8 +33,10 @@ class LoadReport:
 
 
 def load_demo(engine: Engine, seed: int = 7, size: DemoSize | None = None,
-              end: dt.datetime | None = None, force: bool = False) -> LoadReport:
+              end: dt.datetime | None = None, force: bool = False, patrol_buffer_m: float = 100.0) -> LoadReport:
     """Generate the demo county and load it, replacing earlier demo data, in one transaction.
+
+    The coverage figures are refreshed in the same transaction, with ``patrol_buffer_m`` metres.
 
     Raises
     ------
@@ -55,6 +58,7 @@ def load_demo(engine: Engine, seed: int = 7, size: DemoSize | None = None,
         counts = write(conn, data)
         _load.set_meta(conn, "dataset", "demo")
         _load.set_meta(conn, "demo_seed", str(seed))
+        refresh(conn, patrol_buffer_m, full=True)
     return LoadReport(counts, time.perf_counter() - started)
 
 

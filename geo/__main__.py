@@ -6,7 +6,10 @@ import argparse
 import sys
 
 from geo import _cli
+from geo.coverage import refresh
 from geo.db import cluster_for, connect
+from geo.figures import LEVELS, Window, figures
+from geo.report import FORMATS, render
 from geo.settings import Settings
 
 
@@ -16,7 +19,25 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="the embedded PostGIS")
     db.add_argument("action", choices=["start", "stop", "status", "url"])
     sub.add_parser("migrate", help="bring the database to the current schema")
+    cov = sub.add_parser("coverage", help="coverage figures of every unit of a level (refreshed first)")
+    cov.add_argument("--level", choices=LEVELS, default="grid", help="unit level (default grid)")
+    cov.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    cov.add_argument("--window-days", type=int, default=None,
+                     help="incident window in days, ending now (default GRIDSIGHT_WINDOW_DAYS, 30)")
+    cov.add_argument("--full", action="store_true", help="recompute everything, not only what changed")
     return parser
+
+
+def _coverage(args: argparse.Namespace, settings: Settings) -> int:
+    engine = connect(settings)
+    with engine.begin() as conn:
+        report = refresh(conn, settings.patrol_buffer_m, full=args.full)
+    if report.mode != "none":
+        print(f"refreshed ({report.mode}, {report.changes} changes) in {report.seconds:.2f} s", file=sys.stderr)
+    window = Window.last_days(args.window_days or settings.window_days)
+    with engine.begin() as conn:
+        print(render(figures(conn, window, level=args.level), args.format))
+    return 0
 
 
 def _db(action: str, settings: Settings) -> int:
@@ -42,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     if args.command == "db":
         return _db(args.action, settings)
+    if args.command == "coverage":
+        return _coverage(args, settings)
     if args.command == "migrate":
         connect(settings)
         print("schema is current")

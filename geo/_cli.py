@@ -17,3 +17,6 @@ def run(main: Callable[[list[str] | None], int], argv: list[str] | None = None) 
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into head or less, which closed early
+        sys.stderr.close()
+        return 0

@@ -153,7 +153,7 @@ class EmbeddedCluster:
             f"\n# --- Gridsight embedded cluster ---\nport = {port}\n"
             "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
             "shared_buffers = 256MB\nwork_mem = 64MB\nmaintenance_work_mem = 256MB\n"
-            "max_connections = 200\nsynchronous_commit = off\n"
+            "max_connections = 200\nsynchronous_commit = off\njit = off\n"
         )
         with open(self.data / "postgresql.conf", "a") as conf:
             conf.write(settings)

@@ -1,0 +1,164 @@
+"""Reading the figures of units: the coverage of the last refresh plus the incidents of a window.
+
+Every percentage is rounded half-up to one decimal; ``None`` means "n/a" (a unit without roads has
+no road coverage, one without cameras no working rate, one without incidents no incident coverage).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from geo.errors import DataError
+
+LEVELS = ("county", "township", "village", "grid")
+
+# The command line's columns, in order.
+COLUMNS = (
+    "code", "name", "level", "area_km2", "camera_area_pct", "camera_area_installed_pct",
+    "camera_road_pct", "camera_road_installed_pct", "patrol_pct", "combined_pct", "gap_km2",
+    "cameras", "cameras_online", "working_rate_pct", "incidents", "blind_incidents",
+    "incident_coverage_pct",
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A time window ``(start, end]`` of incidents, with optional category and status filters."""
+
+    start: dt.datetime
+    end: dt.datetime
+    categories: tuple[str, ...] = field(default=())
+    statuses: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def last_days(cls, days: int, end: dt.datetime | None = None, **filters: Any) -> Window:
+        """The ``days`` days ending at ``end`` (default: now)."""
+        if days < 1:
+            raise DataError(f"a window of {days} days is not allowed: expected at least 1 day")
+        end = end or dt.datetime.now(dt.UTC)
+        return cls(end - dt.timedelta(days=days), end, **filters)
+
+
+def pct(part: float, whole: float) -> float | None:
+    """``100 * part / whole`` rounded half-up to one decimal; None when ``whole`` is 0.
+
+    >>> pct(1, 3), pct(1, 8), pct(5, 0)
+    (33.3, 12.5, None)
+    """
+    if whole <= 0:
+        return None
+    value = Decimal(repr(100.0 * part / whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return float(value)
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    """Every figure of one unit. Areas in km², percentages 0-100 with one decimal, None = n/a."""
+
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    population: int
+    area_km2: float
+    camera_area_pct: float | None
+    camera_area_installed_pct: float | None
+    camera_road_pct: float | None
+    camera_road_installed_pct: float | None
+    patrol_pct: float | None
+    combined_pct: float | None
+    gap_km2: float
+    cameras: int
+    cameras_online: int
+    working_rate_pct: float | None
+    incidents: int
+    blind_incidents: int
+    incident_coverage_pct: float | None
+    incident_rate: float | None  # incidents per 1,000 residents
+
+    def row(self) -> dict[str, Any]:
+        """The command line's columns of this unit."""
+        values = asdict(self)
+        return {c: values[c] for c in COLUMNS}
+
+
+_FIGURES = """
+WITH inc AS (
+    SELECT i.geom,
+           NOT EXISTS (SELECT 1 FROM coverage_piece p
+                       WHERE p.kind = 'working' AND ST_Intersects(p.geom, ST_Transform(i.geom, :srid))) AS blind
+    FROM incident i
+    WHERE i.occurred_at > :start AND i.occurred_at <= :end
+      AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
+      AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
+),
+units AS (SELECT * FROM unit_coverage u WHERE {where})
+SELECT u.code, u.name, u.level, u.parent_code, u.population, u.area_m2, u.camera_area_m2,
+       u.camera_area_installed_m2, u.road_m, u.camera_road_m, u.camera_road_installed_m,
+       u.patrol_area_m2, u.combined_area_m2, u.cameras, u.cameras_online,
+       count(inc.geom) AS incidents, count(inc.geom) FILTER (WHERE inc.blind) AS blind
+FROM units u LEFT JOIN inc ON ST_Intersects(u.geom, inc.geom)
+GROUP BY u.code, u.name, u.level, u.parent_code, u.population, u.area_m2, u.camera_area_m2,
+         u.camera_area_installed_m2, u.road_m, u.camera_road_m, u.camera_road_installed_m,
+         u.patrol_area_m2, u.combined_area_m2, u.cameras, u.cameras_online
+ORDER BY u.code
+"""
+
+
+def figures(conn: Connection, window: Window, level: str | None = None,
+            codes: Sequence[str] | None = None) -> list[UnitFigures]:
+    """The figures of the units of ``level`` (or those in ``codes``), ordered by code.
+
+    Reads the last refresh (call :func:`geo.coverage.refresh` first) and counts incidents of
+    ``window`` live. Raises :class:`DataError` for an unknown level.
+    """
+    if level is not None and level not in LEVELS:
+        raise DataError(f"level {level!r} is not allowed: expected one of {', '.join(LEVELS)}")
+    where, params = "true", dict[str, Any]()
+    if level is not None:
+        where, params = "u.level = :level", {"level": level}
+    if codes is not None:
+        where += " AND u.code = ANY(:codes)"
+        params["codes"] = list(codes)
+    return [unit_figures(r) for r in raw_figures(conn, window, where, params)]
+
+
+def raw_figures(conn: Connection, window: Window, where: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Unrounded sums (m², m, counts) of the units matching ``where`` (SQL on alias ``u``)."""
+    conn.execute(text("SET LOCAL jit = off"))
+    rows = conn.execute(text(_FIGURES.format(where=where)), {
+        **params, "start": window.start, "end": window.end, "srid": _srid(conn),
+        "categories": list(window.categories), "statuses": list(window.statuses),
+    }).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def _srid(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT gs_metric_srid()")).scalar_one())
+
+
+def unit_figures(r: dict[str, Any]) -> UnitFigures:
+    """Round the sums of :func:`raw_figures` into a unit's figures."""
+    area = r["area_m2"]
+    no_roads = r["road_m"] < 1e-6
+    return UnitFigures(
+        code=r["code"], name=r["name"], level=r["level"], parent_code=r["parent_code"],
+        population=r["population"], area_km2=round(area / 1e6, 3),
+        camera_area_pct=pct(r["camera_area_m2"], area),
+        camera_area_installed_pct=pct(r["camera_area_installed_m2"], area),
+        camera_road_pct=None if no_roads else pct(r["camera_road_m"], r["road_m"]),
+        camera_road_installed_pct=None if no_roads else pct(r["camera_road_installed_m"], r["road_m"]),
+        patrol_pct=pct(r["patrol_area_m2"], area), combined_pct=pct(r["combined_area_m2"], area),
+        gap_km2=round(max(area - r["combined_area_m2"], 0.0) / 1e6, 3),
+        cameras=r["cameras"], cameras_online=r["cameras_online"],
+        working_rate_pct=pct(r["cameras_online"], r["cameras"]),
+        incidents=r["incidents"], blind_incidents=r["blind"],
+        incident_coverage_pct=pct(r["incidents"] - r["blind"], r["incidents"]),
+        incident_rate=None if r["population"] <= 0 else round(1000.0 * r["incidents"] / r["population"], 2),
+    )

@@ -1,0 +1,142 @@
+"""What-if: the figures of every unit a hypothetical camera or patrol route would change.
+
+Nothing is written. The new coverage is the hypothetical view (or route buffer) minus what the
+mosaic already covers, so the answer equals what a refresh would give after really adding it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from geo.errors import DataError
+from geo.figures import UnitFigures, Window, raw_figures, unit_figures
+
+
+@dataclass(frozen=True)
+class Camera:
+    """A hypothetical working camera: position in EPSG:4326 degrees, angles in degrees, range in m."""
+
+    lon: float
+    lat: float
+    azimuth_deg: float
+    fov_deg: float
+    range_m: float
+
+    def check(self) -> None:
+        """Raise :class:`DataError` naming the field when a value is impossible."""
+        if not (-180 <= self.lon <= 180 and -90 <= self.lat <= 90):
+            raise DataError(f"camera position ({self.lon}, {self.lat}) is not a longitude/latitude in degrees")
+        if not 0 < self.fov_deg <= 360:
+            raise DataError(f"fov_deg {self.fov_deg} is not allowed: expected a value in (0, 360]")
+        if not self.range_m > 0:
+            raise DataError(f"range_m {self.range_m} is not allowed: expected a value greater than 0")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A hypothetical patrol route: a line of (lon, lat) points in EPSG:4326."""
+
+    points: tuple[tuple[float, float], ...]
+
+    def check(self) -> None:
+        if len(self.points) < 2:
+            raise DataError(f"a route needs at least 2 points, got {len(self.points)}")
+
+    def wkt(self) -> str:
+        return "LINESTRING(" + ", ".join(f"{x:.8f} {y:.8f}" for x, y in self.points) + ")"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A unit's figures before and after the hypothetical change."""
+
+    before: UnitFigures
+    after: UnitFigures
+
+
+# Per unit: the area, road length and blind incidents that the new coverage ``n_<kind>`` adds.
+_DELTA = """
+WITH n AS (SELECT kind, CASE WHEN covered IS NULL THEN g ELSE ST_Difference(g, covered) END AS g
+           FROM (SELECT k.kind, s.g,
+                        (SELECT ST_Union(p.geom) FROM coverage_piece p
+                         WHERE p.kind = k.kind AND ST_Intersects(p.geom, s.g)) AS covered
+                 FROM ({shape}) s, unnest(CAST(:kinds AS text[])) AS k(kind)) x),
+area AS (SELECT u.code, n.kind, sum(ST_Area(ST_Intersection(u.geom, n.g))) AS a
+         FROM unit_piece u JOIN n ON ST_Intersects(u.geom, n.g) GROUP BY 1, 2),
+road AS (SELECT u.code, n.kind, sum(ST_Length(ST_Intersection(ST_Intersection(r.geom, n.g), u.geom))) AS l
+         FROM n JOIN road_piece r ON ST_Intersects(r.geom, n.g) JOIN unit_piece u ON ST_Intersects(u.geom, r.geom)
+         WHERE n.kind IN ('working', 'installed') GROUP BY 1, 2),
+seen AS (SELECT i.geom FROM incident i, n
+         WHERE n.kind = 'working' AND i.occurred_at > :start AND i.occurred_at <= :end
+           AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
+           AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
+           AND ST_Intersects(ST_Transform(i.geom, :srid), n.g)),
+newly AS (SELECT u.code, count(*) AS c FROM unit_coverage u JOIN seen ON ST_Intersects(u.geom, seen.geom)
+          GROUP BY 1),
+host AS (SELECT u.code, 1 AS c FROM unit_coverage u WHERE :point_wkt <> '' AND
+         ST_Intersects(u.geom, ST_GeomFromText(nullif(:point_wkt, ''), 4326)))
+SELECT code, kind, a AS value FROM area
+UNION ALL SELECT code, 'road_' || kind, l FROM road
+UNION ALL SELECT code, 'seen', c FROM newly
+UNION ALL SELECT code, 'camera', c FROM host
+"""
+_CAMERA_SHAPE = """SELECT ST_Transform(gs_camera_view(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326),
+                   :azimuth, :fov, :range, :srid), :srid) AS g"""
+_ROUTE_SHAPE = """SELECT ST_Buffer(ST_Transform(ST_GeomFromText(:route_wkt, 4326), :srid), :buffer,
+                  'quad_segs=32') AS g"""
+_FIELDS = {"working": "camera_area_m2", "installed": "camera_area_installed_m2", "patrol": "patrol_area_m2",
+           "combined": "combined_area_m2", "road_working": "camera_road_m",
+           "road_installed": "camera_road_installed_m"}
+
+
+def what_if(conn: Connection, change: Camera | Route, window: Window, patrol_buffer_m: float = 100.0) -> list[Change]:
+    """The figures, before and after, of every unit (cell to county) that ``change`` affects.
+
+    Reads the last refresh; writes nothing. Raises :class:`DataError` for an impossible camera or
+    route.
+    """
+    change.check()
+    conn.execute(text("SET LOCAL jit = off"))
+    srid = int(conn.execute(text("SELECT gs_metric_srid()")).scalar_one())
+    params: dict[str, Any] = {"srid": srid, "start": window.start, "end": window.end,
+                              "categories": list(window.categories), "statuses": list(window.statuses)}
+    if isinstance(change, Camera):
+        shape = _CAMERA_SHAPE
+        params |= {"lon": change.lon, "lat": change.lat, "azimuth": change.azimuth_deg % 360,
+                   "fov": change.fov_deg, "range": change.range_m, "kinds": ["working", "installed", "combined"],
+                   "point_wkt": f"POINT({change.lon} {change.lat})"}
+    else:
+        shape = _ROUTE_SHAPE
+        params |= {"route_wkt": change.wkt(), "buffer": patrol_buffer_m, "kinds": ["patrol", "combined"],
+                   "point_wkt": ""}
+    deltas: dict[str, dict[str, float]] = {}
+    for code, kind, value in conn.execute(text(_DELTA.format(shape=shape)), params):
+        deltas.setdefault(code, {})[kind] = float(value or 0)
+    return _changes(conn, window, deltas)
+
+
+def _changes(conn: Connection, window: Window, deltas: dict[str, dict[str, float]]) -> list[Change]:
+    if not deltas:
+        return []
+    rows = raw_figures(conn, window, "u.code = ANY(:codes)", {"codes": sorted(deltas)})
+    out = []
+    for row in rows:
+        delta = deltas[row["code"]]
+        after = dict(row)
+        for kind, column in _FIELDS.items():
+            after[column] = row[column] + delta.get(kind, 0.0)
+        after["blind"] = row["blind"] - int(delta.get("seen", 0))
+        after["cameras"] = row["cameras"] + int(delta.get("camera", 0))
+        after["cameras_online"] = row["cameras_online"] + int(delta.get("camera", 0))
+        out.append(Change(unit_figures(row), unit_figures(after)))
+    order = {"county": 0, "township": 1, "village": 2, "grid": 3}
+    return sorted(out, key=lambda c: (order[c.before.level], c.before.code))
+
+
+def codes(changes: Sequence[Change]) -> list[str]:
+    """The codes of the units in ``changes``."""
+    return [c.before.code for c in changes]
