@@ -39,19 +39,15 @@ WHERE u IS NOT NULL;
 ANALYZE road_piece;
 """
 
-# The four unions, restricted to the region in temp table gs_region (the whole territory in a full
-# refresh), then cut into pieces. gs_new receives the new pieces (for the incremental deltas).
+# The four unions over the whole territory (a full refresh), cut into pieces; gs_new receives them.
 MOSAIC = f"""
 CREATE TEMP TABLE gs_new (kind text, geom geometry) ON COMMIT DROP;
 CREATE TEMP TABLE gs_views ON COMMIT DROP AS
-SELECT c.status = 'online' AS online, {{clip}} AS g
-FROM camera c, gs_region r WHERE ST_Intersects(ST_Transform(c.view_geom, :srid), r.g);
+SELECT c.status = 'online' AS online, ST_Transform(c.view_geom, :srid) AS g FROM camera c;
 CREATE TEMP TABLE gs_unions ON COMMIT DROP AS
 WITH w AS (SELECT ST_Union(g) AS g FROM gs_views WHERE online),
 i AS (SELECT ST_Union(g) AS g FROM (SELECT g FROM w UNION ALL SELECT g FROM gs_views WHERE NOT online) x),
-p AS (SELECT ST_Union({{clip_buffer}}) AS g
-      FROM (SELECT ST_Buffer(ST_Transform(geom, :srid), :buffer, '{_QUAD_SEGS}') AS b FROM patrol_route) b,
-           gs_region r WHERE ST_Intersects(b.b, r.g))
+p AS (SELECT ST_Union(ST_Buffer(ST_Transform(geom, :srid), :buffer, '{_QUAD_SEGS}')) AS g FROM patrol_route)
 SELECT 'working' AS kind, w.g FROM w
 UNION ALL SELECT 'installed', i.g FROM i
 UNION ALL SELECT 'patrol', p.g FROM p
@@ -62,10 +58,6 @@ SELECT kind, ST_Subdivide(ST_CollectionExtract(g, 3), {PIECE_VERTICES}) FROM gs_
 WHERE g IS NOT NULL AND NOT ST_IsEmpty(g);
 INSERT INTO coverage_piece (kind, geom) SELECT kind, geom FROM gs_new;
 """
-# In a full refresh nothing is clipped; in an incremental one, views and buffers are cut to the region.
-CLIP_NONE = {"clip": "ST_Transform(c.view_geom, :srid)", "clip_buffer": "b.b"}
-CLIP_REGION = {"clip": "ST_Intersection(ST_Transform(c.view_geom, :srid), r.g)",
-               "clip_buffer": "ST_Intersection(b.b, r.g)"}
 
 # Area of U covered by each kind of piece in table {pieces}: whole pieces inside U count whole.
 AREA_BY_KIND = """
@@ -77,29 +69,33 @@ WHERE {where}
 GROUP BY u.code, p.kind
 """
 
-# Length of the road network in U, and of its part inside each kind of piece in {pieces}.
+# Lengths: a road can run exactly along the cut between two pieces, so a line is always intersected
+# with the union of the pieces it touches (per unit, per kind), never piece by piece.
 ROAD_LENGTH = """
-SELECT u.code,
-       sum(CASE WHEN ST_CoveredBy(r.geom, u.geom) THEN ST_Length(r.geom)
-                ELSE ST_Length(ST_Intersection(r.geom, u.geom)) END) AS length
-FROM unit_piece u JOIN road_piece r ON ST_Intersects(r.geom, u.geom)
-GROUP BY u.code
+SELECT code, sum(ST_Length(ST_Intersection(road, area))) AS length FROM (
+    SELECT u.code, r.geom AS road, ST_Union(u.geom) AS area
+    FROM unit_piece u JOIN road_piece r ON ST_Intersects(r.geom, u.geom)
+    GROUP BY u.code, r.id, r.geom) x
+GROUP BY code
 """
 
 COVERED_ROADS = """
 CREATE TEMP TABLE {name} ON COMMIT DROP AS
-SELECT p.kind, ST_CollectionExtract(ST_Intersection(r.geom, p.geom), 2) AS geom
-FROM road_piece r JOIN {pieces} p ON p.kind IN ('working', 'installed') AND ST_Intersects(r.geom, p.geom);
+SELECT row_number() OVER () AS id, kind, geom FROM (
+    SELECT p.kind, ST_CollectionExtract(ST_Intersection(r.geom, ST_Union(p.geom)), 2) AS geom
+    FROM road_piece r JOIN {pieces} p ON p.kind IN ('working', 'installed') AND ST_Intersects(r.geom, p.geom)
+    GROUP BY r.id, r.geom, p.kind) x
+WHERE NOT ST_IsEmpty(geom);
 CREATE INDEX ON {name} USING gist (geom);
 """
 
 ROAD_COVERED_BY_KIND = """
-SELECT u.code, rc.kind,
-       sum(CASE WHEN ST_CoveredBy(rc.geom, u.geom) THEN ST_Length(rc.geom)
-                ELSE ST_Length(ST_Intersection(rc.geom, u.geom)) END) AS length
-FROM unit_piece u JOIN {name} rc ON ST_Intersects(rc.geom, u.geom)
-WHERE {where} AND NOT ST_IsEmpty(rc.geom)
-GROUP BY u.code, rc.kind
+SELECT code, kind, sum(ST_Length(ST_Intersection(road, area))) AS length FROM (
+    SELECT u.code, rc.kind, rc.geom AS road, ST_Union(u.geom) AS area
+    FROM unit_piece u JOIN {name} rc ON ST_Intersects(rc.geom, u.geom)
+    WHERE {where}
+    GROUP BY u.code, rc.id, rc.kind, rc.geom) x
+GROUP BY code, kind
 """
 
 CAMERA_COUNTS = """
@@ -120,28 +116,52 @@ WHERE u.level = 'grid' AND {where}
 
 # -- incremental refresh ---------------------------------------------------------------------------
 
-# The region where coverage may have changed: the changed views, and the changed routes buffered.
+# R, where coverage may have changed: the changed views, and the changed routes buffered. Pieces of
+# any kind that touch R go; each kind's region grows to R plus its own deleted pieces, so the new
+# pieces of a kind fill exactly the hole its old pieces left (pieces of one kind stay disjoint).
 CHANGED_REGION = f"""
-CREATE TEMP TABLE gs_region ON COMMIT DROP AS
+CREATE TEMP TABLE gs_changed ON COMMIT DROP AS
 SELECT ST_Union(g) AS g FROM (
     SELECT ST_Transform(region, :srid) AS g FROM coverage_change WHERE layer = 'camera' AND id <= :max_id
     UNION ALL
     SELECT ST_Buffer(ST_Transform(region, :srid), :buffer, '{_QUAD_SEGS}') FROM coverage_change
     WHERE layer = 'route' AND id <= :max_id
 ) x;
--- Pieces that touch it go; the region grows to cover them, so the new pieces fill exactly the hole.
 CREATE TEMP TABLE gs_old ON COMMIT DROP AS
-WITH gone AS (DELETE FROM coverage_piece p USING gs_region r WHERE ST_Intersects(p.geom, r.g)
+WITH gone AS (DELETE FROM coverage_piece p USING gs_changed r WHERE ST_Intersects(p.geom, r.g)
               RETURNING p.kind, p.geom)
 SELECT kind, geom FROM gone;
-UPDATE gs_region SET g = ST_Union(g, (SELECT ST_Union(geom) FROM gs_old)) WHERE EXISTS (SELECT 1 FROM gs_old);
+CREATE TEMP TABLE gs_region ON COMMIT DROP AS
+SELECT k.kind, ST_Union(r.g, (SELECT ST_Union(o.geom) FROM gs_old o WHERE o.kind = k.kind)) AS g
+FROM gs_changed r, (VALUES ('working'), ('installed'), ('patrol'), ('combined')) AS k(kind);
+UPDATE gs_region SET g = (SELECT g FROM gs_changed) WHERE g IS NULL
 """
 
-# A full refresh: the region is the whole territory's bounding box (cameras and routes outside every
-# unit do not matter), and every piece goes.
+# The new pieces of each kind inside its region.
+LOCAL_MOSAIC = f"""
+CREATE TEMP TABLE gs_new (kind text, geom geometry) ON COMMIT DROP;
+CREATE TEMP TABLE gs_sources ON COMMIT DROP AS
+WITH near AS (SELECT ST_Union(g) AS g FROM gs_region),
+views AS (SELECT c.status = 'online' AS online, ST_Transform(c.view_geom, :srid) AS g
+          FROM camera c, near WHERE ST_Intersects(ST_Transform(c.view_geom, :srid), near.g)),
+buffers AS (SELECT b.g FROM (SELECT ST_Buffer(ST_Transform(geom, :srid), :buffer, '{_QUAD_SEGS}') AS g
+                             FROM patrol_route) b, near WHERE ST_Intersects(b.g, near.g))
+SELECT 'working' AS kind, g FROM views WHERE online
+UNION ALL SELECT 'installed', g FROM views
+UNION ALL SELECT 'patrol', g FROM buffers
+UNION ALL SELECT 'combined', g FROM views WHERE online
+UNION ALL SELECT 'combined', g FROM buffers;
+INSERT INTO gs_new (kind, geom)
+SELECT kind, ST_Subdivide(ST_CollectionExtract(g, 3), {PIECE_VERTICES}) FROM (
+    SELECT r.kind, ST_Intersection(ST_Union(s.g), r.g) AS g
+    FROM gs_region r JOIN gs_sources s ON s.kind = r.kind AND ST_Intersects(s.g, r.g)
+    GROUP BY r.kind, r.g) x
+WHERE NOT ST_IsEmpty(g);
+INSERT INTO coverage_piece (kind, geom) SELECT kind, geom FROM gs_new
+"""
+
+# A full refresh: every piece goes, nothing is clipped.
 WHOLE_REGION = """
-CREATE TEMP TABLE gs_region ON COMMIT DROP AS
-SELECT ST_SetSRID(ST_Expand(ST_Extent(geom_m), 1)::geometry, :srid) AS g FROM unit_coverage;
 CREATE TEMP TABLE gs_old (kind text, geom geometry) ON COMMIT DROP;
 DELETE FROM coverage_piece;
 """

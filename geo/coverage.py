@@ -26,7 +26,8 @@ from sqlalchemy import Connection, text
 from geo import _coverage_sql as sql
 
 _REFRESH_LOCK = 7_361_624_101  # pg_advisory_xact_lock key: one refresh at a time
-_TEMP_TABLES = ("gs_new", "gs_old", "gs_region", "gs_views", "gs_unions", "gs_rc_gs_new", "gs_rc_gs_old")
+_TEMP_TABLES = ("gs_new", "gs_old", "gs_region", "gs_changed", "gs_views", "gs_sources", "gs_unions",
+                "gs_rc_gs_new", "gs_rc_gs_old")
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,12 @@ def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False) -> Ref
         _apply_road_lengths(conn)
     else:
         _run(conn, sql.CHANGED_REGION, params)
-    _run(conn, sql.MOSAIC.format(**(sql.CLIP_NONE if full else sql.CLIP_REGION)), params)
-    touched = "true" if full else "ST_Intersects(u.geom, (SELECT g FROM gs_region))"
+    _run(conn, sql.MOSAIC if full else sql.LOCAL_MOSAIC, params)
+    touched = "true" if full else "ST_Intersects(u.geom, (SELECT ST_Union(g) FROM gs_region))"
     _apply_pieces(conn, "gs_new", "+", touched)
     if not full:
         _apply_pieces(conn, "gs_old", "-", touched)
-    in_region = "true" if full else "ST_Intersects({}.geom_m, (SELECT g FROM gs_region))"
+    in_region = "true" if full else "ST_Intersects({}.geom_m, (SELECT ST_Union(g) FROM gs_region))"
     conn.execute(text(sql.CAMERA_COUNTS.format(where=in_region.format("u2"))))
     conn.execute(text(sql.GAPS.format(where=in_region.format("u"))))
     conn.execute(text("DELETE FROM coverage_change WHERE id <= :m"), {"m": max_id or 0})

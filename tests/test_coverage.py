@@ -1,0 +1,193 @@
+"""The coverage engine against an independent Shapely computation, and full vs incremental."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import LineString
+from sqlalchemy import Connection, Engine, text
+
+from geo.coverage import refresh
+from geo.db import make_engine, upgrade
+from geo.figures import Window, figures, pct
+from geo.settings import Settings
+from tests import coverage_reference as ref
+from tests.conftest import fresh_database
+
+BUFFER = 100.0
+WINDOW = Window.last_days(30)
+METRICS = ("camera_area_pct", "camera_area_installed_pct", "patrol_pct", "combined_pct",
+           "camera_road_pct", "camera_road_installed_pct")
+
+
+@pytest.fixture(scope="module")
+def synthetic(base_settings: Settings) -> Iterator[Engine]:
+    """A database holding only the synthetic county of tests/coverage_reference.py."""
+    engine = make_engine(fresh_database(base_settings, "gridsight_test_coverage"))
+    upgrade(engine)
+    with engine.begin() as conn:
+        for code, (level, parent, poly) in sorted(ref.UNITS.items(), key=lambda u: len(u[0])):
+            wkt = ref.to_wgs84_wkt(poly)
+            if level == "grid":
+                conn.execute(text("INSERT INTO grid_cell (code, name, village_code, population, geom) "
+                                  "VALUES (:c, :c, :p, 100, ST_GeomFromEWKT(:g))"), {"c": code, "p": parent, "g": wkt})
+            else:
+                conn.execute(text("INSERT INTO admin_unit (code, name, level, parent_code, geom) "
+                                  "VALUES (:c, :c, :l, :p, ST_GeomFromEWKT(:g))"),
+                             {"c": code, "l": level, "p": parent, "g": wkt})
+        for code, line in ref.ROADS.items():
+            conn.execute(text("INSERT INTO road (code, class, geom) VALUES (:c, 'main', ST_GeomFromEWKT(:g))"),
+                         {"c": code, "g": ref.to_wgs84_wkt(line)})
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def tx(synthetic: Engine) -> Iterator[Connection]:
+    with synthetic.connect() as conn:
+        trans = conn.begin()
+        yield conn
+        trans.rollback()
+
+
+def _add(conn: Connection, cams: list[ref.Cam], routes: list[LineString]) -> None:
+    for i, cam in enumerate(cams):
+        lon, lat = cam.lonlat()
+        conn.execute(text(
+            "INSERT INTO camera (code, azimuth_deg, fov_deg, range_m, status, kind, geom) "
+            "VALUES (:c, :a, :f, :r, :s, 'gun', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"),
+            {"c": f"T{i}", "a": cam.azimuth % 360, "f": cam.fov, "r": cam.range_m,
+             "s": "online" if cam.online else "offline", "x": lon, "y": lat})
+    for i, line in enumerate(routes):
+        conn.execute(text("INSERT INTO patrol_route (code, unit, shift, geom) "
+                          "VALUES (:c, 'u', 'day', ST_GeomFromEWKT(:g))"), {"c": f"P{i}", "g": ref.to_wgs84_wkt(line)})
+
+
+def _assert_agrees(conn: Connection, cams: list[ref.Cam], routes: list[LineString]) -> None:
+    want = ref.expected(cams, routes, BUFFER)
+    got = {f.code: f for f in figures(conn, WINDOW)}
+    assert set(got) == set(want)
+    for code, metrics in want.items():
+        for metric in METRICS:
+            engine_value, reference = getattr(got[code], metric), metrics[metric]
+            if reference is None:
+                assert engine_value is None, (code, metric)
+            else:
+                assert engine_value is not None and abs(engine_value - reference) <= 0.1, \
+                    (code, metric, engine_value, reference)
+
+
+X, Y = ref.X0, ref.Y0
+EDGE_CASES: dict[str, list[ref.Cam]] = {
+    "on a cell boundary": [ref.Cam(X + 1000, Y + 500, 90, 60, 150)],
+    "on a village and township corner": [ref.Cam(X + 2000, Y + 2000, 225, 120, 300)],
+    "360 dome": [ref.Cam(X + 1500, Y + 1500, 0, 360, 120)],
+    "overlapping views count once": [ref.Cam(X + 700, Y + 700, 45, 90, 200), ref.Cam(X + 750, Y + 720, 50, 90, 200),
+                                     ref.Cam(X + 700, Y + 700, 0, 360, 100)],
+    "crossing several cells and villages": [ref.Cam(X + 1900, Y + 1900, 45, 100, 1800)],
+    "azimuth near 0 and 360": [ref.Cam(X + 3000, Y + 1000, 359.5, 40, 400), ref.Cam(X + 3500, Y + 1000, 0.4, 40, 400)],
+    "tiny range": [ref.Cam(X + 300, Y + 300, 10, 60, 1.0)],
+    "very large range": [ref.Cam(X - 500, Y - 500, 45, 30, 6000)],
+    "offline counts only as installed": [ref.Cam(X + 500, Y + 1500, 90, 70, 250, online=False),
+                                          ref.Cam(X + 600, Y + 1400, 270, 70, 150)],
+    "outside the county": [ref.Cam(X - 3000, Y - 3000, 0, 90, 100)],
+}
+
+
+@pytest.mark.parametrize("case", sorted(EDGE_CASES))
+def test_engine_agrees_with_shapely(tx: Connection, case: str) -> None:
+    routes = [LineString([(X + 2500, Y + 200), (X + 3800, Y + 900)])]
+    _add(tx, EDGE_CASES[case], routes)
+    refresh(tx, BUFFER, full=True)
+    _assert_agrees(tx, EDGE_CASES[case], routes)
+
+
+def test_units_without_roads_are_na_and_without_cameras_zero(tx: Connection) -> None:
+    _add(tx, [ref.Cam(X + 500, Y + 500, 0, 360, 100)], [])
+    refresh(tx, BUFFER, full=True)
+    by_code = {f.code: f for f in figures(tx, WINDOW)}
+    assert by_code[ref.NO_ROADS].camera_road_pct is None
+    assert by_code[ref.NO_ROADS].camera_area_pct == 0.0 and by_code[ref.NO_ROADS].working_rate_pct is None
+    assert by_code[ref.COUNTY].cameras == 1
+
+
+def test_a_parent_is_measured_on_its_own_area_not_averaged(tx: Connection) -> None:
+    # one disc of 200 m in a 1 km cell: pi * 200² over each unit's own area
+    _add(tx, [ref.Cam(X + 500, Y + 500, 0, 360, 200)], [])
+    refresh(tx, BUFFER, full=True)
+    by_code = {f.code: f for f in figures(tx, WINDOW)}
+    disc = 3.14159265 * 200**2
+    assert by_code[f"{ref.COUNTY}001001001"].camera_area_pct == pct(disc, 1e6) == 12.6
+    assert by_code[f"{ref.COUNTY}001001"].camera_area_pct == pct(disc, 4e6) == 3.1
+    assert by_code[ref.COUNTY].camera_area_pct == pct(disc, 16e6) == 0.8
+
+
+cams_strategy = st.lists(
+    st.builds(ref.Cam, x=st.floats(X - 300, X + 4300), y=st.floats(Y - 300, Y + 4300),
+              azimuth=st.floats(0, 359.99), fov=st.sampled_from([30.0, 60.0, 90.0, 180.0, 360.0]),
+              range_m=st.floats(5, 900), online=st.booleans()),
+    min_size=1, max_size=12)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cams=cams_strategy)
+def test_random_cameras_agree_with_shapely(synthetic: Engine, cams: list[ref.Cam]) -> None:
+    with synthetic.connect() as conn, conn.begin() as trans:
+        _add(conn, cams, [])
+        refresh(conn, BUFFER, full=True)
+        _assert_agrees(conn, cams, [])
+        trans.rollback()
+
+
+def raw(conn: Connection) -> dict[str, tuple[Any, ...]]:
+    """Every stored figure of every unit, unrounded."""
+    rows = conn.execute(text(
+        "SELECT code, camera_area_m2, camera_area_installed_m2, patrol_area_m2, combined_area_m2, "
+        "camera_road_m, camera_road_installed_m, cameras, cameras_online, ST_Area(coalesce(gap_geom, "
+        "'SRID=4326;POLYGON EMPTY'::geometry)::geography) FROM unit_coverage ORDER BY code")).all()
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def test_incremental_refresh_equals_full(tx: Connection) -> None:
+    cams = [ref.Cam(X + 300 * i, Y + 250 * i, 30 * i, 90, 300) for i in range(1, 12)]
+    _add(tx, cams, [LineString([(X + 100, Y + 3000), (X + 3000, Y + 3200)])])
+    refresh(tx, BUFFER, full=True)
+    tx.execute(text("UPDATE camera SET status = 'fault' WHERE code IN ('T1', 'T5')"))
+    tx.execute(text("UPDATE camera SET azimuth_deg = 200, range_m = 500 WHERE code = 'T3'"))
+    tx.execute(text("DELETE FROM camera WHERE code = 'T7'"))
+    tx.execute(text("UPDATE patrol_route SET geom = ST_Translate(geom, 0.002, -0.003)"))
+    report = refresh(tx, BUFFER)
+    assert report.mode == "incremental" and report.changes == 9  # old and new region of each
+    incremental = raw(tx)
+    refresh(tx, BUFFER, full=True)
+    full = raw(tx)
+    for code, values in full.items():
+        assert incremental[code] == pytest.approx(values, rel=1e-7, abs=1e-3), code
+
+
+def test_nothing_changed_means_no_work(tx: Connection) -> None:
+    refresh(tx, BUFFER, full=True)
+    assert refresh(tx, BUFFER).mode == "none"
+    tx.execute(text("UPDATE road SET name = 'renamed' WHERE code = 'RX1'"))
+    assert refresh(tx, BUFFER).mode == "full"
+    assert refresh(tx, BUFFER * 2).mode == "full"  # the buffer setting changed
+
+
+def test_blind_incidents_are_those_outside_every_working_view(tx: Connection) -> None:
+    _add(tx, [ref.Cam(X + 500, Y + 500, 0, 360, 100), ref.Cam(X + 1500, Y + 500, 0, 360, 100, online=False)], [])
+    now = dt.datetime.now(dt.UTC)
+    for i, (x, y) in enumerate([(X + 500, Y + 520), (X + 1500, Y + 520), (X + 3000, Y + 3000)]):
+        lon, lat = ref.TO_WGS84.transform(x, y)
+        tx.execute(text("INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
+                        "VALUES (:c, :t, 'theft', 1, 'closed', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"),
+                   {"c": f"I{i}", "t": now - dt.timedelta(days=1), "x": lon, "y": lat})
+    refresh(tx, BUFFER, full=True)
+    county = figures(tx, WINDOW, level="county")[0]
+    assert (county.incidents, county.blind_incidents, county.incident_coverage_pct) == (3, 2, 33.3)
+    old = figures(tx, Window.last_days(30, end=now - dt.timedelta(days=2)), level="county")[0]
+    assert old.incidents == 0 and old.incident_coverage_pct is None
