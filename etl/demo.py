@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+import shapely.affinity
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.ops import substring
 
@@ -286,11 +287,13 @@ class _County:
                 self._add_road(self._wiggly((x, y), far, 150, 3), "track", "机耕路", county)
 
     def _streets(self, county: Polygon) -> None:
+        """The town's street grid, every 400 m, turned 17° like the old town's walls."""
         cx, cy = self.center
         town = Point(cx, cy).buffer(2_400)
         for offset in np.arange(-2_400, 2_401, 400):
             for line in (LineString([(cx + offset, cy - 2_500), (cx + offset, cy + 2_500)]),
                          LineString([(cx - 2_500, cy + offset), (cx + 2_500, cy + offset)])):
+                line = shapely.affinity.rotate(line, 17, origin=(cx, cy))
                 street = line.intersection(town)
                 if street.is_empty:
                     continue

@@ -1,16 +1,34 @@
 """SQL of the coverage engine. Every statement runs in the metric CRS ``:srid`` (metres).
 
-Bind parameters: ``:srid`` (metric CRS), ``:buffer`` (patrol buffer, metres). Temporary tables live
-for the refresh's transaction only.
+The mosaic is one set of disjoint polygons, each of one *class* by what covers it. With W the union
+of working views, O' the union of the other views minus W, and P the union of patrol buffers:
+
+    wp = W ∩ P    w = W − P    op = O' ∩ P    o = O' − P    p = P − W − O'
+
+so that every metric is a sum over classes (:data:`KIND_CLASSES`), and pieces never overlap.
+Bind parameters: ``:srid``, ``:buffer`` (patrol buffer, metres), ``:max_id`` (last change handled).
+Temporary tables live for the refresh's transaction only.
 """
 
 from __future__ import annotations
 
+KIND_CLASSES: dict[str, tuple[str, ...]] = {
+    "working": ("wp", "w"),
+    "installed": ("wp", "w", "op", "o"),
+    "patrol": ("wp", "op", "p"),
+    "combined": ("wp", "w", "op", "p"),
+}
 # Quarter-circle segments of patrol buffers: 32 keeps the area error of a round end below 0.05 %.
 _QUAD_SEGS = "quad_segs=32"
 PIECE_VERTICES = 96  # most vertices of one mosaic piece (ST_Subdivide)
 
-# -- full refresh --------------------------------------------------------------------------------
+
+def classes_sql(kind: str) -> str:
+    """SQL list literal of the classes that make up ``kind``, e.g. ``('wp', 'w')``."""
+    return "(" + ", ".join(f"'{c}'" for c in KIND_CLASSES[kind]) + ")"
+
+
+# -- units and roads (full refresh) ------------------------------------------------------------------
 
 UNITS = """
 DELETE FROM unit_coverage;
@@ -29,48 +47,132 @@ FROM admin_unit a LEFT JOIN pop ON pop.code = a.code;
 INSERT INTO unit_piece (code, geom) SELECT code, ST_Subdivide(geom_m, 128) FROM unit_coverage;
 ANALYZE unit_coverage;
 ANALYZE unit_piece;
-"""
-
-ROAD_PIECES = """
 DELETE FROM road_piece;
 INSERT INTO road_piece (geom)
 SELECT ST_Subdivide(u, 64) FROM (SELECT ST_Union(ST_Transform(geom, :srid)) AS u FROM road) x
 WHERE u IS NOT NULL;
-ANALYZE road_piece;
+ANALYZE road_piece
 """
 
-# The four unions over the whole territory (a full refresh), cut into pieces; gs_new receives them.
+# -- the region to rebuild ---------------------------------------------------------------------------
+
+# A full refresh: everything goes; the region is unbounded (NULL).
+WHOLE_REGION = """
+CREATE TEMP TABLE gs_old (kind text, geom geometry) ON COMMIT DROP;
+DELETE FROM coverage_piece;
+CREATE TEMP TABLE gs_region ON COMMIT DROP AS SELECT NULL::geometry AS g
+"""
+
+# An incremental refresh: R, where coverage may have changed, is the changed views and the changed
+# routes buffered. The pieces whose interior meets R go, and the region grows to R plus them: kept
+# pieces are disjoint from it, so the new pieces fill exactly the hole.
+CHANGED_REGION = f"""
+CREATE TEMP TABLE gs_changed ON COMMIT DROP AS
+SELECT ST_Union(g) AS g FROM (
+    SELECT ST_Transform(region, :srid) AS g FROM coverage_change WHERE layer = 'camera' AND id <= :max_id
+    UNION ALL
+    SELECT ST_Buffer(ST_Transform(region, :srid), :buffer, '{_QUAD_SEGS}') FROM coverage_change
+    WHERE layer = 'route' AND id <= :max_id
+) x;
+CREATE TEMP TABLE gs_old ON COMMIT DROP AS
+WITH gone AS (DELETE FROM coverage_piece p USING gs_changed r
+              WHERE ST_Intersects(p.geom, r.g) AND NOT ST_Touches(p.geom, r.g)
+              RETURNING p.kind, p.geom)
+SELECT kind, geom FROM gone;
+CREATE TEMP TABLE gs_region ON COMMIT DROP AS
+SELECT ST_Union(r.g, (SELECT ST_Union(geom) FROM gs_old)) AS g FROM gs_changed r;
+UPDATE gs_region SET g = (SELECT g FROM gs_changed) WHERE g IS NULL;
+UPDATE gs_region SET g = ST_CollectionExtract(CASE WHEN ST_IsValid(g) THEN g ELSE ST_MakeValid(g) END, 3)
+"""
+
+# -- the mosaic inside the region --------------------------------------------------------------------
+
+# Subdividing and clipping can, rarely, leave a polygon GEOS calls invalid; repair those few.
+_REPAIR = "UPDATE {table} SET {g} = ST_CollectionExtract(ST_MakeValid({g}), 3) WHERE NOT ST_IsValid({g})"
+_CLIP = "CASE WHEN r.g IS NULL THEN {g} ELSE ST_Intersection({g}, r.g) END"
+_NEAR = "(r.g IS NULL OR ST_Intersects({g}, r.g))"
+# Neighbours are found by bounding box only: GEOS's predicates can throw on the thin slivers that
+# differences leave, while its overlay operations (OverlayNG) are robust.
+_LOCAL_UNION = "(SELECT ST_Union(x.g) FROM {table} x WHERE x.g && {g})"
+_HITS = "EXISTS (SELECT 1 FROM {table} x WHERE x.g && {g})"
+_MINUS = f"CASE WHEN {_HITS} THEN ST_Difference({{g}}, {_LOCAL_UNION}) ELSE {{g}} END"
+_AND = f"ST_Intersection({{g}}, {_LOCAL_UNION})"
+
 MOSAIC = f"""
-CREATE TEMP TABLE gs_new (kind text, geom geometry) ON COMMIT DROP;
 CREATE TEMP TABLE gs_views ON COMMIT DROP AS
-SELECT c.status = 'online' AS online, ST_Transform(c.view_geom, :srid) AS g FROM camera c;
-CREATE TEMP TABLE gs_unions ON COMMIT DROP AS
-WITH w AS (SELECT ST_Union(g) AS g FROM gs_views WHERE online),
-i AS (SELECT ST_Union(g) AS g FROM (SELECT g FROM w UNION ALL SELECT g FROM gs_views WHERE NOT online) x),
-p AS (SELECT ST_Union(ST_Buffer(ST_Transform(geom, :srid), :buffer, '{_QUAD_SEGS}')) AS g FROM patrol_route)
-SELECT 'working' AS kind, w.g FROM w
-UNION ALL SELECT 'installed', i.g FROM i
-UNION ALL SELECT 'patrol', p.g FROM p
-UNION ALL SELECT 'combined', CASE WHEN w.g IS NULL THEN p.g WHEN p.g IS NULL THEN w.g
-                                  ELSE ST_Union(w.g, p.g) END FROM w, p;
-INSERT INTO gs_new (kind, geom)
-SELECT kind, ST_Subdivide(ST_CollectionExtract(g, 3), {PIECE_VERTICES}) FROM gs_unions
+SELECT c.status = 'online' AS online, {_CLIP.format(g="ST_Transform(c.view_geom, :srid)")} AS g
+FROM camera c, gs_region r
+WHERE (r.g IS NULL OR c.view_geom && ST_Transform(ST_Envelope(r.g), 4326))
+  AND {_NEAR.format(g="ST_Transform(c.view_geom, :srid)")};
+CREATE TEMP TABLE gs_w ON COMMIT DROP AS
+SELECT ST_Subdivide(ST_CollectionExtract(ST_Union(g), 3), {PIECE_VERTICES}) AS g FROM gs_views WHERE online;
+CREATE TEMP TABLE gs_o ON COMMIT DROP AS
+SELECT ST_Subdivide(ST_CollectionExtract(ST_Union(g), 3), {PIECE_VERTICES}) AS g FROM gs_views WHERE NOT online;
+CREATE TEMP TABLE gs_p ON COMMIT DROP AS
+SELECT ST_Subdivide(ST_CollectionExtract(ST_Union({_CLIP.format(g="b.g")}), 3), {PIECE_VERTICES}) AS g
+FROM (SELECT ST_Buffer(ST_Transform(geom, :srid), :buffer, '{_QUAD_SEGS}') AS g FROM patrol_route) b, gs_region r
+WHERE {_NEAR.format(g="b.g")};
+{_REPAIR.format(table="gs_w", g="g")};
+{_REPAIR.format(table="gs_o", g="g")};
+{_REPAIR.format(table="gs_p", g="g")};
+CREATE INDEX ON gs_w USING gist (g);
+CREATE INDEX ON gs_p USING gist (g);
+ANALYZE gs_w;
+ANALYZE gs_p;
+CREATE TEMP TABLE gs_o2 ON COMMIT DROP AS SELECT {_MINUS.format(g="o.g", table="gs_w")} AS g FROM gs_o o;
+{_REPAIR.format(table="gs_o2", g="g")};
+CREATE INDEX ON gs_o2 USING gist (g);
+ANALYZE gs_o2;
+CREATE TEMP TABLE gs_wo ON COMMIT DROP AS SELECT g FROM gs_w UNION ALL SELECT g FROM gs_o2;
+CREATE INDEX ON gs_wo USING gist (g);
+ANALYZE gs_wo;
+CREATE TEMP TABLE gs_new ON COMMIT DROP AS
+SELECT kind, (ST_Dump(ST_CollectionExtract(g, 3))).geom AS geom FROM (
+    SELECT 'wp' AS kind, {_AND.format(g="w.g", table="gs_p")} AS g FROM gs_w w
+        WHERE EXISTS (SELECT 1 FROM gs_p x WHERE x.g && w.g)
+    UNION ALL SELECT 'w', {_MINUS.format(g="w.g", table="gs_p")} FROM gs_w w
+    UNION ALL SELECT 'op', {_AND.format(g="o.g", table="gs_p")} FROM gs_o2 o
+        WHERE EXISTS (SELECT 1 FROM gs_p x WHERE x.g && o.g)
+    UNION ALL SELECT 'o', {_MINUS.format(g="o.g", table="gs_p")} FROM gs_o2 o
+    UNION ALL SELECT 'p', {_MINUS.format(g="p.g", table="gs_wo")} FROM gs_p p
+) x
 WHERE g IS NOT NULL AND NOT ST_IsEmpty(g);
-INSERT INTO coverage_piece (kind, geom) SELECT kind, geom FROM gs_new;
+{_REPAIR.format(table="gs_new", g="geom")};
+DELETE FROM gs_new WHERE ST_Area(geom) = 0;
+CREATE INDEX ON gs_new USING gist (geom);
+ANALYZE gs_new
 """
 
-# Area of U covered by each kind of piece in table {pieces}: whole pieces inside U count whole.
-AREA_BY_KIND = """
+# Road pieces whose covered length may change, and the pieces around them before and after; the
+# kept pieces count on both sides, so a road along the region's edge is measured once.
+ROAD_SIDES = """
+CREATE TEMP TABLE gs_roads ON COMMIT DROP AS
+SELECT r.id, r.geom FROM road_piece r, gs_region g WHERE g.g IS NULL OR ST_Intersects(r.geom, g.g);
+CREATE INDEX ON gs_roads USING gist (geom);
+ANALYZE gs_roads;
+CREATE TEMP TABLE gs_kept ON COMMIT DROP AS
+SELECT p.kind, p.geom FROM coverage_piece p WHERE EXISTS (SELECT 1 FROM gs_roads r WHERE r.geom && p.geom);
+CREATE TEMP TABLE gs_after ON COMMIT DROP AS SELECT kind, geom FROM gs_kept UNION ALL SELECT kind, geom FROM gs_new;
+CREATE TEMP TABLE gs_before ON COMMIT DROP AS SELECT kind, geom FROM gs_kept UNION ALL SELECT kind, geom FROM gs_old;
+CREATE INDEX ON gs_after USING gist (geom);
+CREATE INDEX ON gs_before USING gist (geom);
+ANALYZE gs_after;
+ANALYZE gs_before
+"""
+
+# -- per-unit sums -----------------------------------------------------------------------------------
+
+# Area of each class of piece (table {pieces}) in each unit piece; whole pieces inside count whole.
+AREA_BY_CLASS = """
 SELECT u.code, p.kind,
-       sum(CASE WHEN ST_CoveredBy(p.geom, u.geom) THEN ST_Area(p.geom)
+       sum(CASE WHEN ST_Contains(u.geom, p.geom) THEN ST_Area(p.geom)
                 ELSE ST_Area(ST_Intersection(p.geom, u.geom)) END) AS area
-FROM unit_piece u JOIN {pieces} p ON ST_Intersects(p.geom, u.geom)
-WHERE {where}
+FROM unit_piece u JOIN {pieces} p ON p.geom && u.geom
 GROUP BY u.code, p.kind
 """
 
-# Lengths: a road can run exactly along the cut between two pieces, so a line is always intersected
-# with the union of the pieces it touches (per unit, per kind), never piece by piece.
+# Lengths: a road can run exactly along the cut between two pieces, so line fragments are always
+# dissolved (ST_Union of lines) before they are measured, never summed piece by piece.
 ROAD_LENGTH = """
 SELECT code, sum(ST_Length(ST_Intersection(road, area))) AS length FROM (
     SELECT u.code, r.geom AS road, ST_Union(u.geom) AS area
@@ -79,21 +181,27 @@ SELECT code, sum(ST_Length(ST_Intersection(road, area))) AS length FROM (
 GROUP BY code
 """
 
-COVERED_ROADS = """
-CREATE TEMP TABLE {name} ON COMMIT DROP AS
-SELECT row_number() OVER () AS id, kind, geom FROM (
-    SELECT p.kind, ST_CollectionExtract(ST_Intersection(r.geom, ST_Union(p.geom)), 2) AS geom
-    FROM road_piece r JOIN {pieces} p ON p.kind IN ('working', 'installed') AND ST_Intersects(r.geom, p.geom)
-    GROUP BY r.id, r.geom, p.kind) x
+# The road network inside the pieces of each camera kind: per road piece, the fragments inside its
+# classes' pieces, dissolved on a 1 mm grid (pieces from different refreshes can share an edge that
+# differs in the last digits, and the same stretch of road must not count twice).
+COVERED_ROADS = f"""
+CREATE TEMP TABLE {{name}} ON COMMIT DROP AS
+SELECT row_number() OVER () AS id, road_id, kind, geom FROM (
+    SELECT r.id AS road_id, k.kind, ST_Union(ST_CollectionExtract(ST_Intersection(r.geom, p.geom), 2), 0.001) AS geom
+    FROM gs_roads r JOIN {{pieces}} p ON ST_Intersects(r.geom, p.geom)
+    JOIN (VALUES ('working'), ('installed')) AS k(kind)
+      ON (k.kind = 'working' AND p.kind IN {classes_sql("working")})
+      OR (k.kind = 'installed' AND p.kind IN {classes_sql("installed")})
+    GROUP BY r.id, k.kind) x
 WHERE NOT ST_IsEmpty(geom);
-CREATE INDEX ON {name} USING gist (geom);
+CREATE INDEX ON {{name}} USING gist (geom);
+ANALYZE {{name}}
 """
 
 ROAD_COVERED_BY_KIND = """
 SELECT code, kind, sum(ST_Length(ST_Intersection(road, area))) AS length FROM (
     SELECT u.code, rc.kind, rc.geom AS road, ST_Union(u.geom) AS area
     FROM unit_piece u JOIN {name} rc ON ST_Intersects(rc.geom, u.geom)
-    WHERE {where}
     GROUP BY u.code, rc.id, rc.kind, rc.geom) x
 GROUP BY code, kind
 """
@@ -106,62 +214,12 @@ FROM (SELECT u2.code, count(c.code) AS n, count(c.code) FILTER (WHERE c.status =
 WHERE u.code = x.code
 """
 
-GAPS = """
-UPDATE unit_coverage u SET gap_geom = ST_Multi(ST_CollectionExtract(ST_Transform(
+# The gap of one unit: its polygons covered by neither a working camera nor a patrol (EPSG:4326).
+GAP = f"""
+SELECT ST_AsGeoJSON(ST_Multi(ST_CollectionExtract(ST_Transform(
     coalesce(ST_Difference(u.geom_m, (SELECT ST_Union(p.geom) FROM coverage_piece p
-                                      WHERE p.kind = 'combined' AND ST_Intersects(p.geom, u.geom_m))),
-             u.geom_m), 4326), 3))
-WHERE u.level = 'grid' AND {where}
-"""
-
-# -- incremental refresh ---------------------------------------------------------------------------
-
-# R, where coverage may have changed: the changed views, and the changed routes buffered. Pieces of
-# any kind that touch R go; each kind's region grows to R plus its own deleted pieces, so the new
-# pieces of a kind fill exactly the hole its old pieces left (pieces of one kind stay disjoint).
-CHANGED_REGION = f"""
-CREATE TEMP TABLE gs_changed ON COMMIT DROP AS
-SELECT ST_Union(g) AS g FROM (
-    SELECT ST_Transform(region, :srid) AS g FROM coverage_change WHERE layer = 'camera' AND id <= :max_id
-    UNION ALL
-    SELECT ST_Buffer(ST_Transform(region, :srid), :buffer, '{_QUAD_SEGS}') FROM coverage_change
-    WHERE layer = 'route' AND id <= :max_id
-) x;
-CREATE TEMP TABLE gs_old ON COMMIT DROP AS
-WITH gone AS (DELETE FROM coverage_piece p USING gs_changed r WHERE ST_Intersects(p.geom, r.g)
-              RETURNING p.kind, p.geom)
-SELECT kind, geom FROM gone;
-CREATE TEMP TABLE gs_region ON COMMIT DROP AS
-SELECT k.kind, ST_Union(r.g, (SELECT ST_Union(o.geom) FROM gs_old o WHERE o.kind = k.kind)) AS g
-FROM gs_changed r, (VALUES ('working'), ('installed'), ('patrol'), ('combined')) AS k(kind);
-UPDATE gs_region SET g = (SELECT g FROM gs_changed) WHERE g IS NULL
-"""
-
-# The new pieces of each kind inside its region.
-LOCAL_MOSAIC = f"""
-CREATE TEMP TABLE gs_new (kind text, geom geometry) ON COMMIT DROP;
-CREATE TEMP TABLE gs_sources ON COMMIT DROP AS
-WITH near AS (SELECT ST_Union(g) AS g FROM gs_region),
-views AS (SELECT c.status = 'online' AS online, ST_Transform(c.view_geom, :srid) AS g
-          FROM camera c, near WHERE ST_Intersects(ST_Transform(c.view_geom, :srid), near.g)),
-buffers AS (SELECT b.g FROM (SELECT ST_Buffer(ST_Transform(geom, :srid), :buffer, '{_QUAD_SEGS}') AS g
-                             FROM patrol_route) b, near WHERE ST_Intersects(b.g, near.g))
-SELECT 'working' AS kind, g FROM views WHERE online
-UNION ALL SELECT 'installed', g FROM views
-UNION ALL SELECT 'patrol', g FROM buffers
-UNION ALL SELECT 'combined', g FROM views WHERE online
-UNION ALL SELECT 'combined', g FROM buffers;
-INSERT INTO gs_new (kind, geom)
-SELECT kind, ST_Subdivide(ST_CollectionExtract(g, 3), {PIECE_VERTICES}) FROM (
-    SELECT r.kind, ST_Intersection(ST_Union(s.g), r.g) AS g
-    FROM gs_region r JOIN gs_sources s ON s.kind = r.kind AND ST_Intersects(s.g, r.g)
-    GROUP BY r.kind, r.g) x
-WHERE NOT ST_IsEmpty(g);
-INSERT INTO coverage_piece (kind, geom) SELECT kind, geom FROM gs_new
-"""
-
-# A full refresh: every piece goes, nothing is clipped.
-WHOLE_REGION = """
-CREATE TEMP TABLE gs_old (kind text, geom geometry) ON COMMIT DROP;
-DELETE FROM coverage_piece;
+                                      WHERE p.kind IN {classes_sql("combined")}
+                                        AND ST_Intersects(p.geom, u.geom_m))),
+             u.geom_m), 4326), 3)), 7)
+FROM unit_coverage u WHERE u.code = :code
 """

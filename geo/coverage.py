@@ -18,16 +18,18 @@ measured on its own geometry.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, text
 
 from geo import _coverage_sql as sql
 
 _REFRESH_LOCK = 7_361_624_101  # pg_advisory_xact_lock key: one refresh at a time
-_TEMP_TABLES = ("gs_new", "gs_old", "gs_region", "gs_changed", "gs_views", "gs_sources", "gs_unions",
-                "gs_rc_gs_new", "gs_rc_gs_old")
+_TEMP_TABLES = ("gs_new", "gs_old", "gs_region", "gs_changed", "gs_views", "gs_w", "gs_o", "gs_o2", "gs_p",
+                "gs_wo", "gs_roads", "gs_kept", "gs_after", "gs_before", "gs_rc_gs_after", "gs_rc_gs_before")
 
 
 @dataclass(frozen=True)
@@ -77,21 +79,33 @@ def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False) -> Ref
         return RefreshReport("none", 0, time.perf_counter() - started)
     params = {"srid": metric_srid(conn), "buffer": patrol_buffer_m, "max_id": max_id or 0}
     if full:
-        _run(conn, sql.UNITS + sql.ROAD_PIECES + sql.WHOLE_REGION, params)
-        _apply_road_lengths(conn)
-    else:
-        _run(conn, sql.CHANGED_REGION, params)
-    _run(conn, sql.MOSAIC if full else sql.LOCAL_MOSAIC, params)
-    touched = "true" if full else "ST_Intersects(u.geom, (SELECT ST_Union(g) FROM gs_region))"
-    _apply_pieces(conn, "gs_new", "+", touched)
+        _run(conn, sql.UNITS, params)
+        conn.execute(text(f"UPDATE unit_coverage u SET road_m = x.length FROM ({sql.ROAD_LENGTH}) x "
+                          "WHERE u.code = x.code"))
+    _run(conn, sql.WHOLE_REGION if full else sql.CHANGED_REGION, params)
+    _run(conn, sql.MOSAIC, params)
+    _apply_areas(conn, "gs_new", "+")
     if not full:
-        _apply_pieces(conn, "gs_old", "-", touched)
-    in_region = "true" if full else "ST_Intersects({}.geom_m, (SELECT ST_Union(g) FROM gs_region))"
+        _apply_areas(conn, "gs_old", "-")
+    _run(conn, sql.ROAD_SIDES, params)
+    _apply_roads(conn, "gs_after", "+")
+    if not full:
+        _apply_roads(conn, "gs_before", "-")
+    conn.execute(text("INSERT INTO coverage_piece (kind, geom) SELECT kind, geom FROM gs_new"))
+    in_region = "true" if full else "ST_Intersects({}.geom_m, (SELECT g FROM gs_region))"
     conn.execute(text(sql.CAMERA_COUNTS.format(where=in_region.format("u2"))))
-    conn.execute(text(sql.GAPS.format(where=in_region.format("u"))))
     conn.execute(text("DELETE FROM coverage_change WHERE id <= :m"), {"m": max_id or 0})
     _set_meta(conn, "coverage_patrol_buffer_m", repr(patrol_buffer_m))
     return RefreshReport("full" if full else "incremental", changes, time.perf_counter() - started)
+
+
+def gap(conn: Connection, code: str) -> dict[str, Any] | None:
+    """The coverage gap of unit ``code`` as a GeoJSON MultiPolygon in EPSG:4326 (None: no such unit).
+
+    Its area is ``area × (1 − combined)``: the part covered by neither a working camera nor a patrol.
+    """
+    geojson = conn.execute(text(sql.GAP), {"code": code}).scalar()
+    return None if geojson is None else dict(json.loads(geojson))
 
 
 def _run(conn: Connection, script: str, params: dict[str, float | int]) -> None:
@@ -102,30 +116,30 @@ def _run(conn: Connection, script: str, params: dict[str, float | int]) -> None:
             conn.execute(stmt, {k: v for k, v in params.items() if k in stmt.compile().params})
 
 
-def _apply_road_lengths(conn: Connection) -> None:
-    conn.execute(text(f"""
-        UPDATE unit_coverage u SET road_m = x.length FROM ({sql.ROAD_LENGTH}) x WHERE u.code = x.code"""))
+def _sum(kind: str, column: str = "area") -> str:
+    return f"sum({column}) FILTER (WHERE kind IN {sql.classes_sql(kind)})"
 
 
-def _apply_pieces(conn: Connection, pieces: str, sign: str, where: str) -> None:
-    """Add (sign '+') or subtract ('-') the area and road length that ``pieces`` cover in each unit."""
-    areas = sql.AREA_BY_KIND.format(pieces=pieces, where=where)
+def _apply_areas(conn: Connection, pieces: str, sign: str) -> None:
+    """Add (sign '+') or subtract ('-') the area that ``pieces`` cover in each unit."""
+    areas = sql.AREA_BY_CLASS.format(pieces=pieces)
     conn.execute(text(f"""
         UPDATE unit_coverage u SET
             camera_area_m2 = u.camera_area_m2 {sign} coalesce(x.working, 0),
             camera_area_installed_m2 = u.camera_area_installed_m2 {sign} coalesce(x.installed, 0),
             patrol_area_m2 = u.patrol_area_m2 {sign} coalesce(x.patrol, 0),
             combined_area_m2 = u.combined_area_m2 {sign} coalesce(x.combined, 0)
-        FROM (SELECT code,
-                     sum(area) FILTER (WHERE kind = 'working') AS working,
-                     sum(area) FILTER (WHERE kind = 'installed') AS installed,
-                     sum(area) FILTER (WHERE kind = 'patrol') AS patrol,
-                     sum(area) FILTER (WHERE kind = 'combined') AS combined
+        FROM (SELECT code, {_sum("working")} AS working, {_sum("installed")} AS installed,
+                     {_sum("patrol")} AS patrol, {_sum("combined")} AS combined
               FROM ({areas}) a GROUP BY code) x
         WHERE u.code = x.code"""))
+
+
+def _apply_roads(conn: Connection, pieces: str, sign: str) -> None:
+    """Add (sign '+') or subtract ('-') the length of the roads in ``gs_roads`` that ``pieces`` cover."""
     covered = f"gs_rc_{pieces}"
-    conn.execute(text(sql.COVERED_ROADS.format(name=covered, pieces=pieces)))
-    lengths = sql.ROAD_COVERED_BY_KIND.format(name=covered, where=where)
+    _run(conn, sql.COVERED_ROADS.format(name=covered, pieces=pieces), {})
+    lengths = sql.ROAD_COVERED_BY_KIND.format(name=covered)
     conn.execute(text(f"""
         UPDATE unit_coverage u SET
             camera_road_m = u.camera_road_m {sign} coalesce(x.working, 0),

@@ -92,7 +92,7 @@ _FIGURES = """
 WITH inc AS (
     SELECT i.geom,
            NOT EXISTS (SELECT 1 FROM coverage_piece p
-                       WHERE p.kind = 'working' AND ST_Intersects(p.geom, ST_Transform(i.geom, :srid))) AS blind
+                       WHERE p.kind IN ('wp', 'w') AND ST_Intersects(p.geom, ST_Transform(i.geom, :srid))) AS blind
     FROM incident i
     WHERE i.occurred_at > :start AND i.occurred_at <= :end
       AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))

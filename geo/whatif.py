@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geo._coverage_sql import KIND_CLASSES
 from geo.errors import DataError
 from geo.figures import UnitFigures, Window, raw_figures, unit_figures
 
@@ -59,17 +60,22 @@ class Change:
 
 
 # Per unit: the area, road length and blind incidents that the new coverage ``n_<kind>`` adds.
-_DELTA = """
-WITH n AS (SELECT kind, CASE WHEN covered IS NULL THEN g ELSE ST_Difference(g, covered) END AS g
+_KIND_CLASSES = ", ".join(f"('{k}', '{c}')" for k, cs in KIND_CLASSES.items() for c in cs)
+_DELTA = f"""
+WITH m (kind, class) AS (VALUES {_KIND_CLASSES}),
+n AS (SELECT kind, CASE WHEN covered IS NULL THEN g ELSE ST_Difference(g, covered) END AS g
            FROM (SELECT k.kind, s.g,
-                        (SELECT ST_Union(p.geom) FROM coverage_piece p
-                         WHERE p.kind = k.kind AND ST_Intersects(p.geom, s.g)) AS covered
-                 FROM ({shape}) s, unnest(CAST(:kinds AS text[])) AS k(kind)) x),
+                        (SELECT ST_Union(p.geom) FROM coverage_piece p JOIN m ON m.class = p.kind
+                         WHERE m.kind = k.kind AND ST_Intersects(p.geom, s.g)) AS covered
+                 FROM ({{shape}}) s, unnest(CAST(:kinds AS text[])) AS k(kind)) x),
 area AS (SELECT u.code, n.kind, sum(ST_Area(ST_Intersection(u.geom, n.g))) AS a
          FROM unit_piece u JOIN n ON ST_Intersects(u.geom, n.g) GROUP BY 1, 2),
-road AS (SELECT u.code, n.kind, sum(ST_Length(ST_Intersection(ST_Intersection(r.geom, n.g), u.geom))) AS l
-         FROM n JOIN road_piece r ON ST_Intersects(r.geom, n.g) JOIN unit_piece u ON ST_Intersects(u.geom, r.geom)
-         WHERE n.kind IN ('working', 'installed') GROUP BY 1, 2),
+road AS (SELECT code, kind, sum(ST_Length(ST_Intersection(line, area))) AS l FROM (
+             SELECT u.code, n.kind, ST_Intersection(r.geom, n.g) AS line, ST_Union(u.geom) AS area
+             FROM n JOIN road_piece r ON ST_Intersects(r.geom, n.g)
+             JOIN unit_piece u ON ST_Intersects(u.geom, r.geom)
+             WHERE n.kind IN ('working', 'installed') GROUP BY u.code, n.kind, r.id, r.geom, n.g) x
+         GROUP BY 1, 2),
 seen AS (SELECT i.geom FROM incident i, n
          WHERE n.kind = 'working' AND i.occurred_at > :start AND i.occurred_at <= :end
            AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))

@@ -148,8 +148,7 @@ def raw(conn: Connection) -> dict[str, tuple[Any, ...]]:
     """Every stored figure of every unit, unrounded."""
     rows = conn.execute(text(
         "SELECT code, camera_area_m2, camera_area_installed_m2, patrol_area_m2, combined_area_m2, "
-        "camera_road_m, camera_road_installed_m, cameras, cameras_online, ST_Area(coalesce(gap_geom, "
-        "'SRID=4326;POLYGON EMPTY'::geometry)::geography) FROM unit_coverage ORDER BY code")).all()
+        "camera_road_m, camera_road_installed_m, cameras, cameras_online FROM unit_coverage ORDER BY code")).all()
     return {r[0]: tuple(r[1:]) for r in rows}
 
 

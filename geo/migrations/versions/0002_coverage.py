@@ -31,8 +31,7 @@ CREATE TABLE unit_coverage (
     cameras                   integer NOT NULL DEFAULT 0,
     cameras_online            integer NOT NULL DEFAULT 0,
     geom                      geometry(MultiPolygon, 4326) NOT NULL,
-    geom_m                    geometry NOT NULL,               -- geom in gs_metric_srid()
-    gap_geom                  geometry(MultiPolygon, 4326)     -- grid cells only
+    geom_m                    geometry NOT NULL                -- geom in gs_metric_srid()
 );
 CREATE INDEX unit_coverage_level_idx ON unit_coverage (level, code);
 CREATE INDEX unit_coverage_parent_idx ON unit_coverage (parent_code);
@@ -49,12 +48,13 @@ CREATE TABLE unit_piece (
 CREATE INDEX unit_piece_code_idx ON unit_piece (code);
 CREATE INDEX unit_piece_geom_idx ON unit_piece USING gist (geom);
 
--- The coverage mosaic: the union of the working views, of all views, of the patrol buffers and of
--- working views or patrol buffers, each cut into small disjoint pieces (metric CRS) so that any
--- unit's covered area is a sum over the pieces it touches.
+-- The coverage mosaic: disjoint small polygons (metric CRS), each of one class by what covers it
+-- (see geo/_coverage_sql.py): wp = working view and patrol, w = working view only, op = other
+-- view and patrol, o = other view only, p = patrol only. A unit's covered area is a sum over the
+-- pieces it touches.
 CREATE TABLE coverage_piece (
     id   bigserial PRIMARY KEY,
-    kind text NOT NULL CHECK (kind IN ('working', 'installed', 'patrol', 'combined')),
+    kind text NOT NULL CHECK (kind IN ('wp', 'w', 'op', 'o', 'p')),
     geom geometry NOT NULL
 );
 CREATE INDEX coverage_piece_geom_idx ON coverage_piece USING gist (geom);
