@@ -34,7 +34,7 @@ test: setup-browser lint
 	$(PY) -m pytest
 
 bench: setup
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 db: setup
 	$(PY) -m geo db start

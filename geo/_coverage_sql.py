@@ -135,6 +135,7 @@ SELECT kind, (ST_Dump(ST_CollectionExtract(g, 3))).geom AS geom FROM (
         WHERE EXISTS (SELECT 1 FROM gs_p x WHERE x.g && o.g)
     UNION ALL SELECT 'o', {_MINUS.format(g="o.g", table="gs_p")} FROM gs_o2 o
     UNION ALL SELECT 'p', {_MINUS.format(g="p.g", table="gs_wo")} FROM gs_p p
+    OFFSET 0  -- computed once: without it the planner would inline each overlay into every use of g
 ) x
 WHERE g IS NOT NULL AND NOT ST_IsEmpty(g);
 {_REPAIR.format(table="gs_new", g="geom")};
@@ -173,9 +174,14 @@ GROUP BY u.code, p.kind
 
 # Lengths: a road can run exactly along the cut between two pieces, so line fragments are always
 # dissolved (ST_Union of lines) before they are measured, never summed piece by piece.
-ROAD_LENGTH = """
-SELECT code, sum(ST_Length(ST_Intersection(road, area))) AS length FROM (
-    SELECT u.code, r.geom AS road, ST_Union(u.geom) AS area
+_IN_UNIT = """
+    sum(CASE WHEN ST_NumGeometries(area) = 1 AND ST_Contains(ST_GeometryN(area, 1), road) THEN ST_Length(road)
+             WHEN ST_NumGeometries(area) = 1 THEN ST_Length(ST_Intersection(road, ST_GeometryN(area, 1)))
+             ELSE ST_Length(ST_Intersection(road, ST_UnaryUnion(area))) END)"""
+
+ROAD_LENGTH = f"""
+SELECT code, {_IN_UNIT} AS length FROM (
+    SELECT u.code, r.geom AS road, ST_Collect(u.geom) AS area
     FROM unit_piece u JOIN road_piece r ON ST_Intersects(r.geom, u.geom)
     GROUP BY u.code, r.id, r.geom) x
 GROUP BY code
@@ -198,10 +204,10 @@ CREATE INDEX ON {{name}} USING gist (geom);
 ANALYZE {{name}}
 """
 
-ROAD_COVERED_BY_KIND = """
-SELECT code, kind, sum(ST_Length(ST_Intersection(road, area))) AS length FROM (
-    SELECT u.code, rc.kind, rc.geom AS road, ST_Union(u.geom) AS area
-    FROM unit_piece u JOIN {name} rc ON ST_Intersects(rc.geom, u.geom)
+ROAD_COVERED_BY_KIND = f"""
+SELECT code, kind, {_IN_UNIT} AS length FROM (
+    SELECT u.code, rc.kind, rc.geom AS road, ST_Collect(u.geom) AS area
+    FROM unit_piece u JOIN {{name}} rc ON ST_Intersects(rc.geom, u.geom)
     GROUP BY u.code, rc.id, rc.kind, rc.geom) x
 GROUP BY code, kind
 """

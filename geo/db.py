@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 from alembic import command
 from alembic.config import Config
+from psycopg import sql
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -69,6 +71,17 @@ def upgrade(engine: Engine) -> None:
             "Check that the server runs and DATABASE_URL is right, or unset DATABASE_URL to use "
             "the embedded PostGIS."
         ) from None
+
+
+def recreate_database(server_url: str, name: str) -> str:
+    """Drop database ``name`` on the server of ``server_url`` if it exists, create it empty, and
+    return its URL (for tests and benchmarks; never used on the working database)."""
+    url = make_url(server_url)
+    with psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
+                         dbname="postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def connect(settings: Settings) -> Engine:

@@ -88,11 +88,12 @@ class UnitFigures:
         return {c: values[c] for c in COLUMNS}
 
 
+# Blind: outside every working camera's view region (DOMAIN.md, "Incident coverage").
 _FIGURES = """
 WITH inc AS (
     SELECT i.geom,
-           NOT EXISTS (SELECT 1 FROM coverage_piece p
-                       WHERE p.kind IN ('wp', 'w') AND ST_Intersects(p.geom, ST_Transform(i.geom, :srid))) AS blind
+           NOT EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' AND ST_Intersects(c.view_geom, i.geom))
+           AS blind
     FROM incident i
     WHERE i.occurred_at > :start AND i.occurred_at <= :end
       AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))

@@ -76,11 +76,13 @@ road AS (SELECT code, kind, sum(ST_Length(ST_Intersection(line, area))) AS l FRO
              JOIN unit_piece u ON ST_Intersects(u.geom, r.geom)
              WHERE n.kind IN ('working', 'installed') GROUP BY u.code, n.kind, r.id, r.geom, n.g) x
          GROUP BY 1, 2),
-seen AS (SELECT i.geom FROM incident i, n
-         WHERE n.kind = 'working' AND i.occurred_at > :start AND i.occurred_at <= :end
+view AS (SELECT ST_Transform(g, 4326) AS g FROM ({{shape}}) s),
+seen AS (SELECT i.geom FROM incident i, view
+         WHERE :point_wkt <> '' AND i.occurred_at > :start AND i.occurred_at <= :end
            AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
            AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
-           AND ST_Intersects(ST_Transform(i.geom, :srid), n.g)),
+           AND ST_Intersects(view.g, i.geom)
+           AND NOT EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' AND ST_Intersects(c.view_geom, i.geom))),
 newly AS (SELECT u.code, count(*) AS c FROM unit_coverage u JOIN seen ON ST_Intersects(u.geom, seen.geom)
           GROUP BY 1),
 host AS (SELECT u.code, 1 AS c FROM unit_coverage u WHERE :point_wkt <> '' AND

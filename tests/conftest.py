@@ -10,28 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 from sqlalchemy import Connection, Engine
-from sqlalchemy.engine import make_url
 
 from etl.loading import load_demo
-from geo.db import database_url, make_engine, upgrade
+from geo.db import database_url, make_engine, recreate_database, upgrade
 from geo.settings import Settings
 
 TEST_DB = "gridsight_test"
 DEMO_SEED = 7
 # A fixed end, so numbers are repeatable; close to now, so "the last 30 days" has incidents.
 DEMO_END = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def _recreate(server_url: str, name: str) -> str:
-    url = make_url(server_url)
-    with psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
-                         dbname="postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +30,7 @@ def base_settings() -> Settings:
 
 def fresh_database(base_settings: Settings, name: str) -> str:
     """URL of a new, empty database ``name`` on the test server."""
-    return _recreate(database_url(base_settings), name)
+    return recreate_database(database_url(base_settings), name)
 
 
 @pytest.fixture(scope="session")

@@ -115,7 +115,7 @@ CREATE INDEX incident_geom_idx ON incident USING gist (geom);
 -- The camera view region of DOMAIN.md: a circular sector of radius range_m (metres) from
 -- azimuth - fov/2 to azimuth + fov/2, clockwise from true north; a disc when fov = 360. Built in
 -- the metric CRS `srid` (corrected for grid convergence so that 0 is true north), one vertex every
--- 2 degrees of arc at most (area error below 0.03 %), returned in EPSG:4326.
+-- 3 degrees of arc at most (area error below 0.05 %), returned in EPSG:4326.
 CREATE FUNCTION gs_camera_view(pt geometry, azimuth double precision, fov double precision,
                                range_m double precision, srid integer)
 RETURNS geometry LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -123,13 +123,13 @@ DECLARE
     c     geometry := ST_Transform(pt, srid);
     north geometry := ST_Transform(ST_SetSRID(ST_MakePoint(ST_X(pt), ST_Y(pt) + 0.01), 4326), srid);
     conv  double precision := degrees(ST_Azimuth(c, north));
-    n     integer := greatest(ceil(fov / 2)::integer, 4);
+    n     integer := greatest(ceil(fov / 3)::integer, 4);
     first double precision := azimuth - fov / 2 + conv;
     pts   geometry[];
     a     double precision;
 BEGIN
     IF fov >= 360 THEN
-        RETURN ST_Transform(ST_Buffer(c, range_m, 45), 4326);
+        RETURN ST_Transform(ST_Buffer(c, range_m, 30), 4326);
     END IF;
     pts := ARRAY[c];
     FOR i IN 0..n LOOP

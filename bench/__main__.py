@@ -1,0 +1,119 @@
+"""``make bench``: performance figures, one per line as ``name: value unit``.
+
+Runs against its own databases (``gridsight_bench`` and ``gridsight_bench_province`` on the embedded
+cluster or on DATABASE_URL's server), never against the working database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Engine, text
+
+from bench import _shapely_coverage
+from etl.demo import DemoSize
+from etl.loading import load_demo
+from geo.coverage import refresh
+from geo.db import database_url, make_engine, recreate_database, upgrade
+from geo.figures import Window
+from geo.settings import Settings
+from geo.whatif import Camera, what_if
+
+BUFFER = 100.0
+
+
+def _print(name: str, value: float, unit: str) -> None:
+    print(f"{name}: {value:.3f} {unit}", flush=True)
+
+
+def _timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def _fresh(settings: Settings, name: str, size: DemoSize) -> tuple[Engine, float]:
+    engine = make_engine(recreate_database(database_url(settings), name))
+    upgrade(engine)
+    started = time.perf_counter()
+    load_demo(engine, seed=7, size=size, patrol_buffer_m=BUFFER)
+    return engine, time.perf_counter() - started
+
+
+def _full(engine: Engine) -> float:
+    with engine.begin() as conn:
+        return refresh(conn, BUFFER, full=True).seconds
+
+
+def demo_county(settings: Settings) -> None:
+    engine, load_s = _fresh(settings, "gridsight_bench", DemoSize())
+    _print("demo_generate_and_load", load_s, "s")
+    full = min(_full(engine) for _ in range(3))
+    _print("coverage_full_recompute_demo", full, "s")
+    shapely_s = min(_timed(lambda: _shapely_coverage.compute(engine, BUFFER), 2))
+    _print("coverage_full_inmemory_shapely_demo", shapely_s, "s")
+    _print("coverage_full_recompute_vs_shapely", full / shapely_s, "x")
+
+    def one_camera_change() -> float:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE camera SET status = CASE status WHEN 'online' THEN 'offline' ELSE 'online' END "
+                              "WHERE code = (SELECT code FROM camera ORDER BY random() LIMIT 1)"))
+            return refresh(conn, BUFFER).seconds
+
+    changes = [one_camera_change() for _ in range(15)]
+    _print("coverage_refresh_one_camera_median", statistics.median(changes) * 1000, "ms")
+    _print("coverage_refresh_one_camera_max", max(changes) * 1000, "ms")
+    with engine.connect() as conn:
+        points = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM camera ORDER BY code LIMIT 20")).all()
+    window = Window.last_days(30)
+
+    def one_what_if(i: int) -> float:
+        lon, lat = points[i]
+        with engine.begin() as conn:
+            started = time.perf_counter()
+            what_if(conn, Camera(lon + 0.0005, lat, 37.0 * i, 90, 120), window)
+            return time.perf_counter() - started
+
+    latencies = [one_what_if(i) for i in range(len(points))]
+    _print("whatif_one_camera_median", statistics.median(latencies) * 1000, "ms")
+    _print("whatif_one_camera_max", max(latencies) * 1000, "ms")
+    engine.dispose()
+
+
+def province(settings: Settings, counties: int) -> None:
+    size = DemoSize(counties=counties)
+    engine, load_s = _fresh(settings, "gridsight_bench_province", size)
+    with engine.connect() as conn:
+        cells, cameras, incidents = conn.execute(text(
+            "SELECT (SELECT count(*) FROM grid_cell), (SELECT count(*) FROM camera), (SELECT count(*) FROM incident)")
+        ).one()
+    _print("province_counties", counties, "counties")
+    _print("province_grid_cells", cells, "cells")
+    _print("province_cameras", cameras, "cameras")
+    _print("province_incidents", incidents, "incidents")
+    _print("province_generate_load_and_refresh", load_s, "s")
+    _print("coverage_full_recompute_province", _full(engine), "s")
+    engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--province-counties", type=int, default=140,
+                        help="counties in the province-size set (140 ≈ 100k cells); 0 skips it")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    demo_county(settings)
+    if args.province_counties > 0:
+        province(settings, args.province_counties)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
