@@ -74,11 +74,3 @@ def delete_all(conn: Connection) -> None:
     for table in DELETE_ORDER:
         conn.execute(text(f"DELETE FROM {table}"))
 
-
-def set_meta(conn: Connection, key: str, value: str) -> None:
-    conn.execute(text("INSERT INTO gs_meta (key, value) VALUES (:k, :v) "
-                      "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"), {"k": key, "v": value})
-
-
-def get_meta(conn: Connection, key: str) -> str | None:
-    return conn.execute(text("SELECT value FROM gs_meta WHERE key = :k"), {"k": key}).scalar()

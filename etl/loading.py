@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, text
 
 from etl import _load
 from etl.demo import METRIC_SRID, DemoData, DemoSize, generate
+from geo import meta
 from geo.coverage import refresh
 from geo.errors import DataError
 
@@ -47,7 +48,7 @@ def load_demo(engine: Engine, seed: int = 7, size: DemoSize | None = None,
     started = time.perf_counter()
     data = generate(seed, size, end)
     with engine.begin() as conn:
-        dataset = _load.get_meta(conn, "dataset")
+        dataset = meta.get(conn, "dataset")
         has_rows = conn.execute(text("SELECT EXISTS (SELECT 1 FROM admin_unit)")).scalar()
         if has_rows and dataset != "demo" and not force:
             raise DataError(
@@ -56,8 +57,8 @@ def load_demo(engine: Engine, seed: int = 7, size: DemoSize | None = None,
             )
         _load.delete_all(conn)
         counts = write(conn, data)
-        _load.set_meta(conn, "dataset", "demo")
-        _load.set_meta(conn, "demo_seed", str(seed))
+        meta.put(conn, "dataset", "demo")
+        meta.put(conn, "demo_seed", str(seed))
         refresh(conn, patrol_buffer_m, full=True)
     return LoadReport(counts, time.perf_counter() - started)
 

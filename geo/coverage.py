@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo import _coverage_sql as sql
+from geo import meta
 
 _REFRESH_LOCK = 7_361_624_101  # pg_advisory_xact_lock key: one refresh at a time
 _TEMP_TABLES = ("gs_new", "gs_old", "gs_region", "gs_changed", "gs_views", "gs_w", "gs_o", "gs_o2", "gs_p",
@@ -46,15 +47,6 @@ def metric_srid(conn: Connection) -> int:
     return int(conn.execute(text("SELECT gs_metric_srid()")).scalar_one())
 
 
-def _meta(conn: Connection, key: str) -> str | None:
-    return conn.execute(text("SELECT value FROM gs_meta WHERE key = :k"), {"k": key}).scalar()
-
-
-def _set_meta(conn: Connection, key: str, value: str) -> None:
-    conn.execute(text("INSERT INTO gs_meta (key, value) VALUES (:k, :v) "
-                      "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"), {"k": key, "v": value})
-
-
 def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False) -> RefreshReport:
     """Bring ``unit_coverage`` and the mosaic up to date with the data, in the caller's transaction.
 
@@ -72,7 +64,7 @@ def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False) -> Ref
     conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(_TEMP_TABLES)}"))
     max_id, changes, needs_full = conn.execute(text(
         "SELECT max(id), count(*), coalesce(bool_or(region IS NULL), false) FROM coverage_change")).one()
-    buffer_then = _meta(conn, "coverage_patrol_buffer_m")
+    buffer_then = meta.get(conn, "coverage_patrol_buffer_m")
     if buffer_then is None or float(buffer_then) != patrol_buffer_m or needs_full:
         full = True
     if not full and changes == 0:
@@ -95,7 +87,7 @@ def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False) -> Ref
     in_region = "true" if full else "ST_Intersects({}.geom_m, (SELECT g FROM gs_region))"
     conn.execute(text(sql.CAMERA_COUNTS.format(where=in_region.format("u2"))))
     conn.execute(text("DELETE FROM coverage_change WHERE id <= :m"), {"m": max_id or 0})
-    _set_meta(conn, "coverage_patrol_buffer_m", repr(patrol_buffer_m))
+    meta.put(conn, "coverage_patrol_buffer_m", repr(patrol_buffer_m))
     return RefreshReport("full" if full else "incremental", changes, time.perf_counter() - started)
 
 

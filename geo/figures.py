@@ -134,14 +134,10 @@ def raw_figures(conn: Connection, window: Window, where: str, params: dict[str, 
     """Unrounded sums (m², m, counts) of the units matching ``where`` (SQL on alias ``u``)."""
     conn.execute(text("SET LOCAL jit = off"))
     rows = conn.execute(text(_FIGURES.format(where=where)), {
-        **params, "start": window.start, "end": window.end, "srid": _srid(conn),
+        **params, "start": window.start, "end": window.end,
         "categories": list(window.categories), "statuses": list(window.statuses),
     }).mappings().all()
     return [dict(r) for r in rows]
-
-
-def _srid(conn: Connection) -> int:
-    return int(conn.execute(text("SELECT gs_metric_srid()")).scalar_one())
 
 
 def unit_figures(r: dict[str, Any]) -> UnitFigures:

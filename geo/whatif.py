@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo._coverage_sql import KIND_CLASSES
+from geo.coverage import metric_srid
 from geo.errors import DataError
 from geo.figures import UnitFigures, Window, raw_figures, unit_figures
 
@@ -109,8 +110,7 @@ def what_if(conn: Connection, change: Camera | Route, window: Window, patrol_buf
     """
     change.check()
     conn.execute(text("SET LOCAL jit = off"))
-    srid = int(conn.execute(text("SELECT gs_metric_srid()")).scalar_one())
-    params: dict[str, Any] = {"srid": srid, "start": window.start, "end": window.end,
+    params: dict[str, Any] = {"srid": metric_srid(conn), "start": window.start, "end": window.end,
                               "categories": list(window.categories), "statuses": list(window.statuses)}
     if isinstance(change, Camera):
         shape = _CAMERA_SHAPE
