@@ -44,6 +44,9 @@
         remember(context); return { color: "#f59e0b", weight: 2.5, fill: true, fillOpacity: 0.02 }; },
       village: function () { return { color: "#a78bfa", weight: 1.2, fill: true, fillOpacity: 0.02, dashArray: "3 3" }; },
       grid: function () { return { color: "#38bdf8", weight: 0.8, fillOpacity: 0.05 }; },
+      unit: function (feature) {
+        return { color: "#e5e7eb", weight: 1.2, fillColor: feature.properties.color, fillOpacity: 0.5 };
+      },
       road: function (feature) { return ROAD[feature.properties.class] || ROAD.local; },
       route: function (feature) {
         return { color: SHIFT_COLOR[feature.properties.shift] || "#3b82f6", weight: 3, opacity: 0.9 };
@@ -81,7 +84,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   gridsight_cb: {
     // Fetch every layer for the current view; bounds are [[south, west], [north, east]].
     // Responses to an older view are dropped, so a quick pan never leaves stale layers behind.
-    layerData: async function (bounds, zoom, lang, layerIds) {
+    layerData: async function (bounds, zoom, state, lang, layerIds) {
       const skip = window.dash_clientside.no_update;
       const unchanged = [layerIds.map(function () { return skip; }), skip];
       if (!bounds || zoom === undefined || zoom === null) { return unchanged; }
@@ -90,7 +93,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       const s = bounds[0][0], w = bounds[0][1], n = bounds[1][0], e = bounds[1][1];
       const dy = (n - s) * pad, dx = (e - w) * pad;
       const bbox = [w - dx, s - dy, e + dx, n + dy].map(function (v) { return v.toFixed(5); }).join(",");
-      const query = "?bbox=" + bbox + "&zoom=" + Math.round(zoom) + "&lang=" + (lang || "zh");
+      let query = "?bbox=" + bbox + "&zoom=" + Math.round(zoom) + "&lang=" + (lang || "zh");
+      if (state) {
+        if (state.unit) { query += "&unit=" + encodeURIComponent(state.unit); }
+        query += "&metric=" + encodeURIComponent(state.metric) + "&days=" + state.days;
+      }
       let bodies;
       try {
         bodies = await Promise.all(layerIds.map(function (id) {

@@ -35,6 +35,6 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
     )
     # The layout is a function so that every page load reads the current county extent.
     app.layout = lambda: map_page.layout(settings, initial_bounds(engine))
-    callbacks.register(app)
+    callbacks.register(app, engine, settings)
     api.register_api(app.server, engine, settings)
     return app

@@ -1,20 +1,69 @@
-"""Callbacks of the map page: thin, they only wire components to the registry's endpoints."""
+"""Callbacks of the map page: thin, they wire components to ``geo`` and the layer registry."""
 
 from __future__ import annotations
 
-from dash import ALL, ClientsideFunction, Dash, Input, Output, State
+import datetime as dt
+from typing import Any
 
-from dashboard import ids
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from sqlalchemy import Engine
+
+from dashboard import drilldown, ids
+from dashboard.state import ViewState
+from geo import hierarchy
+from geo.coverage import refresh
+from geo.figures import OPEN_STATUSES, Window, figures
+from geo.settings import Settings
+from layers import View, units
+
+_UNITS_LAYER = {"type": ids.LAYER_TYPE, "index": units.LAYER.id}
 
 
-def register(app: Dash) -> None:
-    """Load every layer for the current view from its endpoint (fetched by the browser)."""
+def register(app: Dash, engine: Engine, settings: Settings) -> None:
+    """Wire the map page's callbacks to ``engine``."""
+    # Every layer is fetched by the browser for the current view and drill-down state.
     app.clientside_callback(  # type: ignore[no-untyped-call]
         ClientsideFunction(namespace="gridsight_cb", function_name="layerData"),
         Output({"type": ids.LAYER_TYPE, "index": ALL}, "data"),
         Output(ids.STATUS, "className"),
         Input(ids.MAP, "bounds"),
         Input(ids.MAP, "zoom"),
+        Input(ids.STATE, "data"),
         State(ids.LANG_STORE, "data"),
         State({"type": ids.LAYER_TYPE, "index": ALL}, "id"),
     )
+
+    @app.callback(Output(ids.STATE, "data"), Output(ids.MAP, "viewport"), Output(ids.METRIC, "value"),
+                  Output(ids.WINDOW, "value"), Input(ids.URL, "search"))
+    def load_state(search: str | None) -> tuple[Any, ...]:
+        state = ViewState.from_search(search)
+        with engine.begin() as conn:
+            refresh(conn, settings.patrol_buffer_m)
+            focus = hierarchy.get(conn, state.unit) if state.unit else hierarchy.top(conn)[0]
+        viewport = {"bounds": [list(p) for p in focus.bounds], "transition": "flyToBounds"}
+        return state.to_dict(), viewport, state.metric, state.days
+
+    @app.callback(Output(ids.KPIS, "children"), Output(ids.BREADCRUMBS, "children"),
+                  Output(ids.RANKING, "children"), Input(ids.STATE, "data"), State(ids.LANG_STORE, "data"))
+    def panels(data: dict[str, Any] | None, lang: str) -> tuple[Any, ...]:
+        state = ViewState.from_dict(data)
+        with engine.begin() as conn:
+            focus = state.unit or hierarchy.top(conn)[0].code
+            unit = figures(conn, Window.last_days(state.days), codes=[focus])[0]
+            ever = Window(dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.datetime.now(dt.UTC), statuses=OPEN_STATUSES)
+            open_now = figures(conn, ever, codes=[focus])[0].incidents
+            trail = hierarchy.ancestry(conn, focus)
+            shown = units.figures_of_shown(conn, View(-180, -90, 180, 90, 0, lang, state.days, state.unit,
+                                                      state.metric))
+        return drilldown.kpis(unit, open_now, lang), drilldown.breadcrumbs(trail, state), \
+            drilldown.ranking(shown, state, lang)
+
+    @app.callback(Output(ids.URL, "search"), Input(_UNITS_LAYER, "clickData"), Input(ids.METRIC, "value"),
+                  Input(ids.WINDOW, "value"), State(ids.STATE, "data"), prevent_initial_call=True)
+    def navigate(click: dict[str, Any] | None, metric: str, days: int, data: dict[str, Any] | None) -> Any:
+        state = ViewState.from_dict(data)
+        if ctx.triggered_id == _UNITS_LAYER and click:
+            target = state.search(unit=click["properties"]["code"])
+        else:
+            target = state.search(metric=metric, days=days)
+        return no_update if target == state.search() else target

@@ -6,6 +6,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "app_title": {"zh": "网格态势 Gridsight", "en": "Gridsight"},
     "subtitle": {"zh": "网格化治安态势感知", "en": "Grid-based public-safety situational awareness"},
     "legend": {"zh": "图例", "en": "Legend"},
+    "county_all": {"zh": "全部", "en": "All"},
+    "kpi_coverage": {"zh": "有效覆盖率", "en": "Working coverage"},
+    "kpi_cameras": {"zh": "摄像机在线/总数", "en": "Cameras online / total"},
+    "kpi_incidents": {"zh": "警情", "en": "Incidents"},
+    "kpi_blind": {"zh": "盲区警情", "en": "Blind incidents"},
+    "kpi_open": {"zh": "未结警情", "en": "Open incidents"},
+    "ranking": {"zh": "排名(由差到好)", "en": "Ranking (worst first)"},
+    "days": {"zh": "天", "en": "days"},
+    "na": {"zh": "无", "en": "n/a"},
     "no_data": {"zh": "数据库中暂无数据：请运行 python -m etl demo", "en": "No data yet: run python -m etl demo"},
 }
 

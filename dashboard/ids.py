@@ -7,6 +7,13 @@ LEGEND = "gs-legend"
 LAYERS_CONTROL = "gs-layers-control"
 STATUS = "gs-status"
 LANG_STORE = "gs-lang"
+URL = "gs-url"
+STATE = "gs-state"
+KPIS = "gs-kpis"
+BREADCRUMBS = "gs-breadcrumbs"
+RANKING = "gs-ranking"
+METRIC = "gs-metric"
+WINDOW = "gs-window"
 
 
 def layer(layer_id: str) -> dict[str, str]:

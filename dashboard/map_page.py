@@ -10,6 +10,7 @@ from dash_extensions.javascript import Namespace
 
 from dashboard import ids
 from dashboard.i18n import t
+from dashboard.state import METRICS, WINDOWS, ViewState
 from geo.settings import Settings
 from layers import REGISTRY, Layer
 
@@ -48,18 +49,36 @@ def layout(settings: Settings, bounds: list[list[float]]) -> html.Div:
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     the_map = dl.Map(
         id=ids.MAP, bounds=bounds, center=center, zoom=11, preferCanvas=True, className="gs-map", maxZoom=19,
-        children=[*base, dl.LayersControl(overlays, id=ids.LAYERS_CONTROL, collapsed=False),
+        # ``overlays`` must start as the checked names: dash-leaflet filters it when one is unchecked.
+        children=[*base, dl.LayersControl(overlays, id=ids.LAYERS_CONTROL, collapsed=False,
+                                          overlays=[layer.title(lang) for layer in REGISTRY if layer.visible]),
                   dl.ScaleControl(position="bottomright", imperial=False)],
     )
     header = html.Header(className="gs-header", children=[
         html.H1(t("app_title", lang)), html.Span(t("subtitle", lang), className="gs-sub"),
-        html.Div(className="gs-spacer")])
+        html.Div(id=ids.KPIS, className="gs-kpis"),
+        html.Div(className="gs-spacer"),
+        dcc.Dropdown(id=ids.METRIC, options=[{"label": names[0 if lang == "en" else 1], "value": key}
+                                             for key, names in METRICS.items()],
+                     value=ViewState.metric, clearable=False, className="gs-metric"),
+        dcc.RadioItems(id=ids.WINDOW, options=[{"label": f"{d} {t('days', lang)}", "value": d} for d in WINDOWS],
+                       value=ViewState.days, inline=True, className="gs-window"),
+    ])
+    side = html.Aside(className="gs-side", children=[
+        html.Nav(id=ids.BREADCRUMBS, className="gs-breadcrumbs"),
+        html.Div(id=ids.RANKING, className="gs-ranking"),
+    ])
     return html.Div(className="gs-app", children=[
+        dcc.Location(id=ids.URL, refresh=False),
         dcc.Store(id=ids.LANG_STORE, data=lang),
+        dcc.Store(id=ids.STATE),
         header,
-        html.Main(className="gs-main", children=[
-            the_map,
-            html.Div(legend(lang), id=ids.LEGEND, className="gs-legend"),
-            html.Div(id=ids.STATUS, className="gs-status loading"),
+        html.Div(className="gs-body", children=[
+            side,
+            html.Main(className="gs-main", children=[
+                the_map,
+                html.Div(legend(lang), id=ids.LEGEND, className="gs-legend"),
+                html.Div(id=ids.STATUS, className="gs-status loading"),
+            ]),
         ]),
     ])

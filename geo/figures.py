@@ -17,6 +17,7 @@ from sqlalchemy import Connection, text
 from geo.errors import DataError
 
 LEVELS = ("county", "township", "village", "grid")
+OPEN_STATUSES = ("reported", "dispatched", "handling")
 
 # The command line's columns, in order.
 COLUMNS = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from geo.errors import NotFound
-from layers import admin, cameras, grids, incidents, roads, routes
+from layers import admin, cameras, grids, incidents, roads, routes, units
 from layers.base import Field, Layer, LegendEntry, View
 
 REGISTRY: tuple[Layer, ...] = tuple(
@@ -18,6 +18,7 @@ REGISTRY: tuple[Layer, ...] = tuple(
         admin.TOWNSHIPS,
         admin.VILLAGES,
         grids.LAYER,
+        units.LAYER,
         roads.LAYER,
         routes.LAYER,
         cameras.LAYER,

@@ -10,13 +10,13 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, TextClause
 
-from geo.errors import DataError
+from geo.errors import DataError, NotFound
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,13 @@ class View:
     zoom: int
     lang: str = "zh"
     window_days: int = 30
+    unit: str | None = None
+    metric: str = "camera_area_pct"
 
     @classmethod
     def parse(cls, args: Mapping[str, str], window_days: int = 30) -> View:
-        """Build from query arguments ``bbox=west,south,east,north&zoom=z&lang=zh|en``."""
+        """Build from query arguments ``bbox=west,south,east,north&zoom=z&lang=zh|en``, and for the
+        drill-down ``unit=CODE&metric=NAME&days=N``."""
         try:
             west, south, east, north = (float(v) for v in args.get("bbox", "").split(","))
             zoom = int(args.get("zoom", "12"))
@@ -75,8 +78,16 @@ class View:
         if not 0 <= zoom <= 22:
             raise DataError(f"zoom {zoom} is outside 0-22")
         lang = "en" if args.get("lang") == "en" else "zh"
+        days = args.get("days", "")
+        if days:
+            if not days.isdigit() or not 1 <= int(days) <= 3660:
+                raise DataError(f"days {days!r} is not allowed: expected a whole number from 1 to 3660")
+            window_days = int(days)
+        unit = args.get("unit") or None
+        if unit is not None and not (unit.isdigit() and len(unit) in (6, 9, 12, 15)):
+            raise DataError(f"unit {unit!r} is not a unit code (6, 9, 12 or 15 digits)")
         return cls(max(west, -180), max(south, -90), min(east, 180), min(north, 90), zoom, lang,
-                   window_days)
+                   window_days, unit, args.get("metric") or cls.metric)
 
     def params(self) -> dict[str, Any]:
         """Bind parameters every layer query may use; ``tolerance`` is half a pixel in degrees."""
@@ -97,7 +108,7 @@ class Layer:
     id: str
     title_en: str
     title_zh: str
-    query: Callable[[View], TextClause]
+    query: Callable[[View], TextClause] | None
     fields: tuple[Field, ...]
     legend: tuple[LegendEntry, ...]
     style: str
@@ -106,6 +117,8 @@ class Layer:
     visible: bool = True
     z: int = 0  # drawing order, set by the registry (higher is drawn on top)
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Instead of ``query``: rows (same columns as a query's) built in Python, for the drill-down.
+    rows: Callable[[Connection, View, int], list[Mapping[str, Any]]] | None = None
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -118,7 +131,12 @@ class Layer:
         """
         if view.zoom < self.min_zoom:
             return {"type": "FeatureCollection", "features": [], "truncated": False}
-        rows = conn.execute(self.query(view), {**view.params(), "limit": limit + 1}).mappings().all()
+        if self.rows is not None:
+            rows: Sequence[Mapping[Any, Any]] = self.rows(conn, view, limit + 1)
+        elif self.query is not None:
+            rows = conn.execute(self.query(view), {**view.params(), "limit": limit + 1}).mappings().all()
+        else:
+            raise NotFound(f"layer {self.id!r} has neither a query nor rows")
         features = [self._feature(row, view.lang) for row in rows[:limit]]
         return {"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit}
 

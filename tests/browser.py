@@ -47,6 +47,14 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
+def screen_point(page: Page, lon: float, lat: float) -> tuple[float, float]:
+    """Page coordinates (pixels) of a longitude/latitude on the map."""
+    x, y = page.evaluate(f"""() => {{ const m = window.gridsightMap;
+        const p = m.latLngToContainerPoint([{lat}, {lon}]); const r = m.getContainer().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y]; }}""")
+    return float(x), float(y)
+
+
 def offline_page(browser: Browser, external: list[str], errors: list[str]) -> Page:
     """A page whose requests beyond loopback are refused and recorded in ``external``; uncaught
     JavaScript errors are recorded in ``errors``."""

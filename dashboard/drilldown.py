@@ -1,0 +1,58 @@
+"""The drill-down panels: KPI header, breadcrumbs and the ranking of the children (components only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import dcc, html
+
+from dashboard.i18n import t
+from dashboard.state import METRICS, ViewState
+from geo.figures import UnitFigures
+from geo.hierarchy import Unit
+
+
+def _fmt(value: float | None, lang: str, suffix: str = " %") -> str:
+    return t("na", lang) if value is None else f"{value:.1f}{suffix}"
+
+
+def kpis(unit: UnitFigures, open_incidents: int, lang: str) -> list[Any]:
+    """The KPI tiles of ``unit`` (the selected unit, the county at the top)."""
+    tiles = [
+        ("kpi_coverage", _fmt(unit.camera_area_pct, lang), "coverage"),
+        ("kpi_cameras", f"{unit.cameras_online} / {unit.cameras}", "cameras"),
+        ("kpi_incidents", str(unit.incidents), "incidents"),
+        ("kpi_blind", str(unit.blind_incidents), "blind"),
+        ("kpi_open", str(open_incidents), "open"),
+    ]
+    return [html.Div([html.Span(value, className="gs-kpi-value"), html.Span(t(key, lang), className="gs-kpi-label")],
+                     className=f"gs-kpi gs-kpi-{name}") for key, value, name in tiles]
+
+
+def breadcrumbs(trail: list[Unit], state: ViewState) -> list[Any]:
+    """County › township › village › cell, each a link that goes back up."""
+    items: list[Any] = []
+    for i, unit in enumerate(trail):
+        if i:
+            items.append(html.Span(" › ", className="gs-crumb-sep"))
+        if i == len(trail) - 1:
+            items.append(html.Span(unit.name, className="gs-crumb current"))
+        else:
+            items.append(dcc.Link(unit.name, href=state.search(unit=unit.code), className="gs-crumb"))
+    return items
+
+
+def ranking(children: list[UnitFigures], state: ViewState, lang: str) -> list[Any]:
+    """The children ranked by the state's metric, worst first (n/a last); each row drills down."""
+    def key(u: UnitFigures) -> tuple[bool, float]:
+        value = getattr(u, state.metric)
+        return (value is None, value if value is not None else 0.0)
+
+    rows = [
+        html.Li(dcc.Link([html.Span(u.name, className="gs-rank-name"),
+                          html.Span(_fmt(getattr(u, state.metric), lang), className="gs-rank-value")],
+                         href=state.search(unit=u.code), className="gs-rank-row", title=u.code))
+        for u in sorted(children, key=key)
+    ]
+    title = f"{t('ranking', lang)} · {METRICS[state.metric][0 if lang == 'en' else 1]}"
+    return [html.H3(title), html.Ol(rows, className="gs-ranking-list")]

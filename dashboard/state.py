@@ -1,0 +1,57 @@
+"""What the map page shows, as a URL query string, so that every view can be shared as a link.
+
+``?unit=140724001&metric=camera_road_pct&days=30``: the unit whose children are drawn (default: the
+county), the metric that colours them, and the incident window in days. Unknown or malformed values
+fall back to the defaults; a link never breaks the page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+METRICS: dict[str, tuple[str, str]] = {
+    "camera_area_pct": ("Camera coverage (area)", "视频覆盖率(面积)"),
+    "camera_road_pct": ("Camera coverage (roads)", "视频覆盖率(道路)"),
+    "patrol_pct": ("Patrol coverage", "巡逻覆盖率"),
+    "combined_pct": ("Combined coverage", "综合覆盖率"),
+    "working_rate_pct": ("Camera working rate", "摄像机完好率"),
+}
+WINDOWS = (7, 30, 90)
+_CODE = re.compile(r"^[0-9]{6}([0-9]{3}){0,3}$")
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """The map page's state: ``unit`` None means the top (the county)."""
+
+    unit: str | None = None
+    metric: str = "camera_area_pct"
+    days: int = 30
+
+    @classmethod
+    def from_search(cls, search: str | None) -> ViewState:
+        """Parse a query string such as ``?unit=140724&metric=patrol_pct&days=7``."""
+        args = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+        unit = args.get("unit")
+        metric = args.get("metric", cls.metric)
+        days = args.get("days", "")
+        return cls(
+            unit=unit if unit and _CODE.match(unit) else None,
+            metric=metric if metric in METRICS else cls.metric,
+            days=int(days) if days.isdigit() and 1 <= int(days) <= 3660 else cls.days,
+        )
+
+    def search(self, **changes: Any) -> str:
+        """The query string of this state with ``changes`` applied."""
+        values = {**asdict(self), **changes}
+        return "?" + urlencode({k: v for k, v in values.items() if v is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ViewState:
+        return cls(**data) if data else cls()

@@ -1,0 +1,67 @@
+"""The unit hierarchy: county → township → village → grid cell, by code.
+
+Codes are statistical division codes, so a unit's ancestors are prefixes of its code (6, 9 and 12
+digits). Reads ``unit_coverage``, which holds every unit of every level after a refresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from geo.errors import NotFound
+
+CHILD_LEVEL = {"county": "township", "township": "village", "village": "grid", "grid": None}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit: code, name, level, parent code, and bounds ``[[south, west], [north, east]]`` in degrees."""
+
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    bounds: tuple[tuple[float, float], tuple[float, float]]
+
+    @property
+    def child_level(self) -> str | None:
+        return CHILD_LEVEL[self.level]
+
+
+_UNIT = """
+SELECT code, name, level, parent_code, ST_YMin(geom), ST_XMin(geom), ST_YMax(geom), ST_XMax(geom)
+FROM unit_coverage WHERE {where} ORDER BY code
+"""
+
+
+def _unit(row: tuple[object, ...]) -> Unit:
+    code, name, level, parent, s, w, n, e = row
+    return Unit(str(code), str(name), str(level), None if parent is None else str(parent),
+                ((float(s), float(w)), (float(n), float(e))))  # type: ignore[arg-type]
+
+
+def get(conn: Connection, code: str) -> Unit:
+    """The unit ``code``; raises :class:`NotFound` when there is none."""
+    row = conn.execute(text(_UNIT.format(where="code = :code")), {"code": code}).first()
+    if row is None:
+        raise NotFound(f"no unit with code {code!r}")
+    return _unit(tuple(row))
+
+
+def top(conn: Connection) -> list[Unit]:
+    """The counties (the top of the hierarchy), by code."""
+    return [_unit(tuple(r)) for r in conn.execute(text(_UNIT.format(where="level = 'county'")))]
+
+
+def children(conn: Connection, code: str) -> list[Unit]:
+    """The units one level below ``code`` (townships of a county, …, cells of a village)."""
+    return [_unit(tuple(r)) for r in conn.execute(text(_UNIT.format(where="parent_code = :code")), {"code": code})]
+
+
+def ancestry(conn: Connection, code: str) -> list[Unit]:
+    """``code`` and its ancestors, county first (the breadcrumbs)."""
+    prefixes = [code[:n] for n in (6, 9, 12) if n < len(code)] + [code]
+    rows = conn.execute(text(_UNIT.format(where="code = ANY(:codes)")), {"codes": prefixes}).all()
+    return sorted((_unit(tuple(r)) for r in rows), key=lambda u: len(u.code))

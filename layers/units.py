@@ -1,0 +1,87 @@
+"""The drill-down choropleth: the children of the selected unit, coloured by the selected metric.
+
+At the top it draws the townships of the county; a township shows its villages, a village its grid
+cells, a cell itself. Every number comes from :mod:`geo.figures`, the same as the command line's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from geo import hierarchy
+from geo.figures import UnitFigures, Window, raw_figures, unit_figures
+from layers.base import Field, Layer, LegendEntry, View
+
+# Upper bounds (exclusive) of the colour classes of a percentage, worst first.
+RAMP: tuple[tuple[float, str], ...] = (
+    (10.0, "#7f1d1d"), (25.0, "#dc2626"), (50.0, "#f59e0b"), (75.0, "#84cc16"), (1000.0, "#16a34a"),
+)
+NA_COLOR = "#475569"
+METRIC_FIELDS = ("camera_area_pct", "camera_road_pct", "patrol_pct", "combined_pct", "working_rate_pct")
+
+
+def color(value: float | None) -> str:
+    """The fill colour of a percentage (0-100); grey for n/a.
+
+    >>> color(5.0), color(60.0), color(None)
+    ('#7f1d1d', '#84cc16', '#475569')
+    """
+    if value is None:
+        return NA_COLOR
+    return next(c for bound, c in RAMP if value < bound)
+
+
+def shown_units(conn: Connection, code: str | None) -> tuple[str, str]:
+    """``(where, code)``: the SQL filter on ``u`` for the units drawn when ``code`` is selected."""
+    if code is None:
+        counties = hierarchy.top(conn)
+        if len(counties) != 1:
+            return "u.level = 'county'", ""
+        code = counties[0].code
+    unit = hierarchy.get(conn, code)
+    return ("u.code = :code", code) if unit.level == "grid" else ("u.parent_code = :code", code)
+
+
+def figures_of_shown(conn: Connection, view: View) -> list[UnitFigures]:
+    """The figures of the units drawn for ``view`` (its unit, metric and window)."""
+    where, code = shown_units(conn, view.unit)
+    rows = raw_figures(conn, Window.last_days(view.window_days), where, {"code": code})
+    return [unit_figures(r) for r in rows]
+
+
+def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
+    units = figures_of_shown(conn, view)[:limit]
+    geoms: dict[str, str] = dict(conn.execute(text(
+        "SELECT code, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, :tolerance), 6) FROM unit_coverage "
+        "WHERE code = ANY(:codes)"), {**view.params(), "codes": [u.code for u in units]}).all())
+    out: list[Mapping[str, Any]] = []
+    for unit in units:
+        value = getattr(unit, view.metric, None)
+        row: dict[str, Any] = {"fid": unit.code, "geometry": geoms[unit.code], "code": unit.code,
+                               "name": unit.name, "level": unit.level, "value": value, "color": color(value),
+                               "cameras_text": f"{unit.cameras_online} / {unit.cameras}",
+                               "incidents": unit.incidents, "blind_incidents": unit.blind_incidents}
+        row.update({m: getattr(unit, m) for m in METRIC_FIELDS})
+        out.append(row)
+    return out
+
+
+LAYER = Layer(
+    id="units", title_en="Coverage by unit", title_zh="单元覆盖率", query=None, rows=_rows,
+    fields=(Field("code", "Code", "编码"), Field("name", "Name", "名称"),
+            Field("camera_area_pct", "Camera coverage, area (%)", "视频覆盖率-面积(%)"),
+            Field("camera_road_pct", "Camera coverage, roads (%)", "视频覆盖率-道路(%)"),
+            Field("patrol_pct", "Patrol coverage (%)", "巡逻覆盖率(%)"),
+            Field("combined_pct", "Combined coverage (%)", "综合覆盖率(%)"),
+            Field("cameras_text", "Cameras online / total", "在线/总数"),
+            Field("working_rate_pct", "Working rate (%)", "完好率(%)"),
+            Field("incidents", "Incidents (window)", "警情(时间窗)"),
+            Field("blind_incidents", "Blind incidents", "盲区警情")),
+    legend=(LegendEntry("#7f1d1d", "below 10 %", "低于10%"), LegendEntry("#dc2626", "10-25 %", "10-25%"),
+            LegendEntry("#f59e0b", "25-50 %", "25-50%"), LegendEntry("#84cc16", "50-75 %", "50-75%"),
+            LegendEntry("#16a34a", "75 % and more", "75%以上"), LegendEntry(NA_COLOR, "n/a", "无数据")),
+    style="unit",
+)

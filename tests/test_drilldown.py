@@ -1,0 +1,103 @@
+"""The leaders' drill-down in a real browser: county → township → village, links, back, numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import Engine, text
+
+from dashboard import build_app
+from dashboard.state import ViewState
+from geo.figures import Window, figures
+from geo.settings import Settings
+from tests.browser import chromium, offline_page, screen_point, serve
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def base_url(settings: Settings, engine: Engine) -> Iterator[str]:
+    with serve(build_app(settings.replace(language="en"), engine)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    external: list[str] = []
+    errors: list[str] = []
+    p = offline_page(browser, external, errors)
+    yield p
+    p.close()
+    assert external == [] and errors == []
+
+
+def _open(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function("() => window.gridsightMap !== undefined", timeout=20_000, polling=250)
+    expect(page.locator(".gs-status.ok")).to_have_count(1, timeout=20_000)
+
+
+def test_county_kpis_and_ranking_equal_the_command_line(page: Page, base_url: str, engine: Engine) -> None:
+    _open(page, base_url)
+    with engine.connect() as conn:
+        county = figures(conn, Window.last_days(30), level="county")[0]
+        townships = figures(conn, Window.last_days(30), level="township")
+    expect(page.locator(".gs-kpi-coverage .gs-kpi-value")).to_have_text(f"{county.camera_area_pct:.1f} %")
+    expect(page.locator(".gs-kpi-cameras .gs-kpi-value")).to_have_text(f"{county.cameras_online} / {county.cameras}")
+    expect(page.locator(".gs-kpi-blind .gs-kpi-value")).to_have_text(str(county.blind_incidents))
+    rows = page.locator(".gs-rank-row")
+    expect(rows).to_have_count(len(townships))
+    worst = min(townships, key=lambda u: u.camera_area_pct or 0)
+    expect(rows.first).to_contain_text(worst.name)
+    expect(rows.first).to_contain_text(f"{worst.camera_area_pct:.1f} %")
+
+
+def test_drill_down_by_ranking_and_map_then_back_up(page: Page, base_url: str, engine: Engine) -> None:
+    _open(page, base_url)
+    page.locator(".gs-rank-row", has_text="城关镇").click()
+    expect(page.locator(".gs-breadcrumbs")).to_contain_text("示范县 › 城关镇")
+    assert "unit=140724001" in page.url
+    with engine.connect() as conn:
+        villages = conn.execute(text("SELECT count(*) FROM admin_unit WHERE parent_code = '140724001'")).scalar()
+        code, name, lon, lat = conn.execute(text(
+            "SELECT code, name, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM admin_unit "
+            "WHERE parent_code = '140724001' ORDER BY ST_Area(geom) DESC LIMIT 1")).one()
+    expect(page.locator(".gs-rank-row")).to_have_count(villages)
+    # hide the point layers so that the click lands on the village itself
+    for overlay in ("Cameras", "Incidents (window)", "Patrol routes", "Roads"):
+        page.locator(".leaflet-control-layers label", has_text=overlay).locator("input").uncheck()
+    expect(page.locator(".gs-status.ok")).to_have_count(1, timeout=20_000)
+    page.wait_for_timeout(1500)  # the fly-to animation
+    expect(page.locator(".gs-status.ok")).to_have_count(1, timeout=20_000)
+    page.mouse.click(*screen_point(page, lon, lat))
+    expect(page.locator(".gs-breadcrumbs")).to_contain_text(f"城关镇 › {name}", timeout=10_000)
+    assert f"unit={code}" in page.url
+    page.go_back()
+    expect(page.locator(".gs-breadcrumbs")).not_to_contain_text(name)
+    expect(page.locator(".gs-breadcrumbs")).to_contain_text("示范县 › 城关镇")
+    page.locator(".gs-breadcrumbs a", has_text="示范县").click()
+    expect(page.locator(".gs-rank-row")).to_have_count(10)
+
+
+def test_a_deep_link_reproduces_the_view(page: Page, base_url: str, engine: Engine) -> None:
+    with engine.connect() as conn:
+        village = conn.execute(text("SELECT min(code) FROM admin_unit WHERE level = 'village'")).scalar()
+        cells = figures(conn, Window.last_days(7), level="grid")
+    state = ViewState(unit=village, metric="camera_road_pct", days=7)
+    _open(page, base_url + "/" + state.search())
+    expect(page.locator(".gs-breadcrumbs a")).to_have_count(2)
+    expect(page.locator(".gs-metric")).to_contain_text("Camera coverage (roads)")
+    mine = [c for c in cells if c.parent_code == village]
+    rows = page.locator(".gs-rank-row")
+    expect(rows).to_have_count(len(mine))
+    for cell in mine:
+        shown = "n/a" if cell.camera_road_pct is None else f"{cell.camera_road_pct:.1f} %"
+        expect(page.locator(f".gs-rank-row[title='{cell.code}']")).to_contain_text(shown)
