@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlsplit
+
 from dash import Dash
+from flask import has_request_context, request
 from sqlalchemy import Engine, text
 
 from dashboard import api, callbacks, map_page
 from dashboard.i18n import t
+from dashboard.state import ViewState
 from geo.settings import PROJECT_DIR, Settings
 
 # The demo county's surroundings: the view when the database holds no units yet.
@@ -33,8 +38,17 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
         serve_locally=True,
         update_title="",
     )
-    # The layout is a function so that every page load reads the current county extent.
-    app.layout = lambda: map_page.layout(settings, initial_bounds(engine))
+    # The layout is a function so that every page load reads the current county extent, in the
+    # language the page was asked in (?lang=zh|en, default GRIDSIGHT_LANGUAGE). Dash asks for the
+    # layout in a request of its own, so the page's address is its referrer.
+    def page() -> Any:
+        lang = settings.language
+        if has_request_context():
+            asked = ViewState.from_search(urlsplit(request.referrer or "").query).lang
+            lang = asked or lang
+        return map_page.layout(settings, initial_bounds(engine), lang)
+
+    app.layout = page
     callbacks.register(app, engine, settings)
     api.register_api(app.server, engine, settings)
     return app

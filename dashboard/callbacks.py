@@ -34,14 +34,16 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
     )
 
     @app.callback(Output(ids.STATE, "data"), Output(ids.MAP, "viewport"), Output(ids.METRIC, "value"),
-                  Output(ids.WINDOW, "value"), Input(ids.URL, "search"))
-    def load_state(search: str | None) -> tuple[Any, ...]:
+                  Output(ids.WINDOW, "value"), Output(ids.LANG_SWITCH, "href"), Input(ids.URL, "search"),
+                  State(ids.LANG_STORE, "data"))
+    def load_state(search: str | None, lang: str) -> tuple[Any, ...]:
         state = ViewState.from_search(search)
         with engine.begin() as conn:
             refresh(conn, settings.patrol_buffer_m)
             focus = hierarchy.get(conn, state.unit) if state.unit else hierarchy.top(conn)[0]
         viewport = {"bounds": [list(p) for p in focus.bounds], "transition": "flyToBounds"}
-        return state.to_dict(), viewport, state.metric, state.days
+        switch = state.search(lang="en" if lang == "zh" else "zh")
+        return state.to_dict(), viewport, state.metric, state.days, switch
 
     @app.callback(Output(ids.KPIS, "children"), Output(ids.BREADCRUMBS, "children"),
                   Output(ids.RANKING, "children"), Input(ids.STATE, "data"), State(ids.LANG_STORE, "data"))

@@ -37,9 +37,9 @@ def legend(lang: str) -> list[Any]:
     return rows
 
 
-def layout(settings: Settings, bounds: list[list[float]]) -> html.Div:
-    """The whole map page. ``bounds`` is the initial view, [[south, west], [north, east]] degrees."""
-    lang = settings.language
+def layout(settings: Settings, bounds: list[list[float]], lang: str) -> html.Div:
+    """The whole map page in ``lang`` ('zh' or 'en'). ``bounds`` is the initial view,
+    [[south, west], [north, east]] in degrees."""
     base: list[Any] = []
     if settings.tile_url:
         base.append(dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution))
@@ -63,6 +63,9 @@ def layout(settings: Settings, bounds: list[list[float]]) -> html.Div:
                      value=ViewState.metric, clearable=False, className="gs-metric"),
         dcc.RadioItems(id=ids.WINDOW, options=[{"label": f"{d} {t('days', lang)}", "value": d} for d in WINDOWS],
                        value=ViewState.days, inline=True, className="gs-window"),
+        # a full reload in the other language, keeping the drill-down state
+        html.A("English" if lang == "zh" else "中文", id=ids.LANG_SWITCH,
+               href="?lang=" + ("en" if lang == "zh" else "zh"), className="gs-lang-switch"),
     ])
     side = html.Aside(className="gs-side", children=[
         html.Nav(id=ids.BREADCRUMBS, className="gs-breadcrumbs"),

@@ -30,6 +30,7 @@ class ViewState:
     unit: str | None = None
     metric: str = "camera_area_pct"
     days: int = 30
+    lang: str | None = None
 
     @classmethod
     def from_search(cls, search: str | None) -> ViewState:
@@ -38,10 +39,12 @@ class ViewState:
         unit = args.get("unit")
         metric = args.get("metric", cls.metric)
         days = args.get("days", "")
+        lang = args.get("lang")
         return cls(
             unit=unit if unit and _CODE.match(unit) else None,
             metric=metric if metric in METRICS else cls.metric,
             days=int(days) if days.isdigit() and 1 <= int(days) <= 3660 else cls.days,
+            lang=lang if lang in ("zh", "en") else None,
         )
 
     def search(self, **changes: Any) -> str:

@@ -101,3 +101,18 @@ def test_a_deep_link_reproduces_the_view(page: Page, base_url: str, engine: Engi
     for cell in mine:
         shown = "n/a" if cell.camera_road_pct is None else f"{cell.camera_road_pct:.1f} %"
         expect(page.locator(f".gs-rank-row[title='{cell.code}']")).to_contain_text(shown)
+
+
+def test_the_language_switch_keeps_the_view(page: Page, base_url: str) -> None:
+    _open(page, base_url + "/?unit=140724001&metric=patrol_pct")
+    expect(page.locator(".gs-legend")).to_contain_text("Cameras")
+    expect(page.locator(".gs-kpi-coverage")).to_contain_text("Working coverage")
+    page.locator("#gs-lang-switch").click()
+    page.wait_for_url("**lang=zh**")
+    expect(page.locator(".gs-legend")).to_contain_text("监控摄像机")
+    expect(page.locator(".gs-kpi-coverage")).to_contain_text("有效覆盖率")
+    expect(page.locator(".gs-metric")).to_contain_text("巡逻覆盖率")
+    expect(page.locator(".gs-breadcrumbs")).to_contain_text("示范县 › 城关镇")
+    page.locator("#gs-lang-switch").click()
+    page.wait_for_url("**lang=en**")
+    expect(page.locator(".gs-kpi-coverage")).to_contain_text("Working coverage")
