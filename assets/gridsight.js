@@ -97,6 +97,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       if (state) {
         if (state.unit) { query += "&unit=" + encodeURIComponent(state.unit); }
         query += "&metric=" + encodeURIComponent(state.metric) + "&days=" + state.days;
+        if (state.cat && state.cat.length) { query += "&cat=" + state.cat.join(","); }
+        if (state.status && state.status.length) { query += "&status=" + state.status.join(","); }
       }
       let bodies;
       try {

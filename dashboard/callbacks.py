@@ -34,8 +34,8 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
     )
 
     @app.callback(Output(ids.STATE, "data"), Output(ids.MAP, "viewport"), Output(ids.METRIC, "value"),
-                  Output(ids.WINDOW, "value"), Output(ids.LANG_SWITCH, "href"), Input(ids.URL, "search"),
-                  State(ids.LANG_STORE, "data"))
+                  Output(ids.WINDOW, "value"), Output(ids.CATEGORIES, "value"), Output(ids.STATUSES, "value"),
+                  Output(ids.LANG_SWITCH, "href"), Input(ids.URL, "search"), State(ids.LANG_STORE, "data"))
     def load_state(search: str | None, lang: str) -> tuple[Any, ...]:
         state = ViewState.from_search(search)
         with engine.begin() as conn:
@@ -43,7 +43,7 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
             focus = hierarchy.get(conn, state.unit) if state.unit else hierarchy.top(conn)[0]
         viewport = {"bounds": [list(p) for p in focus.bounds], "transition": "flyToBounds"}
         switch = state.search(lang="en" if lang == "zh" else "zh")
-        return state.to_dict(), viewport, state.metric, state.days, switch
+        return state.to_dict(), viewport, state.metric, state.days, list(state.cat), list(state.status), switch
 
     @app.callback(Output(ids.KPIS, "children"), Output(ids.BREADCRUMBS, "children"),
                   Output(ids.RANKING, "children"), Input(ids.STATE, "data"), State(ids.LANG_STORE, "data"))
@@ -51,21 +51,24 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         state = ViewState.from_dict(data)
         with engine.begin() as conn:
             focus = state.unit or hierarchy.top(conn)[0].code
-            unit = figures(conn, Window.last_days(state.days), codes=[focus])[0]
-            ever = Window(dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.datetime.now(dt.UTC), statuses=OPEN_STATUSES)
+            unit = figures(conn, state.window(), codes=[focus])[0]
+            ever = Window(dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.datetime.now(dt.UTC),
+                          categories=state.cat, statuses=OPEN_STATUSES)
             open_now = figures(conn, ever, codes=[focus])[0].incidents
             trail = hierarchy.ancestry(conn, focus)
             shown = units.figures_of_shown(conn, View(-180, -90, 180, 90, 0, lang, state.days, state.unit,
-                                                      state.metric))
+                                                      state.metric, state.cat, state.status))
         return drilldown.kpis(unit, open_now, lang), drilldown.breadcrumbs(trail, state), \
             drilldown.ranking(shown, state, lang)
 
     @app.callback(Output(ids.URL, "search"), Input(_UNITS_LAYER, "clickData"), Input(ids.METRIC, "value"),
-                  Input(ids.WINDOW, "value"), State(ids.STATE, "data"), prevent_initial_call=True)
-    def navigate(click: dict[str, Any] | None, metric: str, days: int, data: dict[str, Any] | None) -> Any:
+                  Input(ids.WINDOW, "value"), Input(ids.CATEGORIES, "value"), Input(ids.STATUSES, "value"),
+                  State(ids.STATE, "data"), prevent_initial_call=True)
+    def navigate(click: dict[str, Any] | None, metric: str, days: int, cat: list[str] | None,
+                 status: list[str] | None, data: dict[str, Any] | None) -> Any:
         state = ViewState.from_dict(data)
         if ctx.triggered_id == _UNITS_LAYER and click:
             target = state.search(unit=click["properties"]["code"])
         else:
-            target = state.search(metric=metric, days=days)
+            target = state.search(metric=metric, days=days, cat=tuple(cat or ()), status=tuple(status or ()))
         return no_update if target == state.search() else target

@@ -12,6 +12,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "kpi_incidents": {"zh": "警情", "en": "Incidents"},
     "kpi_blind": {"zh": "盲区警情", "en": "Blind incidents"},
     "kpi_open": {"zh": "未结警情", "en": "Open incidents"},
+    "all_categories": {"zh": "全部类别", "en": "All categories"},
+    "all_statuses": {"zh": "全部状态", "en": "All statuses"},
     "ranking": {"zh": "排名(由差到好)", "en": "Ranking (worst first)"},
     "days": {"zh": "天", "en": "days"},
     "na": {"zh": "无", "en": "n/a"},

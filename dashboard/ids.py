@@ -15,6 +15,8 @@ BREADCRUMBS = "gs-breadcrumbs"
 RANKING = "gs-ranking"
 METRIC = "gs-metric"
 WINDOW = "gs-window"
+CATEGORIES = "gs-categories"
+STATUSES = "gs-statuses"
 
 
 def layer(layer_id: str) -> dict[str, str]:

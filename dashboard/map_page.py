@@ -10,7 +10,7 @@ from dash_extensions.javascript import Namespace
 
 from dashboard import ids
 from dashboard.i18n import t
-from dashboard.state import METRICS, WINDOWS, ViewState
+from dashboard.state import CATEGORIES, METRICS, STATUSES, WINDOWS, ViewState
 from geo.settings import Settings
 from layers import REGISTRY, Layer
 
@@ -67,7 +67,14 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str) -> html.Div
         html.A("English" if lang == "zh" else "中文", id=ids.LANG_SWITCH,
                href="?lang=" + ("en" if lang == "zh" else "zh"), className="gs-lang-switch"),
     ])
+    def choices(names: dict[str, tuple[str, str]]) -> list[dict[str, str]]:
+        return [{"label": label[0 if lang == "en" else 1], "value": key} for key, label in names.items()]
+
     side = html.Aside(className="gs-side", children=[
+        dcc.Dropdown(id=ids.CATEGORIES, options=choices(CATEGORIES), multi=True, value=[],
+                     placeholder=t("all_categories", lang), className="gs-filter"),
+        dcc.Dropdown(id=ids.STATUSES, options=choices(STATUSES), multi=True, value=[],
+                     placeholder=t("all_statuses", lang), className="gs-filter"),
         html.Nav(id=ids.BREADCRUMBS, className="gs-breadcrumbs"),
         html.Div(id=ids.RANKING, className="gs-ranking"),
     ])

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from geo.figures import Window
+
 METRICS: dict[str, tuple[str, str]] = {
     "camera_area_pct": ("Camera coverage (area)", "视频覆盖率(面积)"),
     "camera_road_pct": ("Camera coverage (roads)", "视频覆盖率(道路)"),
@@ -20,6 +22,15 @@ METRICS: dict[str, tuple[str, str]] = {
     "working_rate_pct": ("Camera working rate", "摄像机完好率"),
 }
 WINDOWS = (7, 30, 90)
+CATEGORIES: dict[str, tuple[str, str]] = {
+    "theft": ("Theft", "盗窃"), "dispute": ("Dispute", "纠纷"), "assault": ("Assault", "伤害"),
+    "traffic": ("Traffic", "交通"), "fire": ("Fire", "火灾"), "fraud": ("Fraud", "诈骗"),
+    "public_order": ("Public order", "治安"), "other": ("Other", "其他"),
+}
+STATUSES: dict[str, tuple[str, str]] = {
+    "reported": ("Reported", "已报警"), "dispatched": ("Dispatched", "已派警"),
+    "handling": ("Handling", "处置中"), "closed": ("Closed", "已结案"),
+}
 _CODE = re.compile(r"^[0-9]{6}([0-9]{3}){0,3}$")
 
 
@@ -31,6 +42,8 @@ class ViewState:
     metric: str = "camera_area_pct"
     days: int = 30
     lang: str | None = None
+    cat: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()
 
     @classmethod
     def from_search(cls, search: str | None) -> ViewState:
@@ -40,21 +53,31 @@ class ViewState:
         metric = args.get("metric", cls.metric)
         days = args.get("days", "")
         lang = args.get("lang")
+        cat = tuple(c for c in args.get("cat", "").split(",") if c in CATEGORIES)
+        status = tuple(s for s in args.get("status", "").split(",") if s in STATUSES)
         return cls(
             unit=unit if unit and _CODE.match(unit) else None,
             metric=metric if metric in METRICS else cls.metric,
             days=int(days) if days.isdigit() and 1 <= int(days) <= 3660 else cls.days,
             lang=lang if lang in ("zh", "en") else None,
+            cat=cat, status=status,
         )
 
     def search(self, **changes: Any) -> str:
         """The query string of this state with ``changes`` applied."""
         values = {**asdict(self), **changes}
-        return "?" + urlencode({k: v for k, v in values.items() if v is not None})
+        values = {k: ",".join(v) if isinstance(v, (tuple, list)) else v for k, v in values.items()}
+        return "?" + urlencode({k: v for k, v in values.items() if v not in (None, "")})
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ViewState:
-        return cls(**data) if data else cls()
+        if not data:
+            return cls()
+        return cls(**{**data, "cat": tuple(data.get("cat") or ()), "status": tuple(data.get("status") or ())})
+
+    def window(self) -> Window:
+        """The incident window and filters of this state, ending now."""
+        return Window.last_days(self.days, categories=self.cat, statuses=self.status)

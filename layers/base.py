@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, TextClause
 
 from geo.errors import DataError, NotFound
+from geo.models import INCIDENT_CATEGORIES, INCIDENT_STATUSES
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class View:
     window_days: int = 30
     unit: str | None = None
     metric: str = "camera_area_pct"
+    categories: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, args: Mapping[str, str], window_days: int = 30) -> View:
@@ -86,14 +89,21 @@ class View:
         unit = args.get("unit") or None
         if unit is not None and not (unit.isdigit() and len(unit) in (6, 9, 12, 15)):
             raise DataError(f"unit {unit!r} is not a unit code (6, 9, 12 or 15 digits)")
+        categories = tuple(c for c in args.get("cat", "").split(",") if c)
+        statuses = tuple(s for s in args.get("status", "").split(",") if s)
+        for value, allowed, name in ((categories, INCIDENT_CATEGORIES, "cat"), (statuses, INCIDENT_STATUSES, "status")):
+            unknown = sorted(set(value) - set(allowed))
+            if unknown:
+                raise DataError(f"{name} {','.join(unknown)!r} is not allowed: expected some of {', '.join(allowed)}")
         return cls(max(west, -180), max(south, -90), min(east, 180), min(north, 90), zoom, lang,
-                   window_days, unit, args.get("metric") or cls.metric)
+                   window_days, unit, args.get("metric") or cls.metric, categories, statuses)
 
     def params(self) -> dict[str, Any]:
         """Bind parameters every layer query may use; ``tolerance`` is half a pixel in degrees."""
         return {"west": self.west, "south": self.south, "east": self.east, "north": self.north,
                 "zoom": self.zoom, "tolerance": 180.0 / (256 * 2**self.zoom),
-                "window_days": self.window_days}
+                "window_days": self.window_days, "categories": list(self.categories),
+                "statuses": list(self.statuses)}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ _SQL = text(f"""
            category, severity, status
     FROM incident
     WHERE {in_view()} AND occurred_at > now() - make_interval(days => :window_days)
+      AND (cardinality(CAST(:categories AS text[])) = 0 OR category = ANY(CAST(:categories AS text[])))
+      AND (cardinality(CAST(:statuses AS text[])) = 0 OR status = ANY(CAST(:statuses AS text[])))
     ORDER BY occurred_at DESC LIMIT :limit""")
 
 

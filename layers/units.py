@@ -48,7 +48,8 @@ def shown_units(conn: Connection, code: str | None) -> tuple[str, str]:
 def figures_of_shown(conn: Connection, view: View) -> list[UnitFigures]:
     """The figures of the units drawn for ``view`` (its unit, metric and window)."""
     where, code = shown_units(conn, view.unit)
-    rows = raw_figures(conn, Window.last_days(view.window_days), where, {"code": code})
+    window = Window.last_days(view.window_days, categories=view.categories, statuses=view.statuses)
+    rows = raw_figures(conn, window, where, {"code": code})
     return [unit_figures(r) for r in rows]
 
 

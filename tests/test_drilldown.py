@@ -116,3 +116,23 @@ def test_the_language_switch_keeps_the_view(page: Page, base_url: str) -> None:
     page.locator("#gs-lang-switch").click()
     page.wait_for_url("**lang=en**")
     expect(page.locator(".gs-kpi-coverage")).to_contain_text("Working coverage")
+
+
+def test_a_filter_change_updates_the_counts(page: Page, base_url: str, engine: Engine) -> None:
+    with engine.connect() as conn:
+        every = figures(conn, Window.last_days(30), level="county")[0]
+        theft = figures(conn, Window.last_days(30, categories=("theft",)), level="county")[0]
+        theft_closed = figures(conn, Window.last_days(30, categories=("theft",), statuses=("closed",)),
+                               level="county")[0]
+    _open(page, base_url)
+    incidents = page.locator(".gs-kpi-incidents .gs-kpi-value")
+    expect(incidents).to_have_text(str(every.incidents))
+    page.locator("#gs-categories").click()
+    page.keyboard.type("Theft")
+    page.keyboard.press("Enter")
+    expect(incidents).to_have_text(str(theft.incidents))
+    expect(page.locator(".gs-kpi-blind .gs-kpi-value")).to_have_text(str(theft.blind_incidents))
+    assert "cat=theft" in page.url
+    _open(page, base_url + "/?cat=theft&status=closed")
+    expect(incidents).to_have_text(str(theft_closed.incidents))
+    assert theft_closed.incidents < theft.incidents < every.incidents
