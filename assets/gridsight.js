@@ -56,8 +56,15 @@
         return { color: color, weight: 0.8, fillColor: color, fillOpacity: 0.25 };
       },
       incident: function () { return {}; },
+      focus: function () {
+        return { color: "#f43f5e", weight: 1.5, fillColor: "#f43f5e", fillOpacity: 0.35, dashArray: "4 3" };
+      },
     },
     point: {
+      focus: function (feature, latlng, context) {
+        remember(context);
+        return L.circleMarker(latlng, { radius: 7, color: "#f43f5e", weight: 2.5, fill: false });
+      },
       camera: function (feature, latlng, context) {
         remember(context);
         const color = STATUS_COLOR[feature.properties.status] || "#9ca3af";

@@ -8,9 +8,10 @@ from typing import Any
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from sqlalchemy import Engine
 
+from dashboard import details as cell_panel
 from dashboard import drilldown, ids
 from dashboard.state import ViewState
-from geo import hierarchy
+from geo import details, hierarchy
 from geo.coverage import refresh
 from geo.figures import OPEN_STATUSES, Window, figures
 from geo.settings import Settings
@@ -56,6 +57,10 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
                           categories=state.cat, statuses=OPEN_STATUSES)
             open_now = figures(conn, ever, codes=[focus])[0].incidents
             trail = hierarchy.ancestry(conn, focus)
+            if len(focus) == 15:  # a grid cell: its details instead of a ranking
+                cell = details.cell_details(conn, focus, state.window())
+                return drilldown.kpis(unit, open_now, lang), drilldown.breadcrumbs(trail, state), \
+                    cell_panel.panel(cell, lang)
             shown = units.figures_of_shown(conn, View(-180, -90, 180, 90, 0, lang, state.days, state.unit,
                                                       state.metric, state.cat, state.status))
         return drilldown.kpis(unit, open_now, lang), drilldown.breadcrumbs(trail, state), \

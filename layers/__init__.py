@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from geo.errors import NotFound
-from layers import admin, cameras, grids, incidents, roads, routes, units
+from layers import admin, cameras, focus, grids, incidents, roads, routes, units
 from layers.base import Field, Layer, LegendEntry, View
 
 REGISTRY: tuple[Layer, ...] = tuple(
@@ -23,6 +23,7 @@ REGISTRY: tuple[Layer, ...] = tuple(
         routes.LAYER,
         cameras.LAYER,
         incidents.LAYER,
+        focus.LAYER,
     ))
 )
 _BY_ID = {layer.id: layer for layer in REGISTRY}

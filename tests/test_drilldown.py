@@ -136,3 +136,26 @@ def test_a_filter_change_updates_the_counts(page: Page, base_url: str, engine: E
     _open(page, base_url + "/?cat=theft&status=closed")
     expect(incidents).to_have_text(str(theft_closed.incidents))
     assert theft_closed.incidents < theft.incidents < every.incidents
+
+
+def test_a_cell_shows_its_details_gap_and_blind_incidents(page: Page, base_url: str, engine: Engine) -> None:
+    with engine.connect() as conn:
+        code, worker, village = conn.execute(text(
+            "SELECT g.code, g.grid_worker, g.village_code FROM grid_cell g JOIN incident i "
+            "ON ST_Intersects(g.geom, i.geom) AND i.occurred_at > now() - interval '30 days' "
+            "GROUP BY g.code ORDER BY count(*) DESC LIMIT 1")).one()
+        cameras = conn.execute(text("SELECT count(*) FROM camera c JOIN grid_cell g ON ST_Intersects(g.geom, c.geom) "
+                                    "WHERE g.code = :c"), {"c": code}).scalar()
+        cell = figures(conn, Window.last_days(30), codes=[code])[0]
+    _open(page, base_url + "/" + ViewState(unit=village).search())
+    page.locator(f".gs-rank-row[title='{code}']").click()
+    panel = page.locator(".gs-ranking")
+    expect(panel).to_contain_text(worker)
+    expect(panel).to_contain_text(f"Cameras (broken first) ({cameras})")
+    expect(panel).to_contain_text(f"Incidents ({cell.incidents})")
+    expect(panel.locator(".gs-incident.blind")).to_have_count(cell.blind_incidents)
+    expect(panel.locator(".gs-compare tbody tr").first).to_contain_text(f"{cell.camera_area_pct:.1f} %")
+    expect(panel.locator(".gs-chart .main-svg").first).to_be_visible()
+    page.wait_for_function("""() => { let gap = 0; window.gridsightMap.eachLayer(l => {
+        if (l.feature && l.feature.properties.what === 'gap') gap++; }); return gap > 0; }""",
+                           timeout=20_000, polling=250)

@@ -1,0 +1,67 @@
+"""The grid cell panel: facts, figures beside the village's and township's, cameras, incidents, chart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from dashboard.i18n import t
+from dashboard.state import CATEGORIES, STATUSES
+from geo.details import CellDetails
+
+_ROWS = (
+    ("camera_area_pct", "Camera coverage, area", "视频覆盖率(面积)"),
+    ("camera_road_pct", "Camera coverage, roads", "视频覆盖率(道路)"),
+    ("patrol_pct", "Patrol coverage", "巡逻覆盖率"),
+    ("combined_pct", "Combined coverage", "综合覆盖率"),
+    ("working_rate_pct", "Camera working rate", "摄像机完好率"),
+    ("incident_coverage_pct", "Incident coverage", "警情覆盖率"),
+)
+
+
+def _label(names: dict[str, tuple[str, str]], key: str, lang: str) -> str:
+    return names[key][0 if lang == "en" else 1] if key in names else key
+
+
+def _pct(value: float | None, lang: str) -> str:
+    return t("na", lang) if value is None else f"{value:.1f} %"
+
+
+def panel(details: CellDetails, lang: str) -> list[Any]:
+    """The side panel of a selected grid cell."""
+    c = details.cell
+    facts = [(t("cell_worker", lang), f"{c['grid_worker'] or '—'} · {c['grid_worker_phone'] or '—'}"),
+             (t("cell_population", lang), f"{c['population']} / {c['households']}"),
+             (t("cell_area", lang), f"{c['area_km2']} km²")]
+    head = [html.Th("")] + [html.Th(f.name) for f in details.figures]
+    rows = [html.Tr([html.Th(en if lang == "en" else zh)] + [html.Td(_pct(getattr(f, key), lang))
+                                                            for f in details.figures])
+            for key, en, zh in _ROWS]
+    cameras = [html.Li(f"{cam['code']} {cam['name']} · {cam['kind']} · {cam['status']}",
+                       className=f"gs-cam {cam['status']}") for cam in details.cameras]
+    incidents = [html.Li(f"{i['occurred']} {_label(CATEGORIES, i['category'], lang)} · "
+                         f"{_label(STATUSES, i['status'], lang)}{' · ' + t('blind', lang) if i['blind'] else ''}",
+                         className="gs-incident" + (" blind" if i["blind"] else "")) for i in details.incidents]
+    routes = [html.Li(f"{r['code']} {r['unit']} ({r['shift']})") for r in details.routes]
+    return [
+        html.H3(f"{c['name']} ({c['code']})", className="gs-cell-title"),
+        html.Dl([item for k, v in facts for item in (html.Dt(k), html.Dd(v))], className="gs-facts"),
+        html.Table([html.Thead(html.Tr(head)), html.Tbody(rows)], className="gs-compare"),
+        html.H3(f"{t('cell_cameras', lang)} ({len(cameras)})"), html.Ul(cameras, className="gs-list"),
+        html.H3(f"{t('kpi_incidents', lang)} ({len(incidents)})"), html.Ul(incidents, className="gs-list"),
+        dcc.Graph(figure=_chart(details, lang), config={"displayModeBar": False}, className="gs-chart"),
+        html.H3(f"{t('cell_routes', lang)} ({len(routes)})"), html.Ul(routes, className="gs-list"),
+    ]
+
+
+def _chart(details: CellDetails, lang: str) -> go.Figure:
+    fig = go.Figure()
+    for category in sorted({d["category"] for d in details.daily}):
+        days = [d for d in details.daily if d["category"] == category]
+        fig.add_bar(x=[d["day"] for d in days], y=[d["count"] for d in days], name=_label(CATEGORIES, category, lang))
+    fig.update_layout(barmode="stack", height=220, margin={"l": 30, "r": 10, "t": 10, "b": 30},
+                      paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", font={"color": "#e5e7eb"},
+                      legend={"orientation": "h", "y": -0.25})
+    return fig

@@ -1,0 +1,65 @@
+"""Everything about one grid cell that a leader asks for: who, what covers it, what happened there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from geo import hierarchy
+from geo.errors import NotFound
+from geo.figures import UnitFigures, Window, figures
+
+_TZ = "Asia/Shanghai"
+_WINDOW_FILTER = """i.occurred_at > :start AND i.occurred_at <= :end
+  AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
+  AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))"""
+
+
+@dataclass(frozen=True)
+class CellDetails:
+    """A cell's facts (aggregates and its grid worker, staff), its figures beside its village's and
+    township's, its cameras (broken first), the window's incidents, the routes through it, and the
+    incidents per day and category."""
+
+    cell: dict[str, Any]
+    figures: list[UnitFigures]  # cell, village, township
+    cameras: list[dict[str, Any]]
+    incidents: list[dict[str, Any]]
+    routes: list[dict[str, Any]]
+    daily: list[dict[str, Any]]  # day (YYYY-MM-DD, local), category, count
+
+
+def cell_details(conn: Connection, code: str, window: Window) -> CellDetails:
+    """The details of grid cell ``code`` for ``window``; raises :class:`NotFound` for another code."""
+    cell = conn.execute(text("""
+        SELECT g.code, g.name, g.population, g.households, g.grid_worker, g.grid_worker_phone,
+               round((u.area_m2 / 1e6)::numeric, 3)::float AS area_km2
+        FROM grid_cell g JOIN unit_coverage u USING (code) WHERE g.code = :code"""), {"code": code}).mappings().first()
+    if cell is None:
+        raise NotFound(f"no grid cell with code {code!r}")
+    trail = [u.code for u in hierarchy.ancestry(conn, code)]
+    by_code = {f.code: f for f in figures(conn, window, codes=trail)}
+    params = {"code": code, "start": window.start, "end": window.end,
+              "categories": list(window.categories), "statuses": list(window.statuses)}
+    cameras = conn.execute(text("""
+        SELECT c.code, c.name, c.kind, c.status FROM camera c JOIN grid_cell g ON ST_Intersects(g.geom, c.geom)
+        WHERE g.code = :code ORDER BY c.status = 'online', c.status, c.code"""), params).mappings().all()
+    incidents = conn.execute(text(f"""
+        SELECT i.code, to_char(i.occurred_at AT TIME ZONE '{_TZ}', 'YYYY-MM-DD HH24:MI') AS occurred,
+               i.category, i.severity, i.status,
+               NOT EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' AND ST_Intersects(c.view_geom, i.geom))
+               AS blind
+        FROM incident i JOIN grid_cell g ON ST_Intersects(g.geom, i.geom)
+        WHERE g.code = :code AND {_WINDOW_FILTER} ORDER BY i.occurred_at DESC"""), params).mappings().all()
+    routes = conn.execute(text("""
+        SELECT r.code, r.unit, r.shift FROM patrol_route r JOIN grid_cell g ON ST_Intersects(g.geom, r.geom)
+        WHERE g.code = :code ORDER BY r.code"""), params).mappings().all()
+    daily = conn.execute(text(f"""
+        SELECT to_char(i.occurred_at AT TIME ZONE '{_TZ}', 'YYYY-MM-DD') AS day, i.category, count(*) AS count
+        FROM incident i JOIN grid_cell g ON ST_Intersects(g.geom, i.geom)
+        WHERE g.code = :code AND {_WINDOW_FILTER} GROUP BY 1, 2 ORDER BY 1, 2"""), params).mappings().all()
+    return CellDetails(dict(cell), [by_code[c] for c in reversed(trail) if c in by_code and len(c) >= 9],
+                       [dict(r) for r in cameras], [dict(r) for r in incidents], [dict(r) for r in routes],
+                       [dict(r) for r in daily])
