@@ -106,6 +106,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         query += "&metric=" + encodeURIComponent(state.metric) + "&days=" + state.days;
         if (state.cat && state.cat.length) { query += "&cat=" + state.cat.join(","); }
         if (state.status && state.status.length) { query += "&status=" + state.status.join(","); }
+        if (state.start && state.end) { query += "&start=" + state.start + "&end=" + state.end; }
       }
       let bodies;
       try {

@@ -36,6 +36,7 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
 
     @app.callback(Output(ids.STATE, "data"), Output(ids.MAP, "viewport"), Output(ids.METRIC, "value"),
                   Output(ids.WINDOW, "value"), Output(ids.CATEGORIES, "value"), Output(ids.STATUSES, "value"),
+                  Output(ids.RANGE, "start_date"), Output(ids.RANGE, "end_date"),
                   Output(ids.LANG_SWITCH, "href"), Input(ids.URL, "search"), State(ids.LANG_STORE, "data"))
     def load_state(search: str | None, lang: str) -> tuple[Any, ...]:
         state = ViewState.from_search(search)
@@ -44,7 +45,8 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
             focus = hierarchy.get(conn, state.unit) if state.unit else hierarchy.top(conn)[0]
         viewport = {"bounds": [list(p) for p in focus.bounds], "transition": "flyToBounds"}
         switch = state.search(lang="en" if lang == "zh" else "zh")
-        return state.to_dict(), viewport, state.metric, state.days, list(state.cat), list(state.status), switch
+        return (state.to_dict(), viewport, state.metric, state.days, list(state.cat), list(state.status),
+                state.start, state.end, switch)
 
     @app.callback(Output(ids.KPIS, "children"), Output(ids.BREADCRUMBS, "children"),
                   Output(ids.RANKING, "children"), Input(ids.STATE, "data"), State(ids.LANG_STORE, "data"))
@@ -61,19 +63,25 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
                 cell = details.cell_details(conn, focus, state.window())
                 return drilldown.kpis(unit, open_now, lang), drilldown.breadcrumbs(trail, state), \
                     cell_panel.panel(cell, lang)
+            window = state.window()
             shown = units.figures_of_shown(conn, View(-180, -90, 180, 90, 0, lang, state.days, state.unit,
-                                                      state.metric, state.cat, state.status))
+                                                      state.metric, state.cat, state.status, window.start,
+                                                      window.end))
         return drilldown.kpis(unit, open_now, lang), drilldown.breadcrumbs(trail, state), \
             drilldown.ranking(shown, state, lang)
 
     @app.callback(Output(ids.URL, "search"), Input(_UNITS_LAYER, "clickData"), Input(ids.METRIC, "value"),
                   Input(ids.WINDOW, "value"), Input(ids.CATEGORIES, "value"), Input(ids.STATUSES, "value"),
+                  Input(ids.RANGE, "start_date"), Input(ids.RANGE, "end_date"),
                   State(ids.STATE, "data"), prevent_initial_call=True)
     def navigate(click: dict[str, Any] | None, metric: str, days: int, cat: list[str] | None,
-                 status: list[str] | None, data: dict[str, Any] | None) -> Any:
+                 status: list[str] | None, start: str | None, end: str | None, data: dict[str, Any] | None) -> Any:
         state = ViewState.from_dict(data)
         if ctx.triggered_id == _UNITS_LAYER and click:
             target = state.search(unit=click["properties"]["code"])
         else:
-            target = state.search(metric=metric, days=days, cat=tuple(cat or ()), status=tuple(status or ()))
+            custom = bool(start and end)
+            target = state.search(metric=metric, days=days, cat=tuple(cat or ()), status=tuple(status or ()),
+                                  start=start[:10] if custom and start else None,
+                                  end=end[:10] if custom and end else None)
         return no_update if target == state.search() else target

@@ -44,13 +44,16 @@ def breadcrumbs(trail: list[Unit], state: ViewState) -> list[Any]:
 
 def ranking(children: list[UnitFigures], state: ViewState, lang: str) -> list[Any]:
     """The children ranked by the state's metric, worst first (n/a last); each row drills down."""
+    worse_high = state.metric == "incident_rate"  # more incidents is worse; less coverage is worse
+
     def key(u: UnitFigures) -> tuple[bool, float]:
         value = getattr(u, state.metric)
-        return (value is None, value if value is not None else 0.0)
+        return (value is None, (-value if worse_high else value) if value is not None else 0.0)
 
+    suffix = " ‰" if worse_high else " %"
     rows = [
         html.Li(dcc.Link([html.Span(u.name, className="gs-rank-name"),
-                          html.Span(_fmt(getattr(u, state.metric), lang), className="gs-rank-value")],
+                          html.Span(_fmt(getattr(u, state.metric), lang, suffix), className="gs-rank-value")],
                          href=state.search(unit=u.code), className="gs-rank-row", title=u.code))
         for u in sorted(children, key=key)
     ]

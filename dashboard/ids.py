@@ -16,6 +16,7 @@ RANKING = "gs-ranking"
 METRIC = "gs-metric"
 WINDOW = "gs-window"
 CATEGORIES = "gs-categories"
+RANGE = "gs-range"
 STATUSES = "gs-statuses"
 
 

@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from geo.figures import Window
+from geo.errors import DataError
+from geo.figures import Window, custom_range
 
 METRICS: dict[str, tuple[str, str]] = {
     "camera_area_pct": ("Camera coverage (area)", "视频覆盖率(面积)"),
@@ -20,6 +21,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "patrol_pct": ("Patrol coverage", "巡逻覆盖率"),
     "combined_pct": ("Combined coverage", "综合覆盖率"),
     "working_rate_pct": ("Camera working rate", "摄像机完好率"),
+    "incident_rate": ("Incidents per 1,000 residents", "每千人警情"),
 }
 WINDOWS = (7, 30, 90)
 CATEGORIES: dict[str, tuple[str, str]] = {
@@ -44,6 +46,8 @@ class ViewState:
     lang: str | None = None
     cat: tuple[str, ...] = ()
     status: tuple[str, ...] = ()
+    start: str | None = None  # a custom range of local days, YYYY-MM-DD, both inclusive
+    end: str | None = None
 
     @classmethod
     def from_search(cls, search: str | None) -> ViewState:
@@ -55,7 +59,13 @@ class ViewState:
         lang = args.get("lang")
         cat = tuple(c for c in args.get("cat", "").split(",") if c in CATEGORIES)
         status = tuple(s for s in args.get("status", "").split(",") if s in STATUSES)
+        start, end = args.get("start"), args.get("end")
+        try:
+            custom_range(start, end)
+        except DataError:
+            start = end = None
         return cls(
+            start=start if end else None, end=end if start else None,
             unit=unit if unit and _CODE.match(unit) else None,
             metric=metric if metric in METRICS else cls.metric,
             days=int(days) if days.isdigit() and 1 <= int(days) <= 3660 else cls.days,
@@ -79,5 +89,8 @@ class ViewState:
         return cls(**{**data, "cat": tuple(data.get("cat") or ()), "status": tuple(data.get("status") or ())})
 
     def window(self) -> Window:
-        """The incident window and filters of this state, ending now."""
+        """The incident window and filters of this state: the custom range, or the last days."""
+        start, end = custom_range(self.start, self.end)
+        if start is not None and end is not None:
+            return Window(start, end, self.cat, self.status)
         return Window.last_days(self.days, categories=self.cat, statuses=self.status)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
@@ -44,6 +45,26 @@ class Window:
             raise DataError(f"a window of {days} days is not allowed: expected at least 1 day")
         end = end or dt.datetime.now(dt.UTC)
         return cls(end - dt.timedelta(days=days), end, **filters)
+
+
+DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def custom_range(start: str | None, end: str | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """A window from local calendar days ``YYYY-MM-DD`` (both inclusive), or (None, None).
+
+    Raises :class:`DataError` when a date is malformed or the end comes before the start.
+    """
+    if not start or not end:
+        return None, None
+    try:
+        first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    except ValueError:
+        raise DataError(f"dates {start!r}, {end!r} are not allowed: expected YYYY-MM-DD") from None
+    if last < first:
+        raise DataError(f"the window ends ({end}) before it starts ({start})")
+    begin = dt.datetime.combine(first, dt.time(), DISPLAY_TZ)
+    return begin, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), DISPLAY_TZ)
 
 
 def pct(part: float, whole: float) -> float | None:

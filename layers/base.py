@@ -7,6 +7,7 @@ GeoJSON FeatureCollection whose ``popup`` is HTML built here with every value es
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import math
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, TextClause
 
 from geo.errors import DataError, NotFound
+from geo.figures import Window, custom_range
 from geo.models import INCIDENT_CATEGORIES, INCIDENT_STATUSES
 
 
@@ -66,6 +68,14 @@ class View:
     metric: str = "camera_area_pct"
     categories: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
+    start: dt.datetime | None = None  # a custom window (timezone-aware); else the last window_days
+    end: dt.datetime | None = None
+
+    def window(self) -> Window:
+        """The incident window and filters of this view."""
+        if self.start is not None and self.end is not None:
+            return Window(self.start, self.end, self.categories, self.statuses)
+        return Window.last_days(self.window_days, categories=self.categories, statuses=self.statuses)
 
     @classmethod
     def parse(cls, args: Mapping[str, str], window_days: int = 30) -> View:
@@ -95,14 +105,16 @@ class View:
             unknown = sorted(set(value) - set(allowed))
             if unknown:
                 raise DataError(f"{name} {','.join(unknown)!r} is not allowed: expected some of {', '.join(allowed)}")
+        start, end = custom_range(args.get("start"), args.get("end"))
         return cls(max(west, -180), max(south, -90), min(east, 180), min(north, 90), zoom, lang,
-                   window_days, unit, args.get("metric") or cls.metric, categories, statuses)
+                   window_days, unit, args.get("metric") or cls.metric, categories, statuses, start, end)
 
     def params(self) -> dict[str, Any]:
         """Bind parameters every layer query may use; ``tolerance`` is half a pixel in degrees."""
+        window = self.window()
         return {"west": self.west, "south": self.south, "east": self.east, "north": self.north,
                 "zoom": self.zoom, "tolerance": 180.0 / (256 * 2**self.zoom),
-                "window_days": self.window_days, "categories": list(self.categories),
+                "start": window.start, "end": window.end, "categories": list(self.categories),
                 "statuses": list(self.statuses)}
 
 

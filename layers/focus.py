@@ -24,13 +24,12 @@ def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
         SELECT i.code, ST_AsGeoJSON(i.geom, 6) AS geometry,
                to_char(i.occurred_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') AS occurred, i.category
         FROM incident i JOIN grid_cell g ON ST_Intersects(g.geom, i.geom)
-        WHERE g.code = :code AND i.occurred_at > now() - make_interval(days => :days)
+        WHERE g.code = :code AND i.occurred_at > :start AND i.occurred_at <= :end
           AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
           AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
           AND NOT EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' AND ST_Intersects(c.view_geom, i.geom))
         ORDER BY i.occurred_at DESC LIMIT :limit"""),
-        {"code": view.unit, "days": view.window_days, "categories": list(view.categories),
-         "statuses": list(view.statuses), "limit": limit}).mappings().all()
+        {**view.params(), "code": view.unit, "limit": limit}).mappings().all()
     rows += [{"fid": r["code"], "geometry": r["geometry"], "code": r["code"], "what": "blind",
               "occurred": r["occurred"], "category": r["category"]} for r in blind]
     return rows

@@ -11,7 +11,7 @@ _SQL = text(f"""
     SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, code, {local_time('occurred_at')} AS occurred,
            category, severity, status
     FROM incident
-    WHERE {in_view()} AND occurred_at > now() - make_interval(days => :window_days)
+    WHERE {in_view()} AND occurred_at > :start AND occurred_at <= :end
       AND (cardinality(CAST(:categories AS text[])) = 0 OR category = ANY(CAST(:categories AS text[])))
       AND (cardinality(CAST(:statuses AS text[])) = 0 OR status = ANY(CAST(:statuses AS text[])))
     ORDER BY occurred_at DESC LIMIT :limit""")

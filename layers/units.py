@@ -12,26 +12,32 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo import hierarchy
-from geo.figures import UnitFigures, Window, raw_figures, unit_figures
+from geo.figures import UnitFigures, raw_figures, unit_figures
 from layers.base import Field, Layer, LegendEntry, View
 
 # Upper bounds (exclusive) of the colour classes of a percentage, worst first.
 RAMP: tuple[tuple[float, str], ...] = (
     (10.0, "#7f1d1d"), (25.0, "#dc2626"), (50.0, "#f59e0b"), (75.0, "#84cc16"), (1000.0, "#16a34a"),
 )
+# Incidents per 1,000 residents: more is worse, so the same colours run the other way.
+RATE_RAMP: tuple[tuple[float, str], ...] = (
+    (1.0, "#16a34a"), (3.0, "#84cc16"), (10.0, "#f59e0b"), (30.0, "#dc2626"), (float("inf"), "#7f1d1d"),
+)
 NA_COLOR = "#475569"
-METRIC_FIELDS = ("camera_area_pct", "camera_road_pct", "patrol_pct", "combined_pct", "working_rate_pct")
+METRIC_FIELDS = ("camera_area_pct", "camera_road_pct", "patrol_pct", "combined_pct", "working_rate_pct",
+                 "incident_rate")
 
 
-def color(value: float | None) -> str:
-    """The fill colour of a percentage (0-100); grey for n/a.
+def color(value: float | None, metric: str = "camera_area_pct") -> str:
+    """The fill colour of ``value`` of ``metric`` (a percentage, or incidents per 1,000); grey for n/a.
 
-    >>> color(5.0), color(60.0), color(None)
-    ('#7f1d1d', '#84cc16', '#475569')
+    >>> color(5.0), color(60.0), color(None), color(0.5, "incident_rate")
+    ('#7f1d1d', '#84cc16', '#475569', '#16a34a')
     """
     if value is None:
         return NA_COLOR
-    return next(c for bound, c in RAMP if value < bound)
+    ramp = RATE_RAMP if metric == "incident_rate" else RAMP
+    return next(c for bound, c in ramp if value < bound)
 
 
 def shown_units(conn: Connection, code: str | None) -> tuple[str, str]:
@@ -48,8 +54,7 @@ def shown_units(conn: Connection, code: str | None) -> tuple[str, str]:
 def figures_of_shown(conn: Connection, view: View) -> list[UnitFigures]:
     """The figures of the units drawn for ``view`` (its unit, metric and window)."""
     where, code = shown_units(conn, view.unit)
-    window = Window.last_days(view.window_days, categories=view.categories, statuses=view.statuses)
-    rows = raw_figures(conn, window, where, {"code": code})
+    rows = raw_figures(conn, view.window(), where, {"code": code})
     return [unit_figures(r) for r in rows]
 
 
@@ -62,7 +67,8 @@ def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
     for unit in units:
         value = getattr(unit, view.metric, None)
         row: dict[str, Any] = {"fid": unit.code, "geometry": geoms[unit.code], "code": unit.code,
-                               "name": unit.name, "level": unit.level, "value": value, "color": color(value),
+                               "name": unit.name, "level": unit.level, "value": value,
+                               "color": color(value, view.metric),
                                "cameras_text": f"{unit.cameras_online} / {unit.cameras}",
                                "incidents": unit.incidents, "blind_incidents": unit.blind_incidents}
         row.update({m: getattr(unit, m) for m in METRIC_FIELDS})
@@ -80,9 +86,13 @@ LAYER = Layer(
             Field("cameras_text", "Cameras online / total", "在线/总数"),
             Field("working_rate_pct", "Working rate (%)", "完好率(%)"),
             Field("incidents", "Incidents (window)", "警情(时间窗)"),
-            Field("blind_incidents", "Blind incidents", "盲区警情")),
+            Field("blind_incidents", "Blind incidents", "盲区警情"),
+            Field("incident_rate", "Incidents per 1,000 residents", "每千人警情")),
     legend=(LegendEntry("#7f1d1d", "below 10 %", "低于10%"), LegendEntry("#dc2626", "10-25 %", "10-25%"),
             LegendEntry("#f59e0b", "25-50 %", "25-50%"), LegendEntry("#84cc16", "50-75 %", "50-75%"),
-            LegendEntry("#16a34a", "75 % and more", "75%以上"), LegendEntry(NA_COLOR, "n/a", "无数据")),
+            LegendEntry("#16a34a", "75 % and more", "75%以上"), LegendEntry(NA_COLOR, "n/a", "无数据"),
+            LegendEntry("#16a34a", "Incident rate: below 1 ‰", "警情率: 低于1‰"),
+            LegendEntry("#f59e0b", "Incident rate: 3-10 ‰", "警情率: 3-10‰"),
+            LegendEntry("#7f1d1d", "Incident rate: 30 ‰ and more", "警情率: 30‰以上")),
     style="unit",
 )
