@@ -378,7 +378,7 @@ class _County:
             if not pieces:
                 continue
             shift = str(self.rng.choice(["day", "night", "all"], p=[0.45, 0.35, 0.2]))
-            unit = f"巡逻{self.code[-2:]}-{r + 1:02d}组"
+            unit = f"巡逻{self.code[-3:]}-{r + 1:02d}组"  # unique across up to 1,000 counties
             geom = shapely.MultiLineString([p for p in pieces if isinstance(p, LineString) and p.length > 10])
             if geom.is_empty:
                 continue
