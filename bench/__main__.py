@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, text
 
-from bench import _shapely_coverage
+from bench import _drilldown, _shapely_coverage
 from etl.demo import DemoSize
 from etl.loading import load_demo
 from geo.coverage import refresh
@@ -84,7 +84,16 @@ def demo_county(settings: Settings) -> None:
     latencies = [one_what_if(i) for i in range(len(points))]
     _print("whatif_one_camera_median", statistics.median(latencies) * 1000, "ms")
     _print("whatif_one_camera_max", max(latencies) * 1000, "ms")
+    steps = _drilldown.server_step_seconds(settings, engine)
+    _print("drilldown_step_server_p95_demo", _p95(steps) * 1000, "ms")
+    clicks = _drilldown.click_to_drawn_seconds(settings, engine)
+    _print("drilldown_click_to_drawn_max_demo", max(clicks) * 1000, "ms")
     engine.dispose()
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def province(settings: Settings, counties: int) -> None:
@@ -100,6 +109,8 @@ def province(settings: Settings, counties: int) -> None:
     _print("province_incidents", incidents, "incidents")
     _print("province_generate_load_and_refresh", load_s, "s")
     _print("coverage_full_recompute_province", _full(engine), "s")
+    _print("drilldown_step_server_p95_province", _p95(_drilldown.server_step_seconds(settings, engine, 3)) * 1000,
+           "ms")
     engine.dispose()
 
 

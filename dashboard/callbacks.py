@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from sqlalchemy import Engine
 
-from dashboard import details as cell_panel
 from dashboard import drilldown, ids
 from dashboard.state import ViewState
-from geo import details, hierarchy
+from geo import hierarchy
 from geo.coverage import refresh
-from geo.figures import OPEN_STATUSES, Window, figures
 from geo.settings import Settings
-from layers import View, units
+from layers import units
 
 _UNITS_LAYER = {"type": ids.LAYER_TYPE, "index": units.LAYER.id}
 
@@ -51,24 +48,8 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
     @app.callback(Output(ids.KPIS, "children"), Output(ids.BREADCRUMBS, "children"),
                   Output(ids.RANKING, "children"), Input(ids.STATE, "data"), State(ids.LANG_STORE, "data"))
     def panels(data: dict[str, Any] | None, lang: str) -> tuple[Any, ...]:
-        state = ViewState.from_dict(data)
         with engine.begin() as conn:
-            focus = state.unit or hierarchy.top(conn)[0].code
-            unit = figures(conn, state.window(), codes=[focus])[0]
-            ever = Window(dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.datetime.now(dt.UTC),
-                          categories=state.cat, statuses=OPEN_STATUSES)
-            open_now = figures(conn, ever, codes=[focus])[0].incidents
-            trail = hierarchy.ancestry(conn, focus)
-            if len(focus) == 15:  # a grid cell: its details instead of a ranking
-                cell = details.cell_details(conn, focus, state.window())
-                return drilldown.kpis(unit, open_now, lang), drilldown.breadcrumbs(trail, state), \
-                    cell_panel.panel(cell, lang)
-            window = state.window()
-            shown = units.figures_of_shown(conn, View(-180, -90, 180, 90, 0, lang, state.days, state.unit,
-                                                      state.metric, state.cat, state.status, window.start,
-                                                      window.end))
-        return drilldown.kpis(unit, open_now, lang), drilldown.breadcrumbs(trail, state), \
-            drilldown.ranking(shown, state, lang)
+            return drilldown.panels(conn, ViewState.from_dict(data), lang)
 
     @app.callback(Output(ids.URL, "search"), Input(_UNITS_LAYER, "clickData"), Input(ids.METRIC, "value"),
                   Input(ids.WINDOW, "value"), Input(ids.CATEGORIES, "value"), Input(ids.STATUSES, "value"),

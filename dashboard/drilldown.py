@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from dash import dcc, html
+from sqlalchemy import Connection
 
+from dashboard import details as cell_panel
 from dashboard.i18n import t
 from dashboard.state import METRICS, ViewState
-from geo.figures import UnitFigures
+from geo import details, hierarchy
+from geo.figures import OPEN_STATUSES, UnitFigures, Window, figures
 from geo.hierarchy import Unit
+from layers import View, units
 
 
 def _fmt(value: float | None, lang: str, suffix: str = " %") -> str:
@@ -59,3 +64,19 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str) -> list[An
     ]
     title = f"{t('ranking', lang)} · {METRICS[state.metric][0 if lang == 'en' else 1]}"
     return [html.H3(title), html.Ol(rows, className="gs-ranking-list")]
+
+
+def panels(conn: Connection, state: ViewState, lang: str) -> tuple[Any, Any, Any]:
+    """KPI tiles, breadcrumbs, and the ranking (or, for a grid cell, its details) for ``state``."""
+    focus = state.unit or hierarchy.top(conn)[0].code
+    window = state.window()
+    unit = figures(conn, window, codes=[focus])[0]
+    ever = Window(dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.datetime.now(dt.UTC),
+                  categories=state.cat, statuses=OPEN_STATUSES)
+    open_now = figures(conn, ever, codes=[focus])[0].incidents
+    header, trail = kpis(unit, open_now, lang), breadcrumbs(hierarchy.ancestry(conn, focus), state)
+    if len(focus) == 15:  # a grid cell: its details instead of a ranking
+        return header, trail, cell_panel.panel(details.cell_details(conn, focus, window), lang)
+    view = View(-180, -90, 180, 90, 0, lang, state.days, state.unit, state.metric, state.cat, state.status,
+                window.start, window.end)
+    return header, trail, ranking(units.figures_of_shown(conn, view), state, lang)

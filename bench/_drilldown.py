@@ -1,0 +1,83 @@
+"""Drill-down timings: server time of each step (county → township → village → cell), and the time
+from a click in headless Chromium to the new view drawn."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import Engine
+
+import layers
+from dashboard import build_app, drilldown
+from dashboard.state import ViewState
+from geo import hierarchy
+from geo.settings import Settings
+
+
+def path(engine: Engine) -> list[str | None]:
+    """The top, then the first child at each level down to a grid cell."""
+    steps: list[str | None] = [None]
+    with engine.connect() as conn:
+        code = hierarchy.top(conn)[0].code
+        while True:
+            kids = hierarchy.children(conn, code)
+            if not kids:
+                break
+            code = kids[0].code
+            steps.append(code)
+    return steps
+
+
+ZOOM = {"county": 11, "township": 13, "village": 15, "grid": 16}  # what a 1920x1080 view fits
+
+
+def server_step_seconds(settings: Settings, engine: Engine, repeat: int = 10,
+                        parts: dict[str, float] | None = None) -> list[float]:
+    """Seconds of server work per drill-down step: the panels and every layer for the unit's bounds
+    at the zoom that shows it; ``parts`` accumulates seconds per panel and layer."""
+    parts = {} if parts is None else parts
+    app = build_app(settings, engine)
+    client = app.server.test_client()
+    out = []
+    for _ in range(repeat):
+        for unit in path(engine):
+            state = ViewState(unit=unit)
+            started = time.perf_counter()
+            with engine.begin() as conn:
+                drilldown.panels(conn, state, "zh")
+                focus = hierarchy.get(conn, unit) if unit else hierarchy.top(conn)[0]
+            parts["panels"] = parts.get("panels", 0.0) + time.perf_counter() - started
+            (s, w), (n, e) = focus.bounds
+            for layer in layers.REGISTRY:
+                query = {"bbox": f"{w},{s},{e},{n}", "zoom": str(ZOOM[focus.level]), "metric": state.metric,
+                         "days": "30"}
+                if unit:
+                    query["unit"] = unit
+                before = time.perf_counter()
+                assert client.get(f"/api/layers/{layer.id}", query_string=query).status_code == 200
+                parts[layer.id] = parts.get(layer.id, 0.0) + time.perf_counter() - before
+            out.append(time.perf_counter() - started)
+    return out
+
+
+def click_to_drawn_seconds(settings: Settings, engine: Engine) -> list[float]:
+    """Seconds from clicking the first ranking row to the next level drawn, per step, in Chromium."""
+    from playwright.sync_api import expect
+
+    from tests.browser import chromium, offline_page, serve
+
+    out = []
+    with serve(build_app(settings, engine)) as url, chromium() as browser:
+        page = offline_page(browser, [], [])
+        page.goto(url)
+        expect(page.locator(".gs-status.ok")).to_have_count(1, timeout=30_000)
+        for unit in path(engine)[1:]:
+            started = time.perf_counter()
+            page.locator(f".gs-rank-row[title='{unit}']").click()
+            page.wait_for_url(f"**unit={unit}**")
+            expect(page.locator(".gs-crumb.current")).to_have_count(1)
+            page.wait_for_function(f"() => document.querySelector('.gs-status.ok') !== null && "
+                                   f"window.location.search.includes('{unit}')", timeout=30_000, polling=20)
+            expect(page.locator(".gs-status.ok")).to_have_count(1, timeout=30_000)
+            out.append(time.perf_counter() - started)
+    return out
