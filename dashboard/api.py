@@ -33,8 +33,7 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
             return _error(400, str(exc))
         try:
             with engine.connect() as conn:
-                collection = layer.features(conn, view, settings.max_features)
+                body = layer.features_json(conn, view, settings.max_features)
         except OperationalError:
             return _error(503, "the database is not reachable; retrying")
-        body = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
         return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})

@@ -70,13 +70,15 @@ def panels(conn: Connection, state: ViewState, lang: str) -> tuple[Any, Any, Any
     """KPI tiles, breadcrumbs, and the ranking (or, for a grid cell, its details) for ``state``."""
     focus = state.unit or hierarchy.top(conn)[0].code
     window = state.window()
-    unit = figures(conn, window, codes=[focus])[0]
     ever = Window(dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.datetime.now(dt.UTC),
                   categories=state.cat, statuses=OPEN_STATUSES)
     open_now = figures(conn, ever, codes=[focus])[0].incidents
-    header, trail = kpis(unit, open_now, lang), breadcrumbs(hierarchy.ancestry(conn, focus), state)
+    trail = breadcrumbs(hierarchy.ancestry(conn, focus), state)
     if len(focus) == 15:  # a grid cell: its details instead of a ranking
-        return header, trail, cell_panel.panel(details.cell_details(conn, focus, window), lang)
+        cell = details.cell_details(conn, focus, window)
+        return kpis(cell.figures[0], open_now, lang), trail, cell_panel.panel(cell, lang)
     view = View(-180, -90, 180, 90, 0, lang, state.days, state.unit, state.metric, state.cat, state.status,
                 window.start, window.end)
-    return header, trail, ranking(units.figures_of_shown(conn, view), state, lang)
+    shown = units.figures_of_shown(conn, view, also=focus)
+    unit = next(u for u in shown if u.code == focus)
+    return kpis(unit, open_now, lang), trail, ranking([u for u in shown if u.code != focus], state, lang)

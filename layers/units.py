@@ -51,10 +51,13 @@ def shown_units(conn: Connection, code: str | None) -> tuple[str, str]:
     return ("u.code = :code", code) if unit.level == "grid" else ("u.parent_code = :code", code)
 
 
-def figures_of_shown(conn: Connection, view: View) -> list[UnitFigures]:
-    """The figures of the units drawn for ``view`` (its unit, metric and window)."""
+def figures_of_shown(conn: Connection, view: View, also: str | None = None) -> list[UnitFigures]:
+    """The figures of the units drawn for ``view`` (its unit, metric and window), and of unit
+    ``also`` when given (one pass over the window's incidents for both)."""
     where, code = shown_units(conn, view.unit)
-    rows = raw_figures(conn, view.window(), where, {"code": code})
+    if also is not None:
+        where = f"({where} OR u.code = :also)"
+    rows = raw_figures(conn, view.window(), where, {"code": code, "also": also})
     return [unit_figures(r) for r in rows]
 
 
