@@ -3,11 +3,12 @@
 How it works
 ------------
 All areas and lengths are measured in the database's metric CRS (``gs_metric_srid()``, by default
-UTM zone 49N, EPSG:32649; scale error below 0.05 % over the demo county). A *mosaic* holds four
-unions cut into small disjoint pieces: working camera views, all camera views, patrol buffers, and
-working views or patrol buffers. A unit's covered area is the sum, over the pieces it touches, of
-the piece's area inside it; overlapping views count once because the union dissolved them. The road
-network is dissolved into pieces the same way. Results are kept in ``unit_coverage``.
+UTM zone 49N, EPSG:32649; scale error below 0.05 % over the demo county). A *mosaic* of small
+disjoint pieces covers the union of all camera views and patrol buffers, each piece of one class by
+what covers it (see :mod:`geo._coverage_sql`): working, installed, patrol and combined coverage are
+sums over classes. A unit's covered area is the sum, over the pieces it touches, of the piece's
+area inside it; overlapping views count once because the unions dissolved them. The road network is
+dissolved into pieces the same way. Results are kept in ``unit_coverage``.
 
 A refresh is *full* after a change of units or roads, of the patrol buffer, or on demand; otherwise
 it is *incremental*: only the mosaic inside the region of the changed cameras and routes is rebuilt,
