@@ -10,6 +10,7 @@ from dash import dcc, html
 from dashboard.i18n import t
 from dashboard.state import CATEGORIES, STATUSES
 from geo.details import CellDetails
+from layers._names import CAMERA_KIND, CAMERA_STATUS, SHIFT
 
 _ROWS = (
     ("camera_area_pct", "Camera coverage, area", "视频覆盖率(面积)"),
@@ -39,12 +40,13 @@ def panel(details: CellDetails, lang: str) -> list[Any]:
     rows = [html.Tr([html.Th(en if lang == "en" else zh)] + [html.Td(_pct(getattr(f, key), lang))
                                                             for f in details.figures])
             for key, en, zh in _ROWS]
-    cameras = [html.Li(f"{cam['code']} {cam['name']} · {cam['kind']} · {cam['status']}",
+    cameras = [html.Li(f"{cam['code']} {cam['name']} · {_label(CAMERA_KIND, cam['kind'], lang)} · "
+                       f"{_label(CAMERA_STATUS, cam['status'], lang)}",
                        className=f"gs-cam {cam['status']}") for cam in details.cameras]
     incidents = [html.Li(f"{i['occurred']} {_label(CATEGORIES, i['category'], lang)} · "
                          f"{_label(STATUSES, i['status'], lang)}{' · ' + t('blind', lang) if i['blind'] else ''}",
                          className="gs-incident" + (" blind" if i["blind"] else "")) for i in details.incidents]
-    routes = [html.Li(f"{r['code']} {r['unit']} ({r['shift']})") for r in details.routes]
+    routes = [html.Li(f"{r['code']} {r['unit']} ({_label(SHIFT, r['shift'], lang)})") for r in details.routes]
     return [
         html.H3(f"{c['name']} ({c['code']})", className="gs-cell-title"),
         html.Dl([item for k, v in facts for item in (html.Dt(k), html.Dd(v))], className="gs-facts"),

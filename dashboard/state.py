@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 
 from geo.errors import DataError
 from geo.figures import Window, custom_range
+from layers._names import INCIDENT_CATEGORY, INCIDENT_STATUS
 
 METRICS: dict[str, tuple[str, str]] = {
     "camera_area_pct": ("Camera coverage (area)", "视频覆盖率(面积)"),
@@ -24,15 +25,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "incident_rate": ("Incidents per 1,000 residents", "每千人警情"),
 }
 WINDOWS = (7, 30, 90)
-CATEGORIES: dict[str, tuple[str, str]] = {
-    "theft": ("Theft", "盗窃"), "dispute": ("Dispute", "纠纷"), "assault": ("Assault", "伤害"),
-    "traffic": ("Traffic", "交通"), "fire": ("Fire", "火灾"), "fraud": ("Fraud", "诈骗"),
-    "public_order": ("Public order", "治安"), "other": ("Other", "其他"),
-}
-STATUSES: dict[str, tuple[str, str]] = {
-    "reported": ("Reported", "已报警"), "dispatched": ("Dispatched", "已派警"),
-    "handling": ("Handling", "处置中"), "closed": ("Closed", "已结案"),
-}
+CATEGORIES = {k: (en.capitalize(), zh) for k, (en, zh) in INCIDENT_CATEGORY.items()}
+STATUSES = {k: (en.capitalize(), zh) for k, (en, zh) in INCIDENT_STATUS.items()}
 _CODE = re.compile(r"^[0-9]{6}([0-9]{3}){0,3}$")
 
 

@@ -37,14 +37,20 @@ class LegendEntry:
 
 @dataclass(frozen=True)
 class Field:
-    """An attribute shown in a layer's popup."""
+    """An attribute shown in a layer's popup; ``values`` names the values of an enumeration."""
 
     column: str
     label_en: str
     label_zh: str
+    values: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def label(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
+
+    def value(self, raw: Any, lang: str) -> str:
+        """The value as shown: an enumeration's name in ``lang``, else the value itself."""
+        names = self.values.get(str(raw))
+        return _text(raw) if names is None else names[0 if lang == "en" else 1]
 
 
 @dataclass(frozen=True)
@@ -170,9 +176,16 @@ class Layer:
 
     def _collection_sql(self, view: View) -> TextClause:
         assert self.query is not None
+        def shown(i: int, f: Field) -> str:
+            if not f.values:
+                return f"q.{f.column}::text"
+            names = " ".join(f"WHEN CAST(:enum_{i}_{k} AS text) THEN CAST(:name_{i}_{k} AS text)"
+                             for k in range(len(f.values)))
+            return f"CASE q.{f.column}::text {names} ELSE q.{f.column}::text END"
+
         cells = " || ".join(
             f"'<tr><th>' || CAST(:label_{i} AS text) || '</th><td>' || "
-            f"coalesce(gs_html(q.{f.column}::text), '—') || '</td></tr>'"
+            f"coalesce(gs_html({shown(i, f)}), '—') || '</td></tr>'"
             for i, f in enumerate(self.fields))
         popup = f"""'<div class="gs-popup"><b>' || CAST(:title AS text) || '</b><table>' || {cells}
                     || '</table></div>'"""
@@ -190,6 +203,10 @@ class Layer:
 
     def _collection_params(self, view: View, limit: int) -> dict[str, Any]:
         labels = {f"label_{i}": html.escape(f.label(view.lang)) for i, f in enumerate(self.fields)}
+        for i, f in enumerate(self.fields):
+            for k, (raw, names) in enumerate(f.values.items()):
+                labels[f"enum_{i}_{k}"] = raw
+                labels[f"name_{i}_{k}"] = names[0 if view.lang == "en" else 1]
         return {**view.params(), "limit": limit + 1, "shown": limit, "layer_id": self.id, "z": self.z,
                 "title": html.escape(self.title(view.lang)), **labels}
 
@@ -204,7 +221,7 @@ class Layer:
     def popup(self, row: Mapping[Any, Any], lang: str) -> str:
         """HTML of the popup: a title and a table of the fields, every value HTML-escaped."""
         cells = "".join(
-            f"<tr><th>{html.escape(f.label(lang))}</th><td>{html.escape(_text(row.get(f.column)))}</td></tr>"
+            f"<tr><th>{html.escape(f.label(lang))}</th><td>{html.escape(f.value(row.get(f.column), lang))}</td></tr>"
             for f in self.fields
         )
         return f'<div class="gs-popup"><b>{html.escape(self.title(lang))}</b><table>{cells}</table></div>'

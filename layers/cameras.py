@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import TextClause, text
 
+from layers._names import CAMERA_KIND, CAMERA_STATUS
 from layers._sql import in_view, simplified
 from layers.base import Field, Layer, LegendEntry, View
 
@@ -27,8 +28,8 @@ def _query(view: View) -> TextClause:
 
 LAYER = Layer(
     id="cameras", title_en="Cameras", title_zh="监控摄像机", query=_query,
-    fields=(Field("code", "Code", "编码"), Field("name", "Name", "名称"), Field("kind", "Kind", "类型"),
-            Field("status", "Status", "状态"), Field("azimuth_deg", "Azimuth (°)", "方位角(°)"),
+    fields=(Field("code", "Code", "编码"), Field("name", "Name", "名称"), Field("kind", "Kind", "类型", CAMERA_KIND),
+            Field("status", "Status", "状态", CAMERA_STATUS), Field("azimuth_deg", "Azimuth (°)", "方位角(°)"),
             Field("fov_deg", "Field of view (°)", "视场角(°)"), Field("range_m", "Range (m)", "视距(米)"),
             Field("installed_on", "Installed", "安装日期")),
     legend=(LegendEntry("#22c55e", "Online", "在线", "point"),

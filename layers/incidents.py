@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import TextClause, text
 
+from layers._names import INCIDENT_CATEGORY, INCIDENT_STATUS
 from layers._sql import in_view, local_time
 from layers.base import Field, Layer, LegendEntry, View
 
@@ -24,8 +25,8 @@ def _query(view: View) -> TextClause:
 LAYER = Layer(
     id="incidents", title_en="Incidents (window)", title_zh="警情(时间窗)", query=_query,
     fields=(Field("code", "Code", "编号"), Field("occurred", "Occurred", "发生时间"),
-            Field("category", "Category", "类别"), Field("severity", "Severity", "等级"),
-            Field("status", "Status", "状态")),
+            Field("category", "Category", "类别", INCIDENT_CATEGORY), Field("severity", "Severity", "等级"),
+            Field("status", "Status", "状态", INCIDENT_STATUS)),
     legend=(LegendEntry("#fde047", "Severity 1", "一般(1)", "point"),
             LegendEntry("#fb923c", "Severity 2", "较重(2)", "point"),
             LegendEntry("#f43f5e", "Severity 3", "严重(3)", "point"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import TextClause, text
 
+from layers._names import ROAD_CLASS
 from layers._sql import in_view, simplified
 from layers.base import Field, Layer, LegendEntry, View
 
@@ -23,7 +24,7 @@ def _query(view: View) -> TextClause:
 
 LAYER = Layer(
     id="roads", title_en="Roads", title_zh="道路", query=_query,
-    fields=(Field("code", "Code", "编码"), Field("name", "Name", "名称"), Field("class", "Class", "等级"),
+    fields=(Field("code", "Code", "编码"), Field("name", "Name", "名称"), Field("class", "Class", "等级", ROAD_CLASS),
             Field("length_m", "Length (m)", "长度(米)")),
     legend=(LegendEntry("#fbbf24", "Highway", "国道/高速", "line"),
             LegendEntry("#e5e7eb", "Main road", "主干道", "line"),

@@ -109,3 +109,12 @@ def test_bad_view_requests_get_a_clear_400(client: FlaskClient, args: dict[str, 
 def test_unknown_layer_endpoint_is_404(client: FlaskClient) -> None:
     status, body = _get(client, "nope")
     assert status == 404 and "known layers" in body["error"]
+
+
+def test_enumerations_are_named_in_the_interface_language(conn: Connection) -> None:
+    x, y = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM camera WHERE status = 'fault' LIMIT 1")).one()
+    args = {"bbox": f"{x - 0.0001},{y - 0.0001},{x + 0.0001},{y + 0.0001}", "zoom": "12"}
+    zh = layers.get("cameras").features(conn, View.parse({**args, "lang": "zh"}), limit=10)
+    en = layers.get("cameras").features(conn, View.parse({**args, "lang": "en"}), limit=10)
+    assert any("<td>故障</td>" in f["properties"]["popup"] for f in zh["features"])
+    assert any("<td>fault</td>" in f["properties"]["popup"] for f in en["features"])

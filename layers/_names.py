@@ -1,0 +1,17 @@
+"""Names of the enumerated values, in English and Chinese, for popups and panels."""
+
+from __future__ import annotations
+
+CAMERA_STATUS = {"online": ("online", "在线"), "offline": ("offline", "离线"), "fault": ("fault", "故障")}
+CAMERA_KIND = {"gun": ("gun", "枪机"), "dome": ("dome", "球机"), "ptz": ("PTZ", "云台"),
+               "checkpoint": ("checkpoint", "卡口")}
+ROAD_CLASS = {"highway": ("highway", "国道/高速"), "main": ("main road", "主干道"), "local": ("local road", "支路"),
+              "track": ("track", "机耕路")}
+SHIFT = {"day": ("day", "白班"), "night": ("night", "夜班"), "all": ("all day", "全天")}
+INCIDENT_CATEGORY = {
+    "theft": ("theft", "盗窃"), "dispute": ("dispute", "纠纷"), "assault": ("assault", "伤害"),
+    "traffic": ("traffic", "交通"), "fire": ("fire", "火灾"), "fraud": ("fraud", "诈骗"),
+    "public_order": ("public order", "治安"), "other": ("other", "其他"),
+}
+INCIDENT_STATUS = {"reported": ("reported", "已报警"), "dispatched": ("dispatched", "已派警"),
+                   "handling": ("handling", "处置中"), "closed": ("closed", "已结案")}
