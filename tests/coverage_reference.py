@@ -2,8 +2,11 @@
 
 A small synthetic county in UTM zone 49N (EPSG:32649): 4 km x 4 km, two townships (west, east),
 four villages of 2 km x 2 km, sixteen 1 km cells. Roads cross the south and the west; the
-north-east village has none. Sectors are built here with a much finer arc (0.25 degree), with the
-convergence from pyproj's projection factors, not with the engine's method.
+north-east village has none. Sectors follow the definition the engine implements (an arc with a
+vertex every 3 degrees at most, a disc of 120 segments; the area error of that is tested apart),
+built here with Shapely, and the convergence from pyproj's projection factors, not the engine's
+method. Using the same arc matters for roads: a road nearly tangent to a view's edge can cross a
+finer arc for metres more, whatever the resolution.
 """
 
 from __future__ import annotations
@@ -63,13 +66,13 @@ class Cam:
         return float(lon), float(lat)
 
     def sector(self) -> Polygon:
-        """The view region with a 0.25-degree arc, azimuth from true north."""
+        """The view region (arc vertices at most 3 degrees apart), azimuth from true north."""
         lon, lat = self.lonlat()
         x, y = TO_UTM.transform(lon, lat)
         if self.fov >= 360:
-            return Point(x, y).buffer(self.range_m, quad_segs=360)
+            return Point(x, y).buffer(self.range_m, quad_segs=30)
         grid_azimuth = self.azimuth - _PROJ.get_factors(lon, lat).meridian_convergence
-        n = max(4, math.ceil(self.fov / 0.25))
+        n = max(4, math.ceil(self.fov / 3))
         arc = [
             (x + self.range_m * math.sin(math.radians(grid_azimuth - self.fov / 2 + self.fov * i / n)),
              y + self.range_m * math.cos(math.radians(grid_azimuth - self.fov / 2 + self.fov * i / n)))
