@@ -12,6 +12,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "kpi_incidents": {"zh": "警情", "en": "Incidents"},
     "kpi_blind": {"zh": "盲区警情", "en": "Blind incidents"},
     "kpi_open": {"zh": "未结警情", "en": "Open incidents"},
+    "range_start": {"zh": "开始日期", "en": "Start date"},
+    "range_end": {"zh": "结束日期", "en": "End date"},
     "all_categories": {"zh": "全部类别", "en": "All categories"},
     "all_statuses": {"zh": "全部状态", "en": "All statuses"},
     "cell_worker": {"zh": "网格员", "en": "Grid worker"},

@@ -71,7 +71,9 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str) -> html.Div
         return [{"label": label[0 if lang == "en" else 1], "value": key} for key, label in names.items()]
 
     side = html.Aside(className="gs-side", children=[
-        dcc.DatePickerRange(id=ids.RANGE, display_format="YYYY-MM-DD", clearable=True, className="gs-range"),
+        dcc.DatePickerRange(id=ids.RANGE, display_format="YYYY-MM-DD", clearable=True, className="gs-range",
+                            start_date_placeholder_text=t("range_start", lang),
+                            end_date_placeholder_text=t("range_end", lang)),
         dcc.Dropdown(id=ids.CATEGORIES, options=choices(CATEGORIES), multi=True, value=[],
                      placeholder=t("all_categories", lang), className="gs-filter"),
         dcc.Dropdown(id=ids.STATUSES, options=choices(STATUSES), multi=True, value=[],

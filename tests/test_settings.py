@@ -54,3 +54,10 @@ def test_settings_are_frozen() -> None:
 def test_every_setting_is_documented() -> None:
     names = [var for var, _default, doc in describe() if doc]
     assert "DATABASE_URL" in names and "GRIDSIGHT_PATROL_BUFFER_M" in names
+
+
+def test_every_interface_string_exists_in_both_languages() -> None:
+    from dashboard.i18n import STRINGS
+
+    for key, texts in STRINGS.items():
+        assert set(texts) == {"zh", "en"} and all(texts.values()), key
