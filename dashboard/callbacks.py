@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
@@ -11,6 +12,7 @@ from dashboard import drilldown, ids
 from dashboard.state import ViewState
 from geo import hierarchy
 from geo.coverage import refresh
+from geo.errors import NotFound
 from geo.settings import Settings
 from layers import units
 
@@ -39,7 +41,11 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         state = ViewState.from_search(search)
         with engine.begin() as conn:
             refresh(conn, settings.patrol_buffer_m)
-            focus = hierarchy.get(conn, state.unit) if state.unit else hierarchy.top(conn)[0]
+            try:
+                focus = hierarchy.get(conn, state.unit) if state.unit else hierarchy.top(conn)[0]
+            except NotFound:  # a link to a unit that is gone: show the top instead of failing
+                state = replace(state, unit=None)
+                focus = hierarchy.top(conn)[0]
         viewport = {"bounds": [list(p) for p in focus.bounds], "transition": "flyToBounds"}
         switch = state.search(lang="en" if lang == "zh" else "zh")
         return (state.to_dict(), viewport, state.metric, state.days, list(state.cat), list(state.status),

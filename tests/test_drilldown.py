@@ -184,3 +184,8 @@ def test_a_custom_range_and_the_incident_rate_metric(page: Page, base_url: str, 
     worst = max(townships, key=lambda u: u.incident_rate or 0)
     expect(page.locator(".gs-rank-row").first).to_contain_text(worst.name)
     expect(page.locator(".gs-rank-row").first).to_contain_text(f"{worst.incident_rate:.1f} ‰")
+
+
+def test_a_link_to_a_unit_that_does_not_exist_shows_the_top(page: Page, base_url: str) -> None:
+    _open(page, base_url + "/?unit=140724999999")
+    expect(page.locator(".gs-rank-row")).to_have_count(10)
