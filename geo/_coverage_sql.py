@@ -21,6 +21,9 @@ KIND_CLASSES: dict[str, tuple[str, ...]] = {
 # Quarter-circle segments of patrol buffers: 32 keeps the area error of a round end below 0.05 %.
 _QUAD_SEGS = "quad_segs=32"
 PIECE_VERTICES = 96  # most vertices of one mosaic piece (ST_Subdivide)
+# The unions are built per square tile of this side (metres): a union's cost grows faster than the
+# number of views, and tiles keep it local (a province is thousands of independent tiles).
+TILE_M = 4000
 
 
 def classes_sql(kind: str) -> str:
@@ -104,14 +107,29 @@ SELECT c.status = 'online' AS online, {_CLIP.format(g="ST_Transform(c.view_geom,
 FROM camera c, gs_region r
 WHERE (r.g IS NULL OR c.view_geom && ST_Transform(ST_Envelope(r.g), 4326))
   AND {_NEAR.format(g="ST_Transform(c.view_geom, :srid)")};
-CREATE TEMP TABLE gs_w ON COMMIT DROP AS
-SELECT ST_Subdivide(ST_CollectionExtract(ST_Union(g), 3), {PIECE_VERTICES}) AS g FROM gs_views WHERE online;
-CREATE TEMP TABLE gs_o ON COMMIT DROP AS
-SELECT ST_Subdivide(ST_CollectionExtract(ST_Union(g), 3), {PIECE_VERTICES}) AS g FROM gs_views WHERE NOT online;
-CREATE TEMP TABLE gs_p ON COMMIT DROP AS
-SELECT ST_Subdivide(ST_CollectionExtract(ST_Union({_CLIP.format(g="b.g")}), 3), {PIECE_VERTICES}) AS g
+CREATE TEMP TABLE gs_buffers ON COMMIT DROP AS
+SELECT {_CLIP.format(g="b.g")} AS g
 FROM (SELECT ST_Buffer(ST_Transform(geom, :srid), :buffer, '{_QUAD_SEGS}') AS g FROM patrol_route) b, gs_region r
 WHERE {_NEAR.format(g="b.g")};
+CREATE TEMP TABLE gs_tiled ON COMMIT DROP AS
+SELECT s.kind, t.tx, t.ty, CASE WHEN ST_CoveredBy(s.g, t.box) THEN s.g ELSE ST_Intersection(s.g, t.box) END AS g
+FROM (SELECT CASE WHEN online THEN 'w' ELSE 'o' END AS kind, g FROM gs_views
+      UNION ALL SELECT 'p', g FROM gs_buffers) s
+CROSS JOIN LATERAL (
+    SELECT tx, ty, ST_MakeEnvelope(tx * {TILE_M}, ty * {TILE_M}, (tx + 1) * {TILE_M}, (ty + 1) * {TILE_M},
+                                   ST_SRID(s.g)) AS box
+    FROM generate_series(floor(ST_XMin(s.g) / {TILE_M})::int, floor(ST_XMax(s.g) / {TILE_M})::int) AS tx,
+         generate_series(floor(ST_YMin(s.g) / {TILE_M})::int, floor(ST_YMax(s.g) / {TILE_M})::int) AS ty) t
+WHERE NOT ST_IsEmpty(s.g);
+CREATE TEMP TABLE gs_w ON COMMIT DROP AS
+SELECT ST_Subdivide(ST_CollectionExtract(ST_Union(g), 3), {PIECE_VERTICES}) AS g FROM gs_tiled
+WHERE kind = 'w' GROUP BY tx, ty;
+CREATE TEMP TABLE gs_o ON COMMIT DROP AS
+SELECT ST_Subdivide(ST_CollectionExtract(ST_Union(g), 3), {PIECE_VERTICES}) AS g FROM gs_tiled
+WHERE kind = 'o' GROUP BY tx, ty;
+CREATE TEMP TABLE gs_p ON COMMIT DROP AS
+SELECT ST_Subdivide(ST_CollectionExtract(ST_Union(g), 3), {PIECE_VERTICES}) AS g FROM gs_tiled
+WHERE kind = 'p' GROUP BY tx, ty;
 {_REPAIR.format(table="gs_w", g="g")};
 {_REPAIR.format(table="gs_o", g="g")};
 {_REPAIR.format(table="gs_p", g="g")};

@@ -30,7 +30,8 @@ from geo import _coverage_sql as sql
 from geo import meta
 
 _REFRESH_LOCK = 7_361_624_101  # pg_advisory_xact_lock key: one refresh at a time
-_TEMP_TABLES = ("gs_new", "gs_old", "gs_region", "gs_changed", "gs_views", "gs_w", "gs_o", "gs_o2", "gs_p",
+_TEMP_TABLES = ("gs_new", "gs_old", "gs_region", "gs_changed", "gs_views", "gs_buffers", "gs_tiled", "gs_w",
+                "gs_o", "gs_o2", "gs_p",
                 "gs_wo", "gs_roads", "gs_kept", "gs_after", "gs_before", "gs_rc_gs_after", "gs_rc_gs_before")
 
 
