@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser, Page
 from sqlalchemy import Connection, Engine
 
 from etl.loading import load_demo
@@ -58,6 +59,39 @@ def conn(engine: Engine) -> Iterator[Connection]:
             yield connection
         finally:
             trans.rollback()
+
+
+@pytest.fixture(scope="session")
+def base_url(settings: Settings, engine: Engine) -> Iterator[str]:
+    """The real app (in English) served on loopback, for the browser tests."""
+    from dashboard import build_app
+    from tests.browser import serve
+
+    with serve(build_app(settings.replace(language="en"), engine)) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    from tests.browser import chromium
+
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def blank_page(browser: Browser) -> Iterator[Page]:
+    """A page that refuses requests beyond loopback; the test fails on any such request or on an
+    uncaught JavaScript error."""
+    from tests.browser import offline_page
+
+    external: list[str] = []
+    errors: list[str] = []
+    p = offline_page(browser, external, errors)
+    yield p
+    p.close()
+    assert external == [], f"the page asked for outside resources: {external[:5]}"
+    assert errors == [], f"JavaScript errors: {errors[:3]}"
 
 
 _skipped: list[str] = []

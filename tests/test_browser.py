@@ -2,42 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, text
 
-from dashboard import build_app
-from geo.settings import Settings
-from tests.browser import COUNT_FEATURES, chromium, offline_page, screen_point, serve
+from tests.browser import COUNT_FEATURES, screen_point
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def base_url(settings: Settings, engine: Engine) -> Iterator[str]:
-    with serve(build_app(settings.replace(language="en"), engine)) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
-
-
 @pytest.fixture
-def page(browser: Browser, base_url: str) -> Iterator[Page]:
-    external: list[str] = []
-    errors: list[str] = []
-    p = offline_page(browser, external, errors)
-    p.goto(base_url)
-    p.wait_for_function("() => window.gridsightMap !== undefined", timeout=20_000, polling=250)
-    yield p
-    p.close()
-    assert external == [], f"the page asked for outside resources: {external[:5]}"
-    assert errors == [], f"JavaScript errors: {errors[:3]}"
+def page(blank_page: Page, base_url: str) -> Page:
+    blank_page.goto(base_url)
+    blank_page.wait_for_function("() => window.gridsightMap !== undefined", timeout=20_000, polling=250)
+    return blank_page
 
 
 def _drawn(page: Page, layer_ids: set[str]) -> dict[str, int]:

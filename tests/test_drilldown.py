@@ -2,41 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, text
 
-from dashboard import build_app
 from dashboard.state import ViewState
 from geo.figures import Window, figures
-from geo.settings import Settings
-from tests.browser import chromium, offline_page, screen_point, serve
+from tests.browser import screen_point
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def base_url(settings: Settings, engine: Engine) -> Iterator[str]:
-    with serve(build_app(settings.replace(language="en"), engine)) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
-
-
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    external: list[str] = []
-    errors: list[str] = []
-    p = offline_page(browser, external, errors)
-    yield p
-    p.close()
-    assert external == [] and errors == []
+def page(blank_page: Page) -> Page:
+    return blank_page
 
 
 def _open(page: Page, url: str) -> None:
