@@ -10,7 +10,7 @@ from dash import dcc, html
 from dashboard.i18n import t
 from dashboard.state import CATEGORIES, STATUSES
 from geo.details import CellDetails
-from layers._names import CAMERA_KIND, CAMERA_STATUS, SHIFT
+from geo.vocabulary import CAMERA_KIND, CAMERA_STATUS, SHIFT
 
 _ROWS = (
     ("camera_area_pct", "Camera coverage, area", "视频覆盖率(面积)"),

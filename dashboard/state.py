@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlencode
 
 from geo.errors import DataError
 from geo.figures import Window, custom_range
-from layers._names import INCIDENT_CATEGORY, INCIDENT_STATUS
+from geo.vocabulary import INCIDENT_CATEGORY, INCIDENT_STATUS
 
 METRICS: dict[str, tuple[str, str]] = {
     "camera_area_pct": ("Camera coverage (area)", "视频覆盖率(面积)"),

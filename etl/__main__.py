@@ -1,13 +1,21 @@
-"""``python -m etl``: load the demo county (and, later, import and export files)."""
+"""``python -m etl``: load the demo county, import and export GIS files."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import sys
+from pathlib import Path
+from typing import Any
 
+from etl.datum import DATUMS
 from etl.demo import DemoSize
+from etl.exporting import export_layer
+from etl.fields import LAYERS
+from etl.importing import ImportOptions, import_file, write_report
 from etl.loading import load_demo
+from etl.progress import ProgressBar
+from etl.sources import FORMATS
 from geo import _cli
 from geo.db import connect
 from geo.settings import Settings
@@ -27,14 +35,60 @@ def _parser() -> argparse.ArgumentParser:
                       help="end of the incident year, ISO 8601 with time zone (default: now)")
     demo.add_argument("--if-empty", action="store_true", help="load only when the database has no data")
     demo.add_argument("--force", action="store_true", help="replace data that is not demo data")
+    _import_parser(sub)
+    export = sub.add_parser("export", help="write a layer to a GeoJSON, GeoPackage, CSV or Shapefile")
+    export.add_argument("layer", choices=LAYERS, help="the layer to export")
+    export.add_argument("file", type=Path, help="output file; its extension (.geojson .gpkg .csv .shp) "
+                        "chooses the format")
     return parser
+
+
+def _pair(raw: str) -> tuple[str, str]:
+    name, sep, value = raw.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{raw!r}: expected field=value")
+    return name.strip(), value.strip()
+
+
+def _import_parser(sub: Any) -> None:
+    imp = sub.add_parser("import", help="import a GIS file into a layer (one transaction, upsert by code)")
+    imp.add_argument("layer", choices=LAYERS, help="the layer to import into")
+    imp.add_argument("file", type=Path, help=f"the file: {FORMATS}")
+    imp.add_argument("--layer", dest="sublayer", help="GeoPackage/KML layer, or file inside a zip")
+    imp.add_argument("--crs", help="CRS of a file that declares none (e.g. EPSG:4547)")
+    imp.add_argument("--datum", choices=DATUMS, default="wgs84",
+                     help="web datum of longitude/latitude: gcj02 (高德/腾讯) or bd09 (百度) are converted")
+    imp.add_argument("--encoding", help="text encoding of the attributes (e.g. GBK) when not detected")
+    imp.add_argument("--map", type=_pair, action="append", default=[], metavar="FIELD=COLUMN",
+                     help="read FIELD from COLUMN (repeatable)")
+    imp.add_argument("--set", type=_pair, action="append", default=[], metavar="FIELD=VALUE",
+                     help="a value for a FIELD the file lacks, for every feature (repeatable)")
+    imp.add_argument("--skip-invalid", action="store_true",
+                     help="write the good features and report the bad ones (default: write nothing)")
+    imp.add_argument("--report", type=Path, help="CSV of rejected features (default FILE-rejected.csv "
+                     "in the current folder)")
+
+
+def _run_import(args: argparse.Namespace, settings: Settings) -> int:
+    options = ImportOptions(layer=args.sublayer, crs=args.crs, datum=args.datum, encoding=args.encoding,
+                            columns=dict(args.map), constants=dict(args.set), skip_invalid=args.skip_invalid)
+    result = import_file(connect(settings), args.layer, args.file, options, settings,
+                         progress=ProgressBar(sys.stderr))
+    for note in result.notes + result.repaired:
+        print(f"note: {note}", file=sys.stderr)
+    if result.rejected:
+        report = args.report or Path(f"{args.file.stem}-rejected.csv")
+        write_report(report, result.rejected)
+        print(f"rejected features written to {report}", file=sys.stderr)
+    print(result.summary())
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
-    engine = connect(settings)
     if args.command == "demo":
+        engine = connect(settings)
         if args.if_empty:
             from sqlalchemy import text
 
@@ -50,6 +104,11 @@ def main(argv: list[str] | None = None) -> int:
         report = load_demo(engine, seed=args.seed, size=size, end=end, force=args.force,
                            patrol_buffer_m=settings.patrol_buffer_m)
         print(report.summary())
+    elif args.command == "import":
+        return _run_import(args, settings)
+    elif args.command == "export":
+        count = export_layer(connect(settings), args.layer, args.file)
+        print(f"exported {count} {args.layer} to {args.file}")
     return 0
 
 

@@ -48,14 +48,15 @@ def _promote(geom: shapely.Geometry, kind: str) -> shapely.Geometry:
     return geom
 
 
-def copy_rows(conn: Connection, table: str, rows: Iterable[dict[str, Any]]) -> int:
-    """COPY ``rows`` (geometries already in EPSG:4326) into ``table``; return the row count."""
+def copy_rows(conn: Connection, table: str, rows: Iterable[dict[str, Any]], into: str | None = None) -> int:
+    """COPY ``rows`` (geometries already in EPSG:4326) into ``table`` (or the table ``into`` with
+    the same columns); return the row count."""
     columns, kind = TABLES[table]
     raw = conn.connection.driver_connection
     if raw is None:
         raise DataError("no database connection")
     count = 0
-    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    with raw.cursor() as cur, cur.copy(f"COPY {into or table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             values = []
             for col in columns:

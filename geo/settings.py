@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from geo.errors import SettingsError
 
@@ -57,6 +58,14 @@ def _parse_language(raw: str) -> str:
     return raw
 
 
+def _parse_timezone(raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("an IANA time zone name such as Asia/Shanghai") from None
+    return raw
+
+
 def _parse_database_url(raw: str) -> str:
     if not raw.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
         raise ValueError("a PostgreSQL URL such as postgresql://user:password@host:5432/dbname")
@@ -95,6 +104,12 @@ _ENV: dict[str, tuple[str, Callable[[str], Any], str]] = {
         _parse_int(100, 1_000_000),
         "most features one layer request returns",
     ),
+    "max_upload_mb": (
+        "GRIDSIGHT_MAX_UPLOAD_MB",
+        _parse_int(1, 100_000),
+        "largest file an import accepts, MB (an archive: also its decompressed size)",
+    ),
+    "timezone": ("GRIDSIGHT_TIMEZONE", _parse_timezone, "time zone of imported times that carry none"),
 }
 
 
@@ -114,6 +129,8 @@ class Settings:
     language: str = "zh"
     debug: bool = False
     max_features: int = 20_000
+    max_upload_mb: int = 200
+    timezone: str = "Asia/Shanghai"
 
     @classmethod
     def from_env(

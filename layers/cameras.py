@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import TextClause, text
 
-from layers._names import CAMERA_KIND, CAMERA_STATUS
+from geo.vocabulary import CAMERA_KIND, CAMERA_STATUS
 from layers._sql import in_view, simplified
 from layers.base import Field, Layer, LegendEntry, View
 

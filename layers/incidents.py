@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import TextClause, text
 
-from layers._names import INCIDENT_CATEGORY, INCIDENT_STATUS
+from geo.vocabulary import INCIDENT_CATEGORY, INCIDENT_STATUS
 from layers._sql import in_view, local_time
 from layers.base import Field, Layer, LegendEntry, View
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import TextClause, text
 
-from layers._names import ROAD_CLASS
+from geo.vocabulary import ROAD_CLASS
 from layers._sql import in_view, simplified
 from layers.base import Field, Layer, LegendEntry, View
 

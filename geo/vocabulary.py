@@ -1,4 +1,6 @@
-"""Names of the enumerated values, in English and Chinese, for popups and panels."""
+"""Names of the enumerated values of DOMAIN.md, in English and Chinese.
+
+The map shows them in popups and panels; the importers accept the Chinese names as well as the codes."""
 
 from __future__ import annotations
 
@@ -15,3 +17,4 @@ INCIDENT_CATEGORY = {
 }
 INCIDENT_STATUS = {"reported": ("reported", "已报警"), "dispatched": ("dispatched", "已派警"),
                    "handling": ("handling", "处置中"), "closed": ("closed", "已结案")}
+LEVEL = {"county": ("county", "县"), "township": ("township", "乡镇"), "village": ("village", "村")}

@@ -1,0 +1,236 @@
+"""Importing a GIS file into one layer: read, check every feature, upsert by key, refresh coverage.
+
+One import is one transaction: the rows, the references between them and the coverage refresh
+commit together or not at all. By default a file with any bad feature writes nothing (the error
+lists the problems); with ``skip_invalid`` the good features are written and the bad ones reported.
+Rows are upserted by their key (``code``; tracks: ``unit`` + ``recorded_at``): importing the same
+file again changes nothing, a changed feature updates its row, rows missing from the file stay.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from etl import _load
+from etl.fields import LAYERS, LayerSpec
+from etl.geometry import Conversion, parse_crs
+from etl.sources import ReadOptions, Source, read
+from etl.validation import Checked, FeatureError, check, rules_for
+from geo import meta
+from geo.coverage import metric_srid, refresh
+from geo.errors import DataError
+from geo.settings import Settings
+
+Progress = Callable[[str, int, int], None]
+_SHOWN_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the command line and the import page pass: see ``python -m etl import --help``."""
+
+    layer: str | None = None
+    crs: str | None = None
+    datum: str = "wgs84"
+    encoding: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)
+    skip_invalid: bool = False
+
+
+@dataclass
+class Prepared:
+    """A checked file, not yet written: rows, errors, repairs and notes (detected encoding, CRS)."""
+
+    spec: LayerSpec
+    source: str
+    total: int
+    checked: Checked
+    notes: list[str]
+
+
+@dataclass
+class ImportResult:
+    """What an import did. ``rejected`` lists every feature not written."""
+
+    layer: str
+    source: str
+    total: int
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    repaired: list[str] = field(default_factory=list)
+    rejected: list[FeatureError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    refresh: str = "none"
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (f"{self.layer} from {self.source}: {self.total} read, {self.inserted} inserted, "
+                f"{self.updated} updated, {self.unchanged} unchanged, {len(self.repaired)} repaired, "
+                f"{len(self.rejected)} rejected; coverage refresh: {self.refresh}; {self.seconds:.1f} s")
+
+
+class ImportRefused(DataError):
+    """The file has bad features and nothing was written; ``errors`` holds every one."""
+
+    def __init__(self, source: str, errors: list[FeatureError]) -> None:
+        self.errors = errors
+        shown = "\n".join(f"  {e}" for e in errors[:_SHOWN_ERRORS])
+        more = f"\n  ... and {len(errors) - _SHOWN_ERRORS} more" if len(errors) > _SHOWN_ERRORS else ""
+        super().__init__(f"{source}: {len(errors)} bad feature(s); nothing was written "
+                         f"(fix them, or pass --skip-invalid to write the good ones):\n{shown}{more}")
+
+
+def _conversion(conn: Connection, source: Source, options: ImportOptions, notes: list[str]) -> Conversion:
+    declared = parse_crs(source.crs, f"{source.name} CRS") if source.crs else None
+    given = parse_crs(options.crs, "--crs") if options.crs else None
+    if declared is not None and given is not None and not declared.equals(given, ignore_axis_order=True):
+        raise DataError(f"{source.name}: declares CRS {declared.to_string()} but --crs says {given.to_string()}; "
+                        "the file's CRS is used when it has one: drop --crs or fix the file")
+    crs = declared or given
+    if crs is None:
+        crs = parse_crs("EPSG:4326", "default")
+        notes.append(f"{source.name}: no CRS in the file and no --crs; read as WGS-84 longitude/latitude")
+    if options.datum != "wgs84" and not crs.is_geographic:
+        raise DataError(f"--datum {options.datum}: the datum applies to longitude/latitude, but {source.name} "
+                        f"is in the projected CRS {crs.to_string()}")
+    return Conversion(crs, options.datum, metric_srid(conn))
+
+
+def _existing(conn: Connection, table: str, codes: set[str], where: str = "") -> set[str]:
+    if not codes:
+        return set()
+    rows = conn.execute(text(f"SELECT code FROM {table} WHERE code = ANY(:codes) {where}"),
+                        {"codes": sorted(codes)})
+    return {r[0] for r in rows}
+
+
+def _check_references(conn: Connection, prepared: Prepared) -> None:
+    """Parents (admin) and villages (grids) must exist in the file or the database; a feature whose
+    parent is rejected is rejected too."""
+    spec, checked = prepared.spec, prepared.checked
+    ref = {"admin": "parent_code", "grids": "village_code"}.get(spec.name)
+    if ref is None:
+        return
+    wanted = {r[ref] for r in checked.rows if r[ref]}
+    in_db = _existing(conn, "admin_unit", wanted, "AND level = 'village'" if spec.name == "grids" else "")
+    order = {"county": 0, "township": 1, "village": 2}
+    rows = sorted(zip(checked.rows, checked.numbers, strict=True), key=lambda rn: order.get(str(rn[0].get("level")), 0))
+    known = set(in_db)
+    kept_rows, kept_numbers = [], []
+    for row, number in rows:
+        if row[ref] is None or row[ref] in known:
+            kept_rows.append(row)
+            kept_numbers.append(number)
+            if spec.name == "admin":
+                known.add(row["code"])
+            continue
+        what = "village" if spec.name == "grids" else {"township": "county", "village": "township"}[row["level"]]
+        checked.errors.append(FeatureError(prepared.source, "feature", number, row["code"], ref, row[ref],
+                                           f"the code of a {what} in the database or in this file"))
+    checked.rows, checked.numbers = kept_rows, kept_numbers
+
+
+def prepare(conn: Connection, layer: str, source: Source, options: ImportOptions, zone: dt.tzinfo,
+            progress: Progress | None = None) -> Prepared:
+    """Check every feature of ``source`` for ``layer`` (reading references in ``conn``), write nothing."""
+    spec = LAYERS.get(layer)
+    if spec is None:
+        raise DataError(f"unknown layer {layer!r}: expected one of {', '.join(LAYERS)}")
+    notes = list(source.notes)
+    conversion = _conversion(conn, source, options, notes)
+    rules = rules_for(spec, source, options.columns, options.constants, conversion, zone)
+    prepared = Prepared(spec, source.name, len(source.features), check(source, rules, progress), notes)
+    _check_references(conn, prepared)
+    prepared.checked.errors.sort(key=lambda e: e.number)
+    return prepared
+
+
+def _upsert_sql(spec: LayerSpec) -> str:
+    columns = [f.name for f in spec.fields] + ["geom"]
+    quoted = [f'"{c}"' for c in columns]
+    rest = [c for c in quoted if c.strip('"') not in spec.key and c != '"geom"']
+    assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*rest, '"geom"'])
+    changed = " OR ".join(
+        ([f"({', '.join('t.' + c for c in rest)}) IS DISTINCT FROM ({', '.join('EXCLUDED.' + c for c in rest)})"]
+         if len(rest) > 1 else [f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in rest])
+        + ["NOT ST_Equals(t.geom, EXCLUDED.geom)"])
+    return (f"INSERT INTO {spec.table} AS t ({', '.join(quoted)}) SELECT {', '.join(quoted)} FROM gs_import "
+            f"ON CONFLICT ({', '.join(spec.key)}) DO UPDATE SET {assignments} WHERE {changed} "
+            "RETURNING (xmax = 0) AS inserted")
+
+
+def write(conn: Connection, prepared: Prepared) -> tuple[int, int, int]:
+    """Upsert the checked rows; return (inserted, updated, unchanged)."""
+    spec, rows = prepared.spec, prepared.checked.rows
+    columns = ", ".join(f'"{f.name}"' for f in spec.fields)
+    conn.execute(text("DROP TABLE IF EXISTS gs_import"))
+    conn.execute(text(f"CREATE TEMP TABLE gs_import ON COMMIT DROP AS SELECT {columns}, geom FROM {spec.table} "
+                      "WITH NO DATA"))
+    _load.copy_rows(conn, spec.table, rows, into="gs_import")
+    try:
+        written = [bool(r[0]) for r in conn.execute(text(_upsert_sql(spec)))]
+    except DBAPIError as exc:
+        diag = getattr(exc.orig, "diag", None)
+        detail = " ".join(x for x in (getattr(diag, "message_primary", None), getattr(diag, "message_detail", None))
+                          if x) or str(exc.orig)
+        raise DataError(f"{prepared.source}: the database refused the rows ({detail}); nothing was written") from None
+    inserted = sum(written)
+    return inserted, len(written) - inserted, len(rows) - len(written)
+
+
+def import_source(conn: Connection, layer: str, source: Source, options: ImportOptions,
+                  settings: Settings, progress: Progress | None = None) -> ImportResult:
+    """Check and write ``source`` in the caller's transaction, then refresh coverage in it.
+
+    Raises
+    ------
+    ImportRefused
+        When a feature is bad and ``options.skip_invalid`` is false (nothing written).
+    DataError
+        When the file as a whole cannot be imported (CRS, columns, the database refusing rows).
+    """
+    started = time.perf_counter()
+    prepared = prepare(conn, layer, source, options, ZoneInfo(settings.timezone), progress)
+    checked = prepared.checked
+    if checked.errors and not options.skip_invalid:
+        raise ImportRefused(source.name, checked.errors)
+    result = ImportResult(layer, source.name, prepared.total, repaired=checked.repaired,
+                          rejected=checked.errors, notes=prepared.notes)
+    result.inserted, result.updated, result.unchanged = write(conn, prepared)
+    if result.inserted or result.updated:
+        meta.put(conn, "dataset", "imported")
+    result.refresh = refresh(conn, settings.patrol_buffer_m).mode
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def import_file(engine: Engine, layer: str, path: Path, options: ImportOptions, settings: Settings,
+                progress: Progress | None = None) -> ImportResult:
+    """Import the file at ``path`` into ``layer`` in one transaction (see :func:`import_source`)."""
+    spec = LAYERS.get(layer)
+    if spec is None:
+        raise DataError(f"unknown layer {layer!r}: expected one of {', '.join(LAYERS)}")
+    read_options = ReadOptions(options.layer, options.encoding, spec.gpx_layer, settings.max_upload_mb * 2**20)
+    with read(path, read_options) as source, engine.begin() as conn:
+        return import_source(conn, layer, source, options, settings, progress)
+
+
+def write_report(path: Path, errors: list[FeatureError]) -> None:
+    """A CSV (UTF-8) of the rejected features: file, feature number, code, field, value, expected."""
+    with path.open("w", newline="", encoding="utf-8-sig") as out:
+        writer = csv.writer(out)
+        writer.writerow(["file", "feature", "code", "field", "value", "expected"])
+        for e in errors:
+            writer.writerow([e.source, e.number, e.code or "", e.field, "" if e.value is None else e.value,
+                             e.expected])

@@ -1,0 +1,287 @@
+"""Reading GIS files into plain features: GeoJSON, Shapefile (zipped or with siblings), GeoPackage,
+CSV, GPX, KML and KMZ. GDAL (through pyogrio) reads every format but CSV, which is read here so that
+longitude/latitude columns under their common names and GBK-encoded spreadsheets work.
+
+A :class:`Source` keeps each feature's 1-based number in the file, its attributes as Python values
+and its geometry (shapely, 2D) or the reason it has none; the CRS the file declares (or ``None``)
+and notes for the import report (the detected encoding). Nothing is validated here beyond reading.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import math
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyogrio
+import pyogrio.raw
+import shapely
+from pyogrio.errors import DataLayerError, DataSourceError
+
+from etl.archive import safe_extract
+from geo.errors import DataError
+
+FORMATS = ".geojson .json .zip .shp .gpkg .csv .gpx .kml .kmz"
+_LON = ("lon", "lng", "long", "longitude", "x", "经度")
+_LAT = ("lat", "latitude", "y", "纬度")
+_WKT = ("wkt", "geometry", "geom", "the_geom", "shape", "几何")
+
+
+@dataclass
+class Feature:
+    """One feature as read: ``number`` counts from 1 in the file (CSV: the line number)."""
+
+    number: int
+    props: dict[str, Any]
+    geom: shapely.Geometry | None
+    geom_problem: str = ""
+
+
+@dataclass
+class Source:
+    """The features of one file (or one layer of it) and what the file declares."""
+
+    name: str
+    columns: list[str]
+    features: list[Feature]
+    crs: str | None
+    notes: list[str] = field(default_factory=list)
+    where: str = "feature"  # how a feature is named in messages: "feature" or "row"
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """``layer``: GeoPackage/KML layer or archive member; ``encoding`` overrides detection;
+    ``gpx_layer``: the GPX sub-layer the target layer reads; ``max_bytes``: size limit."""
+
+    layer: str | None = None
+    encoding: str | None = None
+    gpx_layer: str = "waypoints"
+    max_bytes: int = 200 * 2**20
+
+
+def _python(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, str) and value in ("NaT", ""):
+        return None
+    return value
+
+
+def _decode(data: bytes, name: str, encoding: str | None, notes: list[str]) -> str:
+    """Text of ``data``: the given encoding, else UTF-8, else GB18030 (noted); never mojibake."""
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise DataError(f"{name}: cannot be read as {encoding}: {exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise DataError(f"{name}: text is neither UTF-8 nor GBK/GB18030; pass --encoding "
+                        "with the file's encoding") from None
+    notes.append(f"{name}: encoding detected as GB18030 (GBK); pass --encoding to override")
+    return text
+
+
+def _dbf_encoding(shp: Path, notes: list[str]) -> str | None:
+    """The encoding of a Shapefile without ``.cpg``: GDAL would read it as Latin-1 (mojibake)."""
+    siblings = {p.suffix.lower(): p for p in shp.parent.glob(shp.stem + ".*")}
+    if ".cpg" in siblings or ".dbf" not in siblings:
+        return None
+    raw = siblings[".dbf"].read_bytes()
+    header_len = int.from_bytes(raw[8:10], "little")
+    names = b"".join(raw[i:i + 11].rstrip(b"\0") for i in range(32, header_len - 1, 32))
+    data = names + raw[header_len:]
+    if data.isascii():
+        return None
+    for encoding in ("UTF-8", "GB18030"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        notes.append(f"{shp.name}: no .cpg; attribute encoding detected as {encoding}")
+        return encoding
+    raise DataError(f"{shp.name}: no .cpg, and the attributes are neither UTF-8 nor GBK/GB18030; "
+                    "pass --encoding with the file's encoding")
+
+
+def _from_gdal(path: Path, name: str, layer: str | int | None, encoding: str | None,
+               notes: list[str]) -> Source:
+    try:
+        meta, _, wkb, values = pyogrio.raw.read(path, layer=layer, encoding=encoding, force_2d=True,
+                                                datetime_as_string=True)
+    except (DataSourceError, DataLayerError) as exc:
+        raise DataError(f"{name}: cannot be read as a GIS file: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{name}: text cannot be read as {encoding}: {exc}; pass --encoding") from None
+    columns = [str(c) for c in meta["fields"]]
+    features = []
+    geoms = shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else [None] * len(values[0])
+    for i, geom in enumerate(geoms):
+        props = {c: _python(v[i]) for c, v in zip(columns, values, strict=True)}
+        features.append(Feature(i + 1, props, geom, "" if geom is not None else "no readable geometry"))
+    return Source(name, columns, features, meta.get("crs"), notes)
+
+
+def _csv_geometry(row: dict[str, str], lon: str | None, lat: str | None, wkt: str | None) -> tuple[Any, str]:
+    if wkt is not None:
+        raw = (row.get(wkt) or "").strip()
+        if not raw:
+            return None, f"column {wkt!r} is empty; expected WKT such as POINT (113.7 37.6)"
+        try:
+            return shapely.from_wkt(raw), ""
+        except shapely.errors.GEOSException:
+            return None, f"column {wkt!r} = {raw[:60]!r} is not WKT"
+    assert lon is not None and lat is not None
+    try:
+        x, y = float(row.get(lon) or "nan"), float(row.get(lat) or "nan")
+    except ValueError:
+        return None, f"columns {lon!r}/{lat!r} = {row.get(lon)!r}/{row.get(lat)!r}: expected numbers"
+    if math.isnan(x) or math.isnan(y):
+        return None, f"columns {lon!r}/{lat!r} are empty or NaN; expected numbers"
+    return shapely.Point(x, y), ""
+
+
+def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
+    lower = {c.strip().lower(): c for c in columns}
+    return next((lower[n] for n in names if n in lower), None)
+
+
+def read_csv(path: Path, name: str, encoding: str | None) -> Source:
+    """A CSV with longitude/latitude columns (lon/lng/longitude/x, lat/latitude/y) or a WKT column."""
+    notes: list[str] = []
+    text = _decode(path.read_bytes(), name, encoding, notes)
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    columns = [c for c in (reader.fieldnames or [])]
+    lon, lat, wkt = _find(columns, _LON), _find(columns, _LAT), _find(columns, _WKT)
+    if wkt is None and (lon is None or lat is None):
+        raise DataError(f"{name}: no coordinates: expected longitude/latitude columns (lon, lng, longitude, "
+                        f"x / lat, latitude, y) or a WKT column (wkt, geometry); the columns are "
+                        f"{', '.join(columns)}")
+    geometry_columns = {lon, lat} if wkt is None else {wkt}
+    features = []
+    for row in reader:
+        geom, problem = _csv_geometry(row, lon, lat, wkt)
+        props = {c: (v.strip() if isinstance(v, str) and v.strip() else None)
+                 for c, v in row.items() if c not in geometry_columns and c is not None}
+        features.append(Feature(reader.line_num, props, geom, problem))
+    kept = [c for c in columns if c not in geometry_columns]
+    return Source(name, kept, features, None, notes, where="row")
+
+
+def _pick(files: list[Path], suffixes: tuple[str, ...], wanted: str | None, name: str) -> Path:
+    found = [f for f in files if f.suffix.lower() in suffixes]
+    if wanted:
+        found = [f for f in found if wanted in (f.name, f.stem)]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        what = f"named {wanted!r} " if wanted else ""
+        raise DataError(f"{name}: the archive holds no {'/'.join(suffixes)} file {what}to import")
+    raise DataError(f"{name}: the archive holds several files ({', '.join(f.name for f in found)}); "
+                    "choose one with --layer NAME")
+
+
+def _layer_of(path: Path, name: str, wanted: str | None) -> str | None:
+    listed = [str(row[0]) for row in pyogrio.list_layers(path)]
+    if wanted is not None:
+        if wanted not in listed:
+            raise DataError(f"{name}: has no layer {wanted!r}; its layers are {', '.join(listed)}")
+        return wanted
+    if len(listed) > 1:
+        raise DataError(f"{name}: has several layers ({', '.join(listed)}); choose one with --layer NAME")
+    return None
+
+
+def _read_shp(shp: Path, name: str, encoding: str | None) -> Source:
+    present = {p.suffix.lower() for p in shp.parent.glob(shp.stem + ".*")}
+    missing = [s for s in (".shx", ".dbf") if s not in present]
+    if missing:
+        raise DataError(f"{name}: a Shapefile needs its sibling files; {', '.join(shp.stem + m for m in missing)} "
+                        "missing (zip the .shp with its .shx, .dbf, .prj and .cpg)")
+    notes: list[str] = []
+    enc = encoding or _dbf_encoding(shp, notes)
+    return _from_gdal(shp, name, None, enc, notes)
+
+
+def _read_kml(kml: Path, name: str, wanted: str | None) -> Source:
+    """Every layer (folder) of a KML, or the one named ``wanted``, concatenated."""
+    listed = [str(row[0]) for row in pyogrio.list_layers(kml)]
+    chosen = [wanted] if wanted else listed
+    parts = [_from_gdal(kml, name, layer, None, []) for layer in chosen if layer in listed]
+    if not parts:
+        raise DataError(f"{name}: has no layer {wanted!r}; its layers are {', '.join(listed)}")
+    features = [f for part in parts for f in part.features]
+    for number, feature in enumerate(features, start=1):
+        feature.number = number
+    columns = list(dict.fromkeys(c for part in parts for c in part.columns))
+    return Source(name, columns, features, parts[0].crs or "EPSG:4326")
+
+
+@contextmanager
+def read(path: Path, options: ReadOptions) -> Iterator[Source]:
+    """Read the file at ``path`` (format by its extension); temporary files live as long as the context.
+
+    Raises
+    ------
+    DataError
+        Naming the file: unknown format, too large, unsafe archive, missing sibling files, several
+        layers without ``--layer``, undecodable text.
+    """
+    name = path.name
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > options.max_bytes:
+        raise DataError(f"{name}: {size:,} bytes; at most {options.max_bytes:,} are allowed "
+                        "(setting GRIDSIGHT_MAX_UPLOAD_MB)")
+    suffix = path.suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="gridsight-import-") as tmp:
+        if suffix in (".zip", ".kmz"):
+            files = safe_extract(path, Path(tmp), options.max_bytes)
+            if suffix == ".kmz":
+                yield _read_kml(_pick(files, (".kml",), None, name), name, options.layer)
+            else:
+                inner = _pick(files, (".shp", ".geojson", ".gpkg", ".kml", ".csv"), options.layer, name)
+                yield _read_one(inner, f"{name}/{inner.name}", dataclasses.replace(options, layer=None))
+            return
+        yield _read_one(path, name, options)
+
+
+def _read_one(path: Path, name: str, options: ReadOptions) -> Source:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_csv(path, name, options.encoding)
+    if suffix == ".shp":
+        return _read_shp(path, name, options.encoding)
+    if suffix == ".kml":
+        return _read_kml(path, name, options.layer)
+    if suffix in (".geojson", ".json"):
+        _decode(path.read_bytes()[:1 << 20], name, options.encoding or "utf-8", [])
+        return _from_gdal(path, name, None, None, [])
+    if suffix == ".gpkg":
+        return _from_gdal(path, name, _layer_of(path, name, options.layer), None, [])
+    if suffix == ".gpx":
+        source = _from_gdal(path, name, options.layer or options.gpx_layer, None, [])
+        source.crs = source.crs or "EPSG:4326"
+        return source
+    raise DataError(f"{name}: unknown format {suffix or '(no extension)'}; expected one of {FORMATS}")

@@ -1,0 +1,161 @@
+"""Turning the features of a file into rows of one layer, with an error for every bad feature.
+
+Each :class:`FeatureError` names the file, the feature (its number in the file and its code), the
+field, the value and what was expected. Checks here need no database; the references to other
+rows (parent units, villages) are checked by :mod:`etl.importing` against the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from etl.fields import LayerSpec, match_columns
+from etl.geometry import BadGeometry, Conversion, check_shape, repair
+from etl.sources import Feature, Source
+from etl.values import BadValue, parse
+from geo.errors import DataError
+
+_LEVEL_OF_DIGITS = {6: "county", 9: "township", 12: "village"}
+_PARENT_DIGITS = {"township": 6, "village": 9}
+
+
+@dataclass(frozen=True)
+class FeatureError:
+    """One reason a feature cannot be imported."""
+
+    source: str
+    where: str
+    number: int
+    code: str | None
+    field: str
+    value: Any
+    expected: str
+
+    def __str__(self) -> str:
+        code = f" (code {self.code})" if self.code else ""
+        value = self.value if isinstance(self.value, (int, float)) else repr(self.value)
+        shown = f" = {value}" if self.value is not None else ""
+        return f"{self.source}: {self.where} {self.number}{code}: {self.field}{shown}: expected {self.expected}"
+
+
+@dataclass
+class Checked:
+    """Rows ready to write (geometry in EPSG:4326), the errors and the repair notes."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+    errors: list[FeatureError] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RowRules:
+    """How rows are read: ``columns`` maps fields to the file's columns, ``constants`` fills a field
+    the file lacks (``--set field=value``); ``zone`` is the zone of times without one."""
+
+    spec: LayerSpec
+    columns: dict[str, str]
+    constants: dict[str, str]
+    conversion: Conversion
+    zone: dt.tzinfo
+
+
+def _derive_codes(spec: LayerSpec, row: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    """Fill and check the fields a code implies (level, parent, village); return the problems."""
+    code = row.get("code") or ""
+    if spec.name == "admin":
+        level = _LEVEL_OF_DIGITS.get(len(code)) if code.isdigit() else None
+        if level is None:
+            return [("code", code, "6 digits (county), 9 (township) or 12 (village)")]
+        if row.get("level") not in (None, level):
+            return [("level", row["level"], f"{level}, as the {len(code)}-digit code says")]
+        row["level"] = level
+        parent = code[:_PARENT_DIGITS[level]] if level in _PARENT_DIGITS else None
+        if row.get("parent_code") not in (None, parent):
+            return [("parent_code", row["parent_code"], f"{parent or 'none'}, the start of the code")]
+        row["parent_code"] = parent
+    elif spec.name == "grids":
+        if not (code.isdigit() and len(code) == 15):
+            return [("code", code, "15 digits: the village's 12-digit code and 3 more")]
+        if row.get("village_code") not in (None, code[:12]):
+            return [("village_code", row["village_code"], f"{code[:12]}, the first 12 digits of the code")]
+        row["village_code"] = code[:12]
+        row["population"] = row.get("population") or 0
+        row["households"] = row.get("households") or 0
+    return []
+
+
+def _geometry(feature: Feature, rules: RowRules, checked: Checked, label: str) -> Any:
+    if feature.geom_problem:
+        raise BadGeometry(feature.geom_problem)
+    geom = check_shape(feature.geom, rules.spec.geometry)
+    geom = rules.conversion.to_wgs84(geom)
+    geom, note = repair(geom, rules.conversion)
+    if note:
+        checked.repaired.append(f"{label}: {note}")
+    return geom
+
+
+def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], None] | None = None) -> Checked:
+    """Every feature of ``source`` read by ``rules``: good rows and one error per problem.
+    ``progress(stage, done, total)`` is called as features are checked."""
+    checked = Checked()
+    total = len(source.features)
+    seen: dict[tuple[Any, ...], int] = {}
+    code_column = rules.columns.get("code")
+    for done, feature in enumerate(source.features):
+        if progress is not None and done % 500 == 0:
+            progress("checking", done, total)
+        raw_code = feature.props.get(code_column) if code_column else None
+        code = None if raw_code is None else str(raw_code).strip()
+
+        def fail(fname: str, value: Any, expected: str, feature: Feature = feature, code: str | None = code) -> None:
+            checked.errors.append(FeatureError(source.name, source.where, feature.number, code, fname, value,
+                                               expected))
+
+        row: dict[str, Any] = {}
+        bad = False
+        for spec_field in rules.spec.fields:
+            column = rules.columns.get(spec_field.name)
+            value = feature.props.get(column) if column else rules.constants.get(spec_field.name)
+            try:
+                row[spec_field.name] = parse(spec_field, value, rules.zone)
+            except BadValue as exc:
+                fail(spec_field.name if column is None else f"{spec_field.name} (column {column!r})", value, str(exc))
+                bad = True
+        for fname, value, expected in ([] if bad else _derive_codes(rules.spec, row)):
+            fail(fname, value, expected)
+            bad = True
+        label = f"{source.name}: {source.where} {feature.number}" + (f" (code {code})" if code else "")
+        try:
+            row["geom"] = _geometry(feature, rules, checked, label)
+        except BadGeometry as exc:
+            fail("geometry", None, str(exc))
+            bad = True
+        if bad:
+            continue
+        key = tuple(row[k] for k in rules.spec.key)
+        if key in seen:
+            shown = " / ".join(str(k) for k in key)
+            fail(" + ".join(rules.spec.key), shown, f"a value not repeated in the file (also {source.where} "
+                                                    f"{seen[key]})")
+            continue
+        seen[key] = feature.number
+        checked.rows.append(row)
+        checked.numbers.append(feature.number)
+    if progress is not None:
+        progress("checking", total, total)
+    return checked
+
+
+def rules_for(spec: LayerSpec, source: Source, overrides: dict[str, str], constants: dict[str, str],
+              conversion: Conversion, zone: dt.tzinfo) -> RowRules:
+    """The rules for ``source``: its columns matched to the layer's fields (see ``match_columns``)."""
+    columns = match_columns(spec, source.columns, overrides, source.name)
+    unknown = [k for k in constants if k not in {f.name for f in spec.fields}]
+    if unknown:
+        raise DataError(f"--set {unknown[0]}=...: layer '{spec.name}' has no field {unknown[0]!r}")
+    return RowRules(spec, columns, {k: v for k, v in constants.items() if k not in columns}, conversion, zone)

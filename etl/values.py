@@ -1,0 +1,117 @@
+"""Reading one attribute value of a file into the type its field needs, or saying why not.
+
+Every parser returns the value, or raises :class:`BadValue` whose message completes "expected ...".
+Times without a zone are in the configured time zone (``GRIDSIGHT_TIMEZONE``, default Asia/Shanghai).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from etl.fields import CODE, DATE, ENUM, FLOAT, INT, TEXT, TIME, Field
+
+_STAMP = re.compile(
+    r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+    r"(?:[ T]*(\d{1,2})[:时点](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,6})\d*)?秒?|分)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+class BadValue(ValueError):
+    """The value cannot be read; the message is what was expected."""
+
+
+def _zone(raw: str | None, default: dt.tzinfo) -> dt.tzinfo:
+    if raw is None:
+        return default
+    if raw == "Z":
+        return dt.UTC
+    sign = -1 if raw[0] == "-" else 1
+    digits = raw[1:].replace(":", "")
+    return dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def parse_time(value: Any, zone: dt.tzinfo, date_only: bool = False) -> dt.datetime | dt.date:
+    """A date and time (ISO 8601, ``2026/11/01 08:30``, ``2026年11月1日 8时30分``) or a date."""
+    if isinstance(value, dt.datetime):
+        return value.date() if date_only else (value if value.tzinfo else value.replace(tzinfo=zone))
+    if isinstance(value, dt.date):
+        if date_only:
+            return value
+        raise BadValue("a date and time, not only a date")
+    match = _STAMP.match(str(value).strip())
+    if not match:
+        raise BadValue("a date and time such as 2026-11-01 08:30 or 2026-11-01T08:30:00+08:00")
+    y, mo, d, h, mi, s, frac, tz = match.groups()
+    try:
+        if date_only:
+            return dt.date(int(y), int(mo), int(d))
+        if h is None:
+            raise BadValue("a date and time, not only a date")
+        micro = int((frac or "0").ljust(6, "0"))
+        return dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0), micro, _zone(tz, zone))
+    except ValueError as exc:
+        if isinstance(exc, BadValue):
+            raise
+        raise BadValue(f"a real calendar date and time ({exc})") from None
+
+
+def _number(value: Any, integer: bool) -> float:
+    if isinstance(value, bool):
+        raise BadValue("a number")
+    try:
+        number = float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise BadValue("a number") from None
+    if math.isnan(number) or math.isinf(number):
+        raise BadValue("a finite number")
+    if integer and not number.is_integer():
+        raise BadValue("a whole number")
+    return int(number) if integer else number
+
+
+def _bounded(spec: Field, number: float) -> float:
+    too_low = spec.low is not None and (number <= spec.low if spec.low_open else number < spec.low)
+    too_high = spec.high is not None and (number >= spec.high if spec.high_open else number > spec.high)
+    if too_low or too_high:
+        raise BadValue(spec.expected())
+    return number
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a numeric code column (Shapefile, spreadsheet) holding 140724
+    text = str(value).strip()
+    if "\x00" in text:
+        raise BadValue("text without NUL characters")
+    return text
+
+
+def parse(spec: Field, value: Any, zone: ZoneInfo | dt.tzinfo) -> Any:
+    """``value`` read as field ``spec`` requires; ``None`` for a missing optional value.
+
+    Raises
+    ------
+    BadValue
+        With what was expected, when the value is missing but required or cannot be read.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if spec.required:
+            raise BadValue(f"a value ({spec.expected()})")
+        return None
+    if spec.kind in (TEXT, CODE):
+        return _text(value)
+    if spec.kind in (INT, FLOAT):
+        return _bounded(spec, _number(value, spec.kind == INT))
+    if spec.kind == ENUM:
+        code = spec.choices.get(_text(value).lower())
+        if code is None:
+            raise BadValue(spec.expected())
+        return code
+    if spec.kind in (DATE, TIME):
+        return parse_time(value, zone, date_only=spec.kind == DATE)
+    raise AssertionError(spec.kind)
