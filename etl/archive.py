@@ -29,9 +29,9 @@ def _check_name(archive: Path, name: str) -> None:
 
 def _check_member(archive: Path, info: zipfile.ZipInfo) -> None:
     _check_name(archive, info.filename)
-    mode = info.external_attr >> 16
-    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+    kind_bits = stat.S_IFMT(info.external_attr >> 16)  # 0 when the archiver recorded no file type
+    if kind_bits not in (0, stat.S_IFREG, stat.S_IFDIR):
+        kind = "a symbolic link" if kind_bits == stat.S_IFLNK else "not a regular file"
         raise DataError(f"{archive.name}: member {info.filename!r} is {kind}; refused")
 
 

@@ -41,6 +41,7 @@ class Field:
     high: float | None = None
     low_open: bool = False
     high_open: bool = False
+    default: object = None
 
     @property
     def column(self) -> str:
@@ -77,7 +78,7 @@ class LayerSpec:
 
 _CODE = Field("code", CODE, aliases=("id", "编码", "代码", "编号", "bm", "dm"))
 _NAME = Field("name", TEXT, aliases=("名称", "名字", "mc"))
-_OPTIONAL_NAME = Field("name", TEXT, required=False, aliases=("名称", "名字", "mc"))
+_OPTIONAL_NAME = Field("name", TEXT, required=False, aliases=("名称", "名字", "mc"), default="")
 
 LAYERS: dict[str, LayerSpec] = {spec.name: spec for spec in (
     LayerSpec("admin", "admin_unit", ("Polygon", "MultiPolygon"), (
@@ -92,8 +93,8 @@ LAYERS: dict[str, LayerSpec] = {spec.name: spec for spec in (
         _CODE, _NAME,
         Field("village_code", CODE, required=False, short="village",
               aliases=("village", "村编码", "所属村编码", "village_co")),
-        Field("population", INT, required=False, aliases=("pop", "人口", "常住人口", "人口数"), low=0),
-        Field("households", INT, required=False, aliases=("户数", "househo"), low=0),
+        Field("population", INT, required=False, aliases=("pop", "人口", "常住人口", "人口数"), low=0, default=0),
+        Field("households", INT, required=False, aliases=("户数", "househo"), low=0, default=0),
         Field("grid_worker", TEXT, required=False, short="worker",
               aliases=("worker", "网格员", "grid_worke")),
         Field("grid_worker_phone", TEXT, required=False, short="phone",

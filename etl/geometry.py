@@ -47,9 +47,13 @@ class Conversion:
         self._to_metric = Transformer.from_crs(4326, metric, always_xy=True)
 
     def _check_declared(self, xy: np.ndarray) -> None:
-        if not self.source.is_geographic:
-            return
         x, y = xy[:, 0], xy[:, 1]
+        if not self.source.is_geographic:
+            if np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90):
+                raise BadGeometry(f"coordinates ({x[0]:g}, {y[0]:g}) look like degrees, but the CRS "
+                                  f"{self.source.to_string()} is projected (metres): give the file's real "
+                                  "CRS (a .prj, or --crs EPSG:4326)")
+            return
         if np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90):
             return
         if np.all(np.abs(x) <= 90) and np.all(np.abs(y) <= 180):

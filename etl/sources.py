@@ -134,7 +134,8 @@ def _from_gdal(path: Path, name: str, layer: str | int | None, encoding: str | N
     geoms = shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else [None] * len(values[0])
     for i, geom in enumerate(geoms):
         props = {c: _python(v[i]) for c, v in zip(columns, values, strict=True)}
-        features.append(Feature(i + 1, props, geom, "" if geom is not None else "no readable geometry"))
+        unreadable = geom is None and wkb is not None and wkb[i] is not None
+        features.append(Feature(i + 1, props, geom, "unreadable geometry (invalid WKB)" if unreadable else ""))
     return Source(name, columns, features, meta.get("crs"), notes)
 
 

@@ -38,7 +38,8 @@ class FeatureError:
         code = f" (code {self.code})" if self.code else ""
         value = self.value if isinstance(self.value, (int, float)) else repr(self.value)
         shown = f" = {value}" if self.value is not None else ""
-        return f"{self.source}: {self.where} {self.number}{code}: {self.field}{shown}: expected {self.expected}"
+        problem = self.expected if self.field == "geometry" else f"expected {self.expected}"
+        return f"{self.source}: {self.where} {self.number}{code}: {self.field}{shown}: {problem}"
 
 
 @dataclass
@@ -83,8 +84,6 @@ def _derive_codes(spec: LayerSpec, row: dict[str, Any]) -> list[tuple[str, Any, 
         if row.get("village_code") not in (None, code[:12]):
             return [("village_code", row["village_code"], f"{code[:12]}, the first 12 digits of the code")]
         row["village_code"] = code[:12]
-        row["population"] = row.get("population") or 0
-        row["households"] = row.get("households") or 0
     return []
 
 

@@ -92,7 +92,7 @@ def _text(value: Any) -> str:
 
 
 def parse(spec: Field, value: Any, zone: ZoneInfo | dt.tzinfo) -> Any:
-    """``value`` read as field ``spec`` requires; ``None`` for a missing optional value.
+    """``value`` read as field ``spec`` requires; the field's default for a missing optional value.
 
     Raises
     ------
@@ -102,7 +102,7 @@ def parse(spec: Field, value: Any, zone: ZoneInfo | dt.tzinfo) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         if spec.required:
             raise BadValue(f"a value ({spec.expected()})")
-        return None
+        return spec.default
     if spec.kind in (TEXT, CODE):
         return _text(value)
     if spec.kind in (INT, FLOAT):
