@@ -357,7 +357,8 @@ class _County:
                                      p=[0.9 - 0.15 * rural, 0.06 + 0.1 * rural, 0.04 + 0.05 * rural]))
         installed = dt.date(2015, 1, 1) + dt.timedelta(days=int(self.rng.integers(0, 4000)))
         self.data.cameras.append({
-            "code": f"C{self.code}{i + 1:05d}", "name": f"{'监控点'}{i + 1:04d}", "azimuth_deg": round(azimuth % 360, 1) % 360,
+            "code": f"C{self.code}{i + 1:05d}", "name": f"{'监控点'}{i + 1:04d}",
+            "azimuth_deg": round(azimuth % 360, 1) % 360,  # registries record a tenth of a degree
             "fov_deg": round(fov, 1), "range_m": round(range_m, 1), "status": status, "kind": kind,
             "installed_on": installed, "geom": p})
 

@@ -46,44 +46,56 @@ class Conversion:
         self._to_wgs84 = Transformer.from_crs(source, 4326, always_xy=True)
         self._to_metric = Transformer.from_crs(4326, metric, always_xy=True)
 
-    def _check_declared(self, xy: np.ndarray) -> None:
-        x, y = xy[:, 0], xy[:, 1]
+    def _declared_problem(self, x: float, y: float, any_degrees_out: bool, could_swap: bool) -> str:
+        """Why a feature's coordinates cannot be in the declared CRS ('' when they can)."""
+        crs = self.source.to_string()
         if not self.source.is_geographic:
-            if np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90):
-                raise BadGeometry(f"coordinates ({x[0]:g}, {y[0]:g}) look like degrees, but the CRS "
-                                  f"{self.source.to_string()} is projected (metres): give the file's real "
-                                  "CRS (a .prj, or --crs EPSG:4326)")
-            return
-        if np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90):
-            return
-        if np.all(np.abs(x) <= 90) and np.all(np.abs(y) <= 180):
-            raise BadGeometry(f"latitude {y[0]:g} is beyond ±90: longitude and latitude look swapped; "
-                              "expected longitude first (x = longitude, y = latitude)")
-        raise BadGeometry(f"coordinates ({x[0]:g}, {y[0]:g}) are not degrees although the CRS is "
-                          f"{self.source.to_string()}: they look like projected metres; give the file's "
-                          "real CRS (a .prj, or --crs EPSG:xxxx)")
+            if any_degrees_out:
+                return ""
+            return (f"coordinates ({x:g}, {y:g}) look like degrees, but the CRS {crs} is projected "
+                    "(metres): give the file's real CRS (a .prj, or --crs EPSG:4326)")
+        if not any_degrees_out:
+            return ""
+        if could_swap:
+            return (f"latitude {y:g} is beyond ±90: longitude and latitude look swapped; "
+                    "expected longitude first (x = longitude, y = latitude)")
+        return (f"coordinates ({x:g}, {y:g}) are not degrees although the CRS is {crs}: they look like "
+                "projected metres; give the file's real CRS (a .prj, or --crs EPSG:xxxx)")
 
-    def to_wgs84(self, geom: shapely.Geometry) -> shapely.Geometry:
-        """``geom`` in EPSG:4326 (lon, lat), after checking its coordinates can be in the source CRS."""
-        xy = shapely.get_coordinates(geom)
-        self._check_declared(xy)
+    def to_wgs84(self, geoms: list[shapely.Geometry]) -> tuple[list[shapely.Geometry], list[str]]:
+        """Every geometry in EPSG:4326 (lon, lat), converted in one pass, and per geometry the reason
+        it cannot be imported ('' when it can): coordinates impossible in the source CRS, or outside
+        the area the database measures after conversion."""
+        if not geoms:
+            return [], []
+        arr = np.asarray(geoms, dtype=object)
+        xy, index = shapely.get_coordinates(arr, return_index=True)
+        x, y = xy[:, 0], xy[:, 1]
+        first = np.searchsorted(index, np.arange(len(arr)))
 
-        def project(points: np.ndarray) -> np.ndarray:
-            lon, lat = self._to_wgs84.transform(points[:, 0], points[:, 1])
-            if self.datum in datum.TO_WGS84:
-                lon, lat = datum.TO_WGS84[self.datum](np.asarray(lon), np.asarray(lat))
-            return np.column_stack([lon, lat])
+        def per_geometry(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(index, weights=mask, minlength=len(arr)) > 0
 
-        out = shapely.transform(geom, project)
-        lon, lat = shapely.get_coordinates(out).T
+        out_of_degrees = per_geometry((np.abs(x) > 180) | (np.abs(y) > 90))
+        beyond_swap = per_geometry((np.abs(x) > 90) | (np.abs(y) > 180))
+        problems = [self._declared_problem(x[f], y[f], bool(o), not bool(b))
+                    for f, o, b in zip(first, out_of_degrees, beyond_swap, strict=True)]
+        lon, lat = self._to_wgs84.transform(x, y)
+        if self.datum in datum.TO_WGS84:
+            lon, lat = datum.TO_WGS84[self.datum](np.asarray(lon), np.asarray(lat))
+        lon, lat = np.asarray(lon), np.asarray(lat)
         w, s, e, n = self.bounds
-        if not (np.all(np.isfinite(lon)) and lon.min() >= w and lon.max() <= e and lat.min() >= s
-                and lat.max() <= n):
-            raise BadGeometry(
-                f"lies at ({lon[0]:.4f}, {lat[0]:.4f}) in WGS-84, outside the area this database measures "
-                f"(EPSG:{self.metric_srid}, {w:g}..{e:g}°E, {s:g}..{n:g}°N): is the CRS "
-                f"{self.source.to_string()} right, or are longitude and latitude swapped?")
-        return out
+        outside = per_geometry(~(np.isfinite(lon) & np.isfinite(lat) & (lon >= w) & (lon <= e)
+                                 & (lat >= s) & (lat <= n)))
+        for i in np.flatnonzero(outside):
+            if not problems[i]:
+                f = first[i]
+                problems[i] = (
+                    f"lies at ({lon[f]:.4f}, {lat[f]:.4f}) in WGS-84, outside the area this database measures "
+                    f"(EPSG:{self.metric_srid}, {w:g}..{e:g}°E, {s:g}..{n:g}°N): is the CRS "
+                    f"{self.source.to_string()} right, or are longitude and latitude swapped?")
+        converted = shapely.set_coordinates(arr.copy(), np.column_stack([lon, lat]))
+        return list(converted), problems
 
     def metric_area(self, geom: shapely.Geometry) -> float:
         """Area of a WGS-84 polygon in square metres (metric CRS)."""

@@ -87,15 +87,24 @@ def _derive_codes(spec: LayerSpec, row: dict[str, Any]) -> list[tuple[str, Any, 
     return []
 
 
-def _geometry(feature: Feature, rules: RowRules, checked: Checked, label: str) -> Any:
-    if feature.geom_problem:
-        raise BadGeometry(feature.geom_problem)
-    geom = check_shape(feature.geom, rules.spec.geometry)
-    geom = rules.conversion.to_wgs84(geom)
-    geom, note = repair(geom, rules.conversion)
-    if note:
-        checked.repaired.append(f"{label}: {note}")
-    return geom
+def _geometries(source: Source, rules: RowRules) -> list[tuple[Any, str]]:
+    """Per feature: its geometry in EPSG:4326 (or None) and the problem with it ('' when none)."""
+    shaped: list[Any] = []
+    problems: list[str] = []
+    for feature in source.features:
+        try:
+            if feature.geom_problem:
+                raise BadGeometry(feature.geom_problem)
+            shaped.append(check_shape(feature.geom, rules.spec.geometry))
+            problems.append("")
+        except BadGeometry as exc:
+            shaped.append(None)
+            problems.append(str(exc))
+    good = [i for i, p in enumerate(problems) if not p]
+    converted, conversion_problems = rules.conversion.to_wgs84([shaped[i] for i in good])
+    for i, geom, problem in zip(good, converted, conversion_problems, strict=True):
+        shaped[i], problems[i] = (None, problem) if problem else (geom, "")
+    return list(zip(shaped, problems, strict=True))
 
 
 def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], None] | None = None) -> Checked:
@@ -104,8 +113,9 @@ def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], N
     checked = Checked()
     total = len(source.features)
     seen: dict[tuple[Any, ...], int] = {}
+    geometries = _geometries(source, rules)
     code_column = rules.columns.get("code")
-    for done, feature in enumerate(source.features):
+    for done, (feature, (geom, geom_problem)) in enumerate(zip(source.features, geometries, strict=True)):
         if progress is not None and done % 500 == 0:
             progress("checking", done, total)
         raw_code = feature.props.get(code_column) if code_column else None
@@ -123,14 +133,19 @@ def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], N
             try:
                 row[spec_field.name] = parse(spec_field, value, rules.zone)
             except BadValue as exc:
-                fail(spec_field.name if column is None else f"{spec_field.name} (column {column!r})", value, str(exc))
+                name = spec_field.name
+                fail(name if column in (None, name) else f"{name} (column {column!r})", value, str(exc))
                 bad = True
         for fname, value, expected in ([] if bad else _derive_codes(rules.spec, row)):
             fail(fname, value, expected)
             bad = True
         label = f"{source.name}: {source.where} {feature.number}" + (f" (code {code})" if code else "")
         try:
-            row["geom"] = _geometry(feature, rules, checked, label)
+            if geom_problem:
+                raise BadGeometry(geom_problem)
+            row["geom"], note = repair(geom, rules.conversion)
+            if note:
+                checked.repaired.append(f"{label}: {note}")
         except BadGeometry as exc:
             fail("geometry", None, str(exc))
             bad = True

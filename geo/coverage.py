@@ -10,7 +10,8 @@ sums over classes. A unit's covered area is the sum, over the pieces it touches,
 area inside it; overlapping views count once because the unions dissolved them. The road network is
 dissolved into pieces the same way. Results are kept in ``unit_coverage``.
 
-A refresh is *full* after a change of units or roads, of the patrol buffer, or on demand; otherwise
+A refresh is *full* after a change of units or roads, of the patrol buffer, after more than
+``INCREMENTAL_MAX`` camera/route changes (a bulk import), or on demand; otherwise
 it is *incremental*: only the mosaic inside the region of the changed cameras and routes is rebuilt,
 and every unit touching that region gets ``new pieces - old pieces`` added to its figures, which is
 exact for any unit, the county included. A parent is never averaged from its children: each unit is
@@ -29,6 +30,9 @@ from sqlalchemy import Connection, text
 from geo import _coverage_sql as sql
 from geo import meta
 
+# Past this many changed cameras/routes a full refresh is faster than rebuilding the changed region
+# (measured on the demo county: full 3.4 s; 30 new routes incrementally 6 s, 4,000 new cameras 51 s).
+INCREMENTAL_MAX = 20
 _REFRESH_LOCK = 7_361_624_101  # pg_advisory_xact_lock key: one refresh at a time
 _TEMP_TABLES = ("gs_new", "gs_old", "gs_region", "gs_changed", "gs_views", "gs_buffers", "gs_tiled", "gs_w",
                 "gs_o", "gs_o2", "gs_p",
@@ -67,7 +71,7 @@ def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False) -> Ref
     max_id, changes, needs_full = conn.execute(text(
         "SELECT max(id), count(*), coalesce(bool_or(region IS NULL), false) FROM coverage_change")).one()
     buffer_then = meta.get(conn, "coverage_patrol_buffer_m")
-    if buffer_then is None or float(buffer_then) != patrol_buffer_m or needs_full:
+    if buffer_then is None or float(buffer_then) != patrol_buffer_m or needs_full or changes > INCREMENTAL_MAX:
         full = True
     if not full and changes == 0:
         return RefreshReport("none", 0, time.perf_counter() - started)
