@@ -40,6 +40,8 @@
 
   window.gridsight = Object.assign(window.gridsight || {}, {
     style: {
+      preview: function (feature, context) {
+        remember(context); return { color: "#f97316", weight: 2, fillOpacity: 0.15 }; },
       township: function (feature, context) {
         remember(context); return { color: "#f59e0b", weight: 2.5, fill: true, fillOpacity: 0.02 }; },
       village: function () { return { color: "#a78bfa", weight: 1.2, fill: true, fillOpacity: 0.02, dashArray: "3 3" }; },
@@ -61,6 +63,10 @@
       },
     },
     point: {
+      preview: function (feature, latlng, context) {
+        remember(context);
+        return L.circleMarker(latlng, { radius: 5, color: "#111827", weight: 1, fillColor: "#f97316", fillOpacity: 1 });
+      },
       focus: function (feature, latlng, context) {
         remember(context);
         return L.circleMarker(latlng, { radius: 7, color: "#f43f5e", weight: 2.5, fill: false });

@@ -9,7 +9,7 @@ from dash import Dash
 from flask import has_request_context, request
 from sqlalchemy import Engine, text
 
-from dashboard import api, callbacks, map_page
+from dashboard import api, callbacks, import_page, map_page
 from dashboard.i18n import t
 from dashboard.state import ViewState
 from geo.settings import PROJECT_DIR, Settings
@@ -37,18 +37,25 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
         assets_folder=str(PROJECT_DIR / "assets"),
         serve_locally=True,
         update_title="",
+        suppress_callback_exceptions=True,  # two pages: each page's callbacks see only their components
     )
+    # Uploads arrive base64-encoded inside a callback request (4/3 of the file size).
+    app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 2**20 * 4 // 3 + 2**20
     # The layout is a function so that every page load reads the current county extent, in the
     # language the page was asked in (?lang=zh|en, default GRIDSIGHT_LANGUAGE). Dash asks for the
     # layout in a request of its own, so the page's address is its referrer.
     def page() -> Any:
-        lang = settings.language
+        lang, path = settings.language, "/"
         if has_request_context():
-            asked = ViewState.from_search(urlsplit(request.referrer or "").query).lang
-            lang = asked or lang
+            address = urlsplit(request.referrer or "")
+            lang = ViewState.from_search(address.query).lang or lang
+            path = address.path.rstrip("/") or "/"
+        if path.endswith("/import"):
+            return import_page.layout(settings, initial_bounds(engine), lang)
         return map_page.layout(settings, initial_bounds(engine), lang)
 
     app.layout = page
     callbacks.register(app, engine, settings)
+    import_page.register(app, engine, settings)
     api.register_api(app.server, engine, settings)
     return app

@@ -26,3 +26,20 @@ def layer(layer_id: str) -> dict[str, str]:
 
 
 LAYER_TYPE = "gs-layer"
+
+# The import page
+IMPORT_LAYER = "gs-import-layer"
+IMPORT_UPLOAD = "gs-import-upload"
+IMPORT_SUBLAYER = "gs-import-sublayer"
+IMPORT_CRS = "gs-import-crs"
+IMPORT_DATUM = "gs-import-datum"
+IMPORT_ENCODING = "gs-import-encoding"
+IMPORT_SKIP = "gs-import-skip"
+IMPORT_SUMMARY = "gs-import-summary"
+IMPORT_CONFIRM = "gs-import-confirm"
+IMPORT_RESULT = "gs-import-result"
+IMPORT_MAP = "gs-import-map"
+IMPORT_PREVIEW = "gs-import-preview"
+IMPORT_ERRORS = "gs-import-errors"
+IMPORT_TOKEN = "gs-import-token"
+IMPORT_LINK = "gs-import-link"

@@ -63,6 +63,7 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str) -> html.Div
                      value=ViewState.metric, clearable=False, className="gs-metric"),
         dcc.RadioItems(id=ids.WINDOW, options=[{"label": f"{d} {t('days', lang)}", "value": d} for d in WINDOWS],
                        value=ViewState.days, inline=True, className="gs-window"),
+        html.A(t("import_link", lang), id=ids.IMPORT_LINK, href=f"/import?lang={lang}", className="gs-lang-switch"),
         # a full reload in the other language, keeping the drill-down state
         html.A("English" if lang == "zh" else "中文", id=ids.LANG_SWITCH,
                href="?lang=" + ("en" if lang == "zh" else "zh"), className="gs-lang-switch"),

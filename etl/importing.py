@@ -215,14 +215,23 @@ def import_source(conn: Connection, layer: str, source: Source, options: ImportO
     return result
 
 
-def import_file(engine: Engine, layer: str, path: Path, options: ImportOptions, settings: Settings,
-                progress: Progress | None = None) -> ImportResult:
-    """Import the file at ``path`` into ``layer`` in one transaction (see :func:`import_source`)."""
+def _read_options(layer: str, options: ImportOptions, settings: Settings) -> ReadOptions:
     spec = LAYERS.get(layer)
     if spec is None:
         raise DataError(f"unknown layer {layer!r}: expected one of {', '.join(LAYERS)}")
-    read_options = ReadOptions(options.layer, options.encoding, spec.gpx_layer, settings.max_upload_mb * 2**20)
-    with read(path, read_options) as source, engine.begin() as conn:
+    return ReadOptions(options.layer, options.encoding, spec.gpx_layer, settings.max_upload_mb * 2**20)
+
+
+def check_file(engine: Engine, layer: str, path: Path, options: ImportOptions, settings: Settings) -> Prepared:
+    """Read and check the file at ``path`` as an import would, writing nothing (the import preview)."""
+    with read(path, _read_options(layer, options, settings)) as source, engine.connect() as conn:
+        return prepare(conn, layer, source, options, ZoneInfo(settings.timezone))
+
+
+def import_file(engine: Engine, layer: str, path: Path, options: ImportOptions, settings: Settings,
+                progress: Progress | None = None) -> ImportResult:
+    """Import the file at ``path`` into ``layer`` in one transaction (see :func:`import_source`)."""
+    with read(path, _read_options(layer, options, settings)) as source, engine.begin() as conn:
         return import_source(conn, layer, source, options, settings, progress)
 
 

@@ -1,0 +1,56 @@
+"""The import page in headless Chromium: upload, the errors, the preview on the map, confirm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import Engine, text
+
+from tests.importfiles import camera, geojson
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page(blank_page: Page, base_url: str) -> Page:
+    blank_page.goto(f"{base_url}/import?lang=en")
+    expect(blank_page.locator("#gs-import-upload")).to_be_visible(timeout=20_000)
+    return blank_page
+
+
+def _upload(page: Page, path: Path) -> None:
+    page.locator("#gs-import-upload input[type=file]").set_input_files(str(path))
+
+
+def test_a_bad_file_shows_its_errors_and_cannot_be_imported(page: Page, tmp_path: Path) -> None:
+    _upload(page, geojson(tmp_path / "cams.geojson", [camera("CPAGE1"), camera("CPAGE2", status="kaputt")]))
+    expect(page.locator(".gs-import-summary")).to_contain_text("2 features: 1 ready, 1 with errors")
+    errors = page.locator(".gs-error-table tbody tr")
+    expect(errors).to_have_count(1)
+    expect(errors.first).to_contain_text("CPAGE2")
+    expect(errors.first).to_contain_text("kaputt")
+    expect(page.locator("#gs-import-confirm")).to_be_disabled()
+    # choosing to skip bad features allows the import of the good one
+    page.get_by_text("Skip bad features").click()
+    expect(page.locator("#gs-import-confirm")).to_be_enabled()
+
+
+def test_upload_preview_and_confirm_writes_the_rows(page: Page, engine: Engine, tmp_path: Path) -> None:
+    path = geojson(tmp_path / "cams.geojson", [camera("CPAGE3"), camera("CPAGE4", azimuth_deg=270)])
+    try:
+        _upload(page, path)
+        expect(page.locator(".gs-import-summary")).to_contain_text("2 features: 2 ready, 0 with errors")
+        page.wait_for_function("""() => { let n = 0;
+            window.gridsightMap && window.gridsightMap.eachLayer(l => { if (l.feature) n++; });
+            return n === 2; }""", timeout=15_000, polling=250)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM camera WHERE code LIKE 'CPAGE%'")).scalar() == 0
+        page.locator("#gs-import-confirm").click()
+        expect(page.locator(".gs-import-result")).to_contain_text("2 inserted", timeout=30_000)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM camera WHERE code LIKE 'CPAGE%'")).scalar() == 2
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM camera WHERE code LIKE 'CPAGE%'"))
