@@ -11,7 +11,7 @@ area inside it; overlapping views count once because the unions dissolved them. 
 dissolved into pieces the same way. Results are kept in ``unit_coverage``.
 
 A refresh is *full* after a change of units or roads, of the patrol buffer, after more than
-``INCREMENTAL_MAX`` camera/route changes (a bulk import), or on demand; otherwise
+``INCREMENTAL_MAX_COST`` worth of camera/route changes (a bulk import), or on demand; otherwise
 it is *incremental*: only the mosaic inside the region of the changed cameras and routes is rebuilt,
 and every unit touching that region gets ``new pieces - old pieces`` added to its figures, which is
 exact for any unit, the county included. A parent is never averaged from its children: each unit is
@@ -30,9 +30,11 @@ from sqlalchemy import Connection, text
 from geo import _coverage_sql as sql
 from geo import meta
 
-# Past this many changed cameras/routes a full refresh is faster than rebuilding the changed region
-# (measured on the demo county: full 3.4 s; 30 new routes incrementally 6 s, 4,000 new cameras 51 s).
-INCREMENTAL_MAX = 20
+# Past this cost of changes (a changed camera region 1, a changed route region ROUTE_COST) a full
+# refresh is faster than rebuilding the changed regions. Measured on the demo county: full 3.4 s;
+# incrementally one camera 0.15 s, 4,000 new cameras 51 s (13 ms each), 30 new routes 6 s (0.2 s each).
+INCREMENTAL_MAX_COST = 200
+ROUTE_COST = 10
 _REFRESH_LOCK = 7_361_624_101  # pg_advisory_xact_lock key: one refresh at a time
 _TEMP_TABLES = ("gs_new", "gs_old", "gs_region", "gs_changed", "gs_views", "gs_buffers", "gs_tiled", "gs_w",
                 "gs_o", "gs_o2", "gs_p",
@@ -68,10 +70,12 @@ def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False) -> Ref
     # statement, more than the statements themselves take here.
     conn.execute(text("SET LOCAL jit = off"))
     conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(_TEMP_TABLES)}"))
-    max_id, changes, needs_full = conn.execute(text(
-        "SELECT max(id), count(*), coalesce(bool_or(region IS NULL), false) FROM coverage_change")).one()
+    max_id, changes, needs_full, cost = conn.execute(text(
+        "SELECT max(id), count(*), coalesce(bool_or(region IS NULL), false), "
+        "coalesce(sum(CASE layer WHEN 'route' THEN :route ELSE 1 END), 0) FROM coverage_change"),
+        {"route": ROUTE_COST}).one()
     buffer_then = meta.get(conn, "coverage_patrol_buffer_m")
-    if buffer_then is None or float(buffer_then) != patrol_buffer_m or needs_full or changes > INCREMENTAL_MAX:
+    if buffer_then is None or float(buffer_then) != patrol_buffer_m or needs_full or cost > INCREMENTAL_MAX_COST:
         full = True
     if not full and changes == 0:
         return RefreshReport("none", 0, time.perf_counter() - started)
