@@ -370,3 +370,53 @@ def test_export_then_import_gives_identical_rows(extension: str, engine: Engine,
                     assert _snapshot(conn, spec) == _snapshot(original, spec), f"{name} via {extension}"
         finally:
             trans.rollback()
+
+
+def test_geojson_crs_member_is_honoured(conn: Connection, settings: Settings, tmp_path: Path) -> None:
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs(4326, 32649, always_xy=True).transform(LON, LAT)
+    path = geojson(tmp_path / "utm.geojson", [camera("CUTM", geometry={"type": "Point", "coordinates": [x, y]})],
+                   crs="urn:ogc:def:crs:EPSG::32649")
+    run_import(conn, settings, "cameras", path)
+    row = _camera_row(conn, "CUTM")
+    assert _metres(row.lon, row.lat, LON, LAT) < 0.01
+
+
+def test_gpx_waypoints_as_incidents(conn: Connection, settings: Settings, tmp_path: Path) -> None:
+    gpx = tmp_path / "wpt.gpx"
+    gpx.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">
+  <wpt lat="{LAT}" lon="{LON}"><time>2026-11-02T10:00:00Z</time><name>EWPT1</name><type>纠纷</type></wpt>
+</gpx>""", encoding="utf-8")
+    result = run_import(conn, settings, "incidents", gpx, columns={"code": "name", "category": "type"},
+                        constants={"severity": "2", "status": "reported"})
+    assert result.inserted == 1
+    assert conn.execute(text("SELECT category, severity FROM incident WHERE code = 'EWPT1'")).one() == ("dispute", 2)
+
+
+def test_attribute_values_are_text_never_markup_or_sql(conn: Connection, settings: Settings, tmp_path: Path) -> None:
+    name = "<img src=x onerror=alert(1)>'); DROP TABLE camera; --"
+    path = geojson(tmp_path / "c.geojson", [camera("CTEXT", name=name)])
+    run_import(conn, settings, "cameras", path)
+    assert _camera_row(conn, "CTEXT").name == name
+    assert conn.execute(text("SELECT count(*) > 4000 FROM camera")).scalar()
+
+
+def test_upload_names_are_reduced_to_a_safe_base_name(settings: Settings, tmp_path: Path) -> None:
+    from etl import uploads
+    from geo.errors import DataError
+
+    assert uploads.safe_name("../../etc/网格 数据.geojson") == "网格_数据.geojson"
+    assert uploads.safe_name("C:\\Users\\x\\roads.SHP") == "roads.SHP"
+    with pytest.raises(DataError, match="not a file the importer reads"):
+        uploads.safe_name("payload.exe")
+    local = settings.replace(data_dir=tmp_path, max_upload_mb=1)
+    token, main = uploads.save([("a.shp", b"x"), ("a.dbf", b"y"), ("../a.shx", b"z")], local)
+    assert main == tmp_path / "uploads" / token / "a.shp" and uploads.find(token, local) == main
+    assert sorted(p.name for p in main.parent.iterdir()) == ["a.dbf", "a.shp", "a.shx"]
+    with pytest.raises(DataError, match="at most"):
+        uploads.save([("big.geojson", b" " * (2 * 2**20))], local)
+    uploads.discard(token, local)
+    with pytest.raises(DataError, match="upload the file again"):
+        uploads.find(token, local)
