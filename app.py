@@ -23,10 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python app.py", description="Serve the Gridsight dashboard.")
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8050)")
+    parser.add_argument("--wall", action="store_true", help="open on the wall display (/ serves /wall)")
     args = parser.parse_args(argv)
-    settings = Settings.from_env(host=args.host, port=args.port)
+    settings = Settings.from_env(host=args.host, port=args.port, home="wall" if args.wall else None)
     app = create_app(settings)
-    print(f"Gridsight: http://{settings.host}:{settings.port}/", flush=True)
+    print(f"Gridsight: http://{settings.host}:{settings.port}/ (wall display: /wall, map: /map)", flush=True)
     app.run(host=settings.host, port=settings.port, debug=settings.debug)
     return 0
 

@@ -46,6 +46,10 @@
         remember(context); return { color: "#f59e0b", weight: 2.5, fill: true, fillOpacity: 0.02 }; },
       village: function () { return { color: "#a78bfa", weight: 1.2, fill: true, fillOpacity: 0.02, dashArray: "3 3" }; },
       grid: function () { return { color: "#38bdf8", weight: 0.8, fillOpacity: 0.05 }; },
+      wall_unit: function (feature, context) {
+        remember(context);
+        return { color: "#e2e8f0", weight: 2.5, fillColor: feature.properties.color, fillOpacity: 0.62 };
+      },
       unit: function (feature) {
         return { color: "#e5e7eb", weight: 1.2, fillColor: feature.properties.color, fillOpacity: 0.5 };
       },
@@ -63,6 +67,13 @@
       },
     },
     point: {
+      // Wall display: incidents of the last 24 hours; those that just arrived stand out for a minute.
+      wall_incident: function (feature, latlng, context) {
+        remember(context);
+        return feature.properties.new
+          ? L.circleMarker(latlng, { radius: 14, color: "#ffffff", weight: 4, fillColor: "#ef4444", fillOpacity: 1 })
+          : L.circleMarker(latlng, { radius: 6, color: "#111827", weight: 1.5, fillColor: "#fbbf24", fillOpacity: 0.95 });
+      },
       preview: function (feature, latlng, context) {
         remember(context);
         return L.circleMarker(latlng, { radius: 5, color: "#111827", weight: 1, fillColor: "#f97316", fillOpacity: 1 });

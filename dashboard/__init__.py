@@ -9,7 +9,7 @@ from dash import Dash
 from flask import has_request_context, request
 from sqlalchemy import Engine, text
 
-from dashboard import api, callbacks, import_page, map_page
+from dashboard import api, callbacks, import_page, map_page, wall
 from dashboard.i18n import t
 from dashboard.state import ViewState
 from geo.settings import PROJECT_DIR, Settings
@@ -45,17 +45,22 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
     # language the page was asked in (?lang=zh|en, default GRIDSIGHT_LANGUAGE). Dash asks for the
     # layout in a request of its own, so the page's address is its referrer.
     def page() -> Any:
-        lang, path = settings.language, "/"
+        lang, path, address = settings.language, "/", urlsplit("")
         if has_request_context():
             address = urlsplit(request.referrer or "")
             lang = ViewState.from_search(address.query).lang or lang
             path = address.path.rstrip("/") or "/"
-        if path.endswith("/import"):
+        page_name = path.rsplit("/", 1)[-1] or settings.home
+        if page_name == "import":
             return import_page.layout(settings, initial_bounds(engine), lang)
+        if page_name == "wall":
+            tour = wall.tour_from(address.query)
+            return wall.layout(settings, initial_bounds(engine), lang, settings.wall_tour_s if tour is None else tour)
         return map_page.layout(settings, initial_bounds(engine), lang)
 
     app.layout = page
     callbacks.register(app, engine, settings)
     import_page.register(app, engine, settings)
+    wall.register(app, engine, settings)
     api.register_api(app.server, engine, settings)
     return app

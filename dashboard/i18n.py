@@ -54,6 +54,22 @@ STRINGS: dict[str, dict[str, str]] = {
     "layer_routes": {"zh": "巡逻路线", "en": "Patrol routes"},
     "layer_tracks": {"zh": "巡逻轨迹", "en": "Patrol tracks"},
     "layer_incidents": {"zh": "警情", "en": "Incidents"},
+    "wall_title": {"zh": "网格态势 · 指挥中心", "en": "Gridsight · Command center"},
+    "wall_coverage": {"zh": "有效覆盖率", "en": "Working coverage"},
+    "wall_coverage_sub": {"zh": "在线摄像机覆盖面积；道路 {road}", "en": "area seen by online cameras; roads {road}"},
+    "wall_cameras": {"zh": "摄像机在线/总数", "en": "Cameras online / total"},
+    "wall_working_rate": {"zh": "完好率", "en": "working rate"},
+    "wall_today": {"zh": "今日警情", "en": "Incidents today"},
+    "wall_last_week": {"zh": "上周同日同时 {n}（{delta}）", "en": "same time last week {n} ({delta})"},
+    "wall_open": {"zh": "未结警情", "en": "Open incidents"},
+    "wall_open_sub": {"zh": "已报警、已派警、处置中", "en": "reported, dispatched, handling"},
+    "wall_blind": {"zh": "盲区警情", "en": "Blind incidents"},
+    "wall_blind_sub": {"zh": "近 {days} 天，无在线摄像机覆盖", "en": "last {days} days, seen by no online camera"},
+    "wall_feed": {"zh": "最新警情", "en": "Latest incidents"},
+    "wall_hourly": {"zh": "近 24 小时警情", "en": "Incidents, last 24 hours"},
+    "wall_legend": {"zh": "乡镇道路有效覆盖率", "en": "Townships: working road coverage"},
+    "wall_updated": {"zh": "更新于 {time}", "en": "updated {time}"},
+    "wall_reconnecting": {"zh": "正在重新连接…", "en": "reconnecting…"},
 }
 
 

@@ -43,3 +43,26 @@ IMPORT_PREVIEW = "gs-import-preview"
 IMPORT_ERRORS = "gs-import-errors"
 IMPORT_TOKEN = "gs-import-token"
 IMPORT_LINK = "gs-import-link"
+
+# The wall display
+WALL = "gs-wall"
+WALL_MAP = "gs-wall-map"
+WALL_UNITS = "gs-wall-units"
+WALL_INCIDENTS = "gs-wall-incidents"
+WALL_TICK = "gs-wall-tick"
+WALL_SEEN = "gs-wall-seen"
+WALL_FEED = "gs-wall-feed"
+WALL_CHART = "gs-wall-chart"
+WALL_STATUS = "gs-wall-status"
+WALL_UPDATED = "gs-wall-updated"
+WALL_TOUR = "gs-wall-tour"
+
+
+def wall_value(tile: str) -> str:
+    """ID of the big number of wall KPI tile ``tile``."""
+    return f"gs-wall-{tile}-value"
+
+
+def wall_sub(tile: str) -> str:
+    """ID of the line under the big number of wall KPI tile ``tile``."""
+    return f"gs-wall-{tile}-sub"

@@ -109,3 +109,4 @@ class Incident(Base):
     severity: Mapped[int] = mapped_column(SmallInteger)
     status: Mapped[str] = mapped_column(Text)
     geom: Mapped[object] = mapped_column(_geom("POINT"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default="")

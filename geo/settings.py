@@ -58,6 +58,12 @@ def _parse_language(raw: str) -> str:
     return raw
 
 
+def _parse_home(raw: str) -> str:
+    if raw not in ("map", "wall"):
+        raise ValueError("map or wall")
+    return raw
+
+
 def _parse_timezone(raw: str) -> str:
     try:
         ZoneInfo(raw)
@@ -109,7 +115,10 @@ _ENV: dict[str, tuple[str, Callable[[str], Any], str]] = {
         _parse_int(1, 100_000),
         "largest file an import accepts, MB (an archive: also its decompressed size)",
     ),
-    "timezone": ("GRIDSIGHT_TIMEZONE", _parse_timezone, "time zone of imported times that carry none"),
+    "timezone": ("GRIDSIGHT_TIMEZONE", _parse_timezone, "time zone of imported times and of 'today'"),
+    "wall_refresh_s": ("GRIDSIGHT_WALL_REFRESH_S", _parse_positive_float, "wall display poll interval, seconds"),
+    "wall_tour_s": ("GRIDSIGHT_WALL_TOUR_S", _parse_int(0, 86_400), "wall tour: seconds per township; 0 = off"),
+    "home": ("GRIDSIGHT_HOME", _parse_home, "page served at /: map or wall"),
 }
 
 
@@ -131,6 +140,9 @@ class Settings:
     max_features: int = 20_000
     max_upload_mb: int = 200
     timezone: str = "Asia/Shanghai"
+    wall_refresh_s: float = 2.0
+    wall_tour_s: int = 0
+    home: str = "map"
 
     @classmethod
     def from_env(

@@ -1,0 +1,61 @@
+/* Wall display: says "reconnecting" while the server cannot be reached, and tours the townships.
+   Served by the app itself (no CDN). Installs nothing that grows: one fetch wrapper, one timer. */
+(function () {
+  "use strict";
+
+  // Every Dash callback goes through fetch: a failed one (network error or 5xx) marks the page
+  // offline until one succeeds again. The timer keeps polling, so the page recovers by itself.
+  const originalFetch = window.fetch;
+  window.fetch = function (input) {
+    const url = typeof input === "string" ? input : (input && input.url) || "";
+    const watched = url.indexOf("_dash-update-component") >= 0;
+    return originalFetch.apply(this, arguments).then(function (response) {
+      if (watched) { document.body.classList.toggle("gs-offline", response.status >= 500); }
+      return response;
+    }, function (error) {
+      if (watched) { document.body.classList.add("gs-offline"); }
+      throw error;
+    });
+  };
+
+  // Tour: every N seconds fly to the next township, then back to the whole county; any mouse,
+  // key or touch pauses the tour for a minute.
+  const IDLE_MS = 60000;
+  let pausedUntil = 0;
+  ["mousemove", "mousedown", "keydown", "touchstart", "wheel"].forEach(function (name) {
+    window.addEventListener(name, function () { pausedUntil = Date.now() + IDLE_MS; }, { passive: true });
+  });
+
+  function townships(map) {
+    const found = [];
+    map.eachLayer(function (l) {
+      const p = l.feature && l.feature.properties;
+      if (p && p.level === "township" && l.getBounds) { found.push(l); }
+    });
+    return found.sort(function (a, b) { return a.feature.properties.code < b.feature.properties.code ? -1 : 1; });
+  }
+
+  function startTour(seconds) {
+    let step = -1;
+    let home = null;
+    window.setInterval(function () {
+      const map = window.gridsightMap;
+      if (!map || Date.now() < pausedUntil) { return; }
+      const units = townships(map);
+      if (!units.length) { return; }
+      if (!home) { home = map.getBounds(); }
+      step = (step + 1) % (units.length + 1);
+      map.flyToBounds(step === units.length ? home : units[step].getBounds(), { duration: 1.5 });
+      window.gridsightTourStep = step;
+    }, seconds * 1000);
+  }
+
+  const waiting = window.setInterval(function () {
+    const el = document.getElementById("gs-wall-tour");
+    if (!el) { return; }
+    window.clearInterval(waiting);
+    const seconds = parseInt(el.textContent || "0", 10);
+    if (seconds > 0) { startTour(seconds); }
+  }, 500);
+  window.setTimeout(function () { window.clearInterval(waiting); }, 60000);  // not the wall page
+})();

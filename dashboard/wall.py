@@ -1,0 +1,211 @@
+"""The command-center wall display (``/wall``): dark, full screen, live, unattended for days.
+
+One server callback runs on a timer (``GRIDSIGHT_WALL_REFRESH_S``). It reads the change versions of
+:mod:`geo.live` (one tiny query) and sends only what changed: the incident panels when incidents
+changed (or the minute turned), the choropleth and camera KPIs when cameras or coverage changed;
+nothing else. Every element is replaced in place, never appended, so the page does not grow. When
+the database is unreachable the page keeps what it shows and says "reconnecting"; when the server is
+unreachable ``assets/wall.js`` says so (it watches the page's requests), and the timer resumes by
+itself when either comes back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
+
+import dash_leaflet as dl
+from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash_extensions.javascript import Namespace
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
+
+from dashboard import ids
+from dashboard.i18n import t
+from geo import hierarchy, live
+from geo.coverage import refresh
+from geo.figures import Window, figures
+from geo.settings import Settings
+from geo.vocabulary import INCIDENT_CATEGORY
+from layers import View, units
+
+HIGHLIGHT_S = 60
+MAP_METRIC = "camera_road_pct"  # the map tells where streets go unseen; the area figure is in the tile
+_STYLE = Namespace("gridsight", "style")
+_POINT = Namespace("gridsight", "point")
+
+
+def tour_from(query: str) -> int | None:
+    """Seconds per township of ``?tour=N`` in a query string (0 = no tour), or None when absent."""
+    raw = parse_qs(query).get("tour", [""])[-1]
+    return min(int(raw), 86_400) if raw.isdigit() else None
+
+
+def _tile(name: str, lang: str) -> html.Div:
+    return html.Div(className=f"gs-wall-tile gs-wall-{name}", children=[
+        html.Div(t(f"wall_{name}", lang), className="gs-wall-label"),
+        html.Div("–", id=ids.wall_value(name), className="gs-wall-value"),
+        html.Div("", id=ids.wall_sub(name), className="gs-wall-sub"),
+    ])
+
+
+def layout(settings: Settings, bounds: list[list[float]], lang: str, tour_s: int) -> html.Div:
+    """The wall in ``lang``; ``bounds`` frames the county; ``tour_s`` > 0 tours the townships."""
+    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    base = [dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution)] if settings.tile_url else []
+    the_map = dl.Map(id=ids.WALL_MAP, bounds=bounds, center=center, zoom=11, zoomSnap=0.1, preferCanvas=True,
+                     zoomControl=False,
+                     attributionControl=False, className="gs-wall-map", children=[
+                         *base,
+                         dl.GeoJSON(id=ids.WALL_UNITS, style=_STYLE("wall_unit")),
+                         dl.GeoJSON(id=ids.WALL_INCIDENTS, pointToLayer=_POINT("wall_incident")),
+                     ])
+    bounds_pct = [b for b, _ in units.RAMP]
+    labels = [f"< {b:g} %" for b in bounds_pct[:-1]] + [f"≥ {bounds_pct[-2]:g} %"]
+    legend = [html.Span([html.I(style={"background": color}), label], className="gs-wall-key")
+              for label, (_, color) in zip(labels, units.RAMP, strict=True)]
+    return html.Div(id=ids.WALL, className="gs-wall", children=[
+        html.Span(str(tour_s), id=ids.WALL_TOUR, hidden=True),  # read by assets/wall.js
+        dcc.Store(id=ids.LANG_STORE, data=lang),
+        dcc.Store(id=ids.WALL_SEEN),
+        dcc.Interval(id=ids.WALL_TICK, interval=int(settings.wall_refresh_s * 1000)),
+        html.Header(className="gs-wall-header", children=[
+            html.H1(t("wall_title", lang)),
+            html.Span(id=ids.WALL_UPDATED, className="gs-wall-updated"),
+            html.Span(t("wall_reconnecting", lang), id=ids.WALL_STATUS, className="gs-wall-status ok"),
+        ]),
+        html.Div(className="gs-wall-body", children=[
+            html.Div(className="gs-wall-left", children=[
+                the_map,
+                html.Div([html.Span(t("wall_legend", lang), className="gs-wall-key-title"), *legend],
+                         className="gs-wall-legend"),
+            ]),
+            html.Div(className="gs-wall-right", children=[
+                html.Div([_tile(n, lang) for n in ("coverage", "cameras", "today", "open", "blind")],
+                         className="gs-wall-tiles"),
+                html.Section([html.H2(t("wall_feed", lang)), html.Ol(id=ids.WALL_FEED, className="gs-wall-feed")],
+                             className="gs-wall-feed-box"),
+                html.Section([html.H2(t("wall_hourly", lang)), html.Div(id=ids.WALL_CHART, className="gs-wall-chart")],
+                             className="gs-wall-chart-box"),
+            ]),
+        ]),
+    ])
+
+
+def _county_tiles(conn: Connection, county: str, settings: Settings, lang: str) -> dict[str, tuple[str, str]]:
+    unit = figures(conn, Window.last_days(settings.window_days), codes=[county])[0]
+    rate = "–" if unit.working_rate_pct is None else f"{unit.working_rate_pct:.1f} %"
+    coverage = "–" if unit.camera_area_pct is None else f"{unit.camera_area_pct:.1f} %"
+    road = "–" if unit.camera_road_pct is None else f"{unit.camera_road_pct:.1f} %"
+    return {
+        "coverage": (coverage, t("wall_coverage_sub", lang).format(road=road)),
+        "cameras": (f"{unit.cameras_online} / {unit.cameras}", f"{t('wall_working_rate', lang)} {rate}"),
+        "blind": (str(unit.blind_incidents), t("wall_blind_sub", lang).format(days=settings.window_days)),
+    }
+
+
+def _incident_tiles(day: live.Today, lang: str) -> dict[str, tuple[str, str]]:
+    delta = day.today - day.same_day_last_week
+    return {
+        "today": (str(day.today), t("wall_last_week", lang).format(n=day.same_day_last_week,
+                                                                     delta=f"{delta:+d}")),
+        "open": (str(day.open_now), t("wall_open_sub", lang)),
+    }
+
+
+def _feed(items: list[live.FeedItem], new: dict[str, float], zone: ZoneInfo, lang: str) -> list[Any]:
+    i = 0 if lang == "en" else 1
+    return [html.Li(className="gs-wall-item" + (" gs-new" if item.code in new else ""), children=[
+        html.Span(item.occurred_at.astimezone(zone).strftime("%H:%M"), className="gs-wall-time"),
+        html.Span(INCIDENT_CATEGORY.get(item.category, (item.category,) * 2)[i], className="gs-wall-cat"),
+        html.Span(" · ".join(x for x in (item.township, item.village) if x) or "–", className="gs-wall-place"),
+        html.Span(item.code, className="gs-wall-code"),
+    ]) for item in items]
+
+
+def _chart(day: live.Today) -> list[Any]:
+    top = max(max(day.hourly), 1)
+    return [html.Div(className="gs-wall-bar", title=f"{h:02d}:00 {n}", children=[
+        html.Span(str(n) if n else "", className="gs-wall-bar-n"),
+        html.Div(className="gs-wall-bar-fill", style={"height": f"{80 * n / top:.0f}%"}),
+        html.Span(f"{h:02d}" if h % 3 == 0 else "", className="gs-wall-bar-h"),
+    ]) for h, n in zip(day.hours, day.hourly, strict=True)]
+
+
+def _points(conn: Connection, now: dt.datetime, new: dict[str, float]) -> dict[str, Any]:
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                 "properties": {"code": code, "category": cat, "new": code in new}}
+                for code, cat, lon, lat in live.recent(conn, now - dt.timedelta(hours=24))]
+    return {"type": "FeatureCollection", "features": features}
+
+
+class _Tick:
+    """One poll: what changed since the page's last poll (``seen``), and the outputs for it."""
+
+    def __init__(self, conn: Connection, seen: dict[str, Any] | None) -> None:
+        self.versions = live.versions(conn)
+        self.now = live.db_now(conn)
+        self.minute = self.now.strftime("%Y-%m-%dT%H:%M")
+        self.first = not seen
+        old = seen or {}
+        before = old.get("v", {})
+        clock = self.now.timestamp()
+        self.new = {code: at for code, at in old.get("new", {}).items() if clock - at < HIGHLIGHT_S}
+        self.expired = len(self.new) != len(old.get("new", {}))
+        self.incidents = self.first or before.get("incident") != self.versions["incident"] or \
+            old.get("minute") != self.minute
+        self.cameras = self.first or any(before.get(k) != self.versions[k] for k in ("camera", "coverage"))
+        if not self.first and before.get("incident") != self.versions["incident"]:
+            since = dt.datetime.fromisoformat(old["since"])
+            self.new.update({code: clock for code in live.arrivals(conn, since) if code not in self.new})
+
+    def seen(self) -> dict[str, Any]:
+        return {"v": self.versions, "minute": self.minute, "since": self.now.isoformat(), "new": self.new}
+
+
+def register(app: Dash, engine: Engine, settings: Settings) -> None:
+    """Wire the wall's timer callback."""
+    zone = ZoneInfo(settings.timezone)
+    tiles = ("coverage", "cameras", "today", "open", "blind")
+    outputs = [Output(ids.wall_value(n), "children") for n in tiles] + \
+              [Output(ids.wall_sub(n), "children") for n in tiles] + [
+        Output(ids.WALL_FEED, "children"), Output(ids.WALL_CHART, "children"), Output(ids.WALL_UNITS, "data"),
+        Output(ids.WALL_INCIDENTS, "data"), Output(ids.WALL_STATUS, "className"), Output(ids.WALL_UPDATED, "children"),
+        Output(ids.WALL_SEEN, "data")]
+
+    @app.callback(*outputs, Input(ids.WALL_TICK, "n_intervals"), State(ids.WALL_SEEN, "data"),
+                  State(ids.LANG_STORE, "data"))
+    def tick(_: int | None, seen: dict[str, Any] | None, lang: str) -> list[Any]:
+        skip: list[Any] = [no_update] * len(outputs)
+        try:
+            with engine.begin() as conn:
+                return _outputs(conn, _Tick(conn, seen), settings, zone, lang, skip)
+        except OperationalError:
+            return [*skip[:-3], "gs-wall-status reconnecting", no_update, no_update]
+
+
+def _outputs(conn: Connection, tick: _Tick, settings: Settings, zone: ZoneInfo, lang: str,
+             skip: list[Any]) -> list[Any]:
+    tiles: dict[str, tuple[str, str]] = {}
+    out = list(skip)
+    county = hierarchy.top(conn)
+    if tick.cameras and county:
+        refresh(conn, settings.patrol_buffer_m)
+        view = View(-180, -90, 180, 90, 12, lang, settings.window_days, metric=MAP_METRIC)  # zoom: detail
+        out[12] = json.loads(units.LAYER.features_json(conn, view, settings.max_features))
+    if (tick.cameras or tick.incidents) and county:
+        tiles.update(_county_tiles(conn, county[0].code, settings, lang))
+    if tick.incidents or tick.expired:
+        day = live.today(conn, tick.now, zone)
+        tiles.update(_incident_tiles(day, lang))
+        out[10] = _feed(live.feed(conn), tick.new, zone, lang)
+        out[11] = _chart(day)
+        out[13] = _points(conn, tick.now, tick.new)
+    for i, name in enumerate(("coverage", "cameras", "today", "open", "blind")):
+        if name in tiles:
+            out[i], out[5 + i] = tiles[name]
+    updated = t("wall_updated", lang).format(time=tick.now.astimezone(zone).strftime("%H:%M:%S"))
+    return [*out[:14], "gs-wall-status ok", updated, tick.seen()]

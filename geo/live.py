@@ -1,0 +1,111 @@
+"""What the wall display shows live: change versions, today's incidents, the feed, the last 24 hours.
+
+Every worker polls ``gs_live`` (one row per topic, bumped by triggers when incidents or cameras
+change, visible at commit), so a change made by anyone reaches every wall on the next poll. "Today"
+is the calendar day in the configured time zone (``GRIDSIGHT_TIMEZONE``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, text
+
+from geo.figures import OPEN_STATUSES
+
+FEED_SIZE = 10
+ARRIVAL_MARGIN_S = 30  # an incident written by a transaction that took longer is shown, not highlighted
+
+
+def versions(conn: Connection) -> dict[str, int]:
+    """The change version of each topic ('incident', 'camera', 'coverage')."""
+    return {topic: int(v) for topic, v in conn.execute(text("SELECT topic, version FROM gs_live"))}
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One incident of the live feed; ``township``/``village`` are '' outside every unit."""
+
+    code: str
+    category: str
+    status: str
+    occurred_at: dt.datetime
+    township: str
+    village: str
+    lon: float
+    lat: float
+
+
+def feed(conn: Connection, limit: int = FEED_SIZE) -> list[FeedItem]:
+    """The latest ``limit`` incidents by time of occurrence, with the village and township they lie in."""
+    rows = conn.execute(text("""
+        SELECT i.code, i.category, i.status, i.occurred_at, coalesce(t.name, '') AS township,
+               coalesce(v.name, '') AS village, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat
+        FROM (SELECT * FROM incident ORDER BY occurred_at DESC, code LIMIT :n) i
+        LEFT JOIN admin_unit v ON v.level = 'village' AND ST_Intersects(v.geom, i.geom)
+        LEFT JOIN admin_unit t ON t.code = v.parent_code
+        ORDER BY i.occurred_at DESC, i.code"""), {"n": limit})
+    seen: set[str] = set()
+    items = []
+    for r in rows:
+        if r.code not in seen:  # a point on a shared village boundary joins twice
+            seen.add(r.code)
+            items.append(FeedItem(r.code, r.category, r.status, r.occurred_at, r.township, r.village, r.lon, r.lat))
+    return items
+
+
+def arrivals(conn: Connection, since: dt.datetime) -> list[str]:
+    """Codes of incidents written since ``since`` (less a margin for transactions still running then)."""
+    return list(conn.execute(text(
+        "SELECT code FROM incident WHERE created_at > :t ORDER BY created_at DESC LIMIT 200"),
+        {"t": since - dt.timedelta(seconds=ARRIVAL_MARGIN_S)}).scalars())
+
+
+def db_now(conn: Connection) -> dt.datetime:
+    """The database's clock (the one ``created_at`` uses)."""
+    now: dt.datetime = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
+    return now
+
+
+@dataclass(frozen=True)
+class Today:
+    """Incidents today so far, on the same weekday last week up to the same time, open now, and the
+    counts per hour of the last 24 hours (oldest first; the last bar is the current hour)."""
+
+    today: int
+    same_day_last_week: int
+    open_now: int
+    hourly: list[int]
+    hours: list[int]
+
+
+def today(conn: Connection, now: dt.datetime, zone: ZoneInfo) -> Today:
+    """Today's incident figures at ``now`` in time zone ``zone``."""
+    local = now.astimezone(zone)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    hour = local.replace(minute=0, second=0, microsecond=0)
+    first_hour = hour - dt.timedelta(hours=23)
+    row = conn.execute(text("""
+        SELECT count(*) FILTER (WHERE occurred_at >= :midnight AND occurred_at <= :now) AS today,
+               count(*) FILTER (WHERE occurred_at >= :midnight - interval '7 days'
+                                  AND occurred_at <= :now - interval '7 days') AS last_week
+        FROM incident WHERE occurred_at >= :midnight - interval '7 days'"""),
+        {"midnight": midnight, "now": now}).one()
+    open_now = conn.execute(text("SELECT count(*) FROM incident WHERE status = ANY(:s)"),
+                            {"s": list(OPEN_STATUSES)}).scalar_one()
+    counts: dict[int, int] = dict(conn.execute(text("""
+        SELECT floor(extract(epoch FROM occurred_at - :first) / 3600)::int AS slot, count(*)
+        FROM incident WHERE occurred_at >= :first AND occurred_at <= :now GROUP BY slot"""),
+        {"first": first_hour, "now": now}).tuples().all())
+    hourly = [int(counts.get(i, 0)) for i in range(24)]
+    hours = [(first_hour + dt.timedelta(hours=i)).hour for i in range(24)]
+    return Today(int(row.today), int(row.last_week), int(open_now), hourly, hours)
+
+
+def recent(conn: Connection, start: dt.datetime) -> list[tuple[str, str, float, float]]:
+    """(code, category, lon, lat) of every incident since ``start``, oldest first."""
+    rows = conn.execute(text("SELECT code, category, ST_X(geom), ST_Y(geom) FROM incident "
+                             "WHERE occurred_at >= :s ORDER BY occurred_at, code LIMIT 5000"), {"s": start})
+    return [(r[0], r[1], float(r[2]), float(r[3])) for r in rows]
