@@ -159,11 +159,13 @@ class _Tick:
             old.get("minute") != self.minute
         self.cameras = self.first or any(before.get(k) != self.versions[k] for k in ("camera", "coverage"))
         if not self.first and before.get("incident") != self.versions["incident"]:
-            since = dt.datetime.fromisoformat(old["since"])
-            self.new.update({code: clock for code in live.arrivals(conn, since) if code not in self.new})
+            since, opened = dt.datetime.fromisoformat(old["since"]), dt.datetime.fromisoformat(old["opened"])
+            self.new.update({code: clock for code in live.arrivals(conn, since, opened) if code not in self.new})
+        self.opened = old.get("opened", self.now.isoformat())
 
     def seen(self) -> dict[str, Any]:
-        return {"v": self.versions, "minute": self.minute, "since": self.now.isoformat(), "new": self.new}
+        return {"v": self.versions, "minute": self.minute, "since": self.now.isoformat(), "opened": self.opened,
+                "new": self.new}
 
 
 def register(app: Dash, engine: Engine, settings: Settings) -> None:

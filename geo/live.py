@@ -56,11 +56,12 @@ def feed(conn: Connection, limit: int = FEED_SIZE) -> list[FeedItem]:
     return items
 
 
-def arrivals(conn: Connection, since: dt.datetime) -> list[str]:
-    """Codes of incidents written since ``since`` (less a margin for transactions still running then)."""
+def arrivals(conn: Connection, since: dt.datetime, opened: dt.datetime) -> list[str]:
+    """Codes of incidents written since ``since`` (less a margin for transactions still running
+    then), but not before ``opened`` (what was there when the page opened is not news)."""
+    after = max(since - dt.timedelta(seconds=ARRIVAL_MARGIN_S), opened)
     return list(conn.execute(text(
-        "SELECT code FROM incident WHERE created_at > :t ORDER BY created_at DESC LIMIT 200"),
-        {"t": since - dt.timedelta(seconds=ARRIVAL_MARGIN_S)}).scalars())
+        "SELECT code FROM incident WHERE created_at > :t ORDER BY created_at DESC LIMIT 200"), {"t": after}).scalars())
 
 
 def db_now(conn: Connection) -> dt.datetime:
@@ -95,10 +96,10 @@ def today(conn: Connection, now: dt.datetime, zone: ZoneInfo) -> Today:
         {"midnight": midnight, "now": now}).one()
     open_now = conn.execute(text("SELECT count(*) FROM incident WHERE status = ANY(:s)"),
                             {"s": list(OPEN_STATUSES)}).scalar_one()
-    counts: dict[int, int] = dict(conn.execute(text("""
+    counts: dict[int, int] = {int(slot): int(n) for slot, n in conn.execute(text("""
         SELECT floor(extract(epoch FROM occurred_at - :first) / 3600)::int AS slot, count(*)
         FROM incident WHERE occurred_at >= :first AND occurred_at <= :now GROUP BY slot"""),
-        {"first": first_hour, "now": now}).tuples().all())
+        {"first": first_hour, "now": now})}
     hourly = [int(counts.get(i, 0)) for i in range(24)]
     hours = [(first_hour + dt.timedelta(hours=i)).hour for i in range(24)]
     return Today(int(row.today), int(row.last_week), int(open_now), hourly, hours)

@@ -1,0 +1,159 @@
+"""The wall display in headless Chromium at 1920x1080: what it shows, live changes within 5 s, and
+recovery by itself after the database and the server restart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import Engine, text
+from werkzeug.serving import make_server
+
+from etl.importing import ImportOptions, import_file
+from geo.db import cluster_for
+from geo.settings import Settings
+from tests.browser import offline_page
+from tests.importfiles import incident, point
+
+pytestmark = pytest.mark.browser
+LIVE_S = 5.0
+
+
+@pytest.fixture
+def wall(browser: Browser, base_url: str) -> Iterator[Page]:
+    external: list[str] = []
+    errors: list[str] = []
+    page = offline_page(browser, external, errors)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{base_url}/wall?lang=en")
+    expect(page.locator(".gs-wall-item")).to_have_count(10, timeout=20_000)
+    yield page
+    page.close()
+    assert external == [] and errors == [], (external[:3], errors[:3])
+
+
+def _cameras_text(engine: Engine) -> str:
+    """The county's cameras online / total, as ``python -m geo coverage --level county`` counts them."""
+    from geo.coverage import refresh
+    from geo.figures import Window, figures
+
+    with engine.begin() as conn:
+        refresh(conn, 100.0)
+        county = figures(conn, Window.last_days(30), level="county")[0]
+    return f"{county.cameras_online} / {county.cameras}"
+
+
+def test_the_wall_shows_the_county_and_is_readable_from_afar(wall: Page, engine: Engine) -> None:
+    expect(wall.locator("#gs-wall-cameras-value")).to_have_text(_cameras_text(engine))
+    expect(wall.locator(".gs-wall-bar")).to_have_count(24)
+    wall.wait_for_function("""() => { let n = 0; window.gridsightMap && window.gridsightMap.eachLayer(l => {
+        if (l.feature && l.feature.properties.level === 'township') n++; }); return n === 10; }""",
+                           timeout=15_000, polling=250)
+    with engine.connect() as conn:
+        open_now = conn.execute(text("SELECT count(*) FROM incident WHERE status <> 'closed'")).scalar()
+    expect(wall.locator("#gs-wall-open-value")).to_have_text(str(open_now))
+    smallest = wall.evaluate("""() => {
+        let min = 1e9, what = '';
+        document.querySelectorAll('.gs-wall *').forEach(el => {
+            const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+            if (!own || !el.offsetParent) return;
+            const size = parseFloat(getComputedStyle(el).fontSize);
+            if (size < min) { min = size; what = el.className + ': ' + el.textContent.slice(0, 30); }
+        });
+        return [min, what]; }""")
+    assert smallest[0] >= 21, f"text too small to read from 5 m: {smallest}"
+
+
+def test_an_imported_incident_and_a_camera_change_appear_within_5_s(
+        wall: Page, engine: Engine, settings: Settings, tmp_path: Path) -> None:
+    from tests.importfiles import geojson
+
+    now = dt.datetime.now(dt.UTC).isoformat()
+    path = geojson(tmp_path / "live.geojson", [incident("ELIVE0001", occurred_at=now, geometry=point())])
+    with engine.connect() as conn:
+        camera = conn.execute(text("SELECT code FROM camera WHERE status = 'online' ORDER BY code LIMIT 1")).scalar()
+    before = _cameras_text(engine)
+    try:
+        import_file(engine, "incidents", path, ImportOptions(), settings)
+        started = time.monotonic()
+        new = wall.locator(".gs-wall-item.gs-new")
+        expect(new).to_have_count(1, timeout=LIVE_S * 1000)
+        assert "ELIVE0001" in (new.text_content() or "")
+        assert time.monotonic() - started <= LIVE_S
+        wall.wait_for_function("""() => { let hit = false; window.gridsightMap.eachLayer(l => {
+            if (l.feature && l.feature.properties.code === 'ELIVE0001' && l.feature.properties.new) hit = true; });
+            return hit; }""", timeout=LIVE_S * 1000, polling=200)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE camera SET status = 'fault' WHERE code = :c"), {"c": camera})
+        expect(wall.locator("#gs-wall-cameras-value")).not_to_have_text(before, timeout=LIVE_S * 1000)
+        expect(wall.locator("#gs-wall-cameras-value")).to_have_text(_cameras_text(engine))
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM incident WHERE code = 'ELIVE0001'"))
+            conn.execute(text("UPDATE camera SET status = 'online' WHERE code = :c"), {"c": camera})
+
+
+def _restart_database(settings: Settings, engine: Engine, wall: Page) -> None:
+    """Stop the embedded PostGIS until the wall says so, then start it again; with an external
+    DATABASE_URL (which the tests cannot restart) every session of the test database is cut instead."""
+    if settings.database_url and "gridsight_test" in settings.database_url and not _embedded(settings):
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        return
+    cluster = cluster_for(settings)
+    assert cluster.stop()
+    try:
+        expect(wall.locator(".gs-wall-status")).to_have_class("gs-wall-status reconnecting", timeout=20_000)
+        expect(wall.locator(".gs-wall-item")).to_have_count(10)  # what it showed stays: never blank
+    finally:
+        cluster.ensure_running()
+
+
+def _embedded(settings: Settings) -> bool:
+    import os
+
+    return not os.environ.get("DATABASE_URL")
+
+
+def test_the_wall_recovers_by_itself_after_the_database_restarts(wall: Page, settings: Settings,
+                                                                engine: Engine) -> None:
+    _restart_database(settings, engine, wall)
+    expect(wall.locator(".gs-wall-status")).to_have_class("gs-wall-status ok", timeout=30_000)
+    updated = wall.locator("#gs-wall-updated").text_content()
+    expect(wall.locator("#gs-wall-updated")).not_to_have_text(updated or "", timeout=15_000)
+    assert wall.locator(".gs-wall-item").count() == 10
+
+
+def test_the_wall_recovers_by_itself_after_the_server_restarts(browser: Browser, settings: Settings,
+                                                              engine: Engine) -> None:
+    from dashboard import build_app
+
+    app = build_app(settings.replace(language="en", wall_refresh_s=0.5), engine)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    port = server.server_port
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(f"http://127.0.0.1:{port}/wall?lang=en")
+        expect(page.locator(".gs-wall-item")).to_have_count(10, timeout=20_000)
+        server.shutdown()
+        server.server_close()
+        page.wait_for_function("() => document.body.classList.contains('gs-offline')", timeout=15_000)
+        expect(page.locator(".gs-wall-status")).to_be_visible()
+        expect(page.locator(".gs-wall-item")).to_have_count(10)
+        server = make_server("127.0.0.1", port, app.server, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        page.wait_for_function("() => !document.body.classList.contains('gs-offline')", timeout=15_000)
+        expect(page.locator(".gs-wall-status")).to_be_hidden()
+    finally:
+        server.shutdown()
+        page.close()
+    assert errors == []
