@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, text
 
-from bench import _drilldown, _shapely_coverage
+from bench import _drilldown, _shapely_coverage, _wall
 from etl.demo import DemoSize
 from etl.loading import load_demo
 from geo.coverage import refresh
@@ -114,14 +114,29 @@ def province(settings: Settings, counties: int) -> None:
     engine.dispose()
 
 
+def wall_soak(settings: Settings, refreshes: int) -> None:
+    engine, _ = _fresh(settings, "gridsight_bench_wall", DemoSize())
+    figures = _wall.soak(settings, engine, refreshes)
+    units = {"refreshes": "polls", "seconds": "s", "incidents_written": "incidents"}
+    for name, value in figures.items():
+        _print(f"wall_soak_{name}", value, units.get(name, "nodes" if "nodes" in name else "MB"))
+    engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--province-counties", type=int, default=140,
                         help="counties in the province-size set (140 ≈ 100k cells); 0 skips it")
+    parser.add_argument("--wall-refreshes", type=int, default=1000,
+                        help="wall display soak: polls at a 0.1 s interval (0 skips it)")
+    parser.add_argument("--wall-only", action="store_true", help="only the wall soak, on a fresh demo county")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    demo_county(settings)
-    if args.province_counties > 0:
+    if not args.wall_only:
+        demo_county(settings)
+    if args.wall_refreshes > 0:
+        wall_soak(settings, args.wall_refreshes)
+    if args.province_counties > 0 and not args.wall_only:
         province(settings, args.province_counties)
     return 0
 

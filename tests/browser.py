@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterator
@@ -30,7 +31,8 @@ COUNT_FEATURES = """() => {
 
 @contextmanager
 def serve(app: Dash) -> Iterator[str]:
-    """Serve ``app`` on a free loopback port in a thread; yield its base URL."""
+    """Serve ``app`` on a free loopback port in a thread; yield its base URL (requests not logged)."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -157,3 +157,30 @@ def test_the_wall_recovers_by_itself_after_the_server_restarts(browser: Browser,
         server.shutdown()
         page.close()
     assert errors == []
+
+
+def test_the_tour_moves_through_townships_and_pauses_while_someone_interacts(browser: Browser,
+                                                                            base_url: str) -> None:
+    page = offline_page(browser, [], [])
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    try:
+        page.goto(f"{base_url}/wall?lang=en&tour=1")
+        page.wait_for_function("() => (window.gridsightTourStep || 0) >= 2", timeout=20_000, polling=100)
+        centre = page.evaluate("() => window.gridsightMap.getCenter().toString()")
+        page.wait_for_function(f"() => window.gridsightMap.getCenter().toString() !== {centre!r}", timeout=10_000)
+        page.mouse.move(500, 500)
+        paused_at = page.evaluate("() => window.gridsightTourStep")
+        page.wait_for_timeout(3_000)
+        assert page.evaluate("() => window.gridsightTourStep") == paused_at
+    finally:
+        page.close()
+
+
+def test_home_wall_serves_the_wall_at_the_root(settings: Settings, engine: Engine) -> None:
+    from dashboard import build_app
+
+    client = build_app(settings.replace(home="wall"), engine).server.test_client()
+    root = client.get("/_dash-layout", headers={"Referer": "http://127.0.0.1:8050/"}).get_data(as_text=True)
+    assert "gs-wall-feed" in root
+    the_map = client.get("/_dash-layout", headers={"Referer": "http://127.0.0.1:8050/map"}).get_data(as_text=True)
+    assert "gs-wall-feed" not in the_map and "gs-map" in the_map

@@ -1,0 +1,79 @@
+"""Wall display soak: a thousand refreshes or more with a shortened interval, with incidents and
+camera changes arriving meanwhile, measuring DOM nodes, JS heap (after garbage collection) and the
+server's resident memory at the start and the end."""
+
+from __future__ import annotations
+
+import resource
+import time
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from dashboard import build_app
+from geo.settings import Settings
+
+SAMPLES = 10
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def soak(settings: Settings, engine: Engine, refreshes: int = 1000, interval_s: float = 0.1) -> dict[str, float]:
+    """Run the wall for ``refreshes`` polls; return the figures at the first and the last sample."""
+    from tests.browser import chromium, offline_page, serve
+
+    responses = 0
+
+    def count(response: object) -> None:
+        nonlocal responses
+        if "_dash-update-component" in getattr(response, "url", ""):
+            responses += 1
+
+    app = build_app(settings.replace(wall_refresh_s=interval_s, language="zh"), engine)
+    samples: list[tuple[int, float, float]] = []
+    with engine.connect() as conn:
+        cameras = list(conn.execute(text("SELECT code FROM camera WHERE status = 'online' ORDER BY code LIMIT 20"))
+                       .scalars())
+    started = time.perf_counter()
+    with serve(app) as url, chromium() as browser:
+        page = offline_page(browser, [], [])
+        page.set_viewport_size({"width": 1920, "height": 1080})
+        cdp = page.context.new_cdp_session(page)
+        page.on("response", count)
+        page.goto(f"{url}/wall")
+        page.wait_for_selector(".gs-wall-item", timeout=30_000)
+        rss_start = _rss_mb()
+        step = max(refreshes // SAMPLES, 1)
+        written = 0
+        while responses < refreshes:
+            page.wait_for_timeout(200)
+            if responses // 10 > written:  # an incident every 10 polls, a camera flip every 50
+                written += 1
+                with engine.begin() as conn:
+                    conn.execute(text(
+                        "INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
+                        "SELECT 'ESOAK' || lpad(:n::text, 6, '0'), now(), 'theft', 1, 'reported', geom "
+                        "FROM incident ORDER BY code LIMIT 1"), {"n": written})
+                    if written % 5 == 0:
+                        conn.execute(text("UPDATE camera SET status = CASE status WHEN 'online' THEN 'fault' "
+                                          "ELSE 'online' END WHERE code = :c"), {"c": cameras[written % len(cameras)]})
+            if responses >= step * (len(samples) + 1) or not samples:
+                cdp.send("HeapProfiler.collectGarbage")
+                heap = cdp.send("Runtime.getHeapUsage")["usedSize"] / 2**20
+                nodes = cdp.send("Memory.getDOMCounters")["nodes"]
+                samples.append((nodes, heap, _rss_mb()))
+        page.close()
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM incident WHERE code LIKE 'ESOAK%'"))
+        conn.execute(text("UPDATE camera SET status = 'online' WHERE code = ANY(:c)"), {"c": cameras})
+    first, last = samples[0], samples[-1]
+    return {"refreshes": responses, "seconds": time.perf_counter() - started,
+            "incidents_written": written, "dom_nodes_start": first[0], "dom_nodes_end": last[0],
+            "dom_nodes_max": max(s[0] for s in samples), "js_heap_mb_start": first[1], "js_heap_mb_end": last[1],
+            "js_heap_mb_max": max(s[1] for s in samples), "server_rss_mb_start": rss_start,
+            "server_rss_mb_end": last[2]}
