@@ -57,7 +57,7 @@ def soak(settings: Settings, engine: Engine, refreshes: int = 1000, interval_s: 
                 with engine.begin() as conn:
                     conn.execute(text(
                         "INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
-                        "SELECT 'ESOAK' || lpad(:n::text, 6, '0'), now(), 'theft', 1, 'reported', geom "
+                        "SELECT 'ESOAK' || lpad(CAST(:n AS text), 6, '0'), now(), 'theft', 1, 'reported', geom "
                         "FROM incident ORDER BY code LIMIT 1"), {"n": written})
                     if written % 5 == 0:
                         conn.execute(text("UPDATE camera SET status = CASE status WHEN 'online' THEN 'fault' "

@@ -178,8 +178,10 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         Output(ids.WALL_INCIDENTS, "data"), Output(ids.WALL_STATUS, "className"), Output(ids.WALL_UPDATED, "children"),
         Output(ids.WALL_SEEN, "data")]
 
+    # The timer pauses while a poll runs: a poll slower than the interval would otherwise be overtaken
+    # by the next one, and Dash drops the answers of overtaken requests, so nothing would ever show.
     @app.callback(*outputs, Input(ids.WALL_TICK, "n_intervals"), State(ids.WALL_SEEN, "data"),
-                  State(ids.LANG_STORE, "data"))
+                  State(ids.LANG_STORE, "data"), running=[(Output(ids.WALL_TICK, "disabled"), True, False)])
     def tick(_: int | None, seen: dict[str, Any] | None, lang: str) -> list[Any]:
         skip: list[Any] = [no_update] * len(outputs)
         try:

@@ -77,9 +77,11 @@ SELECT ST_Union(g) AS g FROM (
     SELECT ST_Buffer(ST_Transform(region, :srid), :buffer, '{_QUAD_SEGS}') FROM coverage_change
     WHERE layer = 'route' AND id <= :max_id
 ) x;
+UPDATE gs_changed SET g = ST_CollectionExtract(ST_MakeValid(g), 3) WHERE NOT ST_IsValid(g);
+-- "interiors meet" as an overlay (robust) rather than ST_Touches, which throws on slivers
 CREATE TEMP TABLE gs_old ON COMMIT DROP AS
 WITH gone AS (DELETE FROM coverage_piece p USING gs_changed r
-              WHERE ST_Intersects(p.geom, r.g) AND NOT ST_Touches(p.geom, r.g)
+              WHERE p.geom && r.g AND ST_Area(ST_Intersection(p.geom, r.g)) > 0
               RETURNING p.kind, p.geom)
 SELECT kind, geom FROM gone;
 CREATE TEMP TABLE gs_region ON COMMIT DROP AS
