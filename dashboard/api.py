@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from flask import Flask, Response, request
+from flask import Flask, Response, request, send_file
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -19,8 +20,21 @@ def _error(status: int, message: str) -> Response:
                     mimetype="application/json")
 
 
+# CJK fonts the app can serve to screens without one (Debian's fonts-wqy-microhei, installed by
+# scripts/install-system.sh); assets/gridsight.css asks for it after the fonts the screen has.
+CJK_FONTS = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+             Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"))
+
+
 def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
     """Add ``GET /api/layers/<layer_id>?bbox=w,s,e,n&zoom=z&lang=zh|en`` to ``server``."""
+
+    @server.get("/fonts/cjk")
+    def cjk_font() -> Response:
+        font = next((f for f in CJK_FONTS if f.is_file()), None)
+        if font is None:
+            return _error(404, "no CJK font installed on the server (apt-get install fonts-wqy-microhei)")
+        return send_file(font, mimetype="font/collection", max_age=7 * 24 * 3600)
 
     @server.get("/api/layers/<layer_id>")
     def layer_features(layer_id: str) -> Response:

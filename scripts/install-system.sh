@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages Gridsight needs, only those that are missing.
-#   scripts/install-system.sh            PostGIS server + Python venv support
+#   scripts/install-system.sh            PostGIS server, Python venv support, a CJK font to serve
 #   scripts/install-system.sh --browser  the same, plus Chromium for the browser tests
 set -euo pipefail
 
@@ -13,9 +13,10 @@ fi
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   want+=(python3-venv)
 fi
+# A CJK font the dashboard serves to screens that have none (and the browser tests' screenshots use)
+have_pkg fonts-wqy-microhei || want+=(fonts-wqy-microhei)
 if [[ "${1:-}" == "--browser" ]]; then
   command -v chromium >/dev/null 2>&1 || want+=(chromium)
-  have_pkg fonts-wqy-microhei || want+=(fonts-wqy-microhei)  # CJK glyphs for screenshots
 fi
 [[ ${#want[@]} -eq 0 ]] && exit 0
 

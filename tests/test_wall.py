@@ -184,3 +184,14 @@ def test_home_wall_serves_the_wall_at_the_root(settings: Settings, engine: Engin
     assert "gs-wall-feed" in root
     the_map = client.get("/_dash-layout", headers={"Referer": "http://127.0.0.1:8050/map"}).get_data(as_text=True)
     assert "gs-wall-feed" not in the_map and "gs-map" in the_map
+
+
+def test_the_app_serves_a_cjk_font_itself(settings: Settings, engine: Engine) -> None:
+    from dashboard import build_app
+
+    response = build_app(settings, engine).server.test_client().get("/fonts/cjk")
+    assert response.status_code == 200
+    assert response.data[:4] in (b"ttcf", b"\x00\x01\x00\x00", b"OTTO")
+    assert len(response.data) > 1_000_000
+    css = (Path(__file__).parent.parent / "assets" / "gridsight.css").read_text()
+    assert 'url("/fonts/cjk")' in css and "@import" not in css and "http" not in css
