@@ -1,5 +1,5 @@
-"""Wall display soak: a thousand refreshes or more with a shortened interval, with incidents and
-camera changes arriving meanwhile, measuring DOM nodes, JS heap (after garbage collection) and the
+"""Wall display soak: a thousand refreshes or more with a shortened interval, with incidents (one
+new soak incident replacing the previous, so the data does not grow) and camera changes arriving, measuring DOM nodes, JS heap (after garbage collection) and the
 server's resident memory at the start and the end."""
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ def soak(settings: Settings, engine: Engine, refreshes: int = 1000, interval_s: 
             page.wait_for_timeout(200)
             if responses // 10 > written:  # an incident every 10 polls, a camera flip every 50
                 written += 1
-                with engine.begin() as conn:
+                with engine.begin() as conn:  # one soak incident at a time: the data does not grow
+                    conn.execute(text("DELETE FROM incident WHERE code LIKE 'ESOAK%'"))
                     conn.execute(text(
                         "INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
                         "SELECT 'ESOAK' || lpad(CAST(:n AS text), 6, '0'), now(), 'theft', 1, 'reported', geom "
@@ -71,9 +72,10 @@ def soak(settings: Settings, engine: Engine, refreshes: int = 1000, interval_s: 
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM incident WHERE code LIKE 'ESOAK%'"))
         conn.execute(text("UPDATE camera SET status = 'online' WHERE code = ANY(:c)"), {"c": cameras})
-    first, last = samples[0], samples[-1]
+    first, mid, last = samples[0], samples[len(samples) // 2], samples[-1]
     return {"refreshes": responses, "seconds": time.perf_counter() - started,
             "incidents_written": written, "dom_nodes_start": first[0], "dom_nodes_end": last[0],
-            "dom_nodes_max": max(s[0] for s in samples), "js_heap_mb_start": first[1], "js_heap_mb_end": last[1],
+            "dom_nodes_max": max(s[0] for s in samples), "js_heap_mb_start": first[1], "js_heap_mb_mid": mid[1],
+            "js_heap_mb_end": last[1],
             "js_heap_mb_max": max(s[1] for s in samples), "server_rss_mb_start": rss_start,
-            "server_rss_mb_end": last[2]}
+            "server_rss_mb_mid": mid[2], "server_rss_mb_end": last[2]}
