@@ -48,7 +48,6 @@ def soak(settings: Settings, engine: Engine, refreshes: int = 1000, interval_s: 
         page.on("response", count)
         page.goto(f"{url}/wall")
         page.wait_for_selector(".gs-wall-item", timeout=30_000)
-        rss_start = _rss_mb()
         step = max(refreshes // SAMPLES, 1)
         written = 0
         while responses < refreshes:
@@ -64,7 +63,8 @@ def soak(settings: Settings, engine: Engine, refreshes: int = 1000, interval_s: 
                     if written % 5 == 0:
                         conn.execute(text("UPDATE camera SET status = CASE status WHEN 'online' THEN 'fault' "
                                           "ELSE 'online' END WHERE code = :c"), {"c": cameras[written % len(cameras)]})
-            if responses >= step * (len(samples) + 1) or not samples:
+            # the first sample after one tenth of the run: the page's code paths have all run once
+            if responses >= step * (len(samples) + 1):
                 cdp.send("HeapProfiler.collectGarbage")
                 heap = cdp.send("Runtime.getHeapUsage")["usedSize"] / 2**20
                 nodes = cdp.send("Memory.getDOMCounters")["nodes"]
@@ -78,5 +78,5 @@ def soak(settings: Settings, engine: Engine, refreshes: int = 1000, interval_s: 
             "incidents_written": written, "dom_nodes_start": first[0], "dom_nodes_end": last[0],
             "dom_nodes_max": max(s[0] for s in samples), "js_heap_mb_start": first[1], "js_heap_mb_mid": mid[1],
             "js_heap_mb_end": last[1],
-            "js_heap_mb_max": max(s[1] for s in samples), "server_rss_mb_start": rss_start,
+            "js_heap_mb_max": max(s[1] for s in samples), "server_rss_mb_start": first[2],
             "server_rss_mb_mid": mid[2], "server_rss_mb_end": last[2]}
