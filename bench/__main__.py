@@ -115,8 +115,11 @@ def province(settings: Settings, counties: int) -> None:
 
 
 def wall_soak(settings: Settings, refreshes: int) -> None:
-    engine, _ = _fresh(settings, "gridsight_bench_wall", DemoSize())
-    figures = _wall.soak(settings, engine, refreshes)
+    url = recreate_database(database_url(settings), "gridsight_bench_wall")
+    engine = make_engine(url)
+    upgrade(engine)
+    load_demo(engine, seed=7, size=DemoSize(), patrol_buffer_m=BUFFER)
+    figures = _wall.soak(engine, url, refreshes)
     units = {"refreshes": "polls", "seconds": "s", "incidents_written": "incidents"}
     for name, value in figures.items():
         _print(f"wall_soak_{name}", value, units.get(name, "nodes" if "nodes" in name else "MB"))

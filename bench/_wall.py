@@ -5,28 +5,55 @@ start, the middle and the end."""
 
 from __future__ import annotations
 
-import resource
+import os
+import socket
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from dashboard import build_app
-from geo.settings import Settings
+from geo.settings import PROJECT_DIR
 
 SAMPLES = 10
 
 
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def _rss_mb(pid: int) -> float:
+    """Resident memory of process ``pid``, MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def soak(settings: Settings, engine: Engine, refreshes: int = 1000, interval_s: float = 0.1) -> dict[str, float]:
+@contextmanager
+def _server(database_url: str, interval_s: float) -> Iterator[tuple[str, int]]:
+    """``python app.py`` in a process of its own (so that its memory is its own); yield URL and pid."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": database_url, "GRIDSIGHT_WALL_REFRESH_S": str(interval_s),
+           "GRIDSIGHT_LANGUAGE": "zh", "GRIDSIGHT_PORT": str(port)}
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}", proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def soak(engine: Engine, database_url: str, refreshes: int = 1000, interval_s: float = 0.1) -> dict[str, float]:
     """Run the wall for ``refreshes`` polls; return the figures at the first and the last sample."""
-    from tests.browser import chromium, offline_page, serve
+    from tests.browser import chromium, offline_page
 
     responses = 0
 
@@ -35,13 +62,12 @@ def soak(settings: Settings, engine: Engine, refreshes: int = 1000, interval_s: 
         if "_dash-update-component" in getattr(response, "url", ""):
             responses += 1
 
-    app = build_app(settings.replace(wall_refresh_s=interval_s, language="zh"), engine)
     samples: list[tuple[int, float, float]] = []
     with engine.connect() as conn:
         cameras = list(conn.execute(text("SELECT code FROM camera WHERE status = 'online' ORDER BY code LIMIT 20"))
                        .scalars())
     started = time.perf_counter()
-    with serve(app) as url, chromium() as browser:
+    with _server(database_url, interval_s) as (url, pid), chromium() as browser:
         page = offline_page(browser, [], [])
         page.set_viewport_size({"width": 1920, "height": 1080})
         cdp = page.context.new_cdp_session(page)
@@ -68,7 +94,7 @@ def soak(settings: Settings, engine: Engine, refreshes: int = 1000, interval_s: 
                 cdp.send("HeapProfiler.collectGarbage")
                 heap = cdp.send("Runtime.getHeapUsage")["usedSize"] / 2**20
                 nodes = cdp.send("Memory.getDOMCounters")["nodes"]
-                samples.append((nodes, heap, _rss_mb()))
+                samples.append((nodes, heap, _rss_mb(pid)))
         page.close()
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM incident WHERE code LIKE 'ESOAK%'"))
