@@ -39,6 +39,20 @@
   }
 
   window.gridsight = Object.assign(window.gridsight || {}, {
+    feature: {
+      // Popups are fetched when opened: sending them with every feature was most of the weight.
+      lazyPopup: function (feature, layer) {
+        layer.bindPopup("…", { maxWidth: 360 });
+        layer.on("popupopen", function (e) {
+          const p = feature.properties || {};
+          const url = "/api/layers/" + encodeURIComponent(p.layer) + "/popup" + (window.gridsightQuery || "?") +
+            "&fid=" + encodeURIComponent(feature.id);
+          fetch(url).then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+            .then(function (body) { e.popup.setContent(body); })
+            .catch(function () { e.popup.setContent("—"); });
+        });
+      },
+    },
     style: {
       preview: function (feature, context) {
         remember(context); return { color: "#f97316", weight: 2, fillOpacity: 0.15 }; },
@@ -125,6 +139,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         if (state.status && state.status.length) { query += "&status=" + state.status.join(","); }
         if (state.start && state.end) { query += "&start=" + state.start + "&end=" + state.end; }
       }
+      window.gridsightQuery = query;  // popups are fetched for the same view
       let bodies;
       try {
         bodies = await Promise.all(layerIds.map(function (id) {

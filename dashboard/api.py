@@ -27,7 +27,8 @@ CJK_FONTS = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
 
 
 def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
-    """Add ``GET /api/layers/<layer_id>?bbox=w,s,e,n&zoom=z&lang=zh|en`` to ``server``."""
+    """Add ``GET /api/layers/<layer_id>?bbox=w,s,e,n&zoom=z&lang=zh|en`` (the features of a view)
+    and ``GET /api/layers/<layer_id>/popup?fid=...&<the same>`` (one feature's popup) to ``server``."""
 
     @server.get("/fonts/cjk")
     def cjk_font() -> Response:
@@ -35,6 +36,22 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
         if font is None:
             return _error(404, "no CJK font installed on the server (apt-get install fonts-wqy-microhei)")
         return send_file(font, mimetype="font/collection", max_age=7 * 24 * 3600)
+
+    @server.get("/api/layers/<layer_id>/popup")
+    def feature_popup(layer_id: str) -> Response:
+        """``?fid=`` and the view's arguments: the popup HTML of one feature (values escaped)."""
+        try:
+            layer = layers.get(layer_id)
+            view = View.parse(request.args, settings.window_days)
+            with engine.connect() as conn:
+                body = layer.popup_html(conn, view, request.args.get("fid", ""), settings.max_features)
+        except NotFound as exc:
+            return _error(404, str(exc))
+        except DataError as exc:
+            return _error(400, str(exc))
+        except OperationalError:
+            return _error(503, "the database is not reachable; retrying")
+        return Response(body, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
     @server.get("/api/layers/<layer_id>")
     def layer_features(layer_id: str) -> Response:

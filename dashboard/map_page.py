@@ -16,10 +16,11 @@ from layers import REGISTRY, Layer
 
 _STYLE = Namespace("gridsight", "style")
 _POINT = Namespace("gridsight", "point")
+_FEATURE = Namespace("gridsight", "feature")
 
 
 def _geojson(layer: Layer) -> dl.GeoJSON:
-    kwargs: dict[str, Any] = {"style": _STYLE(layer.style)}
+    kwargs: dict[str, Any] = {"style": _STYLE(layer.style), "onEachFeature": _FEATURE("lazyPopup")}
     if layer.point:
         kwargs["pointToLayer"] = _POINT(layer.point)
     return dl.GeoJSON(id=ids.layer(layer.id), **kwargs)

@@ -2,7 +2,8 @@
 
 A layer's SQL returns one row per feature with the columns ``fid``, ``geometry`` (GeoJSON text,
 EPSG:4326) and the attributes named in ``fields``; :meth:`Layer.features` turns the rows into a
-GeoJSON FeatureCollection whose ``popup`` is HTML built here with every value escaped.
+GeoJSON FeatureCollection. A feature's popup is HTML built on demand by :meth:`Layer.popup_html`
+(when someone clicks it), with every value escaped.
 """
 
 from __future__ import annotations
@@ -144,6 +145,7 @@ class Layer:
     min_zoom: int = 0
     visible: bool = True
     z: int = 0  # drawing order, set by the registry (higher is drawn on top)
+    sent: tuple[str, ...] = ()  # the properties the map needs (styles, tests); empty = every column
     extra: Mapping[str, Any] = field(default_factory=dict)
     # Instead of ``query``: rows (same columns as a query's) built in Python, for the drill-down.
     rows: Callable[[Connection, View, int], list[Mapping[str, Any]]] | None = None
@@ -162,7 +164,7 @@ class Layer:
 
     def features_json(self, conn: Connection, view: View, limit: int) -> str:
         """:meth:`features` as JSON text; a query layer's is built whole by PostgreSQL (no Python
-        work per feature), popups escaped there by ``gs_html``."""
+        work per feature)."""
         if view.zoom < self.min_zoom:
             return '{"type": "FeatureCollection", "features": [], "truncated": false}'
         if self.query is not None:
@@ -174,8 +176,8 @@ class Layer:
         return json.dumps({"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit},
                           ensure_ascii=False, separators=(",", ":"))
 
-    def _collection_sql(self, view: View) -> TextClause:
-        assert self.query is not None
+    def _popup_sql(self) -> str:
+        """SQL of the popup HTML of a row ``q`` of the layer's query, every value escaped by gs_html."""
         def shown(i: int, f: Field) -> str:
             if not f.values:
                 return f"q.{f.column}::text"
@@ -187,8 +189,11 @@ class Layer:
             f"'<tr><th>' || CAST(:label_{i} AS text) || '</th><td>' || "
             f"coalesce(gs_html({shown(i, f)}), '—') || '</td></tr>'"
             for i, f in enumerate(self.fields))
-        popup = f"""'<div class="gs-popup"><b>' || CAST(:title AS text) || '</b><table>' || {cells}
+        return f"""'<div class="gs-popup"><b>' || CAST(:title AS text) || '</b><table>' || {cells}
                     || '</table></div>'"""
+
+    def _collection_sql(self, view: View) -> TextClause:
+        assert self.query is not None
         return text(f"""
             WITH q AS ({self.query(view).text})
             SELECT json_build_object(
@@ -196,10 +201,38 @@ class Layer:
                 'truncated', (SELECT count(*) FROM q) > :shown,
                 'features', coalesce((SELECT json_agg(json_build_object(
                     'type', 'Feature', 'id', q.fid, 'geometry', q.geometry::json,
-                    'properties', (to_jsonb(q) - 'geometry' - 'fid')
-                                  || jsonb_build_object('layer', CAST(:layer_id AS text), 'z', CAST(:z AS integer),
-                                                       'popup', {popup})))
+                    'properties', {self._properties_sql()}
+                                  || jsonb_build_object('layer', CAST(:layer_id AS text), 'z', CAST(:z AS integer))))
                     FROM (SELECT * FROM q LIMIT :shown) q), '[]'::json))::text""")
+
+    def _properties_sql(self) -> str:
+        if not self.sent:
+            return "(to_jsonb(q) - 'geometry' - 'fid')"
+        pairs = ", ".join(f"'{c}', q.{c}" for c in self.sent)
+        return f"jsonb_build_object({pairs})"
+
+    def popup_html(self, conn: Connection, view: View, fid: str, limit: int) -> str:
+        """The popup of feature ``fid`` of ``view`` (asked for when someone clicks it: the layer's
+        features carry no popups, which would be most of their weight).
+
+        Raises
+        ------
+        NotFound
+            When the view has no such feature.
+        """
+        found: str | None
+        if self.query is not None:
+            found = conn.execute(text(f"WITH q AS ({self.query(view).text}) SELECT {self._popup_sql()} "
+                                      "FROM q WHERE q.fid::text = :fid LIMIT 1"),
+                                 {**self._collection_params(view, limit), "fid": fid}).scalar()
+        elif self.rows is not None:
+            row = next((r for r in self.rows(conn, view, limit) if str(r["fid"]) == fid), None)
+            found = None if row is None else self.popup(row, view.lang)
+        else:
+            found = None
+        if found is None:
+            raise NotFound(f"layer {self.id!r} has no feature {fid!r} in this view")
+        return found
 
     def _collection_params(self, view: View, limit: int) -> dict[str, Any]:
         labels = {f"label_{i}": html.escape(f.label(view.lang)) for i, f in enumerate(self.fields)}
@@ -214,7 +247,6 @@ class Layer:
         props = {k: _jsonable(v) for k, v in row.items() if k not in ("geometry", "fid")}
         props["layer"] = self.id
         props["z"] = self.z
-        props["popup"] = self.popup(row, lang)
         return {"type": "Feature", "id": row["fid"], "geometry": json.loads(row["geometry"]),
                 "properties": props}
 

@@ -31,5 +31,5 @@ LAYER = Layer(
             LegendEntry("#fb923c", "Severity 2", "较重(2)", "point"),
             LegendEntry("#f43f5e", "Severity 3", "严重(3)", "point"),
             LegendEntry("#be123c", "Severity 4", "特别严重(4)", "point")),
-    style="incident", point="incident",
+    style="incident", point="incident", sent=("code", "severity", "status", "category"),
 )

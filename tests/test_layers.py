@@ -47,12 +47,27 @@ def test_every_layer_returns_features_with_escaped_popups(client: FlaskClient, e
         cell = conn.execute(text(
             "SELECT g.code FROM grid_cell g JOIN incident i ON ST_Intersects(g.geom, i.geom) "
             "AND i.occurred_at > now() - interval '30 days' GROUP BY g.code ORDER BY count(*) DESC LIMIT 1")).scalar()
-    status, body = _get(client, layer, **({"unit": cell} if layer == "focus" else {}))
+    extra = {"unit": cell} if layer == "focus" else {}
+    status, body = _get(client, layer, **extra)
     assert status == 200
     assert body["type"] == "FeatureCollection" and body["features"]
     feature = body["features"][0]
-    assert feature["properties"]["popup"].startswith('<div class="gs-popup">')
+    assert "popup" not in feature["properties"]  # fetched when clicked
     assert feature["geometry"]["type"]
+    popup = client.get(f"/api/layers/{layer}/popup", query_string={**COUNTY_VIEW, **extra, "fid": feature["id"]})
+    assert popup.status_code == 200 and popup.mimetype == "text/html"
+    assert popup.get_data(as_text=True).startswith('<div class="gs-popup">')
+
+
+def test_a_popup_of_a_feature_not_in_the_view_is_404(client: FlaskClient) -> None:
+    response = client.get("/api/layers/roads/popup", query_string={**COUNTY_VIEW, "fid": "nope"})
+    assert response.status_code == 404 and "no feature 'nope'" in json.loads(response.data)["error"]
+
+
+def _popups(conn: Connection, layer_id: str, view: View) -> list[str]:
+    layer = layers.get(layer_id)
+    return [layer.popup_html(conn, view, str(f["id"]), 10_000)
+            for f in layer.features(conn, view, limit=10_000)["features"]]
 
 
 def test_a_view_receives_only_its_part_of_the_county(client: FlaskClient, engine: Engine) -> None:
@@ -82,9 +97,7 @@ def test_incidents_are_those_of_the_window(client: FlaskClient, engine: Engine) 
 def test_fields_from_files_are_html_escaped(conn: Connection) -> None:
     conn.execute(text("UPDATE road SET name = :n WHERE code = (SELECT min(code) FROM road)"),
                  {"n": '<img src=x onerror="alert(1)">'})
-    view = View.parse(COUNTY_VIEW)
-    collection = layers.get("roads").features(conn, view, limit=10_000)
-    popups = [f["properties"]["popup"] for f in collection["features"]]
+    popups = _popups(conn, "roads", View.parse(COUNTY_VIEW))
     assert not any("<img" in p for p in popups)
     assert any("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in p for p in popups)
 
@@ -114,7 +127,7 @@ def test_unknown_layer_endpoint_is_404(client: FlaskClient) -> None:
 def test_enumerations_are_named_in_the_interface_language(conn: Connection) -> None:
     x, y = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM camera WHERE status = 'fault' LIMIT 1")).one()
     args = {"bbox": f"{x - 0.0001},{y - 0.0001},{x + 0.0001},{y + 0.0001}", "zoom": "12"}
-    zh = layers.get("cameras").features(conn, View.parse({**args, "lang": "zh"}), limit=10)
-    en = layers.get("cameras").features(conn, View.parse({**args, "lang": "en"}), limit=10)
-    assert any("<td>故障</td>" in f["properties"]["popup"] for f in zh["features"])
-    assert any("<td>fault</td>" in f["properties"]["popup"] for f in en["features"])
+    zh = _popups(conn, "cameras", View.parse({**args, "lang": "zh"}))
+    en = _popups(conn, "cameras", View.parse({**args, "lang": "en"}))
+    assert any("<td>故障</td>" in p for p in zh)
+    assert any("<td>fault</td>" in p for p in en)
