@@ -5,15 +5,28 @@
 
   // Every Dash callback goes through fetch: a failed one (network error or 5xx) marks the page
   // offline until one succeeds again. The timer keeps polling, so the page recovers by itself.
+  // The wall's timer pauses while a poll runs; a poll that fails may leave it paused, so after a
+  // failure the timer is started again (the next poll then tells whether the server is back).
+  function resumeTimer() {
+    const cs = window.dash_clientside;
+    if (cs && cs.set_props && document.getElementById("gs-wall")) {
+      cs.set_props("gs-wall-tick", { disabled: false });
+    }
+  }
+  function failed() {
+    document.body.classList.add("gs-offline");
+    window.setTimeout(resumeTimer, 1000);
+  }
   const originalFetch = window.fetch;
   window.fetch = function (input) {
     const url = typeof input === "string" ? input : (input && input.url) || "";
     const watched = url.indexOf("_dash-update-component") >= 0;
     return originalFetch.apply(this, arguments).then(function (response) {
-      if (watched) { document.body.classList.toggle("gs-offline", response.status >= 500); }
+      if (watched && response.status >= 500) { failed(); }
+      else if (watched) { document.body.classList.remove("gs-offline"); }
       return response;
     }, function (error) {
-      if (watched) { document.body.classList.add("gs-offline"); }
+      if (watched) { failed(); }
       throw error;
     });
   };

@@ -195,3 +195,16 @@ def test_the_app_serves_a_cjk_font_itself(settings: Settings, engine: Engine) ->
     assert len(response.data) > 1_000_000
     css = (Path(__file__).parent.parent / "assets" / "gridsight.css").read_text()
     assert 'url("/fonts/cjk")' in css and "@import" not in css and "http" not in css
+
+
+def test_the_wall_recovers_when_its_polls_fail_on_the_network(wall: Page) -> None:
+    """Every poll refused at the network (the server unreachable mid-poll), then allowed again."""
+    wall.route("**/_dash-update-component*", lambda route: route.abort())
+    wall.wait_for_function("() => document.body.classList.contains('gs-offline')", timeout=15_000)
+    expect(wall.locator(".gs-wall-status")).to_be_visible()
+    wall.wait_for_timeout(3_000)  # several failed polls in a row
+    expect(wall.locator(".gs-wall-item")).to_have_count(10)
+    wall.unroute("**/_dash-update-component*")
+    wall.wait_for_function("() => !document.body.classList.contains('gs-offline')", timeout=15_000)
+    updated = wall.locator("#gs-wall-updated").text_content()
+    expect(wall.locator("#gs-wall-updated")).not_to_have_text(updated or "", timeout=15_000)
