@@ -16,6 +16,7 @@ from geo.errors import NotFound
 from geo.settings import Settings
 from layers import units
 
+FLIGHT_S = 0.35
 _UNITS_LAYER = {"type": ids.LAYER_TYPE, "index": units.LAYER.id}
 
 
@@ -46,7 +47,9 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
             except NotFound:  # a link to a unit that is gone: show the top instead of failing
                 state = replace(state, unit=None)
                 focus = hierarchy.top(conn)[0]
-        viewport = {"bounds": [list(p) for p in focus.bounds], "transition": "flyToBounds"}
+        # a short flight: the new level's layers are fetched when it ends (Leaflet's default takes ~1.5 s)
+        viewport = {"bounds": [list(p) for p in focus.bounds], "transition": "flyToBounds",
+                    "options": {"duration": FLIGHT_S}}
         switch = state.search(lang="en" if lang == "zh" else "zh")
         return (state.to_dict(), viewport, state.metric, state.days, list(state.cat), list(state.status),
                 state.start, state.end, switch)
