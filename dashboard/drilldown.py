@@ -17,14 +17,15 @@ from geo.hierarchy import Unit
 from layers import View, units
 
 
-def _fmt(value: float | None, lang: str, suffix: str = " %") -> str:
+def fmt(value: float | None, lang: str, suffix: str = " %") -> str:
+    """A figure with one decimal and its unit, or n/a in ``lang``."""
     return t("na", lang) if value is None else f"{value:.1f}{suffix}"
 
 
 def kpis(unit: UnitFigures, open_incidents: int, lang: str) -> list[Any]:
     """The KPI tiles of ``unit`` (the selected unit, the county at the top)."""
     tiles = [
-        ("kpi_coverage", _fmt(unit.camera_area_pct, lang), "coverage"),
+        ("kpi_coverage", fmt(unit.camera_area_pct, lang), "coverage"),
         ("kpi_cameras", f"{unit.cameras_online} / {unit.cameras}", "cameras"),
         ("kpi_incidents", str(unit.incidents), "incidents"),
         ("kpi_blind", str(unit.blind_incidents), "blind"),
@@ -58,7 +59,7 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str) -> list[An
     suffix = " ‰" if worse_high else " %"
     rows = [
         html.Li(dcc.Link([html.Span(u.name, className="gs-rank-name"),
-                          html.Span(_fmt(getattr(u, state.metric), lang, suffix), className="gs-rank-value")],
+                          html.Span(fmt(getattr(u, state.metric), lang, suffix), className="gs-rank-value")],
                          href=state.search(unit=u.code), className="gs-rank-row", title=u.code))
         for u in sorted(children, key=key)
     ]

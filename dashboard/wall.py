@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from dashboard import ids
+from dashboard.drilldown import fmt
 from dashboard.i18n import t
 from geo import hierarchy, live
 from geo.coverage import refresh
@@ -97,12 +98,11 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str, tour_s: int
 
 def _county_tiles(conn: Connection, county: str, settings: Settings, lang: str) -> dict[str, tuple[str, str]]:
     unit = figures(conn, Window.last_days(settings.window_days), codes=[county])[0]
-    rate = "–" if unit.working_rate_pct is None else f"{unit.working_rate_pct:.1f} %"
-    coverage = "–" if unit.camera_area_pct is None else f"{unit.camera_area_pct:.1f} %"
-    road = "–" if unit.camera_road_pct is None else f"{unit.camera_road_pct:.1f} %"
+    road = fmt(unit.camera_road_pct, lang)
     return {
-        "coverage": (coverage, t("wall_coverage_sub", lang).format(road=road)),
-        "cameras": (f"{unit.cameras_online} / {unit.cameras}", f"{t('wall_working_rate', lang)} {rate}"),
+        "coverage": (fmt(unit.camera_area_pct, lang), t("wall_coverage_sub", lang).format(road=road)),
+        "cameras": (f"{unit.cameras_online} / {unit.cameras}",
+                    f"{t('wall_working_rate', lang)} {fmt(unit.working_rate_pct, lang)}"),
         "blind": (str(unit.blind_incidents), t("wall_blind_sub", lang).format(days=settings.window_days)),
     }
 
