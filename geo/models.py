@@ -110,3 +110,26 @@ class Incident(Base):
     status: Mapped[str] = mapped_column(Text)
     geom: Mapped[object] = mapped_column(_geom("POINT"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default="")
+
+
+class Plan(Base):
+    """A saved what-if: hypothetical cameras and routes, real only once applied."""
+
+    __tablename__ = "plan"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default="")
+    applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PlanItem(Base):
+    """A camera (point and angles) or a patrol route (line) of a plan; EPSG:4326."""
+
+    __tablename__ = "plan_item"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(Text)
+    azimuth_deg: Mapped[float | None] = mapped_column(Float)
+    fov_deg: Mapped[float | None] = mapped_column(Float)
+    range_m: Mapped[float | None] = mapped_column(Float)
+    geom: Mapped[object] = mapped_column(_geom("GEOMETRY"))

@@ -60,15 +60,30 @@ class Change:
     after: UnitFigures
 
 
-# Per unit: the area, road length and blind incidents that the new coverage ``n_<kind>`` adds.
+# Per unit: the area, road length and blind incidents that the new coverage adds. ``shape`` holds,
+# per kind, the union of the new views (working, installed) and route buffers (patrol); combined
+# is both. ``n`` is each kind's shape minus what the mosaic already covers of that kind.
 _KIND_CLASSES = ", ".join(f"('{k}', '{c}')" for k, cs in KIND_CLASSES.items() for c in cs)
 _DELTA = f"""
 WITH m (kind, class) AS (VALUES {_KIND_CLASSES}),
-n AS (SELECT kind, CASE WHEN covered IS NULL THEN g ELSE ST_Difference(g, covered) END AS g
-           FROM (SELECT k.kind, s.g,
-                        (SELECT ST_Union(p.geom) FROM coverage_piece p JOIN m ON m.class = p.kind
-                         WHERE m.kind = k.kind AND ST_Intersects(p.geom, s.g)) AS covered
-                 FROM ({{shape}}) s, unnest(CAST(:kinds AS text[])) AS k(kind)) x),
+cam AS MATERIALIZED (
+    SELECT ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS p,
+           ST_Transform(gs_camera_view(ST_SetSRID(ST_MakePoint(lon, lat), 4326), az, fov, rng, :srid), :srid) AS g
+    FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[]), CAST(:azs AS float8[]),
+                CAST(:fovs AS float8[]), CAST(:rngs AS float8[])) AS c(lon, lat, az, fov, rng)),
+route AS (SELECT ST_Buffer(ST_Transform(ST_GeomFromText(w, 4326), :srid), :buffer, 'quad_segs=32') AS g
+          FROM unnest(CAST(:routes AS text[])) AS r(w)),
+cams AS MATERIALIZED (SELECT ST_Union(g) AS g FROM cam),
+routes AS MATERIALIZED (SELECT ST_Union(g) AS g FROM route),
+shape AS (SELECT k.kind, cams.g FROM cams, (VALUES ('working'), ('installed')) k(kind) WHERE cams.g IS NOT NULL
+          UNION ALL SELECT 'patrol', g FROM routes WHERE g IS NOT NULL
+          UNION ALL SELECT 'combined', ST_Union(g) FROM (SELECT g FROM cams UNION ALL SELECT g FROM routes) x
+                    HAVING count(g) > 0),
+n AS MATERIALIZED (
+    SELECT kind, CASE WHEN covered IS NULL THEN g ELSE ST_Difference(g, covered) END AS g
+    FROM (SELECT s.kind, s.g, (SELECT ST_Union(p.geom) FROM coverage_piece p JOIN m ON m.class = p.kind
+                               WHERE m.kind = s.kind AND ST_Intersects(p.geom, s.g)) AS covered
+          FROM shape s) x),
 area AS (SELECT u.code, n.kind, sum(ST_Area(ST_Intersection(u.geom, n.g))) AS a
          FROM unit_piece u JOIN n ON ST_Intersects(u.geom, n.g) GROUP BY 1, 2),
 road AS (SELECT code, kind, sum(ST_Length(ST_Intersection(line, area))) AS l FROM (
@@ -77,52 +92,49 @@ road AS (SELECT code, kind, sum(ST_Length(ST_Intersection(line, area))) AS l FRO
              JOIN unit_piece u ON ST_Intersects(u.geom, r.geom)
              WHERE n.kind IN ('working', 'installed') GROUP BY u.code, n.kind, r.id, r.geom, n.g) x
          GROUP BY 1, 2),
-view AS (SELECT ST_Transform(g, 4326) AS g FROM ({{shape}}) s),
+view AS (SELECT ST_Transform(g, 4326) AS g FROM cams WHERE g IS NOT NULL),
 seen AS (SELECT i.geom FROM incident i, view
-         WHERE :point_wkt <> '' AND i.occurred_at > :start AND i.occurred_at <= :end
+         WHERE i.occurred_at > :start AND i.occurred_at <= :end
            AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
            AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
            AND ST_Intersects(view.g, i.geom)
            AND NOT EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' AND ST_Intersects(c.view_geom, i.geom))),
 newly AS (SELECT u.code, count(*) AS c FROM unit_coverage u JOIN seen ON ST_Intersects(u.geom, seen.geom)
           GROUP BY 1),
-host AS (SELECT u.code, 1 AS c FROM unit_coverage u WHERE :point_wkt <> '' AND
-         ST_Intersects(u.geom, ST_GeomFromText(nullif(:point_wkt, ''), 4326)))
+host AS (SELECT u.code, count(*) AS c FROM unit_coverage u JOIN cam ON ST_Intersects(u.geom, cam.p) GROUP BY 1)
 SELECT code, kind, a AS value FROM area
 UNION ALL SELECT code, 'road_' || kind, l FROM road
 UNION ALL SELECT code, 'seen', c FROM newly
 UNION ALL SELECT code, 'camera', c FROM host
 """
-_CAMERA_SHAPE = """SELECT ST_Transform(gs_camera_view(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326),
-                   :azimuth, :fov, :range, :srid), :srid) AS g"""
-_ROUTE_SHAPE = """SELECT ST_Buffer(ST_Transform(ST_GeomFromText(:route_wkt, 4326), :srid), :buffer,
-                  'quad_segs=32') AS g"""
 _FIELDS = {"working": "camera_area_m2", "installed": "camera_area_installed_m2", "patrol": "patrol_area_m2",
            "combined": "combined_area_m2", "road_working": "camera_road_m",
            "road_installed": "camera_road_installed_m"}
 
 
-def what_if(conn: Connection, change: Camera | Route, window: Window, patrol_buffer_m: float = 100.0) -> list[Change]:
-    """The figures, before and after, of every unit (cell to county) that ``change`` affects.
+def what_if(conn: Connection, change: Camera | Route | Sequence[Camera | Route], window: Window,
+            patrol_buffer_m: float = 100.0) -> list[Change]:
+    """The figures, before and after, of every unit (cell to county) that ``change`` (one camera or
+    route, or several together: a plan) affects. New cameras count as working.
 
     Reads the last refresh; writes nothing. Raises :class:`DataError` for an impossible camera or
     route.
     """
-    change.check()
+    changes = [change] if isinstance(change, Camera | Route) else list(change)
+    for item in changes:
+        item.check()
+    cams = [c for c in changes if isinstance(c, Camera)]
+    routes = [r.wkt() for r in changes if isinstance(r, Route)]
+    if not cams and not routes:
+        return []
     conn.execute(text("SET LOCAL jit = off"))
-    params: dict[str, Any] = {"srid": metric_srid(conn), "start": window.start, "end": window.end,
-                              "categories": list(window.categories), "statuses": list(window.statuses)}
-    if isinstance(change, Camera):
-        shape = _CAMERA_SHAPE
-        params |= {"lon": change.lon, "lat": change.lat, "azimuth": change.azimuth_deg % 360,
-                   "fov": change.fov_deg, "range": change.range_m, "kinds": ["working", "installed", "combined"],
-                   "point_wkt": f"POINT({change.lon} {change.lat})"}
-    else:
-        shape = _ROUTE_SHAPE
-        params |= {"route_wkt": change.wkt(), "buffer": patrol_buffer_m, "kinds": ["patrol", "combined"],
-                   "point_wkt": ""}
+    params: dict[str, Any] = {
+        "srid": metric_srid(conn), "start": window.start, "end": window.end,
+        "categories": list(window.categories), "statuses": list(window.statuses), "buffer": patrol_buffer_m,
+        "lons": [c.lon for c in cams], "lats": [c.lat for c in cams], "azs": [c.azimuth_deg % 360 for c in cams],
+        "fovs": [c.fov_deg for c in cams], "rngs": [c.range_m for c in cams], "routes": routes}
     deltas: dict[str, dict[str, float]] = {}
-    for code, kind, value in conn.execute(text(_DELTA.format(shape=shape)), params):
+    for code, kind, value in conn.execute(text(_DELTA), params):
         deltas.setdefault(code, {})[kind] = float(value or 0)
     return _changes(conn, window, deltas)
 

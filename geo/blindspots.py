@@ -1,0 +1,91 @@
+"""Blind spots: hot spots and incident clusters that no working camera sees and no patrol passes.
+
+An incident is *unguarded* when it lies outside every working (online) camera's view and outside
+every patrol buffer (the last coverage refresh's patrol pieces). Two kinds of blind spot:
+
+- ``hot_spot``: a Gi* hot spot (:mod:`geo.hotspots`) with unguarded incidents; its shape is the
+  part of the hot spot covered by neither cameras nor patrols (the gap);
+- ``cluster``: a DBSCAN cluster (PostGIS ``ST_ClusterDBSCAN``, metric CRS) of unguarded incidents,
+  ``eps_m`` apart at most, with ``min_incidents`` at least; its shape is their convex hull grown by
+  :data:`HULL_MARGIN_M`.
+
+Ranked by unguarded incidents, most first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from geo.coverage import metric_srid
+from geo.figures import Window
+from geo.hotspots import Analysis, spot_sql
+
+HULL_MARGIN_M = 30.0
+_PATROL = "('wp', 'op', 'p')"
+_COMBINED = "('wp', 'w', 'op', 'p')"
+
+_UNGUARDED = f"""
+unguarded AS MATERIALIZED (
+    SELECT i.code, ST_Transform(i.geom, :srid) AS p FROM incident i
+    WHERE i.occurred_at > :start AND i.occurred_at <= :end
+      AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
+      AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
+      AND NOT EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' AND ST_Intersects(c.view_geom, i.geom))
+      AND NOT EXISTS (SELECT 1 FROM coverage_piece cp WHERE cp.kind IN {_PATROL}
+                      AND ST_Intersects(cp.geom, ST_Transform(i.geom, :srid))))
+"""
+
+_SPOTS = f"""
+WITH spot AS MATERIALIZED ({{spots}}), {_UNGUARDED},
+counted AS (SELECT s.id, s.geom, (SELECT count(*) FROM unguarded u WHERE ST_Intersects(s.geom, u.p)) AS n
+            FROM spot s),
+shaped AS (SELECT id, n, CASE WHEN covered IS NULL THEN geom ELSE ST_Difference(geom, covered) END AS g FROM (
+               SELECT c.id, c.n, c.geom, (SELECT ST_Union(cp.geom) FROM coverage_piece cp
+                                          WHERE cp.kind IN {_COMBINED} AND ST_Intersects(cp.geom, c.geom)) AS covered
+               FROM counted c WHERE c.n > 0) x)
+SELECT 'hot_spot', id, n, ST_Area(g), ST_AsGeoJSON(ST_Transform(g, 4326), 6),
+       ST_X(ST_Transform(ST_PointOnSurface(g), 4326)), ST_Y(ST_Transform(ST_PointOnSurface(g), 4326))
+FROM shaped WHERE NOT ST_IsEmpty(g)
+"""
+_CLUSTERS = f"""
+WITH {_UNGUARDED},
+labelled AS (SELECT p, ST_ClusterDBSCAN(p, eps => :eps, minpoints => :minpts) OVER () AS cid FROM unguarded),
+hull AS (SELECT cid, count(*) AS n, ST_Buffer(ST_ConvexHull(ST_Collect(p)), :margin) AS g
+         FROM labelled WHERE cid IS NOT NULL GROUP BY cid)
+SELECT 'cluster', 'C' || (row_number() OVER (ORDER BY n DESC, ST_XMin(g))), n, ST_Area(g),
+       ST_AsGeoJSON(ST_Transform(g, 4326), 6), ST_X(ST_Transform(ST_Centroid(g), 4326)),
+       ST_Y(ST_Transform(ST_Centroid(g), 4326))
+FROM hull
+"""
+
+
+@dataclass(frozen=True)
+class BlindSpot:
+    """One blind spot: ``incidents`` unguarded in the window, ``area_m2`` of its shape (metric
+    CRS), the shape as GeoJSON text and a label point in EPSG:4326 degrees."""
+
+    kind: str
+    id: str
+    incidents: int
+    area_m2: float
+    geometry: str
+    lon: float
+    lat: float
+
+
+def blind_spots(conn: Connection, window: Window, analysis: Analysis | None = None, eps_m: float = 150.0,
+                min_incidents: int = 5) -> list[BlindSpot]:
+    """Blind hot spots of ``analysis`` (if given) and clusters of unguarded incidents, most
+    unguarded incidents first."""
+    params: dict[str, Any] = {"srid": metric_srid(conn), "start": window.start, "end": window.end,
+                              "categories": list(window.categories), "statuses": list(window.statuses),
+                              "eps": eps_m, "minpts": min_incidents, "margin": HULL_MARGIN_M}
+    rows = list(conn.execute(text(_CLUSTERS), params))
+    if analysis is not None and analysis.hot_spots:
+        spots, extra = spot_sql(analysis)
+        rows += list(conn.execute(text(_SPOTS.format(spots=spots)), params | extra))
+    found = [BlindSpot(k, i, int(n), float(a), g, float(x), float(y)) for k, i, n, a, g, x, y in rows]
+    return sorted(found, key=lambda b: (-b.incidents, b.kind, b.id))
