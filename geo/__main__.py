@@ -9,7 +9,8 @@ from geo import _cli
 from geo.coverage import refresh
 from geo.db import cluster_for, connect
 from geo.figures import LEVELS, Window, figures
-from geo.report import FORMATS, render
+from geo.optimise import plan_cameras
+from geo.report import FORMATS, plan_summary, render, render_plan
 from geo.settings import Settings
 
 
@@ -25,7 +26,32 @@ def _parser() -> argparse.ArgumentParser:
     cov.add_argument("--window-days", type=int, default=None,
                      help="incident window in days, ending now (default GRIDSIGHT_WINDOW_DAYS, 30)")
     cov.add_argument("--full", action="store_true", help="recompute everything, not only what changed")
+    plan = sub.add_parser("plan", help="planning: propose new cameras (maximal covering location model)")
+    plan.add_argument("what", choices=["cameras"])
+    plan.add_argument("--count", type=int, required=True, help="how many cameras to propose")
+    plan.add_argument("--window-days", type=int, default=None,
+                      help="incident window in days, ending now (default GRIDSIGHT_WINDOW_DAYS, 30)")
+    plan.add_argument("--format", choices=["csv", "json"], default="csv",
+                      help="csv (importable with 'python -m etl import cameras'; the coverage goes to stderr) or json")
+    plan.add_argument("--fov", type=float, default=90.0, help="field of view of a new camera, degrees (default 90)")
+    plan.add_argument("--range", type=float, default=100.0, help="range of a new camera, metres (default 100)")
+    plan.add_argument("--spacing", type=float, default=100.0, help="candidate sites along roads every N metres")
+    plan.add_argument("--directions", type=int, default=8, help="view directions tried per site (default 8)")
     return parser
+
+
+def _plan(args: argparse.Namespace, settings: Settings) -> int:
+    engine = connect(settings)
+    with engine.begin() as conn:
+        refresh(conn, settings.patrol_buffer_m)
+    window = Window.last_days(args.window_days or settings.window_days)
+    with engine.begin() as conn:
+        result = plan_cameras(conn, args.count, window, settings.patrol_buffer_m, args.fov, args.range,
+                              args.spacing, args.directions)
+    print(render_plan(result, window, args.format))
+    if args.format == "csv":
+        print(plan_summary(result), file=sys.stderr)
+    return 0
 
 
 def _coverage(args: argparse.Namespace, settings: Settings) -> int:
@@ -65,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         return _db(args.action, settings)
     if args.command == "coverage":
         return _coverage(args, settings)
+    if args.command == "plan":
+        return _plan(args, settings)
     if args.command == "migrate":
         connect(settings)
         print("schema is current")

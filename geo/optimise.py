@@ -22,6 +22,7 @@ candidate that covers the most still-uncovered demand.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -130,8 +131,8 @@ def solve(cands: Sequence[Candidate], count: int, seconds: float = 25.0) -> list
         return []
     demand = sorted({d for i in useful for d in cands[i].covers})
     model = pulp.LpProblem("mclp", pulp.LpMaximize)
-    x = {i: pulp.LpVariable(f"x{i}", cat="Binary") for i in useful}
-    y = {d: pulp.LpVariable(f"y{n}", lowBound=0, upBound=1) for n, d in enumerate(demand)}
+    x = {i: model.add_variable(f"x{i}", cat="Binary") for i in useful}
+    y = {d: model.add_variable(f"y{n}", lowBound=0, upBound=1) for n, d in enumerate(demand)}
     model += pulp.lpSum(y.values())
     covering: dict[str, list[int]] = {d: [] for d in demand}
     sites: dict[tuple[float, float], list[int]] = {}
@@ -145,7 +146,10 @@ def solve(cands: Sequence[Candidate], count: int, seconds: float = 25.0) -> list
     for options in sites.values():
         if len(options) > 1:
             model += pulp.lpSum(x[i] for i in options) <= 1
-    model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=seconds, threads=2))
+    with warnings.catch_warnings():
+        # PuLP 3.3 (pinned) bundles CBC as PULP_CBC_CMD and warns that 4.0 moves it to the cbcbox extra
+        warnings.simplefilter("ignore", DeprecationWarning)
+        model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=seconds, threads=2))
     chosen = [i for i in useful if (x[i].value() or 0) > 0.5]
     return _in_gain_order(cands, chosen)
 

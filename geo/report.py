@@ -6,8 +6,10 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from typing import Any
 
-from geo.figures import COLUMNS, UnitFigures
+from geo.figures import COLUMNS, UnitFigures, Window
+from geo.optimise import Result
 
 FORMATS = ("table", "csv", "json")
 
@@ -35,3 +37,41 @@ def _width(value: str) -> int:
 
 def _pad(value: str, width: int) -> str:
     return value + " " * (width - _width(value))
+
+
+PLAN_COLUMNS = ("lon", "lat", "azimuth_deg", "fov_deg", "range_m", "incidents_newly_covered", "code", "status", "kind")
+
+
+def plan_rows(result: Result) -> list[dict[str, Any]]:
+    """One row per proposed camera; ``code``, ``status`` and ``kind`` make the CSV importable as
+    cameras (``python -m etl import cameras``)."""
+    return [{"lon": p.camera.lon, "lat": p.camera.lat, "azimuth_deg": p.camera.azimuth_deg,
+             "fov_deg": p.camera.fov_deg, "range_m": p.camera.range_m,
+             "incidents_newly_covered": p.incidents_newly_covered, "code": f"PLAN-C{n:02d}", "status": "online",
+             "kind": "dome" if p.camera.fov_deg >= 360 else "gun"}
+            for n, p in enumerate(result.proposals, 1)]
+
+
+def plan_summary(result: Result) -> str:
+    """One line: the county's incident coverage before and after the proposed cameras."""
+    def shown(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.1f} %"
+    return (f"incident coverage {shown(result.coverage_before_pct)} -> {shown(result.coverage_after_pct)} "
+            f"({result.incidents_newly_covered} incidents newly covered by {len(result.proposals)} cameras; "
+            f"{result.candidates} candidates, {result.demand} coverable blind incidents, {result.seconds:.1f} s)")
+
+
+def render_plan(result: Result, window: Window, fmt: str) -> str:
+    """The proposals as CSV (:data:`PLAN_COLUMNS`) or JSON (with the coverage before and after)."""
+    rows = plan_rows(result)
+    if fmt == "json":
+        return json.dumps({"window_start": window.start.isoformat(), "window_end": window.end.isoformat(),
+                           "incident_coverage_before_pct": result.coverage_before_pct,
+                           "incident_coverage_after_pct": result.coverage_after_pct,
+                           "incidents_newly_covered": result.incidents_newly_covered,
+                           "cameras": rows}, ensure_ascii=False, indent=1)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=PLAN_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().rstrip("\n")

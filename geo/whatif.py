@@ -49,7 +49,7 @@ class Route:
             raise DataError(f"a route needs at least 2 points, got {len(self.points)}")
 
     def wkt(self) -> str:
-        return "LINESTRING(" + ", ".join(f"{x:.8f} {y:.8f}" for x, y in self.points) + ")"
+        return "LINESTRING(" + ", ".join(f"{x!r} {y!r}" for x, y in self.points) + ")"  # exact doubles
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 from etl.loading import load_demo
 from geo.db import database_url, make_engine, recreate_database, upgrade
@@ -32,6 +32,29 @@ def base_settings() -> Settings:
 def fresh_database(base_settings: Settings, name: str) -> str:
     """URL of a new, empty database ``name`` on the test server."""
     return recreate_database(database_url(base_settings), name)
+
+
+def synthetic_county(base_settings: Settings, name: str) -> Engine:
+    """A new database ``name`` holding only the synthetic county of tests/coverage_reference.py
+    (units, cells and two roads; no cameras, routes or incidents)."""
+    from tests import coverage_reference as ref
+
+    engine = make_engine(fresh_database(base_settings, name))
+    upgrade(engine)
+    with engine.begin() as conn:
+        for code, (level, parent, poly) in sorted(ref.UNITS.items(), key=lambda u: len(u[0])):
+            wkt = ref.to_wgs84_wkt(poly)
+            if level == "grid":
+                conn.execute(text("INSERT INTO grid_cell (code, name, village_code, population, geom) "
+                                  "VALUES (:c, :c, :p, 100, ST_GeomFromEWKT(:g))"), {"c": code, "p": parent, "g": wkt})
+            else:
+                conn.execute(text("INSERT INTO admin_unit (code, name, level, parent_code, geom) "
+                                  "VALUES (:c, :c, :l, :p, ST_GeomFromEWKT(:g))"),
+                             {"c": code, "l": level, "p": parent, "g": wkt})
+        for code, line in ref.ROADS.items():
+            conn.execute(text("INSERT INTO road (code, class, geom) VALUES (:c, 'main', ST_GeomFromEWKT(:g))"),
+                         {"c": code, "g": ref.to_wgs84_wkt(line)})
+    return engine
 
 
 @pytest.fixture(scope="session")

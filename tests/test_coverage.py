@@ -13,11 +13,10 @@ from shapely.geometry import LineString
 from sqlalchemy import Connection, Engine, text
 
 from geo.coverage import refresh
-from geo.db import make_engine, upgrade
 from geo.figures import Window, figures, pct
 from geo.settings import Settings
 from tests import coverage_reference as ref
-from tests.conftest import fresh_database
+from tests.conftest import synthetic_county
 
 BUFFER = 100.0
 WINDOW = Window.last_days(30)
@@ -28,21 +27,7 @@ METRICS = ("camera_area_pct", "camera_area_installed_pct", "patrol_pct", "combin
 @pytest.fixture(scope="module")
 def synthetic(base_settings: Settings) -> Iterator[Engine]:
     """A database holding only the synthetic county of tests/coverage_reference.py."""
-    engine = make_engine(fresh_database(base_settings, "gridsight_test_coverage"))
-    upgrade(engine)
-    with engine.begin() as conn:
-        for code, (level, parent, poly) in sorted(ref.UNITS.items(), key=lambda u: len(u[0])):
-            wkt = ref.to_wgs84_wkt(poly)
-            if level == "grid":
-                conn.execute(text("INSERT INTO grid_cell (code, name, village_code, population, geom) "
-                                  "VALUES (:c, :c, :p, 100, ST_GeomFromEWKT(:g))"), {"c": code, "p": parent, "g": wkt})
-            else:
-                conn.execute(text("INSERT INTO admin_unit (code, name, level, parent_code, geom) "
-                                  "VALUES (:c, :c, :l, :p, ST_GeomFromEWKT(:g))"),
-                             {"c": code, "l": level, "p": parent, "g": wkt})
-        for code, line in ref.ROADS.items():
-            conn.execute(text("INSERT INTO road (code, class, geom) VALUES (:c, 'main', ST_GeomFromEWKT(:g))"),
-                         {"c": code, "g": ref.to_wgs84_wkt(line)})
+    engine = synthetic_county(base_settings, "gridsight_test_coverage")
     yield engine
     engine.dispose()
 
