@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, text
 
 from etl.importing import ImportOptions, import_source
 from etl.sources import ReadOptions, read
-from geo import blindspots, dosage, hotspots, optimise, plans
+from geo import blindspots, dosage, hotspots, optimise, plans, routing
 from geo.__main__ import main as geo_main
 from geo.coverage import refresh
 from geo.errors import DataError
@@ -249,3 +249,28 @@ def test_the_plan_command_line(settings: Settings, monkeypatch: pytest.MonkeyPat
         assert geo_main(["plan", "cameras", "--count", "2", "--format", "csv"]) == 0
     assert out.getvalue().splitlines()[0].startswith("lon,lat,azimuth_deg,fov_deg,range_m,incidents_newly_covered")
     assert "incident coverage" in err.getvalue()
+
+
+def test_a_suggested_route_runs_on_roads_through_the_hot_spot(tx: Connection) -> None:
+    rng = random.Random(9)
+    hx, hy = ref.X0 + 3100, ref.Y0 + 1500  # on the east-west road
+    _incidents(tx, [(hx + rng.uniform(-30, 30), hy + rng.uniform(-30, 30)) for _ in range(12)])
+    start = ref.to_wgs84_wkt(LineString([(ref.X0 + 500, ref.Y0 + 1500), (ref.X0 + 500, ref.Y0 + 2500)]))
+    tx.execute(text("INSERT INTO patrol_route (code, unit, shift, geom) "
+                    "VALUES ('R1', 'U1', 'all', ST_GeomFromEWKT(:g))"), {"g": start})
+    refresh(tx, 100.0)
+    analysis = hotspots.analyse(tx, WINDOW, "lattice", SIZE)
+    suggestion = routing.suggest_route(tx, analysis, "U1", "all", 10_000, WINDOW, "Asia/Shanghai", 100.0)
+    assert [sid for sid, _ in suggestion.hot_spots] == [analysis.hot_spots[0].id]
+    # from the crossing at 500 m east to the hot spot's nearest node and back, along the road
+    assert 2 * 2400 <= suggestion.length_m <= 2 * 2800
+    assert suggestion.route is not None
+    xs = [ref.TO_UTM.transform(lon, lat) for lon, lat in suggestion.route.points]
+    assert all(abs(y - (ref.Y0 + 1500)) < 1 for _, y in xs)  # never leaves the road
+    assert suggestion.route.points[0] == pytest.approx(suggestion.route.points[-1])
+    county = next(c for c in suggestion.changes if c.before.level == "county")
+    assert (county.after.patrol_pct or 0) > (county.before.patrol_pct or 0)
+    short = routing.suggest_route(tx, analysis, "U1", "all", 1_000, WINDOW, "Asia/Shanghai", 100.0)
+    assert short.hot_spots == () and short.route is None
+    with pytest.raises(DataError, match="shift"):
+        routing.suggest_route(tx, analysis, "U1", "evening", 10_000, WINDOW, "Asia/Shanghai", 100.0)
