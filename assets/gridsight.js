@@ -76,11 +76,27 @@
         return { color: color, weight: 0.8, fillColor: color, fillOpacity: 0.25 };
       },
       incident: function () { return {}; },
+      hotspot: function (feature) {
+        return { color: feature.properties.color, weight: 0.5, fillColor: feature.properties.color, fillOpacity: 0.55 };
+      },
+      blindspot: function (feature) {
+        const color = feature.properties.kind === "cluster" ? "#e879f9" : "#f43f5e";
+        return { color: color, weight: 2.5, dashArray: "6 4", fillColor: color, fillOpacity: 0.12 };
+      },
+      plan_item: function (feature) {
+        const p = feature.properties;
+        if (p.kind === "route") { return { color: p.color || "#facc15", weight: 4, dashArray: "8 6" }; }
+        return { color: p.color || "#facc15", weight: 1.5, fillColor: p.color || "#facc15", fillOpacity: 0.35 };
+      },
       focus: function () {
         return { color: "#f43f5e", weight: 1.5, fillColor: "#f43f5e", fillOpacity: 0.35, dashArray: "4 3" };
       },
     },
     point: {
+      plan_camera: function (feature, latlng) {
+        const color = feature.properties.color || "#facc15";
+        return L.circleMarker(latlng, { radius: 6, color: "#111827", weight: 1.5, fillColor: color, fillOpacity: 1 });
+      },
       // Wall display: incidents of the last 24 hours; those that just arrived stand out for a minute.
       wall_incident: function (feature, latlng, context) {
         remember(context);
@@ -138,6 +154,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         if (state.cat && state.cat.length) { query += "&cat=" + state.cat.join(","); }
         if (state.status && state.status.length) { query += "&status=" + state.status.join(","); }
         if (state.start && state.end) { query += "&start=" + state.start + "&end=" + state.end; }
+        if (state.hs) { query += "&hs=" + encodeURIComponent(state.hs); }
       }
       window.gridsightQuery = query;  // popups are fetched for the same view
       let bodies;

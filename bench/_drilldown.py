@@ -48,7 +48,7 @@ def server_step_seconds(settings: Settings, engine: Engine, repeat: int = 10,
                 focus = hierarchy.get(conn, unit) if unit else hierarchy.top(conn)[0]
             parts["panels"] = parts.get("panels", 0.0) + time.perf_counter() - started
             (s, w), (n, e) = focus.bounds
-            for layer in layers.REGISTRY:
+            for layer in layers.for_page("map"):
                 query = {"bbox": f"{w},{s},{e},{n}", "zoom": str(ZOOM[focus.level]), "metric": state.metric,
                          "days": "30"}
                 if unit:

@@ -9,7 +9,7 @@ from dash import Dash
 from flask import has_request_context, request
 from sqlalchemy import Engine, text
 
-from dashboard import api, callbacks, import_page, map_page, wall
+from dashboard import api, callbacks, import_page, map_page, plan_page, planning, wall
 from dashboard.i18n import t
 from dashboard.state import ViewState
 from geo.settings import PROJECT_DIR, Settings
@@ -53,6 +53,10 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
         page_name = path.rsplit("/", 1)[-1] or settings.home
         if page_name == "import":
             return import_page.layout(settings, initial_bounds(engine), lang)
+        if page_name == "plan":
+            with engine.connect() as conn:
+                saved = planning.plan_list(conn, lang)
+            return plan_page.layout(settings, initial_bounds(engine), lang, planning.patrol_units(engine), saved)
         if page_name == "wall":
             tour = wall.tour_from(address.query)
             return wall.layout(settings, initial_bounds(engine), lang, settings.wall_tour_s if tour is None else tour)
@@ -62,5 +66,6 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
     callbacks.register(app, engine, settings)
     import_page.register(app, engine, settings)
     wall.register(app, engine, settings)
+    planning.register(app, engine, settings)
     api.register_api(app.server, engine, settings)
     return app

@@ -12,7 +12,7 @@ from dashboard import ids
 from dashboard.i18n import t
 from dashboard.state import CATEGORIES, METRICS, STATUSES, WINDOWS, ViewState
 from geo.settings import Settings
-from layers import REGISTRY, Layer
+from layers import Layer, for_page
 
 _STYLE = Namespace("gridsight", "style")
 _POINT = Namespace("gridsight", "point")
@@ -26,10 +26,10 @@ def _geojson(layer: Layer) -> dl.GeoJSON:
     return dl.GeoJSON(id=ids.layer(layer.id), **kwargs)
 
 
-def legend(lang: str) -> list[Any]:
-    """Legend entries of every registry layer."""
+def legend(lang: str, page: str = "map") -> list[Any]:
+    """Legend entries of every registry layer of ``page``."""
     rows: list[Any] = [html.H3(t("legend", lang), style={"color": "#e5e7eb"})]
-    for layer in REGISTRY:
+    for layer in for_page(page):
         rows.append(html.H3(layer.title(lang)))
         for entry in layer.legend:
             rows.append(html.Div(
@@ -45,14 +45,14 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str) -> html.Div
     if settings.tile_url:
         base.append(dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution))
     overlays = [dl.Overlay(_geojson(layer), name=layer.title(lang), checked=layer.visible)
-                for layer in REGISTRY]
+                for layer in for_page("map")]
     # dash-leaflet's viewport tracking needs center and zoom as well as the bounds to fit.
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     the_map = dl.Map(
         id=ids.MAP, bounds=bounds, center=center, zoom=11, preferCanvas=True, className="gs-map", maxZoom=19,
         # ``overlays`` must start as the checked names: dash-leaflet filters it when one is unchecked.
         children=[*base, dl.LayersControl(overlays, id=ids.LAYERS_CONTROL, collapsed=False,
-                                          overlays=[layer.title(lang) for layer in REGISTRY if layer.visible]),
+                                          overlays=[layer.title(lang) for layer in for_page("map") if layer.visible]),
                   dl.ScaleControl(position="bottomright", imperial=False)],
     )
     header = html.Header(className="gs-header", children=[
@@ -64,6 +64,7 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str) -> html.Div
                      value=ViewState.metric, clearable=False, className="gs-metric"),
         dcc.RadioItems(id=ids.WINDOW, options=[{"label": f"{d} {t('days', lang)}", "value": d} for d in WINDOWS],
                        value=ViewState.days, inline=True, className="gs-window"),
+        html.A(t("plan_link", lang), id=ids.PLAN_LINK, href=f"/plan?lang={lang}", className="gs-lang-switch"),
         html.A(t("import_link", lang), id=ids.IMPORT_LINK, href=f"/import?lang={lang}", className="gs-lang-switch"),
         # a full reload in the other language, keeping the drill-down state
         html.A("English" if lang == "zh" else "中文", id=ids.LANG_SWITCH,

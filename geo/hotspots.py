@@ -14,8 +14,8 @@ Gi* uses binary queen-contiguity weights with the unit itself included (``star=T
 normal approximation of its z-score. Each unit gets a confidence bin, as in ArcGIS' ``Gi_Bin``:
 ±3 for |z| ≥ 2.576 (99 %), ±2 for |z| ≥ 1.960 (95 %), ±1 for |z| ≥ 1.645 (90 %), else 0; positive
 is hot. There is no correction for multiple testing. A *hot spot* is a group of touching lattice
-squares (or cells), each hot at 95 % or more; it is what dosage, blind spots and route suggestion
-work on.
+squares (or cells), each hot at 95 % or more, holding at least one incident; it is what dosage,
+blind spots and route suggestion work on.
 """
 
 from __future__ import annotations
@@ -188,6 +188,8 @@ def _hot_spots(units: tuple[Unit, ...], neighbours: list[list[int]]) -> tuple[Ho
     groups: list[list[Unit]] = [[] for _ in range(count)]
     for k, label in enumerate(labels):
         groups[label].append(units[hot[k]])
+    # a group without incidents of its own is only the halo of a cluster that fell short of 95 %
+    groups = [g for g in groups if sum(u.incidents for u in g) > 0]
     groups.sort(key=lambda g: (-sum(u.incidents for u in g), -max(u.z for u in g)))
     return tuple(HotSpot(f"H{n + 1}", tuple(u.key for u in g), sum(u.incidents for u in g), max(u.z for u in g))
                  for n, g in enumerate(groups))
@@ -206,11 +208,11 @@ _CELL_SHAPES = "SELECT code, ST_AsGeoJSON(geom, 6) FROM grid_cell WHERE code = A
 def shapes(conn: Connection, analysis: Analysis, keys: list[str]) -> dict[str, str]:
     """GeoJSON geometry text (EPSG:4326, 6 decimals) of the units ``keys`` of ``analysis``."""
     if analysis.method == "cells":
-        return dict(conn.execute(text(_CELL_SHAPES), {"keys": keys}).tuples().all())
+        return {k: g for k, g in conn.execute(text(_CELL_SHAPES), {"keys": keys})}
     ij = [k.split(",") for k in keys]
     params = {"keys": keys, "i": [int(a) for a, _ in ij], "j": [int(b) for _, b in ij],
               "size": analysis.cell_m, "srid": metric_srid(conn)}
-    return dict(conn.execute(text(_SQUARES), params).tuples().all())
+    return {k: g for k, g in conn.execute(text(_SQUARES), params)}
 
 
 def spot_sql(analysis: Analysis) -> tuple[str, dict[str, Any]]:

@@ -160,3 +160,17 @@ def _changes(conn: Connection, window: Window, deltas: dict[str, dict[str, float
 def codes(changes: Sequence[Change]) -> list[str]:
     """The codes of the units in ``changes``."""
     return [c.before.code for c in changes]
+
+
+def view_shapes(conn: Connection, cameras: Sequence[Camera]) -> list[str]:
+    """The view region of each camera as GeoJSON text (EPSG:4326), built by the engine's function."""
+    if not cameras:
+        return []
+    rows = conn.execute(text("""
+        SELECT ST_AsGeoJSON(gs_camera_view(ST_SetSRID(ST_MakePoint(lon, lat), 4326), az, fov, rng, :srid), 7)
+        FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[]), CAST(:azs AS float8[]),
+                    CAST(:fovs AS float8[]), CAST(:rngs AS float8[])) WITH ORDINALITY AS c(lon, lat, az, fov, rng, n)
+        ORDER BY n"""), {"srid": metric_srid(conn), "lons": [c.lon for c in cameras], "lats": [c.lat for c in cameras],
+                         "azs": [c.azimuth_deg % 360 for c in cameras], "fovs": [c.fov_deg for c in cameras],
+                         "rngs": [c.range_m for c in cameras]})
+    return [r[0] for r in rows]

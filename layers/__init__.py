@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from geo.errors import NotFound
-from layers import admin, cameras, focus, grids, incidents, roads, routes, units
+from layers import admin, blindspots, cameras, focus, grids, hotspots, incidents, roads, routes, units
 from layers.base import Field, Layer, LegendEntry, View
 
 REGISTRY: tuple[Layer, ...] = tuple(
@@ -19,6 +19,9 @@ REGISTRY: tuple[Layer, ...] = tuple(
         admin.VILLAGES,
         grids.LAYER,
         units.LAYER,
+        hotspots.DENSITY,
+        hotspots.GI_STAR,
+        blindspots.LAYER,
         roads.LAYER,
         routes.LAYER,
         cameras.LAYER,
@@ -29,6 +32,11 @@ REGISTRY: tuple[Layer, ...] = tuple(
 _BY_ID = {layer.id: layer for layer in REGISTRY}
 
 
+def for_page(page: str) -> tuple[Layer, ...]:
+    """The layers page ``page`` ('map' or 'plan') draws, in drawing order."""
+    return tuple(layer for layer in REGISTRY if page in layer.pages)
+
+
 def get(layer_id: str) -> Layer:
     """The registered layer ``layer_id``; raises :class:`NotFound` for an unknown id."""
     try:
@@ -37,4 +45,4 @@ def get(layer_id: str) -> Layer:
         raise NotFound(f"no layer {layer_id!r}; known layers: {', '.join(_BY_ID)}") from None
 
 
-__all__ = ["REGISTRY", "Field", "Layer", "LegendEntry", "View", "get"]
+__all__ = ["REGISTRY", "Field", "Layer", "LegendEntry", "View", "for_page", "get"]

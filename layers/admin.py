@@ -32,6 +32,7 @@ def _villages(view: View) -> TextClause:
 TOWNSHIPS = Layer(
     id="townships", title_en="Townships", title_zh="乡镇街道", query=_townships, fields=_FIELDS,
     legend=(LegendEntry("#f59e0b", "Township boundary", "乡镇边界", "line"),), style="township",
+    pages=("map", "plan"),
 )
 VILLAGES = Layer(
     id="villages", title_en="Villages", title_zh="村/社区", query=_villages, fields=_FIELDS,

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, TextClause, text
 
 from geo.errors import DataError, NotFound
 from geo.figures import Window, custom_range
+from geo.hotspots import METHODS
 from geo.models import INCIDENT_CATEGORIES, INCIDENT_STATUSES
 
 
@@ -77,6 +78,7 @@ class View:
     statuses: tuple[str, ...] = ()
     start: dt.datetime | None = None  # a custom window (timezone-aware); else the last window_days
     end: dt.datetime | None = None
+    method: str = "lattice"  # hot spots: on the lattice or on grid cells
 
     def window(self) -> Window:
         """The incident window and filters of this view."""
@@ -113,8 +115,11 @@ class View:
             if unknown:
                 raise DataError(f"{name} {','.join(unknown)!r} is not allowed: expected some of {', '.join(allowed)}")
         start, end = custom_range(args.get("start"), args.get("end"))
+        method = args.get("hs") or cls.method
+        if method not in METHODS:
+            raise DataError(f"hs {method!r} is not allowed: expected one of {', '.join(METHODS)}")
         return cls(max(west, -180), max(south, -90), min(east, 180), min(north, 90), zoom, lang,
-                   window_days, unit, args.get("metric") or cls.metric, categories, statuses, start, end)
+                   window_days, unit, args.get("metric") or cls.metric, categories, statuses, start, end, method)
 
     def params(self) -> dict[str, Any]:
         """Bind parameters every layer query may use; ``tolerance`` is half a pixel in degrees."""
@@ -149,6 +154,7 @@ class Layer:
     extra: Mapping[str, Any] = field(default_factory=dict)
     # Instead of ``query``: rows (same columns as a query's) built in Python, for the drill-down.
     rows: Callable[[Connection, View, int], list[Mapping[str, Any]]] | None = None
+    pages: tuple[str, ...] = ("map",)  # the dashboard pages that draw it: 'map' (drill-down), 'plan'
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en

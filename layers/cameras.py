@@ -37,4 +37,5 @@ LAYER = Layer(
             LegendEntry("#ef4444", "Fault", "故障", "point"),
             LegendEntry("#22c55e", "View sector (zoom in)", "视域(放大显示)", "fill")),
     style="camera", point="camera", sent=("code", "status", "part"),
+    pages=("map", "plan"),
 )

@@ -32,4 +32,5 @@ LAYER = Layer(
             LegendEntry("#f43f5e", "Severity 3", "严重(3)", "point"),
             LegendEntry("#be123c", "Severity 4", "特别严重(4)", "point")),
     style="incident", point="incident", sent=("code", "severity", "status", "category"),
+    pages=("map", "plan"),
 )

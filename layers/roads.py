@@ -31,4 +31,5 @@ LAYER = Layer(
             LegendEntry("#9ca3af", "Local road (zoom in)", "支路(放大显示)", "line"),
             LegendEntry("#78716c", "Track (zoom in)", "机耕路(放大显示)", "line")),
     style="road",
+    pages=("map", "plan"),
 )

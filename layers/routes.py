@@ -26,4 +26,5 @@ LAYER = Layer(
             LegendEntry("#c084fc", "Night shift", "夜班", "line"),
             LegendEntry("#2dd4bf", "All day", "全天", "line")),
     style="route",
+    pages=("map", "plan"),
 )

@@ -1,0 +1,352 @@
+"""Callbacks of the planning page: thin, they wire the controls to ``geo`` (hot spots, dosage,
+blind spots, what-if, plans, optimisation, routing) and format the answers."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import zipfile
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from sqlalchemy import Engine, text
+
+from dashboard import ids
+from dashboard.drilldown import fmt
+from dashboard.i18n import t
+from geo import dosage, optimise, plans, routing
+from geo.errors import GridsightError
+from geo.figures import Window
+from geo.settings import Settings
+from geo.whatif import Camera, Change, Route, view_shapes, what_if
+from layers import View, blindspots
+from layers.hotspots import analysis, cached, planning_window
+
+_CAM_FIELDS = ("lon", "lat", "az", "fov", "range")
+_COMPARED = (("col_camera_area", "camera_area_pct"), ("col_camera_road", "camera_road_pct"),
+             ("col_combined", "combined_pct"), ("col_blind", "blind_incidents"),
+             ("plan_incident_cov", "incident_coverage_pct"))
+_ORDER = {"county": 0, "township": 1, "village": 2, "grid": 3}
+
+
+def county_view(days: int, method: str) -> View:
+    """A view of everything (planning works on the whole territory) for the window and method."""
+    return View(-180, -90, 180, 90, 10, window_days=int(days or 30), method=method or "lattice")
+
+
+def to_items(data: list[dict[str, Any]]) -> list[Camera | Route]:
+    """The what-if items of the page's store as :mod:`geo.whatif` objects."""
+    out: list[Camera | Route] = []
+    for d in data:
+        if d["kind"] == "camera":
+            out.append(Camera(d["lon"], d["lat"], d["azimuth_deg"], d["fov_deg"], d["range_m"]))
+        else:
+            out.append(Route(tuple((p[0], p[1]) for p in d["points"])))
+    return out
+
+
+def from_items(items: list[Camera | Route], source: str) -> list[dict[str, Any]]:
+    """:mod:`geo.whatif` objects as store entries, marked with where they came from."""
+    return [{"kind": "camera", "lon": i.lon, "lat": i.lat, "azimuth_deg": i.azimuth_deg, "fov_deg": i.fov_deg,
+             "range_m": i.range_m, "source": source} if isinstance(i, Camera)
+            else {"kind": "route", "points": [list(p) for p in i.points], "source": source} for i in items]
+
+
+def drawn(geojson: dict[str, Any] | None, az: float, fov: float, rng: float) -> list[dict[str, Any]]:
+    """Store entries for what the EditControl holds: markers are cameras with the typed angles and
+    range, lines are patrol routes."""
+    out: list[dict[str, Any]] = []
+    for f in (geojson or {}).get("features", []):
+        g = f.get("geometry") or {}
+        if g.get("type") == "Point":
+            lon, lat = g["coordinates"][:2]
+            out.append({"kind": "camera", "lon": lon, "lat": lat, "azimuth_deg": float(az or 0) % 360,
+                        "fov_deg": float(fov or 90), "range_m": float(rng or 100), "source": "draw"})
+        elif g.get("type") == "LineString" and len(g["coordinates"]) >= 2:
+            out.append({"kind": "route", "points": [p[:2] for p in g["coordinates"]], "source": "draw"})
+    return out
+
+
+def items_layer(conn: Any, items: list[Camera | Route], color: str = "#facc15") -> dict[str, Any]:
+    """GeoJSON of what-if items: camera points and view sectors, route lines."""
+    cams = [i for i in items if isinstance(i, Camera)]
+    features: list[dict[str, Any]] = []
+    for n, (cam, shape) in enumerate(zip(cams, view_shapes(conn, cams), strict=True)):
+        props = {"kind": "view", "color": color, "n": n + 1}
+        features.append({"type": "Feature", "geometry": json.loads(shape), "properties": props})
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [cam.lon, cam.lat]},
+                         "properties": {"kind": "camera", "color": color, "n": n + 1}})
+    for route in (i for i in items if isinstance(i, Route)):
+        line = {"type": "LineString", "coordinates": [list(p) for p in route.points]}
+        features.append({"type": "Feature", "geometry": line, "properties": {"kind": "route", "color": color}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def compare_table(changes: list[Change] | tuple[Change, ...], lang: str, limit: int = 12) -> html.Table | str:
+    """Before → after of the affected units: the county and townships first, then the units that
+    change most."""
+    if not changes:
+        return ""
+    ranked = sorted(changes, key=lambda c: (_ORDER[c.before.level] > 1, _ORDER[c.before.level], c.before.code))
+    head = html.Tr([html.Th(t("plan_unit", lang))] + [html.Th(t(k, lang)) for k, _ in _COMPARED])
+    rows = []
+    for c in ranked[:limit]:
+        b, a = c.before.row(), c.after.row()
+        cells = [html.Td(f"{b['name']}", title=b["code"])]
+        for _, metric in _COMPARED:
+            changed = a[metric] != b[metric]
+            shown = f"{_shown(metric, b[metric], lang)} → {_shown(metric, a[metric], lang)}"
+            cells.append(html.Td(shown, className="gs-changed" if changed else ""))
+        rows.append(html.Tr(cells, className=f"gs-level-{b['level']}", **{"data-code": b["code"]}))
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="gs-compare")
+
+
+def _shown(metric: str, value: Any, lang: str) -> str:
+    return str(value) if metric == "blind_incidents" else fmt(value, lang)
+
+
+def register(app: Dash, engine: Engine, settings: Settings) -> None:
+    """Wire the planning page's callbacks to ``engine``."""
+    _register_analysis(app, engine, settings)
+    _register_whatif(app, engine, settings)
+    _register_plans(app, engine, settings)
+    _register_suggestions(app, engine, settings)
+
+
+def _register_analysis(app: Dash, engine: Engine, settings: Settings) -> None:
+    @app.callback(Output(ids.STATE, "data", allow_duplicate=True), Output(ids.PLAN_SUMMARY, "children"),
+                  Output(ids.PLAN_BLIND, "children"), Output(ids.PLAN_DOSAGE, "children"),
+                  Input(ids.PLAN_DAYS, "value"), Input(ids.PLAN_METHOD, "value"), State(ids.LANG_STORE, "data"),
+                  prevent_initial_call="initial_duplicate")
+    def analyse(days: int, method: str, lang: str) -> tuple[Any, ...]:
+        view = county_view(days, method)
+        window = planning_window(view)
+        with engine.begin() as conn:
+            result = analysis(conn, view)
+            blind = blindspots.spots(conn, view)
+            dose = cached(conn, ("dosage", window, view.method, settings.patrol_buffer_m),
+                          lambda: dosage.hot_spot_dosage(conn, result, window, settings.patrol_buffer_m,
+                                                         settings.timezone))
+        state = {"days": view.window_days, "metric": "camera_area_pct", "hs": view.method}
+        return state, _summary(result, dose, lang), _blind_table(blind, lang), _dosage_table(result, dose, lang)
+
+
+def _summary(result: Any, dose: dosage.Report, lang: str) -> list[Any]:
+    share = dose.share_visited()
+    never = dose.never_visited()
+    period = "—" if dose.period is None else f"{dose.period[0]:%Y-%m-%d %H:%M} – {dose.period[1]:%Y-%m-%d %H:%M} UTC"
+    return [html.Div([html.Span(t("plan_hotspots", lang)), html.B(str(len(result.hot_spots)), id="gs-plan-hot-count")]),
+            html.Div([html.Span(t("plan_visited", lang)), html.B(fmt(share, lang))]),
+            html.Div([html.Span(t("plan_never", lang)), html.B(", ".join(never) or "—", className="gs-never")]),
+            html.Div([html.Span(t("plan_period", lang)), html.Span(period)], className="gs-hint")]
+
+
+def _blind_table(blind: list[Any], lang: str) -> html.Table:
+    kinds = blindspots.KIND
+    rows = [html.Tr([html.Td(str(n)), html.Td(kinds[b.kind][0 if lang == "en" else 1]), html.Td(b.id),
+                     html.Td(str(b.incidents))]) for n, b in enumerate(blind[:15], 1)]
+    head = html.Tr([html.Th("#"), html.Th(t("plan_kind", lang)), html.Th("Id"), html.Th(t("col_incidents", lang))])
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="gs-compare", id="gs-plan-blind-table")
+
+
+def _dosage_table(result: Any, dose: dosage.Report, lang: str) -> html.Table:
+    by_id = {d.id: d for d in dose.areas}
+
+    def hours(v: float | None) -> str:
+        return "—" if v is None else f"{v / 60:.1f}"
+
+    rows = []
+    for spot in result.hot_spots:
+        d = by_id.get(spot.id)
+        if d is None:
+            continue
+        rows.append(html.Tr([html.Td(spot.id), html.Td(str(spot.incidents)),
+                             html.Td(f"{d.visits['day']}/{d.visits['night']}"),
+                             html.Td(f"{sum(d.minutes.values()):.0f}"),
+                             html.Td(f"{hours(d.longest_gap_min['day'])}/{hours(d.longest_gap_min['night'])}")],
+                            className="" if d.total_visits else "gs-never"))
+    head = html.Tr([html.Th("Id"), html.Th(t("col_incidents", lang)), html.Th(t("plan_visits", lang)),
+                    html.Th(t("plan_minutes", lang)), html.Th(t("plan_gap", lang))])
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="gs-compare")
+
+
+def _register_whatif(app: Dash, engine: Engine, settings: Settings) -> None:
+    cam_inputs = [State(f"{ids.PLAN_CAM}-{f}", "value") for f in _CAM_FIELDS]
+
+    # One callback from the edit to the numbers: a second one chained on the store would cost a
+    # second round trip for every camera placed.
+    @app.callback(Output(ids.PLAN_ITEMS, "data"), Output(ids.PLAN_EDIT, "editToolbar"),
+                  Output(ids.PLAN_RESULT, "children"), Output(ids.PLAN_ITEMS_LAYER, "data"),
+                  Input(ids.PLAN_EDIT, "geojson"), Input(ids.PLAN_CAM_ADD, "n_clicks"),
+                  Input(ids.PLAN_DISCARD, "n_clicks"), Input({"type": ids.PLAN_ACTION, "index": ALL}, "n_clicks"),
+                  Input(ids.PLAN_OPT_USE, "n_clicks"), Input(ids.PLAN_ROUTE_USE, "n_clicks"),
+                  State(ids.PLAN_ITEMS, "data"), State(ids.PLAN_SUGGESTED, "data"), State(ids.PLAN_DAYS, "value"),
+                  State(ids.LANG_STORE, "data"), *cam_inputs, prevent_initial_call=True)
+    def edit(geojson: dict[str, Any] | None, _add: Any, discard: Any, _actions: Any, _opt: Any, _route: Any,
+             items: list[dict[str, Any]], suggested: dict[str, Any], days: int, lang: str, lon: float, lat: float,
+             az: float, fov: float, rng: float) -> tuple[Any, ...]:
+        trigger = ctx.triggered_id
+        toolbar: Any = no_update
+        clicked = ctx.triggered[0]["value"] if ctx.triggered else None
+        if trigger == ids.PLAN_DISCARD:
+            items, toolbar = [], {"mode": "remove", "action": "clear all", "n_clicks": discard}
+        elif trigger == ids.PLAN_EDIT:
+            items = [i for i in items if i["source"] != "draw"] + drawn(geojson, az, fov, rng)
+        elif trigger == ids.PLAN_CAM_ADD and None not in (lon, lat, az, fov, rng):
+            typed = {"kind": "camera", "lon": float(lon), "lat": float(lat), "azimuth_deg": float(az) % 360,
+                     "fov_deg": float(fov), "range_m": float(rng), "source": "form"}
+            items = [*items, typed]
+        elif trigger in (ids.PLAN_OPT_USE, ids.PLAN_ROUTE_USE):
+            key = "cameras" if trigger == ids.PLAN_OPT_USE else "route"
+            items = items + [dict(i, source="suggested") for i in suggested.get(key, [])]
+        elif isinstance(trigger, dict) and str(trigger.get("index", "")).startswith("load:") and clicked:
+            with engine.begin() as conn:
+                plan = plans.get(conn, int(trigger["index"].split(":")[1]))
+            items = from_items(list(plan.items), "plan")
+        else:
+            return no_update, no_update, no_update, no_update
+        result, layer = evaluate(items, days, lang)
+        return items, toolbar, result, layer
+
+    def evaluate(data: list[dict[str, Any]], days: int, lang: str) -> tuple[Any, Any]:
+        items = to_items(data or [])
+        if not items:
+            return "", {"type": "FeatureCollection", "features": []}
+        try:
+            with engine.begin() as conn:
+                changes = what_if(conn, items, Window.last_days(int(days or 30)), settings.patrol_buffer_m)
+                layer = items_layer(conn, items)
+        except GridsightError as exc:
+            return html.Div(str(exc), className="gs-error"), no_update
+        cams = sum(1 for i in items if isinstance(i, Camera))
+        note = t("plan_items", lang).format(cameras=cams, routes=len(items) - cams)
+        return [html.Div(note, className="gs-hint", id="gs-plan-item-count"), compare_table(changes, lang)], layer
+
+
+def _register_plans(app: Dash, engine: Engine, settings: Settings) -> None:
+    @app.callback(Output(ids.PLAN_MESSAGE, "children"), Output(ids.PLAN_LIST, "children"),
+                  Output(ids.PLAN_DOWNLOAD, "data"), Input(ids.PLAN_SAVE, "n_clicks"),
+                  Input({"type": ids.PLAN_ACTION, "index": ALL}, "n_clicks"), State(ids.PLAN_NAME, "value"),
+                  State(ids.PLAN_ITEMS, "data"), State(ids.PLAN_DAYS, "value"), State(ids.LANG_STORE, "data"),
+                  prevent_initial_call=True)
+    def manage(_save: Any, _actions: Any, name: str | None, data: list[dict[str, Any]], days: int,
+               lang: str) -> tuple[Any, Any, Any]:
+        trigger, message = ctx.triggered_id, ""
+        download: Any = no_update
+        window = Window.last_days(int(days or 30))
+        try:
+            with engine.begin() as conn:
+                if trigger == ids.PLAN_SAVE:
+                    plan_id = plans.save(conn, name or "", to_items(data or []))
+                    message = f"#{plan_id} ✓"
+                elif isinstance(trigger, dict) and ctx.triggered[0]["value"]:
+                    verb, plan_id = trigger["index"].split(":")
+                    if verb == "apply":
+                        plans.apply(conn, int(plan_id), settings.patrol_buffer_m)
+                        message = f"#{plan_id} {t('plan_applied', lang)}"
+                    elif verb == "delete":
+                        plans.delete(conn, int(plan_id))
+                    elif verb == "export":
+                        body = base64.b64encode(_export_zip(conn, int(plan_id), window, settings)).decode()
+                        download = {"content": body, "filename": f"plan-{plan_id}.zip", "base64": True,
+                                    "type": "application/zip"}
+                listing = plan_list(conn, lang)
+        except GridsightError as exc:
+            with engine.begin() as conn:
+                return html.Span(str(exc), className="gs-error"), plan_list(conn, lang), no_update
+        return message, listing, download
+
+
+def _export_zip(conn: Any, plan_id: int, window: Window, settings: Settings) -> bytes:
+    geojson, summary = plans.export(conn, plan_id, window, settings.patrol_buffer_m)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(f"plan-{plan_id}.geojson", geojson)
+        z.writestr(f"plan-{plan_id}-summary.csv", "\ufeff" + summary)  # with a BOM, for spreadsheet programs
+    return out.getvalue()
+
+
+def plan_list(conn: Any, lang: str) -> Any:
+    """The saved plans, newest first, each with its buttons."""
+    saved = plans.plans(conn)
+    if not saved:
+        return html.Div(t("plan_none", lang), className="gs-hint")
+
+    def button(verb: str, plan_id: int, label: str) -> html.Button:
+        return html.Button(t(label, lang), id={"type": ids.PLAN_ACTION, "index": f"{verb}:{plan_id}"},
+                           className="gs-button gs-small")
+
+    rows = []
+    for p in saved:
+        cams = len(p.cameras)
+        note = t("plan_items", lang).format(cameras=cams, routes=len(p.routes))
+        state = f" · {t('plan_applied', lang)}" if p.applied_at else ""
+        actions = [button("load", p.id, "plan_load"), button("export", p.id, "plan_export")]
+        if p.applied_at is None:
+            actions += [button("apply", p.id, "plan_apply"), button("delete", p.id, "plan_delete")]
+        rows.append(html.Div([html.B(f"#{p.id} {p.name}"), html.Span(f" {note}{state}", className="gs-hint"),
+                              html.Div(actions)], className="gs-plan-entry"))
+    return rows
+
+
+def _register_suggestions(app: Dash, engine: Engine, settings: Settings) -> None:
+    @app.callback(Output(ids.PLAN_OPT_OUT, "children"), Output(ids.PLAN_ROUTE_OUT, "children"),
+                  Output(ids.PLAN_SUGGEST_LAYER, "data"), Output(ids.PLAN_SUGGESTED, "data"),
+                  Output(ids.PLAN_OPT_USE, "disabled"), Output(ids.PLAN_ROUTE_USE, "disabled"),
+                  Input(ids.PLAN_OPT_RUN, "n_clicks"), Input(ids.PLAN_ROUTE_RUN, "n_clicks"),
+                  State(ids.PLAN_OPT_N, "value"), State(ids.PLAN_ROUTE_UNIT, "value"),
+                  State(ids.PLAN_ROUTE_SHIFT, "value"), State(ids.PLAN_ROUTE_BUDGET, "value"),
+                  State(ids.PLAN_DAYS, "value"), State(ids.PLAN_METHOD, "value"), State(ids.LANG_STORE, "data"),
+                  prevent_initial_call=True)
+    def suggest(_opt: Any, _route: Any, count: int | None, unit: str | None, shift: str, budget_km: float | None,
+                days: int, method: str, lang: str) -> tuple[Any, ...]:
+        window = Window.last_days(int(days or 30))
+        optimising = ctx.triggered_id == ids.PLAN_OPT_RUN
+        try:
+            with engine.begin() as conn:
+                if optimising:
+                    result = optimise.plan_cameras(conn, int(count or 10), window, settings.patrol_buffer_m)
+                    cams = [p.camera for p in result.proposals]
+                    return (_optimise_out(result, lang), "", items_layer(conn, list(cams), "#22d3ee"),
+                            {"cameras": from_items(list(cams), "suggested")}, not cams, True)
+                view = county_view(days, method)
+                suggestion = routing.suggest_route(conn, analysis(conn, view), unit or "", shift,
+                                                   float(budget_km or 20) * 1000, window, settings.timezone,
+                                                   settings.patrol_buffer_m)
+                route = [] if suggestion.route is None else [suggestion.route]
+                return ("", _route_out(suggestion, lang), items_layer(conn, list(route), "#22d3ee"),
+                        {"route": from_items(list(route), "suggested")}, True, not route)
+        except GridsightError as exc:
+            error = html.Div(str(exc), className="gs-error")
+            outs = (error, no_update) if optimising else (no_update, error)
+            return (*outs, no_update, no_update, True, True)
+
+
+def _optimise_out(result: optimise.Result, lang: str) -> list[Any]:
+    rows = [html.Tr([html.Td(str(n)), html.Td(f"{p.camera.lon:.5f}, {p.camera.lat:.5f}"),
+                     html.Td(f"{p.camera.azimuth_deg:.0f}°"), html.Td(str(p.incidents_newly_covered))])
+            for n, p in enumerate(result.proposals, 1)]
+    head = html.Tr([html.Th("#"), html.Th(f"{t('plan_lon', lang)}, {t('plan_lat', lang)}"), html.Th(t("plan_az", lang)),
+                    html.Th(t("plan_newly", lang))])
+    return [html.Div([html.Span(t("plan_incident_cov", lang) + " "),
+                      html.B(f"{fmt(result.coverage_before_pct, lang)} → {fmt(result.coverage_after_pct, lang)}",
+                             id="gs-plan-opt-coverage"),
+                      html.Span(f" (+{result.incidents_newly_covered})")]),
+            html.Table([html.Thead(head), html.Tbody(rows)], className="gs-compare")]
+
+
+def _route_out(suggestion: routing.Suggestion, lang: str) -> list[Any]:
+    if suggestion.route is None:
+        return [html.Div(t("plan_route_none", lang), className="gs-hint")]
+    through = ", ".join(f"{sid} ({n})" for sid, n in suggestion.hot_spots)
+    return [html.Div([html.Span(t("plan_length", lang) + " "), html.B(f"{suggestion.length_m / 1000:.1f} km")]),
+            html.Div([html.Span(t("plan_through", lang) + " "), html.Span(through, id="gs-plan-route-through")]),
+            compare_table(list(suggestion.changes), lang, limit=6)]
+
+
+def patrol_units(engine: Engine) -> list[str]:
+    """The patrol units that have a route or tracks, for the route suggestion's choice."""
+    with engine.connect() as conn:
+        return list(conn.execute(text(
+            "SELECT unit FROM patrol_route UNION SELECT DISTINCT unit FROM patrol_track ORDER BY 1")).scalars())

@@ -1,0 +1,96 @@
+"""The planning page in headless Chromium: hot spots drawn, a camera placed on the map changes the
+numbers, a plan is saved, exported and deleted, the optimiser and the route suggestion answer."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import Engine, text
+
+from geo import blindspots, hotspots
+from geo.figures import Window
+from tests.browser import screen_point
+
+
+@pytest.fixture
+def page(blank_page: Page, base_url: str) -> Page:
+    blank_page.goto(f"{base_url}/plan?lang=en")
+    expect(blank_page.locator("#gs-plan-hot-count")).not_to_have_text("", timeout=60_000)
+    return blank_page
+
+
+def _blind_cluster(engine: Engine) -> tuple[float, float]:
+    window = Window.last_days(30)
+    with engine.connect() as conn:
+        found = blindspots.blind_spots(conn, window, hotspots.analyse(conn, window))
+    cluster = next(b for b in found if b.kind == "cluster")
+    return cluster.lon, cluster.lat
+
+
+def test_hot_spots_blind_spots_and_dosage_are_shown(page: Page, engine: Engine) -> None:
+    window = Window.last_days(30)
+    with engine.connect() as conn:
+        analysis = hotspots.analyse(conn, window)
+    expect(page.locator("#gs-plan-hot-count")).to_have_text(str(len(analysis.hot_spots)))
+    expect(page.locator("#gs-plan-blind-table tbody tr").first).to_be_visible()
+    drawn = page.evaluate("""() => { const m = window.gridsightMap; let n = 0;
+        m.eachLayer(l => { if (l.feature && l.feature.properties.layer === 'hotspots') { n += 1; } }); return n; }""")
+    assert drawn == len(analysis.significant())
+
+
+def test_placing_a_camera_on_the_map_changes_the_numbers(page: Page, engine: Engine) -> None:
+    lon, lat = _blind_cluster(engine)
+    page.fill("#gs-plan-cam-fov", "360")
+    page.fill("#gs-plan-cam-range", "150")
+    page.keyboard.press("Tab")
+    page.evaluate(f"() => {{ window.gridsightMap.setView([{lat}, {lon}], 16, {{animate: false}}); }}")
+    page.wait_for_timeout(300)
+    page.click(".leaflet-draw-draw-marker")
+    x, y = screen_point(page, lon, lat)
+    started = time.perf_counter()
+    page.mouse.click(x, y)
+    expect(page.locator("#gs-plan-item-count")).to_have_text("1 cameras, 0 routes", timeout=10_000)
+    print(f"what-if round trip in the browser: {(time.perf_counter() - started) * 1000:.0f} ms")
+    county = page.locator(".gs-compare tr.gs-level-county")
+    expect(county).to_be_visible()
+    blind = county.locator("td").nth(4)
+    expect(blind).to_have_class("gs-changed")
+    before, after = (int(v) for v in blind.inner_text().split(" → "))
+    assert after < before
+    # save it as a plan, export it, delete it
+    page.fill("#gs-plan-name", "Browser test plan")
+    page.click("#gs-plan-save")
+    entry = page.locator(".gs-plan-entry", has_text="Browser test plan")
+    expect(entry).to_be_visible()
+    with page.expect_download() as download:
+        entry.get_by_role("button", name="Export").click()
+    archive = zipfile.ZipFile(io.BytesIO(open(download.value.path(), "rb").read()))  # noqa: SIM115
+    names = {name.rsplit(".", 1)[1]: name for name in archive.namelist()}
+    assert sorted(names) == ["csv", "geojson"]
+    features = json.loads(archive.read(names["geojson"]))["features"]
+    assert [f["properties"]["kind"] for f in features] == ["camera", "camera_view"]
+    assert "blind_incidents" in archive.read(names["csv"]).decode("utf-8-sig")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM camera WHERE code LIKE 'P%-C%'")).scalar() == 0
+    entry.get_by_role("button", name="Delete").click()
+    expect(entry).to_have_count(0)
+    page.click("#gs-plan-discard")
+    expect(page.locator("#gs-plan-item-count")).to_have_count(0)
+
+
+def test_the_optimiser_and_the_route_suggestion_answer(page: Page) -> None:
+    page.fill("#gs-plan-opt-n", "3")
+    page.click("#gs-plan-opt-run")
+    coverage = page.locator("#gs-plan-opt-coverage")
+    expect(coverage).to_be_visible(timeout=60_000)
+    before, after = (float(v.strip(" %")) for v in coverage.inner_text().split("→"))
+    assert after > before
+    page.click("#gs-plan-opt-use")
+    expect(page.locator("#gs-plan-item-count")).to_have_text("3 cameras, 0 routes", timeout=10_000)
+    page.click("#gs-plan-route-run")
+    expect(page.locator("#gs-plan-route-through")).to_contain_text("H", timeout=60_000)
