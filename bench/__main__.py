@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, text
 
-from bench import _drilldown, _shapely_coverage, _wall
+from bench import _drilldown, _planning, _shapely_coverage, _wall
 from etl.demo import DemoSize
 from etl.loading import load_demo
 from geo.coverage import refresh
@@ -88,6 +88,13 @@ def demo_county(settings: Settings) -> None:
     _print("drilldown_step_server_p95_demo", _p95(steps) * 1000, "ms")
     clicks = _drilldown.click_to_drawn_seconds(settings, engine)
     _print("drilldown_click_to_drawn_max_demo", max(clicks) * 1000, "ms")
+    _planning.run(engine, BUFFER, _print)
+    engine.dispose()
+
+
+def planning_only(settings: Settings) -> None:
+    engine, _load_s = _fresh(settings, "gridsight_bench", DemoSize())
+    _planning.run(engine, BUFFER, _print)
     engine.dispose()
 
 
@@ -133,8 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wall-refreshes", type=int, default=1000,
                         help="wall display soak: polls at a 0.1 s interval (0 skips it)")
     parser.add_argument("--wall-only", action="store_true", help="only the wall soak, on a fresh demo county")
+    parser.add_argument("--planning-only", action="store_true", help="only the planning figures (fresh demo county)")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
+    if args.planning_only:
+        planning_only(settings)
+        return 0
     if not args.wall_only:
         demo_county(settings)
     if args.wall_refreshes > 0:

@@ -8,9 +8,12 @@ import sys
 from geo import _cli
 from geo.coverage import refresh
 from geo.db import cluster_for, connect
+from geo.dosage import cell_dosage, hot_spot_dosage
+from geo.errors import DataError
 from geo.figures import LEVELS, Window, figures
+from geo.hotspots import analyse
 from geo.optimise import plan_cameras
-from geo.report import FORMATS, plan_summary, render, render_plan
+from geo.report import FORMATS, plan_summary, render, render_dosage, render_plan
 from geo.settings import Settings
 
 
@@ -27,8 +30,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="incident window in days, ending now (default GRIDSIGHT_WINDOW_DAYS, 30)")
     cov.add_argument("--full", action="store_true", help="recompute everything, not only what changed")
     plan = sub.add_parser("plan", help="planning: propose new cameras (maximal covering location model)")
-    plan.add_argument("what", choices=["cameras"])
-    plan.add_argument("--count", type=int, required=True, help="how many cameras to propose")
+    plan.add_argument("what", choices=["cameras", "dosage"],
+                      help="cameras: propose new cameras; dosage: patrol dosage of every hot spot or cell")
+    plan.add_argument("--count", type=int, default=None, help="cameras: how many to propose")
+    plan.add_argument("--areas", choices=["hotspots", "cells"], default="hotspots", help="dosage: of what")
     plan.add_argument("--window-days", type=int, default=None,
                       help="incident window in days, ending now (default GRIDSIGHT_WINDOW_DAYS, 30)")
     plan.add_argument("--format", choices=["csv", "json"], default="csv",
@@ -45,6 +50,17 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
     with engine.begin() as conn:
         refresh(conn, settings.patrol_buffer_m)
     window = Window.last_days(args.window_days or settings.window_days)
+    if args.what == "dosage":
+        with engine.begin() as conn:
+            if args.areas == "cells":
+                report = cell_dosage(conn, window, settings.patrol_buffer_m, settings.timezone)
+            else:
+                report = hot_spot_dosage(conn, analyse(conn, window), window, settings.patrol_buffer_m,
+                                         settings.timezone)
+        print(render_dosage(report, args.format))
+        return 0
+    if args.count is None:
+        raise DataError("plan cameras needs --count N (how many cameras to propose)")
     with engine.begin() as conn:
         result = plan_cameras(conn, args.count, window, settings.patrol_buffer_m, args.fov, args.range,
                               args.spacing, args.directions)

@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from geo.dosage import Report
 from geo.figures import COLUMNS, UnitFigures, Window
 from geo.optimise import Result
 
@@ -75,3 +76,29 @@ def render_plan(result: Result, window: Window, fmt: str) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().rstrip("\n")
+
+
+DOSAGE_COLUMNS = ("id", "visits_day", "visits_night", "minutes_day", "minutes_night", "longest_gap_day_min",
+                  "longest_gap_night_min", "units")
+
+
+def render_dosage(report: Report, fmt: str) -> str:
+    """Patrol dosage, one row per area, as CSV (gaps empty when the period has no such shift) or JSON."""
+    rows = [{"id": a.id, "visits_day": a.visits["day"], "visits_night": a.visits["night"],
+             "minutes_day": round(a.minutes["day"], 1), "minutes_night": round(a.minutes["night"], 1),
+             "longest_gap_day_min": _round(a.longest_gap_min["day"]),
+             "longest_gap_night_min": _round(a.longest_gap_min["night"]), "units": len(a.units)}
+            for a in report.areas]
+    if fmt == "json":
+        period = None if report.period is None else [t.isoformat() for t in report.period]
+        return json.dumps({"period": period, "share_visited_pct": report.share_visited(), "areas": rows},
+                          ensure_ascii=False, indent=1)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=DOSAGE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
+    return out.getvalue().rstrip("\n")
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)

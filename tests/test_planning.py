@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, text
 
 from etl.importing import ImportOptions, import_source
 from etl.sources import ReadOptions, read
-from geo import blindspots, dosage, hotspots, optimise, plans, routing
+from geo import _cli, blindspots, dosage, hotspots, optimise, plans, report, routing
 from geo.__main__ import main as geo_main
 from geo.coverage import refresh
 from geo.errors import DataError
@@ -194,6 +194,7 @@ def test_the_optimiser_finds_the_optimum_that_greedy_misses() -> None:
 
 
 def test_a_plan_what_if_equals_applying_it(conn: Connection, settings: Settings) -> None:
+    refresh(conn, settings.patrol_buffer_m)  # changes other tests committed are not the plan's
     window = Window.last_days(30)
     x = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM incident ORDER BY occurred_at DESC LIMIT 1")).one()
     items: list[Camera | Route] = [Camera(x[0], x[1], 45, 90, 120), Camera(x[0] + 0.002, x[1], 0, 360, 60),
@@ -215,6 +216,7 @@ def test_a_plan_what_if_equals_applying_it(conn: Connection, settings: Settings)
 
 def test_importing_the_proposed_cameras_gives_the_predicted_coverage(conn: Connection, settings: Settings,
                                                                     tmp_path: Path) -> None:
+    refresh(conn, settings.patrol_buffer_m)
     window = Window.last_days(30)
     blind_before = figures(conn, window, level="county")[0].blind_incidents
     result = optimise.plan_cameras(conn, 4, window, settings.patrol_buffer_m)
@@ -249,6 +251,13 @@ def test_the_plan_command_line(settings: Settings, monkeypatch: pytest.MonkeyPat
         assert geo_main(["plan", "cameras", "--count", "2", "--format", "csv"]) == 0
     assert out.getvalue().splitlines()[0].startswith("lon,lat,azimuth_deg,fov_deg,range_m,incidents_newly_covered")
     assert "incident coverage" in err.getvalue()
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert geo_main(["plan", "dosage", "--areas", "cells", "--format", "csv"]) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0] == ",".join(report.DOSAGE_COLUMNS) and len(lines) > 700  # every cell of the demo county
+    with redirect_stderr(err):
+        assert _cli.run(geo_main, ["plan", "cameras"]) == 2  # --count is needed
 
 
 def test_a_suggested_route_runs_on_roads_through_the_hot_spot(tx: Connection) -> None:
