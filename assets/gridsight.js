@@ -77,7 +77,11 @@
       },
       incident: function () { return {}; },
       hotspot: function (feature) {
-        return { color: feature.properties.color, weight: 0.5, fillColor: feature.properties.color, fillOpacity: 0.55 };
+        const p = feature.properties;
+        if (p.unvisited) {  // a hot spot no patrol visited: outlined in yellow
+          return { color: "#facc15", weight: 2.5, fillColor: p.color, fillOpacity: 0.6 };
+        }
+        return { color: p.color, weight: 0.5, fillColor: p.color, fillOpacity: 0.55 };
       },
       blindspot: function (feature) {
         const color = feature.properties.kind === "cluster" ? "#e879f9" : "#f43f5e";

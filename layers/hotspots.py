@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
-from geo import hotspots, live
+from geo import dosage, hotspots, live, meta
 from geo.figures import Window
 from layers.base import Field, Layer, LegendEntry, View
 
@@ -58,13 +58,26 @@ def analysis(conn: Connection, view: View) -> hotspots.Analysis:
                   lambda: hotspots.analyse(conn, window, view.method, LATTICE_M))
 
 
+def unvisited(conn: Connection, view: View) -> set[str]:
+    """Ids of the hot spots no patrol visited in ``view``'s window (dosage with the patrol buffer
+    of the last coverage refresh; cached)."""
+    window = planning_window(view)
+    result = analysis(conn, view)
+    buffer_m = float(meta.get(conn, "coverage_patrol_buffer_m") or 100.0)
+    report = cached(conn, ("visited", window, view.method, buffer_m),
+                    lambda: dosage.hot_spot_dosage(conn, result, window, buffer_m, "UTC"))
+    return set(report.never_visited())
+
+
 def _gi_rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
     result = analysis(conn, view)
     units = sorted(result.significant(), key=lambda u: -abs(u.z))[:limit]
     spot_of = {k: s.id for s in result.hot_spots for k in s.keys}
+    never = unvisited(conn, view)
     shapes = hotspots.shapes(conn, result, [u.key for u in units])
     return [{"fid": u.key, "geometry": shapes[u.key], "bin": u.bin, "gi_z": round(u.z, 2), "incidents": u.incidents,
-             "spot": spot_of.get(u.key, ""), "color": BIN_COLORS[u.bin]} for u in units if u.key in shapes]
+             "spot": spot_of.get(u.key, ""), "color": BIN_COLORS[u.bin], "unvisited": spot_of.get(u.key) in never}
+            for u in units if u.key in shapes]
 
 
 def _density_rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
@@ -85,10 +98,12 @@ def _density_rows(conn: Connection, view: View, limit: int) -> list[Mapping[str,
 GI_STAR = Layer(
     id="hotspots", title_en="Hot spots (Gi*)", title_zh="警情热点(Gi*)", query=None, rows=_gi_rows,
     fields=(Field("spot", "Hot spot", "热点"), Field("incidents", "Incidents", "警情数"),
+            Field("unvisited", "Never visited by patrols", "从未有巡逻到访"),
             Field("gi_z", "Gi* z-score", "Gi* z值"), Field("bin", "Confidence bin", "置信等级")),
-    legend=tuple(LegendEntry(BIN_COLORS[b], f"{'Hot' if b > 0 else 'Cold'}, {level} %",
-                             f"{'热点' if b > 0 else '冷点'} {level}%")
-                 for b, level in ((3, 99), (2, 95), (1, 90), (-1, 90), (-2, 95), (-3, 99))),
+    legend=(*(LegendEntry(BIN_COLORS[b], f"{'Hot' if b > 0 else 'Cold'}, {level} %",
+                          f"{'热点' if b > 0 else '冷点'} {level}%")
+              for b, level in ((3, 99), (2, 95), (1, 90), (-1, 90), (-2, 95), (-3, 99))),
+            LegendEntry("#facc15", "Hot spot never visited by patrols", "从未有巡逻到访的热点", "line")),
     style="hotspot", pages=("plan",),
 )
 DENSITY = Layer(

@@ -38,9 +38,13 @@ def test_hot_spots_blind_spots_and_dosage_are_shown(page: Page, engine: Engine) 
         analysis = hotspots.analyse(conn, window)
     expect(page.locator("#gs-plan-hot-count")).to_have_text(str(len(analysis.hot_spots)))
     expect(page.locator("#gs-plan-blind-table tbody tr").first).to_be_visible()
-    drawn = page.evaluate("""() => { const m = window.gridsightMap; let n = 0;
-        m.eachLayer(l => { if (l.feature && l.feature.properties.layer === 'hotspots') { n += 1; } }); return n; }""")
-    assert drawn == len(analysis.significant())
+    drawn = page.evaluate("""() => { const m = window.gridsightMap; const spots = {};
+        m.eachLayer(l => { const p = l.feature && l.feature.properties;
+                           if (p && p.layer === 'hotspots') { spots[l.feature.id] = p.unvisited ? p.spot : ''; } });
+        return spots; }""")
+    assert len(drawn) == len(analysis.significant())
+    never = page.locator(".gs-never").first.inner_text().split(", ")
+    assert never and {s for s in drawn.values() if s} == set(never)  # never-visited hot spots are outlined
 
 
 def test_placing_a_camera_on_the_map_changes_the_numbers(page: Page, engine: Engine) -> None:
