@@ -12,6 +12,7 @@ from dashboard import details as cell_panel
 from dashboard.i18n import t
 from dashboard.state import METRICS, ViewState
 from geo import details, hierarchy
+from geo.errors import NotFound
 from geo.figures import OPEN_STATUSES, UnitFigures, Window, figures
 from geo.hierarchy import Unit
 from layers import View, units
@@ -80,6 +81,7 @@ def panels(conn: Connection, state: ViewState, lang: str) -> tuple[Any, Any, Any
         return kpis(cell.figures[0], open_now, lang), trail, cell_panel.panel(cell, lang)
     view = View(-180, -90, 180, 90, 0, lang, state.days, state.unit, state.metric, state.cat, state.status,
                 window.start, window.end)
-    shown = units.figures_of_shown(conn, view, also=focus)
-    unit = next(u for u in shown if u.code == focus)
+    shown, unit = units.shown_with_focus(conn, view)
+    if unit is None:
+        raise NotFound(f"no unit {focus}")
     return kpis(unit, open_now, lang), trail, ranking([u for u in shown if u.code != focus], state, lang)

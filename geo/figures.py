@@ -40,10 +40,13 @@ class Window:
 
     @classmethod
     def last_days(cls, days: int, end: dt.datetime | None = None, **filters: Any) -> Window:
-        """The ``days`` days ending at ``end`` (default: now)."""
+        """The ``days`` days ending at ``end`` (default: the end of the current minute, so that every
+        request within a minute, from any worker or the command line, means the same window)."""
         if days < 1:
             raise DataError(f"a window of {days} days is not allowed: expected at least 1 day")
-        end = end or dt.datetime.now(dt.UTC)
+        if end is None:
+            now = dt.datetime.now(dt.UTC)
+            end = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
         return cls(end - dt.timedelta(days=days), end, **filters)
 
 

@@ -6,12 +6,14 @@ cells, a cell itself. Every number comes from :mod:`geo.figures`, the same as th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, text
 
-from geo import hierarchy
+from geo import hierarchy, live
 from geo.figures import UnitFigures, raw_figures, unit_figures
 from layers.base import Field, Layer, LegendEntry, View
 
@@ -51,18 +53,58 @@ def shown_units(conn: Connection, code: str | None) -> tuple[str, str]:
     return ("u.code = :code", code) if unit.level == "grid" else ("u.parent_code = :code", code)
 
 
-def figures_of_shown(conn: Connection, view: View, also: str | None = None) -> list[UnitFigures]:
-    """The figures of the units drawn for ``view`` (its unit, metric and window), and of unit
-    ``also`` when given (one pass over the window's incidents for both)."""
+def shown_with_focus(conn: Connection, view: View) -> tuple[list[UnitFigures], UnitFigures | None]:
+    """The figures of the units drawn for ``view`` (its unit and window) and of the selected unit
+    (the county at the top), in one pass over the window's incidents.
+
+    The map's units layer and the drill-down panels ask for the same figures in the same step, so
+    the answer is kept per view and data version (``gs_live``: incidents, cameras, coverage).
+    """
     where, code = shown_units(conn, view.unit)
-    if also is not None:
-        where = f"({where} OR u.code = :also)"
-    rows = raw_figures(conn, view.window(), where, {"code": code, "also": also})
-    return [unit_figures(r) for r in rows]
+    focus = view.unit or code or next((u.code for u in hierarchy.top(conn)), None)
+    window = view.window()
+    key = (where, code, focus, window, tuple(sorted(live.versions(conn).items())))
+
+    def compute() -> list[UnitFigures]:
+        both = f"({where} OR u.code = :also)" if focus else where
+        return [unit_figures(r) for r in raw_figures(conn, window, both, {"code": code, "also": focus})]
+
+    figs = _remembered(key, compute)
+    focused = next((u for u in figs if u.code == focus), None)
+    if where == "u.code = :code":
+        return [u for u in figs if u.code == code], focused
+    if where == "u.parent_code = :code":
+        return [u for u in figs if u.parent_code == code], focused
+    return [u for u in figs if u.level == "county"], focused
+
+
+_MEMORY: OrderedDict[tuple[Any, ...], list[UnitFigures]] = OrderedDict()
+_LOCKS: dict[tuple[Any, ...], threading.Lock] = {}
+_GUARD = threading.Lock()
+
+
+def _remembered(key: tuple[Any, ...], compute: Callable[[], list[UnitFigures]]) -> list[UnitFigures]:
+    """``compute()`` kept under ``key`` (the last 64); concurrent askers of one key wait for the first."""
+    with _GUARD:
+        if key in _MEMORY:
+            _MEMORY.move_to_end(key)
+            return _MEMORY[key]
+        lock = _LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        with _GUARD:
+            if key in _MEMORY:
+                return _MEMORY[key]
+        value = compute()
+        with _GUARD:
+            _MEMORY[key] = value
+            while len(_MEMORY) > 64:
+                _MEMORY.popitem(last=False)
+            _LOCKS.pop(key, None)
+    return value
 
 
 def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
-    units = figures_of_shown(conn, view)[:limit]
+    units = shown_with_focus(conn, view)[0][:limit]
     geoms: dict[str, str] = dict(conn.execute(text(
         "SELECT code, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, :tolerance), 6) FROM unit_coverage "
         "WHERE code = ANY(:codes)"), {**view.params(), "codes": [u.code for u in units]}).all())
