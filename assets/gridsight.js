@@ -146,11 +146,42 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       const skip = window.dash_clientside.no_update;
       const unchanged = [layerIds.map(function () { return skip; }), skip];
       if (!bounds || zoom === undefined || zoom === null) { return unchanged; }
+      // A drill-down changes the unit, then the map flies there: the layers are fetched at once for
+      // the view the flight will end on, and the fetch the flight's end would trigger is skipped
+      // when that view is inside what was fetched.
+      const unit = state ? (state.unit || "") : "";
+      const triggered = (window.dash_clientside.callback_context || {}).triggered || [];
+      const byState = triggered.some(function (t) { return t.prop_id && t.prop_id.indexOf("gs-state.") === 0; });
+      const flying = byState && window.gridsightUnit !== undefined && unit !== window.gridsightUnit;
+      window.gridsightUnit = unit;
+      const map = window.gridsightMap;
+      if (flying && map && state && state.bounds) {
+        const target = L.latLngBounds(state.bounds);
+        const z = Math.min(map.getBoundsZoom(target), map.getMaxZoom());
+        const centre = map.project(target.getCenter(), z), half = map.getSize().divideBy(2);
+        const sw = map.unproject(centre.add(L.point(-half.x, half.y)), z);
+        const ne = map.unproject(centre.add(L.point(half.x, -half.y)), z);
+        bounds = [[sw.lat, sw.lng], [ne.lat, ne.lng]];
+        zoom = z;
+      }
+      // Leaflet snaps to whole zoom levels: a fractional one is a view in the middle of a flight.
+      if (zoom !== Math.round(zoom)) { return unchanged; }
+      const stateKey = JSON.stringify(Object.assign({}, state || {}, { bounds: null })) + (lang || "");
+      const done = window.gridsightFetched;
+      if (!flying && done && done.stateKey === stateKey && done.zoom === Math.round(zoom) &&
+          bounds[0][0] >= done.s && bounds[0][1] >= done.w && bounds[1][0] <= done.n && bounds[1][1] <= done.e) {
+        return unchanged;  // already fetched (or being fetched) for this view
+      }
       const seq = (window.gridsightSeq = (window.gridsightSeq || 0) + 1);
+      window.dash_clientside.set_props("gs-status", { className: "gs-status loading" });
+      // The end of a flight or a pan changes bounds and zoom in separate updates: only the last fetches.
+      await new Promise(function (resolve) { setTimeout(resolve, 40); });
+      if (seq !== window.gridsightSeq) { return unchanged; }
       const pad = 0.1;  // fetch a margin around the view so that small pans show no empty edge
       const s = bounds[0][0], w = bounds[0][1], n = bounds[1][0], e = bounds[1][1];
       const dy = (n - s) * pad, dx = (e - w) * pad;
       const bbox = [w - dx, s - dy, e + dx, n + dy].map(function (v) { return v.toFixed(5); }).join(",");
+      window.gridsightFetched = { stateKey: stateKey, zoom: Math.round(zoom), s: s - dy, w: w - dx, n: n + dy, e: e + dx };
       let query = "?bbox=" + bbox + "&zoom=" + Math.round(zoom) + "&lang=" + (lang || "zh");
       if (state) {
         if (state.unit) { query += "&unit=" + encodeURIComponent(state.unit); }
@@ -170,6 +201,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
           });
         }));
       } catch (err) {
+        window.gridsightFetched = null;  // nothing was drawn: the next view must fetch again
         return seq === window.gridsightSeq ? [layerIds.map(function () { return skip; }), "gs-status offline"] : unchanged;
       }
       if (seq !== window.gridsightSeq) { return unchanged; }

@@ -76,8 +76,10 @@ def click_to_drawn_seconds(settings: Settings, engine: Engine) -> list[float]:
             page.locator(f".gs-rank-row[title='{unit}']").click()
             page.wait_for_url(f"**unit={unit}**")
             expect(page.locator(".gs-crumb.current")).to_have_count(1)
+            # drawn: the layers were fetched for the new unit and the status says so
             page.wait_for_function(f"() => document.querySelector('.gs-status.ok') !== null && "
-                                   f"window.location.search.includes('{unit}')", timeout=30_000, polling=20)
+                                   f"(window.gridsightQuery || '').includes('unit={unit}&')", timeout=30_000,
+                                   polling=20)
             expect(page.locator(".gs-status.ok")).to_have_count(1, timeout=30_000)
             out.append(time.perf_counter() - started)
     return out

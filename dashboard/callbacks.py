@@ -47,12 +47,14 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
             except NotFound:  # a link to a unit that is gone: show the top instead of failing
                 state = replace(state, unit=None)
                 focus = hierarchy.top(conn)[0]
-        # a short flight: the new level's layers are fetched when it ends (Leaflet's default takes ~1.5 s)
+        # a short flight (Leaflet's default takes ~1.5 s); the target bounds travel with the state, so
+        # the browser fetches the new level's layers for where the map is going while it flies
         viewport = {"bounds": [list(p) for p in focus.bounds], "transition": "flyToBounds",
                     "options": {"duration": FLIGHT_S}}
         switch = state.search(lang="en" if lang == "zh" else "zh")
-        return (state.to_dict(), viewport, state.metric, state.days, list(state.cat), list(state.status),
-                state.start, state.end, switch)
+        data = {**state.to_dict(), "bounds": viewport["bounds"]}
+        return (data, viewport, state.metric, state.days, list(state.cat), list(state.status), state.start, state.end,
+                switch)
 
     @app.callback(Output(ids.KPIS, "children"), Output(ids.BREADCRUMBS, "children"),
                   Output(ids.RANKING, "children"), Input(ids.STATE, "data"), State(ids.LANG_STORE, "data"))

@@ -80,7 +80,8 @@ class ViewState:
     def from_dict(cls, data: dict[str, Any] | None) -> ViewState:
         if not data:
             return cls()
-        return cls(**{**data, "cat": tuple(data.get("cat") or ()), "status": tuple(data.get("status") or ())})
+        known = {k: v for k, v in data.items() if k != "bounds"}  # the map's target, not part of the state
+        return cls(**{**known, "cat": tuple(data.get("cat") or ()), "status": tuple(data.get("status") or ())})
 
     def window(self) -> Window:
         """The incident window and filters of this state: the custom range, or the last days."""

@@ -36,6 +36,6 @@ LAYER = Layer(
             LegendEntry("#9ca3af", "Offline", "离线", "point"),
             LegendEntry("#ef4444", "Fault", "故障", "point"),
             LegendEntry("#22c55e", "View sector (zoom in)", "视域(放大显示)", "fill")),
-    style="camera", point="camera", sent=("code", "status", "part"),
+    style="camera", point="camera", sent=("status", "part"),  # the code is the feature id
     pages=("map", "plan"),
 )

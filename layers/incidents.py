@@ -31,6 +31,6 @@ LAYER = Layer(
             LegendEntry("#fb923c", "Severity 2", "较重(2)", "point"),
             LegendEntry("#f43f5e", "Severity 3", "严重(3)", "point"),
             LegendEntry("#be123c", "Severity 4", "特别严重(4)", "point")),
-    style="incident", point="incident", sent=("code", "severity", "status", "category"),
+    style="incident", point="incident", sent=("severity",),  # the code is the feature id
     pages=("map", "plan"),
 )

@@ -51,7 +51,7 @@ def test_clicking_a_camera_shows_its_attributes(page: Page, engine: Engine) -> N
     with page.expect_response(lambda r: "/api/layers/cameras" in r.url and "zoom=18" in r.url, timeout=20_000):
         page.evaluate(f"() => {{ window.gridsightMap.setView([{lat}, {lon}], 18, {{animate: false}}); }}")
     page.wait_for_function(f"""() => {{ let hit = false; window.gridsightMap.eachLayer(l => {{
-        if (l.feature && l.feature.properties.code === {code!r} && l.getLatLng) hit = true; }}); return hit; }}""",
+        if (l.feature && l.feature.id === {code!r} && l.getLatLng) hit = true; }}); return hit; }}""",
                            timeout=20_000, polling=250)
     popup = page.locator(".leaflet-popup-content")
     for _attempt in range(5):  # a layer refreshed by a late answer closes its popup: click again
