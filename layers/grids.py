@@ -20,11 +20,12 @@ def _query(view: View) -> TextClause:
     return _SQL
 
 
+# From zoom 14: a township's view (zoom 13) shows its villages, a village's view its cells.
 LAYER = Layer(
     id="grids", title_en="Grid cells", title_zh="网格", query=_query,
     fields=(Field("code", "Code", "编码"), Field("name", "Name", "名称"), Field("village", "Village", "所属村"),
             Field("population", "Population", "人口"), Field("households", "Households", "户数"),
             Field("area_km2", "Area (km²)", "面积(平方公里)"), Field("grid_worker", "Grid worker", "网格员"),
             Field("grid_worker_phone", "Work phone", "工作电话")),
-    legend=(LegendEntry("#38bdf8", "Grid cell", "网格", "fill"),), style="grid", min_zoom=13,
+    legend=(LegendEntry("#38bdf8", "Grid cell", "网格", "fill"),), style="grid", min_zoom=14,
 )
