@@ -19,7 +19,8 @@ _POINT = Namespace("gridsight", "point")
 _FEATURE = Namespace("gridsight", "feature")
 
 
-def _geojson(layer: Layer) -> dl.GeoJSON:
+def geojson(layer: Layer) -> dl.GeoJSON:
+    """The GeoJSON component that draws registry layer ``layer`` (its data is fetched by the browser)."""
     kwargs: dict[str, Any] = {"style": _STYLE(layer.style), "onEachFeature": _FEATURE("lazyPopup")}
     if layer.point:
         kwargs["pointToLayer"] = _POINT(layer.point)
@@ -44,7 +45,7 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str) -> html.Div
     base: list[Any] = []
     if settings.tile_url:
         base.append(dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution))
-    overlays = [dl.Overlay(_geojson(layer), name=layer.title(lang), checked=layer.visible)
+    overlays = [dl.Overlay(geojson(layer), name=layer.title(lang), checked=layer.visible)
                 for layer in for_page("map")]
     # dash-leaflet's viewport tracking needs center and zoom as well as the bounds to fit.
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]

@@ -15,23 +15,15 @@ from dash_extensions.javascript import Namespace
 
 from dashboard import ids
 from dashboard.i18n import t
-from dashboard.map_page import legend
+from dashboard.map_page import geojson, legend
 from dashboard.state import WINDOWS
 from geo.settings import Settings
-from layers import Layer, for_page
+from layers import for_page
 
 # Drawn at first on the planning map (the others are in its layer switcher).
 SHOWN = ("townships", "roads", "routes", "hotspots", "blindspots")
 _STYLE = Namespace("gridsight", "style")
 _POINT = Namespace("gridsight", "point")
-_FEATURE = Namespace("gridsight", "feature")
-
-
-def _geojson(layer: Layer) -> dl.GeoJSON:
-    kwargs: dict[str, Any] = {"style": _STYLE(layer.style), "onEachFeature": _FEATURE("lazyPopup")}
-    if layer.point:
-        kwargs["pointToLayer"] = _POINT(layer.point)
-    return dl.GeoJSON(id=ids.layer(layer.id), **kwargs)
 
 
 def _field(label: str, control: Any, lang: str) -> html.Label:
@@ -48,7 +40,7 @@ def _map(settings: Settings, bounds: list[list[float]], lang: str) -> dl.Map:
     base: list[Any] = []
     if settings.tile_url:
         base.append(dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution))
-    overlays = [dl.Overlay(_geojson(layer), name=layer.title(lang), checked=layer.id in SHOWN) for layer in layers]
+    overlays = [dl.Overlay(geojson(layer), name=layer.title(lang), checked=layer.id in SHOWN) for layer in layers]
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     return dl.Map(
         id=ids.MAP, bounds=bounds, center=center, zoom=11, preferCanvas=True, className="gs-map", maxZoom=19,
