@@ -1,8 +1,8 @@
 """Incident hot spots of the window (Getis-Ord Gi*, :mod:`geo.hotspots`): squares or grid cells hot
 or cold at 90, 95 or 99 % confidence; and the kernel-density surface as an alternative view.
 
-Both layers compute over the whole territory and keep the result for the current incident data
-(the ``gs_live`` version) and minute, so panning and the planning page's panels share one run.
+Both layers compute over the whole territory and keep the result for the current data (the
+``gs_live`` versions) and minute, so panning and the planning page's panels share one run.
 """
 
 from __future__ import annotations
@@ -37,8 +37,10 @@ def planning_window(view: View) -> Window:
 
 
 def cached(conn: Connection, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """``compute()``, kept per incident-data version and ``key`` (the last 16 results)."""
-    full = (live.versions(conn).get("incident"), *key)
+    """``compute()``, kept per data version (incidents, cameras, coverage) and ``key`` (the last 16
+    results). Keys hold the window, which ends at a whole minute, so nothing is kept longer than a
+    minute after a change ``gs_live`` does not follow (GPS tracks)."""
+    full = (tuple(sorted(live.versions(conn).items())), *key)
     with _LOCK:
         if full in _CACHE:
             _CACHE.move_to_end(full)
