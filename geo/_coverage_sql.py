@@ -94,8 +94,6 @@ UPDATE gs_region SET g = ST_CollectionExtract(CASE WHEN ST_IsValid(g) THEN g ELS
 
 # Subdividing and clipping can, rarely, leave a polygon GEOS calls invalid; repair those few.
 _REPAIR = "UPDATE {table} SET {g} = ST_CollectionExtract(ST_MakeValid({g}), 3) WHERE NOT ST_IsValid({g})"
-_CLIP = "CASE WHEN r.g IS NULL THEN {g} ELSE ST_Intersection({g}, r.g) END"
-_NEAR = "(r.g IS NULL OR ST_Intersects({g}, r.g))"
 # Neighbours are found by bounding box only: GEOS's predicates can throw on the thin slivers that
 # differences leave, while its overlay operations (OverlayNG) are robust.
 _LOCAL_UNION = "(SELECT ST_Union(x.g) FROM {table} x WHERE x.g && {g})"
@@ -103,16 +101,30 @@ _HITS = "EXISTS (SELECT 1 FROM {table} x WHERE x.g && {g})"
 _MINUS = f"CASE WHEN {_HITS} THEN ST_Difference({{g}}, {_LOCAL_UNION}) ELSE {{g}} END"
 _AND = f"ST_Intersection({{g}}, {_LOCAL_UNION})"
 
-MOSAIC = f"""
+# The views and patrol buffers to rebuild: all of them (full), or those meeting the region, clipped to
+# it. The regional form finds them through the spatial indexes (a bounding box in EPSG:4326 around
+# the region, 1 m wider, so that the curved edges of a transformed box lose nothing).
+_REGION_BOX = "(SELECT ST_Transform(ST_Expand(ST_Envelope(g), {m}), 4326) FROM gs_region)"
+SOURCES_FULL = f"""
 CREATE TEMP TABLE gs_views ON COMMIT DROP AS
-SELECT c.status = 'online' AS online, {_CLIP.format(g="ST_Transform(c.view_geom, :srid)")} AS g
-FROM camera c, gs_region r
-WHERE (r.g IS NULL OR c.view_geom && ST_Transform(ST_Envelope(r.g), 4326))
-  AND {_NEAR.format(g="ST_Transform(c.view_geom, :srid)")};
+SELECT c.status = 'online' AS online, ST_Transform(c.view_geom, :srid) AS g FROM camera c;
 CREATE TEMP TABLE gs_buffers ON COMMIT DROP AS
-SELECT {_CLIP.format(g="b.g")} AS g
-FROM (SELECT ST_Buffer(ST_Transform(geom, :srid), :buffer, '{_QUAD_SEGS}') AS g FROM patrol_route) b, gs_region r
-WHERE {_NEAR.format(g="b.g")};
+SELECT ST_Buffer(ST_Transform(geom, :srid), :buffer, '{_QUAD_SEGS}') AS g FROM patrol_route
+"""
+SOURCES_IN_REGION = f"""
+CREATE TEMP TABLE gs_views ON COMMIT DROP AS
+SELECT v.online, ST_Intersection(v.g, r.g) AS g
+FROM (SELECT c.status = 'online' AS online, ST_Transform(c.view_geom, :srid) AS g FROM camera c
+      WHERE c.view_geom && {_REGION_BOX.format(m=1)} OFFSET 0) v, gs_region r
+WHERE ST_Intersects(v.g, r.g);
+CREATE TEMP TABLE gs_buffers ON COMMIT DROP AS
+SELECT ST_Intersection(b.g, r.g) AS g
+FROM (SELECT ST_Buffer(ST_Transform(geom, :srid), :buffer, '{_QUAD_SEGS}') AS g FROM patrol_route
+      WHERE geom && {_REGION_BOX.format(m=":buffer + 1")} OFFSET 0) b, gs_region r
+WHERE ST_Intersects(b.g, r.g)
+"""
+
+MOSAIC = f"""
 CREATE TEMP TABLE gs_tiled ON COMMIT DROP AS
 SELECT s.kind, t.tx, t.ty, CASE WHEN ST_CoveredBy(s.g, t.box) THEN s.g ELSE ST_Intersection(s.g, t.box) END AS g
 FROM (SELECT CASE WHEN online THEN 'w' ELSE 'o' END AS kind, g FROM gs_views
@@ -164,15 +176,17 @@ CREATE INDEX ON gs_new USING gist (geom);
 ANALYZE gs_new
 """
 
-# Road pieces whose covered length may change, and the pieces around them before and after; the
-# kept pieces count on both sides, so a road along the region's edge is measured once.
+# Road pieces whose covered length may change ({near}: all, or those meeting the region), and the
+# pieces around them before and after; the kept pieces count on both sides, so a road along the
+# region's edge is measured once.
 ROAD_SIDES = """
 CREATE TEMP TABLE gs_roads ON COMMIT DROP AS
-SELECT r.id, r.geom FROM road_piece r, gs_region g WHERE g.g IS NULL OR ST_Intersects(r.geom, g.g);
+SELECT r.id, r.geom FROM road_piece r WHERE {near};
 CREATE INDEX ON gs_roads USING gist (geom);
 ANALYZE gs_roads;
 CREATE TEMP TABLE gs_kept ON COMMIT DROP AS
-SELECT p.kind, p.geom FROM coverage_piece p WHERE EXISTS (SELECT 1 FROM gs_roads r WHERE r.geom && p.geom);
+SELECT p.kind, p.geom FROM coverage_piece p
+WHERE p.id IN (SELECT p2.id FROM gs_roads r JOIN coverage_piece p2 ON p2.geom && r.geom);
 CREATE TEMP TABLE gs_after ON COMMIT DROP AS SELECT kind, geom FROM gs_kept UNION ALL SELECT kind, geom FROM gs_new;
 CREATE TEMP TABLE gs_before ON COMMIT DROP AS SELECT kind, geom FROM gs_kept UNION ALL SELECT kind, geom FROM gs_old;
 CREATE INDEX ON gs_after USING gist (geom);
@@ -180,32 +194,37 @@ CREATE INDEX ON gs_before USING gist (geom);
 ANALYZE gs_after;
 ANALYZE gs_before
 """
+ROADS_NEAR_REGION = "ST_Intersects(r.geom, (SELECT g FROM gs_region))"
 
 # -- per-unit sums -----------------------------------------------------------------------------------
 
-# Area of each class of piece (table {pieces}) in each unit piece; whole pieces inside count whole.
+# Each unit is measured on its whole geometry, one unit at a time (LATERAL): PostGIS prepares the
+# unit's polygon once for all the pieces near it, so "piece inside the unit" costs a point-in-polygon
+# walk, and only pieces across the unit's boundary are clipped. The cost grows linearly with the
+# data (a join sorted by unit spilled geometries to disk on a province and ran for over 12 minutes).
+# {units} restricts the units (an incremental refresh: those near the changed region).
+
+# Area of each class of piece (table {pieces}) in each unit; whole pieces inside count whole.
 AREA_BY_CLASS = """
-SELECT u.code, p.kind,
-       sum(CASE WHEN ST_Contains(u.geom, p.geom) THEN ST_Area(p.geom)
-                ELSE ST_Area(ST_Intersection(p.geom, u.geom)) END) AS area
-FROM unit_piece u JOIN {pieces} p ON p.geom && u.geom
-GROUP BY u.code, p.kind
+SELECT u.code, a.kind, a.area
+FROM unit_coverage u CROSS JOIN LATERAL (
+    SELECT p.kind, sum(CASE WHEN ST_Contains(u.geom_m, p.geom) THEN ST_Area(p.geom)
+                            ELSE ST_Area(ST_Intersection(p.geom, u.geom_m)) END) AS area
+    FROM {pieces} p WHERE p.geom && u.geom_m GROUP BY p.kind) a
+WHERE {units}
 """
 
-# Lengths: a road can run exactly along the cut between two pieces, so line fragments are always
-# dissolved (ST_Union of lines) before they are measured, never summed piece by piece.
-_IN_UNIT = """
-    sum(CASE WHEN ST_NumGeometries(area) = 1 AND ST_Contains(ST_GeometryN(area, 1), road) THEN ST_Length(road)
-             WHEN ST_NumGeometries(area) = 1 THEN ST_Length(ST_Intersection(road, ST_GeometryN(area, 1)))
-             ELSE ST_Length(ST_Intersection(road, ST_UnaryUnion(area))) END)"""
-
-ROAD_LENGTH = f"""
-SELECT code, {_IN_UNIT} AS length FROM (
-    SELECT u.code, r.geom AS road, ST_Collect(u.geom) AS area
-    FROM unit_piece u JOIN road_piece r ON ST_Intersects(r.geom, u.geom)
-    GROUP BY u.code, r.id, r.geom) x
-GROUP BY code
+# Length of lines (table {lines}: kind, geom; the pieces are disjoint) in each unit, by kind.
+LENGTH_BY_UNIT = """
+SELECT u.code, l.kind, l.length
+FROM unit_coverage u CROSS JOIN LATERAL (
+    SELECT r.kind, sum(CASE WHEN ST_Contains(u.geom_m, r.geom) THEN ST_Length(r.geom)
+                            ELSE ST_Length(ST_Intersection(r.geom, u.geom_m)) END) AS length
+    FROM {lines} r WHERE ST_Intersects(u.geom_m, r.geom) GROUP BY r.kind) l
+WHERE {units}
 """
+
+ROAD_LENGTH = LENGTH_BY_UNIT.format(lines="(SELECT 'road' AS kind, geom FROM road_piece)", units="true")
 
 # The road network inside the pieces of each camera kind: per road piece, the fragments inside its
 # classes' pieces, dissolved on a 1 mm grid (pieces from different refreshes can share an edge that
@@ -222,14 +241,6 @@ SELECT row_number() OVER () AS id, road_id, kind, geom FROM (
 WHERE NOT ST_IsEmpty(geom);
 CREATE INDEX ON {{name}} USING gist (geom);
 ANALYZE {{name}}
-"""
-
-ROAD_COVERED_BY_KIND = f"""
-SELECT code, kind, {_IN_UNIT} AS length FROM (
-    SELECT u.code, rc.kind, rc.geom AS road, ST_Collect(u.geom) AS area
-    FROM unit_piece u JOIN {{name}} rc ON ST_Intersects(rc.geom, u.geom)
-    GROUP BY u.code, rc.id, rc.kind, rc.geom) x
-GROUP BY code, kind
 """
 
 CAMERA_COUNTS = """

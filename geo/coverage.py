@@ -85,17 +85,18 @@ def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False) -> Ref
         conn.execute(text(f"UPDATE unit_coverage u SET road_m = x.length FROM ({sql.ROAD_LENGTH}) x "
                           "WHERE u.code = x.code"))
     _run(conn, sql.WHOLE_REGION if full else sql.CHANGED_REGION, params)
+    _run(conn, sql.SOURCES_FULL if full else sql.SOURCES_IN_REGION, params)
     _run(conn, sql.MOSAIC, params)
-    _apply_areas(conn, "gs_new", "+")
+    units = _in_region("u", full)
+    _apply_areas(conn, "gs_new", "+", units)
     if not full:
-        _apply_areas(conn, "gs_old", "-")
-    _run(conn, sql.ROAD_SIDES, params)
-    _apply_roads(conn, "gs_after", "+")
+        _apply_areas(conn, "gs_old", "-", units)
+    _run(conn, sql.ROAD_SIDES.format(near="true" if full else sql.ROADS_NEAR_REGION), params)
+    _apply_roads(conn, "gs_after", "+", units)
     if not full:
-        _apply_roads(conn, "gs_before", "-")
+        _apply_roads(conn, "gs_before", "-", units)
     conn.execute(text("INSERT INTO coverage_piece (kind, geom) SELECT kind, geom FROM gs_new"))
-    in_region = "true" if full else "ST_Intersects({}.geom_m, (SELECT g FROM gs_region))"
-    conn.execute(text(sql.CAMERA_COUNTS.format(where=in_region.format("u2"))))
+    conn.execute(text(sql.CAMERA_COUNTS.format(where=_in_region("u2", full))))
     conn.execute(text("DELETE FROM coverage_change WHERE id <= :m"), {"m": max_id or 0})
     meta.put(conn, "coverage_patrol_buffer_m", repr(patrol_buffer_m))
     return RefreshReport("full" if full else "incremental", changes, time.perf_counter() - started)
@@ -122,9 +123,14 @@ def _sum(kind: str, column: str = "area") -> str:
     return f"sum({column}) FILTER (WHERE kind IN {sql.classes_sql(kind)})"
 
 
-def _apply_areas(conn: Connection, pieces: str, sign: str) -> None:
-    """Add (sign '+') or subtract ('-') the area that ``pieces`` cover in each unit."""
-    areas = sql.AREA_BY_CLASS.format(pieces=pieces)
+def _in_region(alias: str, full: bool) -> str:
+    """SQL condition on unit ``alias``: its shape meets the refreshed region (always true when full)."""
+    return "true" if full else f"ST_Intersects({alias}.geom_m, (SELECT g FROM gs_region))"
+
+
+def _apply_areas(conn: Connection, pieces: str, sign: str, units: str) -> None:
+    """Add (sign '+') or subtract ('-') the area that ``pieces`` cover in each unit meeting ``units``."""
+    areas = sql.AREA_BY_CLASS.format(pieces=pieces, units=units)
     conn.execute(text(f"""
         UPDATE unit_coverage u SET
             camera_area_m2 = u.camera_area_m2 {sign} coalesce(x.working, 0),
@@ -137,11 +143,12 @@ def _apply_areas(conn: Connection, pieces: str, sign: str) -> None:
         WHERE u.code = x.code"""))
 
 
-def _apply_roads(conn: Connection, pieces: str, sign: str) -> None:
-    """Add (sign '+') or subtract ('-') the length of the roads in ``gs_roads`` that ``pieces`` cover."""
+def _apply_roads(conn: Connection, pieces: str, sign: str, units: str) -> None:
+    """Add (sign '+') or subtract ('-') the length of the roads in ``gs_roads`` that ``pieces`` cover,
+    in each unit meeting ``units``."""
     covered = f"gs_rc_{pieces}"
     _run(conn, sql.COVERED_ROADS.format(name=covered, pieces=pieces), {})
-    lengths = sql.ROAD_COVERED_BY_KIND.format(name=covered)
+    lengths = sql.LENGTH_BY_UNIT.format(lines=covered, units=units)
     conn.execute(text(f"""
         UPDATE unit_coverage u SET
             camera_road_m = u.camera_road_m {sign} coalesce(x.working, 0),
