@@ -33,7 +33,7 @@ unguarded AS MATERIALIZED (
     WHERE i.occurred_at > :start AND i.occurred_at <= :end
       AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
       AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
-      AND NOT EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' AND ST_Intersects(c.view_geom, i.geom))
+      AND NOT i.watched
       AND NOT EXISTS (SELECT 1 FROM coverage_piece cp WHERE cp.kind IN {_PATROL}
                       AND ST_Intersects(cp.geom, ST_Transform(i.geom, :srid))))
 """

@@ -49,8 +49,7 @@ def cell_details(conn: Connection, code: str, window: Window) -> CellDetails:
     incidents = conn.execute(text(f"""
         SELECT i.code, to_char(i.occurred_at AT TIME ZONE '{_TZ}', 'YYYY-MM-DD HH24:MI') AS occurred,
                i.category, i.severity, i.status,
-               NOT EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' AND ST_Intersects(c.view_geom, i.geom))
-               AS blind
+               NOT i.watched AS blind
         FROM incident i JOIN grid_cell g ON ST_Intersects(g.geom, i.geom)
         WHERE g.code = :code AND {_WINDOW_FILTER} ORDER BY i.occurred_at DESC"""), params).mappings().all()
     routes = conn.execute(text("""

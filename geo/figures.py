@@ -113,12 +113,11 @@ class UnitFigures:
         return {c: values[c] for c in COLUMNS}
 
 
-# Blind: outside every working camera's view region (DOMAIN.md, "Incident coverage").
+# Blind: outside every working camera's view region (DOMAIN.md, "Incident coverage"); the database
+# keeps ``incident.watched`` true exactly when an online camera's view holds the incident.
 _FIGURES = """
 WITH inc AS (
-    SELECT i.geom,
-           NOT EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' AND ST_Intersects(c.view_geom, i.geom))
-           AS blind
+    SELECT i.geom, NOT i.watched AS blind
     FROM incident i
     WHERE i.occurred_at > :start AND i.occurred_at <= :end
       AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, Date, DateTime, Float, ForeignKey, Integer, SmallInteger, Text
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Integer, SmallInteger, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 LEVELS = ("county", "township", "village")
@@ -110,6 +110,8 @@ class Incident(Base):
     status: Mapped[str] = mapped_column(Text)
     geom: Mapped[object] = mapped_column(_geom("POINT"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default="")
+    # inside a working camera's view; set by the database's triggers (migration 0007), never by hand
+    watched: Mapped[bool] = mapped_column(Boolean, server_default="false")
 
 
 class Plan(Base):

@@ -42,7 +42,7 @@ CREATE TEMP TABLE gs_blind ON COMMIT DROP AS
     WHERE i.occurred_at > :start AND i.occurred_at <= :end
       AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
       AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
-      AND NOT EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' AND ST_Intersects(c.view_geom, i.geom));
+      AND NOT i.watched;
 CREATE INDEX ON gs_blind USING gist (geom);
 CREATE INDEX ON gs_blind USING gist (p);
 ANALYZE gs_blind

@@ -98,7 +98,7 @@ seen AS (SELECT i.geom FROM incident i, view
            AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
            AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
            AND ST_Intersects(view.g, i.geom)
-           AND NOT EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' AND ST_Intersects(c.view_geom, i.geom))),
+           AND NOT i.watched),
 newly AS (SELECT u.code, count(*) AS c FROM unit_coverage u JOIN seen ON ST_Intersects(u.geom, seen.geom)
           GROUP BY 1),
 host AS (SELECT u.code, count(*) AS c FROM unit_coverage u JOIN cam ON ST_Intersects(u.geom, cam.p) GROUP BY 1)

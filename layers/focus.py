@@ -27,7 +27,7 @@ def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
         WHERE g.code = :code AND i.occurred_at > :start AND i.occurred_at <= :end
           AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
           AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
-          AND NOT EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' AND ST_Intersects(c.view_geom, i.geom))
+          AND NOT i.watched
         ORDER BY i.occurred_at DESC LIMIT :limit"""),
         {**view.params(), "code": view.unit, "limit": limit}).mappings().all()
     rows += [{"fid": r["code"], "geometry": r["geometry"], "code": r["code"], "what": "blind",

@@ -178,6 +178,46 @@ def test_blind_incidents_are_those_outside_every_working_view(tx: Connection) ->
     assert old.incidents == 0 and old.incident_coverage_pct is None
 
 
+def _watched_flags_are_right(conn: Connection) -> dict[str, bool]:
+    """Every incident's stored flag against the definition computed now; returns the flags."""
+    rows = conn.execute(text(
+        "SELECT code, watched, EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' "
+        "AND ST_Intersects(c.view_geom, i.geom)) FROM incident i")).all()
+    assert [(code, stored) for code, stored, _ in rows] == [(code, now) for code, _, now in rows]
+    return {code: stored for code, stored, _ in rows}
+
+
+def test_the_watched_flag_follows_every_camera_and_incident_change(tx: Connection) -> None:
+    _add(tx, [ref.Cam(X + 500, Y + 500, 90, 60, 100)], [])  # T0 looks east
+    now = dt.datetime.now(dt.UTC)
+    for i, (x, y) in enumerate([(X + 560, Y + 500), (X + 440, Y + 500), (X + 3000, Y + 3000)]):
+        lon, lat = ref.TO_WGS84.transform(x, y)
+        tx.execute(text("INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
+                        "VALUES (:c, :t, 'theft', 1, 'closed', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"),
+                   {"c": f"I{i}", "t": now - dt.timedelta(days=1), "x": lon, "y": lat})
+    assert _watched_flags_are_right(tx) == {"I0": True, "I1": False, "I2": False}
+    tx.execute(text("UPDATE camera SET azimuth_deg = 270 WHERE code = 'T0'"))  # now looks west
+    assert _watched_flags_are_right(tx) == {"I0": False, "I1": True, "I2": False}
+    tx.execute(text("UPDATE camera SET status = 'fault' WHERE code = 'T0'"))
+    assert not any(_watched_flags_are_right(tx).values())
+    tx.execute(text("UPDATE camera SET status = 'online', fov_deg = 360"))
+    assert _watched_flags_are_right(tx) == {"I0": True, "I1": True, "I2": False}
+    lon, lat = ref.TO_WGS84.transform(X + 3000, Y + 3050)
+    tx.execute(text("UPDATE incident SET geom = ST_SetSRID(ST_MakePoint(:x, :y), 4326) WHERE code = 'I0'"),
+               {"x": lon, "y": lat})  # moved out of sight
+    tx.execute(text("UPDATE incident SET watched = true WHERE code = 'I2'"))  # the flag cannot be forced
+    assert _watched_flags_are_right(tx) == {"I0": False, "I1": True, "I2": False}
+    lon, lat = ref.TO_WGS84.transform(X + 3000, Y + 3020)
+    tx.execute(text("INSERT INTO camera (code, azimuth_deg, fov_deg, range_m, status, kind, geom) "
+                    "VALUES ('T9', 0, 360, 60, 'online', 'dome', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"),
+               {"x": lon, "y": lat})
+    assert _watched_flags_are_right(tx) == {"I0": True, "I1": True, "I2": True}
+    tx.execute(text("DELETE FROM camera WHERE code = 'T0'"))
+    assert _watched_flags_are_right(tx) == {"I0": True, "I1": False, "I2": True}
+    tx.execute(text("TRUNCATE camera CASCADE"))
+    assert not any(_watched_flags_are_right(tx).values())
+
+
 def test_the_view_arc_keeps_the_area_error_below_a_tenth_of_a_percent(tx: Connection) -> None:
     for fov in (1.0, 45.0, 90.0, 359.0, 360.0):
         area = tx.execute(text(
