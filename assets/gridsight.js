@@ -38,18 +38,30 @@
     });
   }
 
+  // A cluster of n points (layers send clusters when zoomed out): its area grows with n.
+  function cluster(latlng, n, color) {
+    return L.circleMarker(latlng, {
+      radius: Math.min(5 + 2.5 * Math.log2(n), 22), color: "#f8fafc", weight: 1.5, fillColor: color, fillOpacity: 0.7,
+    });
+  }
+
   window.gridsight = Object.assign(window.gridsight || {}, {
     feature: {
-      // Popups are fetched when opened: sending them with every feature was most of the weight.
+      // Popups are fetched when a feature is clicked (sending them with every feature was most of
+      // the weight, and binding one to each of thousands of features slowed every redraw); a
+      // cluster is zoomed into instead.
       lazyPopup: function (feature, layer) {
-        layer.bindPopup("…", { maxWidth: 360 });
-        layer.on("popupopen", function (e) {
+        layer.on("click", function (e) {
           const p = feature.properties || {};
+          const map = layer._map || window.gridsightMap;
+          if (!map) { return; }
+          if (p.n > 1) { map.setView(e.latlng, Math.min(map.getZoom() + 2, map.getMaxZoom())); return; }
+          const popup = L.popup({ maxWidth: 360 }).setLatLng(e.latlng).setContent("…").openOn(map);
           const url = "/api/layers/" + encodeURIComponent(p.layer) + "/popup" + (window.gridsightQuery || "?") +
             "&fid=" + encodeURIComponent(feature.id);
           fetch(url).then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
-            .then(function (body) { e.popup.setContent(body); })
-            .catch(function () { e.popup.setContent("—"); });
+            .then(function (body) { popup.setContent(body); })
+            .catch(function () { popup.setContent("—"); });
         });
       },
     },
@@ -118,7 +130,12 @@
       },
       camera: function (feature, latlng, context) {
         remember(context);
-        const color = STATUS_COLOR[feature.properties.status] || "#9ca3af";
+        const p = feature.properties;
+        if (p.n > 1) {  // a cluster: green when every camera works, amber when some are broken, red from 20 %
+          const share = (p.broken || 0) / p.n;
+          return cluster(latlng, p.n, share === 0 ? "#22c55e" : share < 0.2 ? "#f59e0b" : "#ef4444");
+        }
+        const color = STATUS_COLOR[p.status] || "#9ca3af";
         const zoomedOut = context && context.map && context.map.getZoom() < 13;
         return L.circleMarker(latlng, {
           radius: zoomedOut ? 2.5 : 4.5, color: "#111827", weight: zoomedOut ? 0.5 : 1, fillColor: color,
@@ -127,9 +144,11 @@
       },
       incident: function (feature, latlng, context) {
         remember(context);
-        const color = SEVERITY_COLOR[feature.properties.severity] || "#f43f5e";
+        const p = feature.properties;
+        if (p.n > 1) { return cluster(latlng, p.n, SEVERITY_COLOR[p.top] || "#f43f5e"); }
+        const color = SEVERITY_COLOR[p.severity] || "#f43f5e";
         return L.circleMarker(latlng, {
-          radius: 3 + Number(feature.properties.severity || 1), color: "#111827", weight: 0.5,
+          radius: 3 + Number(p.severity || 1), color: "#111827", weight: 0.5,
           fillColor: color, fillOpacity: 0.85,
         });
       },

@@ -141,10 +141,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="wall display soak: polls at a 0.1 s interval (0 skips it)")
     parser.add_argument("--wall-only", action="store_true", help="only the wall soak, on a fresh demo county")
     parser.add_argument("--planning-only", action="store_true", help="only the planning figures (fresh demo county)")
+    parser.add_argument("--province-only", action="store_true", help="only the province-size figures")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.planning_only:
         planning_only(settings)
+        return 0
+    if args.province_only:
+        province(settings, args.province_counties)
         return 0
     if not args.wall_only:
         demo_county(settings)

@@ -10,6 +10,7 @@ from flask import has_request_context, request
 from sqlalchemy import Engine, text
 
 from dashboard import api, callbacks, import_page, map_page, plan_page, planning, wall
+from dashboard import details as cell_panel
 from dashboard.i18n import t
 from dashboard.state import ViewState
 from geo.settings import PROJECT_DIR, Settings
@@ -41,6 +42,7 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
     )
     # Uploads arrive base64-encoded inside a callback request (4/3 of the file size).
     app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 2**20 * 4 // 3 + 2**20
+    cell_panel.warm_up()
     # The layout is a function so that every page load reads the current county extent, in the
     # language the page was asked in (?lang=zh|en, default GRIDSIGHT_LANGUAGE). Dash asks for the
     # layout in a request of its own, so the page's address is its referrer.

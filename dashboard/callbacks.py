@@ -16,7 +16,6 @@ from geo.errors import NotFound
 from geo.settings import Settings
 from layers import units
 
-FLIGHT_S = 0.35
 _UNITS_LAYER = {"type": ids.LAYER_TYPE, "index": units.LAYER.id}
 
 
@@ -47,10 +46,10 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
             except NotFound:  # a link to a unit that is gone: show the top instead of failing
                 state = replace(state, unit=None)
                 focus = hierarchy.top(conn)[0]
-        # a short flight (Leaflet's default takes ~1.5 s); the target bounds travel with the state, so
-        # the browser fetches the new level's layers for where the map is going while it flies
-        viewport = {"bounds": [list(p) for p in focus.bounds], "transition": "flyToBounds",
-                    "options": {"duration": FLIGHT_S}}
+        # Leaflet's animated zoom (a flight redraws every feature at every frame); the target bounds
+        # travel with the state, so the browser fetches the new level's layers for where the map is
+        # going while it moves
+        viewport = {"bounds": [list(p) for p in focus.bounds], "transition": "fitBounds"}
         switch = state.search(lang="en" if lang == "zh" else "zh")
         data = {**state.to_dict(), "bounds": viewport["bounds"]}
         return (data, viewport, state.metric, state.days, list(state.cat), list(state.status), state.start, state.end,

@@ -58,6 +58,12 @@ def panel(details: CellDetails, lang: str) -> list[Any]:
     ]
 
 
+def warm_up() -> None:
+    """Build one chart, so that plotly's first-use cost (~0.15 s of imports and validators) is paid
+    when the server starts, not by the first leader who opens a cell."""
+    _chart(CellDetails({}, [], [], [], [], [{"day": "2026-01-01", "category": "theft", "count": 1}]), "en").to_dict()
+
+
 def _chart(details: CellDetails, lang: str) -> go.Figure:
     fig = go.Figure()
     for category in sorted({d["category"] for d in details.daily}):

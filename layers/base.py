@@ -215,7 +215,7 @@ class Layer:
         if not self.sent:
             return "(to_jsonb(q) - 'geometry' - 'fid')"
         pairs = ", ".join(f"'{c}', q.{c}" for c in self.sent)
-        return f"jsonb_build_object({pairs})"
+        return f"jsonb_strip_nulls(jsonb_build_object({pairs}))"  # e.g. a point's cluster size
 
     def popup_html(self, conn: Connection, view: View, fid: str, limit: int) -> str:
         """The popup of feature ``fid`` of ``view`` (asked for when someone clicks it: the layer's

@@ -1,28 +1,37 @@
-"""Surveillance cameras: points when zoomed out, view sectors too from zoom 15."""
+"""Surveillance cameras: clusters up to the township's zoom, points closer, view sectors too from zoom 15."""
 
 from __future__ import annotations
 
 from sqlalchemy import TextClause, text
 
 from geo.vocabulary import CAMERA_KIND, CAMERA_STATUS
-from layers._sql import in_view, simplified
+from layers._sql import CLUSTER_MAX_ZOOM, clustered, in_view, simplified
 from layers.base import Field, Layer, LegendEntry, View
 
 SECTOR_ZOOM = 15
+_FIELDS = ("code", "name", "kind", "status", "azimuth_deg", "fov_deg", "range_m", "installed_on")
 _COLUMNS = """code, name, kind, status, round(azimuth_deg::numeric, 1)::float AS azimuth_deg,
               fov_deg, range_m, installed_on::text AS installed_on"""
+_NO_CLUSTER = "NULL::bigint AS n, NULL::bigint AS broken"
 _POINTS = f"""
-    SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, {_COLUMNS}, 'point' AS part
+    SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, {_COLUMNS}, 'point' AS part, {_NO_CLUSTER}
     FROM camera WHERE {in_view()}"""
 _SECTORS = f"""
-    SELECT code || '/view' AS fid, {simplified('view_geom')} AS geometry, {_COLUMNS}, 'view' AS part
+    SELECT code || '/view' AS fid, {simplified('view_geom')} AS geometry, {_COLUMNS}, 'view' AS part, {_NO_CLUSTER}
     FROM camera WHERE {in_view('view_geom')}"""
+# A cluster tells how many of its cameras are broken (offline or fault).
+_CLUSTERS = text(f"""
+    SELECT c.*, 'point' AS part FROM ({clustered(
+        f"SELECT code AS fid, geom, {_COLUMNS} FROM camera WHERE {in_view()}", _FIELDS,
+        {"broken": "count(*) FILTER (WHERE status <> 'online')"})}) c""")
 # Sectors first so that points are drawn on top of them.
 _ZOOMED_IN = text(f"SELECT * FROM ({_SECTORS} UNION ALL {_POINTS}) c ORDER BY part DESC, fid LIMIT :limit")
 _ZOOMED_OUT = text(f"{_POINTS} ORDER BY status = 'online', code LIMIT :limit")
 
 
 def _query(view: View) -> TextClause:
+    if view.zoom <= CLUSTER_MAX_ZOOM:
+        return _CLUSTERS
     return _ZOOMED_IN if view.zoom >= SECTOR_ZOOM else _ZOOMED_OUT
 
 
@@ -35,7 +44,9 @@ LAYER = Layer(
     legend=(LegendEntry("#22c55e", "Online", "在线", "point"),
             LegendEntry("#9ca3af", "Offline", "离线", "point"),
             LegendEntry("#ef4444", "Fault", "故障", "point"),
-            LegendEntry("#22c55e", "View sector (zoom in)", "视域(放大显示)", "fill")),
-    style="camera", point="camera", sent=("status", "part"),  # the code is the feature id
+            LegendEntry("#22c55e", "View sector (zoom in)", "视域(放大显示)", "fill"),
+            LegendEntry("#f59e0b", "Cluster (click: zoom in)",
+                        "聚合(点击放大)", "point")),
+    style="camera", point="camera", sent=("status", "part", "n", "broken"),  # the code is the feature id
     pages=("map", "plan"),
 )

@@ -1,25 +1,31 @@
-"""Incidents of the time window (default the last 30 days), coloured by severity."""
+"""Incidents of the time window (default the last 30 days), coloured by severity; clusters up to the
+township's zoom."""
 
 from __future__ import annotations
 
 from sqlalchemy import TextClause, text
 
 from geo.vocabulary import INCIDENT_CATEGORY, INCIDENT_STATUS
-from layers._sql import in_view, local_time
+from layers._sql import CLUSTER_MAX_ZOOM, clustered, in_view, local_time
 from layers.base import Field, Layer, LegendEntry, View
 
-_SQL = text(f"""
-    SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, code, {local_time('occurred_at')} AS occurred,
-           category, severity, status
-    FROM incident
-    WHERE {in_view()} AND occurred_at > :start AND occurred_at <= :end
+_FIELDS = ("code", "occurred", "category", "severity", "status")
+_WHERE = f"""{in_view()} AND occurred_at > :start AND occurred_at <= :end
       AND (cardinality(CAST(:categories AS text[])) = 0 OR category = ANY(CAST(:categories AS text[])))
-      AND (cardinality(CAST(:statuses AS text[])) = 0 OR status = ANY(CAST(:statuses AS text[])))
+      AND (cardinality(CAST(:statuses AS text[])) = 0 OR status = ANY(CAST(:statuses AS text[])))"""
+_POINTS = text(f"""
+    SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, code, {local_time('occurred_at')} AS occurred,
+           category, severity, status, NULL::bigint AS n, NULL::smallint AS top
+    FROM incident WHERE {_WHERE}
     ORDER BY occurred_at DESC LIMIT :limit""")
+# A cluster is coloured by its most severe incident (``top``).
+_CLUSTERS = text(clustered(
+    f"SELECT code AS fid, geom, code, {local_time('occurred_at')} AS occurred, category, severity, status "
+    f"FROM incident WHERE {_WHERE}", _FIELDS, {"top": "max(severity)"}))
 
 
 def _query(view: View) -> TextClause:
-    return _SQL
+    return _CLUSTERS if view.zoom <= CLUSTER_MAX_ZOOM else _POINTS
 
 
 LAYER = Layer(
@@ -30,7 +36,9 @@ LAYER = Layer(
     legend=(LegendEntry("#fde047", "Severity 1", "一般(1)", "point"),
             LegendEntry("#fb923c", "Severity 2", "较重(2)", "point"),
             LegendEntry("#f43f5e", "Severity 3", "严重(3)", "point"),
-            LegendEntry("#be123c", "Severity 4", "特别严重(4)", "point")),
-    style="incident", point="incident", sent=("severity",),  # the code is the feature id
+            LegendEntry("#be123c", "Severity 4", "特别严重(4)", "point"),
+            LegendEntry("#fb923c", "Cluster (click: zoom in)",
+                        "聚合(点击放大)", "point")),
+    style="incident", point="incident", sent=("severity", "n", "top"),  # the code is the feature id
     pages=("map", "plan"),
 )

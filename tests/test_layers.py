@@ -14,6 +14,7 @@ from dashboard import build_app
 from geo.errors import DataError, NotFound
 from geo.settings import Settings
 from layers import REGISTRY, View
+from layers._sql import CLUSTER_MAX_ZOOM
 
 COUNTY_VIEW = {"bbox": "113.3,37.3,114.1,37.9", "zoom": "16", "lang": "en"}
 
@@ -84,6 +85,32 @@ def test_cameras_are_points_when_zoomed_out_and_sectors_too_when_zoomed_in(clien
     _s, near = _get(client, "cameras", zoom="16")
     assert {f["geometry"]["type"] for f in out["features"]} == {"Point"}
     assert {f["geometry"]["type"] for f in near["features"]} == {"Point", "Polygon"}
+
+
+def test_zoomed_out_points_arrive_as_clusters_that_count_every_point(client: FlaskClient, engine: Engine) -> None:
+    box = "113.3,37.3,114.1,37.9"
+    with engine.connect() as conn:
+        cameras, broken = conn.execute(text(
+            "SELECT count(*), count(*) FILTER (WHERE status <> 'online') FROM camera "
+            "WHERE geom && ST_MakeEnvelope(113.3, 37.3, 114.1, 37.9, 4326)")).one()
+        incidents, severe = conn.execute(text(
+            "SELECT count(*), count(*) FILTER (WHERE severity = 4) FROM incident "
+            "WHERE geom && ST_MakeEnvelope(113.3, 37.3, 114.1, 37.9, 4326) "
+            "AND occurred_at > now() - interval '30 days'")).one()
+    _s, cams = _get(client, "cameras", bbox=box, zoom="11")
+    props = [f["properties"] for f in cams["features"]]
+    assert 0 < len(props) < cameras / 5  # far fewer features than cameras
+    assert sum(p.get("n", 1) for p in props) == cameras
+    assert sum(p.get("broken", 0) if "n" in p else p["status"] != "online" for p in props) == broken
+    assert all(("status" in p) != ("n" in p) for p in props)  # a lone camera is itself, with its code
+    lone = next(f for f in cams["features"] if "n" not in f["properties"])
+    assert lone["id"].startswith("C") and not lone["id"].startswith("cluster:")
+    _s, incs = _get(client, "incidents", bbox=box, zoom="11", days="30")
+    props = [f["properties"] for f in incs["features"]]
+    assert sum(p.get("n", 1) for p in props) == incidents
+    assert sum(1 for p in props if p.get("top", p.get("severity")) == 4) <= severe
+    _s, near = _get(client, "cameras", bbox=box, zoom=str(CLUSTER_MAX_ZOOM + 1))
+    assert not any("n" in f["properties"] for f in near["features"])  # closer, every camera is a point
 
 
 def test_incidents_are_those_of_the_window(client: FlaskClient, engine: Engine) -> None:
