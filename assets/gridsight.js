@@ -193,9 +193,12 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       }
       const seq = (window.gridsightSeq = (window.gridsightSeq || 0) + 1);
       window.dash_clientside.set_props("gs-status", { className: "gs-status loading" });
-      // The end of a flight or a pan changes bounds and zoom in separate updates: only the last fetches.
-      await new Promise(function (resolve) { setTimeout(resolve, 40); });
-      if (seq !== window.gridsightSeq) { return unchanged; }
+      // The end of a pan or zoom changes bounds and zoom in separate updates: only the last fetches
+      // (a drill-down knows its target at once and does not wait).
+      if (!flying) {
+        await new Promise(function (resolve) { setTimeout(resolve, 40); });
+        if (seq !== window.gridsightSeq) { return unchanged; }
+      }
       const pad = 0.1;  // fetch a margin around the view so that small pans show no empty edge
       const s = bounds[0][0], w = bounds[0][1], n = bounds[1][0], e = bounds[1][1];
       const dy = (n - s) * pad, dx = (e - w) * pad;
