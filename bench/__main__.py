@@ -61,6 +61,17 @@ def demo_county(settings: Settings) -> None:
     _print("coverage_full_inmemory_shapely_demo", shapely_s, "s")
     _print("coverage_full_recompute_vs_shapely", full / shapely_s, "x")
 
+    _camera_changes(engine, "")
+    steps = _drilldown.server_step_seconds(settings, engine)
+    _print("drilldown_step_server_p95_demo", _p95(steps) * 1000, "ms")
+    clicks = _drilldown.click_to_drawn_seconds(settings, engine)
+    _print("drilldown_click_to_drawn_max_demo", max(clicks) * 1000, "ms")
+    _planning.run(engine, BUFFER, _print)
+    engine.dispose()
+
+
+def _camera_changes(engine: Engine, prefix: str) -> None:
+    """Refresh after one camera changes, and what-if latency for one camera (``prefix``: the set)."""
     def one_camera_change() -> float:
         with engine.begin() as conn:
             conn.execute(text("UPDATE camera SET status = CASE status WHEN 'online' THEN 'offline' ELSE 'online' END "
@@ -68,8 +79,8 @@ def demo_county(settings: Settings) -> None:
             return refresh(conn, BUFFER).seconds
 
     changes = [one_camera_change() for _ in range(15)]
-    _print("coverage_refresh_one_camera_median", statistics.median(changes) * 1000, "ms")
-    _print("coverage_refresh_one_camera_max", max(changes) * 1000, "ms")
+    _print(f"{prefix}coverage_refresh_one_camera_median", statistics.median(changes) * 1000, "ms")
+    _print(f"{prefix}coverage_refresh_one_camera_max", max(changes) * 1000, "ms")
     with engine.connect() as conn:
         points = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM camera ORDER BY code LIMIT 20")).all()
     window = Window.last_days(30)
@@ -82,14 +93,8 @@ def demo_county(settings: Settings) -> None:
             return time.perf_counter() - started
 
     latencies = [one_what_if(i) for i in range(len(points))]
-    _print("whatif_one_camera_median", statistics.median(latencies) * 1000, "ms")
-    _print("whatif_one_camera_max", max(latencies) * 1000, "ms")
-    steps = _drilldown.server_step_seconds(settings, engine)
-    _print("drilldown_step_server_p95_demo", _p95(steps) * 1000, "ms")
-    clicks = _drilldown.click_to_drawn_seconds(settings, engine)
-    _print("drilldown_click_to_drawn_max_demo", max(clicks) * 1000, "ms")
-    _planning.run(engine, BUFFER, _print)
-    engine.dispose()
+    _print(f"{prefix}whatif_one_camera_median", statistics.median(latencies) * 1000, "ms")
+    _print(f"{prefix}whatif_one_camera_max", max(latencies) * 1000, "ms")
 
 
 def planning_only(settings: Settings) -> None:
@@ -116,6 +121,7 @@ def province(settings: Settings, counties: int) -> None:
     _print("province_incidents", incidents, "incidents")
     _print("province_generate_load_and_refresh", load_s, "s")
     _print("coverage_full_recompute_province", _full(engine), "s")
+    _camera_changes(engine, "province_")
     _print("drilldown_step_server_p95_province", _p95(_drilldown.server_step_seconds(settings, engine, 3)) * 1000,
            "ms")
     engine.dispose()

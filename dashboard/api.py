@@ -27,7 +27,8 @@ CJK_FONTS = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
 
 
 def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
-    """Add ``GET /api/layers/<layer_id>?bbox=w,s,e,n&zoom=z&lang=zh|en`` (the features of a view)
+    """Add ``GET /api/layers/<layer_id>?bbox=w,s,e,n&zoom=z&lang=zh|en`` (the features of a view),
+    ``GET /api/layers?ids=a,b,...&<the same>`` (several layers in one answer: what the map asks for)
     and ``GET /api/layers/<layer_id>/popup?fid=...&<the same>`` (one feature's popup) to ``server``."""
 
     @server.get("/fonts/cjk")
@@ -52,6 +53,28 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
         except OperationalError:
             return _error(503, "the database is not reachable; retrying")
         return Response(body, mimetype="text/html", headers={"Cache-Control": "no-store"})
+
+    @server.get("/api/layers")
+    def layers_features() -> Response:
+        """``{id: FeatureCollection}`` for every layer of ``?ids=``: one request per view rather than
+        one per layer (a browser opens at most six connections to a server at a time)."""
+        try:
+            chosen = [layers.get(i) for i in request.args.get("ids", "").split(",") if i]
+            view = View.parse(request.args, settings.window_days)
+        except NotFound as exc:
+            return _error(404, str(exc))
+        except DataError as exc:
+            return _error(400, str(exc))
+        if not chosen:
+            return _error(400, "ids must name at least one layer, e.g. ids=townships,cameras")
+        try:
+            with engine.connect() as conn:
+                parts = [f"{json.dumps(layer.id)}: {layer.features_json(conn, view, settings.max_features)}"
+                         for layer in chosen]
+        except OperationalError:
+            return _error(503, "the database is not reachable; retrying")
+        return Response("{" + ", ".join(parts) + "}", mimetype="application/json",
+                        headers={"Cache-Control": "no-store"})
 
     @server.get("/api/layers/<layer_id>")
     def layer_features(layer_id: str) -> Response:

@@ -48,7 +48,8 @@ def test_clicking_a_camera_shows_its_attributes(page: Page, engine: Engine) -> N
     with engine.connect() as conn:
         code, lon, lat = conn.execute(text(
             "SELECT code, ST_X(geom), ST_Y(geom) FROM camera WHERE status = 'fault' ORDER BY code LIMIT 1")).one()
-    with page.expect_response(lambda r: "/api/layers/cameras" in r.url and "zoom=18" in r.url, timeout=20_000):
+    with page.expect_response(lambda r: "/api/layers?" in r.url and "zoom=18" in r.url and "cameras" in r.url,
+                              timeout=20_000):
         page.evaluate(f"() => {{ window.gridsightMap.setView([{lat}, {lon}], 18, {{animate: false}}); }}")
     page.wait_for_function(f"""() => {{ let hit = false; window.gridsightMap.eachLayer(l => {{
         if (l.feature && l.feature.id === {code!r} && l.getLatLng) hit = true; }}); return hit; }}""",

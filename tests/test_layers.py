@@ -60,6 +60,21 @@ def test_every_layer_returns_features_with_escaped_popups(client: FlaskClient, e
     assert popup.get_data(as_text=True).startswith('<div class="gs-popup">')
 
 
+def test_several_layers_come_in_one_answer_equal_to_each_alone(client: FlaskClient) -> None:
+    ids = ["townships", "roads", "cameras", "incidents"]
+    response = client.get("/api/layers", query_string={**COUNTY_VIEW, "zoom": "12", "ids": ",".join(ids)})
+    assert response.status_code == 200
+    together = json.loads(response.data)
+    assert list(together) == ids
+    for layer_id in ids:
+        _status, alone = _get(client, layer_id, zoom="12")
+        assert together[layer_id] == alone
+    missing = client.get("/api/layers", query_string={**COUNTY_VIEW, "ids": "roads,nope"})
+    assert missing.status_code == 404 and "nope" in json.loads(missing.data)["error"]
+    empty = client.get("/api/layers", query_string=COUNTY_VIEW)
+    assert empty.status_code == 400 and "ids" in json.loads(empty.data)["error"]
+
+
 def test_a_popup_of_a_feature_not_in_the_view_is_404(client: FlaskClient) -> None:
     response = client.get("/api/layers/roads/popup", query_string={**COUNTY_VIEW, "fid": "nope"})
     assert response.status_code == 404 and "no feature 'nope'" in json.loads(response.data)["error"]
