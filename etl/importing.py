@@ -210,6 +210,9 @@ def import_source(conn: Connection, layer: str, source: Source, options: ImportO
     result.inserted, result.updated, result.unchanged = write(conn, prepared)
     if result.inserted or result.updated:
         meta.put(conn, "dataset", "imported")
+        # fresh statistics, so that the refresh and the next queries are planned for the new rows
+        # rather than for the table as it was (autovacuum would get to it only a minute later)
+        conn.execute(text(f"ANALYZE {LAYERS[layer].table}"))
     result.refresh = refresh(conn, settings.patrol_buffer_m).mode
     result.seconds = time.perf_counter() - started
     return result

@@ -57,6 +57,8 @@ def load_demo(engine: Engine, seed: int = 7, size: DemoSize | None = None,
             )
         _load.delete_all(conn)
         counts = write(conn, data)
+        for table in counts:  # statistics for the new rows, before the refresh plans its queries
+            conn.execute(text(f"ANALYZE {table}"))
         meta.put(conn, "dataset", "demo")
         meta.put(conn, "demo_seed", str(seed))
         refresh(conn, patrol_buffer_m, full=True)
