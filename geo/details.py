@@ -39,7 +39,7 @@ def cell_details(conn: Connection, code: str, window: Window) -> CellDetails:
         FROM grid_cell g JOIN unit_coverage u USING (code) WHERE g.code = :code"""), {"code": code}).mappings().first()
     if cell is None:
         raise NotFound(f"no grid cell with code {code!r}")
-    trail = [u.code for u in hierarchy.ancestry(conn, code)]
+    trail = [u.code for u in hierarchy.ancestry(conn, code) if len(u.code) >= 9]  # cell, village, township
     by_code = {f.code: f for f in figures(conn, window, codes=trail)}
     params = {"code": code, "start": window.start, "end": window.end,
               "categories": list(window.categories), "statuses": list(window.statuses)}
@@ -50,15 +50,15 @@ def cell_details(conn: Connection, code: str, window: Window) -> CellDetails:
         SELECT i.code, to_char(i.occurred_at AT TIME ZONE '{_TZ}', 'YYYY-MM-DD HH24:MI') AS occurred,
                i.category, i.severity, i.status,
                NOT i.watched AS blind
-        FROM incident i JOIN grid_cell g ON ST_Intersects(g.geom, i.geom)
-        WHERE g.code = :code AND {_WINDOW_FILTER} ORDER BY i.occurred_at DESC"""), params).mappings().all()
+        FROM incident i WHERE i.unit_code = :code AND {_WINDOW_FILTER} ORDER BY i.occurred_at DESC"""),
+        params).mappings().all()
     routes = conn.execute(text("""
         SELECT r.code, r.unit, r.shift FROM patrol_route r JOIN grid_cell g ON ST_Intersects(g.geom, r.geom)
         WHERE g.code = :code ORDER BY r.code"""), params).mappings().all()
     daily = conn.execute(text(f"""
         SELECT to_char(i.occurred_at AT TIME ZONE '{_TZ}', 'YYYY-MM-DD') AS day, i.category, count(*) AS count
-        FROM incident i JOIN grid_cell g ON ST_Intersects(g.geom, i.geom)
-        WHERE g.code = :code AND {_WINDOW_FILTER} GROUP BY 1, 2 ORDER BY 1, 2"""), params).mappings().all()
+        FROM incident i WHERE i.unit_code = :code AND {_WINDOW_FILTER} GROUP BY 1, 2 ORDER BY 1, 2"""),
+        params).mappings().all()
     return CellDetails(dict(cell), [by_code[c] for c in reversed(trail) if c in by_code and len(c) >= 9],
                        [dict(r) for r in cameras], [dict(r) for r in incidents], [dict(r) for r in routes],
                        [dict(r) for r in daily])

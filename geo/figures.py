@@ -113,25 +113,35 @@ class UnitFigures:
         return {c: values[c] for c in COLUMNS}
 
 
-# Blind: outside every working camera's view region (DOMAIN.md, "Incident coverage"); the database
-# keeps ``incident.watched`` true exactly when an online camera's view holds the incident.
+# An incident is in unit U when its ``unit_code`` (the smallest unit holding it, kept by the database:
+# migration 0008) starts with U's code; blind when no online camera's view holds it (``watched``,
+# migration 0007; DOMAIN.md, "Incident coverage"). One pass over the window's incidents of the
+# units' code range, grouped by each code length the units have: no spatial join per unit.
+# The codes that start with one of the units' codes lie between the lowest code and the highest
+# code followed by ':' (the character after '9').
+_SPAN = 'SELECT min(code COLLATE "C"), max((code || \':\') COLLATE "C") FROM unit_coverage u WHERE {where}'
 _FIGURES = """
-WITH inc AS (
-    SELECT i.geom, NOT i.watched AS blind
+WITH units AS MATERIALIZED (SELECT * FROM unit_coverage u WHERE {where}),
+lengths AS (SELECT DISTINCT length(code) AS n FROM units),
+inc AS (
+    SELECT i.unit_code, i.watched
     FROM incident i
-    WHERE i.occurred_at > :start AND i.occurred_at <= :end
+    WHERE i.unit_code >= CAST(:low AS text) COLLATE "C" AND i.unit_code < CAST(:high AS text) COLLATE "C"
+      AND i.occurred_at > :start AND i.occurred_at <= :end
       AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
       AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
 ),
-units AS (SELECT * FROM unit_coverage u WHERE {where})
+counts AS (
+    SELECT left(inc.unit_code, lengths.n) AS code, count(*) AS incidents,
+           count(*) FILTER (WHERE NOT inc.watched) AS blind
+    FROM inc JOIN lengths ON length(inc.unit_code) >= lengths.n
+    GROUP BY 1
+)
 SELECT u.code, u.name, u.level, u.parent_code, u.population, u.area_m2, u.camera_area_m2,
        u.camera_area_installed_m2, u.road_m, u.camera_road_m, u.camera_road_installed_m,
        u.patrol_area_m2, u.combined_area_m2, u.cameras, u.cameras_online,
-       count(inc.geom) AS incidents, count(inc.geom) FILTER (WHERE inc.blind) AS blind
-FROM units u LEFT JOIN inc ON ST_Intersects(u.geom, inc.geom)
-GROUP BY u.code, u.name, u.level, u.parent_code, u.population, u.area_m2, u.camera_area_m2,
-         u.camera_area_installed_m2, u.road_m, u.camera_road_m, u.camera_road_installed_m,
-         u.patrol_area_m2, u.combined_area_m2, u.cameras, u.cameras_online
+       coalesce(c.incidents, 0) AS incidents, coalesce(c.blind, 0) AS blind
+FROM units u LEFT JOIN counts c ON c.code = u.code
 ORDER BY u.code
 """
 
@@ -157,8 +167,13 @@ def figures(conn: Connection, window: Window, level: str | None = None,
 def raw_figures(conn: Connection, window: Window, where: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Unrounded sums (m², m, counts) of the units matching ``where`` (SQL on alias ``u``)."""
     conn.execute(text("SET LOCAL jit = off"))
+    # the units' code range first, so that the planner sees it: the whole territory's range is read
+    # by time (the window's index), one unit's by code (the code index)
+    low, high = conn.execute(text(_SPAN.format(where=where)), params).one()
+    if low is None:
+        return []
     rows = conn.execute(text(_FIGURES.format(where=where)), {
-        **params, "start": window.start, "end": window.end,
+        **params, "low": low, "high": high, "start": window.start, "end": window.end,
         "categories": list(window.categories), "statuses": list(window.statuses),
     }).mappings().all()
     return [dict(r) for r in rows]

@@ -112,6 +112,8 @@ class Incident(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default="")
     # inside a working camera's view; set by the database's triggers (migration 0007), never by hand
     watched: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # the smallest unit (cell, else village, township, county) holding it; set by triggers (0008)
+    unit_code: Mapped[str | None] = mapped_column(Text(collation="C"))
 
 
 class Plan(Base):

@@ -23,8 +23,8 @@ def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
     blind = conn.execute(text("""
         SELECT i.code, ST_AsGeoJSON(i.geom, 6) AS geometry,
                to_char(i.occurred_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') AS occurred, i.category
-        FROM incident i JOIN grid_cell g ON ST_Intersects(g.geom, i.geom)
-        WHERE g.code = :code AND i.occurred_at > :start AND i.occurred_at <= :end
+        FROM incident i  -- the cell's incidents as its figures count them (incident.unit_code)
+        WHERE i.unit_code = :code AND i.occurred_at > :start AND i.occurred_at <= :end
           AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
           AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
           AND NOT i.watched

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shapely.geometry import LineString
+from shapely.geometry import LineString, Point
 from sqlalchemy import Connection, Engine, text
 
 from geo.coverage import refresh
@@ -216,6 +216,33 @@ def test_the_watched_flag_follows_every_camera_and_incident_change(tx: Connectio
     assert _watched_flags_are_right(tx) == {"I0": True, "I1": False, "I2": True}
     tx.execute(text("TRUNCATE camera CASCADE"))
     assert not any(_watched_flags_are_right(tx).values())
+
+
+def test_each_incident_knows_the_smallest_unit_holding_it(tx: Connection) -> None:
+    def place(code: str, x: float, y: float) -> None:
+        lon, lat = ref.TO_WGS84.transform(x, y)
+        tx.execute(text("INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
+                        "VALUES (:c, now(), 'theft', 1, 'closed', ST_SetSRID(ST_MakePoint(:x, :y), 4326)) "
+                        "ON CONFLICT (code) DO UPDATE SET geom = excluded.geom"), {"c": code, "x": lon, "y": lat})
+
+    def units() -> dict[str, str | None]:
+        return dict(tx.execute(text("SELECT code, unit_code FROM incident ORDER BY code")).all())
+
+    cells = {code: poly for code, (level, _p, poly) in ref.UNITS.items() if level == "grid"}
+    inside = next(c for c, poly in cells.items() if poly.contains(Point(X + 500, Y + 500)))
+    place("A", X + 500, Y + 500)
+    place("B", X + 1000, Y + 500)  # on the border of two cells: the lower code, once
+    border = sorted(c for c, poly in cells.items() if poly.intersects(Point(X + 1000, Y + 500)))
+    assert units() == {"A": inside, "B": border[0]}
+    place("A", X + 3500, Y + 3500)  # moved
+    moved = next(c for c, poly in cells.items() if poly.contains(Point(X + 3500, Y + 3500)))
+    assert units()["A"] == moved
+    tx.execute(text("UPDATE incident SET unit_code = 'nonsense'"))  # cannot be forced
+    assert units() == {"A": moved, "B": border[0]}
+    tx.execute(text("DELETE FROM grid_cell WHERE code = :c"), {"c": moved})  # its village holds it now
+    assert units()["A"] == moved[:12]
+    tx.execute(text("TRUNCATE grid_cell"))
+    assert units() == {"A": moved[:12], "B": border[0][:12]}
 
 
 def test_the_view_arc_keeps_the_area_error_below_a_tenth_of_a_percent(tx: Connection) -> None:

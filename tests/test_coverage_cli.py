@@ -47,6 +47,31 @@ def test_json_county_matches_the_library_and_tells_the_demo_story(settings: Sett
     assert town["camera_area_pct"] > 3 * rural["camera_area_pct"]
 
 
+def test_a_units_incidents_are_those_inside_it(engine: Engine) -> None:
+    """Counted by code prefix (incident.unit_code), they equal a spatial count, less any incident on
+    the unit's border (counted once, in the lower code)."""
+    window = Window.last_days(30)
+    with engine.connect() as conn:
+        cell = conn.execute(text(  # the busiest cell of the window, and its village, township and county
+            "SELECT g.code FROM grid_cell g JOIN incident i ON ST_Intersects(g.geom, i.geom) "
+            "WHERE i.occurred_at > :s GROUP BY g.code ORDER BY count(*) DESC, g.code LIMIT 1"),
+            {"s": window.start}).scalar_one()
+        codes = [cell[:6], cell[:9], cell[:12], cell]
+        got = {f.code: (f.incidents, f.blind_incidents) for f in figures(conn, window, codes=codes)}
+        for code in codes:
+            inside, on_border, blind = conn.execute(text("""
+                SELECT count(*), count(*) FILTER (WHERE ST_Intersects(ST_Boundary(u.geom), i.geom)),
+                       count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online'
+                                                          AND ST_Intersects(c.view_geom, i.geom)))
+                FROM unit_coverage u JOIN incident i ON ST_Intersects(u.geom, i.geom)
+                WHERE u.code = :c AND i.occurred_at > :s AND i.occurred_at <= :e"""),
+                {"c": code, "s": window.start, "e": window.end}).one()
+            assert inside - on_border <= got[code][0] <= inside, code
+            assert inside > 0 and got[code][1] <= blind
+            if on_border == 0:
+                assert got[code] == (inside, blind), code
+
+
 def test_table_is_aligned_with_a_header(settings: Settings) -> None:
     lines = _cli(settings, "--level", "township").splitlines()
     assert lines[0].split() == list(COLUMNS) and len(lines) == 11
