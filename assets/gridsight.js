@@ -38,11 +38,18 @@
     });
   }
 
-  // A cluster of n points (layers send clusters when zoomed out): its area grows with n.
+  // A cluster of n points (layers send clusters when zoomed out): its area grows with n. The style
+  // functions give clusters the same look (dash-leaflet applies a layer's style to its points too).
+  function clusterStyle(color) {
+    return { color: "#f8fafc", weight: 1.5, fillColor: color, fillOpacity: 0.7 };
+  }
   function cluster(latlng, n, color) {
-    return L.circleMarker(latlng, {
-      radius: Math.min(5 + 2.5 * Math.log2(n), 22), color: "#f8fafc", weight: 1.5, fillColor: color, fillOpacity: 0.7,
-    });
+    return L.circleMarker(latlng, Object.assign({ radius: Math.min(5 + 2.5 * Math.log2(n), 22) }, clusterStyle(color)));
+  }
+  // Camera clusters: green when every camera works, amber when some are broken, red from 20 %.
+  function cameraClusterColor(p) {
+    const share = (p.broken || 0) / p.n;
+    return share === 0 ? "#22c55e" : share < 0.2 ? "#f59e0b" : "#ef4444";
   }
 
   window.gridsight = Object.assign(window.gridsight || {}, {
@@ -84,10 +91,15 @@
         return { color: SHIFT_COLOR[feature.properties.shift] || "#3b82f6", weight: 3, opacity: 0.9 };
       },
       camera: function (feature) {
-        const color = STATUS_COLOR[feature.properties.status] || "#9ca3af";
+        const p = feature.properties;
+        if (p.n > 1) { return clusterStyle(cameraClusterColor(p)); }
+        const color = STATUS_COLOR[p.status] || "#9ca3af";
         return { color: color, weight: 0.8, fillColor: color, fillOpacity: 0.25 };
       },
-      incident: function () { return {}; },
+      incident: function (feature) {
+        const p = feature.properties;
+        return p.n > 1 ? clusterStyle(SEVERITY_COLOR[p.top] || "#f43f5e") : {};
+      },
       hotspot: function (feature) {
         const p = feature.properties;
         if (p.unvisited) {  // a hot spot no patrol visited: outlined in yellow
@@ -131,10 +143,7 @@
       camera: function (feature, latlng, context) {
         remember(context);
         const p = feature.properties;
-        if (p.n > 1) {  // a cluster: green when every camera works, amber when some are broken, red from 20 %
-          const share = (p.broken || 0) / p.n;
-          return cluster(latlng, p.n, share === 0 ? "#22c55e" : share < 0.2 ? "#f59e0b" : "#ef4444");
-        }
+        if (p.n > 1) { return cluster(latlng, p.n, cameraClusterColor(p)); }
         const color = STATUS_COLOR[p.status] || "#9ca3af";
         const zoomedOut = context && context.map && context.map.getZoom() < 13;
         return L.circleMarker(latlng, {
