@@ -163,14 +163,20 @@ def test_nothing_changed_means_no_work(tx: Connection) -> None:
     assert refresh(tx, BUFFER * 2).mode == "full"  # the buffer setting changed
 
 
+def _incident(conn: Connection, code: str, x: float, y: float, when: dt.datetime) -> None:
+    """Write incident ``code`` at (x, y) metres (EPSG:32649), or move it there if it exists."""
+    lon, lat = ref.TO_WGS84.transform(x, y)
+    conn.execute(text("INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
+                      "VALUES (:c, :t, 'theft', 1, 'closed', ST_SetSRID(ST_MakePoint(:x, :y), 4326)) "
+                      "ON CONFLICT (code) DO UPDATE SET geom = excluded.geom"),
+                 {"c": code, "t": when, "x": lon, "y": lat})
+
+
 def test_blind_incidents_are_those_outside_every_working_view(tx: Connection) -> None:
     _add(tx, [ref.Cam(X + 500, Y + 500, 0, 360, 100), ref.Cam(X + 1500, Y + 500, 0, 360, 100, online=False)], [])
     now = dt.datetime.now(dt.UTC)
     for i, (x, y) in enumerate([(X + 500, Y + 520), (X + 1500, Y + 520), (X + 3000, Y + 3000)]):
-        lon, lat = ref.TO_WGS84.transform(x, y)
-        tx.execute(text("INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
-                        "VALUES (:c, :t, 'theft', 1, 'closed', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"),
-                   {"c": f"I{i}", "t": now - dt.timedelta(days=1), "x": lon, "y": lat})
+        _incident(tx, f"I{i}", x, y, now - dt.timedelta(days=1))
     refresh(tx, BUFFER, full=True)
     county = figures(tx, WINDOW, level="county")[0]
     assert (county.incidents, county.blind_incidents, county.incident_coverage_pct) == (3, 2, 33.3)
@@ -191,10 +197,7 @@ def test_the_watched_flag_follows_every_camera_and_incident_change(tx: Connectio
     _add(tx, [ref.Cam(X + 500, Y + 500, 90, 60, 100)], [])  # T0 looks east
     now = dt.datetime.now(dt.UTC)
     for i, (x, y) in enumerate([(X + 560, Y + 500), (X + 440, Y + 500), (X + 3000, Y + 3000)]):
-        lon, lat = ref.TO_WGS84.transform(x, y)
-        tx.execute(text("INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
-                        "VALUES (:c, :t, 'theft', 1, 'closed', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"),
-                   {"c": f"I{i}", "t": now - dt.timedelta(days=1), "x": lon, "y": lat})
+        _incident(tx, f"I{i}", x, y, now - dt.timedelta(days=1))
     assert _watched_flags_are_right(tx) == {"I0": True, "I1": False, "I2": False}
     tx.execute(text("UPDATE camera SET azimuth_deg = 270 WHERE code = 'T0'"))  # now looks west
     assert _watched_flags_are_right(tx) == {"I0": False, "I1": True, "I2": False}
@@ -220,10 +223,7 @@ def test_the_watched_flag_follows_every_camera_and_incident_change(tx: Connectio
 
 def test_each_incident_knows_the_smallest_unit_holding_it(tx: Connection) -> None:
     def place(code: str, x: float, y: float) -> None:
-        lon, lat = ref.TO_WGS84.transform(x, y)
-        tx.execute(text("INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
-                        "VALUES (:c, now(), 'theft', 1, 'closed', ST_SetSRID(ST_MakePoint(:x, :y), 4326)) "
-                        "ON CONFLICT (code) DO UPDATE SET geom = excluded.geom"), {"c": code, "x": lon, "y": lat})
+        _incident(tx, code, x, y, dt.datetime.now(dt.UTC))
 
     def units() -> dict[str, str | None]:
         return dict(tx.execute(text("SELECT code, unit_code FROM incident ORDER BY code")).all())
