@@ -93,13 +93,15 @@ road AS (SELECT code, kind, sum(ST_Length(ST_Intersection(line, area))) AS l FRO
              WHERE n.kind IN ('working', 'installed') GROUP BY u.code, n.kind, r.id, r.geom, n.g) x
          GROUP BY 1, 2),
 view AS (SELECT ST_Transform(g, 4326) AS g FROM cams WHERE g IS NOT NULL),
-seen AS (SELECT i.geom FROM incident i, view
+seen AS (SELECT i.geom, i.unit_code FROM incident i, view
          WHERE i.occurred_at > :start AND i.occurred_at <= :end
            AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
            AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
            AND ST_Intersects(view.g, i.geom)
            AND NOT i.watched),
-newly AS (SELECT u.code, count(*) AS c FROM unit_coverage u JOIN seen ON ST_Intersects(u.geom, seen.geom)
+-- counted in the units whose code starts its unit_code, as the figures count it (a border incident once)
+newly AS (SELECT u.code, count(*) AS c FROM unit_coverage u
+          JOIN seen ON ST_Intersects(u.geom, seen.geom) AND starts_with(seen.unit_code, u.code)
           GROUP BY 1),
 host AS (SELECT u.code, count(*) AS c FROM unit_coverage u JOIN cam ON ST_Intersects(u.geom, cam.p) GROUP BY 1)
 SELECT code, kind, a AS value FROM area
