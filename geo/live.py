@@ -44,16 +44,11 @@ def feed(conn: Connection, limit: int = FEED_SIZE) -> list[FeedItem]:
         SELECT i.code, i.category, i.status, i.occurred_at, coalesce(t.name, '') AS township,
                coalesce(v.name, '') AS village, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat
         FROM (SELECT * FROM incident ORDER BY occurred_at DESC, code LIMIT :n) i
-        LEFT JOIN admin_unit v ON v.level = 'village' AND ST_Intersects(v.geom, i.geom)
-        LEFT JOIN admin_unit t ON t.code = v.parent_code
+        -- the units holding it, from its unit_code (kept by the database; codes nest)
+        LEFT JOIN admin_unit v ON v.level = 'village' AND v.code = left(i.unit_code, 12)
+        LEFT JOIN admin_unit t ON t.level = 'township' AND t.code = left(i.unit_code, 9)
         ORDER BY i.occurred_at DESC, i.code"""), {"n": limit})
-    seen: set[str] = set()
-    items = []
-    for r in rows:
-        if r.code not in seen:  # a point on a shared village boundary joins twice
-            seen.add(r.code)
-            items.append(FeedItem(r.code, r.category, r.status, r.occurred_at, r.township, r.village, r.lon, r.lat))
-    return items
+    return [FeedItem(r.code, r.category, r.status, r.occurred_at, r.township, r.village, r.lon, r.lat) for r in rows]
 
 
 def arrivals(conn: Connection, since: dt.datetime, opened: dt.datetime) -> list[str]:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 from werkzeug.serving import make_server
 
 from etl.importing import ImportOptions, import_file
+from geo import live
 from geo.db import cluster_for
 from geo.settings import Settings
 from tests.browser import offline_page
@@ -203,3 +204,15 @@ def test_the_wall_recovers_when_its_polls_fail_on_the_network(wall: Page) -> Non
     wall.wait_for_function("() => !document.body.classList.contains('gs-offline')", timeout=15_000)
     updated = wall.locator("#gs-wall-updated").text_content()
     expect(wall.locator("#gs-wall-updated")).not_to_have_text(updated or "", timeout=15_000)
+
+
+def test_the_feed_names_the_village_and_township_each_incident_lies_in(engine: Engine) -> None:
+    with engine.connect() as conn:
+        items = live.feed(conn)
+        assert len(items) == live.FEED_SIZE
+        for item in items:
+            where = conn.execute(text(
+                "SELECT v.name, t.name FROM incident i JOIN admin_unit v ON v.level = 'village' "
+                "AND ST_Intersects(v.geom, i.geom) JOIN admin_unit t ON t.code = v.parent_code "
+                "WHERE i.code = :c ORDER BY v.code LIMIT 1"), {"c": item.code}).one()
+            assert (item.village, item.township) == tuple(where)
