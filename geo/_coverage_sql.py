@@ -228,12 +228,14 @@ ROAD_LENGTH = LENGTH_BY_UNIT.format(lines="(SELECT 'road' AS kind, geom FROM roa
 
 # The road network inside the pieces of each camera kind: per road piece, the fragments inside its
 # classes' pieces, dissolved on a 1 mm grid (pieces from different refreshes can share an edge that
-# differs in the last digits, and the same stretch of road must not count twice).
+# differs in the last digits, and the same stretch of road must not count twice). Pieces are found
+# by bounding box: ST_Intersects threw "side location conflict" on a sliver of a province's mosaic,
+# and the overlay (ST_Intersection) of a piece the road misses is just empty.
 COVERED_ROADS = f"""
 CREATE TEMP TABLE {{name}} ON COMMIT DROP AS
 SELECT row_number() OVER () AS id, road_id, kind, geom FROM (
     SELECT r.id AS road_id, k.kind, ST_Union(ST_CollectionExtract(ST_Intersection(r.geom, p.geom), 2), 0.001) AS geom
-    FROM gs_roads r JOIN {{pieces}} p ON ST_Intersects(r.geom, p.geom)
+    FROM gs_roads r JOIN {{pieces}} p ON r.geom && p.geom  -- no predicate: see _LOCAL_UNION
     JOIN (VALUES ('working'), ('installed')) AS k(kind)
       ON (k.kind = 'working' AND p.kind IN {classes_sql("working")})
       OR (k.kind = 'installed' AND p.kind IN {classes_sql("installed")})
