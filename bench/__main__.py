@@ -12,11 +12,14 @@ import sys
 import time
 from collections.abc import Callable
 
+import psycopg
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 
 from bench import _drilldown, _planning, _shapely_coverage, _wall
 from etl.demo import DemoSize
 from etl.loading import load_demo
+from geo import meta
 from geo.coverage import refresh
 from geo.db import database_url, make_engine, recreate_database, upgrade
 from geo.figures import Window
@@ -108,9 +111,31 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def province(settings: Settings, counties: int) -> None:
+def _reused(settings: Settings, name: str, stamp: str) -> Engine | None:
+    """The engine of benchmark database ``name`` if it exists and holds the set ``stamp`` names."""
+    url = make_url(database_url(settings))
+    with psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
+                         dbname="postgres", autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            return None
+    engine = make_engine(url.set(database=name).render_as_string(hide_password=False))
+    upgrade(engine)
+    with engine.connect() as conn:
+        if meta.get(conn, "bench_set") == stamp:
+            return engine
+    engine.dispose()
+    return None
+
+
+def province(settings: Settings, counties: int, reuse: bool = False) -> None:
     size = DemoSize(counties=counties)
-    engine, load_s = _fresh(settings, "gridsight_bench_province", size)
+    name, stamp = "gridsight_bench_province", f"seed=7 {size}"
+    engine = _reused(settings, name, stamp) if reuse else None
+    if engine is None:
+        engine, load_s = _fresh(settings, name, size)
+        with engine.begin() as conn:
+            meta.put(conn, "bench_set", stamp)
+        _print("province_generate_load_and_refresh", load_s, "s")
     with engine.connect() as conn:
         cells, cameras, incidents = conn.execute(text(
             "SELECT (SELECT count(*) FROM grid_cell), (SELECT count(*) FROM camera), (SELECT count(*) FROM incident)")
@@ -119,7 +144,6 @@ def province(settings: Settings, counties: int) -> None:
     _print("province_grid_cells", cells, "cells")
     _print("province_cameras", cameras, "cameras")
     _print("province_incidents", incidents, "incidents")
-    _print("province_generate_load_and_refresh", load_s, "s")
     _print("coverage_full_recompute_province", _full(engine), "s")
     _camera_changes(engine, "province_")
     _print("drilldown_step_server_p95_province", _p95(_drilldown.server_step_seconds(settings, engine, 3)) * 1000,
@@ -148,20 +172,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wall-only", action="store_true", help="only the wall soak, on a fresh demo county")
     parser.add_argument("--planning-only", action="store_true", help="only the planning figures (fresh demo county)")
     parser.add_argument("--province-only", action="store_true", help="only the province-size figures")
+    parser.add_argument("--reuse-province", action="store_true",
+                        help="measure the province-size set already loaded by an earlier run of the same size "
+                             "(its incidents end when that run loaded them) instead of generating it again")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.planning_only:
         planning_only(settings)
         return 0
     if args.province_only:
-        province(settings, args.province_counties)
+        province(settings, args.province_counties, args.reuse_province)
         return 0
     if not args.wall_only:
         demo_county(settings)
     if args.wall_refreshes > 0:
         wall_soak(settings, args.wall_refreshes)
     if args.province_counties > 0 and not args.wall_only:
-        province(settings, args.province_counties)
+        province(settings, args.province_counties, args.reuse_province)
     return 0
 
 

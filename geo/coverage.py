@@ -37,7 +37,7 @@ INCREMENTAL_MAX_COST = 200
 ROUTE_COST = 10
 _REFRESH_LOCK = 7_361_624_101  # pg_advisory_xact_lock key: one refresh at a time
 _TEMP_TABLES = ("gs_new", "gs_old", "gs_region", "gs_changed", "gs_views", "gs_buffers", "gs_tiled", "gs_w",
-                "gs_o", "gs_o2", "gs_p",
+                "gs_o", "gs_o2", "gs_p", "gs_tiling",
                 "gs_wo", "gs_roads", "gs_kept", "gs_after", "gs_before", "gs_rc_gs_after", "gs_rc_gs_before")
 
 
@@ -82,19 +82,22 @@ def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False) -> Ref
     params = {"srid": metric_srid(conn), "buffer": patrol_buffer_m, "max_id": max_id or 0}
     if full:
         _run(conn, sql.UNITS, params)
+        _run(conn, sql.TILING, params)
         conn.execute(text(f"UPDATE unit_coverage u SET road_m = x.length FROM ({sql.ROAD_LENGTH}) x "
                           "WHERE u.code = x.code"))
     _run(conn, sql.WHOLE_REGION if full else sql.CHANGED_REGION, params)
     _run(conn, sql.SOURCES_FULL if full else sql.SOURCES_IN_REGION, params)
     _run(conn, sql.MOSAIC, params)
-    units = _in_region("u", full)
+    units = sql.MEASURED_AREAS.format(u="u") if full else _in_region("u", full)
     _apply_areas(conn, "gs_new", "+", units)
     if not full:
         _apply_areas(conn, "gs_old", "-", units)
     _run(conn, sql.ROAD_SIDES.format(near="true" if full else sql.ROADS_NEAR_REGION), params)
-    _apply_roads(conn, "gs_after", "+", units)
+    _apply_roads(conn, "gs_after", "+", _in_region("u", full))
     if not full:
         _apply_roads(conn, "gs_before", "-", units)
+    if full:
+        _roll_up(conn)
     conn.execute(text("INSERT INTO coverage_piece (kind, geom) SELECT kind, geom FROM gs_new"))
     conn.execute(text(sql.CAMERA_COUNTS.format(where=_in_region("u2", full))))
     conn.execute(text("DELETE FROM coverage_change WHERE id <= :m"), {"m": max_id or 0})
@@ -117,6 +120,12 @@ def _run(conn: Connection, script: str, params: dict[str, float | int]) -> None:
         if statement:
             stmt = text(statement)
             conn.execute(stmt, {k: v for k, v in params.items() if k in stmt.compile().params})
+
+
+def _roll_up(conn: Connection) -> None:
+    """Sum the area figures of the parents their children tile from the children, bottom level first."""
+    for level in sql.PARENT_LEVELS:
+        conn.execute(text(sql.ROLL_UP_AREAS), {"level": level})
 
 
 def _sum(kind: str, column: str = "area") -> str:

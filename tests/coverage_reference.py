@@ -81,13 +81,15 @@ class Cam:
         return Polygon([(x, y), *arc])
 
 
-def expected(cams: list[Cam], routes: list[LineString], buffer_m: float) -> dict[str, dict[str, float | None]]:
-    """Percentages per unit code, unrounded; None where the unit has no roads."""
+def expected(cams: list[Cam], routes: list[LineString], buffer_m: float,
+             roads: list[LineString] | None = None) -> dict[str, dict[str, float | None]]:
+    """Percentages per unit code, unrounded; None where the unit has no roads (``roads``: the
+    network, by default :data:`ROADS`)."""
     working = shapely.union_all([c.sector() for c in cams if c.online])
     installed = shapely.union_all([c.sector() for c in cams])
     patrol = shapely.union_all([r.buffer(buffer_m, quad_segs=64) for r in routes])
     combined = shapely.union_all([working, patrol])
-    network = shapely.union_all(list(ROADS.values()))
+    network = shapely.union_all(list(ROADS.values()) if roads is None else roads)
     out: dict[str, dict[str, float | None]] = {}
     for code, (_level, _parent, poly) in UNITS.items():
         roads = network.intersection(poly)

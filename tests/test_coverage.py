@@ -112,6 +112,54 @@ def test_a_parent_is_measured_on_its_own_area_not_averaged(tx: Connection) -> No
     assert by_code[ref.COUNTY].camera_area_pct == pct(disc, 16e6) == 0.8
 
 
+def _rolled_up(conn: Connection) -> dict[str, bool]:
+    """Parents whose area figures the last full refresh summed from their children."""
+    return dict(conn.execute(text("SELECT code, tiled FROM gs_tiling")).all())
+
+
+def test_parents_their_children_tile_are_summed_from_them(tx: Connection) -> None:
+    cams = [ref.Cam(X + 1900, Y + 1900, 45, 100, 1800), ref.Cam(X + 990, Y + 1500, 90, 90, 400)]
+    _add(tx, cams, [])
+    refresh(tx, BUFFER, full=True)
+    parents = {code for code, (level, _p, _g) in ref.UNITS.items() if level != "grid"}
+    assert _rolled_up(tx) == {code: True for code in parents}  # the summed path is the one tested
+    _assert_agrees(tx, cams, [])
+
+
+def test_a_parent_with_a_missing_child_is_measured_on_its_own_shape(tx: Connection) -> None:
+    cams = [ref.Cam(X + 1500, Y + 500, 0, 360, 400)]  # over the south-west village's east cells
+    _add(tx, cams, [])
+    missing = next(code for code, (level, _p, poly) in ref.UNITS.items()
+                   if level == "grid" and poly.contains(Point(X + 1500, Y + 500)))
+    tx.execute(text("DELETE FROM grid_cell WHERE code = :c"), {"c": missing})
+    refresh(tx, BUFFER, full=True)
+    village = missing[:12]
+    assert not _rolled_up(tx)[village] and _rolled_up(tx)[village[:9]]
+    want = ref.expected(cams, [], BUFFER)
+    got = {f.code: f for f in figures(tx, WINDOW)}
+    for code in (village, village[:9], ref.COUNTY):
+        for metric in METRICS:
+            assert getattr(got[code], metric) == pytest.approx(want[code][metric], abs=0.1), (code, metric)
+
+
+def test_a_road_along_a_cell_border_counts_once_in_the_village(tx: Connection) -> None:
+    # between two rows of cells, through their corners: in EPSG:4326 it is exactly their shared edges
+    border = LineString([(X, Y + 1000), (X + 1000, Y + 1000), (X + 2000, Y + 1000)])
+    tx.execute(text("INSERT INTO road (code, class, geom) VALUES ('RB', 'local', ST_GeomFromEWKT(:g))"),
+               {"g": ref.to_wgs84_wkt(border)})
+    cams = [ref.Cam(X + 1000, Y + 1000, 90, 120, 500)]
+    _add(tx, cams, [])
+    refresh(tx, BUFFER, full=True)
+    village = next(code for code, (level, _p, poly) in ref.UNITS.items()
+                   if level == "village" and poly.contains(Point(X + 1000, Y + 1000)))
+    assert _rolled_up(tx)[village]  # its areas are its cells' sums, its roads are measured on its shape
+    want = ref.expected(cams, [], BUFFER, roads=[*ref.ROADS.values(), border])
+    got = {f.code: f for f in figures(tx, WINDOW)}
+    for code in (village, village[:9], ref.COUNTY):  # the cells: see "Known limits" in the README
+        for metric in METRICS:
+            assert getattr(got[code], metric) == pytest.approx(want[code][metric], abs=0.1), (code, metric)
+
+
 cams_strategy = st.lists(
     st.builds(ref.Cam, x=st.floats(X - 300, X + 4300), y=st.floats(Y - 300, Y + 4300),
               azimuth=st.floats(0, 359.99), fov=st.sampled_from([30.0, 60.0, 90.0, 180.0, 360.0]),
