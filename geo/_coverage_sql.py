@@ -172,7 +172,7 @@ WHERE ST_Intersects(b.g, r.g)
 
 MOSAIC = f"""
 CREATE TEMP TABLE gs_tiled ON COMMIT DROP AS
-SELECT s.kind, t.tx, t.ty, CASE WHEN ST_CoveredBy(s.g, t.box) THEN s.g ELSE ST_Intersection(s.g, t.box) END AS g
+SELECT s.kind, t.tx, t.ty, CASE WHEN s.g @ t.box THEN s.g ELSE ST_Intersection(s.g, t.box) END AS g
 FROM (SELECT CASE WHEN online THEN 'w' ELSE 'o' END AS kind, g FROM gs_views
       UNION ALL SELECT 'p', g FROM gs_buffers) s
 CROSS JOIN LATERAL (
@@ -206,12 +206,13 @@ CREATE INDEX ON gs_wo USING gist (g);
 ANALYZE gs_wo;
 CREATE TEMP TABLE gs_new ON COMMIT DROP AS
 SELECT kind, (ST_Dump(ST_CollectionExtract(g, 3))).geom AS geom FROM (
-    SELECT 'wp' AS kind, {_AND.format(g="w.g", table="gs_p")} AS g FROM gs_w w
-        WHERE EXISTS (SELECT 1 FROM gs_p x WHERE x.g && w.g)
-    UNION ALL SELECT 'w', {_MINUS.format(g="w.g", table="gs_p")} FROM gs_w w
-    UNION ALL SELECT 'op', {_AND.format(g="o.g", table="gs_p")} FROM gs_o2 o
-        WHERE EXISTS (SELECT 1 FROM gs_p x WHERE x.g && o.g)
-    UNION ALL SELECT 'o', {_MINUS.format(g="o.g", table="gs_p")} FROM gs_o2 o
+    -- a camera piece and the union of the patrol pieces near it (once for both of its classes)
+    SELECT CASE WHEN c.w THEN 'w' ELSE 'o' END || s.side AS kind, s.g
+    FROM (SELECT true AS w, g FROM gs_w UNION ALL SELECT false, g FROM gs_o2) c
+    CROSS JOIN LATERAL (SELECT ST_Union(x.g) AS u FROM gs_p x WHERE x.g && c.g) near
+    CROSS JOIN LATERAL (SELECT 'p' AS side, ST_Intersection(c.g, near.u) AS g WHERE near.u IS NOT NULL
+                        UNION ALL
+                        SELECT '', CASE WHEN near.u IS NULL THEN c.g ELSE ST_Difference(c.g, near.u) END) s
     UNION ALL SELECT 'p', {_MINUS.format(g="p.g", table="gs_wo")} FROM gs_p p
     OFFSET 0  -- computed once: without it the planner would inline each overlay into every use of g
 ) x
