@@ -65,14 +65,15 @@ TILING_TOLERANCE = 1e-7
 
 # Which parents their children tile: the children's areas add up to the parent's, their parts inside
 # the parent too (so none sticks out), and siblings do not overlap. Such a parent's covered areas
-# are the sums of its children's, exactly, so they are rolled up instead of measured; any other
-# parent is measured on its own geometry. (Road lengths are always measured: a road along the border
-# of two children is in both, but once in the parent.) Overlaps are measured by overlays, never by
-# GEOS predicates, which can throw on slivers.
+# are the sums of its children's, exactly, so they are rolled up instead of measured. Its covered
+# road lengths roll up too when, in addition, its children's road lengths (each measured on its own
+# shape, like the parent's) add up to its own: a road along the border of two children is in both
+# but once in the parent, and such a parent is measured. Any other parent is measured on its own
+# geometry. Overlaps are measured by overlays, never by GEOS predicates, which can throw on slivers.
 TILING = f"""
 CREATE TEMP TABLE gs_tiling ON COMMIT DROP AS
 WITH kids AS (
-    SELECT c.parent_code AS code, sum(c.area_m2) AS area,
+    SELECT c.parent_code AS code, sum(c.area_m2) AS area, sum(c.road_m) AS road_m,
            sum(ST_Area(ST_Intersection(c.geom_m, p.geom_m))) AS inside
     FROM unit_coverage c JOIN unit_coverage p ON p.code = c.parent_code GROUP BY c.parent_code
 ), overlap AS (
@@ -81,26 +82,35 @@ WITH kids AS (
       ON b.parent_code = a.parent_code AND b.code > a.code AND b.geom_m && a.geom_m
     GROUP BY a.parent_code
 )
-SELECT p.code, p.level, abs(k.area - p.area_m2) <= {TILING_TOLERANCE} * p.area_m2
-                        AND abs(k.inside - p.area_m2) <= {TILING_TOLERANCE} * p.area_m2
-                        AND coalesce(o.area, 0) <= {TILING_TOLERANCE} * p.area_m2 AS tiled
-FROM unit_coverage p JOIN kids k ON k.code = p.code LEFT JOIN overlap o ON o.code = p.code;
+SELECT p.code, p.level, t.tiled,
+       t.tiled AND abs(k.road_m - p.road_m) <= {TILING_TOLERANCE} * p.road_m + 0.001 AS roads_tiled
+FROM unit_coverage p JOIN kids k ON k.code = p.code LEFT JOIN overlap o ON o.code = p.code
+CROSS JOIN LATERAL (SELECT abs(k.area - p.area_m2) <= {TILING_TOLERANCE} * p.area_m2
+                           AND abs(k.inside - p.area_m2) <= {TILING_TOLERANCE} * p.area_m2
+                           AND coalesce(o.area, 0) <= {TILING_TOLERANCE} * p.area_m2 AS tiled) t;
 CREATE UNIQUE INDEX ON gs_tiling (code);
 ANALYZE gs_tiling
 """
 
-# Units whose areas a full refresh measures on their own geometry (u: the unit): all but the tiled.
+# Units whose areas (roads) a full refresh measures on their own geometry (u: the unit): all but the
+# rolled-up ones.
 MEASURED_AREAS = "NOT EXISTS (SELECT 1 FROM gs_tiling t WHERE t.code = {u}.code AND t.tiled)"
+MEASURED_ROADS = "NOT EXISTS (SELECT 1 FROM gs_tiling t WHERE t.code = {u}.code AND t.roads_tiled)"
 
-# Roll up the area figures of the tiled parents of one level (:level) from their children, which
-# are final by then: run for villages, then townships, then counties.
-_AREA_COLUMNS = ("camera_area_m2", "camera_area_installed_m2", "patrol_area_m2", "combined_area_m2")
-ROLL_UP_AREAS = f"""
-UPDATE unit_coverage u SET {", ".join(f"{c} = x.{c}" for c in _AREA_COLUMNS)}
-FROM (SELECT parent_code AS code, {", ".join(f"sum({c}) AS {c}" for c in _AREA_COLUMNS)} FROM unit_coverage c
-      WHERE c.parent_code IN (SELECT code FROM gs_tiling WHERE level = :level AND tiled) GROUP BY parent_code) x
+# Roll up the figures of the tiled parents of one level (:level) from their children, which are
+# final by then: run for villages, then townships, then counties.
+_ROLL_UP = """
+UPDATE unit_coverage u SET {assign}
+FROM (SELECT parent_code AS code, {sums} FROM unit_coverage c
+      WHERE c.parent_code IN (SELECT code FROM gs_tiling WHERE level = :level AND {ok}) GROUP BY parent_code) x
 WHERE u.code = x.code
 """
+_AREA_COLUMNS = ("camera_area_m2", "camera_area_installed_m2", "patrol_area_m2", "combined_area_m2")
+_ROAD_COLUMNS = ("camera_road_m", "camera_road_installed_m")
+ROLL_UP_AREAS = _ROLL_UP.format(assign=", ".join(f"{c} = x.{c}" for c in _AREA_COLUMNS),
+                                sums=", ".join(f"sum({c}) AS {c}" for c in _AREA_COLUMNS), ok="tiled")
+ROLL_UP_ROADS = _ROLL_UP.format(assign=", ".join(f"{c} = x.{c}" for c in _ROAD_COLUMNS),
+                                sums=", ".join(f"sum({c}) AS {c}" for c in _ROAD_COLUMNS), ok="roads_tiled")
 PARENT_LEVELS = ("village", "township", "county")
 
 # -- the region to rebuild ---------------------------------------------------------------------------

@@ -82,9 +82,9 @@ def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False) -> Ref
     params = {"srid": metric_srid(conn), "buffer": patrol_buffer_m, "max_id": max_id or 0}
     if full:
         _run(conn, sql.UNITS, params)
-        _run(conn, sql.TILING, params)
         conn.execute(text(f"UPDATE unit_coverage u SET road_m = x.length FROM ({sql.ROAD_LENGTH}) x "
                           "WHERE u.code = x.code"))
+        _run(conn, sql.TILING, params)
     _run(conn, sql.WHOLE_REGION if full else sql.CHANGED_REGION, params)
     _run(conn, sql.SOURCES_FULL if full else sql.SOURCES_IN_REGION, params)
     _run(conn, sql.MOSAIC, params)
@@ -93,7 +93,7 @@ def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False) -> Ref
     if not full:
         _apply_areas(conn, "gs_old", "-", units)
     _run(conn, sql.ROAD_SIDES.format(near="true" if full else sql.ROADS_NEAR_REGION), params)
-    _apply_roads(conn, "gs_after", "+", _in_region("u", full))
+    _apply_roads(conn, "gs_after", "+", sql.MEASURED_ROADS.format(u="u") if full else units)
     if not full:
         _apply_roads(conn, "gs_before", "-", units)
     if full:
@@ -123,9 +123,10 @@ def _run(conn: Connection, script: str, params: dict[str, float | int]) -> None:
 
 
 def _roll_up(conn: Connection) -> None:
-    """Sum the area figures of the parents their children tile from the children, bottom level first."""
+    """Sum the figures of the parents their children tile from the children, bottom level first."""
     for level in sql.PARENT_LEVELS:
         conn.execute(text(sql.ROLL_UP_AREAS), {"level": level})
+        conn.execute(text(sql.ROLL_UP_ROADS), {"level": level})
 
 
 def _sum(kind: str, column: str = "area") -> str:

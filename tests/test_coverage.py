@@ -112,9 +112,10 @@ def test_a_parent_is_measured_on_its_own_area_not_averaged(tx: Connection) -> No
     assert by_code[ref.COUNTY].camera_area_pct == pct(disc, 16e6) == 0.8
 
 
-def _rolled_up(conn: Connection) -> dict[str, bool]:
-    """Parents whose area figures the last full refresh summed from their children."""
-    return dict(conn.execute(text("SELECT code, tiled FROM gs_tiling")).all())
+def _rolled_up(conn: Connection) -> dict[str, tuple[bool, bool]]:
+    """Parents whose area and road figures the last full refresh summed from their children."""
+    return {code: (areas, roads) for code, areas, roads in
+            conn.execute(text("SELECT code, tiled, roads_tiled FROM gs_tiling")).all()}
 
 
 def test_parents_their_children_tile_are_summed_from_them(tx: Connection) -> None:
@@ -122,7 +123,7 @@ def test_parents_their_children_tile_are_summed_from_them(tx: Connection) -> Non
     _add(tx, cams, [])
     refresh(tx, BUFFER, full=True)
     parents = {code for code, (level, _p, _g) in ref.UNITS.items() if level != "grid"}
-    assert _rolled_up(tx) == {code: True for code in parents}  # the summed path is the one tested
+    assert _rolled_up(tx) == {code: (True, True) for code in parents}  # the summed path is the one tested
     _assert_agrees(tx, cams, [])
 
 
@@ -134,7 +135,7 @@ def test_a_parent_with_a_missing_child_is_measured_on_its_own_shape(tx: Connecti
     tx.execute(text("DELETE FROM grid_cell WHERE code = :c"), {"c": missing})
     refresh(tx, BUFFER, full=True)
     village = missing[:12]
-    assert not _rolled_up(tx)[village] and _rolled_up(tx)[village[:9]]
+    assert _rolled_up(tx)[village] == (False, False) and _rolled_up(tx)[village[:9]] == (True, True)
     want = ref.expected(cams, [], BUFFER)
     got = {f.code: f for f in figures(tx, WINDOW)}
     for code in (village, village[:9], ref.COUNTY):
@@ -152,7 +153,7 @@ def test_a_road_along_a_cell_border_counts_once_in_the_village(tx: Connection) -
     refresh(tx, BUFFER, full=True)
     village = next(code for code, (level, _p, poly) in ref.UNITS.items()
                    if level == "village" and poly.contains(Point(X + 1000, Y + 1000)))
-    assert _rolled_up(tx)[village]  # its areas are its cells' sums, its roads are measured on its shape
+    assert _rolled_up(tx)[village] == (True, False)  # areas summed from its cells, roads measured
     want = ref.expected(cams, [], BUFFER, roads=[*ref.ROADS.values(), border])
     got = {f.code: f for f in figures(tx, WINDOW)}
     for code in (village, village[:9], ref.COUNTY):  # the cells: see "Known limits" in the README
