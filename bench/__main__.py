@@ -50,9 +50,11 @@ def _fresh(settings: Settings, name: str, size: DemoSize) -> tuple[Engine, float
     return engine, time.perf_counter() - started
 
 
-def _full(engine: Engine) -> float:
+def _full(engine: Engine, rebuild_units: bool = False) -> float:
+    """Seconds of a full recompute of every coverage figure (``rebuild_units``: and of what comes
+    from the units and roads alone, as after a unit or road change)."""
     with engine.begin() as conn:
-        return refresh(conn, BUFFER, full=True).seconds
+        return refresh(conn, BUFFER, full=True, rebuild_units=rebuild_units).seconds
 
 
 def demo_county(settings: Settings) -> None:
@@ -60,6 +62,7 @@ def demo_county(settings: Settings) -> None:
     _print("demo_generate_and_load", load_s, "s")
     full = min(_full(engine) for _ in range(3))
     _print("coverage_full_recompute_demo", full, "s")
+    _print("coverage_full_recompute_with_units_demo", min(_full(engine, True) for _ in range(3)), "s")
     shapely_s = min(_timed(lambda: _shapely_coverage.compute(engine, BUFFER), 2))
     _print("coverage_full_inmemory_shapely_demo", shapely_s, "s")
     _print("coverage_full_recompute_vs_shapely", full / shapely_s, "x")
@@ -145,6 +148,7 @@ def province(settings: Settings, counties: int, reuse: bool = False) -> None:
     _print("province_cameras", cameras, "cameras")
     _print("province_incidents", incidents, "incidents")
     _print("coverage_full_recompute_province", _full(engine), "s")
+    _print("coverage_full_recompute_with_units_province", _full(engine, True), "s")
     _camera_changes(engine, "province_")
     _print("drilldown_step_server_p95_province", _p95(_drilldown.server_step_seconds(settings, engine, 3)) * 1000,
            "ms")

@@ -73,7 +73,7 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
 def _coverage(args: argparse.Namespace, settings: Settings) -> int:
     engine = connect(settings)
     with engine.begin() as conn:
-        report = refresh(conn, settings.patrol_buffer_m, full=args.full)
+        report = refresh(conn, settings.patrol_buffer_m, full=args.full, rebuild_units=args.full)
     if report.mode != "none":
         print(f"refreshed ({report.mode}, {report.changes} changes) in {report.seconds:.2f} s", file=sys.stderr)
     window = Window.last_days(args.window_days or settings.window_days)

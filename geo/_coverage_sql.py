@@ -33,6 +33,17 @@ def classes_sql(kind: str) -> str:
 
 # -- units and roads (full refresh) ------------------------------------------------------------------
 
+# What UNITS, ROAD_LENGTH and TILING derive from the units and roads alone (metric shapes, pieces,
+# areas, road lengths, tiling) is kept between full refreshes while neither changes. Bump this when
+# the way they are derived changes, so that databases rebuild them.
+UNITS_VERSION = "1"
+
+# A full refresh that keeps the units starts every coverage figure from zero.
+RESET = """
+UPDATE unit_coverage SET camera_area_m2 = 0, camera_area_installed_m2 = 0, patrol_area_m2 = 0,
+       combined_area_m2 = 0, camera_road_m = 0, camera_road_installed_m = 0, cameras = 0, cameras_online = 0
+"""
+
 UNITS = """
 DELETE FROM unit_coverage;
 WITH pop AS (
@@ -71,38 +82,38 @@ TILING_TOLERANCE = 1e-7
 # but once in the parent, and such a parent is measured. Any other parent is measured on its own
 # geometry. Overlaps are measured by overlays, never by GEOS predicates, which can throw on slivers.
 TILING = f"""
-CREATE TEMP TABLE gs_tiling ON COMMIT DROP AS
-WITH kids AS (
-    SELECT c.parent_code AS code, sum(c.area_m2) AS area, sum(c.road_m) AS road_m,
-           sum(ST_Area(ST_Intersection(c.geom_m, p.geom_m))) AS inside
-    FROM unit_coverage c JOIN unit_coverage p ON p.code = c.parent_code GROUP BY c.parent_code
-), overlap AS (
-    SELECT a.parent_code AS code, sum(ST_Area(ST_Intersection(a.geom_m, b.geom_m))) AS area
-    FROM unit_coverage a JOIN unit_coverage b
-      ON b.parent_code = a.parent_code AND b.code > a.code AND b.geom_m && a.geom_m
-    GROUP BY a.parent_code
-)
-SELECT p.code, p.level, t.tiled,
-       t.tiled AND abs(k.road_m - p.road_m) <= {TILING_TOLERANCE} * p.road_m + 0.001 AS roads_tiled
-FROM unit_coverage p JOIN kids k ON k.code = p.code LEFT JOIN overlap o ON o.code = p.code
-CROSS JOIN LATERAL (SELECT abs(k.area - p.area_m2) <= {TILING_TOLERANCE} * p.area_m2
-                           AND abs(k.inside - p.area_m2) <= {TILING_TOLERANCE} * p.area_m2
-                           AND coalesce(o.area, 0) <= {TILING_TOLERANCE} * p.area_m2 AS tiled) t;
-CREATE UNIQUE INDEX ON gs_tiling (code);
-ANALYZE gs_tiling
+UPDATE unit_coverage u SET tiled = t.tiled, roads_tiled = t.roads_tiled FROM (
+    WITH kids AS (
+        SELECT c.parent_code AS code, sum(c.area_m2) AS area, sum(c.road_m) AS road_m,
+               sum(ST_Area(ST_Intersection(c.geom_m, p.geom_m))) AS inside
+        FROM unit_coverage c JOIN unit_coverage p ON p.code = c.parent_code GROUP BY c.parent_code
+    ), overlap AS (
+        SELECT a.parent_code AS code, sum(ST_Area(ST_Intersection(a.geom_m, b.geom_m))) AS area
+        FROM unit_coverage a JOIN unit_coverage b
+          ON b.parent_code = a.parent_code AND b.code > a.code AND b.geom_m && a.geom_m
+        GROUP BY a.parent_code
+    )
+    SELECT p.code, a.tiled,
+           a.tiled AND abs(k.road_m - p.road_m) <= {TILING_TOLERANCE} * p.road_m + 0.001 AS roads_tiled
+    FROM unit_coverage p JOIN kids k ON k.code = p.code LEFT JOIN overlap o ON o.code = p.code
+    CROSS JOIN LATERAL (SELECT abs(k.area - p.area_m2) <= {TILING_TOLERANCE} * p.area_m2
+                               AND abs(k.inside - p.area_m2) <= {TILING_TOLERANCE} * p.area_m2
+                               AND coalesce(o.area, 0) <= {TILING_TOLERANCE} * p.area_m2 AS tiled) a
+) t
+WHERE u.code = t.code
 """
 
 # Units whose areas (roads) a full refresh measures on their own geometry (u: the unit): all but the
 # rolled-up ones.
-MEASURED_AREAS = "NOT EXISTS (SELECT 1 FROM gs_tiling t WHERE t.code = {u}.code AND t.tiled)"
-MEASURED_ROADS = "NOT EXISTS (SELECT 1 FROM gs_tiling t WHERE t.code = {u}.code AND t.roads_tiled)"
+MEASURED_AREAS = "NOT {u}.tiled"
+MEASURED_ROADS = "NOT {u}.roads_tiled"
 
 # Roll up the figures of the tiled parents of one level (:level) from their children, which are
 # final by then: run for villages, then townships, then counties.
 _ROLL_UP = """
 UPDATE unit_coverage u SET {assign}
 FROM (SELECT parent_code AS code, {sums} FROM unit_coverage c
-      WHERE c.parent_code IN (SELECT code FROM gs_tiling WHERE level = :level AND {ok}) GROUP BY parent_code) x
+      WHERE c.parent_code IN (SELECT code FROM unit_coverage WHERE level = :level AND {ok}) GROUP BY parent_code) x
 WHERE u.code = x.code
 """
 _AREA_COLUMNS = ("camera_area_m2", "camera_area_installed_m2", "patrol_area_m2", "combined_area_m2")

@@ -37,17 +37,19 @@ INCREMENTAL_MAX_COST = 200
 ROUTE_COST = 10
 _REFRESH_LOCK = 7_361_624_101  # pg_advisory_xact_lock key: one refresh at a time
 _TEMP_TABLES = ("gs_new", "gs_old", "gs_region", "gs_changed", "gs_views", "gs_buffers", "gs_tiled", "gs_w",
-                "gs_o", "gs_o2", "gs_p", "gs_tiling",
+                "gs_o", "gs_o2", "gs_p",
                 "gs_wo", "gs_roads", "gs_kept", "gs_after", "gs_before", "gs_rc_gs_after", "gs_rc_gs_before")
 
 
 @dataclass(frozen=True)
 class RefreshReport:
-    """What a refresh did: ``mode`` is 'full', 'incremental' or 'none' (nothing had changed)."""
+    """What a refresh did: ``mode`` is 'full', 'incremental' or 'none' (nothing had changed);
+    ``units``: whether the units' metric shapes, areas, road lengths and tiling were rebuilt too."""
 
     mode: str
     changes: int
     seconds: float
+    units: bool = False
 
 
 def metric_srid(conn: Connection) -> int:
@@ -55,14 +57,17 @@ def metric_srid(conn: Connection) -> int:
     return int(conn.execute(text("SELECT gs_metric_srid()")).scalar_one())
 
 
-def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False) -> RefreshReport:
+def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False,
+            rebuild_units: bool = False) -> RefreshReport:
     """Bring ``unit_coverage`` and the mosaic up to date with the data, in the caller's transaction.
 
     Parameters
     ----------
     conn: a connection inside a transaction (the refresh commits or rolls back with it).
     patrol_buffer_m: the patrol buffer width in metres (setting ``GRIDSIGHT_PATROL_BUFFER_M``).
-    full: recompute everything even when an incremental refresh would do.
+    full: recompute every coverage figure even when an incremental refresh would do.
+    rebuild_units: rebuild what comes from the units and roads alone (metric shapes, areas, road
+        lengths, tiling) too; a full refresh does so anyway when units or roads changed since.
     """
     started = time.perf_counter()
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _REFRESH_LOCK})
@@ -75,16 +80,18 @@ def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False) -> Ref
         "coalesce(sum(CASE layer WHEN 'route' THEN :route ELSE 1 END), 0) FROM coverage_change"),
         {"route": ROUTE_COST}).one()
     buffer_then = meta.get(conn, "coverage_patrol_buffer_m")
-    if buffer_then is None or float(buffer_then) != patrol_buffer_m or needs_full or cost > INCREMENTAL_MAX_COST:
+    units_stamp = f"{sql.UNITS_VERSION} srid={metric_srid(conn)}"
+    rebuild_units = rebuild_units or needs_full or meta.get(conn, "coverage_units") != units_stamp
+    if buffer_then is None or float(buffer_then) != patrol_buffer_m or rebuild_units or cost > INCREMENTAL_MAX_COST:
         full = True
     if not full and changes == 0:
         return RefreshReport("none", 0, time.perf_counter() - started)
     params = {"srid": metric_srid(conn), "buffer": patrol_buffer_m, "max_id": max_id or 0}
-    if full:
-        _run(conn, sql.UNITS, params)
-        conn.execute(text(f"UPDATE unit_coverage u SET road_m = x.length FROM ({sql.ROAD_LENGTH}) x "
-                          "WHERE u.code = x.code"))
-        _run(conn, sql.TILING, params)
+    if rebuild_units:
+        _rebuild_units(conn, params)
+        meta.put(conn, "coverage_units", units_stamp)
+    elif full:
+        conn.execute(text(sql.RESET))
     _run(conn, sql.WHOLE_REGION if full else sql.CHANGED_REGION, params)
     _run(conn, sql.SOURCES_FULL if full else sql.SOURCES_IN_REGION, params)
     _run(conn, sql.MOSAIC, params)
@@ -102,7 +109,15 @@ def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False) -> Ref
     conn.execute(text(sql.CAMERA_COUNTS.format(where=_in_region("u2", full))))
     conn.execute(text("DELETE FROM coverage_change WHERE id <= :m"), {"m": max_id or 0})
     meta.put(conn, "coverage_patrol_buffer_m", repr(patrol_buffer_m))
-    return RefreshReport("full" if full else "incremental", changes, time.perf_counter() - started)
+    return RefreshReport("full" if full else "incremental", changes, time.perf_counter() - started, rebuild_units)
+
+
+def _rebuild_units(conn: Connection, params: dict[str, float | int]) -> None:
+    """Rebuild the units' metric shapes, areas, population, road pieces, road lengths and tiling."""
+    _run(conn, sql.UNITS, params)
+    conn.execute(text(f"UPDATE unit_coverage u SET road_m = x.length FROM ({sql.ROAD_LENGTH}) x "
+                      "WHERE u.code = x.code"))
+    conn.execute(text(sql.TILING))
 
 
 def gap(conn: Connection, code: str) -> dict[str, Any] | None:

@@ -115,7 +115,7 @@ def test_a_parent_is_measured_on_its_own_area_not_averaged(tx: Connection) -> No
 def _rolled_up(conn: Connection) -> dict[str, tuple[bool, bool]]:
     """Parents whose area and road figures the last full refresh summed from their children."""
     return {code: (areas, roads) for code, areas, roads in
-            conn.execute(text("SELECT code, tiled, roads_tiled FROM gs_tiling")).all()}
+            conn.execute(text("SELECT code, tiled, roads_tiled FROM unit_coverage WHERE level <> 'grid'")).all()}
 
 
 def test_parents_their_children_tile_are_summed_from_them(tx: Connection) -> None:
@@ -202,6 +202,21 @@ def test_incremental_refresh_equals_full(tx: Connection) -> None:
     full = raw(tx)
     for code, values in full.items():
         assert incremental[code] == pytest.approx(values, rel=1e-7, abs=1e-3), code
+
+
+def test_a_full_refresh_keeps_the_units_until_units_or_roads_change(tx: Connection) -> None:
+    refresh(tx, BUFFER, full=True, rebuild_units=True)
+    _add(tx, [ref.Cam(X + 300 * i, Y + 250 * i, 30 * i, 90, 300) for i in range(1, 12)], [])
+    kept = refresh(tx, BUFFER, full=True)
+    assert kept.mode == "full" and not kept.units
+    figures_kept = raw(tx)
+    assert refresh(tx, BUFFER, full=True, rebuild_units=True).units
+    assert raw(tx) == pytest.approx(figures_kept, rel=1e-9)  # the same as from scratch
+    tx.execute(text("UPDATE grid_cell SET population = population + 1 WHERE code = (SELECT min(code) FROM grid_cell)"))
+    assert refresh(tx, BUFFER).units  # a unit changed: rebuilt
+    tx.execute(text("UPDATE road SET geom = ST_Translate(geom, 0.001, 0) WHERE code = 'RX1'"))
+    moved = refresh(tx, BUFFER, full=True)
+    assert moved.units and raw(tx) != figures_kept  # a road moved: rebuilt, and its coverage changed
 
 
 def test_nothing_changed_means_no_work(tx: Connection) -> None:
