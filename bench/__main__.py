@@ -147,8 +147,9 @@ def province(settings: Settings, counties: int, reuse: bool = False) -> None:
     _print("province_grid_cells", cells, "cells")
     _print("province_cameras", cameras, "cameras")
     _print("province_incidents", incidents, "incidents")
-    _print("coverage_full_recompute_with_units_province", _full(engine, True), "s")  # first: a reused set
-    _print("coverage_full_recompute_province", _full(engine), "s")                   # may predate the units
+    # with the units first: a reused set may have been loaded before the units were kept
+    _print("coverage_full_recompute_with_units_province", _full(engine, True), "s")
+    _print("coverage_full_recompute_province", _full(engine), "s")
     _camera_changes(engine, "province_")
     _print("drilldown_step_server_p95_province", _p95(_drilldown.server_step_seconds(settings, engine, 3)) * 1000,
            "ms")
