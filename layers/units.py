@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 
 from geo import hierarchy, live
 from geo.figures import UnitFigures, raw_figures, unit_figures
+from layers._sql import in_view
 from layers.base import Field, Layer, LegendEntry, View
 
 # Upper bounds (exclusive) of the colour classes of a percentage, worst first.
@@ -104,12 +105,15 @@ def _remembered(key: tuple[Any, ...], compute: Callable[[], list[UnitFigures]]) 
 
 
 def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
-    units = shown_with_focus(conn, view)[0][:limit]
+    """The shown units that meet the view's box (the ranking lists them all; a province's top level
+    is 140 counties, of which a view of one county sees a handful)."""
+    units = shown_with_focus(conn, view)[0]
     geoms: dict[str, str] = dict(conn.execute(text(
         "SELECT code, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, :tolerance), 6) FROM unit_coverage "
-        "WHERE code = ANY(:codes)"), {**view.params(), "codes": [u.code for u in units]}).all())
+        f"WHERE code = ANY(:codes) AND {in_view()}"),
+        {**view.params(), "codes": [u.code for u in units]}).all())
     out: list[Mapping[str, Any]] = []
-    for unit in units:
+    for unit in [u for u in units if u.code in geoms][:limit]:
         value = getattr(unit, view.metric, None)
         row: dict[str, Any] = {"fid": unit.code, "geometry": geoms[unit.code], "code": unit.code,
                                "name": unit.name, "level": unit.level, "value": value,

@@ -95,6 +95,17 @@ def test_a_view_receives_only_its_part_of_the_county(client: FlaskClient, engine
     assert 0 < len(body["features"]) < total / 10
 
 
+def test_the_units_layer_sends_the_units_the_view_meets(client: FlaskClient, engine: Engine) -> None:
+    with engine.connect() as conn:
+        townships = conn.execute(text("SELECT code, ST_XMin(geom), ST_YMin(geom) FROM unit_coverage "
+                                      "WHERE level = 'township' ORDER BY code")).all()
+    _status, whole = _get(client, "units", zoom="11")
+    assert sorted(f["id"] for f in whole["features"]) == [code for code, _x, _y in townships]
+    code, x, y = townships[0]
+    _status, corner = _get(client, "units", zoom="11", bbox=f"{x - 0.01},{y - 0.01},{x + 0.001},{y + 0.001}")
+    assert code in [f["id"] for f in corner["features"]] and len(corner["features"]) < len(townships)
+
+
 def test_cameras_are_points_when_zoomed_out_and_sectors_too_when_zoomed_in(client: FlaskClient) -> None:
     _s, out = _get(client, "cameras", zoom="12")
     _s, near = _get(client, "cameras", zoom="16")
