@@ -14,8 +14,12 @@ A refresh is *full* after a change of units or roads, of the patrol buffer, afte
 ``INCREMENTAL_MAX_COST`` worth of camera/route changes (a bulk import), or on demand; otherwise
 it is *incremental*: only the mosaic inside the region of the changed cameras and routes is rebuilt,
 and every unit touching that region gets ``new pieces - old pieces`` added to its figures, which is
-exact for any unit, the county included. A parent is never averaged from its children: each unit is
-measured on its own geometry.
+exact for any unit, the county included. A parent is never averaged from its children's
+percentages: each unit is measured on its own geometry, except that a full refresh sums the covered
+areas (square metres) of a parent its children tile exactly from theirs, and its covered road
+lengths too when no road runs along a child's border (``TILING`` in :mod:`geo._coverage_sql`).
+What comes from the units and roads alone (metric shapes, areas, road pieces and lengths, tiling)
+is kept between full refreshes until units or roads change, or ``rebuild_units`` asks.
 """
 
 from __future__ import annotations
