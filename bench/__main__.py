@@ -12,16 +12,14 @@ import sys
 import time
 from collections.abc import Callable
 
-import psycopg
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 
 from bench import _drilldown, _planning, _shapely_coverage, _wall
 from etl.demo import DemoSize
 from etl.loading import load_demo
 from geo import meta
 from geo.coverage import refresh
-from geo.db import database_url, make_engine, recreate_database, upgrade
+from geo.db import database_exists, database_url, make_engine, recreate_database, sibling_url, upgrade
 from geo.figures import Window
 from geo.settings import Settings
 from geo.whatif import Camera, what_if
@@ -116,12 +114,10 @@ def _p95(values: list[float]) -> float:
 
 def _reused(settings: Settings, name: str, stamp: str) -> Engine | None:
     """The engine of benchmark database ``name`` if it exists and holds the set ``stamp`` names."""
-    url = make_url(database_url(settings))
-    with psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
-                         dbname="postgres", autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
-            return None
-    engine = make_engine(url.set(database=name).render_as_string(hide_password=False))
+    server = database_url(settings)
+    if not database_exists(server, name):
+        return None
+    engine = make_engine(sibling_url(server, name))
     upgrade(engine)
     with engine.connect() as conn:
         if meta.get(conn, "bench_set") == stamp:

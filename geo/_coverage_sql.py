@@ -166,7 +166,6 @@ _REPAIR = "UPDATE {table} SET {g} = ST_CollectionExtract(ST_MakeValid({g}), 3) W
 _LOCAL_UNION = "(SELECT ST_Union(x.g) FROM {table} x WHERE x.g && {g})"
 _HITS = "EXISTS (SELECT 1 FROM {table} x WHERE x.g && {g})"
 _MINUS = f"CASE WHEN {_HITS} THEN ST_Difference({{g}}, {_LOCAL_UNION}) ELSE {{g}} END"
-_AND = f"ST_Intersection({{g}}, {_LOCAL_UNION})"
 
 # The views and patrol buffers to rebuild: all of them (full), or those meeting the region, clipped to
 # it. The regional form finds them through the spatial indexes (a bounding box in EPSG:4326 around

@@ -79,15 +79,31 @@ def upgrade(engine: Engine) -> None:
         ) from None
 
 
+def _server(server_url: str) -> psycopg.Connection[tuple[object, ...]]:
+    """An autocommit connection to the maintenance database of the server of ``server_url``."""
+    url = make_url(server_url)
+    return psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
+                           dbname="postgres", autocommit=True)
+
+
+def sibling_url(server_url: str, name: str) -> str:
+    """The URL of database ``name`` on the server of ``server_url``."""
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
 def recreate_database(server_url: str, name: str) -> str:
     """Drop database ``name`` on the server of ``server_url`` if it exists, create it empty, and
     return its URL (for tests and benchmarks; never used on the working database)."""
-    url = make_url(server_url)
-    with psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
-                         dbname="postgres", autocommit=True) as conn:
+    with _server(server_url) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return url.set(database=name).render_as_string(hide_password=False)
+    return sibling_url(server_url, name)
+
+
+def database_exists(server_url: str, name: str) -> bool:
+    """Whether the server of ``server_url`` has a database ``name``."""
+    with _server(server_url) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
 
 
 def connect(settings: Settings) -> Engine:
