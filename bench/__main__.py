@@ -19,12 +19,14 @@ from etl.demo import DemoSize
 from etl.loading import load_demo
 from geo import meta
 from geo.coverage import refresh
+from geo.coverage_parallel import refresh_with_sessions
 from geo.db import database_exists, database_url, make_engine, recreate_database, sibling_url, upgrade
 from geo.figures import Window
 from geo.settings import Settings
 from geo.whatif import Camera, what_if
 
 BUFFER = 100.0
+SESSIONS = 2  # database sessions of a full refresh: this machine's cores
 
 
 def _print(name: str, value: float, unit: str) -> None:
@@ -48,9 +50,12 @@ def _fresh(settings: Settings, name: str, size: DemoSize) -> tuple[Engine, float
     return engine, time.perf_counter() - started
 
 
-def _full(engine: Engine, rebuild_units: bool = False) -> float:
+def _full(engine: Engine, rebuild_units: bool = False, sessions: int = SESSIONS) -> float:
     """Seconds of a full recompute of every coverage figure (``rebuild_units``: and of what comes
-    from the units and roads alone, as after a unit or road change)."""
+    from the units and roads alone, as after a unit or road change) on ``sessions`` database
+    sessions; one session: the serial refresh an import runs in its own transaction."""
+    if sessions > 1:
+        return refresh_with_sessions(engine, BUFFER, full=True, rebuild_units=rebuild_units, sessions=sessions).seconds
     with engine.begin() as conn:
         return refresh(conn, BUFFER, full=True, rebuild_units=rebuild_units).seconds
 
@@ -61,6 +66,7 @@ def demo_county(settings: Settings) -> None:
     full = min(_full(engine) for _ in range(3))
     _print("coverage_full_recompute_demo", full, "s")
     _print("coverage_full_recompute_with_units_demo", min(_full(engine, True) for _ in range(3)), "s")
+    _print("coverage_full_recompute_one_session_demo", min(_full(engine, sessions=1) for _ in range(3)), "s")
     shapely_s = min(_timed(lambda: _shapely_coverage.compute(engine, BUFFER), 2))
     _print("coverage_full_inmemory_shapely_demo", shapely_s, "s")
     _print("coverage_full_recompute_vs_shapely", full / shapely_s, "x")
@@ -146,6 +152,7 @@ def province(settings: Settings, counties: int, reuse: bool = False) -> None:
     # with the units first: a reused set may have been loaded before the units were kept
     _print("coverage_full_recompute_with_units_province", _full(engine, True), "s")
     _print("coverage_full_recompute_province", _full(engine), "s")
+    _print("coverage_full_recompute_one_session_province", _full(engine, sessions=1), "s")
     _camera_changes(engine, "province_")
     _print("drilldown_step_server_p95_province", _p95(_drilldown.server_step_seconds(settings, engine, 3)) * 1000,
            "ms")

@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         size = DemoSize(counties=args.counties, townships=args.townships,
                         cameras_per_county=args.cameras, incidents_per_county=args.incidents)
         report = load_demo(engine, seed=args.seed, size=size, end=end, force=args.force,
-                           patrol_buffer_m=settings.patrol_buffer_m)
+                           patrol_buffer_m=settings.patrol_buffer_m, refresh_sessions=settings.refresh_sessions)
         print(report.summary())
     elif args.command == "import":
         return _run_import(args, settings)

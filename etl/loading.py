@@ -1,4 +1,4 @@
-"""Loading data sets into PostGIS: the demo county, all in one transaction."""
+"""Loading data sets into PostGIS: the demo county, in one transaction, then its coverage."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, text
 from etl import _load
 from etl.demo import METRIC_SRID, DemoData, DemoSize, generate
 from geo import meta
-from geo.coverage import refresh
+from geo.coverage_parallel import refresh_with_sessions
 from geo.errors import DataError
 
 _TABLE_OF = {
@@ -34,10 +34,15 @@ class LoadReport:
 
 
 def load_demo(engine: Engine, seed: int = 7, size: DemoSize | None = None,
-              end: dt.datetime | None = None, force: bool = False, patrol_buffer_m: float = 100.0) -> LoadReport:
+              end: dt.datetime | None = None, force: bool = False, patrol_buffer_m: float = 100.0,
+              refresh_sessions: int = 2) -> LoadReport:
     """Generate the demo county and load it, replacing earlier demo data, in one transaction.
 
-    The coverage figures are refreshed in the same transaction, with ``patrol_buffer_m`` metres.
+    Then the coverage figures are recomputed from scratch with ``patrol_buffer_m`` metres, on
+    ``refresh_sessions`` database sessions (:func:`geo.coverage_parallel.refresh_with_sessions`).
+    Until that ends, the figures are the old data's; should it fail, the next refresh (any read
+    through the dashboard or ``python -m geo coverage``) computes them, since the load's changes
+    stay pending.
 
     Raises
     ------
@@ -59,7 +64,7 @@ def load_demo(engine: Engine, seed: int = 7, size: DemoSize | None = None,
         counts = write(conn, data)
         meta.put(conn, "dataset", "demo")
         meta.put(conn, "demo_seed", str(seed))
-        refresh(conn, patrol_buffer_m, full=True)
+    refresh_with_sessions(engine, patrol_buffer_m, full=True, rebuild_units=True, sessions=refresh_sessions)
     return LoadReport(counts, time.perf_counter() - started)
 
 

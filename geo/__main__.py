@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from geo import _cli
-from geo.coverage import refresh
+from geo.coverage_parallel import refresh_with_sessions
 from geo.db import cluster_for, connect
 from geo.dosage import cell_dosage, hot_spot_dosage
 from geo.errors import DataError
@@ -47,8 +47,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _plan(args: argparse.Namespace, settings: Settings) -> int:
     engine = connect(settings)
-    with engine.begin() as conn:
-        refresh(conn, settings.patrol_buffer_m)
+    refresh_with_sessions(engine, settings.patrol_buffer_m, sessions=settings.refresh_sessions)
     window = Window.last_days(args.window_days or settings.window_days)
     if args.what == "dosage":
         with engine.begin() as conn:
@@ -72,8 +71,8 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
 
 def _coverage(args: argparse.Namespace, settings: Settings) -> int:
     engine = connect(settings)
-    with engine.begin() as conn:
-        report = refresh(conn, settings.patrol_buffer_m, full=args.full, rebuild_units=args.full)
+    report = refresh_with_sessions(engine, settings.patrol_buffer_m, full=args.full, rebuild_units=args.full,
+                                   sessions=settings.refresh_sessions)
     if report.mode != "none":
         print(f"refreshed ({report.mode}, {report.changes} changes) in {report.seconds:.2f} s", file=sys.stderr)
     window = Window.last_days(args.window_days or settings.window_days)

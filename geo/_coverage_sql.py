@@ -22,8 +22,10 @@ KIND_CLASSES: dict[str, tuple[str, ...]] = {
 _QUAD_SEGS = "quad_segs=32"
 PIECE_VERTICES = 96  # most vertices of one mosaic piece (ST_Subdivide)
 # The unions are built per square tile of this side (metres): a union's cost grows faster than the
-# number of views, and tiles keep it local (a province is thousands of independent tiles).
-TILE_M = 4000
+# number of views, and tiles keep it local (a province is thousands of independent tiles). At 2 km
+# (rather than 4) a town center spans several tiles, so a parallel refresh can share it out; the
+# serial refresh costs the same either way.
+TILE_M = 2000
 
 
 def classes_sql(kind: str) -> str:
@@ -44,13 +46,16 @@ UPDATE unit_coverage SET camera_area_m2 = 0, camera_area_installed_m2 = 0, patro
        combined_area_m2 = 0, camera_road_m = 0, camera_road_installed_m = 0, cameras = 0, cameras_online = 0
 """
 
+# The units' metric shapes, areas and population into {units}, their pieces into {unit_pieces}, the
+# road network's pieces into {roads}: the live tables (a serial refresh) or the work tables of a
+# parallel one (geo/coverage_parallel.py), which are empty by then.
 UNITS = """
-DELETE FROM unit_coverage;
+DELETE FROM {units};
 WITH pop AS (
     SELECT left(code, n) AS code, sum(population)::integer AS population
     FROM grid_cell, (VALUES (6), (9), (12)) AS lengths(n) GROUP BY 1
 )
-INSERT INTO unit_coverage (code, level, name, parent_code, population, area_m2, geom, geom_m)
+INSERT INTO {units} (code, level, name, parent_code, population, area_m2, geom, geom_m)
 SELECT code, 'grid', name, village_code, population, ST_Area(ST_Transform(geom, :srid)),
        geom, ST_Transform(geom, :srid)
 FROM grid_cell
@@ -58,15 +63,16 @@ UNION ALL
 SELECT a.code, a.level, a.name, a.parent_code, coalesce(pop.population, 0),
        ST_Area(ST_Transform(a.geom, :srid)), a.geom, ST_Transform(a.geom, :srid)
 FROM admin_unit a LEFT JOIN pop ON pop.code = a.code;
-INSERT INTO unit_piece (code, geom) SELECT code, ST_Subdivide(geom_m, 128) FROM unit_coverage;
-ANALYZE unit_coverage;
-ANALYZE unit_piece;
-DELETE FROM road_piece;
-INSERT INTO road_piece (geom)
+INSERT INTO {unit_pieces} (code, geom) SELECT code, ST_Subdivide(geom_m, 128) FROM {units};
+ANALYZE {units};
+ANALYZE {unit_pieces};
+DELETE FROM {roads};
+INSERT INTO {roads} (geom)
 SELECT ST_Subdivide(u, 64) FROM (SELECT ST_Union(ST_Transform(geom, :srid)) AS u FROM road) x
 WHERE u IS NOT NULL;
-ANALYZE road_piece
+ANALYZE {roads}
 """
+LIVE_TABLES = {"units": "unit_coverage", "unit_pieces": "unit_piece", "roads": "road_piece"}
 
 # -- parents summed from their children (full refresh) -----------------------------------------------
 
@@ -81,27 +87,28 @@ TILING_TOLERANCE = 1e-7
 # shape, like the parent's) add up to its own: a road along the border of two children is in both
 # but once in the parent, and such a parent is measured. Any other parent is measured on its own
 # geometry. Overlaps are measured by overlays, never by GEOS predicates, which can throw on slivers.
-TILING = f"""
-UPDATE unit_coverage u SET tiled = t.tiled, roads_tiled = t.roads_tiled FROM (
+# {parents_of_c}, {parents_of_a}: which parents (of child c, of child a) to decide; all: "true".
+TILING = """
+UPDATE {units} u SET tiled = t.tiled, roads_tiled = t.roads_tiled FROM (
     WITH kids AS (
         SELECT c.parent_code AS code, sum(c.area_m2) AS area, sum(c.road_m) AS road_m,
                sum(ST_Area(ST_Intersection(c.geom_m, p.geom_m))) AS inside
-        FROM unit_coverage c JOIN unit_coverage p ON p.code = c.parent_code GROUP BY c.parent_code
+        FROM {units} c JOIN {units} p ON p.code = c.parent_code WHERE {parents_of_c} GROUP BY c.parent_code
     ), overlap AS (
         SELECT a.parent_code AS code, sum(ST_Area(ST_Intersection(a.geom_m, b.geom_m))) AS area
-        FROM unit_coverage a JOIN unit_coverage b
+        FROM {units} a JOIN {units} b
           ON b.parent_code = a.parent_code AND b.code > a.code AND b.geom_m && a.geom_m
-        GROUP BY a.parent_code
+        WHERE {parents_of_a} GROUP BY a.parent_code
     )
     SELECT p.code, a.tiled,
-           a.tiled AND abs(k.road_m - p.road_m) <= {TILING_TOLERANCE} * p.road_m + 0.001 AS roads_tiled
-    FROM unit_coverage p JOIN kids k ON k.code = p.code LEFT JOIN overlap o ON o.code = p.code
-    CROSS JOIN LATERAL (SELECT abs(k.area - p.area_m2) <= {TILING_TOLERANCE} * p.area_m2
-                               AND abs(k.inside - p.area_m2) <= {TILING_TOLERANCE} * p.area_m2
-                               AND coalesce(o.area, 0) <= {TILING_TOLERANCE} * p.area_m2 AS tiled) a
+           a.tiled AND abs(k.road_m - p.road_m) <= {tol} * p.road_m + 0.001 AS roads_tiled
+    FROM {units} p JOIN kids k ON k.code = p.code LEFT JOIN overlap o ON o.code = p.code
+    CROSS JOIN LATERAL (SELECT abs(k.area - p.area_m2) <= {tol} * p.area_m2
+                               AND abs(k.inside - p.area_m2) <= {tol} * p.area_m2
+                               AND coalesce(o.area, 0) <= {tol} * p.area_m2 AS tiled) a
 ) t
 WHERE u.code = t.code
-"""
+""".replace("{tol}", repr(TILING_TOLERANCE))
 
 # Units whose areas (roads) a full refresh measures on their own geometry (u: the unit): all but the
 # rolled-up ones.
@@ -109,11 +116,11 @@ MEASURED_AREAS = "NOT {u}.tiled"
 MEASURED_ROADS = "NOT {u}.roads_tiled"
 
 # Roll up the figures of the tiled parents of one level (:level) from their children, which are
-# final by then: run for villages, then townships, then counties.
+# final by then: run for villages, then townships, then counties ({units}: the unit table).
 _ROLL_UP = """
-UPDATE unit_coverage u SET {assign}
-FROM (SELECT parent_code AS code, {sums} FROM unit_coverage c
-      WHERE c.parent_code IN (SELECT code FROM unit_coverage WHERE level = :level AND {ok}) GROUP BY parent_code) x
+UPDATE {{units}} u SET {assign}
+FROM (SELECT parent_code AS code, {sums} FROM {{units}} c
+      WHERE c.parent_code IN (SELECT code FROM {{units}} WHERE level = :level AND {ok}) GROUP BY parent_code) x
 WHERE u.code = x.code
 """
 _AREA_COLUMNS = ("camera_area_m2", "camera_area_installed_m2", "patrol_area_m2", "combined_area_m2")
@@ -190,8 +197,8 @@ FROM (SELECT ST_Buffer(ST_Transform(geom, :srid), :buffer, '{_QUAD_SEGS}') AS g 
 WHERE ST_Intersects(b.g, r.g)
 """
 
-MOSAIC = f"""
-CREATE TEMP TABLE gs_tiled ON COMMIT DROP AS
+# The views and buffers cut along the tiles (tx, ty): the unions are built tile by tile.
+TILED_SOURCES = f"""
 SELECT s.kind, t.tx, t.ty, CASE WHEN s.g @ t.box THEN s.g ELSE ST_Intersection(s.g, t.box) END AS g
 FROM (SELECT CASE WHEN online THEN 'w' ELSE 'o' END AS kind, g FROM gs_views
       UNION ALL SELECT 'p', g FROM gs_buffers) s
@@ -200,7 +207,10 @@ CROSS JOIN LATERAL (
                                    ST_SRID(s.g)) AS box
     FROM generate_series(floor(ST_XMin(s.g) / {TILE_M})::int, floor(ST_XMax(s.g) / {TILE_M})::int) AS tx,
          generate_series(floor(ST_YMin(s.g) / {TILE_M})::int, floor(ST_YMax(s.g) / {TILE_M})::int) AS ty) t
-WHERE NOT ST_IsEmpty(s.g);
+WHERE NOT ST_IsEmpty(s.g)
+"""
+# The mosaic of the tiled sources in temporary table gs_tiled (kind, tx, ty, g): gs_new.
+UNIONS = f"""
 CREATE TEMP TABLE gs_w ON COMMIT DROP AS
 SELECT ST_Subdivide(ST_CollectionExtract(ST_Union(g), 3), {PIECE_VERTICES}) AS g FROM gs_tiled
 WHERE kind = 'w' GROUP BY tx, ty;
@@ -242,6 +252,7 @@ DELETE FROM gs_new WHERE ST_Area(geom) = 0;
 CREATE INDEX ON gs_new USING gist (geom);
 ANALYZE gs_new
 """
+MOSAIC = f"CREATE TEMP TABLE gs_tiled ON COMMIT DROP AS {TILED_SOURCES};\n{UNIONS}"
 
 # Road pieces whose covered length may change ({near}: all, or those meeting the region), and the
 # pieces around them before and after; the kept pieces count on both sides, so a road along the
@@ -263,61 +274,78 @@ ANALYZE gs_before
 """
 ROADS_NEAR_REGION = "ST_Intersects(r.geom, (SELECT g FROM gs_region))"
 
+# A unit's covered areas by metric, from AREA_BY_CLASS ({areas}), and its covered road lengths by
+# camera kind, from LENGTH_BY_UNIT ({lengths}).
+AREA_SUMS = "SELECT code, " + ", ".join(
+    f"sum(area) FILTER (WHERE kind IN {classes_sql(k)}) AS {k}" for k in ("working", "installed", "patrol", "combined")
+) + " FROM ({areas}) a GROUP BY code"
+ROAD_SUMS = """SELECT code, sum(length) FILTER (WHERE kind = 'working') AS working,
+       sum(length) FILTER (WHERE kind = 'installed') AS installed FROM ({lengths}) r GROUP BY code"""
+
 # -- per-unit sums -----------------------------------------------------------------------------------
 
 # Each unit is measured on its whole geometry, one unit at a time (LATERAL): PostGIS prepares the
 # unit's polygon once for all the pieces near it, so "piece inside the unit" costs a point-in-polygon
 # walk, and only pieces across the unit's boundary are clipped. The cost grows linearly with the
 # data (a join sorted by unit spilled geometries to disk on a province and ran for over 12 minutes).
-# {units} restricts the units (an incremental refresh: those near the changed region).
+# {units} is the unit table; {where} restricts the units (an incremental refresh: those near the
+# changed region).
 
 # Area of each class of piece (table {pieces}) in each unit; whole pieces inside count whole.
 AREA_BY_CLASS = """
 SELECT u.code, a.kind, a.area
-FROM unit_coverage u CROSS JOIN LATERAL (
+FROM {units} u CROSS JOIN LATERAL (
     SELECT p.kind, sum(CASE WHEN ST_Contains(u.geom_m, p.geom) THEN ST_Area(p.geom)
                             WHEN NOT ST_Intersects(u.geom_m, p.geom) THEN 0
                             ELSE ST_Area(ST_Intersection(p.geom, u.geom_m)) END) AS area
     FROM {pieces} p WHERE p.geom && u.geom_m GROUP BY p.kind) a
-WHERE {units}
+WHERE {where}
 """
 
 # Length of lines (table {lines}: kind, geom; the pieces are disjoint) in each unit, by kind.
 LENGTH_BY_UNIT = """
 SELECT u.code, l.kind, l.length
-FROM unit_coverage u CROSS JOIN LATERAL (
+FROM {units} u CROSS JOIN LATERAL (
     SELECT r.kind, sum(CASE WHEN ST_Contains(u.geom_m, r.geom) THEN ST_Length(r.geom)
                             ELSE ST_Length(ST_Intersection(r.geom, u.geom_m)) END) AS length
     FROM {lines} r WHERE ST_Intersects(u.geom_m, r.geom) GROUP BY r.kind) l
-WHERE {units}
+WHERE {where}
 """
 
-ROAD_LENGTH = LENGTH_BY_UNIT.format(lines="(SELECT 'road' AS kind, geom FROM road_piece)", units="true")
+# The road length of each unit of {units} meeting {where}, from the road pieces of {roads}.
+ROAD_LENGTHS = "UPDATE {units} u SET road_m = x.length FROM (" + LENGTH_BY_UNIT.format(
+    lines="(SELECT 'road' AS kind, geom FROM {roads})", units="{units}", where="{where}") + ") x WHERE u.code = x.code"
 
 # The road network inside the pieces of each camera kind: per road piece, the fragments inside its
 # classes' pieces, dissolved on a 1 mm grid (pieces from different refreshes can share an edge that
 # differs in the last digits, and the same stretch of road must not count twice). Pieces are found
 # by bounding box: ST_Intersects threw "side location conflict" on a sliver of a province's mosaic,
 # and the overlay (ST_Intersection) of a piece the road misses is just empty.
+COVERED_ROAD_LINES = f"""
+SELECT r.id AS road_id, k.kind, ST_Union(ST_CollectionExtract(ST_Intersection(r.geom, p.geom), 2), 0.001) AS geom
+FROM gs_roads r JOIN {{pieces}} p ON r.geom && p.geom  -- no predicate: see _LOCAL_UNION
+JOIN (VALUES ('working'), ('installed')) AS k(kind)
+  ON (k.kind = 'working' AND p.kind IN {classes_sql("working")})
+  OR (k.kind = 'installed' AND p.kind IN {classes_sql("installed")})
+GROUP BY r.id, k.kind
+"""
 COVERED_ROADS = f"""
 CREATE TEMP TABLE {{name}} ON COMMIT DROP AS
-SELECT row_number() OVER () AS id, road_id, kind, geom FROM (
-    SELECT r.id AS road_id, k.kind, ST_Union(ST_CollectionExtract(ST_Intersection(r.geom, p.geom), 2), 0.001) AS geom
-    FROM gs_roads r JOIN {{pieces}} p ON r.geom && p.geom  -- no predicate: see _LOCAL_UNION
-    JOIN (VALUES ('working'), ('installed')) AS k(kind)
-      ON (k.kind = 'working' AND p.kind IN {classes_sql("working")})
-      OR (k.kind = 'installed' AND p.kind IN {classes_sql("installed")})
-    GROUP BY r.id, k.kind) x
+SELECT row_number() OVER () AS id, road_id, kind, geom FROM ({COVERED_ROAD_LINES}) x
 WHERE NOT ST_IsEmpty(geom);
 CREATE INDEX ON {{name}} USING gist (geom);
 ANALYZE {{name}}
 """
 
+# The cameras (all, online) in each unit of {units} meeting {where} (u2: the unit).
+CAMERAS_BY_UNIT = """
+SELECT u2.code, count(c.code) AS n, count(c.code) FILTER (WHERE c.status = 'online') AS online
+FROM {units} u2 LEFT JOIN camera c ON ST_Intersects(u2.geom, c.geom)
+WHERE {where} GROUP BY u2.code
+"""
 CAMERA_COUNTS = """
 UPDATE unit_coverage u SET cameras = x.n, cameras_online = x.online
-FROM (SELECT u2.code, count(c.code) AS n, count(c.code) FILTER (WHERE c.status = 'online') AS online
-      FROM unit_coverage u2 LEFT JOIN camera c ON ST_Intersects(u2.geom, c.geom)
-      WHERE {where} GROUP BY u2.code) x
+FROM ({counts}) x
 WHERE u.code = x.code
 """
 

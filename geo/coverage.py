@@ -39,7 +39,7 @@ from geo import meta
 # incrementally one camera 0.15 s, 4,000 new cameras 51 s (13 ms each), 30 new routes 6 s (0.2 s each).
 INCREMENTAL_MAX_COST = 200
 ROUTE_COST = 10
-_REFRESH_LOCK = 7_361_624_101  # pg_advisory_xact_lock key: one refresh at a time
+REFRESH_LOCK = 7_361_624_101  # advisory lock key: one refresh at a time
 _TEMP_TABLES = ("gs_new", "gs_old", "gs_region", "gs_changed", "gs_views", "gs_buffers", "gs_tiled", "gs_w",
                 "gs_o", "gs_o2", "gs_p",
                 "gs_wo", "gs_roads", "gs_kept", "gs_after", "gs_before", "gs_rc_gs_after", "gs_rc_gs_before")
@@ -74,11 +74,62 @@ def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False,
         lengths, tiling) too; a full refresh does so anyway when units or roads changed since.
     """
     started = time.perf_counter()
-    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _REFRESH_LOCK})
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REFRESH_LOCK})
     # PostGIS functions carry high planner costs, which trigger JIT compilation: 0.1-0.3 s per
     # statement, more than the statements themselves take here.
     conn.execute(text("SET LOCAL jit = off"))
     conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(_TEMP_TABLES)}"))
+    plan = plan_refresh(conn, patrol_buffer_m, full, rebuild_units)
+    full, rebuild_units = plan.full, plan.rebuild_units
+    if plan.mode == "none":
+        return RefreshReport("none", 0, time.perf_counter() - started)
+    params = {"srid": metric_srid(conn), "buffer": patrol_buffer_m, "max_id": plan.max_id}
+    if rebuild_units:
+        _rebuild_units(conn, params)
+        meta.put(conn, "coverage_units", plan.units_stamp)
+    elif full:
+        conn.execute(text(sql.RESET))
+    run_script(conn, sql.WHOLE_REGION if full else sql.CHANGED_REGION, params)
+    run_script(conn, sql.SOURCES_FULL if full else sql.SOURCES_IN_REGION, params)
+    run_script(conn, sql.MOSAIC, params)
+    units = sql.MEASURED_AREAS.format(u="u") if full else _in_region("u", full)
+    _apply_areas(conn, "gs_new", "+", units)
+    if not full:
+        _apply_areas(conn, "gs_old", "-", units)
+    run_script(conn, sql.ROAD_SIDES.format(near="true" if full else sql.ROADS_NEAR_REGION), params)
+    _apply_roads(conn, "gs_after", "+", sql.MEASURED_ROADS.format(u="u") if full else units)
+    if not full:
+        _apply_roads(conn, "gs_before", "-", units)
+    if full:
+        roll_up(conn)
+    conn.execute(text("INSERT INTO coverage_piece (kind, geom) SELECT kind, geom FROM gs_new"))
+    counts = sql.CAMERAS_BY_UNIT.format(units="unit_coverage", where=_in_region("u2", full))
+    conn.execute(text(sql.CAMERA_COUNTS.format(counts=counts)))
+    finish(conn, plan, patrol_buffer_m)
+    return RefreshReport(plan.mode, plan.changes, time.perf_counter() - started, rebuild_units)
+
+
+@dataclass(frozen=True)
+class RefreshPlan:
+    """What a refresh will do: ``mode`` 'full', 'incremental' or 'none'; ``rebuild_units``: rebuild
+    what comes from the units and roads too; it handles the changes up to ``max_id`` (``changes``
+    of them); ``units_stamp``: what ``gs_meta.coverage_units`` says once the units are rebuilt."""
+
+    mode: str
+    rebuild_units: bool
+    max_id: int
+    changes: int
+    units_stamp: str
+
+    @property
+    def full(self) -> bool:
+        return self.mode == "full"
+
+
+def plan_refresh(conn: Connection, patrol_buffer_m: float, full: bool = False,
+                 rebuild_units: bool = False) -> RefreshPlan:
+    """Decide what a refresh must do from the pending changes and what the last one was made with
+    (patrol buffer, units version, metric CRS); ``full`` and ``rebuild_units`` ask for more."""
     max_id, changes, needs_full, cost = conn.execute(text(
         "SELECT max(id), count(*), coalesce(bool_or(region IS NULL), false), "
         "coalesce(sum(CASE layer WHEN 'route' THEN :route ELSE 1 END), 0) FROM coverage_change"),
@@ -88,40 +139,27 @@ def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False,
     rebuild_units = rebuild_units or needs_full or meta.get(conn, "coverage_units") != units_stamp
     if buffer_then is None or float(buffer_then) != patrol_buffer_m or rebuild_units or cost > INCREMENTAL_MAX_COST:
         full = True
-    if not full and changes == 0:
-        return RefreshReport("none", 0, time.perf_counter() - started)
-    params = {"srid": metric_srid(conn), "buffer": patrol_buffer_m, "max_id": max_id or 0}
-    if rebuild_units:
-        _rebuild_units(conn, params)
-        meta.put(conn, "coverage_units", units_stamp)
-    elif full:
-        conn.execute(text(sql.RESET))
-    _run(conn, sql.WHOLE_REGION if full else sql.CHANGED_REGION, params)
-    _run(conn, sql.SOURCES_FULL if full else sql.SOURCES_IN_REGION, params)
-    _run(conn, sql.MOSAIC, params)
-    units = sql.MEASURED_AREAS.format(u="u") if full else _in_region("u", full)
-    _apply_areas(conn, "gs_new", "+", units)
-    if not full:
-        _apply_areas(conn, "gs_old", "-", units)
-    _run(conn, sql.ROAD_SIDES.format(near="true" if full else sql.ROADS_NEAR_REGION), params)
-    _apply_roads(conn, "gs_after", "+", sql.MEASURED_ROADS.format(u="u") if full else units)
-    if not full:
-        _apply_roads(conn, "gs_before", "-", units)
-    if full:
-        _roll_up(conn)
-    conn.execute(text("INSERT INTO coverage_piece (kind, geom) SELECT kind, geom FROM gs_new"))
-    conn.execute(text(sql.CAMERA_COUNTS.format(where=_in_region("u2", full))))
-    conn.execute(text("DELETE FROM coverage_change WHERE id <= :m"), {"m": max_id or 0})
+    mode = "full" if full else "incremental" if changes else "none"
+    return RefreshPlan(mode, rebuild_units, int(max_id or 0), int(changes), units_stamp)
+
+
+def finish(conn: Connection, plan: RefreshPlan, patrol_buffer_m: float) -> None:
+    """Mark the changes ``plan`` handled as done and record the patrol buffer used."""
+    conn.execute(text("DELETE FROM coverage_change WHERE id <= :m"), {"m": plan.max_id})
     meta.put(conn, "coverage_patrol_buffer_m", repr(patrol_buffer_m))
-    return RefreshReport("full" if full else "incremental", changes, time.perf_counter() - started, rebuild_units)
 
 
 def _rebuild_units(conn: Connection, params: dict[str, float | int]) -> None:
     """Rebuild the units' metric shapes, areas, population, road pieces, road lengths and tiling."""
-    _run(conn, sql.UNITS, params)
-    conn.execute(text(f"UPDATE unit_coverage u SET road_m = x.length FROM ({sql.ROAD_LENGTH}) x "
-                      "WHERE u.code = x.code"))
-    conn.execute(text(sql.TILING))
+    rebuild_units_in(conn, params, sql.LIVE_TABLES)
+
+
+def rebuild_units_in(conn: Connection, params: dict[str, float | int], tables: dict[str, str]) -> None:
+    """Rebuild the units' metric shapes, areas, population, road pieces, road lengths and tiling into
+    ``tables`` (keys of :data:`geo._coverage_sql.LIVE_TABLES`: the live tables or work tables)."""
+    run_script(conn, sql.UNITS.format(**tables), params)
+    conn.execute(text(sql.ROAD_LENGTHS.format(**tables, where="true")))
+    conn.execute(text(sql.TILING.format(**tables, parents_of_c="true", parents_of_a="true")))
 
 
 def gap(conn: Connection, code: str) -> dict[str, Any] | None:
@@ -133,7 +171,7 @@ def gap(conn: Connection, code: str) -> dict[str, Any] | None:
     return None if geojson is None else dict(json.loads(geojson))
 
 
-def _run(conn: Connection, script: str, params: dict[str, float | int]) -> None:
+def run_script(conn: Connection, script: str, params: dict[str, float | int]) -> None:
     """Run a multi-statement script, binding only the parameters each statement uses."""
     for statement in (s.strip() for s in script.split(";\n")):
         if statement:
@@ -141,15 +179,12 @@ def _run(conn: Connection, script: str, params: dict[str, float | int]) -> None:
             conn.execute(stmt, {k: v for k, v in params.items() if k in stmt.compile().params})
 
 
-def _roll_up(conn: Connection) -> None:
-    """Sum the figures of the parents their children tile from the children, bottom level first."""
+def roll_up(conn: Connection, units: str = "unit_coverage") -> None:
+    """Sum the figures of the parents their children tile from the children, bottom level first
+    (``units``: the unit table)."""
     for level in sql.PARENT_LEVELS:
-        conn.execute(text(sql.ROLL_UP_AREAS), {"level": level})
-        conn.execute(text(sql.ROLL_UP_ROADS), {"level": level})
-
-
-def _sum(kind: str, column: str = "area") -> str:
-    return f"sum({column}) FILTER (WHERE kind IN {sql.classes_sql(kind)})"
+        conn.execute(text(sql.ROLL_UP_AREAS.format(units=units)), {"level": level})
+        conn.execute(text(sql.ROLL_UP_ROADS.format(units=units)), {"level": level})
 
 
 def _in_region(alias: str, full: bool) -> str:
@@ -159,16 +194,14 @@ def _in_region(alias: str, full: bool) -> str:
 
 def _apply_areas(conn: Connection, pieces: str, sign: str, units: str) -> None:
     """Add (sign '+') or subtract ('-') the area that ``pieces`` cover in each unit meeting ``units``."""
-    areas = sql.AREA_BY_CLASS.format(pieces=pieces, units=units)
+    areas = sql.AREA_BY_CLASS.format(pieces=pieces, units="unit_coverage", where=units)
     conn.execute(text(f"""
         UPDATE unit_coverage u SET
             camera_area_m2 = u.camera_area_m2 {sign} coalesce(x.working, 0),
             camera_area_installed_m2 = u.camera_area_installed_m2 {sign} coalesce(x.installed, 0),
             patrol_area_m2 = u.patrol_area_m2 {sign} coalesce(x.patrol, 0),
             combined_area_m2 = u.combined_area_m2 {sign} coalesce(x.combined, 0)
-        FROM (SELECT code, {_sum("working")} AS working, {_sum("installed")} AS installed,
-                     {_sum("patrol")} AS patrol, {_sum("combined")} AS combined
-              FROM ({areas}) a GROUP BY code) x
+        FROM ({sql.AREA_SUMS.format(areas=areas)}) x
         WHERE u.code = x.code"""))
 
 
@@ -176,14 +209,11 @@ def _apply_roads(conn: Connection, pieces: str, sign: str, units: str) -> None:
     """Add (sign '+') or subtract ('-') the length of the roads in ``gs_roads`` that ``pieces`` cover,
     in each unit meeting ``units``."""
     covered = f"gs_rc_{pieces}"
-    _run(conn, sql.COVERED_ROADS.format(name=covered, pieces=pieces), {})
-    lengths = sql.LENGTH_BY_UNIT.format(lines=covered, units=units)
+    run_script(conn, sql.COVERED_ROADS.format(name=covered, pieces=pieces), {})
+    lengths = sql.LENGTH_BY_UNIT.format(lines=covered, units="unit_coverage", where=units)
     conn.execute(text(f"""
         UPDATE unit_coverage u SET
             camera_road_m = u.camera_road_m {sign} coalesce(x.working, 0),
             camera_road_installed_m = u.camera_road_installed_m {sign} coalesce(x.installed, 0)
-        FROM (SELECT code,
-                     sum(length) FILTER (WHERE kind = 'working') AS working,
-                     sum(length) FILTER (WHERE kind = 'installed') AS installed
-              FROM ({lengths}) r GROUP BY code) x
+        FROM ({sql.ROAD_SUMS.format(lengths=lengths)}) x
         WHERE u.code = x.code"""))

@@ -119,6 +119,11 @@ _ENV: dict[str, tuple[str, Callable[[str], Any], str]] = {
     "wall_refresh_s": ("GRIDSIGHT_WALL_REFRESH_S", _parse_positive_float, "wall display poll interval, seconds"),
     "wall_tour_s": ("GRIDSIGHT_WALL_TOUR_S", _parse_int(0, 86_400), "wall tour: seconds per township; 0 = off"),
     "home": ("GRIDSIGHT_HOME", _parse_home, "page served at /: map or wall"),
+    "refresh_sessions": (
+        "GRIDSIGHT_REFRESH_SESSIONS",
+        _parse_int(1, 64),
+        "database sessions a full coverage refresh runs on at once (about the database server's cores)",
+    ),
 }
 
 
@@ -143,6 +148,7 @@ class Settings:
     wall_refresh_s: float = 2.0
     wall_tour_s: int = 0
     home: str = "map"
+    refresh_sessions: int = 2
 
     @classmethod
     def from_env(

@@ -1,0 +1,238 @@
+"""A full coverage refresh shared out over several database sessions, one core each.
+
+PostgreSQL runs a statement on one core, and the engine's heavy statements (per-tile unions,
+per-unit overlays, both ``LATERAL``) are of the kind PostgreSQL 15 never hands to parallel workers.
+They are independent from one tile, unit or road piece to the next, though, so this module runs
+the same SQL as :func:`geo.coverage.refresh`, cut into chunks, on ``sessions`` connections at once.
+The chunks of one step hand their results to the next step through the unlogged tables of schema
+``coverage_work`` (migration 0012), which is why the refresh spans several transactions:
+
+1. *start* (one transaction, repeatable read): decide what to do, empty the work tables, rebuild
+   the units and roads into ``coverage_work`` if needed, and cut the views and patrol buffers along
+   the union tiles into ``coverage_work.source``: every later step works from this snapshot;
+2. *mosaic*: each chunk of tiles builds its pieces (``coverage_work.piece``);
+3. *sums*: area sums by chunk of units, covered road lines by chunk of road pieces, camera counts;
+4. *road sums*: covered road lengths by chunk of units;
+5. *finish* (one transaction): write every figure, the mosaic and, if rebuilt, the units and road
+   pieces into the live tables, and mark the changes of the snapshot as done.
+
+Readers see the old figures until the last step commits, then all the new ones. A session-level
+advisory lock (the same key as the serial refresh's transaction lock) keeps any other refresh out
+from the first step to the last. A camera or route that changes while this runs is in
+``coverage_change`` past the snapshot's last change, so the next refresh handles it. The result
+equals the serial refresh's, figure for figure (tested).
+
+Only a refresh that owns its transactions can work this way: an import's refresh, which must
+commit or roll back with the import's rows, uses the serial :func:`geo.coverage.refresh`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, text
+
+from geo import _coverage_sql as sql
+from geo import meta
+from geo.coverage import (
+    REFRESH_LOCK,
+    RefreshPlan,
+    RefreshReport,
+    finish,
+    metric_srid,
+    plan_refresh,
+    refresh,
+    roll_up,
+    run_script,
+)
+
+# Chunks per session and step: more than one, so that a session finishing early takes another one
+# (tiles and units differ in cost); few, since each chunk costs a transaction and its set-up.
+CHUNKS_PER_SESSION = 3
+WORK_TABLES = {"units": "coverage_work.unit", "unit_pieces": "coverage_work.unit_piece",
+               "roads": "coverage_work.road_piece"}
+_WORK = ("unit", "unit_piece", "road_piece", "source", "tile", "piece", "covered_road", "area", "road", "cameras")
+
+# The chunk (:j of :k) a unit or a road piece belongs to (tiles: coverage_work.tile).
+_UNIT_CHUNK = "mod(hashtext(u.code) & 2147483647, :k) = :j"
+_CAMERA_UNIT_CHUNK = "mod(hashtext(u2.code) & 2147483647, :k) = :j"
+_PARENT_CHUNK = "mod(hashtext({c}.parent_code) & 2147483647, :k) = :j"
+_ROAD_CHUNK = "mod(r.id, :k) = :j"
+
+_MOSAIC_CHUNK = f"""
+CREATE TEMP TABLE gs_tiled ON COMMIT DROP AS
+SELECT s.kind, s.tx, s.ty, s.g FROM coverage_work.source s JOIN coverage_work.tile t USING (tx, ty) WHERE t.chunk = :j;
+{sql.UNIONS};
+INSERT INTO coverage_work.piece (kind, geom) SELECT kind, geom FROM gs_new
+"""
+_COVERED_ROADS_CHUNK = f"""
+CREATE TEMP TABLE gs_roads ON COMMIT DROP AS SELECT r.id, r.geom FROM {{roads}} r WHERE {_ROAD_CHUNK};
+ANALYZE gs_roads;
+INSERT INTO coverage_work.covered_road (kind, geom)
+SELECT kind, geom FROM ({sql.COVERED_ROAD_LINES.format(pieces="coverage_work.piece")}) x WHERE NOT ST_IsEmpty(geom)
+"""
+_AREAS_CHUNK = "INSERT INTO coverage_work.area (code, working, installed, patrol, combined) " + sql.AREA_SUMS.format(
+    areas=sql.AREA_BY_CLASS.format(pieces="coverage_work.piece", units="{units}",
+                                   where=f"{sql.MEASURED_AREAS.format(u='u')} AND {_UNIT_CHUNK}"))
+_CAMERAS_CHUNK = "INSERT INTO coverage_work.cameras (code, n, online) " + sql.CAMERAS_BY_UNIT.format(
+    units="{units}", where=_CAMERA_UNIT_CHUNK)
+_ROADS_CHUNK = "INSERT INTO coverage_work.road (code, working, installed) " + sql.ROAD_SUMS.format(
+    lengths=sql.LENGTH_BY_UNIT.format(lines="coverage_work.covered_road", units="{units}",
+                                      where=f"{sql.MEASURED_ROADS.format(u='u')} AND {_UNIT_CHUNK}"))
+# When the units are rebuilt: their road lengths, then which parents their children tile.
+_ROAD_LENGTHS_CHUNK = sql.ROAD_LENGTHS.format(units="{units}", roads="{roads}", where=_UNIT_CHUNK)
+_TILING_CHUNK = sql.TILING.format(units="{units}", parents_of_c=_PARENT_CHUNK.format(c="c"),
+                                  parents_of_a=_PARENT_CHUNK.format(c="a"))
+# Every figure of every unit from the work tables' sums, in one write per unit.
+_FIGURES = """
+UPDATE {units} u SET camera_area_m2 = coalesce(a.working, 0), camera_area_installed_m2 = coalesce(a.installed, 0),
+       patrol_area_m2 = coalesce(a.patrol, 0), combined_area_m2 = coalesce(a.combined, 0),
+       camera_road_m = coalesce(r.working, 0), camera_road_installed_m = coalesce(r.installed, 0),
+       cameras = coalesce(c.n, 0), cameras_online = coalesce(c.online, 0)
+FROM {units} u2 LEFT JOIN coverage_work.area a ON a.code = u2.code
+     LEFT JOIN coverage_work.road r ON r.code = u2.code LEFT JOIN coverage_work.cameras c ON c.code = u2.code
+WHERE u.code = u2.code
+"""
+
+
+def refresh_with_sessions(engine: Engine, patrol_buffer_m: float, full: bool = False,
+                          rebuild_units: bool = False, sessions: int = 2) -> RefreshReport:
+    """Bring the coverage figures up to date in transactions of their own, on ``sessions``
+    connections of ``engine`` when the refresh is full; an incremental one runs serially.
+
+    Parameters are those of :func:`geo.coverage.refresh`; ``sessions``: how many database
+    sessions share the work (about the database server's cores).
+    """
+    started = time.perf_counter()
+    with _refresh_lock(engine) as lead:
+        lead.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        plan = plan_refresh(lead, patrol_buffer_m, full, rebuild_units)
+        if plan.mode != "full" or sessions < 2:
+            report = refresh(lead, patrol_buffer_m, full, rebuild_units)
+            lead.commit()
+            return report
+        chunks = sessions * CHUNKS_PER_SESSION
+        units = _start(lead, plan, patrol_buffer_m)
+        _deal_tiles(lead, chunks)
+        lead.commit()
+        with ThreadPoolExecutor(sessions, thread_name_prefix="coverage") as pool:
+            def step(*scripts: str) -> None:
+                _run_chunks(engine, pool, [s.format(units=units, roads=_tables(plan)["roads"]) for s in scripts],
+                            chunks)
+            # rebuilt units: the area sums need the tiling, which needs the road lengths
+            units_first, units_then = ([_ROAD_LENGTHS_CHUNK], [_TILING_CHUNK]) if plan.rebuild_units else ([], [])
+            step(_MOSAIC_CHUNK, _CAMERAS_CHUNK, *units_first)
+            _index(lead, "piece", "geom")
+            step(_COVERED_ROADS_CHUNK, *units_then, *([] if plan.rebuild_units else [_AREAS_CHUNK]))
+            _index(lead, "covered_road", "geom")
+            step(_ROADS_CHUNK, *([_AREAS_CHUNK] if plan.rebuild_units else []))
+        _finish(lead, plan, patrol_buffer_m, units)
+        lead.commit()
+    return RefreshReport("full", plan.changes, time.perf_counter() - started, plan.rebuild_units)
+
+
+@contextmanager
+def _refresh_lock(engine: Engine) -> Iterator[Connection]:
+    """A connection holding the refresh lock for its session (across its transactions)."""
+    with engine.connect() as lead:
+        lead.execute(text("SELECT pg_advisory_lock(:k)"), {"k": REFRESH_LOCK})
+        lead.commit()
+        try:
+            yield lead
+        finally:
+            lead.rollback()
+            lead.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": REFRESH_LOCK})
+            lead.commit()
+
+
+def _tables(plan: RefreshPlan) -> dict[str, str]:
+    """The unit and road tables the chunks read: the work tables when the units are rebuilt."""
+    return WORK_TABLES if plan.rebuild_units else sql.LIVE_TABLES
+
+
+def _start(lead: Connection, plan: RefreshPlan, patrol_buffer_m: float) -> str:
+    """Step 1, in ``lead``'s (repeatable read) transaction: empty the work tables, rebuild the units
+    if the plan says so, and tile the sources. Returns the unit table the chunks read."""
+    lead.execute(text(f"TRUNCATE {', '.join('coverage_work.' + t for t in _WORK)} RESTART IDENTITY"))
+    lead.execute(text("DROP INDEX IF EXISTS coverage_work.piece_geom, coverage_work.covered_road_geom"))
+    params = {"srid": metric_srid(lead), "buffer": patrol_buffer_m}
+    if plan.rebuild_units:  # their road lengths and tiling come in the next steps
+        run_script(lead, sql.UNITS.format(**WORK_TABLES), params)
+    run_script(lead, sql.SOURCES_FULL, params)
+    lead.execute(text(f"INSERT INTO coverage_work.source (kind, tx, ty, g) {sql.TILED_SOURCES}"))
+    lead.execute(text("ANALYZE coverage_work.source"))
+    return _tables(plan)["units"]
+
+
+def _deal_tiles(lead: Connection, chunks: int) -> None:
+    """Deal the tiles out to ``chunks`` chunks of about the same cost (their sources' vertices),
+    largest first: one town's tile can cost as much as a dozen rural ones."""
+    tiles = lead.execute(text(
+        "SELECT tx, ty, sum(ST_NPoints(g)) AS cost FROM coverage_work.source GROUP BY tx, ty ORDER BY cost DESC"
+    )).all()
+    loads = [(0, j) for j in range(chunks)]
+    dealt: dict[str, list[int]] = {"tx": [], "ty": [], "chunk": []}
+    for tx, ty, cost in tiles:
+        load, j = heapq.heappop(loads)
+        heapq.heappush(loads, (load + int(cost), j))
+        for key, value in (("tx", tx), ("ty", ty), ("chunk", j)):
+            dealt[key].append(value)
+    lead.execute(text("INSERT INTO coverage_work.tile (tx, ty, chunk) SELECT * FROM "
+                      "unnest(CAST(:tx AS integer[]), CAST(:ty AS integer[]), CAST(:chunk AS integer[]))"), dealt)
+
+
+def _run_chunks(engine: Engine, pool: ThreadPoolExecutor, scripts: list[str], chunks: int) -> None:
+    """Run every script once per chunk (:j of :k), each chunk in a transaction of its own, on the
+    pool's sessions; the first failure cancels what has not started and is raised."""
+    def task(script: str, j: int) -> Callable[[], None]:
+        def run() -> None:
+            with engine.begin() as conn:
+                run_script(conn, script, {"k": chunks, "j": j})
+        return run
+    futures = [pool.submit(task(s, j)) for j in range(chunks) for s in scripts]
+    _done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+    for f in pending:
+        f.cancel()
+    wait(pending)
+    for f in futures:
+        if f.done() and not f.cancelled():
+            f.result()
+
+
+def _index(lead: Connection, table: str, column: str) -> None:
+    """Index a work table the next step searches by location, and gather its statistics."""
+    lead.execute(text(f"CREATE INDEX {table}_{column} ON coverage_work.{table} USING gist ({column})"))
+    lead.execute(text(f"ANALYZE coverage_work.{table}"))
+    lead.commit()
+
+
+def _finish(lead: Connection, plan: RefreshPlan, patrol_buffer_m: float, units: str) -> None:
+    """Step 5, one transaction: every figure, the mosaic and, if rebuilt, the units and road pieces
+    go into the live tables."""
+    lead.execute(text(_FIGURES.format(units=units)))
+    roll_up(lead, units)
+    if plan.rebuild_units:
+        _replace_units(lead)
+        meta.put(lead, "coverage_units", plan.units_stamp)
+    lead.execute(text("DELETE FROM coverage_piece"))
+    lead.execute(text("INSERT INTO coverage_piece (kind, geom) SELECT kind, geom FROM coverage_work.piece"))
+    finish(lead, plan, patrol_buffer_m)
+
+
+def _replace_units(lead: Connection) -> None:
+    """Replace the live units, their pieces and the road pieces with the rebuilt ones."""
+    columns = lead.execute(text(
+        "SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) "
+        "FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'unit_coverage'"
+    )).scalar_one()
+    lead.execute(text("DELETE FROM unit_coverage"))  # and, by cascade, unit_piece
+    lead.execute(text(f"INSERT INTO unit_coverage ({columns}) SELECT {columns} FROM coverage_work.unit"))
+    lead.execute(text("INSERT INTO unit_piece (code, geom) SELECT code, geom FROM coverage_work.unit_piece"))
+    lead.execute(text("DELETE FROM road_piece"))
+    lead.execute(text("INSERT INTO road_piece (geom) SELECT geom FROM coverage_work.road_piece ORDER BY id"))
+    for table in ("unit_coverage", "unit_piece", "road_piece"):
+        lead.execute(text(f"ANALYZE {table}"))
