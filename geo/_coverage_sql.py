@@ -178,12 +178,14 @@ _MINUS = f"CASE WHEN {_HITS} THEN ST_Difference({{g}}, {_LOCAL_UNION}) ELSE {{g}
 # it. The regional form finds them through the spatial indexes (a bounding box in EPSG:4326 around
 # the region, 1 m wider, so that the curved edges of a transformed box lose nothing).
 _REGION_BOX = "(SELECT ST_Transform(ST_Expand(ST_Envelope(g), {m}), 4326) FROM gs_region)"
-SOURCES_FULL = f"""
+# SOURCES: those of the cameras c and routes r meeting {cameras} and {routes}.
+SOURCES = f"""
 CREATE TEMP TABLE gs_views ON COMMIT DROP AS
-SELECT c.status = 'online' AS online, ST_Transform(c.view_geom, :srid) AS g FROM camera c;
+SELECT c.status = 'online' AS online, ST_Transform(c.view_geom, :srid) AS g FROM camera c WHERE {{cameras}};
 CREATE TEMP TABLE gs_buffers ON COMMIT DROP AS
-SELECT ST_Buffer(ST_Transform(geom, :srid), :buffer, '{_QUAD_SEGS}') AS g FROM patrol_route
+SELECT ST_Buffer(ST_Transform(r.geom, :srid), :buffer, '{_QUAD_SEGS}') AS g FROM patrol_route r WHERE {{routes}}
 """
+SOURCES_FULL = SOURCES.format(cameras="true", routes="true")
 SOURCES_IN_REGION = f"""
 CREATE TEMP TABLE gs_views ON COMMIT DROP AS
 SELECT v.online, ST_Intersection(v.g, r.g) AS g

@@ -29,9 +29,10 @@ commit or roll back with the import's rows, uses the serial :func:`geo.coverage.
 from __future__ import annotations
 
 import heapq
+import re
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, text
@@ -63,6 +64,10 @@ _CAMERA_UNIT_CHUNK = "mod(hashtext(u2.code) & 2147483647, :k) = :j"
 _PARENT_CHUNK = "mod(hashtext({c}.parent_code) & 2147483647, :k) = :j"
 _ROAD_CHUNK = "mod(r.id, :k) = :j"
 
+_SOURCES_CHUNK = sql.SOURCES.format(cameras="mod(hashtext(c.code) & 2147483647, :k) = :j",
+                                    routes="mod(hashtext(r.code) & 2147483647, :k) = :j") + f""";
+INSERT INTO coverage_work.source (kind, tx, ty, g) {sql.TILED_SOURCES}
+"""
 _MOSAIC_CHUNK = f"""
 CREATE TEMP TABLE gs_tiled ON COMMIT DROP AS
 SELECT s.kind, s.tx, s.ty, s.g FROM coverage_work.source s JOIN coverage_work.tile t USING (tx, ty) WHERE t.chunk = :j;
@@ -109,17 +114,17 @@ def refresh_with_sessions(engine: Engine, patrol_buffer_m: float, full: bool = F
     """
     started = time.perf_counter()
     with _refresh_lock(engine) as lead:
-        lead.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
-        plan = plan_refresh(lead, patrol_buffer_m, full, rebuild_units)
-        if plan.mode != "full" or sessions < 2:
+        if not plan_refresh(lead, patrol_buffer_m, full, rebuild_units).full or sessions < 2:
             report = refresh(lead, patrol_buffer_m, full, rebuild_units)
             lead.commit()
             return report
-        chunks = sessions * CHUNKS_PER_SESSION
-        units = _start(lead, plan, patrol_buffer_m)
-        _deal_tiles(lead, chunks)
+        lead.execute(text(f"TRUNCATE {', '.join('coverage_work.' + t for t in _WORK)} RESTART IDENTITY"))
+        lead.execute(text("DROP INDEX IF EXISTS coverage_work.piece_geom, coverage_work.covered_road_geom"))
         lead.commit()
+        chunks = sessions * CHUNKS_PER_SESSION
         with ThreadPoolExecutor(sessions, thread_name_prefix="coverage") as pool:
+            plan, units = _start(engine, lead, pool, chunks, patrol_buffer_m, full, rebuild_units)
+
             def step(*scripts: str) -> None:
                 _run_chunks(engine, pool, [s.format(units=units, roads=_tables(plan)["roads"]) for s in scripts],
                             chunks)
@@ -154,18 +159,26 @@ def _tables(plan: RefreshPlan) -> dict[str, str]:
     return WORK_TABLES if plan.rebuild_units else sql.LIVE_TABLES
 
 
-def _start(lead: Connection, plan: RefreshPlan, patrol_buffer_m: float) -> str:
-    """Step 1, in ``lead``'s (repeatable read) transaction: empty the work tables, rebuild the units
-    if the plan says so, and tile the sources. Returns the unit table the chunks read."""
-    lead.execute(text(f"TRUNCATE {', '.join('coverage_work.' + t for t in _WORK)} RESTART IDENTITY"))
-    lead.execute(text("DROP INDEX IF EXISTS coverage_work.piece_geom, coverage_work.covered_road_geom"))
+def _start(engine: Engine, lead: Connection, pool: ThreadPoolExecutor, chunks: int, patrol_buffer_m: float,
+           full: bool, rebuild_units: bool) -> tuple[RefreshPlan, str]:
+    """Step 1: plan in a repeatable-read transaction of ``lead`` and share its snapshot with the
+    chunks that tile the views and buffers, while ``lead`` rebuilds the units if the plan says so
+    (their road lengths and tiling come in the next steps); then deal the tiles out. Returns the
+    plan and the unit table the chunks read."""
+    lead.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+    plan = plan_refresh(lead, patrol_buffer_m, full, rebuild_units)
+    snapshot = str(lead.execute(text("SELECT pg_export_snapshot()")).scalar_one())
     params = {"srid": metric_srid(lead), "buffer": patrol_buffer_m}
-    if plan.rebuild_units:  # their road lengths and tiling come in the next steps
+    sources = [pool.submit(_chunk(engine, _SOURCES_CHUNK, {**params, "k": chunks, "j": j}, snapshot))
+               for j in range(chunks)]
+    if plan.rebuild_units:
         run_script(lead, sql.UNITS.format(**WORK_TABLES), params)
-    run_script(lead, sql.SOURCES_FULL, params)
-    lead.execute(text(f"INSERT INTO coverage_work.source (kind, tx, ty, g) {sql.TILED_SOURCES}"))
+    _wait(sources)
+    lead.commit()
     lead.execute(text("ANALYZE coverage_work.source"))
-    return _tables(plan)["units"]
+    _deal_tiles(lead, chunks)
+    lead.commit()
+    return plan, _tables(plan)["units"]
 
 
 def _deal_tiles(lead: Connection, chunks: int) -> None:
@@ -188,12 +201,26 @@ def _deal_tiles(lead: Connection, chunks: int) -> None:
 def _run_chunks(engine: Engine, pool: ThreadPoolExecutor, scripts: list[str], chunks: int) -> None:
     """Run every script once per chunk (:j of :k), each chunk in a transaction of its own, on the
     pool's sessions; the first failure cancels what has not started and is raised."""
-    def task(script: str, j: int) -> Callable[[], None]:
-        def run() -> None:
-            with engine.begin() as conn:
-                run_script(conn, script, {"k": chunks, "j": j})
-        return run
-    futures = [pool.submit(task(s, j)) for j in range(chunks) for s in scripts]
+    _wait([pool.submit(_chunk(engine, s, {"k": chunks, "j": j})) for j in range(chunks) for s in scripts])
+
+
+def _chunk(engine: Engine, script: str, params: dict[str, float | int], snapshot: str | None = None
+           ) -> Callable[[], None]:
+    """A task running ``script`` in a transaction of its own (on the snapshot ``snapshot`` exported)."""
+    if snapshot is not None and not re.fullmatch(r"[0-9A-F-]+", snapshot):
+        raise ValueError(f"not a snapshot id: {snapshot!r}")
+
+    def run() -> None:
+        with engine.begin() as conn:
+            if snapshot is not None:
+                conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+                conn.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+            run_script(conn, script, params)
+    return run
+
+
+def _wait(futures: list[Future[None]]) -> None:
+    """Wait for every task; the first failure cancels the tasks not started yet and is raised."""
     _done, pending = wait(futures, return_when=FIRST_EXCEPTION)
     for f in pending:
         f.cancel()
