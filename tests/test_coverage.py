@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 from sqlalchemy import Connection, Engine, text
 
+from geo import _coverage_sql as sql
 from geo.coverage import refresh
 from geo.figures import Window, figures, pct
 from geo.settings import Settings
@@ -324,3 +325,36 @@ def test_a_road_nearly_tangent_to_a_dome(tx: Connection) -> None:
     _add(tx, cams, [])
     refresh(tx, BUFFER, full=True)
     _assert_agrees(tx, cams, [])
+
+
+def _covered_lengths(conn: Connection, roads: list[str], pieces: list[tuple[str, str]]) -> dict[str, float]:
+    """Covered length by camera kind of ``roads`` (WKT, metres) under mosaic ``pieces`` (class, WKT)."""
+    conn.execute(text("CREATE TEMP TABLE gs_roads (id bigint, geom geometry) ON COMMIT DROP"))
+    conn.execute(text("CREATE TEMP TABLE gs_test_pieces (kind text, geom geometry) ON COMMIT DROP"))
+    for i, wkt in enumerate(roads):
+        conn.execute(text("INSERT INTO gs_roads VALUES (:i, ST_GeomFromText(:g, 32649))"), {"i": i, "g": wkt})
+    for kind, wkt in pieces:
+        conn.execute(text("INSERT INTO gs_test_pieces VALUES (:k, ST_GeomFromText(:g, 32649))"), {"k": kind, "g": wkt})
+    lines = sql.COVERED_ROAD_LINES.format(pieces="gs_test_pieces")
+    rows = conn.execute(text(f"SELECT kind, sum(ST_Length(geom)) FROM ({lines}) x GROUP BY kind")).all()
+    conn.execute(text("DROP TABLE gs_roads, gs_test_pieces"))
+    return {kind: float(length) for kind, length in rows}
+
+
+def test_a_road_along_the_border_of_two_pieces_counts_once(tx: Connection) -> None:
+    below, above = "POLYGON((0 -5, 10 -5, 10 0, 0 0, 0 -5))", "POLYGON((0 0, 10 0, 10 5, 0 5, 0 0))"
+    road = "LINESTRING(2 0, 8 0)"  # along the shared edge
+    assert _covered_lengths(tx, [road], [("w", below), ("o", above)]) == \
+        pytest.approx({"working": 6.0, "installed": 6.0})
+    assert _covered_lengths(tx, [road], [("w", below), ("wp", above)]) == \
+        pytest.approx({"working": 6.0, "installed": 6.0})
+    # across three pieces, touching end to end; and a stretch outside every piece
+    across = "LINESTRING(-4 2, 30 2)"
+    right = "POLYGON((10 0, 20 0, 20 5, 10 5, 10 0))"
+    assert _covered_lengths(tx, [across], [("o", above), ("w", right), ("p", below)]) == \
+        pytest.approx({"working": 10.0, "installed": 20.0})
+    # a closed road (a roundabout) and a two-part one take the dissolving path
+    ring = "LINESTRING(1 1, 4 1, 4 4, 1 4, 1 1)"
+    parts = "MULTILINESTRING((1 -1, 9 -1), (1 -2, 9 -2))"
+    assert _covered_lengths(tx, [ring, parts], [("w", below), ("o", above)]) == \
+        pytest.approx({"working": 16.0, "installed": 16.0 + 12.0})
