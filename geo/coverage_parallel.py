@@ -118,9 +118,7 @@ def refresh_with_sessions(engine: Engine, patrol_buffer_m: float, full: bool = F
             report = refresh(lead, patrol_buffer_m, full, rebuild_units)
             lead.commit()
             return report
-        lead.execute(text(f"TRUNCATE {', '.join('coverage_work.' + t for t in _WORK)} RESTART IDENTITY"))
-        lead.execute(text("DROP INDEX IF EXISTS coverage_work.piece_geom, coverage_work.covered_road_geom"))
-        lead.commit()
+        _empty_work_tables(lead)
         chunks = sessions * CHUNKS_PER_SESSION
         with ThreadPoolExecutor(sessions, thread_name_prefix="coverage") as pool:
             plan, units = _start(engine, lead, pool, chunks, patrol_buffer_m, full, rebuild_units)
@@ -137,6 +135,7 @@ def refresh_with_sessions(engine: Engine, patrol_buffer_m: float, full: bool = F
             step(_ROADS_CHUNK, *([_AREAS_CHUNK] if plan.rebuild_units else []))
         _finish(lead, plan, patrol_buffer_m, units)
         lead.commit()
+        _empty_work_tables(lead)  # a province's pieces take a gigabyte or two
     return RefreshReport("full", plan.changes, time.perf_counter() - started, plan.rebuild_units)
 
 
@@ -152,6 +151,12 @@ def _refresh_lock(engine: Engine) -> Iterator[Connection]:
             lead.rollback()
             lead.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": REFRESH_LOCK})
             lead.commit()
+
+
+def _empty_work_tables(lead: Connection) -> None:
+    lead.execute(text(f"TRUNCATE {', '.join('coverage_work.' + t for t in _WORK)} RESTART IDENTITY"))
+    lead.execute(text("DROP INDEX IF EXISTS coverage_work.piece_geom, coverage_work.covered_road_geom"))
+    lead.commit()
 
 
 def _tables(plan: RefreshPlan) -> dict[str, str]:
