@@ -113,8 +113,11 @@ def refresh_with_sessions(engine: Engine, patrol_buffer_m: float, full: bool = F
     sessions share the work (about the database server's cores).
     """
     started = time.perf_counter()
+    if sessions < 2:
+        with engine.begin() as conn:
+            return refresh(conn, patrol_buffer_m, full, rebuild_units)
     with _refresh_lock(engine) as lead:
-        if not plan_refresh(lead, patrol_buffer_m, full, rebuild_units).full or sessions < 2:
+        if not plan_refresh(lead, patrol_buffer_m, full, rebuild_units).full:
             report = refresh(lead, patrol_buffer_m, full, rebuild_units)
             lead.commit()
             return report

@@ -133,3 +133,11 @@ def _diff(a: dict[str, tuple[Any, ...]], b: dict[str, tuple[Any, ...]], rel: flo
     """The units whose figures differ between ``a`` and ``b`` beyond the tolerances."""
     return [(k, a[k], b.get(k)) for k in a
             if k not in b or any(x != pytest.approx(y, rel=rel, abs=abs) for x, y in zip(a[k], b[k], strict=True))]
+
+
+def test_one_session_is_the_serial_refresh(county: Engine) -> None:
+    serial = _serial(county)
+    report = parallel.refresh_with_sessions(county, BUFFER, full=True, sessions=1)
+    assert report.mode == "full"
+    with county.connect() as conn:
+        assert not _diff(serial, raw(conn))

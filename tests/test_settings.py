@@ -12,6 +12,7 @@ def test_defaults_without_environment() -> None:
     assert s.port == 8050 and s.host == "127.0.0.1"
     assert s.patrol_buffer_m == 100.0 and s.window_days == 30
     assert s.tile_url == ""
+    assert s.refresh_sessions == 2
 
 
 def test_values_from_environment_and_overrides() -> None:
@@ -36,6 +37,7 @@ def test_values_from_environment_and_overrides() -> None:
         ("GRIDSIGHT_TILE_URL", "http://tiles/a.png", "{z}, {x} and {y}"),
         ("GRIDSIGHT_LANGUAGE", "fr", "'zh' or 'en'"),
         ("GRIDSIGHT_DEBUG", "maybe", "true/false"),
+        ("GRIDSIGHT_REFRESH_SESSIONS", "0", "an integer from 1 to 64"),
     ],
 )
 def test_bad_value_names_variable_value_and_what_is_allowed(var: str, value: str, expected: str) -> None:
