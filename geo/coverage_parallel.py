@@ -53,7 +53,7 @@ from geo.coverage import (
 
 # Chunks per session and step: more than one, so that a session finishing early takes another one
 # (tiles and units differ in cost); few, since each chunk costs a transaction and its set-up.
-CHUNKS_PER_SESSION = 3
+CHUNKS_PER_SESSION = 4
 WORK_TABLES = {"units": "coverage_work.unit", "unit_pieces": "coverage_work.unit_piece",
                "roads": "coverage_work.road_piece"}
 _WORK = ("unit", "unit_piece", "road_piece", "source", "tile", "piece", "covered_road", "area", "road", "cameras")
@@ -130,12 +130,18 @@ def refresh_with_sessions(engine: Engine, patrol_buffer_m: float, full: bool = F
                 _run_chunks(engine, pool, [s.format(units=units, roads=_tables(plan)["roads"]) for s in scripts],
                             chunks)
             # rebuilt units: the area sums need the tiling, which needs the road lengths
-            units_first, units_then = ([_ROAD_LENGTHS_CHUNK], [_TILING_CHUNK]) if plan.rebuild_units else ([], [])
-            step(_MOSAIC_CHUNK, _CAMERAS_CHUNK, *units_first)
-            _index(lead, "piece", "geom")
-            step(_COVERED_ROADS_CHUNK, *units_then, *([] if plan.rebuild_units else [_AREAS_CHUNK]))
-            _index(lead, "covered_road", "geom")
-            step(_ROADS_CHUNK, *([_AREAS_CHUNK] if plan.rebuild_units else []))
+            if plan.rebuild_units:
+                step(_MOSAIC_CHUNK, _ROAD_LENGTHS_CHUNK, _CAMERAS_CHUNK)
+                _index(lead, "piece", "geom")
+                step(_COVERED_ROADS_CHUNK, _TILING_CHUNK)
+                _index(lead, "covered_road", "geom")
+                step(_AREAS_CHUNK, _ROADS_CHUNK)
+            else:
+                step(_MOSAIC_CHUNK, _CAMERAS_CHUNK)
+                _index(lead, "piece", "geom")
+                step(_COVERED_ROADS_CHUNK, _AREAS_CHUNK)
+                _index(lead, "covered_road", "geom")
+                step(_ROADS_CHUNK)
         _finish(lead, plan, patrol_buffer_m, units)
         lead.commit()
         _empty_work_tables(lead)  # a province's pieces take a gigabyte or two
@@ -208,8 +214,10 @@ def _deal_tiles(lead: Connection, chunks: int) -> None:
 
 def _run_chunks(engine: Engine, pool: ThreadPoolExecutor, scripts: list[str], chunks: int) -> None:
     """Run every script once per chunk (:j of :k), each chunk in a transaction of its own, on the
-    pool's sessions; the first failure cancels what has not started and is raised."""
-    _wait([pool.submit(_chunk(engine, s, {"k": chunks, "j": j})) for j in range(chunks) for s in scripts])
+    pool's sessions, the first script's chunks first (list the costliest first: the sessions then
+    end the step on small chunks, together); the first failure cancels what has not started and
+    is raised."""
+    _wait([pool.submit(_chunk(engine, s, {"k": chunks, "j": j})) for s in scripts for j in range(chunks)])
 
 
 def _chunk(engine: Engine, script: str, params: dict[str, float | int], snapshot: str | None = None
