@@ -121,7 +121,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any], str]] = {
     "home": ("GRIDSIGHT_HOME", _parse_home, "page served at /: map or wall"),
     "refresh_sessions": (
         "GRIDSIGHT_REFRESH_SESSIONS",
-        _parse_int(1, 64),
+        _parse_int(1, 16),  # the engine's pool: 12 connections and 8 more, one of them the lead's
         "database sessions a full coverage refresh runs on at once (about the database server's cores)",
     ),
 }

@@ -37,7 +37,8 @@ def test_values_from_environment_and_overrides() -> None:
         ("GRIDSIGHT_TILE_URL", "http://tiles/a.png", "{z}, {x} and {y}"),
         ("GRIDSIGHT_LANGUAGE", "fr", "'zh' or 'en'"),
         ("GRIDSIGHT_DEBUG", "maybe", "true/false"),
-        ("GRIDSIGHT_REFRESH_SESSIONS", "0", "an integer from 1 to 64"),
+        ("GRIDSIGHT_REFRESH_SESSIONS", "0", "an integer from 1 to 16"),
+        ("GRIDSIGHT_REFRESH_SESSIONS", "32", "an integer from 1 to 16"),
     ],
 )
 def test_bad_value_names_variable_value_and_what_is_allowed(var: str, value: str, expected: str) -> None:
