@@ -352,7 +352,8 @@ WITH part AS (
 )
 SELECT road_id, kind, ST_Collect(g) AS geom FROM (
     SELECT road_id, kind, ST_LineSubstring((array_agg(road))[1], min(t0), max(t1)) AS g
-    FROM merged GROUP BY road_id, kind, n) s
+    FROM merged GROUP BY road_id, kind, n
+    HAVING max(t1) > min(t0)) s  -- a stretch of length 0 would be a point
 GROUP BY road_id, kind
 UNION ALL
 SELECT road_id, kind, ST_Union(g, 0.001) FROM ({_ROAD_FRAGMENTS.replace("{roads}", f"NOT ({_SIMPLE_ROAD})")}) f
