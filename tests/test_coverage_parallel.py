@@ -110,12 +110,13 @@ def test_a_change_made_while_it_runs_is_left_for_the_next_refresh(county: Engine
 
 
 def test_a_failing_chunk_leaves_the_figures_and_the_lock(county: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    before = _serial(county)
-    monkeypatch.setattr(parallel, "_ROADS_CHUNK", "SELECT no_such_function(:j)")
+    before, mosaic = _serial(county), _mosaic(county)
+    monkeypatch.setattr(parallel, "_ROADS_CHUNK", "SELECT no_such_function(:j)")  # the last step
     with pytest.raises(Exception, match="no_such_function"):
         parallel.refresh_with_sessions(county, BUFFER, full=True, sessions=2)
     with county.connect() as conn:
         assert raw(conn) == before  # nothing written to the live tables
+    assert _mosaic(county) == mosaic
     monkeypatch.undo()
     done = threading.Event()
 
