@@ -142,3 +142,13 @@ def test_one_session_is_the_serial_refresh(county: Engine) -> None:
     assert report.mode == "full"
     with county.connect() as conn:
         assert not _diff(serial, raw(conn))
+
+
+def test_the_work_unit_table_has_every_column_of_unit_coverage(county: Engine) -> None:
+    # a migration adding a column to unit_coverage must add it to coverage_work.unit too
+    def columns(schema: str, table: str) -> list[tuple[str, str]]:
+        with county.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = :s AND table_name = :t ORDER BY column_name"), {"s": schema, "t": table})]
+    assert columns("coverage_work", "unit") == columns("public", "unit_coverage")

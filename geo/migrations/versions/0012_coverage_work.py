@@ -23,7 +23,8 @@ def upgrade() -> None:
     op.execute("""
 CREATE SCHEMA coverage_work;
 COMMENT ON SCHEMA coverage_work IS 'scratch tables of a parallel full coverage refresh (geo/coverage_parallel.py)';
--- units and roads, when a refresh rebuilds them (copied into the live tables at its end)
+-- units and roads, when a refresh rebuilds them (copied into the live tables at its end); a later
+-- migration adding a column to unit_coverage adds it here too (tested)
 CREATE UNLOGGED TABLE coverage_work.unit (LIKE unit_coverage INCLUDING DEFAULTS);
 CREATE INDEX ON coverage_work.unit (code);
 CREATE INDEX ON coverage_work.unit (parent_code);
