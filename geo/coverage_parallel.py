@@ -51,7 +51,6 @@ from geo.coverage import (
     metric_srid,
     plan_refresh,
     refresh,
-    roll_up,
     run_script,
 )
 
@@ -96,6 +95,18 @@ _ROADS_CHUNK = "INSERT INTO coverage_work.road (code, working, installed) " + sq
 _ROAD_LENGTHS_CHUNK = sql.ROAD_LENGTHS.format(units="{units}", roads="{roads}", where=_UNIT_CHUNK)
 _TILING_CHUNK = sql.TILING.format(units="{units}", parents_of_c=_PARENT_CHUNK.format(c="c"),
                                   parents_of_a=_PARENT_CHUNK.format(c="a"))
+# The sums of the tiled parents of one level (:level) from their children's, into the work tables
+# (the children's are final by then: villages first, then townships, then counties).
+_ROLL_UP_WORK = """
+INSERT INTO coverage_work.{table} (code, {columns})
+SELECT c.parent_code, {sums} FROM {{units}} c LEFT JOIN coverage_work.{table} x ON x.code = c.code
+WHERE c.parent_code IN (SELECT code FROM {{units}} WHERE level = :level AND {ok}) GROUP BY c.parent_code
+"""
+_ROLL_UP_AREAS = _ROLL_UP_WORK.format(table="area", columns="working, installed, patrol, combined", ok="tiled",
+                                      sums=", ".join(f"sum(coalesce(x.{c}, 0))"
+                                                     for c in ("working", "installed", "patrol", "combined")))
+_ROLL_UP_ROADS = _ROLL_UP_WORK.format(table="road", columns="working, installed", ok="roads_tiled",
+                                      sums="sum(coalesce(x.working, 0)), sum(coalesce(x.installed, 0))")
 # Every figure of every unit from the work tables' sums, in one write per unit.
 _FIGURES = """
 UPDATE {units} u SET camera_area_m2 = coalesce(a.working, 0), camera_area_installed_m2 = coalesce(a.installed, 0),
@@ -260,8 +271,10 @@ def _index(lead: Connection, table: str, column: str) -> None:
 def _finish(lead: Connection, plan: RefreshPlan, patrol_buffer_m: float, units: str) -> None:
     """Step 5, one transaction: every figure, the mosaic and, if rebuilt, the units and road pieces
     go into the live tables."""
+    for level in sql.PARENT_LEVELS:
+        lead.execute(text(_ROLL_UP_AREAS.format(units=units)), {"level": level})
+        lead.execute(text(_ROLL_UP_ROADS.format(units=units)), {"level": level})
     lead.execute(text(_FIGURES.format(units=units)))
-    roll_up(lead, units)
     if plan.rebuild_units:
         _replace_units(lead)
         meta.put(lead, "coverage_units", plan.units_stamp)
