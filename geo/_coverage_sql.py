@@ -211,7 +211,7 @@ CROSS JOIN LATERAL (
          generate_series(floor(ST_YMin(s.g) / {TILE_M})::int, floor(ST_YMax(s.g) / {TILE_M})::int) AS ty) t
 WHERE NOT ST_IsEmpty(s.g)
 """
-# The mosaic of the tiled sources in temporary table gs_tiled (kind, tx, ty, g): gs_new.
+# The mosaic of the tiled sources in temporary table gs_tiled (kind, tx, ty, g): gs_new (unindexed).
 UNIONS = f"""
 CREATE TEMP TABLE gs_w ON COMMIT DROP AS
 SELECT ST_Subdivide(ST_CollectionExtract(ST_Union(g), 3), {PIECE_VERTICES}) AS g FROM gs_tiled
@@ -250,11 +250,11 @@ SELECT kind, (ST_Dump(ST_CollectionExtract(g, 3))).geom AS geom FROM (
 ) x
 WHERE g IS NOT NULL AND NOT ST_IsEmpty(g);
 {_REPAIR.format(table="gs_new", g="geom")};
-DELETE FROM gs_new WHERE ST_Area(geom) = 0;
-CREATE INDEX ON gs_new USING gist (geom);
-ANALYZE gs_new
+DELETE FROM gs_new WHERE ST_Area(geom) = 0
 """
-MOSAIC = f"CREATE TEMP TABLE gs_tiled ON COMMIT DROP AS {TILED_SOURCES};\n{UNIONS}"
+# The serial refresh goes on to measure the units against gs_new itself.
+MOSAIC = (f"CREATE TEMP TABLE gs_tiled ON COMMIT DROP AS {TILED_SOURCES};\n{UNIONS};\n"
+          "CREATE INDEX ON gs_new USING gist (geom);\nANALYZE gs_new")
 
 # Road pieces whose covered length may change ({near}: all, or those meeting the region), and the
 # pieces around them before and after; the kept pieces count on both sides, so a road along the
