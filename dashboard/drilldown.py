@@ -72,8 +72,8 @@ def panels(conn: Connection, state: ViewState, lang: str) -> tuple[Any, Any, Any
     """KPI tiles, breadcrumbs, and the ranking (or, for a grid cell, its details) for ``state``."""
     focus = state.unit or hierarchy.top(conn)[0].code
     window = state.window()
-    ever = Window(dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.datetime.now(dt.UTC),
-                  categories=state.cat, statuses=OPEN_STATUSES)
+    ever = Window.since(dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
+                        categories=state.cat, statuses=OPEN_STATUSES)
     open_now = figures(conn, ever, codes=[focus])[0].incidents
     trail = breadcrumbs(hierarchy.ancestry(conn, focus), state)
     if len(focus) == 15:  # a grid cell: its details instead of a ranking

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 
 from geo import _cli
@@ -28,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     cov.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
     cov.add_argument("--window-days", type=int, default=None,
                      help="incident window in days, ending now (default GRIDSIGHT_WINDOW_DAYS, 30)")
+    cov.add_argument("--window-end", type=_instant, default=None, metavar="ISO-TIME",
+                     help="end of the incident window, e.g. 2026-12-01T08:00+08:00 (default: now)")
     cov.add_argument("--full", action="store_true", help="recompute everything, not only what changed")
     plan = sub.add_parser("plan", help="planning: propose new cameras (maximal covering location model)")
     plan.add_argument("what", choices=["cameras", "dosage"],
@@ -43,6 +46,18 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--spacing", type=float, default=100.0, help="candidate sites along roads every N metres")
     plan.add_argument("--directions", type=int, default=8, help="view directions tried per site (default 8)")
     return parser
+
+
+def _instant(value: str) -> dt.datetime:
+    """An ISO 8601 time with its UTC offset (argparse type)."""
+    try:
+        instant = dt.datetime.fromisoformat(value)
+    except ValueError:
+        expected = "expected ISO 8601, e.g. 2026-12-01T08:00+08:00"
+        raise argparse.ArgumentTypeError(f"{value!r} is not a time: {expected}") from None
+    if instant.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{value!r} has no UTC offset: expected e.g. 2026-12-01T08:00+08:00")
+    return instant
 
 
 def _plan(args: argparse.Namespace, settings: Settings) -> int:
@@ -75,7 +90,7 @@ def _coverage(args: argparse.Namespace, settings: Settings) -> int:
                                    sessions=settings.refresh_sessions)
     if report.mode != "none":
         print(f"refreshed ({report.mode}, {report.changes} changes) in {report.seconds:.2f} s", file=sys.stderr)
-    window = Window.last_days(args.window_days or settings.window_days)
+    window = Window.last_days(args.window_days or settings.window_days, end=args.window_end)
     with engine.begin() as conn:
         print(render(figures(conn, window, level=args.level), args.format))
     return 0

@@ -29,6 +29,11 @@ COLUMNS = (
 )
 
 
+def utc_now() -> dt.datetime:
+    """The current time in UTC: the one clock every window is measured from (tests freeze it)."""
+    return dt.datetime.now(dt.UTC)
+
+
 @dataclass(frozen=True)
 class Window:
     """A time window ``(start, end]`` of incidents, with optional category and status filters."""
@@ -45,9 +50,17 @@ class Window:
         if days < 1:
             raise DataError(f"a window of {days} days is not allowed: expected at least 1 day")
         if end is None:
-            now = dt.datetime.now(dt.UTC)
-            end = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+            end = _end_of_minute()
         return cls(end - dt.timedelta(days=days), end, **filters)
+
+    @classmethod
+    def since(cls, start: dt.datetime, **filters: Any) -> Window:
+        """From ``start`` to the end of the current minute (the same end as :meth:`last_days`)."""
+        return cls(start, _end_of_minute(), **filters)
+
+
+def _end_of_minute() -> dt.datetime:
+    return utc_now().replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
 
 
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")

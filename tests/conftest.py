@@ -74,6 +74,17 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
+    """Stops the clock every window is measured from (``geo.figures.utc_now``) at the test's start, so
+    that the windows the test builds and the ones the app builds while serving it are the same."""
+    import geo.figures
+
+    now = dt.datetime.now(dt.UTC)
+    monkeypatch.setattr(geo.figures, "utc_now", lambda: now)
+    return now
+
+
+@pytest.fixture
 def conn(engine: Engine) -> Iterator[Connection]:
     """A connection in a transaction that is rolled back after the test."""
     with engine.connect() as connection:

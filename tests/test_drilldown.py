@@ -10,7 +10,8 @@ from dashboard.state import ViewState
 from geo.figures import Window, figures
 from tests.browser import screen_point
 
-pytestmark = pytest.mark.browser
+# The clock every window is measured from stops at each test's start: the test's windows are the app's.
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture
@@ -124,11 +125,12 @@ def test_a_filter_change_updates_the_counts(page: Page, base_url: str, engine: E
 
 
 def test_a_cell_shows_its_details_gap_and_blind_incidents(page: Page, base_url: str, engine: Engine) -> None:
+    window = Window.last_days(30)
     with engine.connect() as conn:
         code, worker, village = conn.execute(text(
             "SELECT g.code, g.grid_worker, g.village_code FROM grid_cell g JOIN incident i "
-            "ON ST_Intersects(g.geom, i.geom) AND i.occurred_at > now() - interval '30 days' "
-            "GROUP BY g.code ORDER BY count(*) DESC LIMIT 1")).one()
+            "ON ST_Intersects(g.geom, i.geom) AND i.occurred_at > :start AND i.occurred_at <= :end "
+            "GROUP BY g.code ORDER BY count(*) DESC LIMIT 1"), {"start": window.start, "end": window.end}).one()
         cameras = conn.execute(text("SELECT count(*) FROM camera c JOIN grid_cell g ON ST_Intersects(g.geom, c.geom) "
                                     "WHERE g.code = :c"), {"c": code}).scalar()
         cell = figures(conn, Window.last_days(30), codes=[code])[0]

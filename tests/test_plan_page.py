@@ -16,6 +16,9 @@ from geo import blindspots, hotspots
 from geo.figures import Window
 from tests.browser import screen_point
 
+# The clock every window is measured from stops at each test's start: the test's windows are the app's.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 @pytest.fixture
 def page(blank_page: Page, base_url: str) -> Page:
