@@ -18,6 +18,7 @@ import geo.coverage_parallel as parallel
 from geo.coverage import refresh
 from geo.figures import UnitFigures, figures
 from geo.settings import Settings
+from geo.verify import verify
 from geo.whatif import Camera, Route, what_if
 from tests import coverage_reference as ref
 from tests.conftest import synthetic_county
@@ -105,6 +106,9 @@ def test_full_refresh(tx: Connection, case: str) -> None:
     _add(tx, cams, [])
     refresh(tx, BUFFER, full=True)
     _check(_stored(tx), cams, [], [meant or road])
+    # python -m geo verify, which recomputes with geodesic sectors in each unit's own projection, agrees
+    checks = verify(tx, sorted(ref.UNITS), WINDOW, BUFFER)
+    assert [(c.code, c.figure, c.stored, c.recomputed) for c in checks if not c.ok] == []
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
