@@ -31,14 +31,17 @@ def _load(engine: Engine, sql: str, srid: int) -> tuple[list[tuple[object, ...]]
 
 
 def _by_cell(cells: np.ndarray, shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (cell index, shape index) of the shapes meeting each cell, sorted by cell; the shapes
-    clipped to their cell."""
+    """The cell index of each (cell, shape) pair that meets, sorted by cell, and the shape clipped
+    to the cell (as it is when inside)."""
     if not len(shapes):
         return np.zeros(0, dtype=int), np.array([], dtype=object)
     pairs = shapely.STRtree(shapes).query(cells, predicate="intersects")
     order = np.argsort(pairs[0], kind="stable")
     cell_i, shape_j = pairs[0][order], pairs[1][order]
-    return cell_i, shapely.intersection(shapes[shape_j], cells[cell_i])
+    clipped = shapes[shape_j].copy()
+    across = ~shapely.contains_properly(cells[cell_i], clipped)  # cells are prepared: a quick test
+    clipped[across] = shapely.intersection(clipped[across], cells[cell_i[across]])
+    return cell_i, clipped
 
 
 def _unions(n: int, cell_i: np.ndarray, clipped: np.ndarray) -> np.ndarray:
