@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from dashboard import details as cell_panel
 from dashboard.i18n import t
+from dashboard.notes import Notes, notes
 from dashboard.state import METRICS, ViewState
 from geo import details, hierarchy
 from geo.errors import NotFound
@@ -23,17 +24,18 @@ def fmt(value: float | None, lang: str, suffix: str = " %") -> str:
     return t("na", lang) if value is None else f"{value:.1f}{suffix}"
 
 
-def kpis(unit: UnitFigures, open_incidents: int, lang: str) -> list[Any]:
-    """The KPI tiles of ``unit`` (the selected unit, the county at the top)."""
+def kpis(unit: UnitFigures, open_incidents: int, lang: str, how: Notes) -> list[Any]:
+    """The KPI tiles of ``unit`` (the selected unit, the county at the top), each with its note."""
     tiles = [
-        ("kpi_coverage", fmt(unit.camera_area_pct, lang), "coverage"),
-        ("kpi_cameras", f"{unit.cameras_online} / {unit.cameras}", "cameras"),
-        ("kpi_incidents", str(unit.incidents), "incidents"),
-        ("kpi_blind", str(unit.blind_incidents), "blind"),
-        ("kpi_open", str(open_incidents), "open"),
+        ("kpi_coverage", fmt(unit.camera_area_pct, lang), "coverage", "camera_area_pct"),
+        ("kpi_cameras", f"{unit.cameras_online} / {unit.cameras}", "cameras", "cameras"),
+        ("kpi_incidents", str(unit.incidents), "incidents", "incidents"),
+        ("kpi_blind", str(unit.blind_incidents), "blind", "blind_incidents"),
+        ("kpi_open", str(open_incidents), "open", "open"),
     ]
-    return [html.Div([html.Span(value, className="gs-kpi-value"), html.Span(t(key, lang), className="gs-kpi-label")],
-                     className=f"gs-kpi gs-kpi-{name}") for key, value, name in tiles]
+    return [html.Div([html.Span(value, className="gs-kpi-value"),
+                      html.Span([t(key, lang), how.mark(figure)], className="gs-kpi-label")],
+                     className=f"gs-kpi gs-kpi-{name}") for key, value, name, figure in tiles]
 
 
 def breadcrumbs(trail: list[Unit], state: ViewState) -> list[Any]:
@@ -49,7 +51,7 @@ def breadcrumbs(trail: list[Unit], state: ViewState) -> list[Any]:
     return items
 
 
-def ranking(children: list[UnitFigures], state: ViewState, lang: str) -> list[Any]:
+def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes) -> list[Any]:
     """The children ranked by the state's metric, worst first (n/a last); each row drills down."""
     worse_high = state.metric == "incident_rate"  # more incidents is worse; less coverage is worse
 
@@ -65,7 +67,7 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str) -> list[An
         for u in sorted(children, key=key)
     ]
     title = f"{t('ranking', lang)} · {METRICS[state.metric][0 if lang == 'en' else 1]}"
-    return [html.H3(title), html.Ol(rows, className="gs-ranking-list")]
+    return [html.H3([title, how.mark(state.metric)]), html.Ol(rows, className="gs-ranking-list")]
 
 
 def panels(conn: Connection, state: ViewState, lang: str) -> tuple[Any, Any, Any]:
@@ -76,12 +78,13 @@ def panels(conn: Connection, state: ViewState, lang: str) -> tuple[Any, Any, Any
                         categories=state.cat, statuses=OPEN_STATUSES)
     open_now = figures(conn, ever, codes=[focus])[0].incidents
     trail = breadcrumbs(hierarchy.ancestry(conn, focus), state)
+    how = notes(conn, window, lang)
     if len(focus) == 15:  # a grid cell: its details instead of a ranking
         cell = details.cell_details(conn, focus, window)
-        return kpis(cell.figures[0], open_now, lang), trail, cell_panel.panel(cell, lang)
+        return kpis(cell.figures[0], open_now, lang, how), trail, cell_panel.panel(cell, lang, how)
     view = View(-180, -90, 180, 90, 0, lang, state.days, state.unit, state.metric, state.cat, state.status,
                 window.start, window.end)
     shown, unit = units.shown_with_focus(conn, view)
     if unit is None:
         raise NotFound(f"no unit {focus}")
-    return kpis(unit, open_now, lang), trail, ranking([u for u in shown if u.code != focus], state, lang)
+    return kpis(unit, open_now, lang, how), trail, ranking([u for u in shown if u.code != focus], state, lang, how)

@@ -138,3 +138,39 @@ STRINGS.update({
 def t(key: str, lang: str) -> str:
     """The string ``key`` in ``lang`` ('zh' or 'en')."""
     return STRINGS[key]["en" if lang == "en" else "zh"]
+
+# "How is this computed": one sentence per figure (DOMAIN.md's definition), then when (dashboard/notes.py).
+STRINGS.update({
+    "how": {"zh": "如何计算", "en": "How is this computed"},
+    "how_camera_area_pct": {"zh": "单元面积中位于至少一台在线摄像机视场内的比例，重叠视场只计一次。",
+                            "en": "Share of the unit's area inside the view of at least one online camera; "
+                                  "overlapping views count once."},
+    "how_camera_road_pct": {"zh": "单元内道路长度中位于在线摄像机视场内的比例；"
+                                  "沿单元边界的道路全长计入两侧单元，上级只计一次。",
+                            "en": "Share of the unit's road length inside an online camera's view; a road along "
+                                  "the unit's border counts in full on both sides, once in their parent."},
+    "how_patrol_pct": {"zh": "单元面积中距巡逻路线 {buffer} 米以内的比例。",
+                       "en": "Share of the unit's area within {buffer} m of a patrol route."},
+    "how_combined_pct": {"zh": "单元面积中被在线摄像机视场或巡逻缓冲区覆盖的比例。",
+                         "en": "Share of the unit's area seen by an online camera or within a patrol buffer."},
+    "how_working_rate_pct": {"zh": "单元内在线摄像机数占全部摄像机数的比例。",
+                             "en": "Online cameras out of all the cameras in the unit."},
+    "how_cameras": {"zh": "单元内状态为在线的摄像机数 / 全部摄像机数。",
+                    "en": "Cameras in the unit whose status is online / all its cameras."},
+    "how_incidents": {"zh": "时段内发生在单元内的警情数(按所选类别和状态)；恰在边界上的警情只计入一个单元。",
+                      "en": "Incidents of the window in the unit (chosen categories and statuses); one exactly "
+                            "on a border counts in one unit."},
+    "how_blind_incidents": {"zh": "时段内单元中不在任何在线摄像机视场内的警情数。",
+                            "en": "Incidents of the window in the unit outside every online camera's view."},
+    "how_incident_coverage_pct": {"zh": "时段内单元警情中位于在线摄像机视场内的比例。",
+                                  "en": "Share of the window's incidents in the unit inside an online camera's view."},
+    "how_incident_rate": {"zh": "时段内单元警情数除以常住人口，按每千人计。",
+                          "en": "Incidents of the window per 1,000 residents of the unit."},
+    "how_open": {"zh": "单元内当前处于已报警、已派警或处置中的警情数，不论发生时间。",
+                 "en": "The unit's incidents now reported, dispatched or being handled, whenever they occurred."},
+    "how_computed": {"zh": "覆盖率计算于 {time}(据当时的摄像机、巡逻路线和道路)。",
+                     "en": "Coverage computed {time} from the cameras, routes and roads then."},
+    "how_not_computed": {"zh": "覆盖率尚未计算。", "en": "Coverage not computed yet."},
+    "how_window": {"zh": "时段 {start} 至 {end}；统计于 {now}。", "en": "Window {start} to {end}; counted {now}."},
+    "how_now": {"zh": "统计于 {now}。", "en": "Counted {now}."},
+})

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import time
+
+from sqlalchemy import text
 
 from geo import _cli
 from geo.coverage_parallel import refresh_with_sessions
@@ -16,6 +19,8 @@ from geo.hotspots import analyse
 from geo.optimise import plan_cameras
 from geo.report import FORMATS, plan_summary, render, render_dosage, render_plan
 from geo.settings import Settings
+from geo.verify import DEFAULT_SAMPLE, EDGE_M, MAX_PP, choose_units, verify
+from geo.verify import render as render_checks
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +37,16 @@ def _parser() -> argparse.ArgumentParser:
     cov.add_argument("--window-end", type=_instant, default=None, metavar="ISO-TIME",
                      help="end of the incident window, e.g. 2026-12-01T08:00+08:00 (default: now)")
     cov.add_argument("--full", action="store_true", help="recompute everything, not only what changed")
+    ver = sub.add_parser("verify", help="stored figures beside an independent recomputation from the raw rows; "
+                                        "exits 1 when one differs")
+    ver.add_argument("--sample", type=int, default=None,
+                     help=f"verify N units at random, one of each level among them (default {DEFAULT_SAMPLE})")
+    ver.add_argument("--unit", default=None, help="verify this unit only (its code)")
+    ver.add_argument("--level", choices=LEVELS, default=None,
+                     help="verify the units of this level (all; or --sample N)")
+    ver.add_argument("--seed", type=int, default=None, help="seed of the random sample (repeatable)")
+    ver.add_argument("--window-days", type=int, default=None,
+                     help="incident window in days, ending now (default GRIDSIGHT_WINDOW_DAYS, 30)")
     plan = sub.add_parser("plan", help="planning: propose new cameras (maximal covering location model)")
     plan.add_argument("what", choices=["cameras", "dosage"],
                       help="cameras: propose new cameras; dosage: patrol dosage of every hot spot or cell")
@@ -96,6 +111,25 @@ def _coverage(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _verify(args: argparse.Namespace, settings: Settings) -> int:
+    started = time.perf_counter()
+    engine = connect(settings)
+    window = Window.last_days(args.window_days or settings.window_days)
+    with engine.begin() as conn:
+        pending = conn.execute(text("SELECT count(*) FROM coverage_change")).scalar_one()
+        if pending:
+            print(f"warning: {pending} changes since the last refresh: the stored figures predate them "
+                  "(python -m geo coverage refreshes)", file=sys.stderr)
+        codes = choose_units(conn, args.sample, args.unit, args.level, args.seed)
+        checks = verify(conn, codes, window, settings.patrol_buffer_m)
+    print(render_checks(checks))
+    bad = [c for c in checks if not c.ok]
+    print(f"{len(codes)} units, {len(checks)} figures, {len(bad)} differ "
+          f"(more than {MAX_PP} pp, or incidents beyond those within {EDGE_M} m of an edge); "
+          f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 1 if bad else 0
+
+
 def _db(action: str, settings: Settings) -> int:
     if settings.database_url and action != "url":
         print("DATABASE_URL is set: the embedded PostGIS is not used")
@@ -121,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         return _db(args.action, settings)
     if args.command == "coverage":
         return _coverage(args, settings)
+    if args.command == "verify":
+        return _verify(args, settings)
     if args.command == "plan":
         return _plan(args, settings)
     if args.command == "migrate":

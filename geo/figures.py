@@ -192,10 +192,15 @@ def raw_figures(conn: Connection, window: Window, where: str, params: dict[str, 
     return [dict(r) for r in rows]
 
 
+# A unit with less road than this (metres) has none: a road that only touches it at a point (a corner
+# it crosses) is measured within the engine's border tolerance (``BORDER_M``, 1 mm) of it.
+NO_ROADS_M = 0.01
+
+
 def unit_figures(r: dict[str, Any]) -> UnitFigures:
     """Round the sums of :func:`raw_figures` into a unit's figures."""
     area = r["area_m2"]
-    no_roads = r["road_m"] < 1e-6
+    no_roads = r["road_m"] < NO_ROADS_M
     return UnitFigures(
         code=r["code"], name=r["name"], level=r["level"], parent_code=r["parent_code"],
         population=r["population"], area_km2=round(area / 1e6, 3),
