@@ -34,6 +34,9 @@ WRITE_GRANTS: dict[str, tuple[str, ...]] = {
     "plan": ("INSERT", "UPDATE", "DELETE"),  # saved what-ifs (applying one writes cameras: the owner does)
     "plan_item": ("INSERT", "DELETE"),
 }
+#: Tables of schema public the web app may not even read: the coverage engine's own queue of changed
+#: regions (camera views, routes), read and emptied by the refresh only.
+NO_READ = ("coverage_change",)
 
 
 def cluster_for(settings: Settings) -> EmbeddedCluster:
@@ -105,7 +108,8 @@ def grant_app_role(conn: Connection, member: str | None = None) -> None:
     """
     exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_GROUP}).first()
     if not exists:
-        if not conn.execute(text("SELECT rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user")).scalar():
+        may = "SELECT rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user"
+        if not conn.execute(text(may)).scalar():
             raise DatabaseUnavailable(
                 f"The web app's role {APP_GROUP!r} does not exist and {conn.engine.url.username!r} may not create "
                 f"it. As a database administrator run: CREATE ROLE {APP_GROUP} NOLOGIN; then "
@@ -116,6 +120,9 @@ def grant_app_role(conn: Connection, member: str | None = None) -> None:
     conn.execute(text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role}"))
     conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
     conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
+    for table in conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY(:t)"),
+                              {"t": list(NO_READ)}).scalars():
+        conn.execute(text(f'REVOKE SELECT ON TABLE public."{table}" FROM {role}'))
     present = set(conn.execute(text(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY(:t)"),
         {"t": list(WRITE_GRANTS)}).scalars())

@@ -21,8 +21,8 @@ import fcntl
 import glob
 import json
 import os
-import secrets
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess

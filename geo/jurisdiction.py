@@ -119,3 +119,22 @@ def scope_of(conn: Connection) -> str | None:
     """The unit code ``conn``'s transaction is limited to, or None for the whole deployment."""
     value = conn.execute(text("SELECT current_setting('gridsight.scope', true)")).scalar()
     return None if value in (None, "", ALL) else str(value)
+
+
+def check_plan_in_scope(conn: Connection, plan_id: int) -> None:
+    """Refuse to apply plan ``plan_id`` (which writes cameras and routes as the owner) when ``conn``
+    is limited to a unit and one of the plan's items touches none of the units it may see.
+
+    Raises
+    ------
+    DataError
+        Naming the plan and how many of its items lie outside the jurisdiction.
+    """
+    if scope_of(conn) is None:
+        return
+    outside = conn.execute(text(
+        "SELECT count(*) FROM plan_item i WHERE i.plan_id = :id AND NOT EXISTS "
+        "(SELECT 1 FROM admin_unit a WHERE ST_Intersects(a.geom, i.geom))"), {"id": plan_id}).scalar()
+    if outside:
+        raise DataError(f"plan {plan_id}: {outside} of its cameras or routes lie outside your jurisdiction; "
+                        "a plan is applied only inside it")
