@@ -214,6 +214,10 @@ class EmbeddedCluster:
         port = self.port_hint or _default_port(self.root)
         while not _port_free(port):
             port += 1
+        self._configure(port)
+
+    def _configure(self, port: int) -> None:
+        """Append the server settings (loopback only, no Unix socket, ``port``) and note the port."""
         settings = (
             f"\n# --- Gridsight embedded cluster ---\nport = {port}\n"
             "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
@@ -233,7 +237,7 @@ class EmbeddedCluster:
         """Whether ``pg_hba.conf`` still lets anyone in without a password (an earlier version's)."""
         hba = (self.data / "pg_hba.conf").read_text()
         lines = [line.split("#", 1)[0].split() for line in hba.splitlines()]
-        return any(words and words[-1] in ("trust", "password", "md5", "ident", "peer") for words in lines)
+        return any(words and words[-1] == "trust" for words in lines)
 
     def _secure_in_place(self) -> None:
         """Upgrade a running cluster that trusts local connections: give the roles their passwords
