@@ -120,12 +120,10 @@ def grant_app_role(conn: Connection, member: str | None = None) -> None:
     conn.execute(text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role}"))
     conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
     conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
-    for table in conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY(:t)"),
-                              {"t": list(NO_READ)}).scalars():
+    tables = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
+    for table in tables & set(NO_READ):
         conn.execute(text(f'REVOKE SELECT ON TABLE public."{table}" FROM {role}'))
-    present = set(conn.execute(text(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY(:t)"),
-        {"t": list(WRITE_GRANTS)}).scalars())
+    present = tables & set(WRITE_GRANTS)
     for table, privileges in WRITE_GRANTS.items():
         if table not in present:
             continue
