@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from dashboard import build_app
 from geo import jurisdiction
-from geo.db import MIGRATIONS_DIR
+from geo.db import MIGRATIONS_DIR, grant_app_role
 from geo.figures import Window, figures
 from geo.settings import Settings
 
@@ -230,3 +230,35 @@ def test_a_township_account_sees_its_township_as_the_top(blank_page: Page, towns
     assert str(other_name) not in blank_page.content()
     _open(blank_page, township_url + f"/?unit={other}&lang=zh")
     expect(blank_page.locator(".gs-denied")).to_have_text("不在您的管辖范围内")
+
+
+def test_an_external_server_the_app_login_or_set_role(settings: Settings, engine: Engine, tmp_path: Any) -> None:
+    """With DATABASE_URL: GRIDSIGHT_APP_DATABASE_URL names the web app's login (made a member of
+    gridsight_app by 'python -m geo db grant LOGIN'); without it, the owner's connections switch
+    to gridsight_app. Either way the web engine is scoped."""
+    mine, _ = townships(engine)
+    owner_url = make_url(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        conn.execute(text("DROP ROLE IF EXISTS gridsight_test_login"))
+        conn.execute(text("CREATE ROLE gridsight_test_login LOGIN PASSWORD 'test-login-pw'"))
+        grant_app_role(conn, member="gridsight_test_login")
+    app_url = owner_url.set(username="gridsight_test_login", password="test-login-pw", database="elsewhere")
+    external = settings.replace(data_dir=tmp_path, app_database_url=app_url.render_as_string(hide_password=False))
+    try:
+        for chosen in (external, settings.replace(data_dir=tmp_path)):
+            web = jurisdiction.web_engine(chosen, engine)
+            token = jurisdiction.current_scope.set(mine)
+            try:
+                with web.connect() as conn:
+                    assert conn.execute(text("SELECT current_database()")).scalar() == owner_url.database
+                    assert conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar() \
+                        is False
+                    codes = conn.execute(text("SELECT DISTINCT left(code, 9) FROM admin_unit")).scalars().all()
+                    assert codes == [mine]
+            finally:
+                jurisdiction.current_scope.reset(token)
+                web.dispose()
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("REVOKE gridsight_app FROM gridsight_test_login"))
+            conn.execute(text("DROP ROLE gridsight_test_login"))
