@@ -61,19 +61,28 @@ $$;
 
 -- for a 6-digit scope (county, city, province): it and every 6-digit unit under it by the parent
 -- chain; else empty. Security definer: it reads admin_unit whatever the caller's scope.
-CREATE FUNCTION gs_scope_counties() RETURNS text[] LANGUAGE sql STABLE SECURITY DEFINER
+CREATE FUNCTION gs_scope_counties() RETURNS text[] LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = public, pg_temp AS $$
-    WITH RECURSIVE s AS (SELECT current_setting('gridsight.scope', true) AS code),
-    down AS (
-        SELECT a.code FROM admin_unit a JOIN s ON a.code = s.code WHERE length(s.code) = 6
+DECLARE
+    s text := current_setting('gridsight.scope', true);
+    codes text[];
+BEGIN
+    IF s IS NULL OR length(s) <> 6 THEN
+        RETURN '{}';
+    END IF;
+    WITH RECURSIVE down AS (
+        SELECT a.code FROM admin_unit a WHERE a.code = s
         UNION
         SELECT a.code FROM admin_unit a JOIN down d ON a.parent_code = d.code WHERE length(a.code) = 6)
-    SELECT coalesce(array_agg(code), '{}') FROM down
-$$;
+    SELECT coalesce(array_agg(code), '{}') INTO codes FROM down;
+    RETURN codes;
+END $$;
 
+-- each argument once, so that PostgreSQL inlines it into the policies; coalesce evaluates lazily,
+-- so with a prefix (a township or village scope) the county list is never computed
 CREATE FUNCTION gs_code_in(code text, prefix text, counties text[]) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-$$ SELECT coalesce(starts_with(code, prefix) OR left(code, 6) = ANY (counties), false) $$;
+$$ SELECT coalesce(starts_with(code, prefix), left(code, 6) = ANY (counties), false) $$;
 
 CREATE FUNCTION gs_codes_in(codes text[], prefix text, counties text[]) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
