@@ -262,3 +262,17 @@ def test_an_external_server_the_app_login_or_set_role(settings: Settings, engine
         with engine.begin() as conn:
             conn.execute(text("REVOKE gridsight_app FROM gridsight_test_login"))
             conn.execute(text("DROP ROLE gridsight_test_login"))
+
+
+def test_the_maps_box_queries_keep_their_index_under_the_policies(settings: Settings, engine: Engine) -> None:
+    """PostgreSQL uses an index under row-level security only for leakproof operators: without
+    geometry_overlaps marked so (geo.db.grant_app_role), every map request would read whole tables."""
+    mine, _ = townships(engine)
+    with web_connection(settings, engine) as web:
+        for scope in ("*", mine):
+            web.execute("SELECT set_config('gridsight.scope', %s, true)", (scope,))
+            web.execute("SET LOCAL enable_seqscan = off")  # a tiny box: the index if it may be used
+            plan = "\n".join(r[0] for r in web.execute(
+                "EXPLAIN SELECT code FROM camera WHERE geom && ST_MakeEnvelope(113.7, 37.6, 113.701, 37.601, 4326)"))
+            assert "camera_geom_idx" in plan, plan
+            web.rollback()
