@@ -7,12 +7,14 @@ from urllib.parse import urlsplit
 
 from dash import Dash
 from flask import has_request_context, request
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from dashboard import api, callbacks, import_page, map_page, plan_page, planning, wall
 from dashboard import details as cell_panel
 from dashboard.i18n import t
 from dashboard.state import ViewState
+from geo import hierarchy
+from geo.jurisdiction import web_engine
 from geo.settings import PROJECT_DIR, Settings
 
 # The demo county's surroundings: the view when the database holds no units yet.
@@ -20,18 +22,24 @@ _FALLBACK_BOUNDS = [[37.4, 113.45], [37.8, 113.95]]
 
 
 def initial_bounds(engine: Engine) -> list[list[float]]:
-    """[[south, west], [north, east]] of all counties (EPSG:4326), or the demo area when empty."""
+    """[[south, west], [north, east]] (EPSG:4326) of the top units ``engine`` may see (all counties,
+    or the account's own unit), or the demo area when there are none."""
     with engine.connect() as conn:
-        row = conn.execute(text(
-            "SELECT ST_YMin(e), ST_XMin(e), ST_YMax(e), ST_XMax(e) "
-            "FROM (SELECT ST_Extent(geom) AS e FROM admin_unit WHERE level = 'county') x")).one()
-    if row[0] is None:
+        top = hierarchy.top(conn)
+    if not top:
         return _FALLBACK_BOUNDS
-    return [[row[0], row[1]], [row[2], row[3]]]
+    return [[min(u.bounds[0][0] for u in top), min(u.bounds[0][1] for u in top)],
+            [max(u.bounds[1][0] for u in top), max(u.bounds[1][1] for u in top)]]
 
 
 def build_app(settings: Settings, engine: Engine) -> Dash:
-    """A Dash app serving the map page, its assets (offline) and the layer endpoints."""
+    """A Dash app serving the map page, its assets (offline) and the layer endpoints.
+
+    ``engine`` is the owner's (:func:`geo.db.connect`): the app refreshes the coverage, imports and
+    applies plans with it. Everything a request reads (and the plans it saves) goes through the web
+    app's own role instead, scoped to the request's jurisdiction (:func:`geo.jurisdiction.web_engine`).
+    """
+    owner, engine = engine, web_engine(settings, engine)
     app = Dash(
         __name__,
         title=t("app_title", settings.language),
@@ -65,9 +73,9 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
         return map_page.layout(settings, initial_bounds(engine), lang)
 
     app.layout = page
-    callbacks.register(app, engine, settings)
-    import_page.register(app, engine, settings)
-    wall.register(app, engine, settings)
-    planning.register(app, engine, settings)
+    callbacks.register(app, engine, settings, owner)
+    import_page.register(app, owner, settings)
+    wall.register(app, engine, settings, owner)
+    planning.register(app, engine, settings, owner)
     api.register_api(app.server, engine, settings)
     return app

@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 from flask import Flask, Response, request, send_file
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 import layers
+from dashboard.i18n import t
+from geo import jurisdiction
 from geo.errors import DataError, NotFound
 from geo.settings import Settings
 from layers import View
@@ -24,6 +26,16 @@ def _error(status: int, message: str) -> Response:
 # scripts/install-system.sh); assets/gridsight.css asks for it after the fonts the screen has.
 CJK_FONTS = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
              Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"))
+
+
+class OutOfJurisdiction(NotFound):
+    """A request for a unit outside the account's jurisdiction (answered 403)."""
+
+
+def _check_scope(conn: Connection, view: View) -> None:
+    """Refuse a view of a unit the request's jurisdiction does not hold, in the view's language."""
+    if view.unit and not jurisdiction.in_scope(conn, view.unit):
+        raise OutOfJurisdiction(t("not_in_jurisdiction", view.lang))
 
 
 def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
@@ -45,7 +57,10 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
             layer = layers.get(layer_id)
             view = View.parse(request.args, settings.window_days)
             with engine.connect() as conn:
+                _check_scope(conn, view)
                 body = layer.popup_html(conn, view, request.args.get("fid", ""), settings.max_features)
+        except OutOfJurisdiction as exc:
+            return _error(403, str(exc))
         except NotFound as exc:
             return _error(404, str(exc))
         except DataError as exc:
@@ -69,8 +84,11 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
             return _error(400, "ids must name at least one layer, e.g. ids=townships,cameras")
         try:
             with engine.connect() as conn:
+                _check_scope(conn, view)
                 parts = [f"{json.dumps(layer.id)}: {layer.features_json(conn, view, settings.max_features)}"
                          for layer in chosen]
+        except OutOfJurisdiction as exc:
+            return _error(403, str(exc))
         except OperationalError:
             return _error(503, "the database is not reachable; retrying")
         return Response("{" + ", ".join(parts) + "}", mimetype="application/json",
@@ -87,7 +105,10 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
             return _error(400, str(exc))
         try:
             with engine.connect() as conn:
+                _check_scope(conn, view)
                 body = layer.features_json(conn, view, settings.max_features)
+        except OutOfJurisdiction as exc:
+            return _error(403, str(exc))
         except OperationalError:
             return _error(503, "the database is not reachable; retrying")
         return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 from sqlalchemy import Engine
 
 from dashboard import drilldown, ids
+from dashboard.i18n import t
 from dashboard.state import ViewState
-from geo import hierarchy
+from geo import hierarchy, jurisdiction
 from geo.coverage import refresh
 from geo.errors import NotFound
 from geo.settings import Settings
@@ -19,8 +20,8 @@ from layers import units
 _UNITS_LAYER = {"type": ids.LAYER_TYPE, "index": units.LAYER.id}
 
 
-def register(app: Dash, engine: Engine, settings: Settings) -> None:
-    """Wire the map page's callbacks to ``engine``."""
+def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> None:
+    """Wire the map page's callbacks to ``engine`` (the web app's, scoped); ``owner`` refreshes."""
     # Every layer is fetched by the browser for the current view and drill-down state.
     app.clientside_callback(  # type: ignore[no-untyped-call]
         ClientsideFunction(namespace="gridsight_cb", function_name="layerData"),
@@ -39,8 +40,12 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
                   Output(ids.LANG_SWITCH, "href"), Input(ids.URL, "search"), State(ids.LANG_STORE, "data"))
     def load_state(search: str | None, lang: str) -> tuple[Any, ...]:
         state = ViewState.from_search(search)
-        with engine.begin() as conn:
+        with owner.begin() as conn:
             refresh(conn, settings.patrol_buffer_m)
+        denied = None
+        with engine.begin() as conn:
+            if state.unit and not jurisdiction.in_scope(conn, state.unit):  # said so, then the top
+                denied, state = state.unit, replace(state, unit=None)
             try:
                 focus = hierarchy.get(conn, state.unit) if state.unit else hierarchy.top(conn)[0]
             except NotFound:  # a link to a unit that is gone: show the top instead of failing
@@ -51,7 +56,7 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         # going while it moves
         viewport = {"bounds": [list(p) for p in focus.bounds], "transition": "fitBounds"}
         switch = state.search(lang="en" if lang == "zh" else "zh")
-        data = {**state.to_dict(), "bounds": viewport["bounds"]}
+        data = {**state.to_dict(), "bounds": viewport["bounds"], "denied": denied}
         return (data, viewport, state.metric, state.days, list(state.cat), list(state.status), state.start, state.end,
                 switch)
 
@@ -59,7 +64,11 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
                   Output(ids.RANKING, "children"), Input(ids.STATE, "data"), State(ids.LANG_STORE, "data"))
     def panels(data: dict[str, Any] | None, lang: str) -> tuple[Any, ...]:
         with engine.begin() as conn:
-            return drilldown.panels(conn, ViewState.from_dict(data), lang)
+            kpis, trail, ranking = drilldown.panels(conn, ViewState.from_dict(data), lang)
+        if data and data.get("denied"):
+            trail = [html.Span(t("not_in_jurisdiction", lang), className="gs-denied", role="alert",
+                               title=str(data["denied"])), *trail]
+        return kpis, trail, ranking
 
     @app.callback(Output(ids.URL, "search"), Input(_UNITS_LAYER, "clickData"), Input(ids.METRIC, "value"),
                   Input(ids.WINDOW, "value"), Input(ids.CATEGORIES, "value"), Input(ids.STATUSES, "value"),

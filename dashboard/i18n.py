@@ -134,6 +134,9 @@ STRINGS.update({
     "col_incidents": {"zh": "警情", "en": "Incidents"},
 })
 
+# Jurisdiction (geo/jurisdiction.py): a link to a unit outside the account's
+STRINGS["not_in_jurisdiction"] = {"zh": "不在您的管辖范围内", "en": "Not in your jurisdiction"}
+
 
 def t(key: str, lang: str) -> str:
     """The string ``key`` in ``lang`` ('zh' or 'en')."""

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 from dashboard import ids
 from dashboard.drilldown import fmt
 from dashboard.i18n import t
-from geo import dosage, optimise, plans, routing
+from geo import dosage, jurisdiction, optimise, plans, routing
 from geo.errors import GridsightError
 from geo.figures import Window
 from geo.settings import Settings
@@ -106,11 +106,12 @@ def _shown(metric: str, value: Any, lang: str) -> str:
     return str(value) if metric == "blind_incidents" else fmt(value, lang)
 
 
-def register(app: Dash, engine: Engine, settings: Settings) -> None:
-    """Wire the planning page's callbacks to ``engine``."""
+def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> None:
+    """Wire the planning page's callbacks to ``engine`` (the web app's, scoped); applying a plan
+    writes the real layers, as ``owner``, once the plan is seen to lie in the jurisdiction."""
     _register_analysis(app, engine, settings)
     _register_whatif(app, engine, settings)
-    _register_plans(app, engine, settings)
+    _register_plans(app, engine, settings, owner)
     _register_suggestions(app, engine, settings)
 
 
@@ -224,7 +225,7 @@ def _register_whatif(app: Dash, engine: Engine, settings: Settings) -> None:
         return [html.Div(note, className="gs-hint", id="gs-plan-item-count"), compare_table(changes, lang)], layer
 
 
-def _register_plans(app: Dash, engine: Engine, settings: Settings) -> None:
+def _register_plans(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> None:
     @app.callback(Output(ids.PLAN_MESSAGE, "children"), Output(ids.PLAN_LIST, "children"),
                   Output(ids.PLAN_DOWNLOAD, "data"), Input(ids.PLAN_SAVE, "n_clicks"),
                   Input({"type": ids.PLAN_ACTION, "index": ALL}, "n_clicks"), State(ids.PLAN_NAME, "value"),
@@ -243,7 +244,10 @@ def _register_plans(app: Dash, engine: Engine, settings: Settings) -> None:
                 elif isinstance(trigger, dict) and ctx.triggered[0]["value"]:
                     verb, plan_id = trigger["index"].split(":")
                     if verb == "apply":
-                        plans.apply(conn, int(plan_id), settings.patrol_buffer_m)
+                        plans.get(conn, int(plan_id))  # NotFound unless the plan is in the jurisdiction
+                        jurisdiction.check_plan_in_scope(conn, int(plan_id))
+                        with owner.begin() as engine_conn:
+                            plans.apply(engine_conn, int(plan_id), settings.patrol_buffer_m)
                         message = f"#{plan_id} {t('plan_applied', lang)}"
                     elif verb == "delete":
                         plans.delete(conn, int(plan_id))

@@ -80,7 +80,8 @@ class ViewState:
     def from_dict(cls, data: dict[str, Any] | None) -> ViewState:
         if not data:
             return cls()
-        known = {k: v for k, v in data.items() if k != "bounds"}  # the map's target, not part of the state
+        # the map's target and a refused link: not part of the state
+        known = {k: v for k, v in data.items() if k not in ("bounds", "denied")}
         return cls(**{**known, "cat": tuple(data.get("cat") or ()), "status": tuple(data.get("status") or ())})
 
     def window(self) -> Window:

@@ -168,8 +168,8 @@ class _Tick:
                 "new": self.new}
 
 
-def register(app: Dash, engine: Engine, settings: Settings) -> None:
-    """Wire the wall's timer callback."""
+def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> None:
+    """Wire the wall's timer callback to ``engine`` (the web app's, scoped); ``owner`` refreshes."""
     zone = ZoneInfo(settings.timezone)
     tiles = ("coverage", "cameras", "today", "open", "blind")
     outputs = [Output(ids.wall_value(n), "children") for n in tiles] + \
@@ -186,18 +186,19 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         skip: list[Any] = [no_update] * len(outputs)
         try:
             with engine.begin() as conn:
-                return _outputs(conn, _Tick(conn, seen), settings, zone, lang, skip)
+                return _outputs(conn, _Tick(conn, seen), settings, zone, lang, skip, owner)
         except OperationalError:
             return [*skip[:-3], "gs-wall-status reconnecting", no_update, no_update]
 
 
 def _outputs(conn: Connection, tick: _Tick, settings: Settings, zone: ZoneInfo, lang: str,
-             skip: list[Any]) -> list[Any]:
+             skip: list[Any], owner: Engine) -> list[Any]:
     tiles: dict[str, tuple[str, str]] = {}
     out = list(skip)
-    county = hierarchy.top(conn)
+    county = hierarchy.top(conn)  # the account's own unit when it is limited to one
     if tick.cameras and county:
-        refresh(conn, settings.patrol_buffer_m)
+        with owner.begin() as engine_conn:  # the coverage engine's role writes the figures
+            refresh(engine_conn, settings.patrol_buffer_m)
         view = View(-180, -90, 180, 90, 12, lang, settings.window_days, metric=MAP_METRIC)  # zoom: detail
         out[12] = json.loads(units.LAYER.features_json(conn, view, settings.max_features))
     if (tick.cameras or tick.incidents) and county:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from geo import _cli
 from geo.coverage_parallel import refresh_with_sessions
-from geo.db import cluster_for, connect
+from geo.db import cluster_for, connect, grant_app_role
 from geo.dosage import cell_dosage, hot_spot_dosage
 from geo.errors import DataError
 from geo.figures import LEVELS, Window, figures
@@ -27,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m geo", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     db = sub.add_parser("db", help="the embedded PostGIS")
-    db.add_argument("action", choices=["start", "stop", "status", "url"])
+    db.add_argument("action", choices=["start", "stop", "status", "url", "grant"],
+                    help="grant: give the web app's grants (role gridsight_app) and make LOGIN a member of it")
+    db.add_argument("login", nargs="?", help="grant: the login role the web app connects as (external server)")
     sub.add_parser("migrate", help="bring the database to the current schema")
     cov = sub.add_parser("coverage", help="coverage figures of every unit of a level (refreshed first)")
     cov.add_argument("--level", choices=LEVELS, default="grid", help="unit level (default grid)")
@@ -130,14 +132,19 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if bad else 0
 
 
-def _db(action: str, settings: Settings) -> int:
+def _db(action: str, settings: Settings, login: str | None = None) -> int:
+    if action == "grant":
+        with connect(settings).begin() as conn:
+            grant_app_role(conn, member=login)
+        print(f"role gridsight_app has the web app's grants{f'; {login} is a member' if login else ''}")
+        return 0
     if settings.database_url and action != "url":
         print("DATABASE_URL is set: the embedded PostGIS is not used")
         return 0
     cluster = cluster_for(settings)
     if action == "start":
         connect(settings)
-        print(f"embedded PostGIS running: {cluster.url()}")
+        print(f"embedded PostGIS running on 127.0.0.1:{cluster.port()} (credentials in {cluster.credentials_file})")
     elif action == "stop":
         print("stopped" if cluster.stop() else "not running")
     elif action == "status":
@@ -152,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
     if args.command == "db":
-        return _db(args.action, settings)
+        return _db(args.action, settings, args.login)
     if args.command == "coverage":
         return _coverage(args, settings)
     if args.command == "verify":

@@ -51,8 +51,13 @@ def get(conn: Connection, code: str) -> Unit:
 
 
 def top(conn: Connection) -> list[Unit]:
-    """The counties (the top of the hierarchy), by code."""
-    return [_unit(tuple(r)) for r in conn.execute(text(_UNIT.format(where="level = 'county'")))]
+    """The top of the hierarchy ``conn`` may see, by code: the unit its transaction is limited to
+    (``gridsight.scope``, see :mod:`geo.jurisdiction`) when it has figures, else the counties
+    (those in scope: row-level security filters them)."""
+    rows = conn.execute(text(_UNIT.format(
+        where="code = current_setting('gridsight.scope', true) OR (level = 'county' AND NOT EXISTS "
+              "(SELECT 1 FROM unit_coverage s WHERE s.code = current_setting('gridsight.scope', true)))"))).all()
+    return [_unit(tuple(r)) for r in rows]
 
 
 def children(conn: Connection, code: str) -> list[Unit]:

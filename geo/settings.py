@@ -91,6 +91,11 @@ def _parse_tile_url(raw: str) -> str:
 # field name -> (environment variable, parser, description)
 _ENV: dict[str, tuple[str, Callable[[str], Any], str]] = {
     "database_url": ("DATABASE_URL", _parse_database_url, "external PostGIS; unset = embedded"),
+    "app_database_url": (
+        "GRIDSIGHT_APP_DATABASE_URL",
+        _parse_database_url,
+        "with DATABASE_URL: the web app's login role (a member of gridsight_app; its user and password)",
+    ),
     "data_dir": ("GRIDSIGHT_DATA_DIR", Path, "folder of the embedded PostgreSQL cluster"),
     "pg_port": ("GRIDSIGHT_PG_PORT", _parse_int(1024, 65535), "embedded PostgreSQL TCP port"),
     "host": ("GRIDSIGHT_HOST", str, "address the dashboard listens on"),
@@ -132,6 +137,7 @@ class Settings:
     """Every Gridsight setting. Build with :meth:`from_env`; never mutate (it is frozen)."""
 
     database_url: str | None = None
+    app_database_url: str | None = None
     data_dir: Path = PROJECT_DIR / "var"
     pg_port: int | None = None
     host: str = "127.0.0.1"
@@ -166,7 +172,7 @@ class Settings:
         values: dict[str, Any] = {}
         for name, (var, parse, _doc) in _ENV.items():
             raw = env.get(var)
-            if raw is None or (raw == "" and name in {"database_url", "pg_port"}):
+            if raw is None or (raw == "" and name in {"database_url", "app_database_url", "pg_port"}):
                 continue
             try:
                 values[name] = parse(raw)

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 
 from geo import hierarchy, live
 from geo.figures import UnitFigures, raw_figures, unit_figures
+from geo.jurisdiction import current_scope
 from layers._sql import in_view
 from layers.base import Field, Layer, LegendEntry, View
 
@@ -64,7 +65,8 @@ def shown_with_focus(conn: Connection, view: View) -> tuple[list[UnitFigures], U
     where, code = shown_units(conn, view.unit)
     focus = view.unit or code or next((u.code for u in hierarchy.top(conn)), None)
     window = view.window()
-    key = (where, code, focus, window, tuple(sorted(live.versions(conn).items())))
+    # the scope too: an account limited to a unit is never given another account's figures
+    key = (where, code, focus, window, tuple(sorted(live.versions(conn).items())), current_scope.get())
 
     def compute() -> list[UnitFigures]:
         both = f"({where} OR u.code = :also)" if focus else where
