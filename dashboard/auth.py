@@ -17,12 +17,14 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from dash import Dash
 from flask import Flask, Response, g, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response as BaseResponse
 
 from dashboard.i18n import t
@@ -86,6 +88,15 @@ def address() -> str | None:
     return request.remote_addr if _in_request() else None
 
 
+def record(where: Engine | Connection, kind: str, target: str = "", outcome: str = "ok",
+           detail: dict[str, Any] | None = None) -> None:
+    """Audit ``kind`` as done by the current request's account, from its address (see
+    :func:`geo.audit.record`: an engine writes in a transaction of its own)."""
+    account = current()
+    audit.record(where, kind, account=account.name if account else None, address=address(), target=target,
+                 outcome=outcome, detail=detail)
+
+
 def page_role(path: str, home: str) -> str:
     """Minimum role of the page at ``path`` (``/`` is ``home``)."""
     name = path.rstrip("/").rsplit("/", 1)[-1] or home
@@ -143,7 +154,8 @@ def _login_page(settings: Settings, message: str = "", status: int = 200) -> Res
 
 def _start_session(account: Account, kiosk_id: int | None) -> None:
     session.clear()
-    session.update(a=account.id, e=account.session_epoch, k=kiosk_id, t=int(time.time()))
+    session.update(a=account.id, n=account.name, r=account.role, u=account.unit_code, e=account.session_epoch,
+                   k=kiosk_id, t=int(time.time()))
     session["csrf"] = secrets.token_urlsafe(24)
     session.permanent = kiosk_id is not None  # a wall display's cookie outlives the browser session
 
@@ -214,8 +226,17 @@ def _session_account(engine: Engine, settings: Settings) -> Account | None:
     if kiosk_id is None and now - seen > settings.session_idle_min * 60:
         session.clear()
         return None
-    with engine.connect() as conn:
-        account = accounts.session_account(conn, account_id, epoch, None if kiosk_id is None else int(kiosk_id))
+    try:
+        with engine.connect() as conn:
+            account = accounts.session_account(conn, account_id, epoch, None if kiosk_id is None else int(kiosk_id))
+    except OperationalError:
+        # The database cannot be reached to check the session: the signed cookie's own claims stand in
+        # for this request, which can read nothing from the database either (pages then say
+        # "reconnecting" instead of failing); revocations apply again as soon as it is back.
+        try:
+            return Account(account_id, str(session["n"]), str(session["r"]), session.get("u"), False, epoch)
+        except KeyError:
+            return None
     if account is None:
         session.clear()
     elif now - seen >= _TOUCH_S:
@@ -286,6 +307,7 @@ def install(app: Dash, engine: Engine, settings: Settings, callback_roles: Callb
     server.config.update(SESSION_COOKIE_NAME="gridsight_session", SESSION_COOKIE_HTTPONLY=True,
                          SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=400 * 86400)
     csp = _content_security_policy(app, settings)
+    server.extensions["gridsight_callback_roles"] = callback_roles.roles
     _register_routes(server, engine, settings)
 
     def check() -> BaseResponse | None:

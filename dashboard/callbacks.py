@@ -8,7 +8,7 @@ from typing import Any
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from sqlalchemy import Engine
 
-from dashboard import drilldown, ids
+from dashboard import auth, drilldown, ids
 from dashboard.state import ViewState
 from geo import hierarchy
 from geo.coverage import refresh
@@ -58,8 +58,13 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
     @app.callback(Output(ids.KPIS, "children"), Output(ids.BREADCRUMBS, "children"),
                   Output(ids.RANKING, "children"), Input(ids.STATE, "data"), State(ids.LANG_STORE, "data"))
     def panels(data: dict[str, Any] | None, lang: str) -> tuple[Any, ...]:
+        state = ViewState.from_dict(data)
+        phone = auth.allowed("leader")  # staff phones: leader and above, and every view audited
         with engine.begin() as conn:
-            return drilldown.panels(conn, ViewState.from_dict(data), lang)
+            shown = drilldown.panels(conn, state, lang, phone=phone)
+        if phone and state.unit and len(state.unit) == 15:
+            auth.record(engine, "personal_data_view", state.unit, detail={"what": "grid worker phone"})
+        return shown
 
     @app.callback(Output(ids.URL, "search"), Input(_UNITS_LAYER, "clickData"), Input(ids.METRIC, "value"),
                   Input(ids.WINDOW, "value"), Input(ids.CATEGORIES, "value"), Input(ids.STATUSES, "value"),

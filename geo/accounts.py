@@ -201,6 +201,28 @@ def session_account(conn: Connection, account_id: int, epoch: int, kiosk_id: int
     return None if row is None else _account(row)
 
 
+DEMO_FILE = "demo-accounts.txt"
+
+
+def make_demo_accounts(conn: Connection, data_dir: Path) -> list[tuple[Account, str]] | None:
+    """On a database with no account yet: ``demo-<role>`` for every role and ``demo-township`` (a
+    leader limited to the first township), each with a generated password, also written to
+    ``data_dir/demo-accounts.txt`` (mode 0600). Returns them, or None when accounts exist already."""
+    if conn.execute(text("SELECT EXISTS (SELECT 1 FROM account)")).scalar():
+        return None
+    township = conn.execute(text("SELECT min(code) FROM admin_unit WHERE level = 'township'")).scalar()
+    made = [(add(conn, f"demo-{role}", role, password := generate_password()), password) for role in ROLES]
+    if township is not None:
+        made.append((add(conn, "demo-township", "leader", password := generate_password(), str(township)), password))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / DEMO_FILE
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.writelines(f"{a.name}\t{a.role}\t{a.unit_code or '*'}\t{p}\n" for a, p in made)
+    return made
+
+
 def _wait(conn: Connection, key: str, free: int) -> int:
     """Seconds ``key`` must still wait before its next sign-in attempt (0: may try now)."""
     row = conn.execute(text("""
