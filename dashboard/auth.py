@@ -172,8 +172,7 @@ def _register_routes(server: Flask, engine: Engine, settings: Settings) -> None:
         name = request.form.get("username", "").strip()[:64]
         password = request.form.get("password", "")[:1024]
         try:
-            with engine.begin() as conn:
-                account = accounts.authenticate(conn, name, password, request.remote_addr or "")
+            account = accounts.authenticate(engine, name, password, request.remote_addr or "")
         except SignInRefused as exc:
             audit.record(engine, "sign_in_failed", account=name or None, address=address(), outcome=str(exc))
             message = (t("login_throttled", lang).format(s=exc.retry_after) if exc.retry_after

@@ -58,7 +58,7 @@ def test_every_route_refuses_anonymous_requests(client_as: ClientAs) -> None:
     assert open_rules <= PUBLIC_RULES, open_rules - PUBLIC_RULES
     assert client.get("/api/layers", query_string={"ids": "grids", **VIEW}).status_code == 401
     page = client.get("/plan?lang=en")
-    assert page.status_code == 303 and page.headers["Location"] == "/login?next=/plan?lang%3Den"
+    assert page.status_code == 303 and page.headers["Location"] == "/login?next=/plan%3Flang%3Den"
 
 
 def test_every_dash_callback_has_a_role_and_refuses_anonymous_calls(client_as: ClientAs, settings: Settings,
@@ -113,6 +113,7 @@ def _cell_panel(client: FlaskClient, code: str) -> str:
     output = next(o for o in roles if ids.KPIS in o)
     body = _callback_body(output, [{"id": ids.STATE, "property": "data", "value": ViewState(unit=code).to_dict()}],
                           [{"id": ids.LANG_STORE, "property": "data", "value": "en"}])
+    body["outputs"] = [{"id": i, "property": "children"} for i in (ids.KPIS, ids.BREADCRUMBS, ids.RANKING)]
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     return response.get_data(as_text=True)
@@ -124,7 +125,7 @@ def test_phones_only_for_leaders_and_every_view_audited(client_as: ClientAs, eng
     panel = _cell_panel(viewer, code)
     assert code in panel and phone not in panel
     for path, args in (("/api/layers/grids/popup", {"fid": code}), ("/api/layers/grids", {}),
-                       ("/api/layers", {"ids": "grids,admin"})):
+                       ("/api/layers", {"ids": "grids,townships"})):
         answer = viewer.get(path, query_string={**VIEW, **args})
         assert answer.status_code == 200 and phone not in answer.get_data(as_text=True), path
     with engine.connect() as conn:
@@ -163,7 +164,7 @@ def test_failed_sign_ins_slow_down_per_account_and_per_address(client_as: Client
         assert _login(other, f"nobody-{i}", "wrong password!").status_code == 401
     assert _login(other, name("viewer"), PASSWORD).status_code == 429
     # another address is not slowed by them
-    assert client_as("viewer").get("/api/layers/admin", query_string=VIEW).status_code == 200
+    assert client_as("viewer").get("/api/layers/townships", query_string=VIEW).status_code == 200
     with engine.connect() as conn:
         failed = audit.events(conn, kind="sign_in_failed", limit=10_000)
     assert sum(e.account == "throttled-one" and e.address == "10.1.1.1" for e in failed) == free + 2
@@ -175,18 +176,18 @@ def test_sessions_end_when_idle_disabled_or_reset(client_as: ClientAs, engine: E
     client = client_as(None)
     client.environ_base["HTTP_ORIGIN"] = "http://localhost"
     assert _login(client, "short-lived", PASSWORD).status_code == 303
-    assert client.get("/api/layers/admin", query_string=VIEW).status_code == 200
+    assert client.get("/api/layers/townships", query_string=VIEW).status_code == 200
     with client.session_transaction() as session:
         session["t"] = int(time.time()) - 31 * 60  # 31 minutes without a request
-    assert client.get("/api/layers/admin", query_string=VIEW).status_code == 401
+    assert client.get("/api/layers/townships", query_string=VIEW).status_code == 401
     assert _login(client, "short-lived", PASSWORD).status_code == 303
     with engine.begin() as conn:
         accounts.reset_password(conn, "short-lived", PASSWORD + "x")
-    assert client.get("/api/layers/admin", query_string=VIEW).status_code == 401
+    assert client.get("/api/layers/townships", query_string=VIEW).status_code == 401
     assert _login(client, "short-lived", PASSWORD + "x").status_code == 303
     with engine.begin() as conn:
         accounts.disable(conn, "short-lived")
-    assert client.get("/api/layers/admin", query_string=VIEW).status_code == 401
+    assert client.get("/api/layers/townships", query_string=VIEW).status_code == 401
     assert _login(client, "short-lived", PASSWORD + "x").status_code == 401
 
 
@@ -212,7 +213,7 @@ def test_a_kiosk_link_signs_a_wall_in_until_revoked(client_as: ClientAs, engine:
 
 def test_security_headers_host_allow_list_and_origin_check(client_as: ClientAs) -> None:
     client = client_as("admin")
-    for path in ("/", "/login", "/api/layers/admin?bbox=113.3,37.3,114.1,37.9&zoom=12", "/api/nothing",
+    for path in ("/", "/login", "/api/layers/townships?bbox=113.3,37.3,114.1,37.9&zoom=12", "/api/nothing",
                  "/assets/gridsight.css"):
         headers = client.get(path).headers
         csp = headers["Content-Security-Policy"]
