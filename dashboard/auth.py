@@ -322,7 +322,9 @@ def install(app: Dash, engine: Engine, settings: Settings, callback_roles: Callb
         account = _session_account(engine, settings)
         if account is None:
             if _is_page(path):
-                return redirect(f"/login?next={quote(request.full_path.rstrip('?'))}", 303)
+                lang = request.args.get("lang")
+                shown = f"lang={lang}&" if lang in ("zh", "en") else ""  # the sign-in page in the page's language
+                return redirect(f"/login?{shown}next={quote(request.full_path.rstrip('?'))}", 303)
             return _json(401, "sign in first (POST /login)")
         g.account = account
         jurisdiction.current_scope.set(account.unit_code)
