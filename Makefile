@@ -21,6 +21,7 @@ $(STAMP): requirements.txt
 
 demo: setup
 	$(PY) -m etl demo --if-empty
+	$(PY) -m geo users demo
 	$(PY) app.py
 
 serve: setup

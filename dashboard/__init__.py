@@ -9,7 +9,7 @@ from dash import Dash
 from flask import has_request_context, request
 from sqlalchemy import Engine
 
-from dashboard import api, callbacks, import_page, map_page, plan_page, planning, wall
+from dashboard import api, auth, callbacks, import_page, map_page, plan_page, planning, wall
 from dashboard import details as cell_panel
 from dashboard.i18n import t
 from dashboard.state import ViewState
@@ -73,9 +73,12 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
         return map_page.layout(settings, initial_bounds(engine), lang)
 
     app.layout = page
-    callbacks.register(app, engine, settings, owner)
-    import_page.register(app, owner, settings)
-    wall.register(app, engine, settings, owner)
-    planning.register(app, engine, settings, owner)
+    # Every callback gets the least role of its page; the server checks it on every call.
+    roles = auth.CallbackRoles({})
+    roles.track(app, "viewer", lambda: callbacks.register(app, engine, settings, owner))
+    roles.track(app, "data", lambda: import_page.register(app, owner, settings))
+    roles.track(app, "wall", lambda: wall.register(app, engine, settings, owner))
+    roles.track(app, "planner", lambda: planning.register(app, engine, settings, owner))
     api.register_api(app.server, engine, settings)
+    auth.install(app, engine, settings, roles)
     return app

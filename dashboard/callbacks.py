@@ -8,7 +8,7 @@ from typing import Any
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 from sqlalchemy import Engine
 
-from dashboard import drilldown, ids
+from dashboard import auth, drilldown, ids
 from dashboard.i18n import t
 from dashboard.state import ViewState
 from geo import hierarchy, jurisdiction
@@ -63,8 +63,12 @@ def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> No
     @app.callback(Output(ids.KPIS, "children"), Output(ids.BREADCRUMBS, "children"),
                   Output(ids.RANKING, "children"), Input(ids.STATE, "data"), State(ids.LANG_STORE, "data"))
     def panels(data: dict[str, Any] | None, lang: str) -> tuple[Any, ...]:
+        state = ViewState.from_dict(data)
+        phone = auth.allowed("leader")  # staff phones: leader and above, and every view audited
         with engine.begin() as conn:
-            kpis, trail, ranking = drilldown.panels(conn, ViewState.from_dict(data), lang)
+            kpis, trail, ranking = drilldown.panels(conn, state, lang, phone=phone)
+        if phone and state.unit and len(state.unit) == 15:
+            auth.record(engine, "personal_data_view", state.unit, detail={"what": "grid worker phone"})
         if data and data.get("denied"):
             trail = [html.Span(t("not_in_jurisdiction", lang), className="gs-denied", role="alert",
                                title=str(data["denied"])), *trail]

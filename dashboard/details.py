@@ -34,7 +34,10 @@ def _pct(value: float | None, lang: str) -> str:
 def panel(details: CellDetails, lang: str, how: Notes) -> list[Any]:
     """The side panel of a selected grid cell (``how``: the figures' notes)."""
     c = details.cell
-    facts = [(t("cell_worker", lang), f"{c['grid_worker'] or '—'} · {c['grid_worker_phone'] or '—'}"),
+    worker = c["grid_worker"] or "—"
+    if c.get("grid_worker_phone"):  # only read for leader and above
+        worker = f"{worker} · {c['grid_worker_phone']}"
+    facts = [(t("cell_worker", lang), worker),
              (t("cell_population", lang), f"{c['population']} / {c['households']}"),
              (t("cell_area", lang), f"{c['area_km2']} km²")]
     head = [html.Th("")] + [html.Th(f.name) for f in details.figures]

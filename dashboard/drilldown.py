@@ -70,8 +70,9 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes
     return [html.H3([title, how.mark(state.metric)]), html.Ol(rows, className="gs-ranking-list")]
 
 
-def panels(conn: Connection, state: ViewState, lang: str) -> tuple[Any, Any, Any]:
-    """KPI tiles, breadcrumbs, and the ranking (or, for a grid cell, its details) for ``state``."""
+def panels(conn: Connection, state: ViewState, lang: str, phone: bool = False) -> tuple[Any, Any, Any]:
+    """KPI tiles, breadcrumbs, and the ranking (or, for a grid cell, its details) for ``state``; the
+    grid worker's phone only when ``phone`` (leader and above)."""
     focus = state.unit or hierarchy.top(conn)[0].code
     window = state.window()
     ever = Window.since(dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
@@ -80,7 +81,7 @@ def panels(conn: Connection, state: ViewState, lang: str) -> tuple[Any, Any, Any
     trail = breadcrumbs(hierarchy.ancestry(conn, focus), state)
     how = notes(conn, window, lang)
     if len(focus) == 15:  # a grid cell: its details instead of a ranking
-        cell = details.cell_details(conn, focus, window)
+        cell = details.cell_details(conn, focus, window, phone=phone)
         return kpis(cell.figures[0], open_now, lang, how), trail, cell_panel.panel(cell, lang, how)
     view = View(-180, -90, 180, 90, 0, lang, state.days, state.unit, state.metric, state.cat, state.status,
                 window.start, window.end)

@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 STRINGS: dict[str, dict[str, str]] = {
+    "login_title": {"zh": "登录", "en": "Sign in"},
+    "login_username": {"zh": "账号", "en": "Account"},
+    "login_password": {"zh": "密码", "en": "Password"},
+    "login_submit": {"zh": "登录", "en": "Sign in"},
+    "login_failed": {"zh": "账号或密码错误，或账号已停用",
+                     "en": "Wrong account name or password, or the account is disabled"},
+    "login_throttled": {"zh": "登录失败次数过多，请 {s} 秒后再试",
+                        "en": "Too many failed sign-ins; try again in {s} s"},
+    "login_expired": {"zh": "表单已过期，请重新登录", "en": "The form expired; please sign in again"},
+    "logout": {"zh": "退出", "en": "Sign out"},
+    "forbidden": {"zh": "您的角色无权访问此页面", "en": "Your role may not open this page"},
+    "kiosk_invalid": {"zh": "大屏登录链接无效或已撤销", "en": "This wall sign-in link is not valid or was revoked"},
     "app_title": {"zh": "网格态势 Gridsight", "en": "Gridsight"},
     "subtitle": {"zh": "网格化治安态势感知", "en": "Grid-based public-safety situational awareness"},
     "legend": {"zh": "图例", "en": "Legend"},

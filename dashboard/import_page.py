@@ -17,7 +17,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash_extensions.javascript import Namespace
 from sqlalchemy import Engine
 
-from dashboard import ids
+from dashboard import auth, ids
 from dashboard.i18n import t
 from etl import uploads
 from etl.datum import DATUMS
@@ -177,9 +177,12 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         try:
             result = import_file(engine, layer, uploads.find(token, settings), options, settings)
         except ImportRefused as exc:
+            auth.record(engine, "import", layer, outcome="refused", detail={"error": str(exc).splitlines()[0]})
             return html.P(str(exc).splitlines()[0], className="gs-error"), no_update
         except GridsightError as exc:
+            auth.record(engine, "import", layer, outcome="error", detail={"error": str(exc)})
             return html.P(str(exc), className="gs-error"), no_update
+        auth.record(engine, "import", layer, detail={"summary": result.summary()})
         uploads.discard(token, settings)
         return html.P(result.summary(), className="gs-ok"), None
 

@@ -12,11 +12,11 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from sqlalchemy import Engine, text
 
-from dashboard import ids
+from dashboard import auth, ids
 from dashboard.drilldown import fmt
 from dashboard.i18n import t
 from geo import dosage, jurisdiction, optimise, plans, routing
-from geo.errors import GridsightError
+from geo.errors import GridsightError, PermissionDenied
 from geo.figures import Window
 from geo.settings import Settings
 from geo.whatif import Camera, Change, Route, view_shapes, what_if
@@ -240,23 +240,31 @@ def _register_plans(app: Dash, engine: Engine, settings: Settings, owner: Engine
             with engine.begin() as conn:
                 if trigger == ids.PLAN_SAVE:
                     plan_id = plans.save(conn, name or "", to_items(data or []))
+                    auth.record(conn, "plan_saved", f"plan {plan_id}", detail={"name": name})
                     message = f"#{plan_id} ✓"
                 elif isinstance(trigger, dict) and ctx.triggered[0]["value"]:
                     verb, plan_id = trigger["index"].split(":")
                     if verb == "apply":
+                        if not auth.allowed("data"):  # applying writes the real layers: data role
+                            raise PermissionDenied(t("forbidden", lang))
                         plans.get(conn, int(plan_id))  # NotFound unless the plan is in the jurisdiction
                         jurisdiction.check_plan_in_scope(conn, int(plan_id))
                         with owner.begin() as engine_conn:
                             plans.apply(engine_conn, int(plan_id), settings.patrol_buffer_m)
+                        auth.record(conn, "plan_applied", f"plan {plan_id}")
                         message = f"#{plan_id} {t('plan_applied', lang)}"
                     elif verb == "delete":
                         plans.delete(conn, int(plan_id))
+                        auth.record(conn, "plan_deleted", f"plan {plan_id}")
                     elif verb == "export":
                         body = base64.b64encode(_export_zip(conn, int(plan_id), window, settings)).decode()
+                        auth.record(conn, "export", f"plan {plan_id}", detail={"format": "zip"})
                         download = {"content": body, "filename": f"plan-{plan_id}.zip", "base64": True,
                                     "type": "application/zip"}
                 listing = plan_list(conn, lang)
         except GridsightError as exc:
+            if isinstance(exc, PermissionDenied):
+                auth.record(engine, "denied", f"apply {trigger}", outcome="needs data")
             with engine.begin() as conn:
                 return html.Span(str(exc), className="gs-error"), plan_list(conn, lang), no_update
         return message, listing, download

@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy import text
 
-from geo import _cli
+from geo import _accounts_cli, _cli
 from geo.coverage_parallel import refresh_with_sessions
 from geo.db import cluster_for, connect, grant_app_role
 from geo.dosage import cell_dosage, hot_spot_dosage
@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--range", type=float, default=100.0, help="range of a new camera, metres (default 100)")
     plan.add_argument("--spacing", type=float, default=100.0, help="candidate sites along roads every N metres")
     plan.add_argument("--directions", type=int, default=8, help="view directions tried per site (default 8)")
+    _accounts_cli.add_parsers(sub)
     return parser
 
 
@@ -166,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
         return _verify(args, settings)
     if args.command == "plan":
         return _plan(args, settings)
+    if args.command == "users":
+        return _accounts_cli.users(args, connect(settings), settings)
+    if args.command == "audit":
+        return _accounts_cli.audit_log(args, connect(settings))
     if args.command == "migrate":
         connect(settings)
         print("schema is current")

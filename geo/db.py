@@ -33,6 +33,9 @@ _MIGRATION_LOCK = 7_361_624_100  # pg_advisory_lock key for schema upgrades
 WRITE_GRANTS: dict[str, tuple[str, ...]] = {
     "plan": ("INSERT", "UPDATE", "DELETE"),  # saved what-ifs (applying one writes cameras: the owner does)
     "plan_item": ("INSERT", "DELETE"),
+    "audit": ("INSERT",),  # append-only: a trigger refuses UPDATE, DELETE and TRUNCATE too
+    "auth_failure": ("INSERT", "DELETE"),  # sign-in throttling
+    "account": ("UPDATE (password_hash)",),  # a hash re-made with newer Argon2 parameters at sign-in
 }
 #: Tables of schema public the web app may not even read: the coverage engine's own queue of changed
 #: regions (camera views, routes), read and emptied by the refresh only.

@@ -30,6 +30,8 @@ from geo.settings import Settings
 current_scope: ContextVar[str | None] = ContextVar("gridsight_scope", default=None)
 
 ALL = "*"
+#: The scope of a request no account is signed in to (yet): every scoped table shows it no row.
+NOTHING = ""
 _CODE = re.compile(r"^[0-9]{6}([0-9]{3}){0,2}$")  # a province, city, county, township or village
 
 
@@ -46,6 +48,8 @@ def scope_setting(scope: str | None) -> str:
     """
     if scope is None:
         return ALL
+    if scope == NOTHING:
+        return NOTHING
     if not _CODE.match(scope):
         raise DataError(f"jurisdiction {scope!r} is not allowed: expected a unit code of 6, 9 or 12 digits")
     return scope

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,14 @@ def _parse_database_url(raw: str) -> str:
     return raw
 
 
+def _parse_hosts(raw: str) -> tuple[str, ...]:
+    hosts = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+    if not hosts or any(not re.fullmatch(r"\*|[a-z0-9.:\[\]_-]+", h) for h in hosts):
+        raise ValueError("a comma-separated list of host names or addresses (no ports), e.g. "
+                         "localhost,127.0.0.1,gridsight.example; * allows any")
+    return hosts
+
+
 def _parse_tile_url(raw: str) -> str:
     if raw and not ("{z}" in raw and "{x}" in raw and "{y}" in raw):
         raise ValueError("an XYZ tile URL template containing {z}, {x} and {y}")
@@ -129,6 +138,13 @@ _ENV: dict[str, tuple[str, Callable[[str], Any], str]] = {
         _parse_int(1, 16),  # the engine's pool: 12 connections and 8 more, one of them the lead's
         "database sessions a full coverage refresh runs on at once (about the database server's cores)",
     ),
+    "allowed_hosts": ("GRIDSIGHT_ALLOWED_HOSTS", _parse_hosts, "host names the dashboard answers to (Host header)"),
+    "session_idle_min": ("GRIDSIGHT_SESSION_IDLE_MIN", _parse_int(1, 24 * 60),
+                         "a session ends after this many minutes without a request (kiosk links excepted)"),
+    "workers": ("GRIDSIGHT_WORKERS", _parse_int(0, 64), "server worker processes; 0 = by cores (2 x cores + 1)"),
+    "threads": ("GRIDSIGHT_THREADS", _parse_int(1, 64), "threads per server worker"),
+    "request_timeout_s": ("GRIDSIGHT_REQUEST_TIMEOUT_S", _parse_int(5, 3600),
+                          "a worker busy longer than this on one request is restarted, seconds"),
 }
 
 
@@ -155,6 +171,11 @@ class Settings:
     wall_tour_s: int = 0
     home: str = "map"
     refresh_sessions: int = 2
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
+    session_idle_min: int = 30
+    workers: int = 0
+    threads: int = 4
+    request_timeout_s: int = 120
 
     @classmethod
     def from_env(

@@ -1,25 +1,23 @@
 """Jurisdiction: PostgreSQL's row-level security alone keeps other units' rows from a scoped session,
 the web app's role holds only its grants, and a township account sees only its township in the app.
 
-Until accounts exist, an app limited to a township is the real app with a hook that sets
-:data:`geo.jurisdiction.current_scope` for every request (:func:`scoped_app`); signing in as a
-township leader replaces it.
+In the app, the test account ``test-township`` (a leader limited to the demo's first township, see
+tests/accounts.py) signs in; the app sets the scope from the account.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
 import pytest
-from dash import Dash
+from flask.testing import FlaskClient
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from dashboard import build_app
 from geo import jurisdiction
 from geo.db import MIGRATIONS_DIR, grant_app_role
 from geo.figures import Window, figures
@@ -162,28 +160,10 @@ def test_owner_sessions_see_everything_and_in_scope_says_so(engine: Engine) -> N
 
 # -- the app, limited to a township ---------------------------------------------------------------
 
-def scoped_app(settings: Settings, engine: Engine, scope: str | None) -> Dash:
-    """The real app whose every request runs as an account limited to ``scope``."""
-    app = build_app(settings.replace(language="en"), engine)
-
-    @app.server.before_request
-    def as_account() -> None:
-        jurisdiction.current_scope.set(scope)
-
-    return app
-
-
-@pytest.fixture(scope="module")
-def township_url(settings: Settings, engine: Engine) -> Iterator[str]:
-    from tests.browser import serve
-
-    with serve(scoped_app(settings, engine, townships(engine)[0])) as url:
-        yield url
-
-
-def test_the_api_sends_only_the_townships_features(settings: Settings, engine: Engine) -> None:
+def test_the_api_sends_only_the_townships_features(client_as: Callable[[str | None], FlaskClient],
+                                                   engine: Engine) -> None:
     mine, other = townships(engine)
-    client = scoped_app(settings, engine, mine).server.test_client()
+    client = client_as("township")
     box = "bbox=113.0,37.0,114.5,38.2&zoom=16"
     layers = client.get(f"/api/layers?ids=cameras,incidents,grids,roads,units&{box}&days=90").get_json()
     with engine.connect() as conn:
@@ -207,9 +187,10 @@ def _open(page: Page, url: str) -> None:
     expect(page.locator(".gs-status.ok")).to_have_count(1, timeout=20_000)
 
 
-def test_a_township_account_sees_its_township_as_the_top(blank_page: Page, township_url: str,
+def test_a_township_account_sees_its_township_as_the_top(page_as: Callable[[str | None], Page], base_url: str,
                                                          engine: Engine) -> None:
     mine, other = townships(engine)
+    blank_page, township_url = page_as("township"), base_url
     with engine.connect() as conn:
         township = figures(conn, Window.last_days(30), codes=[mine])[0]
         villages = [f for f in figures(conn, Window.last_days(30), level="village") if f.parent_code == mine]

@@ -17,13 +17,16 @@ from geo.figures import Window
 from geo.settings import Settings
 from layers import REGISTRY, View
 from layers._sql import CLUSTER_MAX_ZOOM
+from tests.accounts import sign_in_client
 
 COUNTY_VIEW = {"bbox": "113.3,37.3,114.1,37.9", "zoom": "16", "lang": "en"}
 
 
 @pytest.fixture(scope="module")
 def client(settings: Settings, engine: Engine) -> FlaskClient:
-    return build_app(settings, engine).server.test_client()
+    client = build_app(settings, engine).server.test_client()
+    sign_in_client(client, "viewer")
+    return client
 
 
 def _get(client: FlaskClient, layer_id: str, **args: str) -> Any:
