@@ -9,10 +9,11 @@ from dash import Dash
 from flask import has_request_context, request
 from sqlalchemy import Engine, text
 
-from dashboard import api, callbacks, import_page, map_page, plan_page, planning, wall
+from dashboard import api, callbacks, guard, import_page, map_page, plan_page, planning, wall
 from dashboard import details as cell_panel
 from dashboard.i18n import t
 from dashboard.state import ViewState
+from geo.db import bounded
 from geo.settings import PROJECT_DIR, Settings
 
 # The demo county's surroundings: the view when the database holds no units yet.
@@ -40,8 +41,12 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
         update_title="",
         suppress_callback_exceptions=True,  # two pages: each page's callbacks see only their components
     )
-    # Uploads arrive base64-encoded inside a callback request (4/3 of the file size).
-    app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 2**20 * 4 // 3 + 2**20
+    # Uploads are streamed to disk by their own route (multipart, not inside a callback's JSON).
+    app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 2**20 + 2**20
+    guard.install(app.server, settings.statement_timeout_s)
+    # Web requests read through an engine whose statements are cancelled after
+    # GRIDSIGHT_STATEMENT_TIMEOUT_S; imports and the wall's refresh write through ``engine``.
+    writer, engine = engine, bounded(engine, settings.statement_timeout_s)
     cell_panel.warm_up()
     # The layout is a function so that every page load reads the current county extent, in the
     # language the page was asked in (?lang=zh|en, default GRIDSIGHT_LANGUAGE). Dash asks for the
@@ -66,8 +71,8 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
 
     app.layout = page
     callbacks.register(app, engine, settings)
-    import_page.register(app, engine, settings)
-    wall.register(app, engine, settings)
+    import_page.register(app, writer, settings)
+    wall.register(app, writer, settings)
     planning.register(app, engine, settings)
     api.register_api(app.server, engine, settings)
     return app

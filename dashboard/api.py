@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from flask import Flask, Response, request, send_file
@@ -10,9 +11,16 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 import layers
+from dashboard import guard
+from geo import limits
 from geo.errors import DataError, NotFound
 from geo.settings import Settings
 from layers import View
+
+
+def _bounded(heavy: bool) -> AbstractContextManager[None]:
+    """A slot of expensive work for a heavy layer (hot spots...), nothing for the others."""
+    return guard.heavy() if heavy else nullcontext()
 
 
 def _error(status: int, message: str) -> Response:
@@ -44,13 +52,15 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
         try:
             layer = layers.get(layer_id)
             view = View.parse(request.args, settings.window_days)
-            with engine.connect() as conn:
+            with _bounded(layer.heavy), engine.connect() as conn:
                 body = layer.popup_html(conn, view, request.args.get("fid", ""), settings.max_features)
         except NotFound as exc:
             return _error(404, str(exc))
         except DataError as exc:
             return _error(400, str(exc))
-        except OperationalError:
+        except OperationalError as exc:
+            if guard.cancelled(exc):
+                raise
             return _error(503, "the database is not reachable; retrying")
         return Response(body, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
@@ -59,7 +69,8 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
         """``{id: FeatureCollection}`` for every layer of ``?ids=``: one request per view rather than
         one per layer (a browser opens at most six connections to a server at a time)."""
         try:
-            chosen = [layers.get(i) for i in request.args.get("ids", "").split(",") if i]
+            wanted = limits.distinct("ids", request.args.get("ids", "").split(","), len(layers.REGISTRY))
+            chosen = [layers.get(i) for i in wanted]
             view = View.parse(request.args, settings.window_days)
         except NotFound as exc:
             return _error(404, str(exc))
@@ -68,10 +79,12 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
         if not chosen:
             return _error(400, "ids must name at least one layer, e.g. ids=townships,cameras")
         try:
-            with engine.connect() as conn:
+            with _bounded(any(layer.heavy for layer in chosen)), engine.connect() as conn:
                 parts = [f"{json.dumps(layer.id)}: {layer.features_json(conn, view, settings.max_features)}"
                          for layer in chosen]
-        except OperationalError:
+        except OperationalError as exc:
+            if guard.cancelled(exc):
+                raise
             return _error(503, "the database is not reachable; retrying")
         return Response("{" + ", ".join(parts) + "}", mimetype="application/json",
                         headers={"Cache-Control": "no-store"})
@@ -86,8 +99,10 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
         except DataError as exc:
             return _error(400, str(exc))
         try:
-            with engine.connect() as conn:
+            with _bounded(layer.heavy), engine.connect() as conn:
                 body = layer.features_json(conn, view, settings.max_features)
-        except OperationalError:
+        except OperationalError as exc:
+            if guard.cancelled(exc):
+                raise
             return _error(503, "the database is not reachable; retrying")
         return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
