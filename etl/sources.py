@@ -14,6 +14,7 @@ import dataclasses
 import io
 import math
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -152,7 +153,9 @@ def _opened_by(path: Path, name: str, layer: str | int | None = None) -> None:
                         f"expected one of {' '.join(limits.IMPORT_DRIVERS)}")
     _refuse_indirection(path, name)
     try:
-        driver = pyogrio.read_info(path, layer=layer)["driver"]
+        with warnings.catch_warnings():  # "more than one layer": the layer is chosen later
+            warnings.simplefilter("ignore", UserWarning)
+            driver = pyogrio.read_info(path, layer=layer)["driver"]
     except (DataSourceError, DataLayerError) as exc:
         raise DataError(f"{name}: cannot be read as a GIS file: {exc}") from None
     if driver != expected:
@@ -219,9 +222,12 @@ def read_csv(path: Path, name: str, encoding: str | None) -> Source:
     notes: list[str] = []
     text = _decode(path.read_bytes(), name, encoding, notes)
     try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        sniffed = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel
+        sniffed = csv.excel
+    # Only the delimiter is guessed: quotes are double quotes (an apostrophe starts a neutralised
+    # formula, see geo.csvcells, and would otherwise be taken for a quote character).
+    dialect: Any = type("Sniffed", (csv.excel,), {"delimiter": sniffed.delimiter})
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     columns = [c for c in (reader.fieldnames or [])]
     lon, lat, wkt = _find(columns, _LON), _find(columns, _LAT), _find(columns, _WKT)

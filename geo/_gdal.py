@@ -37,6 +37,7 @@ _CONFIG = {
     "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".gridsight-no-network",  # /vsicurl/ opens nothing
     "GDAL_HTTP_PROXY": "127.0.0.1:9",  # and any HTTP request GDAL still makes goes nowhere
     "OGR_SQLITE_ALLOW_EXTERNAL_ACCESS": "NO",
+    "LIBKML_RESOLVE_STYLE": "NO",
     "GDAL_ENABLE_DEPRECATED_DRIVER_GTM": "NO",
 }
 

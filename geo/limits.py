@@ -56,7 +56,7 @@ IMPORT_DRIVERS: dict[str, str] = {
     ".shp": "ESRI Shapefile",
     ".gpkg": "GPKG",
     ".gpx": "GPX",
-    ".kml": "KML",
+    ".kml": "LIBKML",  # reads ExtendedData (attributes); the plain KML driver reads only name and description
 }
 # Drivers the exporter writes with (etl/exporting.py); CSV is read and written by Python.
 EXPORT_DRIVERS = ("GeoJSON", "GPKG", "ESRI Shapefile")
