@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from dash import Dash
 from flask.testing import FlaskClient
+from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -409,3 +410,19 @@ def test_formulas_in_exported_csv_are_neutralised_and_read_back(engine: Engine, 
     for value in ("+1", "-1", "@SUM(A1)", "\tx", "\rx"):
         assert csvcells.cell(value) == "'" + value and csvcells.restore(csvcells.cell(value)) == value
     assert csvcells.cell(-1.5) == -1.5
+
+
+@pytest.mark.browser
+def test_the_import_page_streams_files_to_the_upload_route(blank_page: Page, base_url: str, tmp_path: Path) -> None:
+    bodies: list[tuple[str, str]] = []
+    blank_page.on("request", lambda r: bodies.append((r.url, r.post_data or "")) if r.method == "POST" else None)
+    blank_page.goto(f"{base_url}/import?lang=en")
+    expect(blank_page.locator("#gs-import-upload")).to_be_visible(timeout=20_000)
+    vrt = tmp_path / "x.geojson"
+    vrt.write_text(_vrt("CSV:/etc/passwd"), encoding="utf-8")
+    blank_page.locator("#gs-import-upload input[type=file]").set_input_files(str(vrt))
+    expect(blank_page.locator(".gs-import-summary .gs-error")).to_contain_text("x.geojson", timeout=15_000)
+    expect(blank_page.locator("body")).not_to_contain_text("root:")
+    assert any(url.endswith("/import/upload") for url, _ in bodies)
+    assert not any("base64" in body or "OGRVRTDataSource" in body for url, body in bodies
+                   if "_dash-update-component" in url)
