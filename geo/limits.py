@@ -24,7 +24,7 @@ MAX_ROUTE_POINTS = 2_000  # vertices of one hypothetical route
 MAX_ROUTE_KM = 500.0  # length of one hypothetical route (geodesic approximation), km
 MAX_PLAN_NAME = 200  # characters
 OPTIMISE_COUNT = (1, 50)  # cameras the optimiser may propose
-ROUTE_BUDGET_KM = (1.0, 200.0)  # length budget of a suggested route, km
+ROUTE_BUDGET_KM = (0.5, 200.0)  # length budget of a suggested route, km
 
 # -- incident windows -----------------------------------------------------------------------------
 WINDOW_DAYS = (1, 3660)  # "the last N days"
