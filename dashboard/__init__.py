@@ -9,7 +9,7 @@ from dash import Dash
 from flask import has_request_context, request
 from sqlalchemy import Engine
 
-from dashboard import api, auth, callbacks, import_page, map_page, plan_page, planning, wall
+from dashboard import api, auth, callbacks, guard, import_page, map_page, plan_page, planning, wall
 from dashboard import details as cell_panel
 from dashboard.i18n import t
 from dashboard.state import ViewState
@@ -39,6 +39,8 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
     applies plans with it. Everything a request reads (and the plans it saves) goes through the web
     app's own role instead, scoped to the request's jurisdiction (:func:`geo.jurisdiction.web_engine`).
     """
+    # The web engine's statements are cancelled after GRIDSIGHT_STATEMENT_TIMEOUT_S; imports and
+    # refreshes run unbounded through the owner's.
     owner, engine = engine, web_engine(settings, engine)
     app = Dash(
         __name__,
@@ -48,8 +50,9 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
         update_title="",
         suppress_callback_exceptions=True,  # two pages: each page's callbacks see only their components
     )
-    # Uploads arrive base64-encoded inside a callback request (4/3 of the file size).
-    app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 2**20 * 4 // 3 + 2**20
+    # Uploads are streamed to disk by their own route (multipart, not inside a callback's JSON).
+    app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 2**20 + 2**20
+    guard.install(app.server, settings.statement_timeout_s)
     cell_panel.warm_up()
     # The layout is a function so that every page load reads the current county extent, in the
     # language the page was asked in (?lang=zh|en, default GRIDSIGHT_LANGUAGE). Dash asks for the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from flask import Flask, Response, request, send_file
@@ -10,11 +11,17 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 import layers
+from dashboard import guard
 from dashboard.i18n import t
-from geo import jurisdiction
+from geo import jurisdiction, limits
 from geo.errors import DataError, NotFound
 from geo.settings import Settings
 from layers import View
+
+
+def _bounded(heavy: bool) -> AbstractContextManager[None]:
+    """A slot of expensive work for a heavy layer (hot spots...), nothing for the others."""
+    return guard.heavy() if heavy else nullcontext()
 
 
 def _error(status: int, message: str) -> Response:
@@ -56,7 +63,7 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
         try:
             layer = layers.get(layer_id)
             view = View.parse(request.args, settings.window_days)
-            with engine.connect() as conn:
+            with _bounded(layer.heavy), engine.connect() as conn:
                 _check_scope(conn, view)
                 body = layer.popup_html(conn, view, request.args.get("fid", ""), settings.max_features)
         except OutOfJurisdiction as exc:
@@ -65,7 +72,9 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
             return _error(404, str(exc))
         except DataError as exc:
             return _error(400, str(exc))
-        except OperationalError:
+        except OperationalError as exc:
+            if guard.cancelled(exc):
+                raise
             return _error(503, "the database is not reachable; retrying")
         return Response(body, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
@@ -74,7 +83,8 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
         """``{id: FeatureCollection}`` for every layer of ``?ids=``: one request per view rather than
         one per layer (a browser opens at most six connections to a server at a time)."""
         try:
-            chosen = [layers.get(i) for i in request.args.get("ids", "").split(",") if i]
+            wanted = limits.distinct("ids", request.args.get("ids", "").split(","), len(layers.REGISTRY))
+            chosen = [layers.get(i) for i in wanted]
             view = View.parse(request.args, settings.window_days)
         except NotFound as exc:
             return _error(404, str(exc))
@@ -83,13 +93,15 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
         if not chosen:
             return _error(400, "ids must name at least one layer, e.g. ids=townships,cameras")
         try:
-            with engine.connect() as conn:
+            with _bounded(any(layer.heavy for layer in chosen)), engine.connect() as conn:
                 _check_scope(conn, view)
                 parts = [f"{json.dumps(layer.id)}: {layer.features_json(conn, view, settings.max_features)}"
                          for layer in chosen]
         except OutOfJurisdiction as exc:
             return _error(403, str(exc))
-        except OperationalError:
+        except OperationalError as exc:
+            if guard.cancelled(exc):
+                raise
             return _error(503, "the database is not reachable; retrying")
         return Response("{" + ", ".join(parts) + "}", mimetype="application/json",
                         headers={"Cache-Control": "no-store"})
@@ -104,11 +116,13 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
         except DataError as exc:
             return _error(400, str(exc))
         try:
-            with engine.connect() as conn:
+            with _bounded(layer.heavy), engine.connect() as conn:
                 _check_scope(conn, view)
                 body = layer.features_json(conn, view, settings.max_features)
         except OutOfJurisdiction as exc:
             return _error(403, str(exc))
-        except OperationalError:
+        except OperationalError as exc:
+            if guard.cancelled(exc):
+                raise
             return _error(503, "the database is not reachable; retrying")
         return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})

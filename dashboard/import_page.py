@@ -6,8 +6,6 @@ nothing; the import itself is one transaction, followed by the coverage refresh.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from typing import Any
 
@@ -15,19 +13,21 @@ import dash_leaflet as dl
 import shapely
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash_extensions.javascript import Namespace
+from flask import Flask, Response, request
 from sqlalchemy import Engine
 
-from dashboard import auth, ids
+from dashboard import auth, guard, ids
 from dashboard.i18n import t
 from etl import uploads
 from etl.datum import DATUMS
 from etl.fields import LAYERS
 from etl.importing import ImportOptions, ImportRefused, Prepared, check_file, import_file
-from geo.errors import GridsightError
+from geo.errors import DataError, GridsightError
 from geo.settings import Settings
 
 _STYLE = Namespace("gridsight", "style")
 _POINT = Namespace("gridsight", "point")
+UPLOAD_ROUTE = "/import/upload"  # assets/upload.js posts here
 PREVIEW_MAX = 5_000  # features drawn in the preview
 ERRORS_SHOWN = 200
 _LAYER_KEYS = {"admin": "layer_admin", "grids": "layer_grids", "roads": "layer_roads", "cameras": "layer_cameras",
@@ -44,6 +44,7 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str) -> html.Div
         field("import_layer", dcc.Dropdown(
             id=ids.IMPORT_LAYER, clearable=False, value="cameras",
             options=[{"label": t(_LAYER_KEYS[name], lang), "value": name} for name in LAYERS])),
+        # The drop zone's files are posted to UPLOAD_ROUTE by assets/upload.js (never base64 in a callback).
         dcc.Upload(id=ids.IMPORT_UPLOAD, multiple=True, max_size=settings.max_upload_mb * 2**20,
                    className="gs-upload", children=html.Div(t("import_drop", lang))),
         html.Div(" ".join(uploads.MAIN), className="gs-hint"),
@@ -84,16 +85,6 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str) -> html.Div
     ])
 
 
-def _decode(contents: list[str], names: list[str]) -> list[tuple[str, bytes]]:
-    files = []
-    for content, name in zip(contents, names, strict=True):
-        try:
-            files.append((name, base64.b64decode(content.split(",", 1)[1], validate=True)))
-        except (IndexError, binascii.Error):
-            raise GridsightError(f"{name}: the upload arrived damaged; upload it again") from None
-    return files
-
-
 def _preview(prepared: Prepared) -> tuple[dict[str, Any], list[list[float]] | None]:
     rows = prepared.checked.rows[:PREVIEW_MAX]
     features = [{"type": "Feature", "geometry": json.loads(shapely.to_geojson(r["geom"])),
@@ -129,17 +120,18 @@ def _errors(prepared: Prepared, lang: str) -> Any:
 def register(app: Dash, engine: Engine, settings: Settings) -> None:
     """Wire the import page's callbacks."""
 
-    @app.callback(Output(ids.IMPORT_TOKEN, "data"), Output(ids.IMPORT_RESULT, "children", allow_duplicate=True),
-                  Input(ids.IMPORT_UPLOAD, "contents"), State(ids.IMPORT_UPLOAD, "filename"),
-                  prevent_initial_call=True)
-    def uploaded(contents: list[str] | None, names: list[str] | None) -> tuple[Any, Any]:
-        if not contents or not names:
-            return no_update, no_update
-        try:
-            token, _ = uploads.save(_decode(contents, names), settings)
-        except GridsightError as exc:
-            return None, html.P(str(exc), className="gs-error")
-        return token, None
+    server: Flask = app.server
+
+    @server.post(UPLOAD_ROUTE)
+    def upload() -> Response:
+        """``multipart/form-data`` with one or more ``file`` parts (a Shapefile with its siblings),
+        streamed to disk: ``{"token": ...}``, which the page's check and confirm then name."""
+        parts = request.files.getlist("file")
+        if not parts:
+            raise DataError("the request holds no file: expected multipart/form-data with a 'file' part")
+        token, main = uploads.save([(f.filename or "", f.stream) for f in parts], guard.identity(), settings)
+        return Response(json.dumps({"token": token, "file": main.name}, ensure_ascii=False),
+                        mimetype="application/json", headers={"Cache-Control": "no-store"})
 
     @app.callback(Output(ids.IMPORT_SUMMARY, "children"), Output(ids.IMPORT_ERRORS, "children"),
                   Output(ids.IMPORT_PREVIEW, "data"), Output(ids.IMPORT_MAP, "viewport"),
@@ -155,7 +147,7 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
             return None, None, empty, no_update, True
         options = _options(sublayer, crs, web_datum, encoding, skip)
         try:
-            prepared = check_file(engine, layer, uploads.find(token, settings), options, settings)
+            prepared = check_file(engine, layer, uploads.find(token, guard.identity(), settings), options, settings)
         except GridsightError as exc:
             return html.P(str(exc), className="gs-error"), None, empty, no_update, True
         data, bounds = _preview(prepared)
@@ -175,7 +167,7 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
             return no_update, no_update
         options = _options(sublayer, crs, web_datum, encoding, skip)
         try:
-            result = import_file(engine, layer, uploads.find(token, settings), options, settings)
+            result = import_file(engine, layer, uploads.find(token, guard.identity(), settings), options, settings)
         except ImportRefused as exc:
             auth.record(engine, "import", layer, outcome="refused", detail={"error": str(exc).splitlines()[0]})
             return html.P(str(exc).splitlines()[0], className="gs-error"), no_update

@@ -11,15 +11,17 @@ from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
-from dashboard import auth, ids
+from dashboard import auth, guard, ids
 from dashboard.drilldown import fmt
 from dashboard.i18n import t
-from geo import dosage, jurisdiction, optimise, plans, routing
-from geo.errors import GridsightError, PermissionDenied
+from geo import dosage, jurisdiction, limits, optimise, plans, routing
+from geo.errors import DataError, GridsightError, PermissionDenied
 from geo.figures import Window
+from geo.hotspots import METHODS
 from geo.settings import Settings
-from geo.whatif import Camera, Change, Route, view_shapes, what_if
+from geo.whatif import Camera, Change, Route, check_items, view_shapes, what_if
 from layers import View, blindspots
 from layers.hotspots import analysis, cached, planning_window
 
@@ -30,19 +32,34 @@ _COMPARED = (("col_camera_area", "camera_area_pct"), ("col_camera_road", "camera
 _ORDER = {"county": 0, "township": 1, "village": 2, "grid": 3}
 
 
-def county_view(days: int, method: str) -> View:
-    """A view of everything (planning works on the whole territory) for the window and method."""
-    return View(-180, -90, 180, 90, 10, window_days=int(days or 30), method=method or "lattice")
+def county_view(days: Any, method: Any) -> View:
+    """A view of everything (planning works on the whole territory) for the window and method.
+
+    Raises :class:`~geo.errors.DataError` for a window outside the limits or an unknown method."""
+    method = method or "lattice"
+    if method not in METHODS:
+        raise DataError(f"method {method!r} is not allowed: expected one of {', '.join(METHODS)}")
+    return View(-180, -90, 180, 90, 10, window_days=limits.window_days(days or 30), method=method)
 
 
-def to_items(data: list[dict[str, Any]]) -> list[Camera | Route]:
-    """The what-if items of the page's store as :mod:`geo.whatif` objects."""
+def to_items(data: Any) -> list[Camera | Route]:
+    """The what-if items of the page's store as :mod:`geo.whatif` objects, checked against the
+    limits (:class:`~geo.errors.DataError` for a malformed or impossible item, or too many)."""
+    if not isinstance(data, list) or len(data) > limits.MAX_ITEMS:
+        raise DataError(f"expected a list of at most {limits.MAX_ITEMS} cameras and routes")
     out: list[Camera | Route] = []
-    for d in data:
-        if d["kind"] == "camera":
-            out.append(Camera(d["lon"], d["lat"], d["azimuth_deg"], d["fov_deg"], d["range_m"]))
-        else:
-            out.append(Route(tuple((p[0], p[1]) for p in d["points"])))
+    try:
+        for d in data:
+            if d["kind"] == "camera":
+                out.append(Camera(*(limits.number(k, d[k], -1e9, 1e9)
+                                    for k in ("lon", "lat", "azimuth_deg", "fov_deg", "range_m"))))
+            else:
+                out.append(Route(tuple((limits.number("lon", p[0], -180, 180), limits.number("lat", p[1], -90, 90))
+                                       for p in d["points"][:limits.MAX_ROUTE_POINTS + 1])))
+    except (KeyError, IndexError, TypeError):
+        raise DataError("a what-if item is malformed: expected {kind: camera, lon, lat, azimuth_deg, fov_deg, "
+                        "range_m} or {kind: route, points: [[lon, lat], ...]}") from None
+    check_items(out)
     return out
 
 
@@ -123,7 +140,7 @@ def _register_analysis(app: Dash, engine: Engine, settings: Settings) -> None:
     def analyse(days: int, method: str, lang: str) -> tuple[Any, ...]:
         view = county_view(days, method)
         window = planning_window(view)
-        with engine.begin() as conn:
+        with guard.heavy(), engine.begin() as conn:
             result = analysis(conn, view)
             blind = blindspots.spots(conn, view)
             dose = cached(conn, ("dosage", window, view.method, settings.patrol_buffer_m),
@@ -203,7 +220,7 @@ def _register_whatif(app: Dash, engine: Engine, settings: Settings) -> None:
             items = items + [dict(i, source="suggested") for i in suggested.get(key, [])]
         elif isinstance(trigger, dict) and str(trigger.get("index", "")).startswith("load:") and clicked:
             with engine.begin() as conn:
-                plan = plans.get(conn, int(trigger["index"].split(":")[1]))
+                plan = plans.get(conn, _action(trigger["index"])[1])
             items = from_items(list(plan.items), "plan")
         else:
             return no_update, no_update, no_update, no_update
@@ -211,15 +228,23 @@ def _register_whatif(app: Dash, engine: Engine, settings: Settings) -> None:
         return items, toolbar, result, layer
 
     def evaluate(data: list[dict[str, Any]], days: int, lang: str) -> tuple[Any, Any]:
-        items = to_items(data or [])
+        try:
+            items = to_items(data or [])
+        except GridsightError as exc:
+            return html.Div(str(exc), className="gs-error"), no_update
         if not items:
             return "", {"type": "FeatureCollection", "features": []}
         try:
-            with engine.begin() as conn:
-                changes = what_if(conn, items, Window.last_days(int(days or 30)), settings.patrol_buffer_m)
+            with guard.heavy(), engine.begin() as conn:
+                changes = what_if(conn, items, Window.last_days(limits.window_days(days or 30)),
+                                  settings.patrol_buffer_m)
                 layer = items_layer(conn, items)
         except GridsightError as exc:
             return html.Div(str(exc), className="gs-error"), no_update
+        except OperationalError as exc:
+            if not guard.cancelled(exc):
+                raise
+            return html.Div(guard.timeout_message(settings.statement_timeout_s), className="gs-error"), no_update
         cams = sum(1 for i in items if isinstance(i, Camera))
         note = t("plan_items", lang).format(cameras=cams, routes=len(items) - cams)
         return [html.Div(note, className="gs-hint", id="gs-plan-item-count"), compare_table(changes, lang)], layer
@@ -235,29 +260,29 @@ def _register_plans(app: Dash, engine: Engine, settings: Settings, owner: Engine
                lang: str) -> tuple[Any, Any, Any]:
         trigger, message = ctx.triggered_id, ""
         download: Any = no_update
-        window = Window.last_days(int(days or 30))
         try:
+            window = Window.last_days(limits.window_days(days or 30))
             with engine.begin() as conn:
                 if trigger == ids.PLAN_SAVE:
                     plan_id = plans.save(conn, name or "", to_items(data or []))
                     auth.record(conn, "plan_saved", f"plan {plan_id}", detail={"name": name})
                     message = f"#{plan_id} ✓"
                 elif isinstance(trigger, dict) and ctx.triggered[0]["value"]:
-                    verb, plan_id = trigger["index"].split(":")
+                    verb, plan_id = _action(trigger["index"])
                     if verb == "apply":
                         if not auth.allowed("data"):  # applying writes the real layers: data role
                             raise PermissionDenied(t("forbidden", lang))
-                        plans.get(conn, int(plan_id))  # NotFound unless the plan is in the jurisdiction
-                        jurisdiction.check_plan_in_scope(conn, int(plan_id))
-                        with owner.begin() as engine_conn:
-                            plans.apply(engine_conn, int(plan_id), settings.patrol_buffer_m)
+                        plans.get(conn, plan_id)  # NotFound unless the plan is in the jurisdiction
+                        jurisdiction.check_plan_in_scope(conn, plan_id)
+                        with owner.begin() as engine_conn:  # a write and its refresh: the owner, unbounded
+                            plans.apply(engine_conn, plan_id, settings.patrol_buffer_m)
                         auth.record(conn, "plan_applied", f"plan {plan_id}")
                         message = f"#{plan_id} {t('plan_applied', lang)}"
                     elif verb == "delete":
-                        plans.delete(conn, int(plan_id))
+                        plans.delete(conn, plan_id)
                         auth.record(conn, "plan_deleted", f"plan {plan_id}")
                     elif verb == "export":
-                        body = base64.b64encode(_export_zip(conn, int(plan_id), window, settings)).decode()
+                        body = base64.b64encode(_export_zip(conn, plan_id, window, settings)).decode()
                         auth.record(conn, "export", f"plan {plan_id}", detail={"format": "zip"})
                         download = {"content": body, "filename": f"plan-{plan_id}.zip", "base64": True,
                                     "type": "application/zip"}
@@ -268,6 +293,14 @@ def _register_plans(app: Dash, engine: Engine, settings: Settings, owner: Engine
             with engine.begin() as conn:
                 return html.Span(str(exc), className="gs-error"), plan_list(conn, lang), no_update
         return message, listing, download
+
+
+def _action(index: Any) -> tuple[str, int]:
+    """``"verb:plan id"`` of a plan's button as (verb, id); :class:`DataError` when malformed."""
+    verb, _, number = str(index).partition(":")
+    if verb not in ("load", "export", "apply", "delete") or not number.isdigit() or len(number) > 12:
+        raise DataError(f"plan action {index!r} is not allowed: expected load|export|apply|delete:<plan id>")
+    return verb, int(number)
 
 
 def _export_zip(conn: Any, plan_id: int, window: Window, settings: Settings) -> bytes:
@@ -313,18 +346,20 @@ def _register_suggestions(app: Dash, engine: Engine, settings: Settings) -> None
                   prevent_initial_call=True)
     def suggest(_opt: Any, _route: Any, count: int | None, unit: str | None, shift: str, budget_km: float | None,
                 days: int, method: str, lang: str) -> tuple[Any, ...]:
-        window = Window.last_days(int(days or 30))
         optimising = ctx.triggered_id == ids.PLAN_OPT_RUN
         try:
-            with engine.begin() as conn:
+            window = Window.last_days(limits.window_days(days or 30))
+            with guard.heavy(), engine.begin() as conn:
                 if optimising:
-                    result = optimise.plan_cameras(conn, int(count or 10), window, settings.patrol_buffer_m)
+                    result = optimise.plan_cameras(conn, limits.whole("count", count or 10, *limits.OPTIMISE_COUNT),
+                                                   window, settings.patrol_buffer_m)
                     cams = [p.camera for p in result.proposals]
                     return (_optimise_out(result, lang), "", items_layer(conn, list(cams), "#22d3ee"),
                             {"cameras": from_items(list(cams), "suggested")}, not cams, True)
                 view = county_view(days, method)
                 suggestion = routing.suggest_route(conn, analysis(conn, view), unit or "", shift,
-                                                   float(budget_km or 20) * 1000, window, settings.timezone,
+                                                   limits.number("budget_km", budget_km or 20, *limits.ROUTE_BUDGET_KM)
+                                                   * 1000, window, settings.timezone,
                                                    settings.patrol_buffer_m)
                 route = [] if suggestion.route is None else [suggestion.route]
                 return ("", _route_out(suggestion, lang), items_layer(conn, list(route), "#22d3ee"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import stat
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from geo.errors import DataError
@@ -65,12 +66,25 @@ def safe_extract(archive: Path, target: Path, max_bytes: int) -> list[Path]:
                 continue
             out = target / PurePosixPath(info.filename)
             out.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, out.open("wb") as dst:
-                while chunk := src.read(_CHUNK):
-                    written += len(chunk)
-                    if written > max_bytes:
-                        raise DataError(f"{archive.name}: decompresses to more than {max_bytes:,} bytes; "
-                                        "refused (setting GRIDSIGHT_MAX_UPLOAD_MB)")
-                    dst.write(chunk)
+            try:
+                written = _copy(zf, info, out, written, max_bytes, archive)
+            except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError, ValueError) as exc:
+                # a size or CRC that does not match the data, a truncated member, an unknown
+                # compression method, encryption
+                raise DataError(f"{archive.name}: member {info.filename!r} cannot be extracted ({exc}); "
+                                "refused: expected an intact, unencrypted zip archive") from None
             files.append(out)
     return files
+
+
+def _copy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: Path, written: int, max_bytes: int,
+          archive: Path) -> int:
+    """Extract one member to ``out``, counting bytes against ``max_bytes``; return the new total."""
+    with zf.open(info) as src, out.open("wb") as dst:
+        while chunk := src.read(_CHUNK):
+            written += len(chunk)
+            if written > max_bytes:
+                raise DataError(f"{archive.name}: decompresses to more than {max_bytes:,} bytes; "
+                                "refused (setting GRIDSIGHT_MAX_UPLOAD_MB)")
+            dst.write(chunk)
+    return written

@@ -19,6 +19,7 @@ import shapely
 from sqlalchemy import Engine, text
 
 from etl.fields import LAYERS, LayerSpec
+from geo import csvcells
 from geo.errors import DataError
 
 _DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".csv": "CSV"}
@@ -49,7 +50,7 @@ def _write_csv(path: Path, spec: LayerSpec, rows: list[dict[str, Any]], geoms: l
         writer.writerow(names)
         for row, geom in zip(rows, geoms, strict=True):
             where = [repr(geom.x), repr(geom.y)] if points else [shapely.to_wkt(geom, rounding_precision=-1)]
-            writer.writerow([("" if row[f.name] is None else row[f.name]) for f in spec.fields] + where)
+            writer.writerow(csvcells.row([("" if row[f.name] is None else row[f.name]) for f in spec.fields]) + where)
 
 
 def export_layer(engine: Engine, layer: str, path: Path) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from geo import limits
 from geo import vocabulary as vocab
 from geo.errors import DataError
 
@@ -112,7 +113,7 @@ LAYERS: dict[str, LayerSpec] = {spec.name: spec for spec in (
                                                              "azimuth_de"), low=0, high=360, high_open=True),
         Field("fov_deg", FLOAT, short="fov", aliases=("fov", "视角", "视场角"), low=0, high=360, low_open=True),
         Field("range_m", FLOAT, short="range", aliases=("range", "radius", "半径", "范围", "距离"), low=0,
-              high=20_000, low_open=True),
+              high=limits.MAX_CAMERA_RANGE_M, low_open=True),
         Field("status", ENUM, aliases=("状态",), choices=_choices(vocab.CAMERA_STATUS, ("正常", "online"),
                                                                  ("损坏", "fault"))),
         Field("kind", ENUM, aliases=("type", "类型", "种类"), choices=_choices(vocab.CAMERA_KIND, ("球型", "dome"))),

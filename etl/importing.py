@@ -25,7 +25,7 @@ from etl.fields import LAYERS, LayerSpec
 from etl.geometry import Conversion, parse_crs
 from etl.sources import ReadOptions, Source, read
 from etl.validation import Checked, FeatureError, check, rules_for
-from geo import meta
+from geo import csvcells, meta
 from geo.coverage import metric_srid, refresh
 from geo.errors import DataError
 from geo.settings import Settings
@@ -244,5 +244,5 @@ def write_report(path: Path, errors: list[FeatureError]) -> None:
         writer = csv.writer(out)
         writer.writerow(["file", "feature", "code", "field", "value", "expected"])
         for e in errors:
-            writer.writerow([e.source, e.number, e.code or "", e.field, "" if e.value is None else e.value,
-                             e.expected])
+            writer.writerow(csvcells.row([e.source, e.number, e.code or "", e.field,
+                                          "" if e.value is None else e.value, e.expected]))

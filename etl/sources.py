@@ -14,6 +14,7 @@ import dataclasses
 import io
 import math
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from etl.archive import safe_extract
+from geo import _gdal, csvcells, limits
 from geo.errors import DataError
 
 FORMATS = ".geojson .json .zip .shp .gpkg .csv .gpx .kml .kmz"
@@ -120,8 +122,60 @@ def _dbf_encoding(shp: Path, notes: list[str]) -> str | None:
                     "pass --encoding with the file's encoding")
 
 
+_VSI = (b"/vsi", "/vsi".encode("utf-16-le"), "/vsi".encode("utf-16-be"))
+
+
+def _refuse_indirection(path: Path, name: str) -> None:
+    """Refuse a file whose content names a GDAL virtual file system (``/vsicurl/``, ``/vsizip/``...):
+    no format the importer reads needs one, and a driver following it would read other files or
+    the network."""
+    tail = b""
+    with path.open("rb") as f:
+        offset = 0
+        while chunk := f.read(1 << 20):
+            window = (tail + chunk).lower()
+            for pattern in _VSI:
+                at = window.find(pattern)
+                if at >= 0:
+                    raise DataError(f"{name}: byte {offset - len(tail) + at:,} names a GDAL virtual file "
+                                    f"('/vsi...'); refused: expected plain {path.suffix} content")
+            tail, offset = window[-8:], offset + len(chunk)
+
+
+def _opened_by(path: Path, name: str, layer: str | int | None = None) -> None:
+    """Check, before any feature is read, that GDAL opens ``path`` with the driver its extension
+    allows (:data:`geo.limits.IMPORT_DRIVERS`), that only allowed drivers are loaded and that the
+    content names no virtual file."""
+    _gdal.check()
+    expected = limits.driver_for(path.name)
+    if expected is None:
+        raise DataError(f"{name}: GDAL may not open {path.suffix or '(no extension)'} files; "
+                        f"expected one of {' '.join(limits.IMPORT_DRIVERS)}")
+    _refuse_indirection(path, name)
+    try:
+        with warnings.catch_warnings():  # "more than one layer": the layer is chosen later
+            warnings.simplefilter("ignore", UserWarning)
+            driver = pyogrio.read_info(path, layer=layer)["driver"]
+    except (DataSourceError, DataLayerError) as exc:
+        raise DataError(f"{name}: cannot be read as a GIS file: {exc}") from None
+    if driver != expected:
+        raise DataError(f"{name}: the content is {driver}, not {expected} as its extension says; refused")
+
+
+def _layers(path: Path, name: str) -> list[str]:
+    """The layer names of ``path`` (checked by :func:`_opened_by` first)."""
+    _opened_by(path, name)
+    try:
+        return [str(row[0]) for row in pyogrio.list_layers(path)]
+    except (DataSourceError, DataLayerError) as exc:
+        raise DataError(f"{name}: cannot be read as a GIS file: {exc}") from None
+
+
 def _from_gdal(path: Path, name: str, layer: str | int | None, encoding: str | None,
-               notes: list[str]) -> Source:
+               notes: list[str], checked: bool = False) -> Source:
+    """The features of ``path`` (one layer) through GDAL; ``checked``: :func:`_opened_by` passed."""
+    if not checked:
+        _opened_by(path, name, layer)
     try:
         meta, _, wkb, values = pyogrio.raw.read(path, layer=layer, encoding=encoding, force_2d=True,
                                                 datetime_as_string=True)
@@ -168,9 +222,12 @@ def read_csv(path: Path, name: str, encoding: str | None) -> Source:
     notes: list[str] = []
     text = _decode(path.read_bytes(), name, encoding, notes)
     try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        sniffed = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel
+        sniffed = csv.excel
+    # Only the delimiter is guessed: quotes are double quotes (an apostrophe starts a neutralised
+    # formula, see geo.csvcells, and would otherwise be taken for a quote character).
+    dialect: Any = type("Sniffed", (csv.excel,), {"delimiter": sniffed.delimiter})
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     columns = [c for c in (reader.fieldnames or [])]
     lon, lat, wkt = _find(columns, _LON), _find(columns, _LAT), _find(columns, _WKT)
@@ -182,7 +239,7 @@ def read_csv(path: Path, name: str, encoding: str | None) -> Source:
     features = []
     for row in reader:
         geom, problem = _csv_geometry(row, lon, lat, wkt)
-        props = {c: (v.strip() if isinstance(v, str) and v.strip() else None)
+        props = {c: (csvcells.restore(v.strip()) if isinstance(v, str) and v.strip() else None)
                  for c, v in row.items() if c not in geometry_columns and c is not None}
         features.append(Feature(reader.line_num, props, geom, problem))
     kept = [c for c in columns if c not in geometry_columns]
@@ -203,7 +260,7 @@ def _pick(files: list[Path], suffixes: tuple[str, ...], wanted: str | None, name
 
 
 def _layer_of(path: Path, name: str, wanted: str | None) -> str | None:
-    listed = [str(row[0]) for row in pyogrio.list_layers(path)]
+    listed = _layers(path, name)
     if wanted is not None:
         if wanted not in listed:
             raise DataError(f"{name}: has no layer {wanted!r}; its layers are {', '.join(listed)}")
@@ -226,9 +283,9 @@ def _read_shp(shp: Path, name: str, encoding: str | None) -> Source:
 
 def _read_kml(kml: Path, name: str, wanted: str | None) -> Source:
     """Every layer (folder) of a KML, or the one named ``wanted``, concatenated."""
-    listed = [str(row[0]) for row in pyogrio.list_layers(kml)]
+    listed = _layers(kml, name)
     chosen = [wanted] if wanted else listed
-    parts = [_from_gdal(kml, name, layer, None, []) for layer in chosen if layer in listed]
+    parts = [_from_gdal(kml, name, layer, None, [], checked=True) for layer in chosen if layer in listed]
     if not parts:
         raise DataError(f"{name}: has no layer {wanted!r}; its layers are {', '.join(listed)}")
     features = [f for part in parts for f in part.features]
@@ -280,7 +337,7 @@ def _read_one(path: Path, name: str, options: ReadOptions) -> Source:
         _decode(path.read_bytes()[:1 << 20], name, options.encoding or "utf-8", [])
         return _from_gdal(path, name, None, None, [])
     if suffix == ".gpkg":
-        return _from_gdal(path, name, _layer_of(path, name, options.layer), None, [])
+        return _from_gdal(path, name, _layer_of(path, name, options.layer), None, [], checked=True)
     if suffix == ".gpx":
         source = _from_gdal(path, name, options.layer or options.gpx_layer, None, [])
         source.crs = source.crs or "EPSG:4326"

@@ -54,16 +54,21 @@ def database_url(settings: Settings) -> str:
     return cluster_for(settings).ensure_running()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, statement_timeout_s: float = 0) -> Engine:
     """A pooled engine for ``url`` that checks connections before use (survives DB restarts).
 
     JIT compilation is off for its sessions: PostGIS functions carry high planner costs that make
     PostgreSQL compile almost every spatial query, which costs 0.1-0.3 s, far more than running it.
     The pool keeps 12 connections open: a map view fetches about ten layers at once, and a new
     connection costs its first spatial query ~20 ms more (PostGIS and the catalog load per backend).
+    ``statement_timeout_s`` > 0 makes PostgreSQL cancel any of its statements that runs longer (the
+    web requests' engine); 0 leaves statements unbounded (imports, refreshes, command lines).
     """
+    options = "-c jit=off"
+    if statement_timeout_s > 0:
+        options += f" -c statement_timeout={int(statement_timeout_s * 1000)}"
     return create_engine(url, pool_pre_ping=True, pool_size=12, max_overflow=8,
-                         connect_args={"connect_timeout": 10, "options": "-c jit=off"})
+                         connect_args={"connect_timeout": 10, "options": options})
 
 
 def alembic_config() -> Config:
@@ -177,6 +182,14 @@ def database_exists(server_url: str, name: str) -> bool:
     """Whether the server of ``server_url`` has a database ``name``."""
     with _server(server_url) as conn:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+
+
+def bounded(engine: Engine, statement_timeout_s: float) -> Engine:
+    """An engine on ``engine``'s database whose statements are cancelled after
+    ``statement_timeout_s`` seconds (``engine`` itself when that is 0)."""
+    if statement_timeout_s <= 0:
+        return engine
+    return make_engine(engine.url.render_as_string(hide_password=False), statement_timeout_s)
 
 
 def connect(settings: Settings) -> Engine:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
+from geo import limits
 from geo.errors import DataError
 
 LEVELS = ("county", "township", "village", "grid")
@@ -47,8 +48,7 @@ class Window:
     def last_days(cls, days: int, end: dt.datetime | None = None, **filters: Any) -> Window:
         """The ``days`` days ending at ``end`` (default: the end of the current minute, so that every
         request within a minute, from any worker or the command line, means the same window)."""
-        if days < 1:
-            raise DataError(f"a window of {days} days is not allowed: expected at least 1 day")
+        days = limits.window_days(days, "a window of days")
         if end is None:
             end = _end_of_minute()
         return cls(end - dt.timedelta(days=days), end, **filters)
@@ -79,6 +79,7 @@ def custom_range(start: str | None, end: str | None) -> tuple[dt.datetime | None
         raise DataError(f"dates {start!r}, {end!r} are not allowed: expected YYYY-MM-DD") from None
     if last < first:
         raise DataError(f"the window ends ({end}) before it starts ({start})")
+    limits.custom_days(first, last)
     begin = dt.datetime.combine(first, dt.time(), DISPLAY_TZ)
     return begin, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), DISPLAY_TZ)
 

@@ -104,11 +104,12 @@ def web_url(settings: Settings, owner_url: str) -> tuple[str, bool]:
 
 def web_engine(settings: Settings, owner: Engine) -> Engine:
     """The engine the web app reads and writes with: the app's role (neither owner nor superuser)
-    on ``owner``'s database, every transaction scoped by :data:`current_scope`."""
+    on ``owner``'s database, every transaction scoped by :data:`current_scope`, every statement
+    cancelled after ``settings.statement_timeout_s``."""
     from geo.db import make_engine
 
     url, set_role = web_url(settings, owner.url.render_as_string(hide_password=False))
-    return scope_transactions(make_engine(url), set_role)
+    return scope_transactions(make_engine(url, settings.statement_timeout_s), set_role)
 
 
 def in_scope(conn: Connection, code: str) -> bool:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from geo import limits
 from geo.coverage import metric_srid
 from geo.errors import DataError
 from geo.figures import Window, figures
@@ -195,7 +196,12 @@ def _in_gain_order(cands: Sequence[Candidate], chosen: list[int]) -> list[int]:
 def plan_cameras(conn: Connection, count: int, window: Window, patrol_buffer_m: float, fov_deg: float = 90.0,
                  range_m: float = 100.0, spacing_m: float = 100.0, directions: int = 8) -> Result:
     """The best ``count`` new cameras for ``window``'s blind incidents, and the county's incident
-    coverage before and after them (the engine's what-if on the proposals, written nowhere)."""
+    coverage before and after them (the engine's what-if on the proposals, written nowhere).
+
+    Raises :class:`DataError` for a count, field of view or range outside :mod:`geo.limits`."""
+    count = limits.whole("count", count, *limits.OPTIMISE_COUNT)
+    limits.number("fov_deg", fov_deg, 0, 360, low_open=True)
+    limits.number("range_m", range_m, 0, limits.MAX_CAMERA_RANGE_M, low_open=True)
     started = time.perf_counter()
     cands = candidates(conn, window, fov_deg, range_m, spacing_m, directions)
     chosen = solve(cands, count)

@@ -17,10 +17,11 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geo import csvcells, limits
 from geo.coverage import metric_srid, refresh
 from geo.errors import DataError, NotFound
 from geo.figures import Window
-from geo.whatif import Camera, Change, Route, what_if
+from geo.whatif import Camera, Change, Route, check_items, what_if
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,11 @@ def save(conn: Connection, name: str, items: list[Camera | Route]) -> int:
     impossible item."""
     if not name.strip():
         raise DataError("a plan needs a name")
+    if len(name.strip()) > limits.MAX_PLAN_NAME:
+        raise DataError(f"a plan name of {len(name.strip())} characters; at most {limits.MAX_PLAN_NAME} are allowed")
     if not items:
         raise DataError("a plan needs at least one camera or route")
-    for item in items:
-        item.check()
+    check_items(items)
     insert = text("INSERT INTO plan (name) VALUES (:n) RETURNING id")
     plan_id = int(conn.execute(insert, {"n": name.strip()}).scalar_one())
     for item in items:
@@ -104,6 +106,7 @@ def apply(conn: Connection, plan_id: int, patrol_buffer_m: float) -> Plan:
     plan = get(conn, plan_id)
     if plan.applied_at is not None:
         raise DataError(f"plan {plan_id} was applied on {plan.applied_at:%Y-%m-%d %H:%M}; apply it only once")
+    check_items(plan.items)  # a plan saved before the limits (or by another program) is checked again
     for n, cam in enumerate(plan.cameras, 1):
         conn.execute(text("""INSERT INTO camera (code, name, azimuth_deg, fov_deg, range_m, status, kind,
                                                  installed_on, geom)
@@ -172,8 +175,8 @@ def summary_csv(changes: list[Change]) -> str:
         for metric in _SUMMARY_METRICS:
             b, a = before[metric], after[metric]
             delta = "" if a is None or b is None else round(a - b, 1)
-            writer.writerow([before["code"], before["name"], before["level"], metric,
-                             "" if b is None else b, "" if a is None else a, delta])
+            writer.writerow(csvcells.row([before["code"], before["name"], before["level"], metric,
+                                          "" if b is None else b, "" if a is None else a, delta]))
     return out.getvalue()
 
 

@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from geo import csvcells
 from geo.dosage import Report
 from geo.figures import COLUMNS, UnitFigures, Window
 from geo.optimise import Result
@@ -24,7 +25,7 @@ def render(units: Sequence[UnitFigures], fmt: str) -> str:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
+        writer.writerows(csvcells.mapping({k: ("" if v is None else v) for k, v in row.items()}) for row in rows)
         return out.getvalue().rstrip("\n")
     cells = [list(COLUMNS)] + [["n/a" if row[c] is None else str(row[c]) for c in COLUMNS] for row in rows]
     widths = [max(_width(r[i]) for r in cells) for i in range(len(COLUMNS))]
@@ -74,7 +75,7 @@ def render_plan(result: Result, window: Window, fmt: str) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=PLAN_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(csvcells.mapping(row) for row in rows)
     return out.getvalue().rstrip("\n")
 
 
@@ -96,7 +97,7 @@ def render_dosage(report: Report, fmt: str) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=DOSAGE_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
+    writer.writerows(csvcells.mapping({k: ("" if v is None else v) for k, v in row.items()}) for row in rows)
     return out.getvalue().rstrip("\n")
 
 

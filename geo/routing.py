@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geo import limits
 from geo.coverage import metric_srid
 from geo.dosage import DAY_START_H, NIGHT_START_H
 from geo.errors import DataError
@@ -94,8 +95,9 @@ def suggest_route(conn: Connection, analysis: Analysis, unit: str, shift: str, b
 
     if shift not in ("day", "night", "all"):
         raise DataError(f"shift {shift!r} is not allowed: expected day, night or all")
-    if not 500 <= budget_m <= 200_000:
-        raise DataError(f"length budget {budget_m} m is not allowed: expected 500 m to 200 km")
+    low, high = limits.ROUTE_BUDGET_KM
+    if not low * 1000 <= budget_m <= high * 1000:
+        raise DataError(f"length budget {budget_m} m is not allowed: expected {low:g} km to {high:g} km")
     srid = metric_srid(conn)
     graph = _graph(conn, srid)
     if graph.number_of_nodes() == 0:

@@ -129,6 +129,16 @@ _ENV: dict[str, tuple[str, Callable[[str], Any], str]] = {
         _parse_int(1, 100_000),
         "largest file an import accepts, MB (an archive: also its decompressed size)",
     ),
+    "upload_quota_mb": (
+        "GRIDSIGHT_UPLOAD_QUOTA_MB",
+        _parse_int(1, 1_000_000),
+        "most MB all uploads kept at once may hold (each is removed after its import or an hour)",
+    ),
+    "statement_timeout_s": (
+        "GRIDSIGHT_STATEMENT_TIMEOUT_S",
+        _parse_int(0, 86_400),
+        "longest a database statement of a web request may run, seconds; 0 = no limit",
+    ),
     "timezone": ("GRIDSIGHT_TIMEZONE", _parse_timezone, "time zone of imported times and of 'today'"),
     "wall_refresh_s": ("GRIDSIGHT_WALL_REFRESH_S", _parse_positive_float, "wall display poll interval, seconds"),
     "wall_tour_s": ("GRIDSIGHT_WALL_TOUR_S", _parse_int(0, 86_400), "wall tour: seconds per township; 0 = off"),
@@ -166,6 +176,8 @@ class Settings:
     debug: bool = False
     max_features: int = 20_000
     max_upload_mb: int = 200
+    upload_quota_mb: int = 1000
+    statement_timeout_s: int = 30
     timezone: str = "Asia/Shanghai"
     wall_refresh_s: float = 2.0
     wall_tour_s: int = 0

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geo import limits
 from geo._coverage_sql import BORDER_M, KIND_CLASSES, ROAD_SHAPE
 from geo.coverage import metric_srid
 from geo.errors import DataError
@@ -29,13 +30,13 @@ class Camera:
     range_m: float
 
     def check(self) -> None:
-        """Raise :class:`DataError` naming the field when a value is impossible."""
-        if not (-180 <= self.lon <= 180 and -90 <= self.lat <= 90):
-            raise DataError(f"camera position ({self.lon}, {self.lat}) is not a longitude/latitude in degrees")
-        if not 0 < self.fov_deg <= 360:
-            raise DataError(f"fov_deg {self.fov_deg} is not allowed: expected a value in (0, 360]")
-        if not self.range_m > 0:
-            raise DataError(f"range_m {self.range_m} is not allowed: expected a value greater than 0")
+        """Raise :class:`DataError` naming the field when a value is impossible or over a limit
+        (:mod:`geo.limits`: range at most 20 km)."""
+        limits.number("camera longitude", self.lon, -180, 180)
+        limits.number("camera latitude", self.lat, -90, 90)
+        limits.number("azimuth_deg", self.azimuth_deg, -360, 720)
+        limits.number("fov_deg", self.fov_deg, 0, 360, low_open=True)
+        limits.number("range_m", self.range_m, 0, limits.MAX_CAMERA_RANGE_M, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,16 @@ class Route:
     points: tuple[tuple[float, float], ...]
 
     def check(self) -> None:
-        if len(self.points) < 2:
-            raise DataError(f"a route needs at least 2 points, got {len(self.points)}")
+        """Raise :class:`DataError` for fewer than 2 or more than ``MAX_ROUTE_POINTS`` points, a point
+        that is not a longitude/latitude, or a route longer than ``MAX_ROUTE_KM`` (:mod:`geo.limits`)."""
+        if not 2 <= len(self.points) <= limits.MAX_ROUTE_POINTS:
+            raise DataError(f"a route has {len(self.points)} points; expected 2 to {limits.MAX_ROUTE_POINTS}")
+        for x, y in self.points:
+            limits.number("route longitude", x, -180, 180)
+            limits.number("route latitude", y, -90, 90)
+        length = limits.route_length_km(self.points)
+        if length > limits.MAX_ROUTE_KM:
+            raise DataError(f"a route of {length:,.0f} km is not allowed: expected at most {limits.MAX_ROUTE_KM:g} km")
 
     def wkt(self) -> str:
         return "LINESTRING(" + ", ".join(f"{x!r} {y!r}" for x, y in self.points) + ")"  # exact doubles
@@ -124,8 +133,7 @@ def what_if(conn: Connection, change: Camera | Route | Sequence[Camera | Route],
     route.
     """
     changes = [change] if isinstance(change, Camera | Route) else list(change)
-    for item in changes:
-        item.check()
+    check_items(changes)
     cams = [c for c in changes if isinstance(c, Camera)]
     routes = [r.wkt() for r in changes if isinstance(r, Route)]
     if not cams and not routes:
@@ -158,6 +166,14 @@ def _changes(conn: Connection, window: Window, deltas: dict[str, dict[str, float
         out.append(Change(unit_figures(row), unit_figures(after)))
     order = {"county": 0, "township": 1, "village": 2, "grid": 3}
     return sorted(out, key=lambda c: (order[c.before.level], c.before.code))
+
+
+def check_items(items: Sequence[Camera | Route]) -> None:
+    """Raise :class:`DataError` for more than ``MAX_ITEMS`` items or an impossible one."""
+    if len(items) > limits.MAX_ITEMS:
+        raise DataError(f"{len(items)} cameras and routes at once; at most {limits.MAX_ITEMS} are allowed")
+    for item in items:
+        item.check()
 
 
 def codes(changes: Sequence[Change]) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, TextClause, text
 
+from geo import limits
 from geo.errors import DataError, NotFound
 from geo.figures import Window, custom_range
 from geo.hotspots import METHODS
@@ -97,14 +98,17 @@ class View:
             raise DataError("bbox must be 'west,south,east,north' in degrees and zoom an integer") from None
         if not all(math.isfinite(v) for v in (west, south, east, north)) or west >= east or south >= north:
             raise DataError(f"bbox {west},{south},{east},{north} is not a box west<east, south<north")
-        if not 0 <= zoom <= 22:
-            raise DataError(f"zoom {zoom} is outside 0-22")
+        if not limits.ZOOM[0] <= zoom <= limits.ZOOM[1]:
+            raise DataError(f"zoom {zoom} is not allowed: expected {limits.ZOOM[0]} to {limits.ZOOM[1]}")
+        west, south, east, north = max(west, -180), max(south, -90), min(east, 180), min(north, 90)
+        limits.view_box(west, south, east, north, zoom)
         lang = "en" if args.get("lang") == "en" else "zh"
         days = args.get("days", "")
         if days:
-            if not days.isdigit() or not 1 <= int(days) <= 3660:
-                raise DataError(f"days {days!r} is not allowed: expected a whole number from 1 to 3660")
-            window_days = int(days)
+            window_days = limits.window_days(days)
+        metric = args.get("metric") or cls.metric
+        if metric not in _metrics():
+            raise DataError(f"metric {metric!r} is not allowed: expected one of {', '.join(_metrics())}")
         unit = args.get("unit") or None
         if unit is not None and not (unit.isdigit() and len(unit) in (6, 9, 12, 15)):
             raise DataError(f"unit {unit!r} is not a unit code (6, 9, 12 or 15 digits)")
@@ -118,8 +122,8 @@ class View:
         method = args.get("hs") or cls.method
         if method not in METHODS:
             raise DataError(f"hs {method!r} is not allowed: expected one of {', '.join(METHODS)}")
-        return cls(max(west, -180), max(south, -90), min(east, 180), min(north, 90), zoom, lang,
-                   window_days, unit, args.get("metric") or cls.metric, categories, statuses, start, end, method)
+        return cls(west, south, east, north, zoom, lang, window_days, unit, metric, categories, statuses, start, end,
+                   method)
 
     def params(self) -> dict[str, Any]:
         """Bind parameters every layer query may use; ``tolerance`` is half a pixel in degrees."""
@@ -128,6 +132,12 @@ class View:
                 "zoom": self.zoom, "tolerance": 180.0 / (256 * 2**self.zoom),
                 "start": window.start, "end": window.end, "categories": list(self.categories),
                 "statuses": list(self.statuses)}
+
+
+def _metrics() -> tuple[str, ...]:
+    from layers.units import METRIC_FIELDS  # the units layer declares what it can colour by
+
+    return METRIC_FIELDS
 
 
 @dataclass(frozen=True)
@@ -155,6 +165,7 @@ class Layer:
     # Instead of ``query``: rows (same columns as a query's) built in Python, for the drill-down.
     rows: Callable[[Connection, View, int], list[Mapping[str, Any]]] | None = None
     pages: tuple[str, ...] = ("map",)  # the dashboard pages that draw it: 'map' (drill-down), 'plan'
+    heavy: bool = False  # computed over the whole territory per window: the server bounds how many at once
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -227,6 +238,8 @@ class Layer:
             When the view has no such feature.
         """
         found: str | None
+        if len(fid) > limits.MAX_FID_CHARS:
+            raise DataError(f"fid of {len(fid)} characters is not allowed: expected at most {limits.MAX_FID_CHARS}")
         if self.query is not None:
             found = conn.execute(text(f"WITH q AS ({self.query(view).text}) SELECT {self._popup_sql()} "
                                       "FROM q WHERE q.fid::text = :fid LIMIT 1"),

@@ -35,5 +35,5 @@ LAYER = Layer(
             Field("incidents", "Unguarded incidents", "无监控无巡逻警情"), Field("area_ha", "Area (ha)", "面积(公顷)")),
     legend=(LegendEntry("#f43f5e", "Blind hot spot", "热点盲区"),
             LegendEntry("#e879f9", "Blind incident cluster", "警情聚集盲区")),
-    style="blindspot", pages=("plan",),
+    style="blindspot", pages=("plan",), heavy=True,
 )

@@ -107,12 +107,12 @@ GI_STAR = Layer(
                           f"{'热点' if b > 0 else '冷点'} {level}%")
               for b, level in ((3, 99), (2, 95), (1, 90), (-1, 90), (-2, 95), (-3, 99))),
             LegendEntry("#facc15", "Hot spot never visited by patrols", "从未有巡逻到访的热点", "line")),
-    style="hotspot", pages=("plan",),
+    style="hotspot", pages=("plan",), heavy=True,
 )
 DENSITY = Layer(
     id="density", title_en="Incident density (kernel)", title_zh="警情核密度", query=None, rows=_density_rows,
     fields=(Field("density", "Incidents per km²", "每平方公里警情"),),
     legend=tuple(LegendEntry(c, f"{20 * n}-{20 * (n + 1)} % of the peak", f"峰值的 {20 * n}-{20 * (n + 1)}%")
                  for n, c in enumerate(DENSITY_COLORS)),
-    style="hotspot", visible=False, pages=("plan",),
+    style="hotspot", visible=False, pages=("plan",), heavy=True,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import os
 import subprocess
 import sys
@@ -412,11 +413,12 @@ def test_upload_names_are_reduced_to_a_safe_base_name(settings: Settings, tmp_pa
     with pytest.raises(DataError, match="not a file the importer reads"):
         uploads.safe_name("payload.exe")
     local = settings.replace(data_dir=tmp_path, max_upload_mb=1)
-    token, main = uploads.save([("a.shp", b"x"), ("a.dbf", b"y"), ("../a.shx", b"z")], local)
-    assert main == tmp_path / "uploads" / token / "a.shp" and uploads.find(token, local) == main
-    assert sorted(p.name for p in main.parent.iterdir()) == ["a.dbf", "a.shp", "a.shx"]
-    with pytest.raises(DataError, match="at most"):
-        uploads.save([("big.geojson", b" " * (2 * 2**20))], local)
+    token, main = uploads.save([("a.shp", io.BytesIO(b"x")), ("a.dbf", io.BytesIO(b"y")),
+                                ("../a.shx", io.BytesIO(b"z"))], "user:test", local)
+    assert main == tmp_path / "uploads" / token / "a.shp" and uploads.find(token, "user:test", local) == main
+    assert sorted(p.name for p in main.parent.iterdir() if not p.name.startswith(".")) == ["a.dbf", "a.shp", "a.shx"]
+    with pytest.raises(DataError, match="GRIDSIGHT_MAX_UPLOAD_MB"):
+        uploads.save([("big.geojson", io.BytesIO(b" " * (2 * 2**20)))], "user:test", local)
     uploads.discard(token, local)
     with pytest.raises(DataError, match="upload the file again"):
-        uploads.find(token, local)
+        uploads.find(token, "user:test", local)
