@@ -24,7 +24,7 @@ def initial_bounds(engine: Engine) -> list[list[float]]:
     with engine.connect() as conn:
         row = conn.execute(text(
             "SELECT ST_YMin(e), ST_XMin(e), ST_YMax(e), ST_XMax(e) "
-            "FROM (SELECT ST_Extent(geom) AS e FROM admin_unit WHERE level = 'county') x")).one()
+            "FROM (SELECT ST_Extent(geom) AS e FROM admin_unit WHERE parent_code IS NULL) x")).one()
     if row[0] is None:
         return _FALLBACK_BOUNDS
     return [[row[0], row[1]], [row[2], row[3]]]

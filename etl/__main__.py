@@ -50,6 +50,18 @@ def _pair(raw: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+def _value_map(raw: str) -> tuple[str, dict[str, str]]:
+    name, values = _pair(raw)
+    mapping = {}
+    for item in values.split(","):
+        source, sep, target = item.partition(":")
+        if not sep or not source.strip():
+            raise argparse.ArgumentTypeError(f"{raw!r}: expected FIELD=value:replacement,value:replacement "
+                                             f"({item!r} has no ':')")
+        mapping[source.strip().lower()] = target.strip()
+    return name, mapping
+
+
 def _import_parser(sub: Any) -> None:
     imp = sub.add_parser("import", help="import a GIS file into a layer (one transaction, upsert by code)")
     imp.add_argument("layer", choices=LAYERS, help="the layer to import into")
@@ -60,9 +72,14 @@ def _import_parser(sub: Any) -> None:
                      help="web datum of longitude/latitude: gcj02 (高德/腾讯) or bd09 (百度) are converted")
     imp.add_argument("--encoding", help="text encoding of the attributes (e.g. GBK) when not detected")
     imp.add_argument("--map", type=_pair, action="append", default=[], metavar="FIELD=COLUMN",
-                     help="read FIELD from COLUMN (repeatable)")
+                     help="read FIELD from COLUMN (repeatable); FIELD= with no column switches the field off")
+    imp.add_argument("--ignore", action="append", default=[], metavar="COLUMN",
+                     help="never match COLUMN to a field (repeatable)")
     imp.add_argument("--set", type=_pair, action="append", default=[], metavar="FIELD=VALUE",
-                     help="a value for a FIELD the file lacks, for every feature (repeatable)")
+                     help="one value of FIELD for every feature, over the file's column if it has one (repeatable)")
+    imp.add_argument("--values", type=_value_map, action="append", default=[], metavar="FIELD=A:B,C:D",
+                     help="read the value A of FIELD as B, C as D (repeatable; A: with nothing after ':' "
+                          "skips those features)")
     imp.add_argument("--skip-invalid", action="store_true",
                      help="write the good features and report the bad ones (default: write nothing)")
     imp.add_argument("--report", type=Path, help="CSV of rejected features (default FILE-rejected.csv "
@@ -71,7 +88,8 @@ def _import_parser(sub: Any) -> None:
 
 def _run_import(args: argparse.Namespace, settings: Settings) -> int:
     options = ImportOptions(layer=args.sublayer, crs=args.crs, datum=args.datum, encoding=args.encoding,
-                            columns=dict(args.map), constants=dict(args.set), skip_invalid=args.skip_invalid)
+                            columns=dict(args.map), constants=dict(args.set), skip_invalid=args.skip_invalid,
+                            ignore=tuple(args.ignore), values=dict(args.values))
     result = import_file(connect(settings), args.layer, args.file, options, settings,
                          progress=ProgressBar(sys.stderr))
     for note in result.notes + result.repaired:

@@ -24,7 +24,7 @@ from etl import _load
 from etl.fields import LAYERS, LayerSpec
 from etl.geometry import Conversion, parse_crs
 from etl.sources import ReadOptions, Source, read
-from etl.validation import Checked, FeatureError, check, rules_for
+from etl.validation import Checked, FeatureError, check, possible_parents, rules_for
 from geo import meta
 from geo.coverage import metric_srid, refresh
 from geo.errors import DataError
@@ -45,6 +45,8 @@ class ImportOptions:
     columns: dict[str, str] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
     skip_invalid: bool = False
+    ignore: tuple[str, ...] = ()
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,11 +75,18 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     refresh: str = "none"
     seconds: float = 0.0
+    skipped: dict[str, int] = field(default_factory=dict)
+    repeats: int = 0
 
     def summary(self) -> str:
+        skipped = sum(self.skipped.values())
+        extra = (f", {self.repeats} exact repeats dropped" if self.repeats else "") + (
+            f", {skipped} skipped ({', '.join(f'{n} {why}' for why, n in sorted(self.skipped.items()))})"
+            if skipped else "")
+        rejected = len({(e.number) for e in self.rejected})
         return (f"{self.layer} from {self.source}: {self.total} read, {self.inserted} inserted, "
                 f"{self.updated} updated, {self.unchanged} unchanged, {len(self.repaired)} repaired, "
-                f"{len(self.rejected)} rejected; coverage refresh: {self.refresh}; {self.seconds:.1f} s")
+                f"{rejected} rejected{extra}; coverage refresh: {self.refresh}; {self.seconds:.1f} s")
 
 
 class ImportRefused(DataError):
@@ -87,7 +96,9 @@ class ImportRefused(DataError):
         self.errors = errors
         shown = "\n".join(f"  {e}" for e in errors[:_SHOWN_ERRORS])
         more = f"\n  ... and {len(errors) - _SHOWN_ERRORS} more" if len(errors) > _SHOWN_ERRORS else ""
-        super().__init__(f"{source}: {len(errors)} bad feature(s); nothing was written "
+        features = len({e.number for e in errors})
+        where = errors[0].where if errors else "feature"
+        super().__init__(f"{source}: {features} bad {where}(s) ({len(errors)} problem(s)); nothing was written "
                          f"(fix them, or pass --skip-invalid to write the good ones):\n{shown}{more}")
 
 
@@ -115,16 +126,39 @@ def _existing(conn: Connection, table: str, codes: set[str], where: str = "") ->
     return {r[0] for r in rows}
 
 
+def _fill_admin_parents(conn: Connection, prepared: Prepared) -> None:
+    """A province's, city's or county's parent is optional: one given but in neither the database nor
+    the file is dropped (noted), and one not given is the unit's city or else province when present."""
+    rows = prepared.checked.rows
+    top = [r for r in rows if r["level"] in ("city", "county")]
+    wanted = {p for r in top for p in possible_parents(r["code"], r["level"])}
+    present = _existing(conn, "admin_unit", wanted) | {r["code"] for r in rows}
+    dropped: dict[str, int] = {}
+    for row in top:
+        given = row["parent_code"]
+        if given is not None and given not in present:
+            dropped[given] = dropped.get(given, 0) + 1
+            row["parent_code"] = None
+        if row["parent_code"] is None:
+            row["parent_code"] = next((p for p in possible_parents(row["code"], row["level"]) if p in present), None)
+    for parent, n in sorted(dropped.items()):
+        prepared.notes.append(f"{prepared.source}: {n} unit(s) name the parent {parent}, which is in neither the "
+                              "database nor the file; they are imported without a parent (the top of the "
+                              "hierarchy)")
+
+
 def _check_references(conn: Connection, prepared: Prepared) -> None:
     """Parents (admin) and villages (grids) must exist in the file or the database; a feature whose
-    parent is rejected is rejected too."""
+    parent is rejected is rejected too. Above the township a parent is optional."""
     spec, checked = prepared.spec, prepared.checked
     ref = {"admin": "parent_code", "grids": "village_code"}.get(spec.name)
     if ref is None:
         return
+    if spec.name == "admin":
+        _fill_admin_parents(conn, prepared)
     wanted = {r[ref] for r in checked.rows if r[ref]}
     in_db = _existing(conn, "admin_unit", wanted, "AND level = 'village'" if spec.name == "grids" else "")
-    order = {"county": 0, "township": 1, "village": 2}
+    order = {"province": 0, "city": 1, "county": 2, "township": 3, "village": 4}
     rows = sorted(zip(checked.rows, checked.numbers, strict=True), key=lambda rn: order.get(str(rn[0].get("level")), 0))
     known = set(in_db)
     kept_rows, kept_numbers = [], []
@@ -149,7 +183,8 @@ def prepare(conn: Connection, layer: str, source: Source, options: ImportOptions
         raise DataError(f"unknown layer {layer!r}: expected one of {', '.join(LAYERS)}")
     notes = list(source.notes)
     conversion = _conversion(conn, source, options, notes)
-    rules = rules_for(spec, source, options.columns, options.constants, conversion, zone)
+    rules = rules_for(spec, source, options.columns, options.constants, conversion, zone, options.ignore,
+                      options.values, notes)
     prepared = Prepared(spec, source.name, len(source.features), check(source, rules, progress), notes)
     _check_references(conn, prepared)
     prepared.checked.errors.sort(key=lambda e: e.number)
@@ -206,7 +241,8 @@ def import_source(conn: Connection, layer: str, source: Source, options: ImportO
     if checked.errors and not options.skip_invalid:
         raise ImportRefused(source.name, checked.errors)
     result = ImportResult(layer, source.name, prepared.total, repaired=checked.repaired,
-                          rejected=checked.errors, notes=prepared.notes)
+                          rejected=checked.errors, notes=prepared.notes, skipped=checked.skipped,
+                          repeats=checked.repeats)
     result.inserted, result.updated, result.unchanged = write(conn, prepared)
     if result.inserted or result.updated:
         meta.put(conn, "dataset", "imported")

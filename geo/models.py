@@ -12,7 +12,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Integer, SmallInteger, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-LEVELS = ("county", "township", "village")
+LEVELS = ("province", "city", "county", "township", "village")
 ROAD_CLASSES = ("highway", "main", "local", "track")
 CAMERA_STATUSES = ("online", "offline", "fault")
 CAMERA_KINDS = ("gun", "dome", "ptz", "checkpoint")
