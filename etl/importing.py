@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import shapely
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -25,7 +26,7 @@ from etl.fields import LAYERS, LayerSpec
 from etl.geometry import Conversion, parse_crs
 from etl.sources import ReadOptions, Source, read
 from etl.validation import Checked, FeatureError, check, possible_parents, rules_for
-from geo import meta
+from geo import meta, metric_crs
 from geo.coverage import metric_srid, refresh
 from geo.errors import DataError
 from geo.settings import Settings
@@ -115,7 +116,9 @@ def _conversion(conn: Connection, source: Source, options: ImportOptions, notes:
     if options.datum != "wgs84" and not crs.is_geographic:
         raise DataError(f"--datum {options.datum}: the datum applies to longitude/latitude, but {source.name} "
                         f"is in the projected CRS {crs.to_string()}")
-    return Conversion(crs, options.datum, metric_srid(conn))
+    srid = metric_srid(conn)
+    # an empty database accepts data anywhere in China: its first units choose the metric CRS
+    return Conversion(crs, options.datum, srid, None if metric_crs.has_units(conn) else metric_crs.CHINA)
 
 
 def _existing(conn: Connection, table: str, codes: set[str], where: str = "") -> set[str]:
@@ -224,6 +227,20 @@ def write(conn: Connection, prepared: Prepared) -> tuple[int, int, int]:
     return inserted, len(written) - inserted, len(rows) - len(written)
 
 
+def spec_first_units(conn: Connection, layer: str) -> bool:
+    """Whether an import into ``layer`` brings the database's first units (which choose its metric CRS)."""
+    return layer in ("admin", "grids") and not metric_crs.has_units(conn)
+
+
+def _choose_metric_crs(conn: Connection, prepared: Prepared, result: ImportResult) -> None:
+    """Measure in the equal-area CRS centred on the file's units (:mod:`geo.metric_crs`)."""
+    w, s, e, n = shapely.total_bounds([r["geom"] for r in prepared.checked.rows])
+    srid = metric_crs.srid_for((w + e) / 2, (s + n) / 2)
+    if metric_crs.change(conn, srid):
+        result.notes.append(f"the database's first units: areas, lengths and buffers are measured in "
+                            f"{metric_crs.describe(srid)}, chosen from them")
+
+
 def import_source(conn: Connection, layer: str, source: Source, options: ImportOptions,
                   settings: Settings, progress: Progress | None = None) -> ImportResult:
     """Check and write ``source`` in the caller's transaction, then refresh coverage in it.
@@ -243,6 +260,8 @@ def import_source(conn: Connection, layer: str, source: Source, options: ImportO
     result = ImportResult(layer, source.name, prepared.total, repaired=checked.repaired,
                           rejected=checked.errors, notes=prepared.notes, skipped=checked.skipped,
                           repeats=checked.repeats)
+    if spec_first_units(conn, layer) and checked.rows:
+        _choose_metric_crs(conn, prepared, result)
     result.inserted, result.updated, result.unchanged = write(conn, prepared)
     if result.inserted or result.updated:
         meta.put(conn, "dataset", "imported")
