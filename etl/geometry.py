@@ -64,13 +64,13 @@ class Conversion:
         crs = self.source.to_string()
         at = f"vertex {vertex} ({x:g}, {y:g})"
         if not self.source.is_geographic:
-            return (f"{at} looks like degrees, but the CRS {crs} is projected (metres): give the file's real "
-                    "CRS (a .prj, or --crs EPSG:4326)")
+            return (f"{at}: the coordinates look like degrees, but the CRS {crs} is projected (metres): "
+                    "give the file's real CRS (a .prj, or --crs EPSG:4326)")
         if swapped:
             return (f"{at}: latitude {y:g} is beyond ±90: longitude and latitude look swapped; "
                     "expected longitude first (x = longitude, y = latitude)")
-        return (f"{at} is not degrees although the CRS is {crs}: it looks like projected metres; give the "
-                "file's real CRS (a .prj, or --crs EPSG:xxxx)")
+        return (f"{at} is not degrees although the CRS is {crs}: the coordinates look like projected metres; "
+                "give the file's real CRS (a .prj, or --crs EPSG:xxxx)")
 
     def _outside_problem(self, lon: float, lat: float, vertex: int) -> str:
         """Why a vertex, converted to WGS-84, is refused: outside China, or outside what the database's

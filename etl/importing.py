@@ -99,8 +99,8 @@ class ImportRefused(DataError):
         more = f"\n  ... and {len(errors) - _SHOWN_ERRORS} more" if len(errors) > _SHOWN_ERRORS else ""
         features = len({e.number for e in errors})
         where = errors[0].where if errors else "feature"
-        super().__init__(f"{source}: {features} bad {where}(s) ({len(errors)} problem(s)); nothing was written "
-                         f"(fix them, or pass --skip-invalid to write the good ones):\n{shown}{more}")
+        super().__init__(f"{source}: {features} bad {where}(s); nothing was written ({len(errors)} problem(s): fix "
+                         f"them, or pass --skip-invalid to write the good ones):\n{shown}{more}")
 
 
 def _conversion(conn: Connection, source: Source, options: ImportOptions, notes: list[str]) -> Conversion:
