@@ -112,7 +112,8 @@ def _conversion(conn: Connection, source: Source, options: ImportOptions, notes:
     crs = declared or given
     if crs is None:
         crs = parse_crs("EPSG:4326", "default")
-        notes.append(f"{source.name}: no CRS in the file and no --crs; read as WGS-84 longitude/latitude")
+        if source.where != "row":  # a CSV's longitude/latitude are WGS-84 by convention (our exports too)
+            notes.append(f"{source.name}: no CRS in the file and no --crs; read as WGS-84 longitude/latitude")
     if options.datum != "wgs84" and not crs.is_geographic:
         raise DataError(f"--datum {options.datum}: the datum applies to longitude/latitude, but {source.name} "
                         f"is in the projected CRS {crs.to_string()}")
