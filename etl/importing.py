@@ -21,7 +21,8 @@ import shapely
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from etl import _load
+from etl import _load, deleting
+from etl.deleting import Deletion
 from etl.fields import LAYERS, LayerSpec
 from etl.geometry import Conversion, parse_crs
 from etl.sources import ReadOptions, Source, read
@@ -48,6 +49,10 @@ class ImportOptions:
     skip_invalid: bool = False
     ignore: tuple[str, ...] = ()
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    code_from: tuple[str, ...] = ()
+    code_prefix: str | None = None
+    replace: bool = False
+    dry_run: bool = False
 
 
 @dataclass
@@ -78,6 +83,8 @@ class ImportResult:
     seconds: float = 0.0
     skipped: dict[str, int] = field(default_factory=dict)
     repeats: int = 0
+    deletion: Deletion | None = None
+    dry_run: bool = False
 
     def summary(self) -> str:
         skipped = sum(self.skipped.values())
@@ -85,6 +92,10 @@ class ImportResult:
             f", {skipped} skipped ({', '.join(f'{n} {why}' for why, n in sorted(self.skipped.items()))})"
             if skipped else "")
         rejected = len({(e.number) for e in self.rejected})
+        if self.deletion is not None:
+            extra += f", {self.deletion.count} deleted (--replace)"
+        if self.dry_run:
+            extra += "; DRY RUN: nothing was written"
         return (f"{self.layer} from {self.source}: {self.total} read, {self.inserted} inserted, "
                 f"{self.updated} updated, {self.unchanged} unchanged, {len(self.repaired)} repaired, "
                 f"{rejected} rejected{extra}; coverage refresh: {self.refresh}; {self.seconds:.1f} s")
@@ -188,7 +199,7 @@ def prepare(conn: Connection, layer: str, source: Source, options: ImportOptions
     notes = list(source.notes)
     conversion = _conversion(conn, source, options, notes)
     rules = rules_for(spec, source, options.columns, options.constants, conversion, zone, options.ignore,
-                      options.values, notes)
+                      options.values, notes, options.code_from, options.code_prefix)
     prepared = Prepared(spec, source.name, len(source.features), check(source, rules, progress), notes)
     _check_references(conn, prepared)
     prepared.checked.errors.sort(key=lambda e: e.number)
@@ -228,6 +239,51 @@ def write(conn: Connection, prepared: Prepared) -> tuple[int, int, int]:
     return inserted, len(written) - inserted, len(rows) - len(written)
 
 
+def _replace(conn: Connection, prepared: Prepared) -> Deletion:
+    """Delete the rows of the layer within the file's units that the file no longer has: admin units
+    under the same parents, cells of the same villages, tracks of the same patrol units, other
+    features in the counties the file's features lie in."""
+    spec, rows = prepared.spec, prepared.checked.rows
+    deletion = Deletion(spec.name)
+    if not rows:
+        return deletion
+    keep = sorted({r["code"] for r in rows} if "code" in spec.key else {r["unit"] for r in rows})
+    if spec.name == "admin":
+        parents = sorted({r["parent_code"] for r in rows if r["parent_code"]})
+        stale = conn.execute(text("SELECT code FROM admin_unit WHERE parent_code = ANY(:p) AND NOT code = ANY(:k)"),
+                             {"p": parents, "k": keep}).scalars().all()
+        plan = deleting.plan_codes(conn, "admin", stale)
+    elif spec.name == "grids":
+        villages = sorted({r["village_code"] for r in rows})
+        stale = conn.execute(text("SELECT code FROM grid_cell WHERE village_code = ANY(:v) AND NOT code = ANY(:k)"),
+                             {"v": villages, "k": keep}).scalars().all()
+        plan = {"grid_cell": list(stale)}
+    elif spec.name == "tracks":
+        keys = [(r["unit"], r["recorded_at"]) for r in rows]
+        conn.execute(text("CREATE TEMP TABLE gs_keep ON COMMIT DROP AS SELECT * FROM unnest("
+                          "CAST(:u AS text[]), CAST(:t AS timestamptz[])) AS k(unit, recorded_at)"),
+                     {"u": [k[0] for k in keys], "t": [k[1] for k in keys]})
+        stale = conn.execute(text(
+            "DELETE FROM patrol_track t WHERE t.unit = ANY(:units) AND NOT EXISTS (SELECT 1 FROM gs_keep k "
+            "WHERE k.unit = t.unit AND k.recorded_at = t.recorded_at) RETURNING t.unit || ' ' || t.recorded_at"),
+            {"units": keep}).scalars().all()
+        deletion.deleted = {"patrol_track": sorted(stale)}
+        return deletion
+    else:
+        shapes = [shapely.to_wkb(r["geom"], hex=True) for r in rows]
+        stale = conn.execute(text(f"""
+            SELECT DISTINCT t.code FROM {spec.table} t JOIN admin_unit a ON ST_Intersects(t.geom, a.geom)
+            WHERE a.level = 'county' AND NOT t.code = ANY(:k) AND a.code IN (
+                SELECT c.code FROM admin_unit c, unnest(CAST(:g AS text[])) AS f(w)
+                WHERE c.level = 'county'
+                  AND ST_Intersects(c.geom, ST_SetSRID(ST_GeomFromWKB(decode(f.w, 'hex')), 4326)))
+            ORDER BY 1"""), {"k": keep, "g": shapes}).scalars().all()
+        plan = {spec.table: list(stale)}
+    deleting.execute(conn, spec.name, plan)
+    deletion.deleted = {t: k for t, k in plan.items() if k}
+    return deletion
+
+
 def spec_first_units(conn: Connection, layer: str) -> bool:
     """Whether an import into ``layer`` brings the database's first units (which choose its metric CRS)."""
     return layer in ("admin", "grids") and not metric_crs.has_units(conn)
@@ -264,7 +320,9 @@ def import_source(conn: Connection, layer: str, source: Source, options: ImportO
     if spec_first_units(conn, layer) and checked.rows:
         _choose_metric_crs(conn, prepared, result)
     result.inserted, result.updated, result.unchanged = write(conn, prepared)
-    if result.inserted or result.updated:
+    if options.replace:
+        result.deletion = _replace(conn, prepared)
+    if result.inserted or result.updated or (result.deletion is not None and result.deletion.count):
         meta.put(conn, "dataset", "imported")
         # fresh statistics, so that the refresh and the next queries are planned for the new rows
         # rather than for the table as it was (autovacuum would get to it only a minute later)
@@ -290,8 +348,19 @@ def check_file(engine: Engine, layer: str, path: Path, options: ImportOptions, s
 def import_file(engine: Engine, layer: str, path: Path, options: ImportOptions, settings: Settings,
                 progress: Progress | None = None) -> ImportResult:
     """Import the file at ``path`` into ``layer`` in one transaction (see :func:`import_source`)."""
-    with read(path, _read_options(layer, options, settings)) as source, engine.begin() as conn:
-        return import_source(conn, layer, source, options, settings, progress)
+    with read(path, _read_options(layer, options, settings)) as source, engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            result = import_source(conn, layer, source, options, settings, progress)
+        except BaseException:
+            transaction.rollback()
+            raise
+        if options.dry_run:
+            transaction.rollback()
+            result.dry_run = True
+        else:
+            transaction.commit()
+        return result
 
 
 def write_report(path: Path, errors: list[FeatureError]) -> None:

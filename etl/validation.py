@@ -8,9 +8,13 @@ rows (parent units, villages) are checked by :mod:`etl.importing` against the da
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import shapely
 
 from etl.fields import LayerSpec, match_columns
 from etl.geometry import BadGeometry, Conversion, check_shape, repair
@@ -96,6 +100,8 @@ class RowRules:
     conversion: Conversion
     zone: dt.tzinfo
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    code_from: tuple[str, ...] = ()  # columns whose values, joined by '-', make the code
+    code_prefix: str | None = None  # codes made of this prefix and a digest of the feature's content
 
 
 def _derive_codes(spec: LayerSpec, row: dict[str, Any]) -> list[tuple[str, Any, str]]:
@@ -176,6 +182,13 @@ def _read_row(rules: RowRules, props: dict[str, Any], fail: Callable[[str, Any, 
             name = spec_field.name
             fail(name if column in (None, name) else f"{name} (column {column!r})", value, str(exc))
             bad = True
+    code = row.get("code")
+    if isinstance(code, str) and len(code) > MAX_CODE:
+        fail("code", code[:80] + ("..." if len(code) > 80 else ""),
+             f"at most {MAX_CODE} characters, not {len(code)} (a code is a key: a Shapefile cuts text at "
+             "254 and a re-import would then add duplicates); use --code-from with shorter columns or "
+             "--code-prefix P for codes made from the content")
+        bad = True
     for fname, value, expected in ([] if bad else _derive_codes(rules.spec, row)):
         fail(fname, value, expected)
         bad = True
@@ -197,14 +210,17 @@ def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], N
     for done, (feature, (geom, geom_problem)) in enumerate(zip(source.features, geometries, strict=True)):
         if progress is not None and done % 500 == 0:
             progress("checking", done, total)
-        raw_code = rules.constants.get("code") or (feature.props.get(code_column) if code_column else None)
-        code = None if raw_code is None else str(raw_code).strip()
+        props = feature.props
+        if rules.code_from or rules.code_prefix is not None:
+            props = {**props, DERIVED_CODE: derived_code(rules, feature)}
+        raw_code = rules.constants.get("code") or (props.get(code_column) if code_column else None)
+        code = None if raw_code is None else str(raw_code).strip()[:80]
 
         def fail(fname: str, value: Any, expected: str, feature: Feature = feature, code: str | None = code) -> None:
             checked.errors.append(FeatureError(source.name, source.where, feature.number, code, fname, value,
                                                expected))
 
-        row, skip = _read_row(rules, feature.props, fail)
+        row, skip = _read_row(rules, props, fail)
         if skip:
             checked.skipped[skip] = checked.skipped.get(skip, 0) + 1
             continue
@@ -239,6 +255,32 @@ def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], N
     return checked
 
 
+DERIVED_CODE = "\0code"  # the column a derived code is read from
+MAX_CODE = 64
+
+
+def derived_code(rules: RowRules, feature: Feature) -> str | None:
+    """The code ``--code-from`` or ``--code-prefix`` gives a feature: its columns' values joined by
+    '-', or the prefix and the first 16 hex digits of a SHA-1 of its attributes and geometry (as read,
+    coordinates rounded to 1e-7), so that the same feature always gets the same code."""
+    if rules.code_from:
+        parts = [feature.props.get(c) for c in rules.code_from]
+        if any(p is None or str(p).strip() == "" for p in parts):
+            return None
+        return "-".join(_plain(p) for p in parts)
+    content = json.dumps({k: _plain(v) for k, v in sorted(feature.props.items()) if v is not None},
+                         ensure_ascii=False, sort_keys=True)
+    shape = b"" if feature.geom is None else shapely.to_wkb(shapely.set_precision(feature.geom, 1e-7))
+    digest = hashlib.sha1(content.encode() + shape, usedforsecurity=False).hexdigest()[:16]
+    return f"{rules.code_prefix}{digest}"
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Whether two rows are exact repeats: equal values and the same geometry (vertex for vertex)."""
     return all(a[k] == b[k] for k in a if k != "geom") and bool(a["geom"].equals_exact(b["geom"], 0.0))
@@ -246,10 +288,22 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 def rules_for(spec: LayerSpec, source: Source, overrides: dict[str, str], constants: dict[str, str],
               conversion: Conversion, zone: dt.tzinfo, ignore: tuple[str, ...] = (),
-              values: dict[str, dict[str, str]] | None = None, notes: list[str] | None = None) -> RowRules:
+              values: dict[str, dict[str, str]] | None = None, notes: list[str] | None = None,
+              code_from: tuple[str, ...] = (), code_prefix: str | None = None) -> RowRules:
     """The rules for ``source``: its columns matched to the layer's fields (see ``match_columns``);
-    a ``--set`` over a column the file has is noted in ``notes``."""
+    a ``--set`` over a column the file has is noted in ``notes``; ``code_from``/``code_prefix``
+    derive the codes (:func:`derived_code`)."""
     columns = match_columns(spec, source.columns, overrides, source.name, ignore)
+    if code_from or code_prefix is not None:
+        if "code" not in {f.name for f in spec.fields}:
+            raise DataError(f"--code-from/--code-prefix: layer '{spec.name}' has no code field")
+        if code_from and code_prefix is not None:
+            raise DataError("--code-from and --code-prefix: give one of them, not both")
+        missing = [c for c in code_from if c not in source.columns]
+        if missing:
+            raise DataError(f"--code-from {','.join(code_from)}: {source.name} has no column {missing[0]!r}; "
+                            f"its columns are {', '.join(source.columns)}")
+        columns["code"] = DERIVED_CODE
     names = {f.name for f in spec.fields}
     for what, given in (("--set", constants), ("--values", values or {})):
         unknown = [k for k in given if k not in names]
@@ -259,4 +313,5 @@ def rules_for(spec: LayerSpec, source: Source, overrides: dict[str, str], consta
     for name in constants:
         if name in columns and notes is not None:
             notes.append(f"--set {name}={constants[name]} overrides the file's column {columns[name]!r}")
-    return RowRules(spec, columns, dict(constants), conversion, zone, dict(values or {}))
+    return RowRules(spec, columns, dict(constants), conversion, zone, dict(values or {}), tuple(code_from),
+                    code_prefix)
