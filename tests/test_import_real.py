@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import shapely
 from pyproj import Geod
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 from etl.fields import LAYERS
 from etl.importing import ImportOptions, ImportRefused, ImportResult, import_source
@@ -34,28 +33,6 @@ REAL = Path(__file__).parent / "data" / "real"
 BEIJING = REAL / "110000_full.json"
 SHENZHEN = REAL / "440300_full.json"
 GEOD = Geod(ellps="WGS84")
-
-
-@pytest.fixture(scope="module")
-def real_engine(base_settings: Settings) -> Iterator[Engine]:
-    from geo.db import make_engine, upgrade
-    from tests.conftest import fresh_database
-
-    eng = make_engine(fresh_database(base_settings, "gridsight_test_real"))
-    upgrade(eng)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def empty(real_engine: Engine) -> Iterator[Connection]:
-    """A connection to the empty database, in a transaction rolled back after the test."""
-    with real_engine.connect() as connection:
-        trans = connection.begin()
-        try:
-            yield connection
-        finally:
-            trans.rollback()
 
 
 def run(conn: Connection, settings: Settings, layer: str, path: Path, **options: Any) -> ImportResult:
