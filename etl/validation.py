@@ -198,8 +198,9 @@ def _read_row(rules: RowRules, props: dict[str, Any], fail: Callable[[str, Any, 
 def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], None] | None = None) -> Checked:
     """Every feature of ``source`` read by ``rules``: good rows and one error per problem.
 
-    A feature whose key (code; tracks: unit and time) repeats an earlier one's is dropped and counted
-    when it is an exact repeat (same values and geometry), and an error otherwise. Features whose
+    A feature whose key (code; tracks: unit and time) repeats an earlier one's is an error, except a
+    GPS fix that exactly repeats an earlier one (same unit, time and position): that is dropped and
+    counted (loggers repeat fixes). Features whose
     value a field skips (OSM footways) are counted in ``skipped``. ``progress(stage, done, total)`` is
     called as features are checked."""
     checked = Checked()
@@ -240,7 +241,7 @@ def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], N
         key = tuple(row[k] for k in rules.spec.key)
         if key in seen:
             number, earlier = seen[key]
-            if _same(earlier, row):
+            if rules.spec.name == "tracks" and _same(earlier, row):
                 checked.repeats += 1
                 continue
             shown = " / ".join(str(k) for k in key)

@@ -161,7 +161,7 @@ CASES: dict[str, Case] = {
                                                       "37.6)\"\n"), ("row 2", "class", "expected a value")),
     # codes and references
     "admin code of 7 digits": Case("admin", _admin(feature(square(), code="1407240", name="X")),
-                                   ("code", "1407240", "6 digits (county), 9 (township) or 12 (village)")),
+                                   ("code", "1407240", "city xxxx00, county), 9 (township) or 12 (village)")),
     "level contradicting the code": Case("admin", _admin(feature(square(), code="140724099", name="X",
                                                                  level="village")), ("level", "township")),
     "parent contradicting the code": Case("admin", _admin(feature(square(), code="140724099", name="X",
