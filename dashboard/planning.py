@@ -29,7 +29,7 @@ _CAM_FIELDS = ("lon", "lat", "az", "fov", "range")
 _COMPARED = (("col_camera_area", "camera_area_pct"), ("col_camera_road", "camera_road_pct"),
              ("col_combined", "combined_pct"), ("col_blind", "blind_incidents"),
              ("plan_incident_cov", "incident_coverage_pct"))
-_ORDER = {"county": 0, "township": 1, "village": 2, "grid": 3}
+_ORDER = {"province": -2, "city": -1, "county": 0, "township": 1, "village": 2, "grid": 3}
 
 
 def county_view(days: Any, method: Any) -> View:

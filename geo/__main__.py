@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy import text
 
-from geo import _accounts_cli, _cli
+from geo import _accounts_cli, _cli, metric_crs
 from geo.coverage_parallel import refresh_with_sessions
 from geo.db import cluster_for, connect, grant_app_role
 from geo.dosage import cell_dosage, hot_spot_dosage
@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     ver.add_argument("--seed", type=int, default=None, help="seed of the random sample (repeatable)")
     ver.add_argument("--window-days", type=int, default=None,
                      help="incident window in days, ending now (default GRIDSIGHT_WINDOW_DAYS, 30)")
+    crs = sub.add_parser("crs", help="the metric CRS coverage is measured in: show it, or change it and recompute")
+    crs.add_argument("choice", nargs="?", default="show",
+                     help="show (default); auto: the equal-area CRS centred on the units; or an EPSG code")
     plan = sub.add_parser("plan", help="planning: propose new cameras (maximal covering location model)")
     plan.add_argument("what", choices=["cameras", "dosage"],
                       help="cameras: propose new cameras; dosage: patrol dosage of every hot spot or cell")
@@ -133,6 +136,38 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if bad else 0
 
 
+def _crs(choice: str, settings: Settings) -> int:
+    engine = connect(settings)
+    with engine.begin() as conn:
+        if choice == "show":
+            print(metric_crs.describe(metric_crs.current(conn)))
+            return 0
+        if choice == "auto":
+            srid = metric_crs.choose(conn)
+            if srid is None:
+                raise DataError("crs auto: the database has no units to centre the CRS on; import them first "
+                                "(the first units choose it anyway)")
+        else:
+            digits = choice.upper().removeprefix("EPSG:")
+            if not digits.isdigit():
+                raise DataError(f"crs {choice!r}: expected show, auto or an EPSG code such as EPSG:4547")
+            srid = int(digits)
+            try:
+                metric_crs.crs_of(srid)
+            except Exception:
+                raise DataError(f"crs {choice!r}: not an EPSG code PROJ knows") from None
+            if metric_crs.crs_of(srid).is_geographic:
+                raise DataError(f"crs {choice!r} is in degrees; expected a projected CRS in metres")
+        changed = metric_crs.change(conn, srid)
+    if not changed:
+        print(f"already measuring in {metric_crs.describe(srid)}")
+        return 0
+    report = refresh_with_sessions(engine, settings.patrol_buffer_m, full=True, rebuild_units=True,
+                                   sessions=settings.refresh_sessions)
+    print(f"measuring in {metric_crs.describe(srid)}; every figure recomputed in {report.seconds:.2f} s")
+    return 0
+
+
 def _db(action: str, settings: Settings, login: str | None = None) -> int:
     if action == "grant":
         with connect(settings).begin() as conn:
@@ -171,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         return _accounts_cli.users(args, connect(settings), settings)
     if args.command == "audit":
         return _accounts_cli.audit_log(args, connect(settings))
+    if args.command == "crs":
+        return _crs(args.choice, settings)
     if args.command == "migrate":
         connect(settings)
         print("schema is current")

@@ -53,7 +53,7 @@ UNITS = """
 DELETE FROM {units};
 WITH pop AS (
     SELECT left(code, n) AS code, sum(population)::integer AS population
-    FROM grid_cell, (VALUES (6), (9), (12)) AS lengths(n) GROUP BY 1
+    FROM grid_cell, (VALUES (2), (4), (6), (9), (12)) AS lengths(n) GROUP BY 1
 )
 INSERT INTO {units} (code, level, name, parent_code, population, area_m2, geom, geom_m)
 SELECT code, 'grid', name, village_code, population, ST_Area(ST_Transform(geom, :srid)),
@@ -62,7 +62,7 @@ FROM grid_cell
 UNION ALL
 SELECT a.code, a.level, a.name, a.parent_code, coalesce(pop.population, 0),
        ST_Area(ST_Transform(a.geom, :srid)), a.geom, ST_Transform(a.geom, :srid)
-FROM admin_unit a LEFT JOIN pop ON pop.code = a.code;
+FROM admin_unit a LEFT JOIN pop ON pop.code = gs_unit_prefix(a.code, a.level);
 INSERT INTO {unit_pieces} (code, geom) SELECT code, ST_Subdivide(geom_m, 128) FROM {units};
 ANALYZE {units};
 ANALYZE {unit_pieces};
@@ -135,7 +135,7 @@ ROLL_UP_AREAS = _ROLL_UP.format(assign=", ".join(f"{c} = x.{c}" for c in _AREA_C
                                 sums=", ".join(f"sum({c}) AS {c}" for c in _AREA_COLUMNS), ok="tiled")
 ROLL_UP_ROADS = _ROLL_UP.format(assign=", ".join(f"{c} = x.{c}" for c in _ROAD_COLUMNS),
                                 sums=", ".join(f"sum({c}) AS {c}" for c in _ROAD_COLUMNS), ok="roads_tiled")
-PARENT_LEVELS = ("village", "township", "county")
+PARENT_LEVELS = ("village", "township", "county", "city", "province")
 
 # -- the region to rebuild ---------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, text
 from geo import limits
 from geo.errors import DataError
 
-LEVELS = ("county", "township", "village", "grid")
+LEVELS = ("province", "city", "county", "township", "village", "grid")
 OPEN_STATUSES = ("reported", "dispatched", "handling")
 
 # The command line's columns, in order.
@@ -128,15 +128,18 @@ class UnitFigures:
 
 
 # An incident is in unit U when its ``unit_code`` (the smallest unit holding it, kept by the database:
-# migration 0008) starts with U's code; blind when no online camera's view holds it (``watched``,
+# migration 0008) starts with U's prefix (its code; a province's first 2 digits, a city's first 4:
+# ``gs_unit_prefix``, migration 0013_levels); blind when no online camera's view holds it (``watched``,
 # migration 0007; DOMAIN.md, "Incident coverage"). One pass over the window's incidents of the
 # units' code range, grouped by each code length the units have: no spatial join per unit.
 # The codes that start with one of the units' codes lie between the lowest code and the highest
 # code followed by ':' (the character after '9').
-_SPAN = 'SELECT min(code COLLATE "C"), max((code || \':\') COLLATE "C") FROM unit_coverage u WHERE {where}'
+_SPAN = ('SELECT min(gs_unit_prefix(code, level) COLLATE "C"), '
+         'max((gs_unit_prefix(code, level) || \':\') COLLATE "C") FROM unit_coverage u WHERE {where}')
 _FIGURES = """
-WITH units AS MATERIALIZED (SELECT * FROM unit_coverage u WHERE {where}),
-lengths AS (SELECT DISTINCT length(code) AS n FROM units),
+WITH units AS MATERIALIZED (
+    SELECT u.*, gs_unit_prefix(u.code, u.level) AS prefix FROM unit_coverage u WHERE {where}),
+lengths AS (SELECT DISTINCT length(prefix) AS n FROM units),
 inc AS (
     SELECT i.unit_code, i.watched
     FROM incident i
@@ -155,7 +158,7 @@ SELECT u.code, u.name, u.level, u.parent_code, u.population, u.area_m2, u.camera
        u.camera_area_installed_m2, u.road_m, u.camera_road_m, u.camera_road_installed_m,
        u.patrol_area_m2, u.combined_area_m2, u.cameras, u.cameras_online,
        coalesce(c.incidents, 0) AS incidents, coalesce(c.blind, 0) AS blind
-FROM units u LEFT JOIN counts c ON c.code = u.code
+FROM units u LEFT JOIN counts c ON c.code = u.prefix
 ORDER BY u.code
 """
 

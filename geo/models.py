@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, ForeignKey, I
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-LEVELS = ("county", "township", "village")
+LEVELS = ("province", "city", "county", "township", "village")
 ROAD_CLASSES = ("highway", "main", "local", "track")
 CAMERA_STATUSES = ("online", "offline", "fault")
 CAMERA_KINDS = ("gun", "dome", "ptz", "checkpoint")

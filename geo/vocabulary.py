@@ -17,4 +17,5 @@ INCIDENT_CATEGORY = {
 }
 INCIDENT_STATUS = {"reported": ("reported", "已报警"), "dispatched": ("dispatched", "已派警"),
                    "handling": ("handling", "处置中"), "closed": ("closed", "已结案")}
-LEVEL = {"county": ("county", "县"), "township": ("township", "乡镇"), "village": ("village", "村")}
+LEVEL = {"province": ("province", "省"), "city": ("city", "市"), "county": ("county", "县"),
+         "township": ("township", "乡镇"), "village": ("village", "村")}

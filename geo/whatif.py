@@ -164,7 +164,7 @@ def _changes(conn: Connection, window: Window, deltas: dict[str, dict[str, float
         after["cameras"] = row["cameras"] + int(delta.get("camera", 0))
         after["cameras_online"] = row["cameras_online"] + int(delta.get("camera", 0))
         out.append(Change(unit_figures(row), unit_figures(after)))
-    order = {"county": 0, "township": 1, "village": 2, "grid": 3}
+    order = {"province": -2, "city": -1, "county": 0, "township": 1, "village": 2, "grid": 3}
     return sorted(out, key=lambda c: (order[c.before.level], c.before.code))
 
 

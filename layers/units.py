@@ -49,7 +49,7 @@ def shown_units(conn: Connection, code: str | None) -> tuple[str, str]:
     if code is None:
         counties = hierarchy.top(conn)
         if len(counties) != 1:
-            return "u.level = 'county'", ""
+            return "u.parent_code IS NULL AND u.level <> 'grid'", ""
         code = counties[0].code
     unit = hierarchy.get(conn, code)
     return ("u.code = :code", code) if unit.level == "grid" else ("u.parent_code = :code", code)
@@ -78,7 +78,7 @@ def shown_with_focus(conn: Connection, view: View) -> tuple[list[UnitFigures], U
         return [u for u in figs if u.code == code], focused
     if where == "u.parent_code = :code":
         return [u for u in figs if u.parent_code == code], focused
-    return [u for u in figs if u.level == "county"], focused
+    return [u for u in figs if u.parent_code is None and u.level != "grid"], focused
 
 
 _MEMORY: OrderedDict[tuple[Any, ...], list[UnitFigures]] = OrderedDict()

@@ -178,3 +178,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _skipped and exitstatus == 0:
         print(f"\nerror: {len(_skipped)} test(s) skipped; skipping is not allowed: {_skipped[:5]}")
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="module")
+def real_engine(base_settings: Settings) -> Iterator[Engine]:
+    """An empty database (``gridsight_test_real``), as a new user's: its first units choose the metric CRS."""
+    eng = make_engine(fresh_database(base_settings, "gridsight_test_real"))
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def empty(real_engine: Engine) -> Iterator[Connection]:
+    """A connection to the empty database, in a transaction rolled back after the test."""
+    with real_engine.connect() as connection:
+        trans = connection.begin()
+        try:
+            yield connection
+        finally:
+            trans.rollback()
