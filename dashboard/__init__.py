@@ -9,7 +9,7 @@ from dash import Dash
 from flask import has_request_context, request
 from sqlalchemy import Engine, text
 
-from dashboard import api, callbacks, import_page, map_page, plan_page, planning, wall
+from dashboard import api, briefing, callbacks, import_page, map_page, plan_page, planning, playback, wall
 from dashboard import details as cell_panel
 from dashboard.i18n import t
 from dashboard.state import ViewState
@@ -62,7 +62,8 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
         if page_name == "wall":
             tour = wall.tour_from(address.query)
             return wall.layout(settings, initial_bounds(engine), lang, settings.wall_tour_s if tour is None else tour)
-        return map_page.layout(settings, initial_bounds(engine), lang)
+        return map_page.layout(settings, initial_bounds(engine), lang,
+                               briefing="briefing=1" in address.query.split("&"))
 
     app.layout = page
     callbacks.register(app, engine, settings)
@@ -70,4 +71,6 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
     wall.register(app, engine, settings)
     planning.register(app, engine, settings)
     api.register_api(app.server, engine, settings)
+    playback.register_api(app.server, engine, settings)
+    briefing.register_api(app.server, settings)
     return app
