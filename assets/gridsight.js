@@ -59,11 +59,11 @@
   // A cluster of n points (layers send clusters when zoomed out): its area grows with n. The style
   // functions give clusters the same look (dash-leaflet applies a layer's style to its points too).
   function clusterStyle(color) {
-    return drilling() ? { color: "#f8fafc", weight: 0.8, fillColor: color, fillOpacity: 0.55 }
+    return drilling() ? { color: "#0f172a", weight: 0.6, fillColor: color, fillOpacity: 0.6 }
       : { color: "#f8fafc", weight: 1.5, fillColor: color, fillOpacity: 0.7 };
   }
   function cluster(latlng, n, color) {
-    const radius = drilling() ? Math.min(3 + 1.2 * Math.log2(n), 9) : Math.min(5 + 2.5 * Math.log2(n), 22);
+    const radius = drilling() ? Math.min(2.5 + Math.log2(n), 7) : Math.min(5 + 2.5 * Math.log2(n), 22);
     return L.circleMarker(latlng, Object.assign({ radius: radius }, clusterStyle(color)));
   }
   // Camera clusters: green when every camera works, amber when some are broken, red from 20 %.
@@ -214,8 +214,6 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       // when that view is inside what was fetched.
       const unit = state ? (state.unit || "") : "";
       window.gridsightLang = lang;
-      // above the grid cell, clicks inside units drill (see passive()); the planning page never does
-      window.gridsightDrill = !!state && state.hs === undefined && unit.length !== 15;
       const triggered = (window.dash_clientside.callback_context || {}).triggered || [];
       const byState = triggered.some(function (t) { return t.prop_id && t.prop_id.indexOf("gs-state.") === 0; });
       const flying = byState && window.gridsightUnit !== undefined && unit !== window.gridsightUnit;
@@ -238,6 +236,15 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
           bounds[0][0] >= done.s && bounds[0][1] >= done.w && bounds[1][0] <= done.n && bounds[1][1] <= done.e) {
         return unchanged;  // already fetched (or being fetched) for this view
       }
+      // Above the grid cell, clicks inside units drill (see passive()) as long as the view is at
+      // most one zoom level closer than the unit's own frame; zoomed in further, points and lines
+      // answer clicks again. The planning page never drills.
+      let frameZoom = Math.round(zoom);
+      if (map && state && state.bounds) {
+        frameZoom = Math.min(map.getBoundsZoom(L.latLngBounds(state.bounds)), map.getMaxZoom());
+      }
+      window.gridsightDrill = !!state && state.hs === undefined && unit.length !== 15 &&
+        Math.round(zoom) <= frameZoom + 1;
       const seq = (window.gridsightSeq = (window.gridsightSeq || 0) + 1);
       window.dash_clientside.set_props("gs-status", { className: "gs-status loading" });
       // The end of a pan or zoom changes bounds and zoom in separate updates: only the last fetches
