@@ -73,7 +73,7 @@
         if (x < -10 || y < -10 || x > this._canvas.width + 10 || y > this._canvas.height + 10) { continue; }
         const now = i >= fresh;  // happened within the last step: drawn as it happens
         ctx.beginPath();
-        ctx.arc(x, y, now ? 6 : 2.5 + 0.5 * d.s[i], 0, 2 * Math.PI);
+        ctx.arc(x, y, now ? 7 : 3 + 0.6 * d.s[i], 0, 2 * Math.PI);
         ctx.fillStyle = SEVERITY_COLOR[d.s[i]] || "#f43f5e";
         ctx.globalAlpha = now ? 1 : 0.75;
         ctx.fill();

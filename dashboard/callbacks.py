@@ -14,7 +14,7 @@ from geo import hierarchy
 from geo.coverage import refresh
 from geo.errors import NotFound
 from geo.settings import Settings
-from layers import units
+from layers import focus, for_page, units
 
 _UNITS_LAYER = {"type": ids.LAYER_TYPE, "index": units.LAYER.id}
 
@@ -78,7 +78,11 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         state = ViewState.from_dict(data)
         with engine.begin() as conn:
             classes = drilldown.classes(conn, state, lang)
-        return map_page.legend(lang, "map", overlays, map_page.units_legend(classes, state, lang))
+        # the cell's gap and blind incidents are drawn for a cell only
+        cell = bool(state.unit and len(state.unit) == 15)
+        switched_on = overlays if overlays is not None else [layer.title(lang) for layer in for_page("map")]
+        shown = [o for o in switched_on if cell or o != focus.LAYER.title(lang)]
+        return map_page.legend(lang, "map", shown, map_page.units_legend(classes, state, lang))
 
     @app.callback(Output(ids.URL, "search"), Input(_UNITS_LAYER, "clickData"), Input(ids.METRIC, "value"),
                   Input(ids.WINDOW, "value"), Input(ids.CATEGORIES, "value"), Input(ids.STATUSES, "value"),

@@ -41,6 +41,7 @@ class Classes:
     lower: tuple[float, ...]
     colors: tuple[str, ...]
     count: int  # how many units (with a value) the classes were drawn from
+    span: tuple[float, float] = (0.0, 0.0)  # the lowest and highest value
 
     def color(self, value: float | None) -> str:
         """The fill colour of ``value``; grey for n/a.
@@ -55,8 +56,8 @@ class Classes:
 
     def labels(self, suffix: str) -> list[str]:
         """The bounds of each class as shown in the legend, e.g. '< 12.0 %', '12.0 – 20.0 %', '≥ 31.0 %'."""
-        if len(self.lower) == 1:
-            return ["all" if suffix == "" else f"all {suffix.strip()}"]
+        if len(self.lower) == 1:  # one value (or units that all have it)
+            return [f"{self.span[0]:.1f}{suffix}"]
         out = [f"< {self.lower[1]:.1f}{suffix}"]
         out += [f"{lo:.1f} – {hi:.1f}{suffix}" for lo, hi in zip(self.lower[1:-1], self.lower[2:], strict=True)]
         return [*out, f"≥ {self.lower[-1]:.1f}{suffix}"]
@@ -70,8 +71,9 @@ def class_breaks(values: Sequence[float | None], metric: str) -> Classes:
 
     >>> class_breaks([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], "camera_road_pct").lower[1:]
     (3.0, 5.0, 7.0, 9.0)
-    >>> class_breaks([4.0, 4.0, None], "patrol_pct").lower, class_breaks([None], "patrol_pct").lower
-    ((-inf,), ())
+    >>> one = class_breaks([78.3, None], "patrol_pct")
+    >>> one.lower, one.colors, one.labels(" %"), class_breaks([None], "patrol_pct").lower
+    ((-inf,), ('#16a34a',), ['78.3 %'], ())
     """
     known = sorted(v for v in values if v is not None)
     distinct = len(set(known))
@@ -86,11 +88,13 @@ def class_breaks(values: Sequence[float | None], metric: str) -> Classes:
     ramp = [c for _, c in (RATE_RAMP if metric == "incident_rate" else RAMP)]
     if metric == "incident_rate":
         ramp.reverse()  # worst first, as for percentages
-    picks = {1: [2], 2: [0, 4], 3: [0, 2, 4], 4: [0, 1, 3, 4], 5: [0, 1, 2, 3, 4]}[len(lower)]
+    if len(lower) == 1:  # nothing to tell apart (a cell alone): the fixed classes say how good it is
+        return Classes(tuple(lower), (color(known[0], metric),), len(known), (known[0], known[-1]))
+    picks = {2: [0, 4], 3: [0, 2, 4], 4: [0, 1, 3, 4], 5: [0, 1, 2, 3, 4]}[len(lower)]
     colors = [ramp[i] for i in picks]
     if metric == "incident_rate":
         colors.reverse()  # low rates (the first classes) are the best
-    return Classes(tuple(lower), tuple(colors), len(known))
+    return Classes(tuple(lower), tuple(colors), len(known), (known[0], known[-1]))
 
 
 def color(value: float | None, metric: str = "camera_area_pct") -> str:
