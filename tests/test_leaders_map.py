@@ -253,3 +253,33 @@ def test_the_wall_feed_rows_show_code_category_severity_time_and_place(engine: E
         assert cells["gs-wall-time"] == item.occurred_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M")
         place = " · ".join(x for x in (item.township, item.village) if x) or "–"
         assert cells["gs-wall-cat"] and cells["gs-wall-place"] == place
+
+
+def test_the_default_metric_and_target_come_from_the_settings_and_the_address() -> None:
+    from geo.errors import SettingsError
+    from geo.settings import Settings
+
+    settings = Settings.from_env({"GRIDSIGHT_DEFAULT_METRIC": "patrol_pct", "GRIDSIGHT_TARGET_PCT": "45"})
+    assert (settings.default_metric, settings.target_pct) == ("patrol_pct", 45.0)
+    assert Settings.from_env({}).default_metric == "camera_road_pct"
+    state = ViewState.from_search("?unit=140724001", settings.default_metric, settings.target_pct)
+    assert (state.metric, state.target) == ("patrol_pct", 45.0)
+    assert "metric=patrol_pct" in state.search() and "target=45" in state.search()
+    linked = ViewState.from_search("?metric=combined_pct&target=70.5", settings.default_metric, settings.target_pct)
+    assert (linked.metric, linked.target) == ("combined_pct", 70.5)
+    hostile = ViewState.from_search("?metric=pg_sleep&target=1e9", settings.default_metric, settings.target_pct)
+    assert (hostile.metric, hostile.target) == ("patrol_pct", 45.0)
+    for var, value, expected in (("GRIDSIGHT_DEFAULT_METRIC", "camera", "one of camera_area_pct"),
+                                 ("GRIDSIGHT_TARGET_PCT", "120", "a percentage from 0 to 100")):
+        with pytest.raises(SettingsError, match=f"{var}='{value}' is not allowed: expected {expected}"):
+            Settings.from_env({var: value})
+
+
+def test_the_playback_endpoint_refuses_bad_arguments_with_their_name(base_url: str) -> None:
+    import urllib.error
+
+    for query, status, word in (("unit=1407'--", 400, "unit"), ("unit=999999", 404, "999999"),
+                                ("days=0", 400, "days"), ("cat=arson", 400, "cat")):
+        with pytest.raises(urllib.error.HTTPError) as failed:
+            _get(f"{base_url}/api/playback?{query}")
+        assert failed.value.code == status and word in failed.value.read().decode(), query
