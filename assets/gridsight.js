@@ -38,13 +38,33 @@
     });
   }
 
+  // Above the grid cell (the county, a township or a village shown with its children), a click
+  // anywhere inside a unit drills into it: every feature drawn over the units lets clicks through
+  // (and points are drawn small, so the choropleth shows), the units layer takes them. Set by
+  // layerData from the view's state; the planning page (its state has "hs") never drills.
+  function drilling() { return window.gridsightDrill === true; }
+  function passive(style) {
+    return drilling() ? Object.assign({}, style, { interactive: false }) : style;
+  }
+  const UNIT_WORDS = {
+    en: { incidents: "incidents", cameras: "cameras online / total" },
+    zh: { incidents: "警情", cameras: "摄像机在线/总数" },
+  };
+  function escapeHtml(value) {
+    return String(value === null || value === undefined ? "—" : value).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
   // A cluster of n points (layers send clusters when zoomed out): its area grows with n. The style
   // functions give clusters the same look (dash-leaflet applies a layer's style to its points too).
   function clusterStyle(color) {
-    return { color: "#f8fafc", weight: 1.5, fillColor: color, fillOpacity: 0.7 };
+    return drilling() ? { color: "#0f172a", weight: 0.6, fillColor: color, fillOpacity: 0.6 }
+      : { color: "#f8fafc", weight: 1.5, fillColor: color, fillOpacity: 0.7 };
   }
   function cluster(latlng, n, color) {
-    return L.circleMarker(latlng, Object.assign({ radius: Math.min(5 + 2.5 * Math.log2(n), 22) }, clusterStyle(color)));
+    const radius = drilling() ? Math.min(2.5 + Math.log2(n), 7) : Math.min(5 + 2.5 * Math.log2(n), 22);
+    return L.circleMarker(latlng, Object.assign({ radius: radius }, clusterStyle(color)));
   }
   // Camera clusters: green when every camera works, amber when some are broken, red from 20 %.
   function cameraClusterColor(p) {
@@ -54,6 +74,16 @@
 
   window.gridsight = Object.assign(window.gridsight || {}, {
     feature: {
+      // The drill-down's units: a click drills (dash-leaflet's clickData); hovering tells the
+      // unit's figures, the counts of the points drawn small over it included.
+      unitTooltip: function (feature, layer) {
+        const p = feature.properties || {};
+        const words = UNIT_WORDS[window.gridsightLang === "en" ? "en" : "zh"];
+        const value = p.value === null || p.value === undefined ? "—" : Number(p.value).toFixed(1);
+        layer.bindTooltip("<b>" + escapeHtml(p.name) + "</b> " + escapeHtml(value) + "<br>" +
+          escapeHtml(p.incidents) + " " + words.incidents + " · " + escapeHtml(p.cameras_text) + " " + words.cameras,
+          { sticky: true, direction: "top", className: "gs-unit-tooltip" });
+      },
       // Popups are fetched when a feature is clicked (sending them with every feature was most of
       // the weight, and binding one to each of thousands of features slowed every redraw); a
       // cluster is zoomed into instead.
@@ -84,32 +114,37 @@
         return { color: "#e2e8f0", weight: 2.5, fillColor: feature.properties.color, fillOpacity: 0.62 };
       },
       unit: function (feature) {
-        return { color: "#e5e7eb", weight: 1.2, fillColor: feature.properties.color, fillOpacity: 0.5 };
+        const p = feature.properties;
+        if (p.below) {  // below the target: a dashed white outline
+          return { color: "#f8fafc", weight: 2.4, dashArray: "6 4", fillColor: p.color, fillOpacity: 0.62 };
+        }
+        return { color: "#e5e7eb", weight: 1.2, fillColor: p.color, fillOpacity: 0.62 };
       },
-      road: function (feature) { return ROAD[feature.properties.class] || ROAD.local; },
+      road: function (feature) { return passive(ROAD[feature.properties.class] || ROAD.local); },
       route: function (feature) {
-        return { color: SHIFT_COLOR[feature.properties.shift] || "#3b82f6", weight: 3, opacity: 0.9 };
+        return passive({ color: SHIFT_COLOR[feature.properties.shift] || "#3b82f6", weight: 3, opacity: 0.9 });
       },
       camera: function (feature) {
         const p = feature.properties;
-        if (p.n > 1) { return clusterStyle(cameraClusterColor(p)); }
+        if (p.n > 1) { return passive(clusterStyle(cameraClusterColor(p))); }
         const color = STATUS_COLOR[p.status] || "#9ca3af";
-        return { color: color, weight: 0.8, fillColor: color, fillOpacity: 0.25 };
+        return passive({ color: color, weight: 0.8, fillColor: color, fillOpacity: 0.25 });
       },
       incident: function (feature) {
         const p = feature.properties;
-        return p.n > 1 ? clusterStyle(SEVERITY_COLOR[p.top] || "#f43f5e") : {};
+        if (window.gridsightPlaybackOn) { return passive({ opacity: 0, fillOpacity: 0 }); }  // the playback draws them
+        return passive(p.n > 1 ? clusterStyle(SEVERITY_COLOR[p.top] || "#f43f5e") : {});
       },
       hotspot: function (feature) {
         const p = feature.properties;
         if (p.unvisited) {  // a hot spot no patrol visited: outlined in yellow
-          return { color: "#facc15", weight: 2.5, fillColor: p.color, fillOpacity: 0.6 };
+          return passive({ color: "#facc15", weight: 2.5, fillColor: p.color, fillOpacity: 0.6 });
         }
-        return { color: p.color, weight: 0.5, fillColor: p.color, fillOpacity: 0.55 };
+        return passive({ color: p.color, weight: 0.5, fillColor: p.color, fillOpacity: 0.55 });
       },
       blindspot: function (feature) {
         const color = feature.properties.kind === "cluster" ? "#e879f9" : "#f43f5e";
-        return { color: color, weight: 2.5, dashArray: "6 4", fillColor: color, fillOpacity: 0.12 };
+        return passive({ color: color, weight: 2.5, dashArray: "6 4", fillColor: color, fillOpacity: 0.12 });
       },
       plan_item: function (feature) {
         const p = feature.properties;
@@ -145,7 +180,7 @@
         const p = feature.properties;
         if (p.n > 1) { return cluster(latlng, p.n, cameraClusterColor(p)); }
         const color = STATUS_COLOR[p.status] || "#9ca3af";
-        const zoomedOut = context && context.map && context.map.getZoom() < 13;
+        const zoomedOut = drilling() || (context && context.map && context.map.getZoom() < 13);
         return L.circleMarker(latlng, {
           radius: zoomedOut ? 2.5 : 4.5, color: "#111827", weight: zoomedOut ? 0.5 : 1, fillColor: color,
           fillOpacity: 1,
@@ -157,7 +192,7 @@
         if (p.n > 1) { return cluster(latlng, p.n, SEVERITY_COLOR[p.top] || "#f43f5e"); }
         const color = SEVERITY_COLOR[p.severity] || "#f43f5e";
         return L.circleMarker(latlng, {
-          radius: 3 + Number(p.severity || 1), color: "#111827", weight: 0.5,
+          radius: (drilling() ? 1.5 : 3) + (drilling() ? 0.5 : 1) * Number(p.severity || 1), color: "#111827", weight: 0.5,
           fillColor: color, fillOpacity: 0.85,
         });
       },
@@ -178,6 +213,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       // the view the flight will end on, and the fetch the flight's end would trigger is skipped
       // when that view is inside what was fetched.
       const unit = state ? (state.unit || "") : "";
+      window.gridsightLang = lang;
       const triggered = (window.dash_clientside.callback_context || {}).triggered || [];
       const byState = triggered.some(function (t) { return t.prop_id && t.prop_id.indexOf("gs-state.") === 0; });
       const flying = byState && window.gridsightUnit !== undefined && unit !== window.gridsightUnit;
@@ -200,6 +236,15 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
           bounds[0][0] >= done.s && bounds[0][1] >= done.w && bounds[1][0] <= done.n && bounds[1][1] <= done.e) {
         return unchanged;  // already fetched (or being fetched) for this view
       }
+      // Above the grid cell, clicks inside units drill (see passive()) as long as the view is at
+      // most one zoom level closer than the unit's own frame; zoomed in further, points and lines
+      // answer clicks again. The planning page never drills.
+      let frameZoom = Math.round(zoom);
+      if (map && state && state.bounds) {
+        frameZoom = Math.min(map.getBoundsZoom(L.latLngBounds(state.bounds)), map.getMaxZoom());
+      }
+      window.gridsightDrill = !!state && state.hs === undefined && unit.length !== 15 &&
+        Math.round(zoom) <= frameZoom + 1;
       const seq = (window.gridsightSeq = (window.gridsightSeq || 0) + 1);
       window.dash_clientside.set_props("gs-status", { className: "gs-status loading" });
       // The end of a pan or zoom changes bounds and zoom in separate updates: only the last fetches
@@ -221,6 +266,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         if (state.status && state.status.length) { query += "&status=" + state.status.join(","); }
         if (state.start && state.end) { query += "&start=" + state.start + "&end=" + state.end; }
         if (state.hs) { query += "&hs=" + encodeURIComponent(state.hs); }
+        if (state.target !== undefined && state.target !== null) { query += "&target=" + state.target; }
       }
       window.gridsightQuery = query;  // popups are fetched for the same view
       let bodies;

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, text
 
-from bench import _drilldown, _planning, _shapely_coverage, _wall
+from bench import _drilldown, _planning, _playback, _shapely_coverage, _wall
 from etl.demo import DemoSize
 from etl.loading import load_demo
 from geo import meta
@@ -81,6 +81,7 @@ def demo_county(settings: Settings) -> None:
     _print("drilldown_step_server_p95_demo", _p95(steps) * 1000, "ms")
     clicks = _drilldown.click_to_drawn_seconds(settings, engine)
     _print("drilldown_click_to_drawn_max_demo", max(clicks) * 1000, "ms")
+    playback(settings, engine)
     _planning.run(engine, BUFFER, _print)
     engine.dispose()
 
@@ -89,6 +90,15 @@ def _verify(engine: Engine, units: int) -> None:
     """``python -m geo verify --sample N``'s work: recompute ``units`` units from the raw rows."""
     with engine.connect() as conn:
         verify(conn, choose_units(conn, sample=units, seed=1), Window.last_days(30), BUFFER)
+
+
+def playback(settings: Settings, engine: Engine) -> None:
+    """The map's time playback in Chromium: 30 days of the county, frames per second."""
+    figures = _playback.fps(settings, engine)
+    _print("playback_30_days_incidents_demo", figures["incidents"], "incidents")
+    _print("playback_30_days_fps_demo", figures["fps"], "frames/s")
+    _print("playback_frame_draw_median_demo", figures["drawMedianMs"], "ms")
+    _print("playback_frame_draw_p95_demo", figures["drawP95Ms"], "ms")
 
 
 def _camera_changes(engine: Engine, prefix: str) -> None:
@@ -192,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wall-only", action="store_true", help="only the wall soak, on a fresh demo county")
     parser.add_argument("--planning-only", action="store_true", help="only the planning figures (fresh demo county)")
     parser.add_argument("--province-only", action="store_true", help="only the province-size figures")
+    parser.add_argument("--playback-only", action="store_true",
+                        help="only the map's time playback in Chromium (fresh demo county)")
     parser.add_argument("--reuse-province", action="store_true",
                         help="measure the province-size set already loaded by an earlier run of the same size "
                              "(its incidents end when that run loaded them) instead of generating it again")
@@ -199,6 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     if args.planning_only:
         planning_only(settings)
+        return 0
+    if args.playback_only:
+        engine, _load_s = _fresh(settings, "gridsight_bench", DemoSize())
+        playback(settings, engine)
+        engine.dispose()
         return 0
     if args.province_only:
         province(settings, args.province_counties, args.reuse_province)

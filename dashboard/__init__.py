@@ -9,7 +9,7 @@ from dash import Dash
 from flask import has_request_context, request
 from sqlalchemy import Engine
 
-from dashboard import api, auth, callbacks, guard, import_page, map_page, plan_page, planning, wall
+from dashboard import api, auth, briefing, callbacks, guard, import_page, map_page, plan_page, planning, playback, wall
 from dashboard import details as cell_panel
 from dashboard.i18n import t
 from dashboard.state import ViewState
@@ -73,7 +73,8 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
         if page_name == "wall":
             tour = wall.tour_from(address.query)
             return wall.layout(settings, initial_bounds(engine), lang, settings.wall_tour_s if tour is None else tour)
-        return map_page.layout(settings, initial_bounds(engine), lang)
+        return map_page.layout(settings, initial_bounds(engine), lang,
+                               briefing="briefing=1" in address.query.split("&"))
 
     app.layout = page
     # Every callback gets the least role of its page; the server checks it on every call.
@@ -83,5 +84,7 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
     roles.track(app, "wall", lambda: wall.register(app, engine, settings, owner))
     roles.track(app, "planner", lambda: planning.register(app, engine, settings, owner))
     api.register_api(app.server, engine, settings)
+    playback.register_api(app.server, engine, settings)
+    briefing.register_api(app.server, settings)
     auth.install(app, engine, settings, roles)
     return app

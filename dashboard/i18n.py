@@ -148,6 +148,32 @@ STRINGS.update({
 
 # Jurisdiction (geo/jurisdiction.py): a link to a unit outside the account's
 STRINGS["not_in_jurisdiction"] = {"zh": "不在您的管辖范围内", "en": "Not in your jurisdiction"}
+# The leaders' map (issue 19): target, legend classes, briefing, playback
+STRINGS.update({
+    "target": {"zh": "目标", "en": "Target"},
+    "legend_quantiles": {"zh": "按 {n} 个单元分位分级", "en": "quantile classes of the {n} units shown"},
+    "legend_below": {"zh": "低于目标 {target}%（虚线框）", "en": "below target {target} % (dashed outline)"},
+    "target_line": {"zh": "目标 {target}%", "en": "target {target} %"},
+    "export_briefing": {"zh": "导出简报", "en": "Export briefing"},
+    "briefing_title": {"zh": "态势简报", "en": "Briefing"},
+    "briefing_exported": {"zh": "导出时间 {time} · 账号 {account}", "en": "exported {time} · account {account}"},
+    "briefing_window": {"zh": "时间窗 {start} 至 {end}", "en": "window {start} to {end}"},
+    "briefing_failed": {"zh": "简报生成失败：{error}", "en": "The briefing could not be made: {error}"},
+    "play": {"zh": "播放", "en": "Play"},
+    "pause": {"zh": "暂停", "en": "Pause"},
+    "play_speed": {"zh": "速度(帧/秒)", "en": "Speed (frames/s)"},
+    "play_step": {"zh": "步长", "en": "Step"},
+    "play_hour": {"zh": "1小时", "en": "1 hour"},
+    "play_day": {"zh": "1天", "en": "1 day"},
+    "play_mode": {"zh": "显示", "en": "Frame"},
+    "play_cumulative": {"zh": "累计", "en": "Cumulative"},
+    "play_sliding": {"zh": "滑动(24小时/7天)", "en": "Sliding (24 h / 7 days)"},
+    "play_back": {"zh": "后退一步", "en": "Step back"},
+    "play_forward": {"zh": "前进一步", "en": "Step forward"},
+    "play_reset": {"zh": "结束回放", "en": "End playback"},
+    "play_time": {"zh": "回放时间", "en": "Playback time"},
+    "play_chart": {"zh": "所选单元警情：星期 × 小时", "en": "Selected unit's incidents: weekday × hour"},
+})
 
 
 def t(key: str, lang: str) -> str:

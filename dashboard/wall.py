@@ -30,7 +30,7 @@ from geo import hierarchy, live
 from geo.coverage import refresh
 from geo.figures import Window, figures
 from geo.settings import Settings
-from geo.vocabulary import INCIDENT_CATEGORY
+from geo.vocabulary import INCIDENT_CATEGORY, SEVERITY
 from layers import View, units
 
 HIGHLIGHT_S = 60
@@ -117,13 +117,22 @@ def _incident_tiles(day: live.Today, lang: str) -> dict[str, tuple[str, str]]:
 
 
 def _feed(items: list[live.FeedItem], new: dict[str, float], zone: ZoneInfo, lang: str) -> list[Any]:
+    """One row per incident: time, code (read out on the radio), category, severity and place."""
     i = 0 if lang == "en" else 1
     return [html.Li(className="gs-wall-item" + (" gs-new" if item.code in new else ""), children=[
         html.Span(item.occurred_at.astimezone(zone).strftime("%H:%M"), className="gs-wall-time"),
-        html.Span(INCIDENT_CATEGORY.get(item.category, (item.category,) * 2)[i], className="gs-wall-cat"),
-        html.Span(" · ".join(x for x in (item.township, item.village) if x) or "–", className="gs-wall-place"),
         html.Span(item.code, className="gs-wall-code"),
-    ]) for item in items]
+        html.Span(INCIDENT_CATEGORY.get(item.category, (item.category,) * 2)[i], className="gs-wall-cat"),
+        html.Span(_severity(item.severity, lang), className=f"gs-wall-sev gs-sev-{item.severity}"),
+        html.Span(place, className="gs-wall-place", title=place),
+    ]) for item, place in ((it, " · ".join(x for x in (it.township, it.village) if x) or "–") for it in items)]
+
+
+def _severity(level: int, lang: str) -> str:
+    """Short enough for a feed row: 'sev 3' in English, its name ('严重') in Chinese."""
+    if lang == "en" or level not in SEVERITY:
+        return f"sev {level}"
+    return SEVERITY[level][1]
 
 
 def _chart(day: live.Today) -> list[Any]:
@@ -199,7 +208,8 @@ def _outputs(conn: Connection, tick: _Tick, settings: Settings, zone: ZoneInfo, 
     if tick.cameras and county:
         with owner.begin() as engine_conn:  # the coverage engine's role writes the figures
             refresh(engine_conn, settings.patrol_buffer_m)
-        view = View(-180, -90, 180, 90, 12, lang, settings.window_days, metric=MAP_METRIC)  # zoom: detail
+        view = View(-180, -90, 180, 90, 12, lang, settings.window_days, metric=MAP_METRIC,  # zoom: detail
+                    fixed_classes=True)  # the wall's legend: the same classes every day
         out[12] = json.loads(units.LAYER.features_json(conn, view, settings.max_features))
     if (tick.cameras or tick.incidents) and county:
         tiles.update(_county_tiles(conn, county[0].code, settings, lang))

@@ -20,6 +20,10 @@ from geo.errors import DataError
 
 LEVELS = ("province", "city", "county", "township", "village", "grid")
 OPEN_STATUSES = ("reported", "dispatched", "handling")
+# The figures a map can colour units by (UnitFigures attributes): percentages, and incidents per
+# 1,000 residents (the one where more is worse).
+MAP_METRICS = ("camera_area_pct", "camera_road_pct", "patrol_pct", "combined_pct", "working_rate_pct",
+               "incident_rate")
 
 # The command line's columns, in order.
 COLUMNS = (

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from geo.errors import SettingsError
+from geo.figures import MAP_METRICS
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -71,6 +72,22 @@ def _parse_timezone(raw: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError("an IANA time zone name such as Asia/Shanghai") from None
     return raw
+
+
+def _parse_metric(raw: str) -> str:
+    if raw not in MAP_METRICS:
+        raise ValueError("one of " + ", ".join(MAP_METRICS))
+    return raw
+
+
+def _parse_percent(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 100:
+        raise ValueError("a percentage from 0 to 100")
+    return value
 
 
 def _parse_database_url(raw: str) -> str:
@@ -143,6 +160,10 @@ _ENV: dict[str, tuple[str, Callable[[str], Any], str]] = {
     "wall_refresh_s": ("GRIDSIGHT_WALL_REFRESH_S", _parse_positive_float, "wall display poll interval, seconds"),
     "wall_tour_s": ("GRIDSIGHT_WALL_TOUR_S", _parse_int(0, 86_400), "wall tour: seconds per township; 0 = off"),
     "home": ("GRIDSIGHT_HOME", _parse_home, "page served at /: map or wall"),
+    "default_metric": ("GRIDSIGHT_DEFAULT_METRIC", _parse_metric,
+                       "the metric the map colours units by when the address names none"),
+    "target_pct": ("GRIDSIGHT_TARGET_PCT", _parse_percent,
+                   "target of a coverage metric, %: units below it are marked (the address's target= overrides)"),
     "refresh_sessions": (
         "GRIDSIGHT_REFRESH_SESSIONS",
         _parse_int(1, 16),  # the engine's pool: 12 connections and 8 more, one of them the lead's
@@ -188,6 +209,8 @@ class Settings:
     workers: int = 0
     threads: int = 4
     request_timeout_s: int = 120
+    default_metric: str = "camera_road_pct"
+    target_pct: float = 60.0
 
     @classmethod
     def from_env(
