@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from dash import Dash
+from dash import Dash, html
 from flask import has_request_context, request
 from sqlalchemy import Engine, text
 
-from dashboard import api, callbacks, import_page, map_page, plan_page, planning, wall
+from dashboard import api, callbacks, ids, import_page, map_page, plan_page, planning, wall
 from dashboard import details as cell_panel
 from dashboard.i18n import t
 from dashboard.state import ViewState
@@ -30,9 +30,31 @@ def initial_bounds(engine: Engine) -> list[list[float]]:
     return [[row[0], row[1]], [row[2], row[3]]]
 
 
+class _App(Dash):  # type: ignore[misc]
+    """Dash whose page names its language (``<html lang>``, WCAG 3.1.1): the one asked for with
+    ``?lang=``, else ``default_lang``; screen readers pick their voice and the browser its fonts."""
+
+    default_lang = "zh"
+
+    def interpolate_index(self, **kwargs: Any) -> str:
+        lang = request.args.get("lang") if has_request_context() else None
+        lang = lang if lang in ("zh", "en") else self.default_lang
+        html: str = super().interpolate_index(**kwargs)
+        return html.replace("<html>", f'<html lang="{HTML_LANG[lang]}">', 1)
+
+
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+
+def _skippable(layout: Any, target: str, lang: str) -> html.Div:
+    """``layout`` after a skip link (WCAG 2.4.1): the first Tab shows it, Enter moves the focus past
+    the header and the side panel to the map (``target``, focusable: Leaflet gives it a tabindex)."""
+    return html.Div([html.A(t("skip_to_map", lang), href=f"#{target}", className="gs-skip"), layout])
+
+
 def build_app(settings: Settings, engine: Engine) -> Dash:
     """A Dash app serving the map page, its assets (offline) and the layer endpoints."""
-    app = Dash(
+    app = _App(
         __name__,
         title=t("app_title", settings.language),
         assets_folder=str(PROJECT_DIR / "assets"),
@@ -40,6 +62,7 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
         update_title="",
         suppress_callback_exceptions=True,  # two pages: each page's callbacks see only their components
     )
+    app.default_lang = settings.language
     # Uploads arrive base64-encoded inside a callback request (4/3 of the file size).
     app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 2**20 * 4 // 3 + 2**20
     cell_panel.warm_up()
@@ -54,15 +77,16 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
             path = address.path.rstrip("/") or "/"
         page_name = path.rsplit("/", 1)[-1] or settings.home
         if page_name == "import":
-            return import_page.layout(settings, initial_bounds(engine), lang)
+            return _skippable(import_page.layout(settings, initial_bounds(engine), lang), ids.IMPORT_MAP, lang)
         if page_name == "plan":
             with engine.connect() as conn:
                 saved = planning.plan_list(conn, lang)
-            return plan_page.layout(settings, initial_bounds(engine), lang, planning.patrol_units(engine), saved)
+            return _skippable(plan_page.layout(settings, initial_bounds(engine), lang, planning.patrol_units(engine),
+                                               saved), ids.MAP, lang)
         if page_name == "wall":
             tour = wall.tour_from(address.query)
             return wall.layout(settings, initial_bounds(engine), lang, settings.wall_tour_s if tour is None else tour)
-        return map_page.layout(settings, initial_bounds(engine), lang)
+        return _skippable(map_page.layout(settings, initial_bounds(engine), lang), ids.MAP, lang)
 
     app.layout = page
     callbacks.register(app, engine, settings)

@@ -138,3 +138,8 @@ STRINGS.update({
 def t(key: str, lang: str) -> str:
     """The string ``key`` in ``lang`` ('zh' or 'en')."""
     return STRINGS[key]["en" if lang == "en" else "zh"]
+
+# Accessibility and the planning page's tables (issue 21)
+STRINGS.update({
+    "skip_to_map": {"zh": "跳到地图", "en": "Skip to the map"},
+})
