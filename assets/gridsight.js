@@ -114,16 +114,41 @@
       plan_item: function (feature) {
         const p = feature.properties;
         if (p.kind === "route") { return { color: p.color || "#facc15", weight: 4, dashArray: "8 6" }; }
-        return { color: p.color || "#facc15", weight: 1.5, fillColor: p.color || "#facc15", fillOpacity: 0.35 };
+        return { color: p.selected ? "#ffffff" : (p.color || "#facc15"), weight: p.selected ? 2.5 : 1.5,
+                 fillColor: p.color || "#facc15", fillOpacity: 0.45 };
       },
       focus: function () {
         return { color: "#f43f5e", weight: 1.5, fillColor: "#f43f5e", fillOpacity: 0.35, dashArray: "4 3" };
       },
     },
     point: {
+      // A what-if camera: a wedge symbol pointing along its azimuth with its field of view, the same
+      // size at every zoom (its real 100 m sector is a few pixels at the county's zoom).
       plan_camera: function (feature, latlng) {
-        const color = feature.properties.color || "#facc15";
-        return L.circleMarker(latlng, { radius: 6, color: "#111827", weight: 1.5, fillColor: color, fillOpacity: 1 });
+        const p = feature.properties;
+        const color = p.color || "#facc15";
+        if (p.azimuth === undefined) {
+          return L.circleMarker(latlng, { radius: 6, color: "#111827", weight: 1.5, fillColor: color, fillOpacity: 1 });
+        }
+        const size = p.selected ? 46 : 36;
+        const c = size / 2, r = size / 2 - 3, fov = Math.min(Number(p.fov) || 90, 360);
+        const pt = function (deg) {
+          const a = deg * Math.PI / 180;
+          return (c + r * Math.sin(a)).toFixed(1) + " " + (c - r * Math.cos(a)).toFixed(1);
+        };
+        const shape = fov >= 360 ? '<circle cx="' + c + '" cy="' + c + '" r="' + r + '"/>'
+          : '<path d="M' + c + " " + c + " L" + pt(p.azimuth - fov / 2) + " A" + r + " " + r + " 0 " +
+            (fov > 180 ? 1 : 0) + " 1 " + pt(p.azimuth + fov / 2) + ' Z"/>';
+        const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="' + size + '" height="' + size + '">' +
+          '<g fill="' + color + '" fill-opacity="0.75" stroke="' + (p.selected ? "#ffffff" : "#111827") +
+          '" stroke-width="' + (p.selected ? 3 : 1.5) + '">' + shape + '</g>' +
+          '<circle cx="' + c + '" cy="' + c + '" r="4" fill="#111827" stroke="#ffffff" stroke-width="1.5"/></svg>';
+        return L.marker(latlng, {
+          icon: L.divIcon({ html: svg, className: "gs-wedge" + (p.selected ? " gs-selected" : ""),
+                            iconSize: [size, size], iconAnchor: [c, c] }),
+          title: "#" + p.n + " " + Math.round(p.azimuth) + "° / " + Math.round(fov) + "°",
+          alt: "#" + p.n, zIndexOffset: p.selected ? 1000 : 0,
+        });
       },
       // Wall display: incidents of the last 24 hours; those that just arrived stand out for a minute.
       wall_incident: function (feature, latlng, context) {

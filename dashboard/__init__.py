@@ -36,10 +36,10 @@ class _App(Dash):  # type: ignore[misc]
 
     default_lang = "zh"
 
-    def interpolate_index(self, **kwargs: Any) -> str:
+    def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]
         lang = request.args.get("lang") if has_request_context() else None
         lang = lang if lang in ("zh", "en") else self.default_lang
-        html: str = super().interpolate_index(**kwargs)
+        html: str = super().interpolate_index(**kwargs)  # type: ignore[no-untyped-call]
         return html.replace("<html>", f'<html lang="{HTML_LANG[lang]}">', 1)
 
 

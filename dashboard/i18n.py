@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 STRINGS: dict[str, dict[str, str]] = {
     "app_title": {"zh": "网格态势 Gridsight", "en": "Gridsight"},
     "subtitle": {"zh": "网格化治安态势感知", "en": "Grid-based public-safety situational awareness"},
@@ -143,3 +145,40 @@ def t(key: str, lang: str) -> str:
 STRINGS.update({
     "skip_to_map": {"zh": "跳到地图", "en": "Skip to the map"},
 })
+STRINGS.update({
+    "plan_selected": {"zh": "选中的摄像机：方位角 {az:.0f}°，视场角 {fov:.0f}°，视距 {range:.0f} 米"
+                            "（修改上方数值即可调整；点击地图上的摄像机可选中）",
+                      "en": "Selected camera: azimuth {az:.0f}°, field of view {fov:.0f}°, range {range:.0f} m "
+                            "(edit the values above to change it; click a camera on the map to select it)"},
+})
+STRINGS.update({
+    "tip_col_camera_area": {"zh": "在线摄像机视域覆盖的面积占比(%)",
+                            "en": "Share of the area seen by online cameras (%)"},
+    "tip_col_camera_road": {"zh": "在线摄像机视域覆盖的道路长度占比(%)",
+                            "en": "Share of the road length seen by online cameras (%)"},
+    "tip_col_combined": {"zh": "在线摄像机或巡逻缓冲区覆盖的面积占比(%)",
+                         "en": "Share of the area covered by an online camera or a patrol buffer (%)"},
+    "tip_col_blind": {"zh": "时间窗内不在任何在线摄像机视域内的警情数(起)",
+                      "en": "Incidents of the window outside every online camera's view (count)"},
+    "tip_plan_incident_cov": {"zh": "时间窗内位于在线摄像机视域内的警情占比(%)",
+                              "en": "Share of the window's incidents inside an online camera's view (%)"},
+})
+STRINGS.update({
+    "plan_window": {"zh": "警情时间窗", "en": "Incident window"},
+    "plan_unit_patrol": {"zh": "巡逻组", "en": "Patrol unit"},
+    "dd_search": {"zh": "搜索", "en": "Search"},
+    "dd_clear_search": {"zh": "清除搜索", "en": "Clear search"},
+    "dd_clear_selection": {"zh": "清除选择", "en": "Clear selection"},
+    "dd_select_all": {"zh": "全选", "en": "Select all"},
+    "dd_deselect_all": {"zh": "全不选", "en": "Deselect all"},
+    "dd_selected_count": {"zh": "已选 {num_selected} 项", "en": "{num_selected} selected"},
+    "dd_no_options": {"zh": "无匹配项", "en": "No options found"},
+})
+
+
+def dropdown_labels(lang: str) -> Any:
+    """The texts Dash's Dropdown draws itself ("Search", "Select all", ...) in ``lang``."""
+    keys = {"search": "dd_search", "clear_search": "dd_clear_search", "clear_selection": "dd_clear_selection",
+            "select_all": "dd_select_all", "deselect_all": "dd_deselect_all",
+            "selected_count": "dd_selected_count", "no_options_found": "dd_no_options"}
+    return {prop: t(key, lang) for prop, key in keys.items()}

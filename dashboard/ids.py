@@ -99,3 +99,4 @@ PLAN_ROUTE_OUT = "gs-plan-route-out"
 PLAN_ROUTE_USE = "gs-plan-route-use"
 PLAN_SUGGESTED = "gs-plan-suggested"  # store: the last proposals / route, for "use as what-if"
 PLAN_ACTION = "gs-plan-action"  # pattern type: {"type": PLAN_ACTION, "index": "<verb>:<plan id>"}
+PLAN_SELECTED = "gs-plan-selected-item"  # store: index in PLAN_ITEMS of the camera the form edits
