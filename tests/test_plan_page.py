@@ -64,7 +64,7 @@ def test_placing_a_camera_on_the_map_changes_the_numbers(page: Page, engine: Eng
     expect(county).to_be_visible()
     blind = county.locator("td").nth(3)
     expect(blind).to_have_class("gs-changed")
-    before, after = (int(v) for v in blind.inner_text().split(" → "))
+    before, after = (int(v) for v in blind.inner_text().split("→"))
     assert after < before
     # save it as a plan, export it, delete it
     page.fill("#gs-plan-name", "Browser test plan")
