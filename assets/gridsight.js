@@ -54,6 +54,14 @@
 
   window.gridsight = Object.assign(window.gridsight || {}, {
     feature: {
+      // Wall display: each township named on the map, in screen-height units (readable from 5 m).
+      wall_unit: function (feature, layer) {
+        const p = feature.properties || {};
+        if (p.level === "township" && p.name) {
+          layer.bindTooltip(String(p.name), { permanent: true, direction: "center", className: "gs-wall-name",
+                                              interactive: false });
+        }
+      },
       // Popups are fetched when a feature is clicked (sending them with every feature was most of
       // the weight, and binding one to each of thousands of features slowed every redraw); a
       // cluster is zoomed into instead.
@@ -79,9 +87,12 @@
         remember(context); return { color: "#f59e0b", weight: 2.5, fill: true, fillOpacity: 0.02 }; },
       village: function () { return { color: "#a78bfa", weight: 1.2, fill: true, fillOpacity: 0.02, dashArray: "3 3" }; },
       grid: function () { return { color: "#38bdf8", weight: 0.8, fillOpacity: 0.05 }; },
+      // Opaque enough that the colours are the legend's (the legend's swatches use the same opacity
+      // over the same background).
       wall_unit: function (feature, context) {
         remember(context);
-        return { color: "#e2e8f0", weight: 2.5, fillColor: feature.properties.color, fillOpacity: 0.62 };
+        const k = Math.max(1, window.innerHeight / 1080);
+        return { color: "#e2e8f0", weight: 2.5 * k, fillColor: feature.properties.color, fillOpacity: 0.85 };
       },
       unit: function (feature) {
         return { color: "#e5e7eb", weight: 1.2, fillColor: feature.properties.color, fillOpacity: 0.5 };
@@ -151,11 +162,14 @@
         });
       },
       // Wall display: incidents of the last 24 hours; those that just arrived stand out for a minute.
+      // Sizes in pixels of a 1080-line screen, scaled to the screen's height (a 4K wall doubles them).
       wall_incident: function (feature, latlng, context) {
         remember(context);
+        const k = Math.max(1, window.innerHeight / 1080);
         return feature.properties.new
-          ? L.circleMarker(latlng, { radius: 14, color: "#ffffff", weight: 4, fillColor: "#ef4444", fillOpacity: 1 })
-          : L.circleMarker(latlng, { radius: 6, color: "#111827", weight: 1.5, fillColor: "#fbbf24", fillOpacity: 0.95 });
+          ? L.circleMarker(latlng, { radius: 14 * k, color: "#ffffff", weight: 4 * k, fillColor: "#ef4444", fillOpacity: 1 })
+          : L.circleMarker(latlng, { radius: 6 * k, color: "#111827", weight: 1.5 * k, fillColor: "#fbbf24",
+                                     fillOpacity: 0.95 });
       },
       preview: function (feature, latlng, context) {
         remember(context);

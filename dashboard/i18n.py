@@ -182,3 +182,7 @@ def dropdown_labels(lang: str) -> Any:
             "select_all": "dd_select_all", "deselect_all": "dd_deselect_all",
             "selected_count": "dd_selected_count", "no_options_found": "dd_no_options"}
     return {prop: t(key, lang) for prop, key in keys.items()}
+STRINGS.update({
+    "wall_now": {"zh": "现在", "en": "now"},
+    "wall_yesterday": {"zh": "昨天", "en": "yesterday"},
+})
