@@ -21,13 +21,13 @@
   }
 
   function repairOptions(root) {
-    root.querySelectorAll(".dash-options-list[role=listbox]").forEach(function (box) {
-      if (!box.querySelector("input")) { return; }  // a dropdown's own list: options without inputs
+    // only the radio and check lists: a dropdown's open list is a real listbox of options
+    root.querySelectorAll(".dash-radioitems[role=listbox], .dash-checklist[role=listbox]").forEach(function (box) {
       box.setAttribute("role", box.querySelector("input[type=radio]") ? "radiogroup" : "group");
       setIf(box, "aria-label", groupLabel(box));
     });
-    root.querySelectorAll(".dash-options-list-option[role=option]").forEach(function (label) {
-      if (!label.querySelector("input")) { return; }
+    root.querySelectorAll(".dash-radioitems > .dash-options-list-option[role=option], " +
+                          ".dash-checklist > .dash-options-list-option[role=option]").forEach(function (label) {
       label.removeAttribute("role");
       label.removeAttribute("aria-selected");
     });

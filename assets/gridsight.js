@@ -81,6 +81,8 @@
       },
     },
     style: {
+      territory: function (feature, context) {
+        remember(context); return { color: "#94a3b8", weight: 1.5, fill: false, dashArray: "5 4" }; },
       preview: function (feature, context) {
         remember(context); return { color: "#f97316", weight: 2, fillOpacity: 0.15 }; },
       township: function (feature, context) {

@@ -186,3 +186,30 @@ STRINGS.update({
     "wall_now": {"zh": "现在", "en": "now"},
     "wall_yesterday": {"zh": "昨天", "en": "yesterday"},
 })
+STRINGS.update({
+    "help_title": {"zh": "该图层需要的字段", "en": "Fields of this layer"},
+    "help_field": {"zh": "字段", "en": "Field"},
+    "help_aliases": {"zh": "可用的列名(中文别名)", "en": "Column names accepted (Chinese aliases)"},
+    "help_values": {"zh": "取值", "en": "Values"},
+    "help_required": {"zh": "必填", "en": "required"},
+    "help_optional": {"zh": "可选", "en": "optional"},
+    "help_geometry": {"zh": "几何类型：", "en": "Geometry:"},
+    "help_text": {"zh": "文本", "en": "text"},
+    "help_code": {"zh": "编码(统计区划代码规则)", "en": "a code (statistical division code rules)"},
+    "help_int": {"zh": "整数", "en": "an integer"},
+    "help_float": {"zh": "数值", "en": "a number"},
+    "help_date": {"zh": "日期 YYYY-MM-DD", "en": "a date, YYYY-MM-DD"},
+    "help_time": {"zh": "日期时间，如 2026-11-01 08:30(无时区按本地时区)",
+                  "en": "a date and time, e.g. 2026-11-01 08:30 (no zone: local time)"},
+    "help_enum": {"zh": "其中之一", "en": "one of"},
+    "help_formats": {"zh": "格式：GeoJSON(.geojson/.json)、Shapefile(.zip 为压缩的 Shapefile，"
+                           "或 .shp 连同 .dbf/.shx/.prj/.cpg)、GeoPackage(.gpkg)、"
+                           "CSV(经纬度列 lon/lat、经度/纬度，或 WKT 列)、GPX、KML/KMZ。",
+                     "en": "Formats: GeoJSON (.geojson/.json), Shapefile (.zip is a zipped Shapefile, or the .shp "
+                           "with its .dbf/.shx/.prj/.cpg), GeoPackage (.gpkg), CSV (lon/lat columns or a WKT column), "
+                           "GPX, KML/KMZ."},
+    "help_limit": {"zh": "文件大小上限 {mb} MB(压缩包按解压后大小计)。",
+                   "en": "Largest file: {mb} MB (an archive: also decompressed)."},
+    "help_template": {"zh": "下载该图层的 CSV 模板", "en": "Download this layer's CSV template"},
+    "import_territory": {"zh": "辖区边界", "en": "Territory"},
+})

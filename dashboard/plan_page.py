@@ -14,6 +14,7 @@ from dash import dcc, html
 from dash_extensions.javascript import Namespace
 
 from dashboard import ids
+from dashboard.a11y import named
 from dashboard.i18n import dropdown_labels, t
 from dashboard.map_page import geojson, legend
 from dashboard.state import WINDOWS
@@ -24,12 +25,6 @@ from layers import for_page
 SHOWN = ("townships", "roads", "routes", "hotspots", "blindspots")
 _STYLE = Namespace("gridsight", "style")
 _POINT = Namespace("gridsight", "point")
-
-
-def _label(text: str) -> dict[str, Any]:
-    """Attributes naming a wrapped control group (``assets/a11y.js`` gives the name to Dash's radio
-    lists, which take no ARIA attributes)."""
-    return {"data-gs-label": text}
 
 
 def _field(label: str, control: Any, lang: str) -> html.Label:
@@ -72,11 +67,11 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str, units: list
         html.Div(className="gs-spacer"),
         html.Div(dcc.RadioItems(id=ids.PLAN_DAYS, value=30, inline=True, className="gs-window",
                                 options=[{"label": f"{d} {t('days', lang)}", "value": d} for d in WINDOWS]),
-                 **_label(t("plan_window", lang))),
+                 **named(t("plan_window", lang))),
         html.Div(dcc.RadioItems(id=ids.PLAN_METHOD, inline=True, className="gs-window", value="lattice",
                                 options=[{"label": t("plan_lattice", lang), "value": "lattice"},
                                          {"label": t("plan_cells", lang), "value": "cells"}]),
-                 **_label(t("plan_method", lang))),
+                 **named(t("plan_method", lang))),
         html.A(t("map_link", lang), href=f"/?lang={lang}", className="gs-lang-switch"),
         html.A("English" if lang == "zh" else "中文", href="/plan?lang=" + ("en" if lang == "zh" else "zh"),
                className="gs-lang-switch"),
@@ -115,11 +110,11 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str, units: list
         html.Div(className="gs-plan-row", children=[
             html.Div(dcc.Dropdown(id=ids.PLAN_ROUTE_UNIT, options=units, value=units[0] if units else None,
                                   clearable=False, className="gs-plan-unit", labels=dropdown_labels(lang)),
-                     **_label(t("plan_unit_patrol", lang))),
+                     **named(t("plan_unit_patrol", lang))),
             html.Div(dcc.RadioItems(id=ids.PLAN_ROUTE_SHIFT, value="night", inline=True,
                                     options=[{"label": t(f"shift_{s}", lang), "value": s}
                                              for s in ("day", "night", "all")]),
-                     **_label(t("plan_shift", lang))),
+                     **named(t("plan_shift", lang))),
             _field("plan_budget", dcc.Input(id=ids.PLAN_ROUTE_BUDGET, type="number", value=20, min=1, max=200,
                                             className="gs-plan-num"), lang),
             html.Button(t("plan_run", lang), id=ids.PLAN_ROUTE_RUN, className="gs-button")]),

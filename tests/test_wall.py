@@ -220,13 +220,14 @@ def test_the_feed_names_the_village_and_township_each_incident_lies_in(engine: E
 
 _COUNTY_SHARE = """() => { const map = window.gridsightMap; let b = null;
     map.eachLayer(l => { if (l.feature && l.feature.properties.level === 'township' && l.getBounds) {
-        b = b ? b.extend(l.getBounds()) : L.latLngBounds(l.getBounds().getSouthWest(), l.getBounds().getNorthEast()); } });
+        const o = l.getBounds(); b = b ? b.extend(o) : L.latLngBounds(o.getSouthWest(), o.getNorthEast()); } });
     const w = map.latLngToContainerPoint(b.getNorthEast()).x - map.latLngToContainerPoint(b.getSouthWest()).x;
     return w / map.getSize().x; }"""
 _FEED_FIT = """() => { const box = document.querySelector('.gs-wall-feed-box').getBoundingClientRect();
     const rows = Array.from(document.querySelectorAll('#gs-wall-feed > li')).filter(li => li.offsetParent);
     return [rows.filter(li => li.classList.contains('gs-wall-item')).length,
-            rows.filter(li => { const r = li.getBoundingClientRect(); return r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5; })
+            rows.filter(li => { const r = li.getBoundingClientRect();
+                                return r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5; })
                 .map(li => li.textContent)]; }"""
 
 
