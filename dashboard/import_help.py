@@ -40,7 +40,10 @@ def _values(f: Field, lang: str) -> str:
     """What a value of ``f`` looks like, in ``lang``."""
     if f.kind == ENUM:
         codes = sorted(set(f.choices.values()))
-        chinese = {code: spelling for spelling, code in f.choices.items() if _CJK.search(spelling)}
+        chinese: dict[str, str] = {}  # the first Chinese spelling: the vocabulary's own name
+        for spelling, code in f.choices.items():
+            if _CJK.search(spelling):
+                chinese.setdefault(code, spelling)
         return ", ".join(f"{c} ({chinese[c]})" if c in chinese else c for c in codes)
     if f.kind in (INT, FLOAT) and (f.low is not None or f.high is not None):
         low = "" if f.low is None else f"{f.low:g} {'<' if f.low_open else '≤'} "

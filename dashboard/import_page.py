@@ -24,6 +24,7 @@ from etl import uploads
 from etl.datum import DATUMS
 from etl.fields import LAYERS
 from etl.importing import ImportOptions, ImportRefused, Prepared, check_file, import_file
+from etl.messages import describe
 from geo.errors import GridsightError
 from geo.settings import Settings
 
@@ -138,7 +139,7 @@ def _errors(prepared: Prepared, lang: str) -> Any:
     head = html.Tr([html.Th(t(k, lang)) for k in ("err_feature", "err_code", "err_field", "err_value",
                                                      "err_expected")])
     body = [html.Tr([html.Td(e.number), html.Td(e.code or ""), html.Td(e.field),
-                     html.Td("" if e.value is None else str(e.value)), html.Td(e.expected)])
+                     html.Td("" if e.value is None else str(e.value)), html.Td(describe(e, prepared.spec, lang))])
             for e in errors[:ERRORS_SHOWN]]
     more = [html.P(t("err_more", lang).format(n=len(errors) - ERRORS_SHOWN))] if len(errors) > ERRORS_SHOWN else []
     return [html.H3(f"{prepared.source}: {len(errors)} {t('err_title', lang)}"),

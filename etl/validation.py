@@ -33,6 +33,10 @@ class FeatureError:
     field: str
     value: Any
     expected: str
+    # What went wrong, for messages in other languages (``etl/messages.py``): missing, text, code,
+    # int, float, enum, date, datetime (a value of that kind could not be read or is out of range),
+    # derived (a value the code implies differs), geometry, duplicate, reference.
+    kind: str = "other"
 
     def __str__(self) -> str:
         code = f" (code {self.code})" if self.code else ""
@@ -121,9 +125,10 @@ def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], N
         raw_code = feature.props.get(code_column) if code_column else None
         code = None if raw_code is None else str(raw_code).strip()
 
-        def fail(fname: str, value: Any, expected: str, feature: Feature = feature, code: str | None = code) -> None:
+        def fail(fname: str, value: Any, expected: str, kind: str, feature: Feature = feature,
+                 code: str | None = code) -> None:
             checked.errors.append(FeatureError(source.name, source.where, feature.number, code, fname, value,
-                                               expected))
+                                               expected, kind))
 
         row: dict[str, Any] = {}
         bad = False
@@ -134,10 +139,12 @@ def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], N
                 row[spec_field.name] = parse(spec_field, value, rules.zone)
             except BadValue as exc:
                 name = spec_field.name
-                fail(name if column in (None, name) else f"{name} (column {column!r})", value, str(exc))
+                missing = value is None or (isinstance(value, str) and not value.strip())
+                fail(name if column in (None, name) else f"{name} (column {column!r})", value, str(exc),
+                     "missing" if missing else spec_field.kind)
                 bad = True
         for fname, value, expected in ([] if bad else _derive_codes(rules.spec, row)):
-            fail(fname, value, expected)
+            fail(fname, value, expected, "derived")
             bad = True
         label = f"{source.name}: {source.where} {feature.number}" + (f" (code {code})" if code else "")
         try:
@@ -147,7 +154,7 @@ def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], N
             if note:
                 checked.repaired.append(f"{label}: {note}")
         except BadGeometry as exc:
-            fail("geometry", None, str(exc))
+            fail("geometry", None, str(exc), "geometry")
             bad = True
         if bad:
             continue
@@ -155,7 +162,7 @@ def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], N
         if key in seen:
             shown = " / ".join(str(k) for k in key)
             fail(" + ".join(rules.spec.key), shown, f"a value not repeated in the file (also {source.where} "
-                                                    f"{seen[key]})")
+                                                    f"{seen[key]})", "duplicate")
             continue
         seen[key] = feature.number
         checked.rows.append(row)

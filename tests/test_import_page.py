@@ -81,3 +81,16 @@ def test_the_page_shows_the_chosen_layers_fields_template_and_territory(page: Pa
     page.wait_for_function("""() => { let n = 0; window.gridsightMap && window.gridsightMap.eachLayer(l => {
         if (l.feature && l.feature.properties.layer === 'townships') n++; }); return n === 10; }""",
                            timeout=15_000, polling=250)
+
+
+def test_errors_are_shown_in_chinese_from_the_catalogue(blank_page: Page, base_url: str, tmp_path: Path) -> None:
+    blank_page.goto(f"{base_url}/import?lang=zh")
+    expect(blank_page.locator("#gs-import-upload")).to_be_visible(timeout=20_000)
+    path = geojson(tmp_path / "cams.geojson", [camera("CPAGE5", status="kaputt"), camera("CPAGE6", fov_deg=400)])
+    _upload(blank_page, path)
+    errors = blank_page.locator(".gs-error-table tbody tr")
+    expect(errors).to_have_count(2)
+    expect(errors.nth(0)).to_contain_text("应为以下之一")
+    expect(errors.nth(0)).to_contain_text("online(在线)")
+    expect(errors.nth(1)).to_contain_text("应为有限数值 (> 0, ≤ 360)")
+    assert "expected" not in (blank_page.locator(".gs-error-table").text_content() or "")
