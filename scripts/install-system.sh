@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages Gridsight needs, only those that are missing.
 #   scripts/install-system.sh            PostGIS server, Python venv support, a CJK font to serve
-#   scripts/install-system.sh --browser  the same, plus Chromium for the browser tests
+#   scripts/install-system.sh --browser  the same, plus Chromium and npm for the browser tests
 set -euo pipefail
 
 want=()
@@ -17,6 +17,7 @@ fi
 have_pkg fonts-wqy-microhei || want+=(fonts-wqy-microhei)
 if [[ "${1:-}" == "--browser" ]]; then
   command -v chromium >/dev/null 2>&1 || want+=(chromium)
+  command -v npm >/dev/null 2>&1 || want+=(npm)  # axe-core for the accessibility tests
 fi
 [[ ${#want[@]} -eq 0 ]] && exit 0
 
