@@ -80,6 +80,26 @@
     });
   }
 
+  // After a drill-down (a click in the ranking or the breadcrumbs replaces what had the focus) the
+  // focus goes to the new unit's name in the breadcrumbs, so keyboard and screen-reader users land
+  // on the new content instead of the top of the page.
+  let crumbText = null;
+  function focusAfterDrill() {
+    const nav = document.getElementById("gs-breadcrumbs");
+    if (!nav) { return; }
+    const text = nav.textContent;
+    if (!crumbText || text === crumbText) { crumbText = text; return; }  // the first render is no drill
+    crumbText = text;
+    const active = document.activeElement;
+    const lost = !active || active === document.body || !document.contains(active) ||
+      !!active.closest("#gs-ranking, #gs-breadcrumbs");
+    const current = nav.querySelector(".gs-crumb.current");
+    if (lost && current) {
+      current.setAttribute("tabindex", "-1");
+      current.focus({ preventScroll: false });
+    }
+  }
+
   function repair() {
     const root = document.body;
     if (!root) { return; }
@@ -88,6 +108,11 @@
     repairDatePickers(root);
     repairUploads(root);
     repairScrollers(root);
+    focusAfterDrill();
+    const nav = document.getElementById("gs-breadcrumbs");
+    if (nav && !nav.hasAttribute("aria-label")) {
+      nav.setAttribute("aria-label", (document.documentElement.lang || "").indexOf("zh") === 0 ? "当前位置" : "Breadcrumb");
+    }
   }
 
   let queued = false;

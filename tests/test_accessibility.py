@@ -69,3 +69,23 @@ def test_no_serious_accessibility_violation(blank_page: Page, base_url: str, eng
     report = [f"{v['id']} ({v['impact']}, {len(v['nodes'])} nodes): {v['help']}: " + "; ".join(
         f"{n['target']} {n.get('failureSummary', '')[:160]!r}" for n in v["nodes"][:6]) for v in found]
     assert not found, "\n".join(report)
+
+
+def test_keyboard_skip_link_and_focus_after_a_drill(blank_page: Page, base_url: str, engine: Engine) -> None:
+    page = blank_page
+    _open(page, base_url, "map", "en", engine)
+    page.keyboard.press("Tab")
+    skip = page.locator(".gs-skip")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "gs-map"
+    # a drill-down by keyboard from the ranking: the focus lands on the new unit's name
+    with engine.connect() as conn:
+        name = conn.execute(text("SELECT name FROM admin_unit WHERE level = 'township' ORDER BY code LIMIT 1")).scalar()
+    row = page.locator(".gs-rank-row", has_text=str(name))
+    row.focus()
+    page.keyboard.press("Enter")
+    current = page.locator("#gs-breadcrumbs .gs-crumb.current")
+    expect(current).to_have_text(str(name))
+    expect(current).to_be_focused()
