@@ -126,8 +126,8 @@ STRINGS.update({
     "plan_length": {"zh": "长度", "en": "Length"},
     "plan_through": {"zh": "经过热点", "en": "Through hot spots"},
     "plan_kind": {"zh": "类型", "en": "Kind"},
-    "plan_visits": {"zh": "到访 日/夜", "en": "Visits day/night"},
-    "plan_minutes": {"zh": "停留分钟", "en": "Minutes"},
+    "plan_visits": {"zh": "到访次数 日/夜", "en": "Visits day/night"},
+    "plan_minutes": {"zh": "停留(人·分钟)", "en": "Presence (unit-min)"},
     "plan_gap": {"zh": "最长间隔(时) 日/夜", "en": "Longest gap (h) day/night"},
     "col_camera_area": {"zh": "摄像机覆盖", "en": "Camera coverage"},
     "col_camera_road": {"zh": "道路覆盖", "en": "Road coverage"},
@@ -212,4 +212,31 @@ STRINGS.update({
                    "en": "Largest file: {mb} MB (an archive: also decompressed)."},
     "help_template": {"zh": "下载该图层的 CSV 模板", "en": "Download this layer's CSV template"},
     "import_territory": {"zh": "辖区边界", "en": "Territory"},
+})
+STRINGS.update({
+    "plan_fly": {"zh": "点击或回车：在地图上定位", "en": "Click or press Enter: show it on the map"},
+    "plan_rank": {"zh": "序号", "en": "#"},
+    "plan_id": {"zh": "编号", "en": "Id"},
+    "tip_plan_id": {"zh": "地图上标注的编号：H 为热点，C 为警情聚集区",
+                    "en": "The label on the map: H hot spot, C cluster"},
+    "plan_place": {"zh": "位置", "en": "Place"},
+    "tip_plan_place": {"zh": "所在乡镇 · 村", "en": "Township · village"},
+    "col_unguarded": {"zh": "无防护警情", "en": "Unguarded incidents"},
+    "tip_col_unguarded": {"zh": "时间窗内既不在在线摄像机视域内、也不在巡逻缓冲区内的警情数(起)",
+                          "en": "Incidents of the window outside every online camera's view and every patrol "
+                                "buffer (count)"},
+    "col_incidents_all": {"zh": "全部警情", "en": "All incidents"},
+    "tip_col_incidents_all": {"zh": "时间窗内热点内的全部警情数(起)",
+                              "en": "All incidents of the window in the hot spot (count)"},
+    "tip_plan_visits": {"zh": "巡逻到访次数(白班 / 夜班)：同一巡逻组 10 分钟内的连续定位算一次",
+                        "en": "Patrol visits (day / night shift): one unit's fixes at most 10 minutes apart are one "
+                              "visit"},
+    "tip_plan_minutes": {"zh": "轨迹时段内各巡逻组停留分钟数之和(人·分钟)，可超过时段长度",
+                         "en": "Minutes of presence summed over the patrol units (unit-minutes) over the track "
+                               "period; can exceed the period's length"},
+    "tip_plan_gap": {"zh": "白班 / 夜班内无巡逻的最长时间(小时)", "en": "Longest time without a patrol in the day / "
+                                                                "night shift (hours)"},
+    "plan_never_short": {"zh": "从未到访", "en": "never visited"},
+    "plan_period_text": {"zh": "轨迹时段 {start} – {end}({zone})；热点按近 {days} 天警情计算",
+                         "en": "Tracks {start} – {end} ({zone}); hot spots from the last {days} days' incidents"},
 })

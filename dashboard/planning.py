@@ -8,16 +8,18 @@ import io
 import json
 import zipfile
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from sqlalchemy import Engine, text
 
 from dashboard import ids
 from dashboard.drilldown import fmt
-from dashboard.i18n import t
+from dashboard.i18n import STRINGS, t
 from geo import dosage, optimise, plans, routing
 from geo.errors import GridsightError
 from geo.figures import Window
+from geo.places import names_at
 from geo.settings import Settings
 from geo.whatif import Camera, Change, Route, view_shapes, what_if
 from layers import View, blindspots
@@ -153,26 +155,44 @@ def _register_analysis(app: Dash, engine: Engine, settings: Settings) -> None:
             dose = cached(conn, ("dosage", window, view.method, settings.patrol_buffer_m),
                           lambda: dosage.hot_spot_dosage(conn, result, window, settings.patrol_buffer_m,
                                                          settings.timezone))
+            places = names_at(conn, [(b.lon, b.lat) for b in blind[:15]])
         state = {"days": view.window_days, "metric": "camera_area_pct", "hs": view.method}
-        return state, _summary(result, dose, lang), _blind_table(blind, lang), _dosage_table(result, dose, lang)
+        zone = ZoneInfo(settings.timezone)
+        return (state, _summary(result, dose, view.window_days, zone, lang), _blind_table(blind, places, lang),
+                _dosage_table(result, dose, lang))
 
 
-def _summary(result: Any, dose: dosage.Report, lang: str) -> list[Any]:
+def _summary(result: Any, dose: dosage.Report, days: int, zone: ZoneInfo, lang: str) -> list[Any]:
     share = dose.share_visited()
     never = dose.never_visited()
-    period = "—" if dose.period is None else f"{dose.period[0]:%Y-%m-%d %H:%M} – {dose.period[1]:%Y-%m-%d %H:%M} UTC"
+    period = "—" if dose.period is None else t("plan_period_text", lang).format(
+        start=f"{dose.period[0].astimezone(zone):%Y-%m-%d %H:%M}",
+        end=f"{dose.period[1].astimezone(zone):%Y-%m-%d %H:%M}", zone=zone.key, days=days)
     return [html.Div([html.Span(t("plan_hotspots", lang)), html.B(str(len(result.hot_spots)), id="gs-plan-hot-count")]),
             html.Div([html.Span(t("plan_visited", lang)), html.B(fmt(share, lang))]),
             html.Div([html.Span(t("plan_never", lang)), html.B(", ".join(never) or "—", className="gs-never")]),
-            html.Div([html.Span(t("plan_period", lang)), html.Span(period)], className="gs-hint")]
+            html.Div(html.Span(period, id="gs-plan-period"), className="gs-hint")]
 
 
-def _blind_table(blind: list[Any], lang: str) -> html.Table:
+def _head(keys: list[str], lang: str) -> html.Tr:
+    """A header row: each column's name with its definition and unit as a tooltip (``tip_<key>``)."""
+    return html.Tr([html.Th(t(k, lang), title=t(f"tip_{k}", lang) if f"tip_{k}" in STRINGS else None, scope="col")
+                    for k in keys])
+
+
+def _fly_row(cells: list[Any], target: str, lang: str, **kwargs: Any) -> html.Tr:
+    """A table row that selects a spot: click or Enter flies the map to it (``assets/plan.js``)."""
+    attrs: dict[str, Any] = {"data-fly": target, **kwargs}
+    return html.Tr(cells, tabIndex=0, title=t("plan_fly", lang), **attrs)
+
+
+def _blind_table(blind: list[Any], places: list[str], lang: str) -> html.Table:
     kinds = blindspots.KIND
-    rows = [html.Tr([html.Td(str(n)), html.Td(kinds[b.kind][0 if lang == "en" else 1]), html.Td(b.id),
-                     html.Td(str(b.incidents))]) for n, b in enumerate(blind[:15], 1)]
-    head = html.Tr([html.Th("#"), html.Th(t("plan_kind", lang)), html.Th("Id"), html.Th(t("col_incidents", lang))])
-    return html.Table([html.Thead(head), html.Tbody(rows)], className="gs-compare", id="gs-plan-blind-table")
+    rows = [_fly_row([html.Td(str(n)), html.Td(kinds[b.kind][0 if lang == "en" else 1]), html.Th(b.id, scope="row"),
+                      html.Td(place or "–", className="gs-place"), html.Td(str(b.incidents))], f"{b.kind}:{b.id}", lang)
+            for n, (b, place) in enumerate(zip(blind[:15], places, strict=False), 1)]
+    head = _head(["plan_rank", "plan_kind", "plan_id", "plan_place", "col_unguarded"], lang)
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="gs-compare gs-spots", id="gs-plan-blind-table")
 
 
 def _dosage_table(result: Any, dose: dosage.Report, lang: str) -> html.Table:
@@ -186,14 +206,16 @@ def _dosage_table(result: Any, dose: dosage.Report, lang: str) -> html.Table:
         d = by_id.get(spot.id)
         if d is None:
             continue
-        rows.append(html.Tr([html.Td(spot.id), html.Td(str(spot.incidents)),
-                             html.Td(f"{d.visits['day']}/{d.visits['night']}"),
-                             html.Td(f"{sum(d.minutes.values()):.0f}"),
-                             html.Td(f"{hours(d.longest_gap_min['day'])}/{hours(d.longest_gap_min['night'])}")],
-                            className="" if d.total_visits else "gs-never"))
-    head = html.Tr([html.Th("Id"), html.Th(t("col_incidents", lang)), html.Th(t("plan_visits", lang)),
-                    html.Th(t("plan_minutes", lang)), html.Th(t("plan_gap", lang))])
-    return html.Table([html.Thead(head), html.Tbody(rows)], className="gs-compare")
+        if d.total_visits:
+            gap = f"{hours(d.longest_gap_min['day'])} / {hours(d.longest_gap_min['night'])}"
+        else:  # never visited: the whole period is a gap, which a figure of 12 h would hide
+            gap = t("plan_never_short", lang)
+        rows.append(_fly_row([html.Th(spot.id, scope="row"), html.Td(str(spot.incidents)),
+                              html.Td(f"{d.visits['day']} / {d.visits['night']}"),
+                              html.Td(f"{sum(d.minutes.values()):.0f}"), html.Td(gap)],
+                             f"hot:{spot.id}", lang, className="" if d.total_visits else "gs-never"))
+    head = _head(["plan_id", "col_incidents_all", "plan_visits", "plan_minutes", "plan_gap"], lang)
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="gs-compare gs-spots", id="gs-plan-dosage-table")
 
 
 def _register_whatif(app: Dash, engine: Engine, settings: Settings) -> None:
@@ -350,6 +372,7 @@ def _register_suggestions(app: Dash, engine: Engine, settings: Settings) -> None
     @app.callback(Output(ids.PLAN_OPT_OUT, "children"), Output(ids.PLAN_ROUTE_OUT, "children"),
                   Output(ids.PLAN_SUGGEST_LAYER, "data"), Output(ids.PLAN_SUGGESTED, "data"),
                   Output(ids.PLAN_OPT_USE, "disabled"), Output(ids.PLAN_ROUTE_USE, "disabled"),
+                  Output(ids.MAP, "viewport", allow_duplicate=True),
                   Input(ids.PLAN_OPT_RUN, "n_clicks"), Input(ids.PLAN_ROUTE_RUN, "n_clicks"),
                   State(ids.PLAN_OPT_N, "value"), State(ids.PLAN_ROUTE_UNIT, "value"),
                   State(ids.PLAN_ROUTE_SHIFT, "value"), State(ids.PLAN_ROUTE_BUDGET, "value"),
@@ -364,32 +387,46 @@ def _register_suggestions(app: Dash, engine: Engine, settings: Settings) -> None
                 if optimising:
                     result = optimise.plan_cameras(conn, int(count or 10), window, settings.patrol_buffer_m)
                     cams = [p.camera for p in result.proposals]
-                    return (_optimise_out(result, lang), "", items_layer(conn, list(cams), "#22d3ee"),
-                            {"cameras": from_items(list(cams), "suggested")}, not cams, True)
+                    places = names_at(conn, [(c.lon, c.lat) for c in cams])
+                    return (_optimise_out(result, places, lang), "", items_layer(conn, list(cams), "#22d3ee"),
+                            {"cameras": from_items(list(cams), "suggested")}, not cams, True, _framing(cams))
                 view = county_view(days, method)
                 suggestion = routing.suggest_route(conn, analysis(conn, view), unit or "", shift,
                                                    float(budget_km or 20) * 1000, window, settings.timezone,
                                                    settings.patrol_buffer_m)
                 route = [] if suggestion.route is None else [suggestion.route]
                 return ("", _route_out(suggestion, lang), items_layer(conn, list(route), "#22d3ee"),
-                        {"route": from_items(list(route), "suggested")}, True, not route)
+                        {"route": from_items(list(route), "suggested")}, True, not route,
+                        _framing([(x, y) for r in route for x, y in r.points]))
         except GridsightError as exc:
             error = html.Div(str(exc), className="gs-error")
             outs = (error, no_update) if optimising else (no_update, error)
-            return (*outs, no_update, no_update, True, True)
+            return (*outs, no_update, no_update, True, True, no_update)
 
 
-def _optimise_out(result: optimise.Result, lang: str) -> list[Any]:
-    rows = [html.Tr([html.Td(str(n)), html.Td(f"{p.camera.lon:.5f}, {p.camera.lat:.5f}"),
-                     html.Td(f"{p.camera.azimuth_deg:.0f}°"), html.Td(str(p.incidents_newly_covered))])
-            for n, p in enumerate(result.proposals, 1)]
-    head = html.Tr([html.Th("#"), html.Th(f"{t('plan_lon', lang)}, {t('plan_lat', lang)}"), html.Th(t("plan_az", lang)),
-                    html.Th(t("plan_newly", lang))])
+def _framing(points: list[Camera] | list[tuple[float, float]]) -> Any:
+    """A map viewport framing ``points`` (cameras or (lon, lat) in degrees), or no update when none."""
+    coords = [(p.lon, p.lat) if isinstance(p, Camera) else p for p in points]
+    if not coords:
+        return no_update
+    pad = 0.003  # degrees: a single camera still gets a view around it
+    lons, lats = [c[0] for c in coords], [c[1] for c in coords]
+    return {"bounds": [[min(lats) - pad, min(lons) - pad], [max(lats) + pad, max(lons) + pad]],
+            "transition": "flyToBounds"}
+
+
+def _optimise_out(result: optimise.Result, places: list[str], lang: str) -> list[Any]:
+    rows = [html.Tr([html.Td(str(n)), html.Td(place or f"{p.camera.lon:.5f}, {p.camera.lat:.5f}", className="gs-place",
+                                              title=f"{p.camera.lon:.6f}, {p.camera.lat:.6f}"),
+                     html.Td(f"{p.camera.azimuth_deg:.0f}°"), html.Td(f"{p.camera.fov_deg:.0f}°"),
+                     html.Td(f"{p.camera.range_m:.0f} m"), html.Td(str(p.incidents_newly_covered))])
+            for n, (p, place) in enumerate(zip(result.proposals, places, strict=True), 1)]
+    head = _head(["plan_rank", "plan_place", "plan_az", "plan_fov", "plan_range", "plan_newly"], lang)
     return [html.Div([html.Span(t("plan_incident_cov", lang) + " "),
                       html.B(f"{fmt(result.coverage_before_pct, lang)} → {fmt(result.coverage_after_pct, lang)}",
                              id="gs-plan-opt-coverage"),
                       html.Span(f" (+{result.incidents_newly_covered})")]),
-            html.Table([html.Thead(head), html.Tbody(rows)], className="gs-compare")]
+            html.Table([html.Thead(head), html.Tbody(rows)], className="gs-compare gs-spots", id="gs-plan-opt-table")]
 
 
 def _route_out(suggestion: routing.Suggestion, lang: str) -> list[Any]:
