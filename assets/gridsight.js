@@ -84,6 +84,14 @@
           escapeHtml(p.incidents) + " " + words.incidents + " · " + escapeHtml(p.cameras_text) + " " + words.cameras,
           { sticky: true, direction: "top", className: "gs-unit-tooltip" });
       },
+      // Wall display: each township named on the map, in screen-height units (readable from 5 m).
+      wall_unit: function (feature, layer) {
+        const p = feature.properties || {};
+        if (p.level === "township" && p.name) {
+          layer.bindTooltip(String(p.name), { permanent: true, direction: "center", className: "gs-wall-name",
+                                              interactive: false });
+        }
+      },
       // Popups are fetched when a feature is clicked (sending them with every feature was most of
       // the weight, and binding one to each of thousands of features slowed every redraw); a
       // cluster is zoomed into instead.
@@ -103,15 +111,20 @@
       },
     },
     style: {
+      territory: function (feature, context) {
+        remember(context); return { color: "#94a3b8", weight: 1.5, fill: false, dashArray: "5 4" }; },
       preview: function (feature, context) {
         remember(context); return { color: "#f97316", weight: 2, fillOpacity: 0.15 }; },
       township: function (feature, context) {
         remember(context); return { color: "#f59e0b", weight: 2.5, fill: true, fillOpacity: 0.02 }; },
       village: function () { return { color: "#a78bfa", weight: 1.2, fill: true, fillOpacity: 0.02, dashArray: "3 3" }; },
       grid: function () { return { color: "#38bdf8", weight: 0.8, fillOpacity: 0.05 }; },
+      // Opaque enough that the colours are the legend's (the legend's swatches use the same opacity
+      // over the same background).
       wall_unit: function (feature, context) {
         remember(context);
-        return { color: "#e2e8f0", weight: 2.5, fillColor: feature.properties.color, fillOpacity: 0.62 };
+        const k = Math.max(1, window.innerHeight / 1080);
+        return { color: "#e2e8f0", weight: 2.5 * k, fillColor: feature.properties.color, fillOpacity: 0.85 };
       },
       unit: function (feature) {
         const p = feature.properties;
@@ -149,23 +162,51 @@
       plan_item: function (feature) {
         const p = feature.properties;
         if (p.kind === "route") { return { color: p.color || "#facc15", weight: 4, dashArray: "8 6" }; }
-        return { color: p.color || "#facc15", weight: 1.5, fillColor: p.color || "#facc15", fillOpacity: 0.35 };
+        return { color: p.selected ? "#ffffff" : (p.color || "#facc15"), weight: p.selected ? 2.5 : 1.5,
+                 fillColor: p.color || "#facc15", fillOpacity: 0.45 };
       },
       focus: function () {
         return { color: "#f43f5e", weight: 1.5, fillColor: "#f43f5e", fillOpacity: 0.35, dashArray: "4 3" };
       },
     },
     point: {
+      // A what-if camera: a wedge symbol pointing along its azimuth with its field of view, the same
+      // size at every zoom (its real 100 m sector is a few pixels at the county's zoom).
       plan_camera: function (feature, latlng) {
-        const color = feature.properties.color || "#facc15";
-        return L.circleMarker(latlng, { radius: 6, color: "#111827", weight: 1.5, fillColor: color, fillOpacity: 1 });
+        const p = feature.properties;
+        const color = p.color || "#facc15";
+        if (p.azimuth === undefined) {
+          return L.circleMarker(latlng, { radius: 6, color: "#111827", weight: 1.5, fillColor: color, fillOpacity: 1 });
+        }
+        const size = p.selected ? 46 : 36;
+        const c = size / 2, r = size / 2 - 3, fov = Math.min(Number(p.fov) || 90, 360);
+        const pt = function (deg) {
+          const a = deg * Math.PI / 180;
+          return (c + r * Math.sin(a)).toFixed(1) + " " + (c - r * Math.cos(a)).toFixed(1);
+        };
+        const shape = fov >= 360 ? '<circle cx="' + c + '" cy="' + c + '" r="' + r + '"/>'
+          : '<path d="M' + c + " " + c + " L" + pt(p.azimuth - fov / 2) + " A" + r + " " + r + " 0 " +
+            (fov > 180 ? 1 : 0) + " 1 " + pt(p.azimuth + fov / 2) + ' Z"/>';
+        const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="' + size + '" height="' + size + '">' +
+          '<g fill="' + color + '" fill-opacity="0.75" stroke="' + (p.selected ? "#ffffff" : "#111827") +
+          '" stroke-width="' + (p.selected ? 3 : 1.5) + '">' + shape + '</g>' +
+          '<circle cx="' + c + '" cy="' + c + '" r="4" fill="#111827" stroke="#ffffff" stroke-width="1.5"/></svg>';
+        return L.marker(latlng, {
+          icon: L.divIcon({ html: svg, className: "gs-wedge" + (p.selected ? " gs-selected" : ""),
+                            iconSize: [size, size], iconAnchor: [c, c] }),
+          title: "#" + p.n + " " + Math.round(p.azimuth) + "° / " + Math.round(fov) + "°",
+          alt: "#" + p.n, zIndexOffset: p.selected ? 1000 : 0,
+        });
       },
       // Wall display: incidents of the last 24 hours; those that just arrived stand out for a minute.
+      // Sizes in pixels of a 1080-line screen, scaled to the screen's height (a 4K wall doubles them).
       wall_incident: function (feature, latlng, context) {
         remember(context);
+        const k = Math.max(1, window.innerHeight / 1080);
         return feature.properties.new
-          ? L.circleMarker(latlng, { radius: 14, color: "#ffffff", weight: 4, fillColor: "#ef4444", fillOpacity: 1 })
-          : L.circleMarker(latlng, { radius: 6, color: "#111827", weight: 1.5, fillColor: "#fbbf24", fillOpacity: 0.95 });
+          ? L.circleMarker(latlng, { radius: 14 * k, color: "#ffffff", weight: 4 * k, fillColor: "#ef4444", fillOpacity: 1 })
+          : L.circleMarker(latlng, { radius: 6 * k, color: "#111827", weight: 1.5 * k, fillColor: "#fbbf24",
+                                     fillOpacity: 0.95 });
       },
       preview: function (feature, latlng, context) {
         remember(context);

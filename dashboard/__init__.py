@@ -5,11 +5,24 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from dash import Dash
+from dash import Dash, html
 from flask import has_request_context, request
 from sqlalchemy import Engine
 
-from dashboard import api, auth, briefing, callbacks, guard, import_page, map_page, plan_page, planning, playback, wall
+from dashboard import (
+    api,
+    auth,
+    briefing,
+    callbacks,
+    guard,
+    ids,
+    import_page,
+    map_page,
+    plan_page,
+    planning,
+    playback,
+    wall,
+)
 from dashboard import details as cell_panel
 from dashboard.i18n import t
 from dashboard.state import ViewState
@@ -32,6 +45,28 @@ def initial_bounds(engine: Engine) -> list[list[float]]:
             [max(u.bounds[1][0] for u in top), max(u.bounds[1][1] for u in top)]]
 
 
+class _App(Dash):  # type: ignore[misc]
+    """Dash whose page names its language (``<html lang>``, WCAG 3.1.1): the one asked for with
+    ``?lang=``, else ``default_lang``; screen readers pick their voice and the browser its fonts."""
+
+    default_lang = "zh"
+
+    def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]
+        lang = request.args.get("lang") if has_request_context() else None
+        lang = lang if lang in ("zh", "en") else self.default_lang
+        html: str = super().interpolate_index(**kwargs)  # type: ignore[no-untyped-call]
+        return html.replace("<html>", f'<html lang="{HTML_LANG[lang]}">', 1)
+
+
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+
+def _skippable(layout: Any, target: str, lang: str) -> html.Div:
+    """``layout`` after a skip link (WCAG 2.4.1): the first Tab shows it, Enter moves the focus past
+    the header and the side panel to the map (``target``, focusable: Leaflet gives it a tabindex)."""
+    return html.Div([html.A(t("skip_to_map", lang), href=f"#{target}", className="gs-skip"), layout])
+
+
 def build_app(settings: Settings, engine: Engine) -> Dash:
     """A Dash app serving the map page, its assets (offline) and the layer endpoints.
 
@@ -42,7 +77,7 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
     # The web engine's statements are cancelled after GRIDSIGHT_STATEMENT_TIMEOUT_S; imports and
     # refreshes run unbounded through the owner's.
     owner, engine = engine, web_engine(settings, engine)
-    app = Dash(
+    app = _App(
         __name__,
         title=t("app_title", settings.language),
         assets_folder=str(PROJECT_DIR / "assets"),
@@ -50,6 +85,7 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
         update_title="",
         suppress_callback_exceptions=True,  # two pages: each page's callbacks see only their components
     )
+    app.default_lang = settings.language
     # Uploads are streamed to disk by their own route (multipart, not inside a callback's JSON).
     app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 2**20 + 2**20
     guard.install(app.server, settings.statement_timeout_s)
@@ -65,16 +101,17 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
             path = address.path.rstrip("/") or "/"
         page_name = path.rsplit("/", 1)[-1] or settings.home
         if page_name == "import":
-            return import_page.layout(settings, initial_bounds(engine), lang)
+            return _skippable(import_page.layout(settings, initial_bounds(engine), lang), ids.IMPORT_MAP, lang)
         if page_name == "plan":
             with engine.connect() as conn:
                 saved = planning.plan_list(conn, lang)
-            return plan_page.layout(settings, initial_bounds(engine), lang, planning.patrol_units(engine), saved)
+            return _skippable(plan_page.layout(settings, initial_bounds(engine), lang, planning.patrol_units(engine),
+                                               saved), ids.MAP, lang)
         if page_name == "wall":
             tour = wall.tour_from(address.query)
             return wall.layout(settings, initial_bounds(engine), lang, settings.wall_tour_s if tour is None else tour)
-        return map_page.layout(settings, initial_bounds(engine), lang,
-                               briefing="briefing=1" in address.query.split("&"))
+        return _skippable(map_page.layout(settings, initial_bounds(engine), lang,
+                                          briefing="briefing=1" in address.query.split("&")), ids.MAP, lang)
 
     app.layout = page
     # Every callback gets the least role of its page; the server checks it on every call.

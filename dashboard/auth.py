@@ -40,7 +40,8 @@ PAGE_ROLES: dict[str, str] = {"map": "viewer", "wall": "wall", "plan": "planner"
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/kiosk/")
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico"})
 # Minimum role of the other non-page routes.
-ROUTE_ROLES: dict[str, str] = {"/import/": "data", "/api/": "viewer", "/_dash-": "wall", "/_reload-hash": "wall", "/fonts/": "wall"}
+ROUTE_ROLES: dict[str, str] = {"/import/": "data", "/api/": "viewer", "/_dash-": "wall", "/_reload-hash": "wall",
+                               "/fonts/": "wall"}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _TOUCH_S = 60  # the session's last-request time is rewritten at most once a minute
 

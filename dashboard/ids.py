@@ -108,3 +108,4 @@ UNIT_FIGURES = "gs-unit-figures"
 BRIEFING_STAMP = "gs-briefing-stamp"
 PLAYBACK = "gs-playback"
 PLAY_LOADED = "gs-play-loaded"  # store: the window the playback holds (set by assets/playback.js)
+PLAN_SELECTED = "gs-plan-selected-item"  # store: index in PLAN_ITEMS of the camera the form edits

@@ -61,7 +61,8 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str, tour_s: int
                      zoomControl=False,
                      attributionControl=False, className="gs-wall-map", children=[
                          *base,
-                         dl.GeoJSON(id=ids.WALL_UNITS, style=_STYLE("wall_unit")),
+                         dl.GeoJSON(id=ids.WALL_UNITS, style=_STYLE("wall_unit"),
+                                    onEachFeature=Namespace("gridsight", "feature")("wall_unit")),
                          dl.GeoJSON(id=ids.WALL_INCIDENTS, pointToLayer=_POINT("wall_incident")),
                      ])
     bounds_pct = [b for b, _ in units.RAMP]
@@ -135,13 +136,35 @@ def _severity(level: int, lang: str) -> str:
     return SEVERITY[level][1]
 
 
-def _chart(day: live.Today) -> list[Any]:
+def _chart(day: live.Today, lang: str) -> list[Any]:
+    """24 bars, oldest first; the last is the current hour, so far: marked "now" so that a quiet
+    hour reads as a quiet hour, not as a stalled feed."""
     top = max(max(day.hourly), 1)
-    return [html.Div(className="gs-wall-bar", title=f"{h:02d}:00 {n}", children=[
+    last = len(day.hours) - 1
+    return [html.Div(className="gs-wall-bar" + (" gs-wall-now" if i == last else ""), title=f"{h:02d}:00 {n}",
+                     children=[
         html.Span(str(n) if n else "", className="gs-wall-bar-n"),
         html.Div(className="gs-wall-bar-fill", style={"height": f"{80 * n / top:.0f}%"}),
-        html.Span(f"{h:02d}" if h % 3 == 0 else "", className="gs-wall-bar-h"),
-    ]) for h, n in zip(day.hours, day.hourly, strict=True)]
+        html.Span(t("wall_now", lang) if i == last else f"{h:02d}" if h % 3 == 0 and i < last - 1 else "",
+                  className="gs-wall-bar-h"),
+    ]) for i, (h, n) in enumerate(zip(day.hours, day.hourly, strict=True))]
+
+
+def _dated(rows: list[Any], items: list[live.FeedItem], now: dt.datetime, zone: ZoneInfo, lang: str) -> list[Any]:
+    """The feed's rows with a date line before the first row of each day other than today (the
+    rows show the time of day only)."""
+    today = now.astimezone(zone).date()
+    out: list[Any] = []
+    shown = today
+    for row, item in zip(rows, items, strict=True):
+        day = item.occurred_at.astimezone(zone).date()
+        if day != shown:
+            label = t("wall_yesterday", lang) if day == today - dt.timedelta(days=1) else ""
+            text = f"{label} {day:%m-%d}".strip() if lang == "en" else f"{label} {day.month}月{day.day}日".strip()
+            out.append(html.Li(text, className="gs-wall-day"))
+            shown = day
+        out.append(row)
+    return out
 
 
 def _points(conn: Connection, now: dt.datetime, new: dict[str, float]) -> dict[str, Any]:
@@ -216,8 +239,9 @@ def _outputs(conn: Connection, tick: _Tick, settings: Settings, zone: ZoneInfo, 
     if tick.incidents or tick.expired:
         day = live.today(conn, tick.now, zone)
         tiles.update(_incident_tiles(day, lang))
-        out[10] = _feed(live.feed(conn), tick.new, zone, lang)
-        out[11] = _chart(day)
+        items = live.feed(conn)
+        out[10] = _dated(_feed(items, tick.new, zone, lang), items, tick.now, zone, lang)
+        out[11] = _chart(day, lang)
         out[13] = _points(conn, tick.now, tick.new)
     for i, name in enumerate(("coverage", "cameras", "today", "open", "blind")):
         if name in tiles:

@@ -186,7 +186,7 @@ def _check_references(conn: Connection, prepared: Prepared) -> None:
             continue
         what = "village" if spec.name == "grids" else {"township": "county", "village": "township"}[row["level"]]
         checked.errors.append(FeatureError(prepared.source, "feature", number, row["code"], ref, row[ref],
-                                           f"the code of a {what} in the database or in this file"))
+                                           f"the code of a {what} in the database or in this file", "reference"))
     checked.rows, checked.numbers = kept_rows, kept_numbers
 
 

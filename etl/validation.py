@@ -66,6 +66,10 @@ class FeatureError:
     field: str
     value: Any
     expected: str
+    # What went wrong, for messages in other languages (``etl/messages.py``): missing, text, code,
+    # int, float, enum, date, datetime (a value of that kind could not be read or is out of range),
+    # derived (a value the code implies differs), geometry, duplicate, reference.
+    kind: str = "other"
 
     def __str__(self) -> str:
         code = f" (code {self.code})" if self.code else ""
@@ -164,7 +168,7 @@ def _raw_value(rules: RowRules, name: str, props: dict[str, Any]) -> tuple[Any, 
     return value, column
 
 
-def _read_row(rules: RowRules, props: dict[str, Any], fail: Callable[[str, Any, str], None]) -> tuple[
+def _read_row(rules: RowRules, props: dict[str, Any], fail: Callable[[str, Any, str, str], None]) -> tuple[
         dict[str, Any] | None, str]:
     """The feature's fields as parsed, or None (errors reported through ``fail``); and why the feature
     is skipped ('' when it is not)."""
@@ -180,17 +184,19 @@ def _read_row(rules: RowRules, props: dict[str, Any], fail: Callable[[str, Any, 
             row[spec_field.name] = parse(spec_field, value, rules.zone)
         except BadValue as exc:
             name = spec_field.name
-            fail(name if column in (None, name) else f"{name} (column {column!r})", value, str(exc))
+            missing = value is None or (isinstance(value, str) and not value.strip())
+            fail(name if column in (None, name) else f"{name} (column {column!r})", value, str(exc),
+                 "missing" if missing else spec_field.kind)
             bad = True
     code = row.get("code")
     if isinstance(code, str) and len(code) > MAX_CODE:
         fail("code", code[:80] + ("..." if len(code) > 80 else ""),
              f"at most {MAX_CODE} characters, not {len(code)} (a code is a key: a Shapefile cuts text at "
              "254 and a re-import would then add duplicates); use --code-from with shorter columns or "
-             "--code-prefix P for codes made from the content")
+             "--code-prefix P for codes made from the content", "other")
         bad = True
     for fname, value, expected in ([] if bad else _derive_codes(rules.spec, row)):
-        fail(fname, value, expected)
+        fail(fname, value, expected, "derived")
         bad = True
     return (None if bad else row), ""
 
@@ -217,9 +223,10 @@ def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], N
         raw_code = rules.constants.get("code") or (props.get(code_column) if code_column else None)
         code = None if raw_code is None else str(raw_code).strip()[:80]
 
-        def fail(fname: str, value: Any, expected: str, feature: Feature = feature, code: str | None = code) -> None:
+        def fail(fname: str, value: Any, expected: str, kind: str, feature: Feature = feature,
+                 code: str | None = code) -> None:
             checked.errors.append(FeatureError(source.name, source.where, feature.number, code, fname, value,
-                                               expected))
+                                               expected, kind))
 
         row, skip = _read_row(rules, props, fail)
         if skip:
@@ -231,7 +238,7 @@ def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], N
                 raise BadGeometry(geom_problem)
             fixed, note = repair(geom, rules.conversion)
         except BadGeometry as exc:
-            fail("geometry", None, str(exc))
+            fail("geometry", None, str(exc), "geometry")
             continue
         if row is None:
             continue
@@ -246,7 +253,7 @@ def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], N
                 continue
             shown = " / ".join(str(k) for k in key)
             fail(" + ".join(rules.spec.key), shown, f"a value not repeated in the file with other values or "
-                                                    f"another position (also {source.where} {number})")
+                                                    f"another position (also {source.where} {number})", "duplicate")
             continue
         seen[key] = (feature.number, row)
         checked.rows.append(row)

@@ -2,7 +2,7 @@
 # Install the Debian/Ubuntu packages Gridsight needs, only those that are missing.
 #   scripts/install-system.sh            PostGIS server, Python venv support, a CJK font to serve,
 #                                        Chromium (the briefing export; the browser tests)
-#   scripts/install-system.sh --browser  the same
+#   scripts/install-system.sh --browser  the same, plus npm for the browser tests (axe-core)
 set -euo pipefail
 
 want=()
@@ -16,9 +16,11 @@ if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
 fi
 # A CJK font the dashboard serves to screens that have none (and the browser tests' screenshots use)
 have_pkg fonts-wqy-microhei || want+=(fonts-wqy-microhei)
-# Chromium: the map's "Export briefing" renders with it (and the browser tests drive it); --browser
-# is kept for the Makefile's setup-browser
+# Chromium: the map's "Export briefing" renders with it (and the browser tests drive it)
 command -v chromium >/dev/null 2>&1 || want+=(chromium)
+if [[ "${1:-}" == "--browser" ]]; then
+  command -v npm >/dev/null 2>&1 || want+=(npm)  # axe-core for the accessibility tests
+fi
 [[ ${#want[@]} -eq 0 ]] && exit 0
 
 echo "Installing system packages: ${want[*]}"

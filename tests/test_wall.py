@@ -223,3 +223,43 @@ def test_the_feed_names_the_village_and_township_each_incident_lies_in(engine: E
                 "AND ST_Intersects(v.geom, i.geom) JOIN admin_unit t ON t.code = v.parent_code "
                 "WHERE i.code = :c ORDER BY v.code LIMIT 1"), {"c": item.code}).one()
             assert (item.village, item.township) == tuple(where)
+
+
+_COUNTY_SHARE = """() => { const map = window.gridsightMap; let b = null;
+    map.eachLayer(l => { if (l.feature && l.feature.properties.level === 'township' && l.getBounds) {
+        const o = l.getBounds(); b = b ? b.extend(o) : L.latLngBounds(o.getSouthWest(), o.getNorthEast()); } });
+    const w = map.latLngToContainerPoint(b.getNorthEast()).x - map.latLngToContainerPoint(b.getSouthWest()).x;
+    return w / map.getSize().x; }"""
+_FEED_FIT = """() => { const box = document.querySelector('.gs-wall-feed-box').getBoundingClientRect();
+    const rows = Array.from(document.querySelectorAll('#gs-wall-feed > li')).filter(li => li.offsetParent);
+    return [rows.filter(li => li.classList.contains('gs-wall-item')).length,
+            rows.filter(li => { const r = li.getBoundingClientRect();
+                                return r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5; })
+                .map(li => li.textContent)]; }"""
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160)])
+def test_the_wall_fits_the_screen_it_is_on(browser: Browser, base_url: str, size: tuple[int, int]) -> None:
+    """The county fills the map at any size (>= 40 % of its width), township names are drawn, and
+    every feed row shown is wholly visible."""
+    external: list[str] = []
+    errors: list[str] = []
+    page = offline_page(browser, external, errors)
+    try:
+        page.set_viewport_size({"width": size[0], "height": size[1]})
+        page.goto(f"{base_url}/wall?lang=zh")
+        expect(page.locator(".gs-wall-item")).to_have_count(10, timeout=20_000)
+        page.wait_for_function("""() => { let n = 0; window.gridsightMap && window.gridsightMap.eachLayer(l => {
+            if (l.feature && l.feature.properties.level === 'township') n++; }); return n === 10; }""",
+                               timeout=15_000, polling=250)
+        page.wait_for_timeout(500)
+        share = page.evaluate(_COUNTY_SHARE)
+        assert share >= 0.40, f"the county fills {share:.0%} of the map's width at {size}"
+        expect(page.locator(".gs-wall-name")).to_have_count(10)
+        shown, cut = page.evaluate(_FEED_FIT)
+        assert shown >= 3 and cut == [], (shown, cut)
+        expect(page.locator(".gs-wall-now")).to_have_count(1)
+        expect(page.locator(".gs-wall-now .gs-wall-bar-h")).to_have_text("现在")
+    finally:
+        page.close()
+    assert external == [] and errors == [], (external[:3], errors[:3])
