@@ -120,7 +120,7 @@ def _coverage(args: argparse.Namespace, settings: Settings) -> int:
 def _verify(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     engine = connect(settings)
-    window = Window.last_days(args.window_days or settings.window_days)
+    window = Window.last_days(settings.window_days if args.window_days is None else args.window_days)
     with engine.begin() as conn:
         pending = conn.execute(text("SELECT count(*) FROM coverage_change")).scalar_one()
         if pending:

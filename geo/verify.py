@@ -139,15 +139,18 @@ def _recompute(conn: Connection, code: str, window: Window, buffer_m: float,
     box = unit_ll.bounds
     cams = _rows(conn, "SELECT status, azimuth_deg, fov_deg, range_m, ST_AsBinary(geom) FROM camera", box,
                  (max_range + 1) / lat_m)
-    sectors = [project(_sector(g.x, g.y, float(az), float(fov), float(rng))) for _s, az, fov, rng, g in cams]
-    online = [s for (status, *_x), s in zip(cams, sectors, strict=True) if status == "online"]
-    working, installed = _union_near(online, unit), _union_near(sectors, unit)
+    sectors = project(sector_array([(g.x, g.y, float(az), float(fov), float(rng)) for _s, az, fov, rng, g in cams]))
+    online = np.array([c[0] == "online" for c in cams], dtype=bool)
+    working = _union_near(list(sectors[online]), unit)
+    installed = shapely.union(working, _union_near(list(sectors[~online]), unit))
     routes = [project(g) for (g,) in _rows(conn, "SELECT ST_AsBinary(geom) FROM patrol_route", box,
                                             (buffer_m + 1) / lat_m)]
     patrol = _union_near([r.buffer(buffer_m, quad_segs=64) for r in routes], unit)
     roads = _union_near([project(g) for (g,) in _rows(conn, "SELECT ST_AsBinary(geom) FROM road", box, 1e-4)],
                         unit.buffer(1.0))
-    road = shapely.intersection(roads, unit.buffer(BORDER_M, join_style="mitre"))
+    shapely.prepare(unit)
+    lines = _inside(unit.buffer(BORDER_M, join_style="mitre"), roads)
+    road = shapely.MultiLineString([g for g in lines if g.geom_type == "LineString" and not g.is_empty])
     area = unit.area
 
     def pct(part: Any, whole: float) -> float | None:
@@ -157,28 +160,30 @@ def _recompute(conn: Connection, code: str, window: Window, buffer_m: float,
         return None if road.length < 0.01 else pct(shapely.intersection(road, cover).length, road.length)
 
     in_unit = [c for c in cams if shapely.covers(unit_ll, c[-1])]
-    incidents = [project(g) for (g,) in _rows(
+    incidents = project(np.array([g for (g,) in _rows(
         conn, "SELECT ST_AsBinary(geom) FROM incident WHERE occurred_at > :start AND occurred_at <= :end"
               " AND (cardinality(CAST(:cats AS text[])) = 0 OR category = ANY(CAST(:cats AS text[])))"
               " AND (cardinality(CAST(:sts AS text[])) = 0 OR status = ANY(CAST(:sts AS text[])))",
         box, 1e-5, {"start": window.start, "end": window.end, "cats": list(window.categories),
-                    "sts": list(window.statuses)})]
-    mine = [p for p in incidents if shapely.covers(unit, p) or shapely.distance(unit.boundary, p) <= EDGE_M]
-    near_border = sum(1 for p in mine if shapely.distance(unit.boundary, p) <= EDGE_M)
-    inside = [p for p in mine if shapely.covers(unit, p)]
-    view_edges = shapely.boundary(working) if not working.is_empty else None
-    near_view = sum(1 for p in mine if view_edges is not None and shapely.distance(view_edges, p) <= EDGE_M)
+                    "sts": list(window.statuses)})], dtype=object))
+    border, view_edges = unit.boundary, working.boundary
+    for g in (unit, border, working, view_edges):
+        shapely.prepare(g)
+    inside = np.asarray(shapely.covers(unit, incidents), dtype=bool)
+    near_border = np.asarray(shapely.dwithin(border, incidents, EDGE_M), dtype=bool)
+    seen = np.asarray(shapely.covers(working, incidents), dtype=bool)
+    near_view = np.asarray(shapely.dwithin(view_edges, incidents, EDGE_M), dtype=bool) & (inside | near_border)
     figures_ = {
         "level": row[0],
-        "camera_area_pct": pct(shapely.intersection(unit, working).area, area),
-        "camera_area_installed_pct": pct(shapely.intersection(unit, installed).area, area),
-        "patrol_pct": pct(shapely.intersection(unit, patrol).area, area),
-        "combined_pct": pct(shapely.intersection(unit, shapely.union(working, patrol)).area, area),
+        "camera_area_pct": pct(_area_inside(unit, working), area),
+        "camera_area_installed_pct": pct(_area_inside(unit, installed), area),
+        "patrol_pct": pct(_area_inside(unit, patrol), area),
+        "combined_pct": pct(_area_inside(unit, shapely.union(working, patrol)), area),
         "camera_road_pct": on_road(working), "camera_road_installed_pct": on_road(installed),
         "cameras": len(in_unit), "cameras_online": sum(1 for c in in_unit if c[0] == "online"),
-        "incidents": len(inside), "blind_incidents": sum(1 for p in inside if not shapely.covers(working, p)),
+        "incidents": int(inside.sum()), "blind_incidents": int((inside & ~seen).sum()),
     }
-    edge = {"incidents": near_border, "blind_incidents": near_border + near_view}
+    edge = {"incidents": int(near_border.sum()), "blind_incidents": int(near_border.sum() + near_view.sum())}
     return figures_, edge
 
 
@@ -204,22 +209,53 @@ def _rows(conn: Connection, select: str, box: tuple[float, float, float, float],
     return [(*r[:-1], shapely.from_wkb(bytes(r[-1]))) for r in rows]
 
 
-def _sector(lon: float, lat: float, azimuth: float, fov: float, range_m: float) -> shapely.Polygon:
-    """The view region in EPSG:4326 degrees: a geodesic sector of radius ``range_m`` metres from
-    ``azimuth - fov/2`` to ``azimuth + fov/2`` (degrees clockwise from true north), its arc in
-    :data:`ARC_SEGMENTS` segments; a geodesic disc when ``fov >= 360``.
+def sector_array(cameras: Sequence[tuple[float, float, float, float, float]]) -> np.ndarray:
+    """The view regions of ``cameras`` (lon, lat in EPSG:4326 degrees, azimuth and fov in degrees
+    clockwise from true north, range in metres) as polygons in EPSG:4326: geodesic sectors whose arc
+    has :data:`ARC_SEGMENTS` segments per full turn (at least 2), geodesic discs where fov >= 360.
 
-    >>> s = _sector(113.7, 37.6, 90.0, 360.0, 100.0)
-    >>> len(s.exterior.coords)
-    257
+    >>> disc, half = sector_array([(113.7, 37.6, 0.0, 360.0, 100.0), (113.7, 37.6, 90.0, 180.0, 100.0)])
+    >>> len(disc.exterior.coords), len(half.exterior.coords)
+    (257, 131)
     """
+    if not cameras:
+        return np.array([], dtype=object)
+    lon, lat, azimuth, fov, range_m = (np.array(c, dtype=float) for c in zip(*cameras, strict=True))
     full = fov >= 360
-    n = ARC_SEGMENTS if full else max(2, math.ceil(ARC_SEGMENTS * fov / 360))
-    azimuths = np.linspace(azimuth - fov / 2, azimuth + fov / 2, n + 1)[: n if full else n + 1]
-    lons, lats, _back = _GEOD.fwd(np.full(len(azimuths), lon), np.full(len(azimuths), lat), azimuths,
-                                  np.full(len(azimuths), range_m))
-    arc = list(zip(lons, lats, strict=True))
-    return shapely.Polygon(arc if full else [(lon, lat), *arc])
+    segments = np.where(full, ARC_SEGMENTS, np.maximum(2, np.ceil(ARC_SEGMENTS * fov / 360))).astype(int)
+    arc_points = np.where(full, segments, segments + 1)  # a disc's last point would repeat its first
+    owner = np.repeat(np.arange(len(cameras)), arc_points)
+    step = np.arange(len(owner)) - np.repeat(np.cumsum(arc_points) - arc_points, arc_points)
+    bearings = azimuth[owner] - fov[owner] / 2 + fov[owner] * step / segments[owner]
+    x, y, _back = _GEOD.fwd(lon[owner], lat[owner], bearings, range_m[owner])
+    # a sector's ring: the camera, its arc, the camera again; a disc's: its arc, closed
+    starts = np.cumsum(arc_points) - arc_points
+    ring_points = arc_points + np.where(full, 0, 1)
+    ring_start = np.cumsum(ring_points) - ring_points
+    ring_owner = np.repeat(np.arange(len(cameras)), ring_points)
+    ring_x, ring_y = np.empty(len(ring_owner)), np.empty(len(ring_owner))
+    apex = ring_start[~full]  # a sector starts at the camera
+    ring_x[apex], ring_y[apex] = lon[~full], lat[~full]
+    shift = np.where(full, 0, 1)
+    arc_at = np.repeat(ring_start + shift - starts, arc_points) + np.arange(len(owner))
+    ring_x[arc_at], ring_y[arc_at] = x, y
+    rings = shapely.linearrings(ring_x, ring_y, indices=ring_owner)
+    return np.asarray(shapely.polygons(rings))
+
+
+def _inside(unit: Any, geom: Any) -> np.ndarray:
+    """The parts of ``geom`` (disjoint polygons, or lines) clipped to ``unit`` (prepared): the parts
+    inside as they are, only the others intersected."""
+    parts = shapely.get_parts(geom)
+    if not len(parts):
+        return np.array([], dtype=object)
+    inside = np.asarray(shapely.contains_properly(unit, parts), dtype=bool)
+    return np.concatenate([parts[inside], shapely.get_parts(shapely.intersection(parts[~inside], unit))])
+
+
+def _area_inside(unit: Any, geom: Any) -> float:
+    """Area of ``geom`` inside ``unit`` (prepared), in the units of their CRS."""
+    return float(shapely.area(_inside(unit, geom)).sum())
 
 
 def _union_near(shapes: list[Any], unit: Any) -> Any:
@@ -230,12 +266,15 @@ def _union_near(shapes: list[Any], unit: Any) -> Any:
 
 def render(checks: Sequence[Check]) -> str:
     """An aligned table: unit, level, figure, stored, recomputed, difference, 'ok' or 'DIFFERS'."""
-    def shown(v: float | None) -> str:
-        return "n/a" if v is None else f"{v:.2f}"
+    counts = {name for name, kind in FIGURES if kind == "count"}
+
+    def shown(v: float | None, digits: int) -> str:
+        return "n/a" if v is None else f"{v:.{digits}f}"
     lines = [("code", "level", "figure", "stored", "recomputed", "diff", "allowed", "")]
     for c in checks:
-        diff = "" if c.stored is None or c.recomputed is None else f"{c.stored - c.recomputed:+.2f}"
-        lines.append((c.code, c.level, c.figure, shown(c.stored), shown(c.recomputed), diff,
+        digits = 0 if c.figure in counts else 2
+        diff = "" if c.stored is None or c.recomputed is None else f"{c.stored - c.recomputed:+.{digits}f}"
+        lines.append((c.code, c.level, c.figure, shown(c.stored, digits), shown(c.recomputed, digits), diff,
                       f"{c.allowed:g}", "ok" if c.ok else "DIFFERS"))
     widths = [max(len(r[i]) for r in lines) for i in range(len(lines[0]))]
     return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in lines)
