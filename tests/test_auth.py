@@ -58,7 +58,7 @@ def test_every_route_refuses_anonymous_requests(client_as: ClientAs) -> None:
     assert open_rules <= PUBLIC_RULES, open_rules - PUBLIC_RULES
     assert client.get("/api/layers", query_string={"ids": "grids", **VIEW}).status_code == 401
     page = client.get("/plan?lang=en")
-    assert page.status_code == 303 and page.headers["Location"] == "/login?next=/plan%3Flang%3Den"
+    assert page.status_code == 303 and page.headers["Location"] == "/login?lang=en&next=/plan%3Flang%3Den"
 
 
 def test_every_dash_callback_has_a_role_and_refuses_anonymous_calls(client_as: ClientAs, settings: Settings,
@@ -113,7 +113,9 @@ def _cell_panel(client: FlaskClient, code: str) -> str:
     output = next(o for o in roles if ids.KPIS in o)
     body = _callback_body(output, [{"id": ids.STATE, "property": "data", "value": ViewState(unit=code).to_dict()}],
                           [{"id": ids.LANG_STORE, "property": "data", "value": "en"}])
-    body["outputs"] = [{"id": i, "property": "children"} for i in (ids.KPIS, ids.BREADCRUMBS, ids.RANKING)]
+    body["outputs"] = [{"id": i, "property": "children"} for i in (ids.KPIS, ids.BREADCRUMBS, ids.RANKING,
+                                                                    ids.UNIT_FIGURES)]
+    body["outputs"] += [{"id": i, "property": "href"} for i in (ids.BRIEFING_PDF, ids.BRIEFING_PNG)]
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     return response.get_data(as_text=True)

@@ -35,6 +35,7 @@ from geo.errors import DataError
 from geo.figures import custom_range
 from geo.settings import Settings
 from geo.whatif import Camera, Route
+from tests.accounts import sign_in_client
 from tests.importfiles import LAT, LON, camera, geojson
 
 VIEW = {"bbox": "113.6,37.55,113.8,37.65", "zoom": "13", "lang": "en"}
@@ -46,9 +47,17 @@ def app(settings: Settings, engine: Engine, tmp_path_factory: pytest.TempPathFac
     return build_app(settings.replace(language="en", data_dir=data, upload_quota_mb=2), engine)
 
 
+def signed_in(app: Dash, role: str = "data") -> FlaskClient:
+    """A test client of ``app`` signed in as the test account of ``role`` (hostile input comes from
+    accounts that may reach the route; anonymous requests are refused before any of it is read)."""
+    client = app.server.test_client()
+    sign_in_client(client, role)
+    return client
+
+
 @pytest.fixture
 def client(app: Dash) -> FlaskClient:
-    return app.server.test_client()
+    return signed_in(app)
 
 
 def callback(client: FlaskClient, app: Dash, output: str, values: dict[str, Any], changed: str) -> Any:
@@ -339,7 +348,7 @@ def test_a_20_km_camera_what_if_is_stopped_by_the_statement_timeout(settings: Se
                                                                      tmp_path: Path) -> None:
     quick = build_app(settings.replace(language="en", data_dir=tmp_path, statement_timeout_s=1), engine)
     started = time.perf_counter()
-    answer = callback(quick.server.test_client(), quick, "gs-plan-items",
+    answer = callback(signed_in(quick), quick, "gs-plan-items",
                       {"gs-plan-cam-add.n_clicks": 1, "gs-plan-items.data": [], "gs-plan-days.value": 30,
                        "gs-lang.data": "en", "gs-plan-cam-lon.value": LON, "gs-plan-cam-lat.value": LAT,
                        "gs-plan-cam-az.value": 0, "gs-plan-cam-fov.value": 360, "gs-plan-cam-range.value": 20_000},
@@ -347,7 +356,7 @@ def test_a_20_km_camera_what_if_is_stopped_by_the_statement_timeout(settings: Se
     elapsed = time.perf_counter() - started
     assert answer.status_code == 200 and "GRIDSIGHT_STATEMENT_TIMEOUT_S" in answer.get_data(as_text=True)
     assert elapsed < 15, elapsed
-    over = callback(quick.server.test_client(), quick, "gs-plan-items",
+    over = callback(signed_in(quick), quick, "gs-plan-items",
                     {"gs-plan-cam-add.n_clicks": 1, "gs-plan-items.data": [], "gs-plan-days.value": 30,
                      "gs-lang.data": "en", "gs-plan-cam-lon.value": LON, "gs-plan-cam-lat.value": LAT,
                      "gs-plan-cam-az.value": 0, "gs-plan-cam-fov.value": 360, "gs-plan-cam-range.value": 20_001},
