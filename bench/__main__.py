@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, text
 
-from bench import _drilldown, _planning, _shapely_coverage, _wall
+from bench import _drilldown, _planning, _shapely_coverage, _throughput, _wall
 from etl.demo import DemoSize
 from etl.loading import load_demo
 from geo import meta
@@ -77,6 +77,7 @@ def demo_county(settings: Settings) -> None:
     clicks = _drilldown.click_to_drawn_seconds(settings, engine)
     _print("drilldown_click_to_drawn_max_demo", max(clicks) * 1000, "ms")
     _planning.run(engine, BUFFER, _print)
+    _throughput.run(engine, engine.url.render_as_string(hide_password=False), _print)
     engine.dispose()
 
 
@@ -110,6 +111,7 @@ def _camera_changes(engine: Engine, prefix: str) -> None:
 def planning_only(settings: Settings) -> None:
     engine, _load_s = _fresh(settings, "gridsight_bench", DemoSize())
     _planning.run(engine, BUFFER, _print)
+    _throughput.run(engine, engine.url.render_as_string(hide_password=False), _print)
     engine.dispose()
 
 
@@ -180,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wall-only", action="store_true", help="only the wall soak, on a fresh demo county")
     parser.add_argument("--planning-only", action="store_true", help="only the planning figures (fresh demo county)")
     parser.add_argument("--province-only", action="store_true", help="only the province-size figures")
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="only the server throughput with and without authorization (fresh demo county)")
     parser.add_argument("--reuse-province", action="store_true",
                         help="measure the province-size set already loaded by an earlier run of the same size "
                              "(its incidents end when that run loaded them) instead of generating it again")
@@ -187,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     if args.planning_only:
         planning_only(settings)
+        return 0
+    if args.throughput_only:
+        engine, _ = _fresh(settings, "gridsight_bench", DemoSize())
+        _throughput.run(engine, engine.url.render_as_string(hide_password=False), _print)
+        engine.dispose()
         return 0
     if args.province_only:
         province(settings, args.province_counties, args.reuse_province)

@@ -9,7 +9,7 @@ from dash import Dash
 from flask import has_request_context, request
 from sqlalchemy import Engine, text
 
-from dashboard import api, auth, callbacks, import_page, map_page, plan_page, planning, wall
+from dashboard import api, audit_page, auth, callbacks, import_page, map_page, plan_page, planning, wall
 from dashboard import details as cell_panel
 from dashboard.i18n import t
 from dashboard.state import ViewState
@@ -30,8 +30,9 @@ def initial_bounds(engine: Engine) -> list[list[float]]:
     return [[row[0], row[1]], [row[2], row[3]]]
 
 
-def build_app(settings: Settings, engine: Engine) -> Dash:
-    """A Dash app serving the map page, its assets (offline) and the layer endpoints."""
+def build_app(settings: Settings, engine: Engine, authorize: bool = True) -> Dash:
+    """A Dash app serving the map page, its assets (offline) and the layer endpoints, every request
+    signed in and authorized (``authorize=False`` only for the bench's measure of what that costs)."""
     app = Dash(
         __name__,
         title=t("app_title", settings.language),
@@ -72,5 +73,7 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
     roles.track(app, "wall", lambda: wall.register(app, engine, settings))
     roles.track(app, "planner", lambda: planning.register(app, engine, settings))
     api.register_api(app.server, engine, settings)
-    auth.install(app, engine, settings, roles)
+    audit_page.register(app.server, engine, settings)
+    if authorize:
+        auth.install(app, engine, settings, roles)
     return app
