@@ -58,7 +58,7 @@ def test_every_route_refuses_anonymous_requests(client_as: ClientAs) -> None:
     assert open_rules <= PUBLIC_RULES, open_rules - PUBLIC_RULES
     assert client.get("/api/layers", query_string={"ids": "grids", **VIEW}).status_code == 401
     page = client.get("/plan?lang=en")
-    assert page.status_code == 303 and page.headers["Location"] == "/login?next=/plan%3Flang%3Den"
+    assert page.status_code == 303 and page.headers["Location"] == "/login?lang=en&next=/plan%3Flang%3Den"
 
 
 def test_every_dash_callback_has_a_role_and_refuses_anonymous_calls(client_as: ClientAs, settings: Settings,
