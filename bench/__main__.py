@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from bench import _drilldown, _planning, _playback, _shapely_coverage, _wall
+from bench import _drilldown, _planning, _playback, _shapely_coverage, _throughput, _wall
 from etl.demo import DemoSize
 from etl.loading import load_demo
 from geo import meta
@@ -94,6 +94,7 @@ def demo_county(settings: Settings) -> None:
     _print("drilldown_click_to_drawn_max_demo", max(clicks) * 1000, "ms")
     playback(settings, engine)
     _planning.run(engine, BUFFER, _print)
+    _throughput.run(engine, engine.url.render_as_string(hide_password=False), _print)
     engine.dispose()
 
 
@@ -165,6 +166,7 @@ def _camera_changes(engine: Engine, prefix: str) -> None:
 def planning_only(settings: Settings) -> None:
     engine, _load_s = _fresh(settings, "gridsight_bench", DemoSize())
     _planning.run(engine, BUFFER, _print)
+    _throughput.run(engine, engine.url.render_as_string(hide_password=False), _print)
     engine.dispose()
 
 
@@ -238,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--province-only", action="store_true", help="only the province-size figures")
     parser.add_argument("--playback-only", action="store_true",
                         help="only the map's time playback in Chromium (fresh demo county)")
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="only the server throughput with and without authorization (fresh demo county)")
     parser.add_argument("--reuse-province", action="store_true",
                         help="measure the province-size set already loaded by an earlier run of the same size "
                              "(its incidents end when that run loaded them) instead of generating it again")
@@ -249,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.playback_only:
         engine, _load_s = _fresh(settings, "gridsight_bench", DemoSize())
         playback(settings, engine)
+        engine.dispose()
+        return 0
+    if args.throughput_only:
+        engine, _ = _fresh(settings, "gridsight_bench", DemoSize())
+        _throughput.run(engine, engine.url.render_as_string(hide_password=False), _print)
         engine.dispose()
         return 0
     if args.province_only:

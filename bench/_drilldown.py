@@ -8,6 +8,7 @@ import time
 from sqlalchemy import Engine
 
 import layers
+from bench import _auth
 from dashboard import build_app, drilldown
 from dashboard.state import ViewState
 from geo import hierarchy
@@ -39,6 +40,7 @@ def server_step_seconds(settings: Settings, engine: Engine, repeat: int = 10,
     parts = {} if parts is None else parts
     app = build_app(settings, engine)
     client = app.server.test_client()
+    _auth.sign_in_client(client, *_auth.account(engine, "admin"))
     out = []
     for _ in range(repeat):
         for unit in path(engine):
@@ -69,6 +71,7 @@ def click_to_drawn_seconds(settings: Settings, engine: Engine) -> list[float]:
     out = []
     with serve(build_app(settings, engine)) as url, chromium() as browser:
         page = offline_page(browser, [], [])
+        _auth.sign_in_page(page, url, *_auth.account(engine, "admin"))
         page.goto(url)
         expect(page.locator(".gs-status.ok")).to_have_count(1, timeout=30_000)
         for unit in path(engine)[1:]:

@@ -16,16 +16,20 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from bench import _auth
+from geo import accounts
 from geo.settings import PROJECT_DIR
 
 SAMPLES = 10
 
 
 def _rss_mb(pid: int) -> float:
-    """Resident memory of process ``pid``, MB."""
+    """Resident memory of process ``pid`` and its children (gunicorn's worker), MB."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(c) for c in children.read_text().split()] if children.is_file() else []
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+            return int(line.split()[1]) / 1024 + sum(_rss_mb(k) for k in kids)
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
@@ -36,7 +40,7 @@ def _server(database_url: str, interval_s: float) -> Iterator[tuple[str, int]]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "DATABASE_URL": database_url, "GRIDSIGHT_WALL_REFRESH_S": str(interval_s),
-           "GRIDSIGHT_LANGUAGE": "zh", "GRIDSIGHT_PORT": str(port)}
+           "GRIDSIGHT_LANGUAGE": "zh", "GRIDSIGHT_PORT": str(port), "GRIDSIGHT_WORKERS": "1"}
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
@@ -72,6 +76,8 @@ def soak(engine: Engine, database_url: str, refreshes: int = 1000, interval_s: f
         page.set_viewport_size({"width": 1920, "height": 1080})
         cdp = page.context.new_cdp_session(page)
         page.on("response", count)
+        with engine.begin() as conn:  # a wall display signs in with its kiosk link
+            page.goto(f"{url}/kiosk/{accounts.issue_kiosk(conn, _auth.account(engine, 'wall')[0])}")
         page.goto(f"{url}/wall")
         page.wait_for_selector(".gs-wall-item", timeout=30_000)
         step = max(refreshes // SAMPLES, 1)

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from dashboard import (
     api,
+    audit_page,
     auth,
     briefing,
     callbacks,
@@ -67,8 +68,9 @@ def _skippable(layout: Any, target: str, lang: str) -> html.Div:
     return html.Div([html.A(t("skip_to_map", lang), href=f"#{target}", className="gs-skip"), layout])
 
 
-def build_app(settings: Settings, engine: Engine) -> Dash:
-    """A Dash app serving the map page, its assets (offline) and the layer endpoints.
+def build_app(settings: Settings, engine: Engine, authorize: bool = True) -> Dash:
+    """A Dash app serving the map page, its assets (offline) and the layer endpoints, every request
+    signed in and authorized (``authorize=False`` only for the bench's measure of what that costs).
 
     ``engine`` is the owner's (:func:`geo.db.connect`): the app refreshes the coverage, imports and
     applies plans with it. Everything a request reads (and the plans it saves) goes through the web
@@ -123,5 +125,7 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
     api.register_api(app.server, engine, settings)
     playback.register_api(app.server, engine, settings)
     briefing.register_api(app.server, settings)
-    auth.install(app, engine, settings, roles)
+    audit_page.register(app.server, engine, settings)
+    if authorize:
+        auth.install(app, engine, settings, roles)
     return app

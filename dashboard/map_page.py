@@ -100,6 +100,7 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str, briefing: b
         # a full reload in the other language, keeping the drill-down state
         html.A("English" if lang == "zh" else "中文", id=ids.LANG_SWITCH,
                href="?lang=" + ("en" if lang == "zh" else "zh"), className="gs-lang-switch"),
+        html.A(t("logout", lang), href=f"/logout?lang={lang}", className="gs-lang-switch gs-logout"),
     ])
     def choices(names: dict[str, tuple[str, str]]) -> list[dict[str, str]]:
         return [{"label": label[0 if lang == "en" else 1], "value": key} for key, label in names.items()]

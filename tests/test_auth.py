@@ -263,3 +263,18 @@ def test_the_audit_log_is_append_only(engine: Engine) -> None:
         last = audit.events(conn, account="someone", limit=1)[0]
     assert last.kind == "export" and last.outcome == "ok"
     assert json.loads(json.dumps(last.detail)) == {}
+
+
+def test_the_audit_page_lists_and_filters_for_administrators_only(client_as: ClientAs, engine: Engine) -> None:
+    audit.record(engine, "export", account="page-test", address="10.0.0.9", target="<script>alert(1)</script>")
+    admin = client_as("admin")
+    page = admin.get("/audit?user=page-test&kind=export&since=1h&lang=en")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Audit log" in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script>alert" not in body
+    assert body.count("<tr><td>") == 1
+    assert "page-test" not in admin.get("/audit?kind=sign_in").get_data(as_text=True).split("<tbody>")[1]
+    bad = admin.get("/audit?since=yesterday").get_data(as_text=True)
+    assert "--since &#x27;yesterday&#x27;" in bad
+    assert client_as("data").get("/audit").status_code == 403
+    assert client_as(None).get("/audit").status_code == 303

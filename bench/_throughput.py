@@ -1,0 +1,178 @@
+"""Throughput of the production server with and without sign-in and authorization: requests per
+second and p95 latency of the layer endpoint and of a drill-down step, at 1, 8 and 32 concurrent
+clients (threads with a keep-alive connection each, on loopback).
+
+Both servers (gunicorn, the same workers and threads) run at once on the same database, and the
+measurement alternates between them in short rounds, so that the machine's drift (other work on
+its two cores) falls on both alike.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from urllib.parse import urlencode
+
+from sqlalchemy import Engine
+
+import layers
+from bench import _auth
+from dashboard import ids
+from dashboard.state import ViewState
+from geo import hierarchy
+from geo.settings import PROJECT_DIR
+
+CLIENTS = (1, 8, 32)
+ROUNDS = 3
+ROUND_S = 3.0
+WORKERS = 2  # per server; each has GRIDSIGHT_THREADS (4) threads
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def _server(database_url: str, authorize: bool) -> Iterator[int]:
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "GRIDSIGHT_PORT": str(port), "GRIDSIGHT_WORKERS": str(WORKERS)}
+    proc = subprocess.Popen([sys.executable, "-m", "bench._serve", *([] if authorize else ["--no-auth"])],
+                            cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/login")
+                if conn.getresponse().status in (200, 404):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+class _Client:
+    """One keep-alive connection, signed in when ``account`` is given."""
+
+    def __init__(self, port: int, account: tuple[str, str] | None) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.headers = {"Origin": f"http://127.0.0.1:{port}"}
+        if account is not None:
+            status, body, cookie = self._send("GET", "/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', body)
+            assert token and cookie
+            self.headers["Cookie"] = cookie
+            form = urlencode({"username": account[0], "password": account[1], "csrf_token": token.group(1)})
+            status, _, cookie = self._send("POST", "/login", form, "application/x-www-form-urlencoded")
+            assert status == 303 and cookie, status
+            self.headers["Cookie"] = cookie
+
+    def _send(self, method: str, path: str, body: str | None = None,
+              kind: str | None = None) -> tuple[int, str, str | None]:
+        headers = dict(self.headers)
+        if kind:
+            headers["Content-Type"] = kind
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        text = response.read().decode()
+        cookie = response.getheader("Set-Cookie")
+        return response.status, text, cookie.split(";")[0] if cookie else None
+
+    def get(self, path: str) -> None:
+        status, _, _ = self._send("GET", path)
+        assert status == 200, (path, status)
+
+    def post_json(self, path: str, payload: Mapping[str, object]) -> None:
+        status, _, _ = self._send("POST", path, json.dumps(payload), "application/json")
+        assert status == 200, (path, status)
+
+
+def _requests(engine: Engine) -> dict[str, Callable[[_Client], None]]:
+    """The two measured requests: the map's layer request for the county, and a drill-down step to
+    the first township (its panels callback and its layers)."""
+    with engine.connect() as conn:
+        county = hierarchy.top(conn)[0]
+        township = hierarchy.children(conn, county.code)[0]
+    every = ",".join(layer.id for layer in layers.for_page("map"))
+
+    def layer_query(unit: hierarchy.Unit, zoom: int, code: str | None) -> str:
+        (s, w), (n, e) = unit.bounds
+        args = {"ids": every, "bbox": f"{w},{s},{e},{n}", "zoom": str(zoom), "days": "30",
+                "metric": "camera_road_pct", **({"unit": code} if code else {})}
+        return "/api/layers?" + urlencode(args)
+
+    county_layers, township_layers = layer_query(county, 11, None), layer_query(township, 13, township.code)
+    panels = {"output": f"..{ids.KPIS}.children...{ids.BREADCRUMBS}.children...{ids.RANKING}.children..",
+              "outputs": [{"id": i, "property": "children"} for i in (ids.KPIS, ids.BREADCRUMBS, ids.RANKING)],
+              "inputs": [{"id": ids.STATE, "property": "data", "value": ViewState(unit=township.code).to_dict()}],
+              "state": [{"id": ids.LANG_STORE, "property": "data", "value": "zh"}], "changedPropIds": []}
+
+    def drill(client: _Client) -> None:
+        client.post_json("/_dash-update-component", panels)
+        client.get(township_layers)
+
+    return {"layers": lambda client: client.get(county_layers), "drilldown_step": drill}
+
+
+def _round(port: int, account: tuple[str, str] | None, clients: int, request: Callable[[_Client], None],
+           seconds: float) -> list[float]:
+    """Latencies (s) of the requests ``clients`` threads completed in ``seconds``."""
+    conns = [_Client(port, account) for _ in range(clients)]
+    for c in conns:  # warm the connection and the server's caches
+        request(c)
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def work(client: _Client) -> None:
+        mine = []
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            request(client)
+            mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in conns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for c in conns:
+        c.conn.close()
+    return latencies
+
+
+def run(engine: Engine, database_url: str, emit: Callable[[str, float, str], None]) -> None:
+    """Emit ``throughput_<request>_<n>clients_<auth|noauth>_rps`` and ``..._p95`` for every request
+    kind and client count, and ``authorization_cost_<request>_<n>clients`` (share of throughput lost)."""
+    account = _auth.account(engine, "leader")
+    requests = _requests(engine)
+    with _server(database_url, True) as with_auth, _server(database_url, False) as without:
+        for kind, request in requests.items():
+            for clients in CLIENTS:
+                done = {True: [], False: []}  # type: dict[bool, list[float]]
+                for _ in range(ROUNDS):
+                    for authorize in (False, True):
+                        port = with_auth if authorize else without
+                        done[authorize] += _round(port, account if authorize else None, clients, request, ROUND_S)
+                rps = {a: len(v) / (ROUNDS * ROUND_S) for a, v in done.items()}
+                for authorize, label in ((True, "auth"), (False, "noauth")):
+                    emit(f"throughput_{kind}_{clients}clients_{label}_rps", rps[authorize], "req/s")
+                    p95 = statistics.quantiles(done[authorize], n=20)[-1] if len(done[authorize]) > 1 else 0.0
+                    emit(f"throughput_{kind}_{clients}clients_{label}_p95", p95 * 1000, "ms")
+                emit(f"authorization_cost_{kind}_{clients}clients", 100 * (1 - rps[True] / rps[False]), "%")
