@@ -7,7 +7,7 @@ import sys
 
 from dash import Dash
 
-from dashboard import build_app
+from dashboard import build_app, serving
 from geo import _cli
 from geo.db import connect
 from geo.settings import Settings
@@ -26,9 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wall", action="store_true", help="open on the wall display (/ serves /wall)")
     args = parser.parse_args(argv)
     settings = Settings.from_env(host=args.host, port=args.port, home="wall" if args.wall else None)
-    app = create_app(settings)
-    print(f"Gridsight: http://{settings.host}:{settings.port}/ (wall display: /wall, map: /map)", flush=True)
-    app.run(host=settings.host, port=settings.port, debug=settings.debug)
+    connect(settings)  # start the embedded PostGIS and migrate once, before the workers start
+    print(f"Gridsight: http://{settings.host}:{settings.port}/ (wall display: /wall, map: /map); "
+          f"{serving.worker_count(settings)} workers x {settings.threads} threads", flush=True)
+    if settings.debug:  # Dash's debug mode needs its own (development) server
+        create_app(settings).run(host=settings.host, port=settings.port, debug=True)
+    else:
+        serving.serve(settings, lambda: create_app(settings).server)
     return 0
 
 

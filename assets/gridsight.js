@@ -38,13 +38,33 @@
     });
   }
 
+  // Above the grid cell (the county, a township or a village shown with its children), a click
+  // anywhere inside a unit drills into it: every feature drawn over the units lets clicks through
+  // (and points are drawn small, so the choropleth shows), the units layer takes them. Set by
+  // layerData from the view's state; the planning page (its state has "hs") never drills.
+  function drilling() { return window.gridsightDrill === true; }
+  function passive(style) {
+    return drilling() ? Object.assign({}, style, { interactive: false }) : style;
+  }
+  const UNIT_WORDS = {
+    en: { incidents: "incidents", cameras: "cameras online / total" },
+    zh: { incidents: "警情", cameras: "摄像机在线/总数" },
+  };
+  function escapeHtml(value) {
+    return String(value === null || value === undefined ? "—" : value).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
   // A cluster of n points (layers send clusters when zoomed out): its area grows with n. The style
   // functions give clusters the same look (dash-leaflet applies a layer's style to its points too).
   function clusterStyle(color) {
-    return { color: "#f8fafc", weight: 1.5, fillColor: color, fillOpacity: 0.7 };
+    return drilling() ? { color: "#0f172a", weight: 0.6, fillColor: color, fillOpacity: 0.6 }
+      : { color: "#f8fafc", weight: 1.5, fillColor: color, fillOpacity: 0.7 };
   }
   function cluster(latlng, n, color) {
-    return L.circleMarker(latlng, Object.assign({ radius: Math.min(5 + 2.5 * Math.log2(n), 22) }, clusterStyle(color)));
+    const radius = drilling() ? Math.min(2.5 + Math.log2(n), 7) : Math.min(5 + 2.5 * Math.log2(n), 22);
+    return L.circleMarker(latlng, Object.assign({ radius: radius }, clusterStyle(color)));
   }
   // Camera clusters: green when every camera works, amber when some are broken, red from 20 %.
   function cameraClusterColor(p) {
@@ -54,6 +74,24 @@
 
   window.gridsight = Object.assign(window.gridsight || {}, {
     feature: {
+      // The drill-down's units: a click drills (dash-leaflet's clickData); hovering tells the
+      // unit's figures, the counts of the points drawn small over it included.
+      unitTooltip: function (feature, layer) {
+        const p = feature.properties || {};
+        const words = UNIT_WORDS[window.gridsightLang === "en" ? "en" : "zh"];
+        const value = p.value === null || p.value === undefined ? "—" : Number(p.value).toFixed(1);
+        layer.bindTooltip("<b>" + escapeHtml(p.name) + "</b> " + escapeHtml(value) + "<br>" +
+          escapeHtml(p.incidents) + " " + words.incidents + " · " + escapeHtml(p.cameras_text) + " " + words.cameras,
+          { sticky: true, direction: "top", className: "gs-unit-tooltip" });
+      },
+      // Wall display: each township named on the map, in screen-height units (readable from 5 m).
+      wall_unit: function (feature, layer) {
+        const p = feature.properties || {};
+        if (p.level === "township" && p.name) {
+          layer.bindTooltip(String(p.name), { permanent: true, direction: "center", className: "gs-wall-name",
+                                              interactive: false });
+        }
+      },
       // Popups are fetched when a feature is clicked (sending them with every feature was most of
       // the weight, and binding one to each of thousands of features slowed every redraw); a
       // cluster is zoomed into instead.
@@ -73,64 +111,102 @@
       },
     },
     style: {
+      territory: function (feature, context) {
+        remember(context); return { color: "#94a3b8", weight: 1.5, fill: false, dashArray: "5 4" }; },
       preview: function (feature, context) {
         remember(context); return { color: "#f97316", weight: 2, fillOpacity: 0.15 }; },
       township: function (feature, context) {
         remember(context); return { color: "#f59e0b", weight: 2.5, fill: true, fillOpacity: 0.02 }; },
       village: function () { return { color: "#a78bfa", weight: 1.2, fill: true, fillOpacity: 0.02, dashArray: "3 3" }; },
       grid: function () { return { color: "#38bdf8", weight: 0.8, fillOpacity: 0.05 }; },
+      // Opaque enough that the colours are the legend's (the legend's swatches use the same opacity
+      // over the same background).
       wall_unit: function (feature, context) {
         remember(context);
-        return { color: "#e2e8f0", weight: 2.5, fillColor: feature.properties.color, fillOpacity: 0.62 };
+        const k = Math.max(1, window.innerHeight / 1080);
+        return { color: "#e2e8f0", weight: 2.5 * k, fillColor: feature.properties.color, fillOpacity: 0.85 };
       },
       unit: function (feature) {
-        return { color: "#e5e7eb", weight: 1.2, fillColor: feature.properties.color, fillOpacity: 0.5 };
+        const p = feature.properties;
+        if (p.below) {  // below the target: a dashed white outline
+          return { color: "#f8fafc", weight: 2.4, dashArray: "6 4", fillColor: p.color, fillOpacity: 0.62 };
+        }
+        return { color: "#e5e7eb", weight: 1.2, fillColor: p.color, fillOpacity: 0.62 };
       },
-      road: function (feature) { return ROAD[feature.properties.class] || ROAD.local; },
+      road: function (feature) { return passive(ROAD[feature.properties.class] || ROAD.local); },
       route: function (feature) {
-        return { color: SHIFT_COLOR[feature.properties.shift] || "#3b82f6", weight: 3, opacity: 0.9 };
+        return passive({ color: SHIFT_COLOR[feature.properties.shift] || "#3b82f6", weight: 3, opacity: 0.9 });
       },
       camera: function (feature) {
         const p = feature.properties;
-        if (p.n > 1) { return clusterStyle(cameraClusterColor(p)); }
+        if (p.n > 1) { return passive(clusterStyle(cameraClusterColor(p))); }
         const color = STATUS_COLOR[p.status] || "#9ca3af";
-        return { color: color, weight: 0.8, fillColor: color, fillOpacity: 0.25 };
+        return passive({ color: color, weight: 0.8, fillColor: color, fillOpacity: 0.25 });
       },
       incident: function (feature) {
         const p = feature.properties;
-        return p.n > 1 ? clusterStyle(SEVERITY_COLOR[p.top] || "#f43f5e") : {};
+        if (window.gridsightPlaybackOn) { return passive({ opacity: 0, fillOpacity: 0 }); }  // the playback draws them
+        return passive(p.n > 1 ? clusterStyle(SEVERITY_COLOR[p.top] || "#f43f5e") : {});
       },
       hotspot: function (feature) {
         const p = feature.properties;
         if (p.unvisited) {  // a hot spot no patrol visited: outlined in yellow
-          return { color: "#facc15", weight: 2.5, fillColor: p.color, fillOpacity: 0.6 };
+          return passive({ color: "#facc15", weight: 2.5, fillColor: p.color, fillOpacity: 0.6 });
         }
-        return { color: p.color, weight: 0.5, fillColor: p.color, fillOpacity: 0.55 };
+        return passive({ color: p.color, weight: 0.5, fillColor: p.color, fillOpacity: 0.55 });
       },
       blindspot: function (feature) {
         const color = feature.properties.kind === "cluster" ? "#e879f9" : "#f43f5e";
-        return { color: color, weight: 2.5, dashArray: "6 4", fillColor: color, fillOpacity: 0.12 };
+        return passive({ color: color, weight: 2.5, dashArray: "6 4", fillColor: color, fillOpacity: 0.12 });
       },
       plan_item: function (feature) {
         const p = feature.properties;
         if (p.kind === "route") { return { color: p.color || "#facc15", weight: 4, dashArray: "8 6" }; }
-        return { color: p.color || "#facc15", weight: 1.5, fillColor: p.color || "#facc15", fillOpacity: 0.35 };
+        return { color: p.selected ? "#ffffff" : (p.color || "#facc15"), weight: p.selected ? 2.5 : 1.5,
+                 fillColor: p.color || "#facc15", fillOpacity: 0.45 };
       },
       focus: function () {
         return { color: "#f43f5e", weight: 1.5, fillColor: "#f43f5e", fillOpacity: 0.35, dashArray: "4 3" };
       },
     },
     point: {
+      // A what-if camera: a wedge symbol pointing along its azimuth with its field of view, the same
+      // size at every zoom (its real 100 m sector is a few pixels at the county's zoom).
       plan_camera: function (feature, latlng) {
-        const color = feature.properties.color || "#facc15";
-        return L.circleMarker(latlng, { radius: 6, color: "#111827", weight: 1.5, fillColor: color, fillOpacity: 1 });
+        const p = feature.properties;
+        const color = p.color || "#facc15";
+        if (p.azimuth === undefined) {
+          return L.circleMarker(latlng, { radius: 6, color: "#111827", weight: 1.5, fillColor: color, fillOpacity: 1 });
+        }
+        const size = p.selected ? 46 : 36;
+        const c = size / 2, r = size / 2 - 3, fov = Math.min(Number(p.fov) || 90, 360);
+        const pt = function (deg) {
+          const a = deg * Math.PI / 180;
+          return (c + r * Math.sin(a)).toFixed(1) + " " + (c - r * Math.cos(a)).toFixed(1);
+        };
+        const shape = fov >= 360 ? '<circle cx="' + c + '" cy="' + c + '" r="' + r + '"/>'
+          : '<path d="M' + c + " " + c + " L" + pt(p.azimuth - fov / 2) + " A" + r + " " + r + " 0 " +
+            (fov > 180 ? 1 : 0) + " 1 " + pt(p.azimuth + fov / 2) + ' Z"/>';
+        const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="' + size + '" height="' + size + '">' +
+          '<g fill="' + color + '" fill-opacity="0.75" stroke="' + (p.selected ? "#ffffff" : "#111827") +
+          '" stroke-width="' + (p.selected ? 3 : 1.5) + '">' + shape + '</g>' +
+          '<circle cx="' + c + '" cy="' + c + '" r="4" fill="#111827" stroke="#ffffff" stroke-width="1.5"/></svg>';
+        return L.marker(latlng, {
+          icon: L.divIcon({ html: svg, className: "gs-wedge" + (p.selected ? " gs-selected" : ""),
+                            iconSize: [size, size], iconAnchor: [c, c] }),
+          title: "#" + p.n + " " + Math.round(p.azimuth) + "° / " + Math.round(fov) + "°",
+          alt: "#" + p.n, zIndexOffset: p.selected ? 1000 : 0,
+        });
       },
       // Wall display: incidents of the last 24 hours; those that just arrived stand out for a minute.
+      // Sizes in pixels of a 1080-line screen, scaled to the screen's height (a 4K wall doubles them).
       wall_incident: function (feature, latlng, context) {
         remember(context);
+        const k = Math.max(1, window.innerHeight / 1080);
         return feature.properties.new
-          ? L.circleMarker(latlng, { radius: 14, color: "#ffffff", weight: 4, fillColor: "#ef4444", fillOpacity: 1 })
-          : L.circleMarker(latlng, { radius: 6, color: "#111827", weight: 1.5, fillColor: "#fbbf24", fillOpacity: 0.95 });
+          ? L.circleMarker(latlng, { radius: 14 * k, color: "#ffffff", weight: 4 * k, fillColor: "#ef4444", fillOpacity: 1 })
+          : L.circleMarker(latlng, { radius: 6 * k, color: "#111827", weight: 1.5 * k, fillColor: "#fbbf24",
+                                     fillOpacity: 0.95 });
       },
       preview: function (feature, latlng, context) {
         remember(context);
@@ -145,7 +221,7 @@
         const p = feature.properties;
         if (p.n > 1) { return cluster(latlng, p.n, cameraClusterColor(p)); }
         const color = STATUS_COLOR[p.status] || "#9ca3af";
-        const zoomedOut = context && context.map && context.map.getZoom() < 13;
+        const zoomedOut = drilling() || (context && context.map && context.map.getZoom() < 13);
         return L.circleMarker(latlng, {
           radius: zoomedOut ? 2.5 : 4.5, color: "#111827", weight: zoomedOut ? 0.5 : 1, fillColor: color,
           fillOpacity: 1,
@@ -157,7 +233,7 @@
         if (p.n > 1) { return cluster(latlng, p.n, SEVERITY_COLOR[p.top] || "#f43f5e"); }
         const color = SEVERITY_COLOR[p.severity] || "#f43f5e";
         return L.circleMarker(latlng, {
-          radius: 3 + Number(p.severity || 1), color: "#111827", weight: 0.5,
+          radius: (drilling() ? 1.5 : 3) + (drilling() ? 0.5 : 1) * Number(p.severity || 1), color: "#111827", weight: 0.5,
           fillColor: color, fillOpacity: 0.85,
         });
       },
@@ -178,6 +254,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       // the view the flight will end on, and the fetch the flight's end would trigger is skipped
       // when that view is inside what was fetched.
       const unit = state ? (state.unit || "") : "";
+      window.gridsightLang = lang;
       const triggered = (window.dash_clientside.callback_context || {}).triggered || [];
       const byState = triggered.some(function (t) { return t.prop_id && t.prop_id.indexOf("gs-state.") === 0; });
       const flying = byState && window.gridsightUnit !== undefined && unit !== window.gridsightUnit;
@@ -200,6 +277,15 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
           bounds[0][0] >= done.s && bounds[0][1] >= done.w && bounds[1][0] <= done.n && bounds[1][1] <= done.e) {
         return unchanged;  // already fetched (or being fetched) for this view
       }
+      // Above the grid cell, clicks inside units drill (see passive()) as long as the view is at
+      // most one zoom level closer than the unit's own frame; zoomed in further, points and lines
+      // answer clicks again. The planning page never drills.
+      let frameZoom = Math.round(zoom);
+      if (map && state && state.bounds) {
+        frameZoom = Math.min(map.getBoundsZoom(L.latLngBounds(state.bounds)), map.getMaxZoom());
+      }
+      window.gridsightDrill = !!state && state.hs === undefined && unit.length !== 15 &&
+        Math.round(zoom) <= frameZoom + 1;
       const seq = (window.gridsightSeq = (window.gridsightSeq || 0) + 1);
       window.dash_clientside.set_props("gs-status", { className: "gs-status loading" });
       // The end of a pan or zoom changes bounds and zoom in separate updates: only the last fetches
@@ -221,6 +307,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         if (state.status && state.status.length) { query += "&status=" + state.status.join(","); }
         if (state.start && state.end) { query += "&start=" + state.start + "&end=" + state.end; }
         if (state.hs) { query += "&hs=" + encodeURIComponent(state.hs); }
+        if (state.target !== undefined && state.target !== null) { query += "&target=" + state.target; }
       }
       window.gridsightQuery = query;  // popups are fetched for the same view
       let bodies;

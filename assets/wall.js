@@ -63,6 +63,62 @@
     }, seconds * 1000);
   }
 
+  // Laid out for the screen it is on: the county fills the map whatever the screen's size (the
+  // layout's bounds were fitted before the map knew its size), the feed shows only the rows that fit
+  // whole (fewer on a short screen, never one cut through), township names stay readable.
+  function countyBounds(map) {
+    let bounds = null;
+    townships(map).forEach(function (l) {
+      const b = l.getBounds();
+      bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
+    });
+    return bounds;
+  }
+  let fitted = null;
+  function fitCounty() {
+    const map = window.gridsightMap;
+    if (!map || !document.getElementById("gs-wall")) { return false; }
+    const bounds = countyBounds(map);
+    if (!bounds) { return false; }
+    const size = map.getSize().x + "x" + map.getSize().y;
+    if (fitted === size) { return true; }
+    map.invalidateSize({ animate: false });
+    const pad = Math.round(map.getSize().y * 0.02);
+    map.fitBounds(bounds, { padding: [pad, pad], animate: false });
+    fitted = size;
+    return true;
+  }
+  function fitFeed() {
+    const list = document.getElementById("gs-wall-feed");
+    const box = list && list.closest(".gs-wall-feed-box");
+    if (!box) { return; }
+    const rows = Array.prototype.slice.call(list.children);
+    rows.forEach(function (li) { li.style.display = ""; });
+    const bottom = box.getBoundingClientRect().bottom;
+    let full = false;
+    rows.forEach(function (li) {
+      if (full || li.getBoundingClientRect().bottom > bottom + 0.5) { full = true; li.style.display = "none"; }
+    });
+    // a date line with no row of its day under it says nothing
+    const shown = rows.filter(function (li) { return li.style.display !== "none"; });
+    if (shown.length && shown[shown.length - 1].classList.contains("gs-wall-day")) {
+      shown[shown.length - 1].style.display = "none";
+    }
+  }
+  window.gridsightWallFit = function () { fitted = null; fitCounty(); fitFeed(); };
+  window.addEventListener("resize", function () { fitted = null; fitCounty(); fitFeed(); });
+  const layoutWatch = window.setInterval(function () {
+    if (!document.getElementById("gs-wall")) { return; }
+    const list = document.getElementById("gs-wall-feed");
+    if (list && !list._gridsightFit) {
+      list._gridsightFit = true;
+      new MutationObserver(fitFeed).observe(list, { childList: true });
+      fitFeed();
+    }
+    if (fitCounty() && list && list._gridsightFit) { window.clearInterval(layoutWatch); }
+  }, 250);
+  window.setTimeout(function () { window.clearInterval(layoutWatch); }, 120000);
+
   const waiting = window.setInterval(function () {
     const el = document.getElementById("gs-wall-tour");
     if (!el) { return; }

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, text
 
-from bench import _drilldown, _planning, _shapely_coverage, _wall
+from bench import _drilldown, _planning, _playback, _shapely_coverage, _wall
 from etl.demo import DemoSize
 from etl.loading import load_demo
 from geo import meta
@@ -23,6 +23,7 @@ from geo.coverage_parallel import refresh_with_sessions
 from geo.db import database_exists, database_url, make_engine, recreate_database, sibling_url, upgrade
 from geo.figures import Window
 from geo.settings import Settings
+from geo.verify import choose_units, verify
 from geo.whatif import Camera, what_if
 
 BUFFER = 100.0
@@ -66,18 +67,38 @@ def demo_county(settings: Settings) -> None:
     full = min(_full(engine) for _ in range(3))
     _print("coverage_full_recompute_demo", full, "s")
     _print("coverage_full_recompute_with_units_demo", min(_full(engine, True) for _ in range(3)), "s")
-    _print("coverage_full_recompute_one_session_demo", min(_full(engine, sessions=1) for _ in range(3)), "s")
-    shapely_s = min(_timed(lambda: _shapely_coverage.compute(engine, BUFFER), 2))
-    _print("coverage_full_inmemory_shapely_demo", shapely_s, "s")
-    _print("coverage_full_recompute_vs_shapely", full / shapely_s, "x")
+    one_session = min(_full(engine, sessions=1) for _ in range(3))
+    _print("coverage_full_recompute_one_session_demo", one_session, "s")
+    # the floor: per cell in memory, single-threaded, parents summed (bench/_shapely_coverage.py)
+    floor_s = min(_timed(lambda: _shapely_coverage.compute(engine, BUFFER), 3))
+    _print("coverage_full_inmemory_floor_demo", floor_s, "s")
+    _print("coverage_full_recompute_vs_floor", full / floor_s, "x")
+    _print("coverage_full_recompute_one_session_vs_floor", one_session / floor_s, "x")
+    _print("verify_sample_100_demo", min(_timed(lambda: _verify(engine, 100), 2)), "s")
 
     _camera_changes(engine, "")
     steps = _drilldown.server_step_seconds(settings, engine)
     _print("drilldown_step_server_p95_demo", _p95(steps) * 1000, "ms")
     clicks = _drilldown.click_to_drawn_seconds(settings, engine)
     _print("drilldown_click_to_drawn_max_demo", max(clicks) * 1000, "ms")
+    playback(settings, engine)
     _planning.run(engine, BUFFER, _print)
     engine.dispose()
+
+
+def _verify(engine: Engine, units: int) -> None:
+    """``python -m geo verify --sample N``'s work: recompute ``units`` units from the raw rows."""
+    with engine.connect() as conn:
+        verify(conn, choose_units(conn, sample=units, seed=1), Window.last_days(30), BUFFER)
+
+
+def playback(settings: Settings, engine: Engine) -> None:
+    """The map's time playback in Chromium: 30 days of the county, frames per second."""
+    figures = _playback.fps(settings, engine)
+    _print("playback_30_days_incidents_demo", figures["incidents"], "incidents")
+    _print("playback_30_days_fps_demo", figures["fps"], "frames/s")
+    _print("playback_frame_draw_median_demo", figures["drawMedianMs"], "ms")
+    _print("playback_frame_draw_p95_demo", figures["drawP95Ms"], "ms")
 
 
 def _camera_changes(engine: Engine, prefix: str) -> None:
@@ -153,6 +174,7 @@ def province(settings: Settings, counties: int, reuse: bool = False) -> None:
     _print("coverage_full_recompute_with_units_province", _full(engine, True), "s")
     _print("coverage_full_recompute_province", _full(engine), "s")
     _print("coverage_full_recompute_one_session_province", _full(engine, sessions=1), "s")
+    _print("province_verify_sample_100", min(_timed(lambda: _verify(engine, 100), 2)), "s")
     _camera_changes(engine, "province_")
     _print("drilldown_step_server_p95_province", _p95(_drilldown.server_step_seconds(settings, engine, 3)) * 1000,
            "ms")
@@ -180,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wall-only", action="store_true", help="only the wall soak, on a fresh demo county")
     parser.add_argument("--planning-only", action="store_true", help="only the planning figures (fresh demo county)")
     parser.add_argument("--province-only", action="store_true", help="only the province-size figures")
+    parser.add_argument("--playback-only", action="store_true",
+                        help="only the map's time playback in Chromium (fresh demo county)")
     parser.add_argument("--reuse-province", action="store_true",
                         help="measure the province-size set already loaded by an earlier run of the same size "
                              "(its incidents end when that run loaded them) instead of generating it again")
@@ -187,6 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     if args.planning_only:
         planning_only(settings)
+        return 0
+    if args.playback_only:
+        engine, _load_s = _fresh(settings, "gridsight_bench", DemoSize())
+        playback(settings, engine)
+        engine.dispose()
         return 0
     if args.province_only:
         province(settings, args.province_counties, args.reuse_province)

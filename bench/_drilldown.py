@@ -28,7 +28,7 @@ def path(engine: Engine) -> list[str | None]:
     return steps
 
 
-ZOOM = {"county": 11, "township": 13, "village": 15, "grid": 16}  # what a 1920x1080 view fits
+ZOOM = {"province": 7, "city": 9, "county": 11, "township": 13, "village": 15, "grid": 16}  # what a 1920x1080 view fits
 
 
 def server_step_seconds(settings: Settings, engine: Engine, repeat: int = 10,

@@ -5,15 +5,29 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from dash import Dash
+from dash import Dash, html
 from flask import has_request_context, request
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from dashboard import api, callbacks, guard, import_page, map_page, plan_page, planning, wall
+from dashboard import (
+    api,
+    auth,
+    briefing,
+    callbacks,
+    guard,
+    ids,
+    import_page,
+    map_page,
+    plan_page,
+    planning,
+    playback,
+    wall,
+)
 from dashboard import details as cell_panel
 from dashboard.i18n import t
 from dashboard.state import ViewState
-from geo.db import bounded
+from geo import hierarchy
+from geo.jurisdiction import web_engine
 from geo.settings import PROJECT_DIR, Settings
 
 # The demo county's surroundings: the view when the database holds no units yet.
@@ -21,19 +35,49 @@ _FALLBACK_BOUNDS = [[37.4, 113.45], [37.8, 113.95]]
 
 
 def initial_bounds(engine: Engine) -> list[list[float]]:
-    """[[south, west], [north, east]] of all counties (EPSG:4326), or the demo area when empty."""
+    """[[south, west], [north, east]] (EPSG:4326) of the top units ``engine`` may see (all counties,
+    or the account's own unit), or the demo area when there are none."""
     with engine.connect() as conn:
-        row = conn.execute(text(
-            "SELECT ST_YMin(e), ST_XMin(e), ST_YMax(e), ST_XMax(e) "
-            "FROM (SELECT ST_Extent(geom) AS e FROM admin_unit WHERE level = 'county') x")).one()
-    if row[0] is None:
+        top = hierarchy.top(conn)
+    if not top:
         return _FALLBACK_BOUNDS
-    return [[row[0], row[1]], [row[2], row[3]]]
+    return [[min(u.bounds[0][0] for u in top), min(u.bounds[0][1] for u in top)],
+            [max(u.bounds[1][0] for u in top), max(u.bounds[1][1] for u in top)]]
+
+
+class _App(Dash):  # type: ignore[misc]
+    """Dash whose page names its language (``<html lang>``, WCAG 3.1.1): the one asked for with
+    ``?lang=``, else ``default_lang``; screen readers pick their voice and the browser its fonts."""
+
+    default_lang = "zh"
+
+    def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]
+        lang = request.args.get("lang") if has_request_context() else None
+        lang = lang if lang in ("zh", "en") else self.default_lang
+        html: str = super().interpolate_index(**kwargs)  # type: ignore[no-untyped-call]
+        return html.replace("<html>", f'<html lang="{HTML_LANG[lang]}">', 1)
+
+
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+
+def _skippable(layout: Any, target: str, lang: str) -> html.Div:
+    """``layout`` after a skip link (WCAG 2.4.1): the first Tab shows it, Enter moves the focus past
+    the header and the side panel to the map (``target``, focusable: Leaflet gives it a tabindex)."""
+    return html.Div([html.A(t("skip_to_map", lang), href=f"#{target}", className="gs-skip"), layout])
 
 
 def build_app(settings: Settings, engine: Engine) -> Dash:
-    """A Dash app serving the map page, its assets (offline) and the layer endpoints."""
-    app = Dash(
+    """A Dash app serving the map page, its assets (offline) and the layer endpoints.
+
+    ``engine`` is the owner's (:func:`geo.db.connect`): the app refreshes the coverage, imports and
+    applies plans with it. Everything a request reads (and the plans it saves) goes through the web
+    app's own role instead, scoped to the request's jurisdiction (:func:`geo.jurisdiction.web_engine`).
+    """
+    # The web engine's statements are cancelled after GRIDSIGHT_STATEMENT_TIMEOUT_S; imports and
+    # refreshes run unbounded through the owner's.
+    owner, engine = engine, web_engine(settings, engine)
+    app = _App(
         __name__,
         title=t("app_title", settings.language),
         assets_folder=str(PROJECT_DIR / "assets"),
@@ -41,12 +85,10 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
         update_title="",
         suppress_callback_exceptions=True,  # two pages: each page's callbacks see only their components
     )
+    app.default_lang = settings.language
     # Uploads are streamed to disk by their own route (multipart, not inside a callback's JSON).
     app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 2**20 + 2**20
     guard.install(app.server, settings.statement_timeout_s)
-    # Web requests read through an engine whose statements are cancelled after
-    # GRIDSIGHT_STATEMENT_TIMEOUT_S; imports and the wall's refresh write through ``engine``.
-    writer, engine = engine, bounded(engine, settings.statement_timeout_s)
     cell_panel.warm_up()
     # The layout is a function so that every page load reads the current county extent, in the
     # language the page was asked in (?lang=zh|en, default GRIDSIGHT_LANGUAGE). Dash asks for the
@@ -59,20 +101,27 @@ def build_app(settings: Settings, engine: Engine) -> Dash:
             path = address.path.rstrip("/") or "/"
         page_name = path.rsplit("/", 1)[-1] or settings.home
         if page_name == "import":
-            return import_page.layout(settings, initial_bounds(engine), lang)
+            return _skippable(import_page.layout(settings, initial_bounds(engine), lang), ids.IMPORT_MAP, lang)
         if page_name == "plan":
             with engine.connect() as conn:
                 saved = planning.plan_list(conn, lang)
-            return plan_page.layout(settings, initial_bounds(engine), lang, planning.patrol_units(engine), saved)
+            return _skippable(plan_page.layout(settings, initial_bounds(engine), lang, planning.patrol_units(engine),
+                                               saved), ids.MAP, lang)
         if page_name == "wall":
             tour = wall.tour_from(address.query)
             return wall.layout(settings, initial_bounds(engine), lang, settings.wall_tour_s if tour is None else tour)
-        return map_page.layout(settings, initial_bounds(engine), lang)
+        return _skippable(map_page.layout(settings, initial_bounds(engine), lang,
+                                          briefing="briefing=1" in address.query.split("&")), ids.MAP, lang)
 
     app.layout = page
-    callbacks.register(app, engine, settings)
-    import_page.register(app, writer, settings)
-    wall.register(app, writer, settings)
-    planning.register(app, engine, settings)
+    # Every callback gets the least role of its page; the server checks it on every call.
+    roles = auth.CallbackRoles({})
+    roles.track(app, "viewer", lambda: callbacks.register(app, engine, settings, owner))
+    roles.track(app, "data", lambda: import_page.register(app, owner, settings))
+    roles.track(app, "wall", lambda: wall.register(app, engine, settings, owner))
+    roles.track(app, "planner", lambda: planning.register(app, engine, settings, owner))
     api.register_api(app.server, engine, settings)
+    playback.register_api(app.server, engine, settings)
+    briefing.register_api(app.server, settings)
+    auth.install(app, engine, settings, roles)
     return app

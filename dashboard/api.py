@@ -7,12 +7,13 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from flask import Flask, Response, request, send_file
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 import layers
 from dashboard import guard
-from geo import limits
+from dashboard.i18n import t
+from geo import jurisdiction, limits
 from geo.errors import DataError, NotFound
 from geo.settings import Settings
 from layers import View
@@ -34,6 +35,16 @@ CJK_FONTS = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
              Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"))
 
 
+class OutOfJurisdiction(NotFound):
+    """A request for a unit outside the account's jurisdiction (answered 403)."""
+
+
+def _check_scope(conn: Connection, view: View) -> None:
+    """Refuse a view of a unit the request's jurisdiction does not hold, in the view's language."""
+    if view.unit and not jurisdiction.in_scope(conn, view.unit):
+        raise OutOfJurisdiction(t("not_in_jurisdiction", view.lang))
+
+
 def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
     """Add ``GET /api/layers/<layer_id>?bbox=w,s,e,n&zoom=z&lang=zh|en`` (the features of a view),
     ``GET /api/layers?ids=a,b,...&<the same>`` (several layers in one answer: what the map asks for)
@@ -53,7 +64,10 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
             layer = layers.get(layer_id)
             view = View.parse(request.args, settings.window_days)
             with _bounded(layer.heavy), engine.connect() as conn:
+                _check_scope(conn, view)
                 body = layer.popup_html(conn, view, request.args.get("fid", ""), settings.max_features)
+        except OutOfJurisdiction as exc:
+            return _error(403, str(exc))
         except NotFound as exc:
             return _error(404, str(exc))
         except DataError as exc:
@@ -80,8 +94,11 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
             return _error(400, "ids must name at least one layer, e.g. ids=townships,cameras")
         try:
             with _bounded(any(layer.heavy for layer in chosen)), engine.connect() as conn:
+                _check_scope(conn, view)
                 parts = [f"{json.dumps(layer.id)}: {layer.features_json(conn, view, settings.max_features)}"
                          for layer in chosen]
+        except OutOfJurisdiction as exc:
+            return _error(403, str(exc))
         except OperationalError as exc:
             if guard.cancelled(exc):
                 raise
@@ -100,7 +117,10 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
             return _error(400, str(exc))
         try:
             with _bounded(layer.heavy), engine.connect() as conn:
+                _check_scope(conn, view)
                 body = layer.features_json(conn, view, settings.max_features)
+        except OutOfJurisdiction as exc:
+            return _error(403, str(exc))
         except OperationalError as exc:
             if guard.cancelled(exc):
                 raise

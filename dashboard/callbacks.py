@@ -5,22 +5,23 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 from sqlalchemy import Engine
 
-from dashboard import drilldown, ids
-from dashboard.state import ViewState
-from geo import hierarchy
+from dashboard import auth, drilldown, ids, map_page
+from dashboard.i18n import t
+from dashboard.state import ViewState, parse_target
+from geo import hierarchy, jurisdiction
 from geo.coverage import refresh
 from geo.errors import NotFound
 from geo.settings import Settings
-from layers import units
+from layers import focus, for_page, units
 
 _UNITS_LAYER = {"type": ids.LAYER_TYPE, "index": units.LAYER.id}
 
 
-def register(app: Dash, engine: Engine, settings: Settings) -> None:
-    """Wire the map page's callbacks to ``engine``."""
+def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> None:
+    """Wire the map page's callbacks to ``engine`` (the web app's, scoped); ``owner`` refreshes."""
     # Every layer is fetched by the browser for the current view and drill-down state.
     app.clientside_callback(  # type: ignore[no-untyped-call]
         ClientsideFunction(namespace="gridsight_cb", function_name="layerData"),
@@ -33,14 +34,24 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         State({"type": ids.LAYER_TYPE, "index": ALL}, "id"),
     )
 
+    # The playback's incidents: fetched by the browser once per unit and window (assets/playback.js)
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        ClientsideFunction(namespace="gridsight_play", function_name="load"),
+        Output(ids.PLAY_LOADED, "data"), Input(ids.STATE, "data"), State(ids.LANG_STORE, "data"))
+
     @app.callback(Output(ids.STATE, "data"), Output(ids.MAP, "viewport"), Output(ids.METRIC, "value"),
                   Output(ids.WINDOW, "value"), Output(ids.CATEGORIES, "value"), Output(ids.STATUSES, "value"),
                   Output(ids.RANGE, "start_date"), Output(ids.RANGE, "end_date"),
-                  Output(ids.LANG_SWITCH, "href"), Input(ids.URL, "search"), State(ids.LANG_STORE, "data"))
+                  Output(ids.LANG_SWITCH, "href"), Output(ids.TARGET, "value"),
+                  Input(ids.URL, "search"), State(ids.LANG_STORE, "data"))
     def load_state(search: str | None, lang: str) -> tuple[Any, ...]:
-        state = ViewState.from_search(search)
-        with engine.begin() as conn:
+        state = ViewState.from_search(search, settings.default_metric, settings.target_pct)
+        with owner.begin() as conn:
             refresh(conn, settings.patrol_buffer_m)
+        denied = None
+        with engine.begin() as conn:
+            if state.unit and not jurisdiction.in_scope(conn, state.unit):  # said so, then the top
+                denied, state = state.unit, replace(state, unit=None)
             try:
                 focus = hierarchy.get(conn, state.unit) if state.unit else hierarchy.top(conn)[0]
             except NotFound:  # a link to a unit that is gone: show the top instead of failing
@@ -51,22 +62,46 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         # going while it moves
         viewport = {"bounds": [list(p) for p in focus.bounds], "transition": "fitBounds"}
         switch = state.search(lang="en" if lang == "zh" else "zh")
-        data = {**state.to_dict(), "bounds": viewport["bounds"]}
+        data = {**state.to_dict(), "bounds": viewport["bounds"], "denied": denied}
         return (data, viewport, state.metric, state.days, list(state.cat), list(state.status), state.start, state.end,
-                switch)
+                switch, state.target)
 
     @app.callback(Output(ids.KPIS, "children"), Output(ids.BREADCRUMBS, "children"),
-                  Output(ids.RANKING, "children"), Input(ids.STATE, "data"), State(ids.LANG_STORE, "data"))
+                  Output(ids.RANKING, "children"), Output(ids.UNIT_FIGURES, "children"),
+                  Output(ids.BRIEFING_PDF, "href"), Output(ids.BRIEFING_PNG, "href"),
+                  Input(ids.STATE, "data"), State(ids.LANG_STORE, "data"))
     def panels(data: dict[str, Any] | None, lang: str) -> tuple[Any, ...]:
+        state = ViewState.from_dict(data)
+        phone = auth.allowed("leader")  # staff phones: leader and above, and every view audited
         with engine.begin() as conn:
-            return drilldown.panels(conn, ViewState.from_dict(data), lang)
+            kpis, trail, ranking, unit_figures = drilldown.panels(conn, state, lang, phone=phone)
+        if phone and state.unit and len(state.unit) == 15:
+            auth.record(engine, "personal_data_view", state.unit, detail={"what": "grid worker phone"})
+        if data and data.get("denied"):
+            trail = [html.Span(t("not_in_jurisdiction", lang), className="gs-denied", role="alert",
+                               title=str(data["denied"])), *trail]
+        query = state.search(lang=lang)
+        return kpis, trail, ranking, unit_figures, f"/api/briefing.pdf{query}", f"/api/briefing.png{query}"
+
+    @app.callback(Output(ids.LEGEND, "children"), Input(ids.STATE, "data"), Input(ids.LAYERS_CONTROL, "overlays"),
+                  State(ids.LANG_STORE, "data"))
+    def legend(data: dict[str, Any] | None, overlays: list[str] | None, lang: str) -> list[Any]:
+        state = ViewState.from_dict(data)
+        with engine.begin() as conn:
+            classes = drilldown.classes(conn, state, lang)
+        # the cell's gap and blind incidents are drawn for a cell only
+        cell = bool(state.unit and len(state.unit) == 15)
+        switched_on = overlays if overlays is not None else [layer.title(lang) for layer in for_page("map")]
+        shown = [o for o in switched_on if cell or o != focus.LAYER.title(lang)]
+        return map_page.legend(lang, "map", shown, map_page.units_legend(classes, state, lang))
 
     @app.callback(Output(ids.URL, "search"), Input(_UNITS_LAYER, "clickData"), Input(ids.METRIC, "value"),
                   Input(ids.WINDOW, "value"), Input(ids.CATEGORIES, "value"), Input(ids.STATUSES, "value"),
-                  Input(ids.RANGE, "start_date"), Input(ids.RANGE, "end_date"),
+                  Input(ids.RANGE, "start_date"), Input(ids.RANGE, "end_date"), Input(ids.TARGET, "value"),
                   State(ids.STATE, "data"), prevent_initial_call=True)
     def navigate(click: dict[str, Any] | None, metric: str, days: int, cat: list[str] | None,
-                 status: list[str] | None, start: str | None, end: str | None, data: dict[str, Any] | None) -> Any:
+                 status: list[str] | None, start: str | None, end: str | None, goal: float | None,
+                 data: dict[str, Any] | None) -> Any:
         state = ViewState.from_dict(data)
         if ctx.triggered_id == _UNITS_LAYER and click:
             target = state.search(unit=click["properties"]["code"])
@@ -74,5 +109,6 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
             custom = bool(start and end)
             target = state.search(metric=metric, days=days, cat=tuple(cat or ()), status=tuple(status or ()),
                                   start=start[:10] if custom and start else None,
-                                  end=end[:10] if custom and end else None)
+                                  end=end[:10] if custom and end else None,
+                                  target=parse_target(str(goal), state.target))
         return no_update if target == state.search() else target

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard.i18n import t
+from dashboard.notes import Notes
 from dashboard.state import CATEGORIES, STATUSES
 from geo.details import CellDetails
 from geo.vocabulary import CAMERA_KIND, CAMERA_STATUS, SHIFT
@@ -30,14 +31,17 @@ def _pct(value: float | None, lang: str) -> str:
     return t("na", lang) if value is None else f"{value:.1f} %"
 
 
-def panel(details: CellDetails, lang: str) -> list[Any]:
-    """The side panel of a selected grid cell."""
+def panel(details: CellDetails, lang: str, how: Notes) -> list[Any]:
+    """The side panel of a selected grid cell (``how``: the figures' notes)."""
     c = details.cell
-    facts = [(t("cell_worker", lang), f"{c['grid_worker'] or '—'} · {c['grid_worker_phone'] or '—'}"),
+    worker = c["grid_worker"] or "—"
+    if c.get("grid_worker_phone"):  # only read for leader and above
+        worker = f"{worker} · {c['grid_worker_phone']}"
+    facts = [(t("cell_worker", lang), worker),
              (t("cell_population", lang), f"{c['population']} / {c['households']}"),
              (t("cell_area", lang), f"{c['area_km2']} km²")]
     head = [html.Th("")] + [html.Th(f.name) for f in details.figures]
-    rows = [html.Tr([html.Th(en if lang == "en" else zh)] + [html.Td(_pct(getattr(f, key), lang))
+    rows = [html.Tr([html.Th([en if lang == "en" else zh, how.mark(key)])] + [html.Td(_pct(getattr(f, key), lang))
                                                             for f in details.figures])
             for key, en, zh in _ROWS]
     cameras = [html.Li(f"{cam['code']} {cam['name']} · {_label(CAMERA_KIND, cam['kind'], lang)} · "

@@ -115,10 +115,9 @@ def heavy() -> Iterator[None]:
 
 
 def identity() -> str:
-    """Who is asking, as recorded on uploads: the signed-in account when there is one (``g.user``
-    with a ``username``, or the session's ``user``), else the client's address."""
-    user = getattr(g, "user", None)
-    name = getattr(user, "username", None) or (user if isinstance(user, str) else None)
-    if name:
-        return f"user:{name}"
+    """Who is asking, as recorded on uploads: the signed-in account (``g.account``, set by
+    :mod:`dashboard.auth` for every request), else the client's address."""
+    account = getattr(g, "account", None)
+    if account is not None:
+        return f"user:{account.name}"
     return f"addr:{request.remote_addr or 'unknown'}"

@@ -99,3 +99,13 @@ PLAN_ROUTE_OUT = "gs-plan-route-out"
 PLAN_ROUTE_USE = "gs-plan-route-use"
 PLAN_SUGGESTED = "gs-plan-suggested"  # store: the last proposals / route, for "use as what-if"
 PLAN_ACTION = "gs-plan-action"  # pattern type: {"type": PLAN_ACTION, "index": "<verb>:<plan id>"}
+
+# The map page: target, briefing export, the selected unit's figures (briefing), time playback
+TARGET = "gs-target"
+BRIEFING_PDF = "gs-briefing-pdf"
+BRIEFING_PNG = "gs-briefing-png"
+UNIT_FIGURES = "gs-unit-figures"
+BRIEFING_STAMP = "gs-briefing-stamp"
+PLAYBACK = "gs-playback"
+PLAY_LOADED = "gs-play-loaded"  # store: the window the playback holds (set by assets/playback.js)
+PLAN_SELECTED = "gs-plan-selected-item"  # store: index in PLAN_ITEMS of the camera the form edits

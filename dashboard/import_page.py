@@ -16,12 +16,14 @@ from dash_extensions.javascript import Namespace
 from flask import Flask, Response, request
 from sqlalchemy import Engine
 
-from dashboard import guard, ids
-from dashboard.i18n import t
+from dashboard import auth, guard, ids, import_help
+from dashboard.a11y import named
+from dashboard.i18n import dropdown_labels, t
 from etl import uploads
 from etl.datum import DATUMS
 from etl.fields import LAYERS
 from etl.importing import ImportOptions, ImportRefused, Prepared, check_file, import_file
+from etl.messages import describe
 from geo.errors import DataError, GridsightError
 from geo.settings import Settings
 
@@ -34,6 +36,14 @@ _LAYER_KEYS = {"admin": "layer_admin", "grids": "layer_grids", "roads": "layer_r
                "routes": "layer_routes", "tracks": "layer_tracks", "incidents": "layer_incidents"}
 
 
+IMPORT_HELP = "gs-import-help"
+
+
+def _center(bounds: list[list[float]]) -> tuple[float, float]:
+    """(lon, lat) in degrees of the middle of ``bounds`` ([[south, west], [north, east]])."""
+    return (bounds[0][1] + bounds[1][1]) / 2, (bounds[0][0] + bounds[1][0]) / 2
+
+
 def layout(settings: Settings, bounds: list[list[float]], lang: str) -> html.Div:
     """The import page in ``lang``; ``bounds`` ([[south, west], [north, east]]) frames the empty map."""
     def field(label: str, control: Any) -> html.Label:
@@ -41,13 +51,19 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str) -> html.Div
 
     form = html.Aside(className="gs-side gs-import-form", children=[
         html.H2(t("import_title", lang)),
-        field("import_layer", dcc.Dropdown(
-            id=ids.IMPORT_LAYER, clearable=False, value="cameras",
+        html.Div(field("import_layer", dcc.Dropdown(
+            id=ids.IMPORT_LAYER, clearable=False, value="cameras", labels=dropdown_labels(lang),
             options=[{"label": t(_LAYER_KEYS[name], lang), "value": name} for name in LAYERS])),
+            **named(t("import_layer", lang))),
         # The drop zone's files are posted to UPLOAD_ROUTE by assets/upload.js (never base64 in a callback).
         dcc.Upload(id=ids.IMPORT_UPLOAD, multiple=True, max_size=settings.max_upload_mb * 2**20,
                    className="gs-upload", children=html.Div(t("import_drop", lang))),
         html.Div(" ".join(uploads.MAIN), className="gs-hint"),
+        html.Details(open=True, className="gs-import-options", children=[
+            html.Summary(t("help_title", lang)),
+            html.Div(import_help.help_panel(LAYERS["cameras"], lang, settings.max_upload_mb, *_center(bounds)),
+                     id=IMPORT_HELP, className="gs-import-help"),
+        ]),
         html.Details(className="gs-import-options", children=[
             html.Summary(t("import_options", lang)),
             field("import_sublayer", dcc.Input(id=ids.IMPORT_SUBLAYER, type="text", debounce=True)),
@@ -63,9 +79,13 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str) -> html.Div
         html.Div(id=ids.IMPORT_RESULT, className="gs-import-result"),
     ])
     preview = dl.GeoJSON(id=ids.IMPORT_PREVIEW, style=_STYLE("preview"), pointToLayer=_POINT("preview"))
+    # the territory's townships, from the map's own layer endpoint, so that a file is seen where it lands
+    (s, w), (n, e) = bounds
+    territory = dl.GeoJSON(url=f"/api/layers/townships?bbox={w},{s},{e},{n}&zoom=11&lang={lang}",
+                           style=_STYLE("territory"), interactive=False)
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     the_map = dl.Map(id=ids.IMPORT_MAP, bounds=bounds, center=center, zoom=11, maxZoom=19, preferCanvas=True,
-                     className="gs-map", children=[preview, dl.ScaleControl(imperial=False)])
+                     className="gs-map", children=[territory, preview, dl.ScaleControl(imperial=False)])
     header = html.Header(className="gs-header", children=[
         html.H1(t("app_title", lang)), html.Span(t("import_title", lang), className="gs-sub"),
         html.Div(className="gs-spacer"),
@@ -110,7 +130,7 @@ def _errors(prepared: Prepared, lang: str) -> Any:
     head = html.Tr([html.Th(t(k, lang)) for k in ("err_feature", "err_code", "err_field", "err_value",
                                                      "err_expected")])
     body = [html.Tr([html.Td(e.number), html.Td(e.code or ""), html.Td(e.field),
-                     html.Td("" if e.value is None else str(e.value)), html.Td(e.expected)])
+                     html.Td("" if e.value is None else str(e.value)), html.Td(describe(e, prepared.spec, lang))])
             for e in errors[:ERRORS_SHOWN]]
     more = [html.P(t("err_more", lang).format(n=len(errors) - ERRORS_SHOWN))] if len(errors) > ERRORS_SHOWN else []
     return [html.H3(f"{prepared.source}: {len(errors)} {t('err_title', lang)}"),
@@ -132,6 +152,13 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         token, main = uploads.save([(f.filename or "", f.stream) for f in parts], guard.identity(), settings)
         return Response(json.dumps({"token": token, "file": main.name}, ensure_ascii=False),
                         mimetype="application/json", headers={"Cache-Control": "no-store"})
+
+    @app.callback(Output(IMPORT_HELP, "children"), Input(ids.IMPORT_LAYER, "value"), State(ids.LANG_STORE, "data"),
+                  prevent_initial_call=True)
+    def help_for(layer: str, lang: str) -> Any:
+        from dashboard import initial_bounds  # the page's module imports this one
+
+        return import_help.help_panel(LAYERS[layer], lang, settings.max_upload_mb, *_center(initial_bounds(engine)))
 
     @app.callback(Output(ids.IMPORT_SUMMARY, "children"), Output(ids.IMPORT_ERRORS, "children"),
                   Output(ids.IMPORT_PREVIEW, "data"), Output(ids.IMPORT_MAP, "viewport"),
@@ -169,9 +196,12 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         try:
             result = import_file(engine, layer, uploads.find(token, guard.identity(), settings), options, settings)
         except ImportRefused as exc:
+            auth.record(engine, "import", layer, outcome="refused", detail={"error": str(exc).splitlines()[0]})
             return html.P(str(exc).splitlines()[0], className="gs-error"), no_update
         except GridsightError as exc:
+            auth.record(engine, "import", layer, outcome="error", detail={"error": str(exc)})
             return html.P(str(exc), className="gs-error"), no_update
+        auth.record(engine, "import", layer, detail={"summary": result.summary()})
         uploads.discard(token, settings)
         return html.P(result.summary(), className="gs-ok"), None
 

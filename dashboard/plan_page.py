@@ -14,7 +14,8 @@ from dash import dcc, html
 from dash_extensions.javascript import Namespace
 
 from dashboard import ids
-from dashboard.i18n import t
+from dashboard.a11y import named
+from dashboard.i18n import dropdown_labels, t
 from dashboard.map_page import geojson, legend
 from dashboard.state import WINDOWS
 from geo.settings import Settings
@@ -64,11 +65,13 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str, units: list
     header = html.Header(className="gs-header", children=[
         html.H1(t("plan_title", lang)), html.Span(t("app_title", lang), className="gs-sub"),
         html.Div(className="gs-spacer"),
-        dcc.RadioItems(id=ids.PLAN_DAYS, options=[{"label": f"{d} {t('days', lang)}", "value": d} for d in WINDOWS],
-                       value=30, inline=True, className="gs-window"),
-        dcc.RadioItems(id=ids.PLAN_METHOD, inline=True, className="gs-window", value="lattice",
-                       options=[{"label": t("plan_lattice", lang), "value": "lattice"},
-                                {"label": t("plan_cells", lang), "value": "cells"}]),
+        html.Div(dcc.RadioItems(id=ids.PLAN_DAYS, value=30, inline=True, className="gs-window",
+                                options=[{"label": f"{d} {t('days', lang)}", "value": d} for d in WINDOWS]),
+                 **named(t("plan_window", lang))),
+        html.Div(dcc.RadioItems(id=ids.PLAN_METHOD, inline=True, className="gs-window", value="lattice",
+                                options=[{"label": t("plan_lattice", lang), "value": "lattice"},
+                                         {"label": t("plan_cells", lang), "value": "cells"}]),
+                 **named(t("plan_method", lang))),
         html.A(t("map_link", lang), href=f"/?lang={lang}", className="gs-lang-switch"),
         html.A("English" if lang == "zh" else "中文", href="/plan?lang=" + ("en" if lang == "zh" else "zh"),
                className="gs-lang-switch"),
@@ -105,10 +108,13 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str, units: list
         dcc.Loading(html.Div(id=ids.PLAN_OPT_OUT, className="gs-plan-table"), type="dot"),
         html.H3(t("plan_route", lang)),
         html.Div(className="gs-plan-row", children=[
-            dcc.Dropdown(id=ids.PLAN_ROUTE_UNIT, options=units, value=units[0] if units else None,
-                         clearable=False, className="gs-plan-unit"),
-            dcc.RadioItems(id=ids.PLAN_ROUTE_SHIFT, value="night", inline=True,
-                           options=[{"label": t(f"shift_{s}", lang), "value": s} for s in ("day", "night", "all")]),
+            html.Div(dcc.Dropdown(id=ids.PLAN_ROUTE_UNIT, options=units, value=units[0] if units else None,
+                                  clearable=False, className="gs-plan-unit", labels=dropdown_labels(lang)),
+                     **named(t("plan_unit_patrol", lang))),
+            html.Div(dcc.RadioItems(id=ids.PLAN_ROUTE_SHIFT, value="night", inline=True,
+                                    options=[{"label": t(f"shift_{s}", lang), "value": s}
+                                             for s in ("day", "night", "all")]),
+                     **named(t("plan_shift", lang))),
             _field("plan_budget", dcc.Input(id=ids.PLAN_ROUTE_BUDGET, type="number", value=20, min=1, max=200,
                                             className="gs-plan-num"), lang),
             html.Button(t("plan_run", lang), id=ids.PLAN_ROUTE_RUN, className="gs-button")]),
@@ -119,6 +125,7 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str, units: list
         dcc.Store(id=ids.LANG_STORE, data=lang),
         dcc.Store(id=ids.STATE, data={"days": 30, "metric": "camera_area_pct", "hs": "lattice"}),
         dcc.Store(id=ids.PLAN_ITEMS, data=[]),
+        dcc.Store(id=ids.PLAN_SELECTED, data=None),
         dcc.Store(id=ids.PLAN_SUGGESTED, data={}),
         dcc.Download(id=ids.PLAN_DOWNLOAD),
         header,

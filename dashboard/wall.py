@@ -30,7 +30,7 @@ from geo import hierarchy, live
 from geo.coverage import refresh
 from geo.figures import Window, figures
 from geo.settings import Settings
-from geo.vocabulary import INCIDENT_CATEGORY
+from geo.vocabulary import INCIDENT_CATEGORY, SEVERITY
 from layers import View, units
 
 HIGHLIGHT_S = 60
@@ -61,7 +61,8 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str, tour_s: int
                      zoomControl=False,
                      attributionControl=False, className="gs-wall-map", children=[
                          *base,
-                         dl.GeoJSON(id=ids.WALL_UNITS, style=_STYLE("wall_unit")),
+                         dl.GeoJSON(id=ids.WALL_UNITS, style=_STYLE("wall_unit"),
+                                    onEachFeature=Namespace("gridsight", "feature")("wall_unit")),
                          dl.GeoJSON(id=ids.WALL_INCIDENTS, pointToLayer=_POINT("wall_incident")),
                      ])
     bounds_pct = [b for b, _ in units.RAMP]
@@ -117,22 +118,53 @@ def _incident_tiles(day: live.Today, lang: str) -> dict[str, tuple[str, str]]:
 
 
 def _feed(items: list[live.FeedItem], new: dict[str, float], zone: ZoneInfo, lang: str) -> list[Any]:
+    """One row per incident: time, code (read out on the radio), category, severity and place."""
     i = 0 if lang == "en" else 1
     return [html.Li(className="gs-wall-item" + (" gs-new" if item.code in new else ""), children=[
         html.Span(item.occurred_at.astimezone(zone).strftime("%H:%M"), className="gs-wall-time"),
-        html.Span(INCIDENT_CATEGORY.get(item.category, (item.category,) * 2)[i], className="gs-wall-cat"),
-        html.Span(" · ".join(x for x in (item.township, item.village) if x) or "–", className="gs-wall-place"),
         html.Span(item.code, className="gs-wall-code"),
-    ]) for item in items]
+        html.Span(INCIDENT_CATEGORY.get(item.category, (item.category,) * 2)[i], className="gs-wall-cat"),
+        html.Span(_severity(item.severity, lang), className=f"gs-wall-sev gs-sev-{item.severity}"),
+        html.Span(place, className="gs-wall-place", title=place),
+    ]) for item, place in ((it, " · ".join(x for x in (it.township, it.village) if x) or "–") for it in items)]
 
 
-def _chart(day: live.Today) -> list[Any]:
+def _severity(level: int, lang: str) -> str:
+    """Short enough for a feed row: 'sev 3' in English, its name ('严重') in Chinese."""
+    if lang == "en" or level not in SEVERITY:
+        return f"sev {level}"
+    return SEVERITY[level][1]
+
+
+def _chart(day: live.Today, lang: str) -> list[Any]:
+    """24 bars, oldest first; the last is the current hour, so far: marked "now" so that a quiet
+    hour reads as a quiet hour, not as a stalled feed."""
     top = max(max(day.hourly), 1)
-    return [html.Div(className="gs-wall-bar", title=f"{h:02d}:00 {n}", children=[
+    last = len(day.hours) - 1
+    return [html.Div(className="gs-wall-bar" + (" gs-wall-now" if i == last else ""), title=f"{h:02d}:00 {n}",
+                     children=[
         html.Span(str(n) if n else "", className="gs-wall-bar-n"),
         html.Div(className="gs-wall-bar-fill", style={"height": f"{80 * n / top:.0f}%"}),
-        html.Span(f"{h:02d}" if h % 3 == 0 else "", className="gs-wall-bar-h"),
-    ]) for h, n in zip(day.hours, day.hourly, strict=True)]
+        html.Span(t("wall_now", lang) if i == last else f"{h:02d}" if h % 3 == 0 and i < last - 1 else "",
+                  className="gs-wall-bar-h"),
+    ]) for i, (h, n) in enumerate(zip(day.hours, day.hourly, strict=True))]
+
+
+def _dated(rows: list[Any], items: list[live.FeedItem], now: dt.datetime, zone: ZoneInfo, lang: str) -> list[Any]:
+    """The feed's rows with a date line before the first row of each day other than today (the
+    rows show the time of day only)."""
+    today = now.astimezone(zone).date()
+    out: list[Any] = []
+    shown = today
+    for row, item in zip(rows, items, strict=True):
+        day = item.occurred_at.astimezone(zone).date()
+        if day != shown:
+            label = t("wall_yesterday", lang) if day == today - dt.timedelta(days=1) else ""
+            text = f"{label} {day:%m-%d}".strip() if lang == "en" else f"{label} {day.month}月{day.day}日".strip()
+            out.append(html.Li(text, className="gs-wall-day"))
+            shown = day
+        out.append(row)
+    return out
 
 
 def _points(conn: Connection, now: dt.datetime, new: dict[str, float]) -> dict[str, Any]:
@@ -168,8 +200,8 @@ class _Tick:
                 "new": self.new}
 
 
-def register(app: Dash, engine: Engine, settings: Settings) -> None:
-    """Wire the wall's timer callback."""
+def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> None:
+    """Wire the wall's timer callback to ``engine`` (the web app's, scoped); ``owner`` refreshes."""
     zone = ZoneInfo(settings.timezone)
     tiles = ("coverage", "cameras", "today", "open", "blind")
     outputs = [Output(ids.wall_value(n), "children") for n in tiles] + \
@@ -186,27 +218,30 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         skip: list[Any] = [no_update] * len(outputs)
         try:
             with engine.begin() as conn:
-                return _outputs(conn, _Tick(conn, seen), settings, zone, lang, skip)
+                return _outputs(conn, _Tick(conn, seen), settings, zone, lang, skip, owner)
         except OperationalError:
             return [*skip[:-3], "gs-wall-status reconnecting", no_update, no_update]
 
 
 def _outputs(conn: Connection, tick: _Tick, settings: Settings, zone: ZoneInfo, lang: str,
-             skip: list[Any]) -> list[Any]:
+             skip: list[Any], owner: Engine) -> list[Any]:
     tiles: dict[str, tuple[str, str]] = {}
     out = list(skip)
-    county = hierarchy.top(conn)
+    county = hierarchy.top(conn)  # the account's own unit when it is limited to one
     if tick.cameras and county:
-        refresh(conn, settings.patrol_buffer_m)
-        view = View(-180, -90, 180, 90, 12, lang, settings.window_days, metric=MAP_METRIC)  # zoom: detail
+        with owner.begin() as engine_conn:  # the coverage engine's role writes the figures
+            refresh(engine_conn, settings.patrol_buffer_m)
+        view = View(-180, -90, 180, 90, 12, lang, settings.window_days, metric=MAP_METRIC,  # zoom: detail
+                    fixed_classes=True)  # the wall's legend: the same classes every day
         out[12] = json.loads(units.LAYER.features_json(conn, view, settings.max_features))
     if (tick.cameras or tick.incidents) and county:
         tiles.update(_county_tiles(conn, county[0].code, settings, lang))
     if tick.incidents or tick.expired:
         day = live.today(conn, tick.now, zone)
         tiles.update(_incident_tiles(day, lang))
-        out[10] = _feed(live.feed(conn), tick.new, zone, lang)
-        out[11] = _chart(day)
+        items = live.feed(conn)
+        out[10] = _dated(_feed(items, tick.new, zone, lang), items, tick.now, zone, lang)
+        out[11] = _chart(day, lang)
         out[13] = _points(conn, tick.now, tick.new)
     for i, name in enumerate(("coverage", "cameras", "today", "open", "blind")):
         if name in tiles:

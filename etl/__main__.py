@@ -8,16 +8,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from etl import deleting
 from etl.datum import DATUMS
 from etl.demo import DemoSize
 from etl.exporting import export_layer
 from etl.fields import LAYERS
-from etl.importing import ImportOptions, import_file, write_report
+from etl.importing import ImportOptions, check_file, import_file, write_report
 from etl.loading import load_demo
 from etl.progress import ProgressBar
 from etl.sources import FORMATS
-from geo import _cli
+from geo import _cli, meta
+from geo.coverage import refresh
 from geo.db import connect
+from geo.errors import DataError
 from geo.settings import Settings
 
 
@@ -36,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--if-empty", action="store_true", help="load only when the database has no data")
     demo.add_argument("--force", action="store_true", help="replace data that is not demo data")
     _import_parser(sub)
+    _delete_parser(sub)
     export = sub.add_parser("export", help="write a layer to a GeoJSON, GeoPackage, CSV or Shapefile")
     export.add_argument("layer", choices=LAYERS, help="the layer to export")
     export.add_argument("file", type=Path, help="output file; its extension (.geojson .gpkg .csv .shp) "
@@ -50,6 +54,18 @@ def _pair(raw: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+def _value_map(raw: str) -> tuple[str, dict[str, str]]:
+    name, values = _pair(raw)
+    mapping = {}
+    for item in values.split(","):
+        source, sep, target = item.partition(":")
+        if not sep or not source.strip():
+            raise argparse.ArgumentTypeError(f"{raw!r}: expected FIELD=value:replacement,value:replacement "
+                                             f"({item!r} has no ':')")
+        mapping[source.strip().lower()] = target.strip()
+    return name, mapping
+
+
 def _import_parser(sub: Any) -> None:
     imp = sub.add_parser("import", help="import a GIS file into a layer (one transaction, upsert by code)")
     imp.add_argument("layer", choices=LAYERS, help="the layer to import into")
@@ -60,18 +76,69 @@ def _import_parser(sub: Any) -> None:
                      help="web datum of longitude/latitude: gcj02 (高德/腾讯) or bd09 (百度) are converted")
     imp.add_argument("--encoding", help="text encoding of the attributes (e.g. GBK) when not detected")
     imp.add_argument("--map", type=_pair, action="append", default=[], metavar="FIELD=COLUMN",
-                     help="read FIELD from COLUMN (repeatable)")
+                     help="read FIELD from COLUMN (repeatable); FIELD= with no column switches the field off")
+    imp.add_argument("--ignore", action="append", default=[], metavar="COLUMN",
+                     help="never match COLUMN to a field (repeatable)")
     imp.add_argument("--set", type=_pair, action="append", default=[], metavar="FIELD=VALUE",
-                     help="a value for a FIELD the file lacks, for every feature (repeatable)")
+                     help="one value of FIELD for every feature, over the file's column if it has one (repeatable)")
+    imp.add_argument("--values", type=_value_map, action="append", default=[], metavar="FIELD=A:B,C:D",
+                     help="read the value A of FIELD as B, C as D (repeatable; A: with nothing after ':' "
+                          "skips those features)")
+    imp.add_argument("--code-from", type=lambda raw: tuple(c.strip() for c in raw.split(",") if c.strip()),
+                     default=(), metavar="COLUMN,COLUMN", help="codes made of these columns' values joined by '-'")
+    imp.add_argument("--code-prefix", metavar="P", help="codes made of P and a digest of each feature's content "
+                     "(the same feature always gets the same code), for files without ids")
     imp.add_argument("--skip-invalid", action="store_true",
                      help="write the good features and report the bad ones (default: write nothing)")
+    imp.add_argument("--replace", action="store_true",
+                     help="also delete the layer's rows within the file's units that the file no longer has")
+    imp.add_argument("--dry-run", action="store_true", help="check and count everything, write nothing")
     imp.add_argument("--report", type=Path, help="CSV of rejected features (default FILE-rejected.csv "
                      "in the current folder)")
 
 
+def _delete_parser(sub: Any) -> None:
+    rm = sub.add_parser("delete", help="delete rows of a layer (one transaction with the coverage refresh)")
+    rm.add_argument("layer", choices=LAYERS, help="the layer to delete from")
+    which = rm.add_mutually_exclusive_group(required=True)
+    which.add_argument("--codes", help="comma-separated codes (tracks: patrol units); an admin unit takes the "
+                       "units and cells under it along")
+    which.add_argument("--file", type=Path, help="the codes of this file's features (read as an import would)")
+    which.add_argument("--under", metavar="UNIT", help="everything of the layer in or under this unit or cell")
+    rm.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
+
+
+def _run_delete(args: argparse.Namespace, settings: Settings) -> int:
+    engine = connect(settings)
+    layer = args.layer
+    codes: list[str] = []
+    if args.codes is not None:
+        codes = [c.strip() for c in args.codes.split(",") if c.strip()]
+        if not codes:
+            raise DataError("--codes: expected one or more comma-separated codes")
+    elif args.file is not None:
+        prepared = check_file(engine, layer, args.file, ImportOptions(), settings)
+        key = "unit" if layer == "tracks" else "code"
+        codes = sorted({str(r[key]) for r in prepared.checked.rows})
+    with engine.connect() as conn, conn.begin() as transaction:
+        plan = (deleting.plan_under(conn, layer, args.under) if args.under
+                else deleting.plan_codes(conn, layer, codes))
+        deletion = deleting.Deletion(layer, {t: k for t, k in plan.items() if k}, dry_run=args.dry_run)
+        if args.dry_run or not deletion.count:
+            transaction.rollback()
+        else:
+            deleting.execute(conn, layer, plan, args.under if layer == "tracks" else None)
+            meta.put(conn, "dataset", "imported")
+            deletion.refresh = refresh(conn, settings.patrol_buffer_m).mode
+    print(deletion.summary())
+    return 0
+
+
 def _run_import(args: argparse.Namespace, settings: Settings) -> int:
     options = ImportOptions(layer=args.sublayer, crs=args.crs, datum=args.datum, encoding=args.encoding,
-                            columns=dict(args.map), constants=dict(args.set), skip_invalid=args.skip_invalid)
+                            columns=dict(args.map), constants=dict(args.set), skip_invalid=args.skip_invalid,
+                            ignore=tuple(args.ignore), values=dict(args.values), code_from=args.code_from,
+                            code_prefix=args.code_prefix, replace=args.replace, dry_run=args.dry_run)
     result = import_file(connect(settings), args.layer, args.file, options, settings,
                          progress=ProgressBar(sys.stderr))
     for note in result.notes + result.repaired:
@@ -80,6 +147,8 @@ def _run_import(args: argparse.Namespace, settings: Settings) -> int:
         report = args.report or Path(f"{args.file.stem}-rejected.csv")
         write_report(report, result.rejected)
         print(f"rejected features written to {report}", file=sys.stderr)
+    if result.deletion is not None and result.deletion.count:
+        print(result.deletion.summary(), file=sys.stderr)
     print(result.summary())
     return 0
 
@@ -106,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         print(report.summary())
     elif args.command == "import":
         return _run_import(args, settings)
+    elif args.command == "delete":
+        return _run_delete(args, settings)
     elif args.command == "export":
         count = export_layer(connect(settings), args.layer, args.file)
         print(f"exported {count} {args.layer} to {args.file}")

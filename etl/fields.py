@@ -28,6 +28,21 @@ def _choices(names: dict[str, tuple[str, str]], *extra: tuple[str, str]) -> dict
     return out
 
 
+# OpenStreetMap's highway=* values (also Geofabrik's fclass) → road classes; the ways for people on
+# foot, bicycles or horses, and roads not built yet, are skipped (and counted).
+OSM_HIGHWAY = {
+    **dict.fromkeys(("motorway", "trunk", "primary"), "highway"),
+    **dict.fromkeys(("secondary", "tertiary"), "main"),
+    **dict.fromkeys(("motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link", "residential",
+                     "unclassified", "service", "living_street", "road", "busway"), "local"),
+    "track": "track",
+}
+OSM_SKIPPED = frozenset(("footway", "path", "cycleway", "steps", "pedestrian", "bridleway", "corridor", "sidewalk",
+                         "crossing", "platform", "elevator", "proposed", "construction", "abandoned", "disused",
+                         "raceway", "bus_stop", "rest_area", "services", "escape", "emergency_bay", "via_ferrata",
+                         "planned", "razed"))
+
+
 @dataclass(frozen=True)
 class Field:
     """One attribute: ``kind`` is how its value is read; ``low``/``high`` bound numbers."""
@@ -43,6 +58,7 @@ class Field:
     low_open: bool = False
     high_open: bool = False
     default: object = None
+    skip: frozenset[str] = frozenset()  # values (lower case) whose features are skipped and counted
 
     @property
     def column(self) -> str:
@@ -77,7 +93,8 @@ class LayerSpec:
         return next(f for f in self.fields if f.name == name)
 
 
-_CODE = Field("code", CODE, aliases=("id", "编码", "代码", "编号", "bm", "dm"))
+_CODE = Field("code", CODE, aliases=("id", "adcode", "osm_id", "编码", "代码", "编号", "区划代码", "行政区划代码",
+                                     "bm", "dm"))
 _NAME = Field("name", TEXT, aliases=("名称", "名字", "mc"))
 _OPTIONAL_NAME = Field("name", TEXT, required=False, aliases=("名称", "名字", "mc"), default="")
 
@@ -85,10 +102,13 @@ LAYERS: dict[str, LayerSpec] = {spec.name: spec for spec in (
     LayerSpec("admin", "admin_unit", ("Polygon", "MultiPolygon"), (
         _CODE, _NAME,
         Field("level", ENUM, required=False, aliases=("级别", "层级"),
-              choices=_choices(vocab.LEVEL, ("乡", "township"), ("镇", "township"), ("街道", "township"),
-                               ("县区", "county"), ("区", "county"), ("社区", "village"), ("行政村", "village"))),
+              choices=_choices(vocab.LEVEL, ("省", "province"), ("自治区", "province"), ("直辖市", "province"),
+                               ("市", "city"), ("地区", "city"), ("州", "city"), ("盟", "city"),
+                               ("district", "county"), ("县", "county"), ("区", "county"), ("县区", "county"),
+                               ("县级市", "county"), ("旗", "county"), ("street", "township"), ("乡", "township"),
+                               ("镇", "township"), ("街道", "township"), ("社区", "village"), ("行政村", "village"))),
         Field("parent_code", CODE, required=False, short="parent",
-              aliases=("parent", "上级编码", "上级代码", "parent_cod")),
+              aliases=("parent", "parent_adcode", "上级编码", "上级代码", "parent_cod")),
     )),
     LayerSpec("grids", "grid_cell", ("Polygon", "MultiPolygon"), (
         _CODE, _NAME,
@@ -103,9 +123,10 @@ LAYERS: dict[str, LayerSpec] = {spec.name: spec for spec in (
     )),
     LayerSpec("roads", "road", ("LineString", "MultiLineString"), (
         _CODE, _OPTIONAL_NAME,
-        Field("class", ENUM, aliases=("road_class", "fclass", "等级", "道路等级", "道路类型"),
+        Field("class", ENUM, aliases=("road_class", "fclass", "highway", "等级", "道路等级", "道路类型"),
               choices=_choices(vocab.ROAD_CLASS, ("高速", "highway"), ("国道", "highway"), ("主干路", "main"),
-                               ("次干道", "main"), ("支路", "local"), ("小路", "track"))),
+                               ("次干道", "main"), ("支路", "local"), ("小路", "track"), *OSM_HIGHWAY.items()),
+              skip=OSM_SKIPPED),
     ), gpx_layer="routes"),
     LayerSpec("cameras", "camera", ("Point",), (
         _CODE, _OPTIONAL_NAME,
@@ -147,27 +168,38 @@ def _norm(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name).lower()
 
 
-def match_columns(spec: LayerSpec, columns: list[str], overrides: dict[str, str], source: str) -> dict[str, str]:
+def match_columns(spec: LayerSpec, columns: list[str], overrides: dict[str, str], source: str,
+                  ignore: tuple[str, ...] = ()) -> dict[str, str]:
     """Field name → the file's column holding it (only fields found).
+
+    ``overrides`` (``--map FIELD=COLUMN``) wins over the match; ``--map FIELD=`` (an empty column)
+    switches the field's match off, and ``ignore`` (``--ignore COLUMN``) lists columns never matched.
 
     Raises
     ------
     DataError
-        When ``overrides`` names a field the layer does not have or a column the file lacks.
+        When ``overrides`` names a field the layer does not have or a column the file lacks, or
+        ``ignore`` a column the file lacks.
     """
     names = {f.name for f in spec.fields}
+    for column in ignore:
+        if column not in columns:
+            raise DataError(f"--ignore {column}: {source} has no column {column!r}; "
+                            f"its columns are {', '.join(columns)}")
     for fname, column in overrides.items():
         if fname not in names:
             raise DataError(f"--map {fname}={column}: layer '{spec.name}' has no field {fname!r}; "
                             f"its fields are {', '.join(sorted(names))}")
-        if column not in columns:
+        if column and column not in columns:
             raise DataError(f"--map {fname}={column}: {source} has no column {column!r}; "
-                            f"its columns are {', '.join(columns)}")
-    by_norm = {_norm(c): c for c in reversed(columns)}
-    found = dict(overrides)
-    taken = set(overrides.values())
+                            f"its columns are {', '.join(columns)} (--map {fname}= with nothing after "
+                            "'=' switches the field off)")
+    usable = [c for c in columns if c not in ignore]
+    by_norm = {_norm(c): c for c in reversed(usable)}
+    found = {f: c for f, c in overrides.items() if c}
+    taken = set(found.values())
     for f in spec.fields:
-        if f.name in found:
+        if f.name in overrides:
             continue
         for alias in (f.name, f.short, *f.aliases):
             match = by_norm.get(_norm(alias)) if alias else None

@@ -3,8 +3,10 @@
 Each check raises :class:`BadGeometry` with what was expected; the caller names the file and the
 feature. Coordinates are checked twice: in the declared CRS (a geographic CRS holds degrees within
 ±180/±90, which catches swapped axes and projected metres declared as degrees) and after conversion,
-against the area where the database measures coverage (the area of use of its metric CRS, widened
-by ``MARGIN_DEG``), which catches degrees declared as a projected CRS.
+against the area where the database measures coverage (:func:`geo.metric_crs.measured_area`: all
+of China for a CRS chosen from the data or an empty database, an EPSG CRS's area of use widened by
+3°), which catches degrees declared as a projected CRS. A refusal names the first vertex at fault
+(its number in the feature, from 1) and says which of these it is.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from etl import datum
+from geo import metric_crs
 from geo.errors import DataError
 
-MARGIN_DEG = 3.0
 MAX_REPAIR_CHANGE = 0.01  # a repair may change a polygon's area by less than 1 %
 
 
@@ -34,66 +36,84 @@ def parse_crs(text: str, what: str) -> CRS:
                         "expected e.g. EPSG:4326 or EPSG:4547") from None
 
 
+def _first(index: np.ndarray, mask: np.ndarray, count: int) -> np.ndarray:
+    """Per geometry, the position (in the flat coordinate array) of its first vertex where ``mask``
+    holds, or -1."""
+    out = np.full(count, -1)
+    hits = np.flatnonzero(mask)
+    geoms, first = np.unique(index[hits], return_index=True)
+    out[geoms] = hits[first]
+    return out
+
+
 class Conversion:
-    """From the file's CRS (and web datum) to EPSG:4326, checked against the metric CRS's area."""
+    """From the file's CRS (and web datum) to EPSG:4326, checked against the area the database measures.
 
-    def __init__(self, source: CRS, web_datum: str, metric_srid: int) -> None:
+    ``metric_srid`` is the database's metric CRS; ``bounds`` (degrees west, south, east, north) the
+    area accepted, by default the area where that CRS measures true."""
+
+    def __init__(self, source: CRS, web_datum: str, metric_srid: int,
+                 bounds: tuple[float, float, float, float] | None = None) -> None:
         self.source, self.datum, self.metric_srid = source, web_datum, metric_srid
-        metric = CRS.from_epsg(metric_srid)
-        area = metric.area_of_use
-        w, s, e, n = (-180.0, -90.0, 180.0, 90.0) if area is None else area.bounds
-        self.bounds = (w - MARGIN_DEG, s - MARGIN_DEG, e + MARGIN_DEG, n + MARGIN_DEG)
+        self.bounds = bounds or metric_crs.measured_area(metric_srid)
         self._to_wgs84 = Transformer.from_crs(source, 4326, always_xy=True)
-        self._to_metric = Transformer.from_crs(4326, metric, always_xy=True)
+        self._to_metric = Transformer.from_crs(4326, metric_crs.crs_of(metric_srid), always_xy=True)
 
-    def _declared_problem(self, x: float, y: float, any_degrees_out: bool, could_swap: bool) -> str:
-        """Why a feature's coordinates cannot be in the declared CRS ('' when they can)."""
+    def _declared_problem(self, x: float, y: float, vertex: int, swapped: bool) -> str:
+        """Why a vertex's coordinates cannot be in the declared CRS."""
         crs = self.source.to_string()
+        at = f"vertex {vertex} ({x:g}, {y:g})"
         if not self.source.is_geographic:
-            if any_degrees_out:
-                return ""
-            return (f"coordinates ({x:g}, {y:g}) look like degrees, but the CRS {crs} is projected "
-                    "(metres): give the file's real CRS (a .prj, or --crs EPSG:4326)")
-        if not any_degrees_out:
-            return ""
-        if could_swap:
-            return (f"latitude {y:g} is beyond ±90: longitude and latitude look swapped; "
+            return (f"{at}: the coordinates look like degrees, but the CRS {crs} is projected (metres): "
+                    "give the file's real CRS (a .prj, or --crs EPSG:4326)")
+        if swapped:
+            return (f"{at}: latitude {y:g} is beyond ±90: longitude and latitude look swapped; "
                     "expected longitude first (x = longitude, y = latitude)")
-        return (f"coordinates ({x:g}, {y:g}) are not degrees although the CRS is {crs}: they look like "
-                "projected metres; give the file's real CRS (a .prj, or --crs EPSG:xxxx)")
+        return (f"{at} is not degrees although the CRS is {crs}: the coordinates look like projected metres; "
+                "give the file's real CRS (a .prj, or --crs EPSG:xxxx)")
+
+    def _outside_problem(self, lon: float, lat: float, vertex: int) -> str:
+        """Why a vertex, converted to WGS-84, is refused: outside China, or outside what the database's
+        CRS measures (then the remedy is choosing another, not fixing the file)."""
+        w, s, e, n = self.bounds
+        at = f"vertex {vertex} lies at ({lon:.4f}, {lat:.4f}) in WGS-84"
+        cw, cs, ce, cn = metric_crs.CHINA
+        if cw <= lon <= ce and cs <= lat <= cn and (w, s, e, n) != metric_crs.CHINA:
+            return (f"{at}, outside the area the database measures in ({metric_crs.describe(self.metric_srid)}, "
+                    f"{w:g}..{e:g}° E, {s:g}..{n:g}° N); to hold data there, choose a metric CRS for all of "
+                    "it: python -m geo crs auto (recomputes every figure)")
+        return (f"{at}, outside China ({cw:g}..{ce:g}° E, {cs:g}..{cn:g}° N): is the CRS {self.source.to_string()} "
+                "right, or are longitude and latitude swapped?")
 
     def to_wgs84(self, geoms: list[shapely.Geometry]) -> tuple[list[shapely.Geometry], list[str]]:
         """Every geometry in EPSG:4326 (lon, lat), converted in one pass, and per geometry the reason
         it cannot be imported ('' when it can): coordinates impossible in the source CRS, or outside
-        the area the database measures after conversion."""
+        the area the database measures after conversion; each reason names the first vertex at fault."""
         if not geoms:
             return [], []
         arr = np.asarray(geoms, dtype=object)
         xy, index = shapely.get_coordinates(arr, return_index=True)
         x, y = xy[:, 0], xy[:, 1]
-        first = np.searchsorted(index, np.arange(len(arr)))
-
-        def per_geometry(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(index, weights=mask, minlength=len(arr)) > 0
-
-        out_of_degrees = per_geometry((np.abs(x) > 180) | (np.abs(y) > 90))
-        beyond_swap = per_geometry((np.abs(x) > 90) | (np.abs(y) > 180))
-        problems = [self._declared_problem(x[f], y[f], bool(o), not bool(b))
-                    for f, o, b in zip(first, out_of_degrees, beyond_swap, strict=True)]
+        start = np.searchsorted(index, np.arange(len(arr)))
+        if self.source.is_geographic:
+            wrong = _first(index, (np.abs(x) > 180) | (np.abs(y) > 90), len(arr))
+        else:  # projected metres that all lie within ±180/±90 are degrees
+            degrees = np.bincount(index, weights=(np.abs(x) <= 180) & (np.abs(y) <= 90), minlength=len(arr))
+            all_degrees = degrees == np.bincount(index, minlength=len(arr))
+            wrong = np.where(all_degrees, start, -1)
+        beyond_swap = np.bincount(index, weights=(np.abs(x) > 90) | (np.abs(y) > 180), minlength=len(arr)) > 0
+        problems = ["" if v < 0 else self._declared_problem(x[v], y[v], int(v - start[i] + 1), not beyond_swap[i])
+                    for i, v in enumerate(wrong)]
         lon, lat = self._to_wgs84.transform(x, y)
         if self.datum in datum.TO_WGS84:
             lon, lat = datum.TO_WGS84[self.datum](np.asarray(lon), np.asarray(lat))
         lon, lat = np.asarray(lon), np.asarray(lat)
         w, s, e, n = self.bounds
-        outside = per_geometry(~(np.isfinite(lon) & np.isfinite(lat) & (lon >= w) & (lon <= e)
-                                 & (lat >= s) & (lat <= n)))
-        for i in np.flatnonzero(outside):
-            if not problems[i]:
-                f = first[i]
-                problems[i] = (
-                    f"lies at ({lon[f]:.4f}, {lat[f]:.4f}) in WGS-84, outside the area this database measures "
-                    f"(EPSG:{self.metric_srid}, {w:g}..{e:g}°E, {s:g}..{n:g}°N): is the CRS "
-                    f"{self.source.to_string()} right, or are longitude and latitude swapped?")
+        outside = _first(index, ~(np.isfinite(lon) & np.isfinite(lat) & (lon >= w) & (lon <= e)
+                                  & (lat >= s) & (lat <= n)), len(arr))
+        for i in np.flatnonzero((outside >= 0) & (wrong < 0)):
+            v = outside[i]
+            problems[i] = self._outside_problem(float(lon[v]), float(lat[v]), int(v - start[i] + 1))
         converted = shapely.set_coordinates(arr.copy(), np.column_stack([lon, lat]))
         return list(converted), problems
 

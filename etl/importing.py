@@ -17,15 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import shapely
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from etl import _load
+from etl import _load, deleting
+from etl.deleting import Deletion
 from etl.fields import LAYERS, LayerSpec
 from etl.geometry import Conversion, parse_crs
 from etl.sources import ReadOptions, Source, read
-from etl.validation import Checked, FeatureError, check, rules_for
-from geo import csvcells, meta
+from etl.validation import Checked, FeatureError, check, possible_parents, rules_for
+from geo import csvcells, meta, metric_crs
 from geo.coverage import metric_srid, refresh
 from geo.errors import DataError
 from geo.settings import Settings
@@ -45,6 +47,12 @@ class ImportOptions:
     columns: dict[str, str] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
     skip_invalid: bool = False
+    ignore: tuple[str, ...] = ()
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    code_from: tuple[str, ...] = ()
+    code_prefix: str | None = None
+    replace: bool = False
+    dry_run: bool = False
 
 
 @dataclass
@@ -73,11 +81,24 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     refresh: str = "none"
     seconds: float = 0.0
+    skipped: dict[str, int] = field(default_factory=dict)
+    repeats: int = 0
+    deletion: Deletion | None = None
+    dry_run: bool = False
 
     def summary(self) -> str:
+        skipped = sum(self.skipped.values())
+        extra = (f", {self.repeats} exact repeats dropped" if self.repeats else "") + (
+            f", {skipped} skipped ({', '.join(f'{n} {why}' for why, n in sorted(self.skipped.items()))})"
+            if skipped else "")
+        rejected = len({(e.number) for e in self.rejected})
+        if self.deletion is not None:
+            extra += f", {self.deletion.count} deleted (--replace)"
+        if self.dry_run:
+            extra += "; DRY RUN: nothing was written"
         return (f"{self.layer} from {self.source}: {self.total} read, {self.inserted} inserted, "
                 f"{self.updated} updated, {self.unchanged} unchanged, {len(self.repaired)} repaired, "
-                f"{len(self.rejected)} rejected; coverage refresh: {self.refresh}; {self.seconds:.1f} s")
+                f"{rejected} rejected{extra}; coverage refresh: {self.refresh}; {self.seconds:.1f} s")
 
 
 class ImportRefused(DataError):
@@ -87,8 +108,10 @@ class ImportRefused(DataError):
         self.errors = errors
         shown = "\n".join(f"  {e}" for e in errors[:_SHOWN_ERRORS])
         more = f"\n  ... and {len(errors) - _SHOWN_ERRORS} more" if len(errors) > _SHOWN_ERRORS else ""
-        super().__init__(f"{source}: {len(errors)} bad feature(s); nothing was written "
-                         f"(fix them, or pass --skip-invalid to write the good ones):\n{shown}{more}")
+        features = len({e.number for e in errors})
+        where = errors[0].where if errors else "feature"
+        super().__init__(f"{source}: {features} bad {where}(s); nothing was written ({len(errors)} problem(s): fix "
+                         f"them, or pass --skip-invalid to write the good ones):\n{shown}{more}")
 
 
 def _conversion(conn: Connection, source: Source, options: ImportOptions, notes: list[str]) -> Conversion:
@@ -100,11 +123,14 @@ def _conversion(conn: Connection, source: Source, options: ImportOptions, notes:
     crs = declared or given
     if crs is None:
         crs = parse_crs("EPSG:4326", "default")
-        notes.append(f"{source.name}: no CRS in the file and no --crs; read as WGS-84 longitude/latitude")
+        if source.where != "row":  # a CSV's longitude/latitude are WGS-84 by convention (our exports too)
+            notes.append(f"{source.name}: no CRS in the file and no --crs; read as WGS-84 longitude/latitude")
     if options.datum != "wgs84" and not crs.is_geographic:
         raise DataError(f"--datum {options.datum}: the datum applies to longitude/latitude, but {source.name} "
                         f"is in the projected CRS {crs.to_string()}")
-    return Conversion(crs, options.datum, metric_srid(conn))
+    srid = metric_srid(conn)
+    # an empty database accepts data anywhere in China: its first units choose the metric CRS
+    return Conversion(crs, options.datum, srid, None if metric_crs.has_units(conn) else metric_crs.CHINA)
 
 
 def _existing(conn: Connection, table: str, codes: set[str], where: str = "") -> set[str]:
@@ -115,16 +141,39 @@ def _existing(conn: Connection, table: str, codes: set[str], where: str = "") ->
     return {r[0] for r in rows}
 
 
+def _fill_admin_parents(conn: Connection, prepared: Prepared) -> None:
+    """A province's, city's or county's parent is optional: one given but in neither the database nor
+    the file is dropped (noted), and one not given is the unit's city or else province when present."""
+    rows = prepared.checked.rows
+    top = [r for r in rows if r["level"] in ("city", "county")]
+    wanted = {p for r in top for p in possible_parents(r["code"], r["level"])}
+    present = _existing(conn, "admin_unit", wanted) | {r["code"] for r in rows}
+    dropped: dict[str, int] = {}
+    for row in top:
+        given = row["parent_code"]
+        if given is not None and given not in present:
+            dropped[given] = dropped.get(given, 0) + 1
+            row["parent_code"] = None
+        if row["parent_code"] is None:
+            row["parent_code"] = next((p for p in possible_parents(row["code"], row["level"]) if p in present), None)
+    for parent, n in sorted(dropped.items()):
+        prepared.notes.append(f"{prepared.source}: {n} unit(s) name the parent {parent}, which is in neither the "
+                              "database nor the file; they are imported without a parent (the top of the "
+                              "hierarchy)")
+
+
 def _check_references(conn: Connection, prepared: Prepared) -> None:
     """Parents (admin) and villages (grids) must exist in the file or the database; a feature whose
-    parent is rejected is rejected too."""
+    parent is rejected is rejected too. Above the township a parent is optional."""
     spec, checked = prepared.spec, prepared.checked
     ref = {"admin": "parent_code", "grids": "village_code"}.get(spec.name)
     if ref is None:
         return
+    if spec.name == "admin":
+        _fill_admin_parents(conn, prepared)
     wanted = {r[ref] for r in checked.rows if r[ref]}
     in_db = _existing(conn, "admin_unit", wanted, "AND level = 'village'" if spec.name == "grids" else "")
-    order = {"county": 0, "township": 1, "village": 2}
+    order = {"province": 0, "city": 1, "county": 2, "township": 3, "village": 4}
     rows = sorted(zip(checked.rows, checked.numbers, strict=True), key=lambda rn: order.get(str(rn[0].get("level")), 0))
     known = set(in_db)
     kept_rows, kept_numbers = [], []
@@ -137,7 +186,7 @@ def _check_references(conn: Connection, prepared: Prepared) -> None:
             continue
         what = "village" if spec.name == "grids" else {"township": "county", "village": "township"}[row["level"]]
         checked.errors.append(FeatureError(prepared.source, "feature", number, row["code"], ref, row[ref],
-                                           f"the code of a {what} in the database or in this file"))
+                                           f"the code of a {what} in the database or in this file", "reference"))
     checked.rows, checked.numbers = kept_rows, kept_numbers
 
 
@@ -149,7 +198,8 @@ def prepare(conn: Connection, layer: str, source: Source, options: ImportOptions
         raise DataError(f"unknown layer {layer!r}: expected one of {', '.join(LAYERS)}")
     notes = list(source.notes)
     conversion = _conversion(conn, source, options, notes)
-    rules = rules_for(spec, source, options.columns, options.constants, conversion, zone)
+    rules = rules_for(spec, source, options.columns, options.constants, conversion, zone, options.ignore,
+                      options.values, notes, options.code_from, options.code_prefix)
     prepared = Prepared(spec, source.name, len(source.features), check(source, rules, progress), notes)
     _check_references(conn, prepared)
     prepared.checked.errors.sort(key=lambda e: e.number)
@@ -189,6 +239,65 @@ def write(conn: Connection, prepared: Prepared) -> tuple[int, int, int]:
     return inserted, len(written) - inserted, len(rows) - len(written)
 
 
+def _replace(conn: Connection, prepared: Prepared) -> Deletion:
+    """Delete the rows of the layer within the file's units that the file no longer has: admin units
+    under the same parents, cells of the same villages, tracks of the same patrol units, other
+    features in the counties the file's features lie in."""
+    spec, rows = prepared.spec, prepared.checked.rows
+    deletion = Deletion(spec.name)
+    if not rows:
+        return deletion
+    keep = sorted({r["code"] for r in rows} if "code" in spec.key else {r["unit"] for r in rows})
+    if spec.name == "admin":
+        parents = sorted({r["parent_code"] for r in rows if r["parent_code"]})
+        stale = conn.execute(text("SELECT code FROM admin_unit WHERE parent_code = ANY(:p) AND NOT code = ANY(:k)"),
+                             {"p": parents, "k": keep}).scalars().all()
+        plan = deleting.plan_codes(conn, "admin", stale)
+    elif spec.name == "grids":
+        villages = sorted({r["village_code"] for r in rows})
+        stale = conn.execute(text("SELECT code FROM grid_cell WHERE village_code = ANY(:v) AND NOT code = ANY(:k)"),
+                             {"v": villages, "k": keep}).scalars().all()
+        plan = {"grid_cell": list(stale)}
+    elif spec.name == "tracks":
+        keys = [(r["unit"], r["recorded_at"]) for r in rows]
+        conn.execute(text("CREATE TEMP TABLE gs_keep ON COMMIT DROP AS SELECT * FROM unnest("
+                          "CAST(:u AS text[]), CAST(:t AS timestamptz[])) AS k(unit, recorded_at)"),
+                     {"u": [k[0] for k in keys], "t": [k[1] for k in keys]})
+        stale = conn.execute(text(
+            "DELETE FROM patrol_track t WHERE t.unit = ANY(:units) AND NOT EXISTS (SELECT 1 FROM gs_keep k "
+            "WHERE k.unit = t.unit AND k.recorded_at = t.recorded_at) RETURNING t.unit || ' ' || t.recorded_at"),
+            {"units": keep}).scalars().all()
+        deletion.deleted = {"patrol_track": sorted(stale)}
+        return deletion
+    else:
+        shapes = [shapely.to_wkb(r["geom"], hex=True) for r in rows]
+        stale = conn.execute(text(f"""
+            SELECT DISTINCT t.code FROM {spec.table} t JOIN admin_unit a ON ST_Intersects(t.geom, a.geom)
+            WHERE a.level = 'county' AND NOT t.code = ANY(:k) AND a.code IN (
+                SELECT c.code FROM admin_unit c, unnest(CAST(:g AS text[])) AS f(w)
+                WHERE c.level = 'county'
+                  AND ST_Intersects(c.geom, ST_SetSRID(ST_GeomFromWKB(decode(f.w, 'hex')), 4326)))
+            ORDER BY 1"""), {"k": keep, "g": shapes}).scalars().all()
+        plan = {spec.table: list(stale)}
+    deleting.execute(conn, spec.name, plan)
+    deletion.deleted = {t: k for t, k in plan.items() if k}
+    return deletion
+
+
+def spec_first_units(conn: Connection, layer: str) -> bool:
+    """Whether an import into ``layer`` brings the database's first units (which choose its metric CRS)."""
+    return layer in ("admin", "grids") and not metric_crs.has_units(conn)
+
+
+def _choose_metric_crs(conn: Connection, prepared: Prepared, result: ImportResult) -> None:
+    """Measure in the equal-area CRS centred on the file's units (:mod:`geo.metric_crs`)."""
+    w, s, e, n = shapely.total_bounds([r["geom"] for r in prepared.checked.rows])
+    srid = metric_crs.srid_for((w + e) / 2, (s + n) / 2)
+    if metric_crs.change(conn, srid):
+        result.notes.append(f"the database's first units: areas, lengths and buffers are measured in "
+                            f"{metric_crs.describe(srid)}, chosen from them")
+
+
 def import_source(conn: Connection, layer: str, source: Source, options: ImportOptions,
                   settings: Settings, progress: Progress | None = None) -> ImportResult:
     """Check and write ``source`` in the caller's transaction, then refresh coverage in it.
@@ -206,9 +315,14 @@ def import_source(conn: Connection, layer: str, source: Source, options: ImportO
     if checked.errors and not options.skip_invalid:
         raise ImportRefused(source.name, checked.errors)
     result = ImportResult(layer, source.name, prepared.total, repaired=checked.repaired,
-                          rejected=checked.errors, notes=prepared.notes)
+                          rejected=checked.errors, notes=prepared.notes, skipped=checked.skipped,
+                          repeats=checked.repeats)
+    if spec_first_units(conn, layer) and checked.rows:
+        _choose_metric_crs(conn, prepared, result)
     result.inserted, result.updated, result.unchanged = write(conn, prepared)
-    if result.inserted or result.updated:
+    if options.replace:
+        result.deletion = _replace(conn, prepared)
+    if result.inserted or result.updated or (result.deletion is not None and result.deletion.count):
         meta.put(conn, "dataset", "imported")
         # fresh statistics, so that the refresh and the next queries are planned for the new rows
         # rather than for the table as it was (autovacuum would get to it only a minute later)
@@ -234,8 +348,19 @@ def check_file(engine: Engine, layer: str, path: Path, options: ImportOptions, s
 def import_file(engine: Engine, layer: str, path: Path, options: ImportOptions, settings: Settings,
                 progress: Progress | None = None) -> ImportResult:
     """Import the file at ``path`` into ``layer`` in one transaction (see :func:`import_source`)."""
-    with read(path, _read_options(layer, options, settings)) as source, engine.begin() as conn:
-        return import_source(conn, layer, source, options, settings, progress)
+    with read(path, _read_options(layer, options, settings)) as source, engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            result = import_source(conn, layer, source, options, settings, progress)
+        except BaseException:
+            transaction.rollback()
+            raise
+        if options.dry_run:
+            transaction.rollback()
+            result.dry_run = True
+        else:
+            transaction.commit()
+        return result
 
 
 def write_report(path: Path, errors: list[FeatureError]) -> None:

@@ -1,29 +1,47 @@
-"""A text progress bar for the command line, shown only for large files."""
+"""Progress of a long import on the command line: a tqdm bar on a terminal, a line per 10 % elsewhere
+(a log file or a pipe gets readable lines, never carriage returns). Shown only for large files."""
 
 from __future__ import annotations
 
-import time
 from typing import TextIO
+
+from tqdm import tqdm
 
 MIN_FEATURES = 5_000  # smaller files finish before a bar would help
 
 
 class ProgressBar:
-    """Call with (stage, done, total); draws ``stage [#####     ] done/total`` on ``out``, in place."""
+    """Call with (stage, done, total): a bar per stage on a terminal, else ``stage: 40 % (2,000/5,000)``
+    each time another tenth is done."""
 
-    def __init__(self, out: TextIO, width: int = 30) -> None:
-        self.out, self.width = out, width
-        self._last = 0.0
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self._terminal = bool(getattr(out, "isatty", lambda: False)())
         self._stage = ""
+        self._bar: tqdm | None = None
+        self._tenths = -1
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if total < MIN_FEATURES:
             return
-        now = time.monotonic()
-        if done < total and stage == self._stage and now - self._last < 0.2:
-            return
-        self._last, self._stage = now, stage
-        filled = self.width * done // max(total, 1)
-        end = "\n" if done >= total else ""
-        self.out.write(f"\r{stage:<8} [{'#' * filled}{' ' * (self.width - filled)}] {done:,}/{total:,}{end}")
-        self.out.flush()
+        if stage != self._stage:
+            self.close()
+            self._stage, self._tenths = stage, -1
+            if self._terminal:
+                self._bar = tqdm(total=total, desc=stage, file=self.out, unit=" features", leave=True)
+        if self._bar is not None:
+            self._bar.update(done - self._bar.n)
+        else:
+            tenths = 10 * done // total
+            if tenths > self._tenths:
+                self._tenths = tenths
+                self.out.write(f"{stage}: {10 * tenths} % ({done:,}/{total:,})\n")
+                self.out.flush()
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        """End the current stage's bar."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

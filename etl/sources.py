@@ -13,6 +13,7 @@ import csv
 import dataclasses
 import io
 import math
+import re
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -31,7 +32,7 @@ from etl.archive import safe_extract
 from geo import _gdal, csvcells, limits
 from geo.errors import DataError
 
-FORMATS = ".geojson .json .zip .shp .gpkg .csv .gpx .kml .kmz"
+FORMATS = ".geojson .json .zip .shp .gpkg .csv .txt .gpx .kml .kmz .osm .osm.pbf"
 _LON = ("lon", "lng", "long", "longitude", "x", "经度")
 _LAT = ("lat", "latitude", "y", "纬度")
 _WKT = ("wkt", "geometry", "geom", "the_geom", "shape", "几何")
@@ -217,6 +218,17 @@ def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
     return next((lower[n] for n in names if n in lower), None)
 
 
+_TDRIVE = ("unit", "time", "lon", "lat")
+_TDRIVE_ROW = re.compile(r"^\s*[^,]+,\s*\d{4}-\d{2}-\d{2}[ T][\d:]+,\s*-?\d+\.\d+,\s*-?\d+\.\d+\s*$")
+
+
+def _tdrive_layout(text: str) -> bool:
+    """Whether the text has no header row and its first line is a T-Drive fix: taxi id, time,
+    longitude, latitude (Microsoft Research's T-Drive, the most common public GPS track in China)."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    return bool(_TDRIVE_ROW.match(first))
+
+
 def read_csv(path: Path, name: str, encoding: str | None) -> Source:
     """A CSV with longitude/latitude columns (lon/lng/longitude/x, lat/latitude/y) or a WKT column."""
     notes: list[str] = []
@@ -228,7 +240,10 @@ def read_csv(path: Path, name: str, encoding: str | None) -> Source:
     # Only the delimiter is guessed: quotes are double quotes (an apostrophe starts a neutralised
     # formula, see geo.csvcells, and would otherwise be taken for a quote character).
     dialect: Any = type("Sniffed", (csv.excel,), {"delimiter": sniffed.delimiter})
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    headerless = _tdrive_layout(text)
+    if headerless:
+        notes.append(f"{name}: no header row; read as T-Drive's columns: {', '.join(_TDRIVE)}")
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect, fieldnames=list(_TDRIVE) if headerless else None)
     columns = [c for c in (reader.fieldnames or [])]
     lon, lat, wkt = _find(columns, _LON), _find(columns, _LAT), _find(columns, _WKT)
     if wkt is None and (lon is None or lat is None):
@@ -268,6 +283,20 @@ def _layer_of(path: Path, name: str, wanted: str | None) -> str | None:
     if len(listed) > 1:
         raise DataError(f"{name}: has several layers ({', '.join(listed)}); choose one with --layer NAME")
     return None
+
+
+def _name_gpx_tracks(path: Path, name: str, source: Source) -> None:
+    """Give the track points of a GPX file with several tracks their track's name (column
+    ``track_name``, which the tracks layer reads as the patrol unit)."""
+    tracks = _from_gdal(path, name, "tracks", None, [])
+    names = [f.props.get("name") for f in tracks.features]
+    if len(names) < 2 or "track_fid" not in source.columns:
+        return
+    for feature in source.features:
+        fid = feature.props.get("track_fid")
+        feature.props["track_name"] = names[fid] if isinstance(fid, int) and 0 <= fid < len(names) else None
+    source.columns = [*source.columns, "track_name"]
+    source.notes.append(f"{name}: {len(names)} tracks; each track's name is the unit of its points")
 
 
 def _read_shp(shp: Path, name: str, encoding: str | None) -> Source:
@@ -326,8 +355,12 @@ def read(path: Path, options: ReadOptions) -> Iterator[Source]:
 
 
 def _read_one(path: Path, name: str, options: ReadOptions) -> Source:
+    from etl import osm  # it reads into this module's Source
+
+    if osm.is_osm(path):
+        return osm.read_osm(path, name)
     suffix = path.suffix.lower()
-    if suffix == ".csv":
+    if suffix in (".csv", ".txt"):
         return read_csv(path, name, options.encoding)
     if suffix == ".shp":
         return _read_shp(path, name, options.encoding)
@@ -341,5 +374,7 @@ def _read_one(path: Path, name: str, options: ReadOptions) -> Source:
     if suffix == ".gpx":
         source = _from_gdal(path, name, options.layer or options.gpx_layer, None, [])
         source.crs = source.crs or "EPSG:4326"
+        if (options.layer or options.gpx_layer) == "track_points":
+            _name_gpx_tracks(path, name, source)
         return source
     raise DataError(f"{name}: unknown format {suffix or '(no extension)'}; expected one of {FORMATS}")

@@ -7,6 +7,7 @@ Times without a zone are in the configured time zone (``GRIDSIGHT_TIMEZONE``, de
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from typing import Any
@@ -17,8 +18,9 @@ from etl.fields import CODE, DATE, ENUM, FLOAT, INT, TEXT, TIME, Field
 _STAMP = re.compile(
     r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
     r"(?:[ T]*(\d{1,2})[:时点](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,6})\d*)?秒?|分)?)?"
-    r"\s*(Z|[+-]\d{2}:?\d{2})?$"
+    r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?$"
 )
+_EPOCH_SECONDS = (1e8, 1e10)  # 1973-03-03 .. 2286-11-20: Unix seconds; the same times x 1000: milliseconds
 
 
 class BadValue(ValueError):
@@ -32,20 +34,47 @@ def _zone(raw: str | None, default: dt.tzinfo) -> dt.tzinfo:
         return dt.UTC
     sign = -1 if raw[0] == "-" else 1
     digits = raw[1:].replace(":", "")
-    return dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    return dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0)))
+
+
+def _epoch(value: Any) -> dt.datetime | None:
+    """A Unix time in seconds or milliseconds (a number, or digits) as a UTC time; None otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    text = str(value).strip()
+    if not re.fullmatch(r"\d{9,13}(\.\d+)?", text):
+        return None
+    number = float(text)
+    low, high = _EPOCH_SECONDS
+    if low <= number < high:
+        return dt.datetime.fromtimestamp(number, dt.UTC)
+    if low * 1000 <= number < high * 1000:
+        return dt.datetime.fromtimestamp(number / 1000, dt.UTC)
+    return None
 
 
 def parse_time(value: Any, zone: dt.tzinfo, date_only: bool = False) -> dt.datetime | dt.date:
-    """A date and time (ISO 8601, ``2026/11/01 08:30``, ``2026年11月1日 8时30分``) or a date."""
+    """A date and time or a date: ISO 8601 (offsets ``Z``, ``+08``, ``+0800``, ``+08:00``),
+    ``2026/11/01 08:30``, ``2026年11月1日 08:30`` or ``8时30分``, Unix seconds or milliseconds (UTC).
+
+    >>> parse_time("2008-12-11 04:47:40+00", dt.UTC).isoformat()
+    '2008-12-11T04:47:40+00:00'
+    >>> parse_time(1709253000000, dt.UTC).isoformat()
+    '2024-03-01T00:30:00+00:00'
+    """
     if isinstance(value, dt.datetime):
         return value.date() if date_only else (value if value.tzinfo else value.replace(tzinfo=zone))
     if isinstance(value, dt.date):
         if date_only:
             return value
         raise BadValue("a date and time, not only a date")
+    epoch = None if date_only else _epoch(value)
+    if epoch is not None:
+        return epoch
     match = _STAMP.match(str(value).strip())
     if not match:
-        raise BadValue("a date and time such as 2026-11-01 08:30 or 2026-11-01T08:30:00+08:00")
+        raise BadValue("a date and time such as 2026-11-01 08:30, 2026-11-01T08:30:00+08:00, "
+                       "2026/11/01 08:30, 2026年11月1日 08:30 or Unix seconds/milliseconds")
     y, mo, d, h, mi, s, frac, tz = match.groups()
     try:
         if date_only:
@@ -86,8 +115,24 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a numeric code column (Shapefile, spreadsheet) holding 140724
     text = str(value).strip()
+    if text.startswith("{"):
+        text = _code_in_object(text)
     if "\x00" in text:
         raise BadValue("text without NUL characters")
+    return text
+
+
+def _code_in_object(text: str) -> str:
+    """The code inside an object such as DataV's ``parent: {"adcode": 440300}``."""
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(obj, dict):
+        for key in ("adcode", "code", "id"):
+            if obj.get(key) is not None:
+                return _text(obj[key])
+        raise BadValue(f"a code, or an object with an adcode, code or id member (it has {', '.join(obj)})")
     return text
 
 

@@ -24,6 +24,7 @@ is kept between full refreshes until units or roads change, or ``rebuild_units``
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from geo import meta
 # incrementally one camera 0.15 s, 4,000 new cameras 51 s (13 ms each), 30 new routes 6 s (0.2 s each).
 INCREMENTAL_MAX_COST = 200
 ROUTE_COST = 10
+COMPUTED_AT = "coverage_computed_at"  # gs_meta key: when the last refresh wrote the figures (ISO 8601)
 REFRESH_LOCK = 7_361_624_101  # advisory lock key: one refresh at a time
 _TEMP_TABLES = ("gs_new", "gs_old", "gs_region", "gs_changed", "gs_views", "gs_buffers", "gs_tiled", "gs_w",
                 "gs_o", "gs_o2", "gs_p",
@@ -144,9 +146,11 @@ def plan_refresh(conn: Connection, patrol_buffer_m: float, full: bool = False,
 
 
 def finish(conn: Connection, plan: RefreshPlan, patrol_buffer_m: float) -> None:
-    """Mark the changes ``plan`` handled as done and record the patrol buffer used."""
+    """Mark the changes ``plan`` handled as done; record the patrol buffer used and the time."""
     conn.execute(text("DELETE FROM coverage_change WHERE id <= :m"), {"m": plan.max_id})
     meta.put(conn, "coverage_patrol_buffer_m", repr(patrol_buffer_m))
+    stamp = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
+    meta.put(conn, COMPUTED_AT, stamp.isoformat())
 
 
 def _rebuild_units(conn: Connection, params: dict[str, float | int]) -> None:
@@ -160,6 +164,12 @@ def rebuild_units_in(conn: Connection, params: dict[str, float | int], tables: d
     run_script(conn, sql.UNITS.format(**tables), params)
     conn.execute(text(sql.ROAD_LENGTHS.format(**tables, where="true")))
     conn.execute(text(sql.TILING.format(**tables, parents_of_c="true", parents_of_a="true")))
+
+
+def computed_at(conn: Connection) -> dt.datetime | None:
+    """When the last refresh wrote the coverage figures (time zone aware), or None if none has."""
+    stamp = meta.get(conn, COMPUTED_AT)
+    return None if stamp is None else dt.datetime.fromisoformat(stamp)
 
 
 def gap(conn: Connection, code: str) -> dict[str, Any] | None:

@@ -2,7 +2,10 @@
 
 ``connect(settings)`` is what every entry point calls (app, ``python -m etl``, ``python -m geo``,
 tests): it starts the embedded cluster when ``DATABASE_URL`` is unset, then runs the Alembic
-migrations up to head under an advisory lock, so that several workers starting at once migrate once.
+migrations up to head under an advisory lock, so that several workers starting at once migrate once,
+then gives the web app's role its grants (:func:`grant_app_role`). The engine it returns is the
+owner's: migrations, the coverage engine, imports, the command line. The web app reads through
+:func:`geo.jurisdiction.web_engine`.
 """
 
 from __future__ import annotations
@@ -14,16 +17,30 @@ import psycopg
 from alembic import command
 from alembic.config import Config
 from psycopg import sql
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from geo.embedded import EmbeddedCluster
+from geo.embedded import APP_GROUP, EmbeddedCluster
 from geo.errors import DatabaseUnavailable
 from geo.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK = 7_361_624_100  # pg_advisory_lock key for schema upgrades
+
+#: What the web app's role (``gridsight_app``) may write, table by table; it may read every table of
+#: schema public (row-level security limits the rows) and nothing else. Tables not (yet) in the
+#: database are skipped. Add a table here when the web app itself writes it.
+WRITE_GRANTS: dict[str, tuple[str, ...]] = {
+    "plan": ("INSERT", "UPDATE", "DELETE"),  # saved what-ifs (applying one writes cameras: the owner does)
+    "plan_item": ("INSERT", "DELETE"),
+    "audit": ("INSERT",),  # append-only: a trigger refuses UPDATE, DELETE and TRUNCATE too
+    "auth_failure": ("INSERT", "DELETE"),  # sign-in throttling
+    "account": ("UPDATE (password_hash)",),  # a hash re-made with newer Argon2 parameters at sign-in
+}
+#: Tables of schema public the web app may not even read: the coverage engine's own queue of changed
+#: regions (camera views, routes), read and emptied by the refresh only.
+NO_READ = ("coverage_change",)
 
 
 def cluster_for(settings: Settings) -> EmbeddedCluster:
@@ -75,6 +92,7 @@ def upgrade(engine: Engine) -> None:
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+            grant_app_role(conn)
     except OperationalError as exc:
         url = make_url(str(engine.url))
         raise DatabaseUnavailable(
@@ -83,6 +101,61 @@ def upgrade(engine: Engine) -> None:
             "Check that the server runs and DATABASE_URL is right, or unset DATABASE_URL to use "
             "the embedded PostGIS."
         ) from None
+
+
+def grant_app_role(conn: Connection, member: str | None = None) -> None:
+    """Give ``gridsight_app`` (the web app's group role) exactly its grants on ``conn``'s database:
+    SELECT on every table of schema public, the writes of :data:`WRITE_GRANTS` (and the sequences
+    their inserts draw from), nothing on other schemas. Run after every upgrade, so a table added by
+    any migration is readable at once; creates the role if missing, and with ``member`` makes that
+    login role a member of it.
+
+    Raises
+    ------
+    DatabaseUnavailable
+        When the owner may not create the role: the message says what an administrator must run.
+    """
+    exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_GROUP}).first()
+    if not exists:
+        may = "SELECT rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user"
+        if not conn.execute(text(may)).scalar():
+            raise DatabaseUnavailable(
+                f"The web app's role {APP_GROUP!r} does not exist and {conn.engine.url.username!r} may not create "
+                f"it. As a database administrator run: CREATE ROLE {APP_GROUP} NOLOGIN; then "
+                f"'python -m geo db grant LOGIN' (see the README, 'The embedded database').")
+        conn.execute(text(f'CREATE ROLE "{APP_GROUP}" NOLOGIN'))
+    role = f'"{APP_GROUP}"'
+    conn.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}"))
+    conn.execute(text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role}"))
+    conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
+    conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
+    tables = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
+    for table in tables & set(NO_READ):
+        conn.execute(text(f'REVOKE SELECT ON TABLE public."{table}" FROM {role}'))
+    present = tables & set(WRITE_GRANTS)
+    for table, privileges in WRITE_GRANTS.items():
+        if table not in present:
+            continue
+        conn.execute(text(f'GRANT {", ".join(privileges)} ON TABLE public."{table}" TO {role}'))
+        if "INSERT" in privileges:
+            sequences = conn.execute(text(
+                "SELECT s.oid::regclass::text FROM pg_depend d JOIN pg_class s ON s.oid = d.objid "
+                "WHERE s.relkind = 'S' AND d.refobjid = CAST(:t AS regclass) AND d.deptype IN ('a', 'i')"),
+                {"t": f'public."{table}"'}).scalars()
+            for seq in sequences:
+                conn.execute(text(f"GRANT USAGE ON SEQUENCE {seq} TO {role}"))
+    if member:
+        conn.execute(text(f'GRANT {role} TO "{member.replace(chr(34), "")}"'))
+    # Under row-level security PostgreSQL uses an index only for leakproof operators, and PostGIS
+    # marks none: every map request (``geom && box``) would read whole tables. The bounding-box
+    # overlap compares two boxes and raises nothing about its arguments, so it is leakproof in fact;
+    # only a superuser may say so (on an external server: ask one to run this statement).
+    conn.execute(text("""
+DO $$ BEGIN
+    IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+        ALTER FUNCTION geometry_overlaps(geometry, geometry) LEAKPROOF;
+    END IF;
+END $$"""))
 
 
 def _server(server_url: str) -> psycopg.Connection[tuple[object, ...]]:

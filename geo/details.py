@@ -31,12 +31,16 @@ class CellDetails:
     daily: list[dict[str, Any]]  # day (YYYY-MM-DD, local), category, count
 
 
-def cell_details(conn: Connection, code: str, window: Window) -> CellDetails:
-    """The details of grid cell ``code`` for ``window``; raises :class:`NotFound` for another code."""
+def cell_details(conn: Connection, code: str, window: Window, phone: bool = True) -> CellDetails:
+    """The details of grid cell ``code`` for ``window``; raises :class:`NotFound` for another code.
+    The grid worker's phone (staff personal data) is read only when ``phone`` is true; otherwise
+    ``cell['grid_worker_phone']`` is None."""
     cell = conn.execute(text("""
-        SELECT g.code, g.name, g.population, g.households, g.grid_worker, g.grid_worker_phone,
+        SELECT g.code, g.name, g.population, g.households, g.grid_worker,
+               CASE WHEN :phone THEN g.grid_worker_phone END AS grid_worker_phone,
                round((u.area_m2 / 1e6)::numeric, 3)::float AS area_km2
-        FROM grid_cell g JOIN unit_coverage u USING (code) WHERE g.code = :code"""), {"code": code}).mappings().first()
+        FROM grid_cell g JOIN unit_coverage u USING (code) WHERE g.code = :code"""),
+        {"code": code, "phone": phone}).mappings().first()
     if cell is None:
         raise NotFound(f"no grid cell with code {code!r}")
     trail = [u.code for u in hierarchy.ancestry(conn, code) if len(u.code) >= 9]  # cell, village, township

@@ -5,14 +5,24 @@ clashes with a system PostgreSQL), on a port derived from the folder's path so t
 one machine do not collide. ``initdb`` and the server refuse to run as root: when Gridsight runs as
 root, the cluster belongs to the unprivileged ``postgres`` system user and every server command runs
 through ``runuser``. A file lock serialises concurrent starts (several workers, tests, the CLI).
+
+Every connection needs a password (SCRAM-SHA-256; ``pg_hba.conf`` trusts nobody). Two login roles:
+``gridsight`` (the cluster's superuser: migrations, the coverage engine, imports, the command line)
+and ``gridsight_web`` (the web app: not a superuser, owns nothing, member of ``gridsight_app``, the
+group the grants go to, see :func:`geo.db.grant_app_role`). Their passwords are generated on the
+first start and kept in ``<data_dir>/postgres/credentials.json``, readable by its owner only
+(0600). A cluster made by an earlier version (trusting local connections) is upgraded in place on
+start: passwords set, ``pg_hba.conf`` rewritten, configuration reloaded.
 """
 
 from __future__ import annotations
 
 import fcntl
 import glob
+import json
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
@@ -22,13 +32,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from geo.errors import DatabaseUnavailable
 
 SUPERUSER = "gridsight"
+WEB_USER = "gridsight_web"
+APP_GROUP = "gridsight_app"  # the role the web app's grants go to (geo.db.grant_app_role)
 DATABASE = "gridsight"
 _SERVICE_USER = "postgres"
 _INSTALL_HINT = "run 'make setup' (installs postgresql-15-postgis-3) or set DATABASE_URL"
+# Loopback TCP only (the cluster has no Unix socket), passwords checked with SCRAM-SHA-256.
+PG_HBA = """# Gridsight embedded cluster: every connection needs a password (SCRAM-SHA-256).
+# TYPE  DATABASE  USER  ADDRESS        METHOD
+host    all       all   127.0.0.1/32   scram-sha-256
+"""
 
 
 def find_bindir() -> Path:
@@ -83,9 +101,45 @@ class EmbeddedCluster:
     def _port_file(self) -> Path:
         return self.root / "port"
 
-    def url(self, database: str = DATABASE) -> str:
-        """SQLAlchemy URL of ``database`` on this cluster (after :meth:`ensure_running`)."""
-        return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port()}/{database}"
+    @property
+    def credentials_file(self) -> Path:
+        return self.root / "credentials.json"
+
+    def credentials(self) -> dict[str, str]:
+        """``{role: password}`` of the cluster's login roles (created on first use, mode 0600).
+
+        Raises
+        ------
+        DatabaseUnavailable
+            When the file exists but cannot be read or is not what this module writes.
+        """
+        try:
+            stored = json.loads(self.credentials_file.read_text())
+        except FileNotFoundError:
+            stored = {}
+        except (OSError, ValueError) as exc:
+            raise DatabaseUnavailable(
+                f"Cannot read the embedded cluster's credentials {self.credentials_file}: {exc}. "
+                "Expected a JSON object of role: password, readable by this user."
+            ) from None
+        if not isinstance(stored, dict):
+            stored = {}
+        wanted = {r: str(stored[r]) for r in (SUPERUSER, WEB_USER) if isinstance(stored.get(r), str)}
+        if len(wanted) < 2:
+            wanted = {SUPERUSER: secrets.token_urlsafe(24), WEB_USER: secrets.token_urlsafe(24), **wanted}
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.credentials_file.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                json.dump(wanted, handle)
+            os.replace(self.credentials_file.with_suffix(".tmp"), self.credentials_file)
+        os.chmod(self.credentials_file, 0o600)
+        return wanted
+
+    def url(self, database: str = DATABASE, role: str = SUPERUSER) -> str:
+        """SQLAlchemy URL of ``database`` on this cluster as ``role`` (SUPERUSER or WEB_USER), with
+        its password (after :meth:`ensure_running`)."""
+        password = self.credentials()[role]
+        return f"postgresql+psycopg://{role}:{password}@127.0.0.1:{self.port()}/{database}"
 
     def port(self) -> int:
         if self._port_file.exists():
@@ -144,11 +198,26 @@ class EmbeddedCluster:
             self._prepare_root_for_service_user()
         if self.data.exists():
             shutil.rmtree(self.data)  # a half-made cluster from an interrupted initdb
-        self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust",
-                  "-E", "UTF8", "--locale=C.UTF-8")
+        pwfile = self.root / ".initdb-password"
+        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(self.credentials()[SUPERUSER] + "\n")
+        try:
+            if self._as_root():
+                entry = pwd.getpwnam(_SERVICE_USER)
+                os.chown(pwfile, entry.pw_uid, entry.pw_gid)  # initdb runs as the service user
+            self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=scram-sha-256",
+                      f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8")
+        finally:
+            pwfile.unlink(missing_ok=True)
+        self._write_hba()
         port = self.port_hint or _default_port(self.root)
         while not _port_free(port):
             port += 1
+        self._configure(port)
+
+    def _configure(self, port: int) -> None:
+        """Append the server settings (loopback only, no Unix socket, ``port``) and note the port."""
         settings = (
             f"\n# --- Gridsight embedded cluster ---\nport = {port}\n"
             "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
@@ -158,6 +227,30 @@ class EmbeddedCluster:
         with open(self.data / "postgresql.conf", "a") as conf:
             conf.write(settings)
         self._port_file.write_text(f"{port}\n")
+
+    def _write_hba(self) -> None:
+        """Replace ``pg_hba.conf`` (in place, so it keeps its owner and mode) by :data:`PG_HBA`."""
+        with open(self.data / "pg_hba.conf", "w") as hba:
+            hba.write(PG_HBA)
+
+    def _trusting(self) -> bool:
+        """Whether ``pg_hba.conf`` still lets anyone in without a password (an earlier version's)."""
+        hba = (self.data / "pg_hba.conf").read_text()
+        lines = [line.split("#", 1)[0].split() for line in hba.splitlines()]
+        return any(words and words[-1] == "trust" for words in lines)
+
+    def _secure_in_place(self) -> None:
+        """Upgrade a running cluster that trusts local connections: give the roles their passwords
+        (over the trusting connection), then require them and reload the configuration."""
+        import psycopg
+
+        creds = self.credentials()
+        with psycopg.connect(host="127.0.0.1", port=self.port(), user=SUPERUSER, dbname="postgres",
+                             autocommit=True, connect_timeout=10) as conn:
+            conn.execute("SET password_encryption = 'scram-sha-256'")
+            conn.execute(f'ALTER ROLE "{SUPERUSER}" PASSWORD {_literal(creds[SUPERUSER])}')
+            self._write_hba()
+            conn.execute("SELECT pg_reload_conf()")
 
     def is_running(self) -> bool:
         if not (self.data / "PG_VERSION").exists():
@@ -183,6 +276,8 @@ class EmbeddedCluster:
                     )
                 self._run("pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w",
                           "-t", "60")
+            if self._trusting():
+                self._secure_in_place()
             self._create_database(DATABASE)
         return self.url()
 
@@ -194,8 +289,9 @@ class EmbeddedCluster:
             try:
                 with psycopg.connect(
                     host="127.0.0.1", port=self.port(), user=SUPERUSER, dbname="postgres",
-                    autocommit=True, connect_timeout=5,
+                    password=self.credentials()[SUPERUSER], autocommit=True, connect_timeout=5,
                 ) as conn:
+                    self._ensure_web_role(conn)
                     exists = conn.execute(
                         "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
                     ).fetchone()
@@ -210,6 +306,18 @@ class EmbeddedCluster:
                     ) from None
                 time.sleep(0.3)
 
+    def _ensure_web_role(self, conn: Any) -> None:
+        """Create (or re-key) ``gridsight_web``: a login that is no superuser, creates no databases
+        or roles, owns nothing, and holds the grants of ``gridsight_app``."""
+        password = _literal(self.credentials()[WEB_USER])
+        conn.execute("SET password_encryption = 'scram-sha-256'")
+        for role, options in ((APP_GROUP, "NOLOGIN"), (WEB_USER, f"LOGIN PASSWORD {password}")):
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
+                conn.execute(f'CREATE ROLE "{role}" {options}')
+        conn.execute(f'ALTER ROLE "{WEB_USER}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION '
+                     f'NOBYPASSRLS PASSWORD {password}')
+        conn.execute(f'GRANT "{APP_GROUP}" TO "{WEB_USER}"')
+
     def stop(self) -> bool:
         """Stop the server if it runs; True when it was running."""
         with self._lock():
@@ -217,3 +325,8 @@ class EmbeddedCluster:
                 return False
             self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "fast", "-w")
             return True
+
+
+def _literal(value: str) -> str:
+    """``value`` as an SQL string literal (for DDL, which takes no bound parameters)."""
+    return "'" + value.replace("'", "''") + "'"

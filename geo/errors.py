@@ -25,3 +25,7 @@ class DataError(GridsightError):
 
 class NotFound(GridsightError):
     """A unit, layer or feature that was asked for does not exist."""
+
+
+class PermissionDenied(GridsightError):
+    """The signed-in account's role or jurisdiction does not allow what was asked."""

@@ -18,8 +18,12 @@ from sqlalchemy import Connection, text
 from geo import limits
 from geo.errors import DataError
 
-LEVELS = ("county", "township", "village", "grid")
+LEVELS = ("province", "city", "county", "township", "village", "grid")
 OPEN_STATUSES = ("reported", "dispatched", "handling")
+# The figures a map can colour units by (UnitFigures attributes): percentages, and incidents per
+# 1,000 residents (the one where more is worse).
+MAP_METRICS = ("camera_area_pct", "camera_road_pct", "patrol_pct", "combined_pct", "working_rate_pct",
+               "incident_rate")
 
 # The command line's columns, in order.
 COLUMNS = (
@@ -28,6 +32,11 @@ COLUMNS = (
     "cameras", "cameras_online", "working_rate_pct", "incidents", "blind_incidents",
     "incident_coverage_pct",
 )
+
+
+def utc_now() -> dt.datetime:
+    """The current time in UTC: the one clock every window is measured from (tests freeze it)."""
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -45,9 +54,17 @@ class Window:
         request within a minute, from any worker or the command line, means the same window)."""
         days = limits.window_days(days, "a window of days")
         if end is None:
-            now = dt.datetime.now(dt.UTC)
-            end = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+            end = _end_of_minute()
         return cls(end - dt.timedelta(days=days), end, **filters)
+
+    @classmethod
+    def since(cls, start: dt.datetime, **filters: Any) -> Window:
+        """From ``start`` to the end of the current minute (the same end as :meth:`last_days`)."""
+        return cls(start, _end_of_minute(), **filters)
+
+
+def _end_of_minute() -> dt.datetime:
+    return utc_now().replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
 
 
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
@@ -115,15 +132,18 @@ class UnitFigures:
 
 
 # An incident is in unit U when its ``unit_code`` (the smallest unit holding it, kept by the database:
-# migration 0008) starts with U's code; blind when no online camera's view holds it (``watched``,
+# migration 0008) starts with U's prefix (its code; a province's first 2 digits, a city's first 4:
+# ``gs_unit_prefix``, migration 0013_levels); blind when no online camera's view holds it (``watched``,
 # migration 0007; DOMAIN.md, "Incident coverage"). One pass over the window's incidents of the
 # units' code range, grouped by each code length the units have: no spatial join per unit.
 # The codes that start with one of the units' codes lie between the lowest code and the highest
 # code followed by ':' (the character after '9').
-_SPAN = 'SELECT min(code COLLATE "C"), max((code || \':\') COLLATE "C") FROM unit_coverage u WHERE {where}'
+_SPAN = ('SELECT min(gs_unit_prefix(code, level) COLLATE "C"), '
+         'max((gs_unit_prefix(code, level) || \':\') COLLATE "C") FROM unit_coverage u WHERE {where}')
 _FIGURES = """
-WITH units AS MATERIALIZED (SELECT * FROM unit_coverage u WHERE {where}),
-lengths AS (SELECT DISTINCT length(code) AS n FROM units),
+WITH units AS MATERIALIZED (
+    SELECT u.*, gs_unit_prefix(u.code, u.level) AS prefix FROM unit_coverage u WHERE {where}),
+lengths AS (SELECT DISTINCT length(prefix) AS n FROM units),
 inc AS (
     SELECT i.unit_code, i.watched
     FROM incident i
@@ -142,7 +162,7 @@ SELECT u.code, u.name, u.level, u.parent_code, u.population, u.area_m2, u.camera
        u.camera_area_installed_m2, u.road_m, u.camera_road_m, u.camera_road_installed_m,
        u.patrol_area_m2, u.combined_area_m2, u.cameras, u.cameras_online,
        coalesce(c.incidents, 0) AS incidents, coalesce(c.blind, 0) AS blind
-FROM units u LEFT JOIN counts c ON c.code = u.code
+FROM units u LEFT JOIN counts c ON c.code = u.prefix
 ORDER BY u.code
 """
 
@@ -180,10 +200,15 @@ def raw_figures(conn: Connection, window: Window, where: str, params: dict[str, 
     return [dict(r) for r in rows]
 
 
+# A unit with less road than this (metres) has none: a road that only touches it at a point (a corner
+# it crosses) is measured within the engine's border tolerance (``BORDER_M``, 1 mm) of it.
+NO_ROADS_M = 0.01
+
+
 def unit_figures(r: dict[str, Any]) -> UnitFigures:
     """Round the sums of :func:`raw_figures` into a unit's figures."""
     area = r["area_m2"]
-    no_roads = r["road_m"] < 1e-6
+    no_roads = r["road_m"] < NO_ROADS_M
     return UnitFigures(
         code=r["code"], name=r["name"], level=r["level"], parent_code=r["parent_code"],
         population=r["population"], area_km2=round(area / 1e6, 3),

@@ -1,7 +1,9 @@
-"""The unit hierarchy: county → township → village → grid cell, by code.
+"""The unit hierarchy: [province → city →] county → township → village → grid cell, by code.
 
-Codes are statistical division codes, so a unit's ancestors are prefixes of its code (6, 9 and 12
-digits). Reads ``unit_coverage``, which holds every unit of every level after a refresh.
+Codes are statistical division codes, so a unit's ancestors follow from its code: its province
+(``xx0000``), its city (``xxxx00``), then prefixes of 6, 9 and 12 digits. Province and city are
+optional: the top is whatever units have no parent. Reads ``unit_coverage``, which holds every unit
+of every level after a refresh.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from sqlalchemy import Connection, text
 
 from geo.errors import NotFound
 
-CHILD_LEVEL = {"county": "township", "township": "village", "village": "grid", "grid": None}
+CHILD_LEVEL = {"province": "city", "city": "county", "county": "township", "township": "village", "village": "grid",
+               "grid": None}
+LEVEL_RANK = {level: rank for rank, level in enumerate(CHILD_LEVEL)}
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,15 @@ def get(conn: Connection, code: str) -> Unit:
 
 
 def top(conn: Connection) -> list[Unit]:
-    """The counties (the top of the hierarchy), by code."""
-    return [_unit(tuple(r)) for r in conn.execute(text(_UNIT.format(where="level = 'county'")))]
+    """The top of the hierarchy ``conn`` may see: the unit its transaction is limited to
+    (``gridsight.scope``, see :mod:`geo.jurisdiction`) when it has figures, else the admin units
+    without a parent (a province, cities or counties; row-level security keeps those out of scope),
+    highest level first, then by code."""
+    rows = conn.execute(text(_UNIT.format(
+        where="code = current_setting('gridsight.scope', true) OR (parent_code IS NULL AND level <> 'grid' "
+              "AND NOT EXISTS (SELECT 1 FROM unit_coverage s WHERE s.code = current_setting('gridsight.scope', true)))"
+    )))
+    return sorted((_unit(tuple(r)) for r in rows), key=lambda u: LEVEL_RANK[u.level])
 
 
 def children(conn: Connection, code: str) -> list[Unit]:
@@ -61,7 +72,7 @@ def children(conn: Connection, code: str) -> list[Unit]:
 
 
 def ancestry(conn: Connection, code: str) -> list[Unit]:
-    """``code`` and its ancestors, county first (the breadcrumbs)."""
-    prefixes = [code[:n] for n in (6, 9, 12) if n < len(code)] + [code]
+    """``code`` and its ancestors, the top first (the breadcrumbs)."""
+    prefixes = [code[:2] + "0000", code[:4] + "00"] + [code[:n] for n in (6, 9, 12) if n < len(code)] + [code]
     rows = conn.execute(text(_UNIT.format(where="code = ANY(:codes)")), {"codes": prefixes}).all()
-    return sorted((_unit(tuple(r)) for r in rows), key=lambda u: len(u.code))
+    return sorted((_unit(tuple(r)) for r in rows), key=lambda u: LEVEL_RANK[u.level])

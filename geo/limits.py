@@ -57,6 +57,9 @@ IMPORT_DRIVERS: dict[str, str] = {
     ".gpkg": "GPKG",
     ".gpx": "GPX",
     ".kml": "LIBKML",  # reads ExtendedData (attributes); the plain KML driver reads only name and description
+    ".osm": "OSM",  # OpenStreetMap XML and PBF: roads (etl/osm.py)
+    ".osm.pbf": "OSM",
+    ".pbf": "OSM",
 }
 # Drivers the exporter writes with (etl/exporting.py); CSV is read and written by Python.
 EXPORT_DRIVERS = ("GeoJSON", "GPKG", "ESRI Shapefile")

@@ -36,19 +36,21 @@ class FeedItem:
     village: str
     lon: float
     lat: float
+    severity: int = 1  # 1-4
 
 
 def feed(conn: Connection, limit: int = FEED_SIZE) -> list[FeedItem]:
     """The latest ``limit`` incidents by time of occurrence, with the village and township they lie in."""
     rows = conn.execute(text("""
-        SELECT i.code, i.category, i.status, i.occurred_at, coalesce(t.name, '') AS township,
+        SELECT i.code, i.category, i.status, i.severity, i.occurred_at, coalesce(t.name, '') AS township,
                coalesce(v.name, '') AS village, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat
         FROM (SELECT * FROM incident ORDER BY occurred_at DESC, code LIMIT :n) i
         -- the units holding it, from its unit_code (kept by the database; codes nest)
         LEFT JOIN admin_unit v ON v.level = 'village' AND v.code = left(i.unit_code, 12)
         LEFT JOIN admin_unit t ON t.level = 'township' AND t.code = left(i.unit_code, 9)
         ORDER BY i.occurred_at DESC, i.code"""), {"n": limit})
-    return [FeedItem(r.code, r.category, r.status, r.occurred_at, r.township, r.village, r.lon, r.lat) for r in rows]
+    return [FeedItem(r.code, r.category, r.status, r.occurred_at, r.township, r.village, r.lon, r.lat, r.severity)
+            for r in rows]
 
 
 def arrivals(conn: Connection, since: dt.datetime, opened: dt.datetime) -> list[str]:

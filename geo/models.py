@@ -10,9 +10,10 @@ import datetime as dt
 
 from geoalchemy2 import Geometry
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Integer, SmallInteger, Text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-LEVELS = ("county", "township", "village")
+LEVELS = ("province", "city", "county", "township", "village")
 ROAD_CLASSES = ("highway", "main", "local", "track")
 CAMERA_STATUSES = ("online", "offline", "fault")
 CAMERA_KINDS = ("gun", "dome", "ptz", "checkpoint")
@@ -63,6 +64,8 @@ class Road(Base):
     name: Mapped[str] = mapped_column(Text, default="")
     class_: Mapped[str] = mapped_column("class", Text)
     geom: Mapped[object] = mapped_column(_geom("MULTILINESTRING"))
+    # every admin unit it touches, for row-level security; set by triggers (migration 0013)
+    unit_codes: Mapped[list[str]] = mapped_column(ARRAY(Text(collation="C")), server_default="{}")
 
 
 class Camera(Base):
@@ -80,6 +83,8 @@ class Camera(Base):
     geom: Mapped[object] = mapped_column(_geom("POINT"))
     view_geom: Mapped[object] = mapped_column(_geom("POLYGON"), server_default="")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default="")
+    # the smallest unit holding it, for row-level security; set by triggers (migration 0013)
+    unit_code: Mapped[str | None] = mapped_column(Text(collation="C"))
 
 
 class PatrolRoute(Base):
@@ -89,6 +94,7 @@ class PatrolRoute(Base):
     unit: Mapped[str] = mapped_column(Text)
     shift: Mapped[str] = mapped_column(Text)
     geom: Mapped[object] = mapped_column(_geom("MULTILINESTRING"))
+    unit_codes: Mapped[list[str]] = mapped_column(ARRAY(Text(collation="C")), server_default="{}")  # 0013
 
 
 class PatrolTrack(Base):
@@ -97,6 +103,7 @@ class PatrolTrack(Base):
     unit: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     geom: Mapped[object] = mapped_column(_geom("POINT"))
+    unit_code: Mapped[str | None] = mapped_column(Text(collation="C"))  # set by triggers (0013)
 
 
 class Incident(Base):
@@ -124,6 +131,8 @@ class Plan(Base):
     name: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default="")
     applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # the jurisdiction of the account that saved it (None: the whole deployment), migration 0013
+    scope_code: Mapped[str | None] = mapped_column(Text(collation="C"))
 
 
 class PlanItem(Base):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from geo.errors import SettingsError
+from geo.figures import MAP_METRICS
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -72,6 +74,22 @@ def _parse_timezone(raw: str) -> str:
     return raw
 
 
+def _parse_metric(raw: str) -> str:
+    if raw not in MAP_METRICS:
+        raise ValueError("one of " + ", ".join(MAP_METRICS))
+    return raw
+
+
+def _parse_percent(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 100:
+        raise ValueError("a percentage from 0 to 100")
+    return value
+
+
 def _parse_database_url(raw: str) -> str:
     if not raw.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
         raise ValueError("a PostgreSQL URL such as postgresql://user:password@host:5432/dbname")
@@ -80,6 +98,14 @@ def _parse_database_url(raw: str) -> str:
     if raw.startswith("postgresql://"):
         raw = "postgresql+psycopg://" + raw[len("postgresql://") :]
     return raw
+
+
+def _parse_hosts(raw: str) -> tuple[str, ...]:
+    hosts = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+    if not hosts or any(not re.fullmatch(r"\*|[a-z0-9.:\[\]_-]+", h) for h in hosts):
+        raise ValueError("a comma-separated list of host names or addresses (no ports), e.g. "
+                         "localhost,127.0.0.1,gridsight.example; * allows any")
+    return hosts
 
 
 def _parse_tile_url(raw: str) -> str:
@@ -91,6 +117,11 @@ def _parse_tile_url(raw: str) -> str:
 # field name -> (environment variable, parser, description)
 _ENV: dict[str, tuple[str, Callable[[str], Any], str]] = {
     "database_url": ("DATABASE_URL", _parse_database_url, "external PostGIS; unset = embedded"),
+    "app_database_url": (
+        "GRIDSIGHT_APP_DATABASE_URL",
+        _parse_database_url,
+        "with DATABASE_URL: the web app's login role (a member of gridsight_app; its user and password)",
+    ),
     "data_dir": ("GRIDSIGHT_DATA_DIR", Path, "folder of the embedded PostgreSQL cluster"),
     "pg_port": ("GRIDSIGHT_PG_PORT", _parse_int(1024, 65535), "embedded PostgreSQL TCP port"),
     "host": ("GRIDSIGHT_HOST", str, "address the dashboard listens on"),
@@ -129,11 +160,22 @@ _ENV: dict[str, tuple[str, Callable[[str], Any], str]] = {
     "wall_refresh_s": ("GRIDSIGHT_WALL_REFRESH_S", _parse_positive_float, "wall display poll interval, seconds"),
     "wall_tour_s": ("GRIDSIGHT_WALL_TOUR_S", _parse_int(0, 86_400), "wall tour: seconds per township; 0 = off"),
     "home": ("GRIDSIGHT_HOME", _parse_home, "page served at /: map or wall"),
+    "default_metric": ("GRIDSIGHT_DEFAULT_METRIC", _parse_metric,
+                       "the metric the map colours units by when the address names none"),
+    "target_pct": ("GRIDSIGHT_TARGET_PCT", _parse_percent,
+                   "target of a coverage metric, %: units below it are marked (the address's target= overrides)"),
     "refresh_sessions": (
         "GRIDSIGHT_REFRESH_SESSIONS",
         _parse_int(1, 16),  # the engine's pool: 12 connections and 8 more, one of them the lead's
         "database sessions a full coverage refresh runs on at once (about the database server's cores)",
     ),
+    "allowed_hosts": ("GRIDSIGHT_ALLOWED_HOSTS", _parse_hosts, "host names the dashboard answers to (Host header)"),
+    "session_idle_min": ("GRIDSIGHT_SESSION_IDLE_MIN", _parse_int(1, 24 * 60),
+                         "a session ends after this many minutes without a request (kiosk links excepted)"),
+    "workers": ("GRIDSIGHT_WORKERS", _parse_int(0, 64), "server worker processes; 0 = by cores (2 x cores + 1)"),
+    "threads": ("GRIDSIGHT_THREADS", _parse_int(1, 64), "threads per server worker"),
+    "request_timeout_s": ("GRIDSIGHT_REQUEST_TIMEOUT_S", _parse_int(5, 3600),
+                          "a worker busy longer than this on one request is restarted, seconds"),
 }
 
 
@@ -142,6 +184,7 @@ class Settings:
     """Every Gridsight setting. Build with :meth:`from_env`; never mutate (it is frozen)."""
 
     database_url: str | None = None
+    app_database_url: str | None = None
     data_dir: Path = PROJECT_DIR / "var"
     pg_port: int | None = None
     host: str = "127.0.0.1"
@@ -161,6 +204,13 @@ class Settings:
     wall_tour_s: int = 0
     home: str = "map"
     refresh_sessions: int = 2
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
+    session_idle_min: int = 30
+    workers: int = 0
+    threads: int = 4
+    request_timeout_s: int = 120
+    default_metric: str = "camera_road_pct"
+    target_pct: float = 60.0
 
     @classmethod
     def from_env(
@@ -178,7 +228,7 @@ class Settings:
         values: dict[str, Any] = {}
         for name, (var, parse, _doc) in _ENV.items():
             raw = env.get(var)
-            if raw is None or (raw == "" and name in {"database_url", "pg_port"}):
+            if raw is None or (raw == "" and name in {"database_url", "app_database_url", "pg_port"}):
                 continue
             try:
                 values[name] = parse(raw)

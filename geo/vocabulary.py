@@ -17,4 +17,8 @@ INCIDENT_CATEGORY = {
 }
 INCIDENT_STATUS = {"reported": ("reported", "已报警"), "dispatched": ("dispatched", "已派警"),
                    "handling": ("handling", "处置中"), "closed": ("closed", "已结案")}
-LEVEL = {"county": ("county", "县"), "township": ("township", "乡镇"), "village": ("village", "村")}
+LEVEL = {"province": ("province", "省"), "city": ("city", "市"), "county": ("county", "县"),
+         "township": ("township", "乡镇"), "village": ("village", "村")}
+# Incident severity 1-4 (the incidents layer's legend names them the same)
+SEVERITY = {1: ("severity 1", "一般"), 2: ("severity 2", "较重"), 3: ("severity 3", "严重"),
+            4: ("severity 4", "特别严重")}

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo import limits
-from geo._coverage_sql import KIND_CLASSES
+from geo._coverage_sql import BORDER_M, KIND_CLASSES, ROAD_SHAPE
 from geo.coverage import metric_srid
 from geo.errors import DataError
 from geo.figures import UnitFigures, Window, raw_figures, unit_figures
@@ -96,9 +96,10 @@ n AS MATERIALIZED (
 area AS (SELECT u.code, n.kind, sum(ST_Area(ST_Intersection(u.geom, n.g))) AS a
          FROM unit_piece u JOIN n ON ST_Intersects(u.geom, n.g) GROUP BY 1, 2),
 road AS (SELECT code, kind, sum(ST_Length(ST_Intersection(line, area))) AS l FROM (
-             SELECT u.code, n.kind, ST_Intersection(r.geom, n.g) AS line, ST_Union(u.geom) AS area
+             SELECT u.code, n.kind, ST_Intersection(r.geom, n.g) AS line,
+                    ST_Union({ROAD_SHAPE.format(g="u.geom")}) AS area
              FROM n JOIN road_piece r ON ST_Intersects(r.geom, n.g)
-             JOIN unit_piece u ON ST_Intersects(u.geom, r.geom)
+             JOIN unit_piece u ON ST_DWithin(u.geom, r.geom, {BORDER_M})
              WHERE n.kind IN ('working', 'installed') GROUP BY u.code, n.kind, r.id, r.geom, n.g) x
          GROUP BY 1, 2),
 view AS (SELECT ST_Transform(g, 4326) AS g FROM cams WHERE g IS NOT NULL),
@@ -163,7 +164,7 @@ def _changes(conn: Connection, window: Window, deltas: dict[str, dict[str, float
         after["cameras"] = row["cameras"] + int(delta.get("camera", 0))
         after["cameras_online"] = row["cameras_online"] + int(delta.get("camera", 0))
         out.append(Change(unit_figures(row), unit_figures(after)))
-    order = {"county": 0, "township": 1, "village": 2, "grid": 3}
+    order = {"province": -2, "city": -1, "county": 0, "township": 1, "village": 2, "grid": 3}
     return sorted(out, key=lambda c: (order[c.before.level], c.before.code))
 
 

@@ -74,12 +74,14 @@ class View:
     lang: str = "zh"
     window_days: int = 30
     unit: str | None = None
-    metric: str = "camera_area_pct"
+    metric: str = "camera_road_pct"
     categories: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     start: dt.datetime | None = None  # a custom window (timezone-aware); else the last window_days
     end: dt.datetime | None = None
     method: str = "lattice"  # hot spots: on the lattice or on grid cells
+    target: float | None = None  # %, the drill-down's target: shown units below it are marked
+    fixed_classes: bool = False  # units coloured by fixed classes (the wall) instead of the shown units' quantiles
 
     def window(self) -> Window:
         """The incident window and filters of this view."""
@@ -122,8 +124,16 @@ class View:
         method = args.get("hs") or cls.method
         if method not in METHODS:
             raise DataError(f"hs {method!r} is not allowed: expected one of {', '.join(METHODS)}")
+        target: float | None = None
+        if args.get("target"):
+            try:
+                target = float(args["target"])
+            except ValueError:
+                target = -1.0
+            if not 0 <= target <= 100:
+                raise DataError(f"target {args['target']!r} is not allowed: expected a percentage from 0 to 100")
         return cls(west, south, east, north, zoom, lang, window_days, unit, metric, categories, statuses, start, end,
-                   method)
+                   method, target)
 
     def params(self) -> dict[str, Any]:
         """Bind parameters every layer query may use; ``tolerance`` is half a pixel in degrees."""

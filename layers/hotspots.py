@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from geo import dosage, hotspots, live, meta
 from geo.figures import Window
+from geo.jurisdiction import current_scope
 from layers.base import Field, Layer, LegendEntry, View
 
 BIN_COLORS = {3: "#b91c1c", 2: "#ef4444", 1: "#fca5a5", -1: "#93c5fd", -2: "#3b82f6", -3: "#1e40af"}
@@ -40,7 +41,7 @@ def cached(conn: Connection, key: tuple[Any, ...], compute: Callable[[], T]) -> 
     """``compute()``, kept per data version (incidents, cameras, coverage) and ``key`` (the last 16
     results). Keys hold the window, which ends at a whole minute, so nothing is kept longer than a
     minute after a change ``gs_live`` does not follow (GPS tracks)."""
-    full = (tuple(sorted(live.versions(conn).items())), *key)
+    full = (tuple(sorted(live.versions(conn).items())), current_scope.get(), *key)  # per jurisdiction
     with _LOCK:
         if full in _CACHE:
             _CACHE.move_to_end(full)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from geo import hierarchy, live
-from geo.figures import UnitFigures, raw_figures, unit_figures
+from geo.figures import MAP_METRICS, UnitFigures, raw_figures, unit_figures
+from geo.jurisdiction import current_scope
 from layers._sql import in_view
 from layers.base import Field, Layer, LegendEntry, View
 
@@ -27,8 +29,73 @@ RATE_RAMP: tuple[tuple[float, str], ...] = (
     (1.0, "#16a34a"), (3.0, "#84cc16"), (10.0, "#f59e0b"), (30.0, "#dc2626"), (float("inf"), "#7f1d1d"),
 )
 NA_COLOR = "#475569"
-METRIC_FIELDS = ("camera_area_pct", "camera_road_pct", "patrol_pct", "combined_pct", "working_rate_pct",
-                 "incident_rate")
+METRIC_FIELDS = MAP_METRICS
+CLASSES = 5  # at most; fewer when the shown units have fewer distinct values
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Colour classes of the shown units: class ``i`` holds the values from ``lower[i]`` (included)
+    to ``lower[i + 1]`` (excluded), coloured ``colors[i]``; ``lower[0]`` is -inf. Values are the
+    metric's own (a percentage 0-100, or incidents per 1,000 residents)."""
+
+    lower: tuple[float, ...]
+    colors: tuple[str, ...]
+    count: int  # how many units (with a value) the classes were drawn from
+    span: tuple[float, float] = (0.0, 0.0)  # the lowest and highest value
+
+    def color(self, value: float | None) -> str:
+        """The fill colour of ``value``; grey for n/a.
+
+        >>> c = class_breaks([5.0, 12.0, 20.0, 31.0, 44.0], "camera_road_pct")
+        >>> c.color(4.0) == c.colors[0], c.color(44.0) == c.colors[-1], c.color(None)
+        (True, True, '#475569')
+        """
+        if value is None or not self.lower:
+            return NA_COLOR
+        return self.colors[sum(1 for b in self.lower[1:] if value >= b)]
+
+    def labels(self, suffix: str) -> list[str]:
+        """The bounds of each class as shown in the legend, e.g. '< 12.0 %', '12.0 – 20.0 %', '≥ 31.0 %'."""
+        if len(self.lower) == 1:  # one value (or units that all have it)
+            return [f"{self.span[0]:.1f}{suffix}"]
+        out = [f"< {self.lower[1]:.1f}{suffix}"]
+        out += [f"{lo:.1f} – {hi:.1f}{suffix}" for lo, hi in zip(self.lower[1:-1], self.lower[2:], strict=True)]
+        return [*out, f"≥ {self.lower[-1]:.1f}{suffix}"]
+
+
+def class_breaks(values: Sequence[float | None], metric: str) -> Classes:
+    """Quantile classes (equal numbers of units) of the shown units' ``values`` of ``metric``, so that
+    siblings that differ get different colours; up to :data:`CLASSES` classes, one per distinct value
+    at most. Colours run from worst (dark red) to best (green): low is worse for a percentage, high
+    for the incident rate.
+
+    >>> class_breaks([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], "camera_road_pct").lower[1:]
+    (3.0, 5.0, 7.0, 9.0)
+    >>> one = class_breaks([78.3, None], "patrol_pct")
+    >>> one.lower, one.colors, one.labels(" %"), class_breaks([None], "patrol_pct").lower
+    ((-inf,), ('#16a34a',), ['78.3 %'], ())
+    """
+    known = sorted(v for v in values if v is not None)
+    distinct = len(set(known))
+    k = min(CLASSES, distinct)
+    if k == 0:
+        return Classes((), (), 0)
+    lower = [float("-inf")]
+    for i in range(1, k):
+        bound = known[round(i * len(known) / k)]
+        if bound > max(lower) and bound > known[0]:
+            lower.append(bound)
+    ramp = [c for _, c in (RATE_RAMP if metric == "incident_rate" else RAMP)]
+    if metric == "incident_rate":
+        ramp.reverse()  # worst first, as for percentages
+    if len(lower) == 1:  # nothing to tell apart (a cell alone): the fixed classes say how good it is
+        return Classes(tuple(lower), (color(known[0], metric),), len(known), (known[0], known[-1]))
+    picks = {2: [0, 4], 3: [0, 2, 4], 4: [0, 1, 3, 4], 5: [0, 1, 2, 3, 4]}[len(lower)]
+    colors = [ramp[i] for i in picks]
+    if metric == "incident_rate":
+        colors.reverse()  # low rates (the first classes) are the best
+    return Classes(tuple(lower), tuple(colors), len(known), (known[0], known[-1]))
 
 
 def color(value: float | None, metric: str = "camera_area_pct") -> str:
@@ -48,7 +115,7 @@ def shown_units(conn: Connection, code: str | None) -> tuple[str, str]:
     if code is None:
         counties = hierarchy.top(conn)
         if len(counties) != 1:
-            return "u.level = 'county'", ""
+            return "u.parent_code IS NULL AND u.level <> 'grid'", ""
         code = counties[0].code
     unit = hierarchy.get(conn, code)
     return ("u.code = :code", code) if unit.level == "grid" else ("u.parent_code = :code", code)
@@ -64,7 +131,8 @@ def shown_with_focus(conn: Connection, view: View) -> tuple[list[UnitFigures], U
     where, code = shown_units(conn, view.unit)
     focus = view.unit or code or next((u.code for u in hierarchy.top(conn)), None)
     window = view.window()
-    key = (where, code, focus, window, tuple(sorted(live.versions(conn).items())))
+    # the scope too: an account limited to a unit is never given another account's figures
+    key = (where, code, focus, window, tuple(sorted(live.versions(conn).items())), current_scope.get())
 
     def compute() -> list[UnitFigures]:
         both = f"({where} OR u.code = :also)" if focus else where
@@ -76,7 +144,7 @@ def shown_with_focus(conn: Connection, view: View) -> tuple[list[UnitFigures], U
         return [u for u in figs if u.code == code], focused
     if where == "u.parent_code = :code":
         return [u for u in figs if u.parent_code == code], focused
-    return [u for u in figs if u.level == "county"], focused
+    return [u for u in figs if u.parent_code is None and u.level != "grid"], focused
 
 
 _MEMORY: OrderedDict[tuple[Any, ...], list[UnitFigures]] = OrderedDict()
@@ -108,6 +176,8 @@ def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
     """The shown units that meet the view's box (the ranking lists them all; a province's top level
     is 140 counties, of which a view of one county sees a handful)."""
     units = shown_with_focus(conn, view)[0]
+    classes = class_breaks([getattr(u, view.metric, None) for u in units], view.metric)
+    percent = view.metric != "incident_rate"
     geoms: dict[str, str] = dict(conn.execute(text(
         "SELECT code, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, :tolerance), 6) FROM unit_coverage "
         f"WHERE code = ANY(:codes) AND {in_view()}"),
@@ -117,7 +187,9 @@ def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
         value = getattr(unit, view.metric, None)
         row: dict[str, Any] = {"fid": unit.code, "geometry": geoms[unit.code], "code": unit.code,
                                "name": unit.name, "level": unit.level, "value": value,
-                               "color": color(value, view.metric),
+                               "color": color(value, view.metric) if view.fixed_classes else classes.color(value),
+                               "below": percent and view.target is not None and value is not None
+                               and value < view.target,
                                "cameras_text": f"{unit.cameras_online} / {unit.cameras}",
                                "incidents": unit.incidents, "blind_incidents": unit.blind_incidents}
         row.update({m: getattr(unit, m) for m in METRIC_FIELDS})

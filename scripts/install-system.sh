@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages Gridsight needs, only those that are missing.
-#   scripts/install-system.sh            PostGIS server, Python venv support, a CJK font to serve
-#   scripts/install-system.sh --browser  the same, plus Chromium for the browser tests
+#   scripts/install-system.sh            PostGIS server, Python venv support, a CJK font to serve,
+#                                        Chromium (the briefing export; the browser tests)
+#   scripts/install-system.sh --browser  the same, plus npm for the browser tests (axe-core)
 set -euo pipefail
 
 want=()
@@ -15,8 +16,10 @@ if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
 fi
 # A CJK font the dashboard serves to screens that have none (and the browser tests' screenshots use)
 have_pkg fonts-wqy-microhei || want+=(fonts-wqy-microhei)
+# Chromium: the map's "Export briefing" renders with it (and the browser tests drive it)
+command -v chromium >/dev/null 2>&1 || want+=(chromium)
 if [[ "${1:-}" == "--browser" ]]; then
-  command -v chromium >/dev/null 2>&1 || want+=(chromium)
+  command -v npm >/dev/null 2>&1 || want+=(npm)  # axe-core for the accessibility tests
 fi
 [[ ${#want[@]} -eq 0 ]] && exit 0
 

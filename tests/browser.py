@@ -62,9 +62,12 @@ def screen_point(page: Page, lon: float, lat: float) -> tuple[float, float]:
 
 def offline_page(browser: Browser, external: list[str], errors: list[str]) -> Page:
     """A page whose requests beyond loopback are refused and recorded in ``external``; uncaught
-    JavaScript errors are recorded in ``errors``."""
+    JavaScript errors and Content-Security-Policy violations are recorded in ``errors``."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # A resource or script the Content-Security-Policy blocked counts as an error too.
+    page.on("console", lambda msg: errors.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text else None)
 
     def refuse(r: Route) -> None:
         external.append(r.request.url)

@@ -8,15 +8,17 @@ county at a fixed seed and end time. Tests that write use ``conn`` (a rolled-bac
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Page
 from sqlalchemy import Connection, Engine, text
 
 from etl.loading import load_demo
 from geo.db import database_url, make_engine, recreate_database, upgrade
 from geo.settings import Settings
+from tests.accounts import make_test_accounts, sign_in_client, sign_in_page
 
 TEST_DB = "gridsight_test"
 DEMO_SEED = 7
@@ -69,8 +71,20 @@ def engine(settings: Settings) -> Iterator[Engine]:
     eng = make_engine(settings.database_url)
     upgrade(eng)
     load_demo(eng, seed=DEMO_SEED, end=DEMO_END)
+    make_test_accounts(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
+    """Stops the clock every window is measured from (``geo.figures.utc_now``) at the test's start, so
+    that the windows the test builds and the ones the app builds while serving it are the same."""
+    import geo.figures
+
+    now = dt.datetime.now(dt.UTC)
+    monkeypatch.setattr(geo.figures, "utc_now", lambda: now)
+    return now
 
 
 @pytest.fixture
@@ -103,18 +117,52 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def blank_page(browser: Browser) -> Iterator[Page]:
-    """A page that refuses requests beyond loopback; the test fails on any such request or on an
-    uncaught JavaScript error."""
+def page_as(browser: Browser, base_url: str) -> Iterator[Callable[[str | None], Page]]:
+    """``page_as(role)``: a new page signed in (at ``base_url``) as the test account of ``role``
+    (None: anonymous) that refuses requests beyond loopback; the test fails on any such request or
+    on an uncaught JavaScript error."""
     from tests.browser import offline_page
 
     external: list[str] = []
     errors: list[str] = []
-    p = offline_page(browser, external, errors)
-    yield p
-    p.close()
+    pages: list[Page] = []
+
+    def make(role: str | None) -> Page:
+        p = offline_page(browser, external, errors)
+        pages.append(p)
+        if role is not None:
+            sign_in_page(p, base_url, role)
+        return p
+
+    yield make
+    for p in pages:
+        p.context.close()
     assert external == [], f"the page asked for outside resources: {external[:5]}"
     assert errors == [], f"JavaScript errors: {errors[:3]}"
+
+
+@pytest.fixture
+def blank_page(page_as: Callable[[str | None], Page]) -> Page:
+    """A page signed in as an administrator that refuses requests beyond loopback; the test fails on
+    any such request or on an uncaught JavaScript error."""
+    return page_as("admin")
+
+
+@pytest.fixture
+def client_as(settings: Settings, engine: Engine) -> Callable[[str | None], FlaskClient]:
+    """``client_as(role)``: a Flask test client of the real app signed in as the test account of
+    ``role`` (None: anonymous); it sends this server's Origin with every request."""
+    from dashboard import build_app
+
+    app = build_app(settings.replace(language="en"), engine)
+
+    def make(role: str | None) -> FlaskClient:
+        client = app.server.test_client()
+        if role is not None:
+            sign_in_client(client, role)
+        return client
+
+    return make
 
 
 _skipped: list[str] = []
@@ -130,3 +178,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _skipped and exitstatus == 0:
         print(f"\nerror: {len(_skipped)} test(s) skipped; skipping is not allowed: {_skipped[:5]}")
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="module")
+def real_engine(base_settings: Settings) -> Iterator[Engine]:
+    """An empty database (``gridsight_test_real``), as a new user's: its first units choose the metric CRS."""
+    eng = make_engine(fresh_database(base_settings, "gridsight_test_real"))
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def empty(real_engine: Engine) -> Iterator[Connection]:
+    """A connection to the empty database, in a transaction rolled back after the test."""
+    with real_engine.connect() as connection:
+        trans = connection.begin()
+        try:
+            yield connection
+        finally:
+            trans.rollback()

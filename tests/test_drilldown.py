@@ -10,7 +10,8 @@ from dashboard.state import ViewState
 from geo.figures import Window, figures
 from tests.browser import screen_point
 
-pytestmark = pytest.mark.browser
+# The clock every window is measured from stops at each test's start: the test's windows are the app's.
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture
@@ -34,9 +35,9 @@ def test_county_kpis_and_ranking_equal_the_command_line(page: Page, base_url: st
     expect(page.locator(".gs-kpi-blind .gs-kpi-value")).to_have_text(str(county.blind_incidents))
     rows = page.locator(".gs-rank-row")
     expect(rows).to_have_count(len(townships))
-    worst = min(townships, key=lambda u: u.camera_area_pct or 0)
+    worst = min(townships, key=lambda u: u.camera_road_pct or 0)  # the default metric: working road coverage
     expect(rows.first).to_contain_text(worst.name)
-    expect(rows.first).to_contain_text(f"{worst.camera_area_pct:.1f} %")
+    expect(rows.first).to_contain_text(f"{worst.camera_road_pct:.1f} %")
 
 
 def test_drill_down_by_ranking_and_map_then_back_up(page: Page, base_url: str, engine: Engine) -> None:
@@ -50,19 +51,13 @@ def test_drill_down_by_ranking_and_map_then_back_up(page: Page, base_url: str, e
             "SELECT code, name, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM admin_unit "
             "WHERE parent_code = '140724001' ORDER BY ST_Area(geom) DESC LIMIT 1")).one()
     expect(page.locator(".gs-rank-row")).to_have_count(villages)
-    # hide the point layers so that the click lands on the village itself
-    for overlay in ("Cameras", "Incidents (window)", "Patrol routes", "Roads"):
-        page.locator(".leaflet-control-layers label", has_text=overlay).locator("input").uncheck()
+    # with every layer on: points and lines over the villages let the click through
+    page.wait_for_function("""() => { const m = window.gridsightMap; let n = 0; m.eachLayer(l => {
+        if (l.feature && l.feature.properties.layer === 'units' && l.feature.properties.level === 'village') n++; });
+        return n > 0 && !m._animatingZoom && document.querySelector('.gs-status.ok') !== null; }""",
+                           timeout=20_000, polling=100)
     crumbs = page.locator(".gs-breadcrumbs")
-    for _attempt in range(4):  # the map may still be flying or redrawing: click again
-        page.wait_for_timeout(1500)
-        expect(page.locator(".gs-status.ok")).to_have_count(1, timeout=20_000)
-        page.mouse.click(*screen_point(page, lon, lat))
-        try:
-            expect(crumbs).to_contain_text(f"城关镇 › {name}", timeout=5_000)
-            break
-        except AssertionError:
-            page.keyboard.press("Escape")
+    page.mouse.click(*screen_point(page, lon, lat))
     expect(crumbs).to_contain_text(f"城关镇 › {name}", timeout=10_000)
     assert f"unit={code}" in page.url
     page.go_back()
@@ -124,11 +119,12 @@ def test_a_filter_change_updates_the_counts(page: Page, base_url: str, engine: E
 
 
 def test_a_cell_shows_its_details_gap_and_blind_incidents(page: Page, base_url: str, engine: Engine) -> None:
+    window = Window.last_days(30)
     with engine.connect() as conn:
         code, worker, village = conn.execute(text(
             "SELECT g.code, g.grid_worker, g.village_code FROM grid_cell g JOIN incident i "
-            "ON ST_Intersects(g.geom, i.geom) AND i.occurred_at > now() - interval '30 days' "
-            "GROUP BY g.code ORDER BY count(*) DESC LIMIT 1")).one()
+            "ON ST_Intersects(g.geom, i.geom) AND i.occurred_at > :start AND i.occurred_at <= :end "
+            "GROUP BY g.code ORDER BY count(*) DESC LIMIT 1"), {"start": window.start, "end": window.end}).one()
         cameras = conn.execute(text("SELECT count(*) FROM camera c JOIN grid_cell g ON ST_Intersects(g.geom, c.geom) "
                                     "WHERE g.code = :c"), {"c": code}).scalar()
         cell = figures(conn, Window.last_days(30), codes=[code])[0]

@@ -43,7 +43,8 @@ def test_upload_preview_and_confirm_writes_the_rows(page: Page, engine: Engine, 
         _upload(page, path)
         expect(page.locator(".gs-import-summary")).to_contain_text("2 features: 2 ready, 0 with errors")
         page.wait_for_function("""() => { let n = 0;
-            window.gridsightMap && window.gridsightMap.eachLayer(l => { if (l.feature) n++; });
+            window.gridsightMap && window.gridsightMap.eachLayer(l => {
+                if (l.feature && !l.feature.properties.layer) n++; });  // the territory's have a layer
             return n === 2; }""", timeout=15_000, polling=250)
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM camera WHERE code LIKE 'CPAGE%'")).scalar() == 0
@@ -54,3 +55,42 @@ def test_upload_preview_and_confirm_writes_the_rows(page: Page, engine: Engine, 
     finally:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM camera WHERE code LIKE 'CPAGE%'"))
+
+
+def test_the_page_shows_the_chosen_layers_fields_template_and_territory(page: Page) -> None:
+    from etl.fields import LAYERS
+
+    fields = page.locator("#gs-import-fields tbody tr")
+    expect(fields).to_have_count(len(LAYERS["cameras"].fields))
+    expect(page.locator("#gs-import-fields")).to_contain_text("方位角")
+    expect(page.locator(".gs-import-help")).to_contain_text("zipped Shapefile")
+    # another layer: its own fields, required ones marked, and its template
+    page.locator("#gs-import-layer").click()
+    page.get_by_role("option", name="Incidents").click()
+    expect(fields).to_have_count(len(LAYERS["incidents"].fields))
+    expect(page.locator("#gs-import-fields")).to_contain_text("occurred_at")
+    expect(page.locator("#gs-import-fields")).to_contain_text("发生时间")
+    required = page.locator("#gs-import-fields tbody tr.gs-required")
+    expect(required).to_have_count(sum(f.required for f in LAYERS["incidents"].fields))
+    with page.expect_download() as download:
+        page.locator("#gs-import-template").click()
+    header = open(download.value.path(), encoding="utf-8-sig").readline().strip().split(",")  # noqa: SIM115
+    assert header == [f.name for f in LAYERS["incidents"].fields] + ["lon", "lat"]
+    assert download.value.suggested_filename == "incidents-template.csv"
+    # the territory (the county's townships) is drawn on the preview map before any file
+    page.wait_for_function("""() => { let n = 0; window.gridsightMap && window.gridsightMap.eachLayer(l => {
+        if (l.feature && l.feature.properties.layer === 'townships') n++; }); return n === 10; }""",
+                           timeout=15_000, polling=250)
+
+
+def test_errors_are_shown_in_chinese_from_the_catalogue(blank_page: Page, base_url: str, tmp_path: Path) -> None:
+    blank_page.goto(f"{base_url}/import?lang=zh")
+    expect(blank_page.locator("#gs-import-upload")).to_be_visible(timeout=20_000)
+    path = geojson(tmp_path / "cams.geojson", [camera("CPAGE5", status="kaputt"), camera("CPAGE6", fov_deg=400)])
+    _upload(blank_page, path)
+    errors = blank_page.locator(".gs-error-table tbody tr")
+    expect(errors).to_have_count(2)
+    expect(errors.nth(0)).to_contain_text("应为以下之一")
+    expect(errors.nth(0)).to_contain_text("online(在线)")
+    expect(errors.nth(1)).to_contain_text("应为有限数值 (> 0, ≤ 360)")
+    assert "expected" not in (blank_page.locator(".gs-error-table").text_content() or "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -12,16 +13,20 @@ from sqlalchemy import Connection, Engine, text
 import layers
 from dashboard import build_app
 from geo.errors import DataError, NotFound
+from geo.figures import Window
 from geo.settings import Settings
 from layers import REGISTRY, View
 from layers._sql import CLUSTER_MAX_ZOOM
+from tests.accounts import sign_in_client
 
 COUNTY_VIEW = {"bbox": "113.3,37.3,114.1,37.9", "zoom": "16", "lang": "en"}
 
 
 @pytest.fixture(scope="module")
 def client(settings: Settings, engine: Engine) -> FlaskClient:
-    return build_app(settings, engine).server.test_client()
+    client = build_app(settings, engine).server.test_client()
+    sign_in_client(client, "viewer")
+    return client
 
 
 def _get(client: FlaskClient, layer_id: str, **args: str) -> Any:
@@ -44,10 +49,12 @@ def test_unknown_layer_is_not_found() -> None:
 
 @pytest.mark.parametrize("layer", [layer.id for layer in REGISTRY])
 def test_every_layer_returns_features_with_escaped_popups(client: FlaskClient, engine: Engine, layer: str) -> None:
+    window = Window.last_days(30)
     with engine.connect() as conn:  # the busiest cell: it has a gap and blind incidents to draw
         cell = conn.execute(text(
             "SELECT g.code FROM grid_cell g JOIN incident i ON ST_Intersects(g.geom, i.geom) "
-            "AND i.occurred_at > now() - interval '30 days' GROUP BY g.code ORDER BY count(*) DESC LIMIT 1")).scalar()
+            "AND i.occurred_at > :start AND i.occurred_at <= :end GROUP BY g.code ORDER BY count(*) DESC LIMIT 1"),
+            {"start": window.start, "end": window.end}).scalar()
     extra = {"unit": cell} if layer == "focus" else {}
     status, body = _get(client, layer, **extra)
     assert status == 200
@@ -113,8 +120,10 @@ def test_cameras_are_points_when_zoomed_out_and_sectors_too_when_zoomed_in(clien
     assert {f["geometry"]["type"] for f in near["features"]} == {"Point", "Polygon"}
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_zoomed_out_points_arrive_as_clusters_that_count_every_point(client: FlaskClient, engine: Engine) -> None:
     box = "113.3,37.3,114.1,37.9"
+    window = Window.last_days(30)  # the app's own window: the clock is stopped for the test
     with engine.connect() as conn:
         cameras, broken = conn.execute(text(
             "SELECT count(*), count(*) FILTER (WHERE status <> 'online') FROM camera "
@@ -122,7 +131,7 @@ def test_zoomed_out_points_arrive_as_clusters_that_count_every_point(client: Fla
         incidents, severe = conn.execute(text(
             "SELECT count(*), count(*) FILTER (WHERE severity = 4) FROM incident "
             "WHERE geom && ST_MakeEnvelope(113.3, 37.3, 114.1, 37.9, 4326) "
-            "AND occurred_at > now() - interval '30 days'")).one()
+            "AND occurred_at > :start AND occurred_at <= :end"), {"start": window.start, "end": window.end}).one()
     _s, cams = _get(client, "cameras", bbox=box, zoom="11")
     props = [f["properties"] for f in cams["features"]]
     assert 0 < len(props) < cameras / 5  # far fewer features than cameras
@@ -139,12 +148,39 @@ def test_zoomed_out_points_arrive_as_clusters_that_count_every_point(client: Fla
     assert not any("n" in f["properties"] for f in near["features"])  # closer, every camera is a point
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_incidents_are_those_of_the_window(client: FlaskClient, engine: Engine) -> None:
+    window = Window.last_days(30)  # the app's own window: the clock is stopped for the test
     with engine.connect() as conn:
         in_window = conn.execute(text(
-            "SELECT count(*) FROM incident WHERE occurred_at > now() - interval '30 days'")).scalar()
+            "SELECT count(*) FROM incident WHERE occurred_at > :start AND occurred_at <= :end"),
+            {"start": window.start, "end": window.end}).scalar()
     _s, body = _get(client, "incidents")
     assert len(body["features"]) == in_window
+
+
+def test_an_incident_in_the_windows_first_minute_counts_as_the_app_counts_it(
+        conn: Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's "last 30 days" ends at the end of the current minute. An incident between
+    ``now - 30 days`` and that window's start is outside it: a test that counted from ``now()`` would
+    expect one incident more than the layer sends (the flaky ``1989 == 1990``)."""
+    import geo.figures
+
+    now = dt.datetime.now(dt.UTC).replace(second=30, microsecond=0)
+    monkeypatch.setattr(geo.figures, "utc_now", lambda: now)
+    window = Window.last_days(30)
+    sliver = now - dt.timedelta(days=30, seconds=-15)  # 15 s after now - 30 days, before the window's start
+    assert now - dt.timedelta(days=30) < sliver < window.start
+    conn.execute(text("INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
+                      "VALUES ('ESLIVER', :t, 'theft', 1, 'reported', ST_SetSRID(ST_MakePoint(113.7, 37.6), 4326))"),
+                 {"t": sliver})
+    count = "SELECT count(*) FROM incident WHERE occurred_at > :start AND occurred_at <= :end"
+    in_window = conn.execute(text(count), {"start": window.start, "end": window.end}).scalar()
+    naive = conn.execute(text(count), {"start": now - dt.timedelta(days=30), "end": window.end}).scalar()
+    assert naive == in_window + 1
+    drawn = layers.get("incidents").features(conn, View.parse(COUNTY_VIEW), limit=100_000)["features"]
+    assert len(drawn) == in_window
+    assert "ESLIVER" not in {f["id"] for f in drawn}
 
 
 def test_fields_from_files_are_html_escaped(conn: Connection) -> None:

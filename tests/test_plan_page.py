@@ -16,6 +16,9 @@ from geo import blindspots, hotspots
 from geo.figures import Window
 from tests.browser import screen_point
 
+# The clock every window is measured from stops at each test's start: the test's windows are the app's.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 @pytest.fixture
 def page(blank_page: Page, base_url: str) -> Page:
@@ -62,9 +65,9 @@ def test_placing_a_camera_on_the_map_changes_the_numbers(page: Page, engine: Eng
     print(f"what-if round trip in the browser: {(time.perf_counter() - started) * 1000:.0f} ms")
     county = page.locator(".gs-compare tr.gs-level-county")
     expect(county).to_be_visible()
-    blind = county.locator("td").nth(4)
+    blind = county.locator("td").nth(3)
     expect(blind).to_have_class("gs-changed")
-    before, after = (int(v) for v in blind.inner_text().split(" → "))
+    before, after = (int(v) for v in blind.inner_text().split("→"))
     assert after < before
     # save it as a plan, export it, delete it
     page.fill("#gs-plan-name", "Browser test plan")
@@ -98,3 +101,46 @@ def test_the_optimiser_and_the_route_suggestion_answer(page: Page) -> None:
     expect(page.locator("#gs-plan-item-count")).to_have_text("3 cameras, 0 routes", timeout=10_000)
     page.click("#gs-plan-route-run")
     expect(page.locator("#gs-plan-route-through")).to_contain_text("H", timeout=60_000)
+
+
+_SECTOR = """() => { let out = null; window.gridsightMap.eachLayer(l => { const p = l.feature && l.feature.properties;
+    if (p && p.kind === 'view' && p.selected && l.getBounds) { const c = l.getBounds().getCenter();
+      out = [c.lat, c.lng]; } }); return out; }"""
+
+
+def test_a_placed_camera_follows_the_form_and_the_table_fits_at_1280(page: Page, engine: Engine) -> None:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    lon, lat = _blind_cluster(engine)
+    page.fill("#gs-plan-cam-az", "0")
+    page.fill("#gs-plan-cam-fov", "60")
+    page.fill("#gs-plan-cam-range", "150")
+    page.keyboard.press("Tab")
+    page.evaluate(f"() => {{ window.gridsightMap.setView([{lat}, {lon}], 16, {{animate: false}}); }}")
+    page.wait_for_timeout(300)
+    page.click(".leaflet-draw-draw-marker")
+    page.mouse.click(*screen_point(page, lon, lat))
+    expect(page.locator("#gs-plan-item-count")).to_have_text("1 cameras, 0 routes", timeout=10_000)
+    expect(page.locator("#gs-plan-selected")).to_contain_text("azimuth 0°")
+    page.wait_for_function(f"() => {{ const c = ({_SECTOR})(); return c && c[0] > {lat}; }}", timeout=10_000)
+    county = page.locator(".gs-compare tr.gs-level-county")
+    first = county.inner_text()
+    # the form now turns the placed camera: its sector points south and the figures change
+    page.fill("#gs-plan-cam-az", "180")
+    page.keyboard.press("Tab")
+    expect(page.locator("#gs-plan-selected")).to_contain_text("azimuth 180°", timeout=10_000)
+    page.wait_for_function(f"() => {{ const c = ({_SECTOR})(); return c && c[0] < {lat}; }}", timeout=10_000)
+    expect(page.locator("#gs-plan-item-count")).to_have_text("1 cameras, 0 routes")
+    expect(county).not_to_have_text(first)
+    # a wedge symbol is drawn at the county's zoom too, where the 150 m sector is a few pixels
+    page.evaluate("() => { window.gridsightMap.setZoom(11, {animate: false}); }")
+    expect(page.locator(".gs-wedge svg path")).to_have_count(1)
+    # every figure of the table is visible at 1280x720: the last column inside its panel, unclipped
+    last = county.locator("td").last
+    last.scroll_into_view_if_needed()
+    expect(last).to_be_visible()
+    fits = page.evaluate("""() => { const cell = document.querySelector('.gs-compare tr.gs-level-county td:last-child');
+        const panel = cell.closest('.gs-plan-tools'); const box = cell.closest('.gs-plan-table');
+        const c = cell.getBoundingClientRect(), p = panel.getBoundingClientRect();
+        return [c.right <= p.right + 0.5, c.left >= p.left, box.scrollWidth <= box.clientWidth + 1,
+                c.right <= window.innerWidth]; }""")
+    assert fits == [True, True, True, True], fits

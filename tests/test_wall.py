@@ -19,6 +19,7 @@ from etl.importing import ImportOptions, import_file
 from geo import live
 from geo.db import cluster_for
 from geo.settings import Settings
+from tests.accounts import sign_in_client, sign_in_page
 from tests.browser import offline_page
 from tests.importfiles import incident, point
 
@@ -31,6 +32,7 @@ def wall(browser: Browser, base_url: str) -> Iterator[Page]:
     external: list[str] = []
     errors: list[str] = []
     page = offline_page(browser, external, errors)
+    sign_in_page(page, base_url, "wall")
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(f"{base_url}/wall?lang=en")
     expect(page.locator(".gs-wall-item")).to_have_count(10, timeout=20_000)
@@ -127,7 +129,7 @@ def test_the_wall_recovers_by_itself_after_the_database_restarts(wall: Page, set
 
 
 def test_the_wall_recovers_by_itself_after_the_server_restarts(browser: Browser, settings: Settings,
-                                                              engine: Engine) -> None:
+                                                              engine: Engine, base_url: str) -> None:
     from dashboard import build_app
 
     app = build_app(settings.replace(language="en", wall_refresh_s=0.5), engine)
@@ -135,6 +137,7 @@ def test_the_wall_recovers_by_itself_after_the_server_restarts(browser: Browser,
     port = server.server_port
     threading.Thread(target=server.serve_forever, daemon=True).start()
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    sign_in_page(page, base_url, "wall")  # the session cookie is for 127.0.0.1, any port
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
@@ -158,6 +161,7 @@ def test_the_wall_recovers_by_itself_after_the_server_restarts(browser: Browser,
 def test_the_tour_moves_through_townships_and_pauses_while_someone_interacts(browser: Browser,
                                                                             base_url: str) -> None:
     page = offline_page(browser, [], [])
+    sign_in_page(page, base_url, "wall")
     page.set_viewport_size({"width": 1920, "height": 1080})
     try:
         page.goto(f"{base_url}/wall?lang=en&tour=1")
@@ -176,6 +180,7 @@ def test_home_wall_serves_the_wall_at_the_root(settings: Settings, engine: Engin
     from dashboard import build_app
 
     client = build_app(settings.replace(home="wall"), engine).server.test_client()
+    sign_in_client(client, "viewer")
     root = client.get("/_dash-layout", headers={"Referer": "http://127.0.0.1:8050/"}).get_data(as_text=True)
     assert "gs-wall-feed" in root
     the_map = client.get("/_dash-layout", headers={"Referer": "http://127.0.0.1:8050/map"}).get_data(as_text=True)
@@ -185,7 +190,9 @@ def test_home_wall_serves_the_wall_at_the_root(settings: Settings, engine: Engin
 def test_the_app_serves_a_cjk_font_itself(settings: Settings, engine: Engine) -> None:
     from dashboard import build_app
 
-    response = build_app(settings, engine).server.test_client().get("/fonts/cjk")
+    client = build_app(settings, engine).server.test_client()
+    sign_in_client(client, "wall")
+    response = client.get("/fonts/cjk")
     assert response.status_code == 200
     assert response.data[:4] in (b"ttcf", b"\x00\x01\x00\x00", b"OTTO")
     assert len(response.data) > 1_000_000
@@ -216,3 +223,43 @@ def test_the_feed_names_the_village_and_township_each_incident_lies_in(engine: E
                 "AND ST_Intersects(v.geom, i.geom) JOIN admin_unit t ON t.code = v.parent_code "
                 "WHERE i.code = :c ORDER BY v.code LIMIT 1"), {"c": item.code}).one()
             assert (item.village, item.township) == tuple(where)
+
+
+_COUNTY_SHARE = """() => { const map = window.gridsightMap; let b = null;
+    map.eachLayer(l => { if (l.feature && l.feature.properties.level === 'township' && l.getBounds) {
+        const o = l.getBounds(); b = b ? b.extend(o) : L.latLngBounds(o.getSouthWest(), o.getNorthEast()); } });
+    const w = map.latLngToContainerPoint(b.getNorthEast()).x - map.latLngToContainerPoint(b.getSouthWest()).x;
+    return w / map.getSize().x; }"""
+_FEED_FIT = """() => { const box = document.querySelector('.gs-wall-feed-box').getBoundingClientRect();
+    const rows = Array.from(document.querySelectorAll('#gs-wall-feed > li')).filter(li => li.offsetParent);
+    return [rows.filter(li => li.classList.contains('gs-wall-item')).length,
+            rows.filter(li => { const r = li.getBoundingClientRect();
+                                return r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5; })
+                .map(li => li.textContent)]; }"""
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160)])
+def test_the_wall_fits_the_screen_it_is_on(browser: Browser, base_url: str, size: tuple[int, int]) -> None:
+    """The county fills the map at any size (>= 40 % of its width), township names are drawn, and
+    every feed row shown is wholly visible."""
+    external: list[str] = []
+    errors: list[str] = []
+    page = offline_page(browser, external, errors)
+    try:
+        page.set_viewport_size({"width": size[0], "height": size[1]})
+        page.goto(f"{base_url}/wall?lang=zh")
+        expect(page.locator(".gs-wall-item")).to_have_count(10, timeout=20_000)
+        page.wait_for_function("""() => { let n = 0; window.gridsightMap && window.gridsightMap.eachLayer(l => {
+            if (l.feature && l.feature.properties.level === 'township') n++; }); return n === 10; }""",
+                               timeout=15_000, polling=250)
+        page.wait_for_timeout(500)
+        share = page.evaluate(_COUNTY_SHARE)
+        assert share >= 0.40, f"the county fills {share:.0%} of the map's width at {size}"
+        expect(page.locator(".gs-wall-name")).to_have_count(10)
+        shown, cut = page.evaluate(_FEED_FIT)
+        assert shown >= 3 and cut == [], (shown, cut)
+        expect(page.locator(".gs-wall-now")).to_have_count(1)
+        expect(page.locator(".gs-wall-now .gs-wall-bar-h")).to_have_text("现在")
+    finally:
+        page.close()
+    assert external == [] and errors == [], (external[:3], errors[:3])

@@ -12,7 +12,7 @@ Revises: 0012
 from alembic import op
 
 revision = "0013_limits"
-down_revision = "0012"
+down_revision = "0013_auth"
 branch_labels = None
 depends_on = None
 

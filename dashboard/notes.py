@@ -1,0 +1,61 @@
+"""'How is this computed' notes: beside every figure on the map page, its definition in one sentence,
+the incident window, and when the figure was computed (components only; the words are in i18n)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from dash import html
+from sqlalchemy import Connection
+
+from dashboard.i18n import t
+from geo import meta
+from geo.coverage import computed_at
+from geo.figures import DISPLAY_TZ, Window
+
+# Figures counted from the window's incidents at each request; the others come from the last refresh.
+_WINDOWED = ("incidents", "blind_incidents", "incident_coverage_pct", "incident_rate")
+
+
+@dataclass(frozen=True)
+class Notes:
+    """What the notes of one view say: ``lang``, the incident ``window``, when the coverage was
+    ``computed`` (None: never), when the incidents were ``counted``, the patrol buffer (metres)."""
+
+    lang: str
+    window: Window
+    computed: dt.datetime | None
+    counted: dt.datetime
+    buffer_m: float
+
+    def text(self, figure: str) -> str:
+        """The note of ``figure`` (a UnitFigures field, 'cameras' or 'open'): definition, then when."""
+        definition = t(f"how_{figure}", self.lang).format(buffer=f"{self.buffer_m:g}")
+        if figure in _WINDOWED:
+            when = t("how_window", self.lang).format(start=_local(self.window.start), end=_local(self.window.end),
+                                                     now=_local(self.counted))
+        elif figure == "open":
+            when = t("how_now", self.lang).format(now=_local(self.counted))
+        elif self.computed is None:
+            when = t("how_not_computed", self.lang)
+        else:
+            when = t("how_computed", self.lang).format(time=_local(self.computed))
+        return f"{definition} {when}"
+
+    def mark(self, figure: str) -> Any:
+        """A small 'i' that opens the note of ``figure`` when clicked (no callback: HTML details)."""
+        return html.Details([html.Summary("i", title=t("how", self.lang), className="gs-how-mark"),
+                             html.Div(self.text(figure), className="gs-how-text")],
+                            className=f"gs-how gs-how-{figure}")
+
+
+def notes(conn: Connection, window: Window, lang: str) -> Notes:
+    """The notes of a view over ``window`` in ``lang``, with the last refresh's time and buffer."""
+    buffer = meta.get(conn, "coverage_patrol_buffer_m")
+    return Notes(lang, window, computed_at(conn), dt.datetime.now(dt.UTC), float(buffer) if buffer else 100.0)
+
+
+def _local(moment: dt.datetime) -> str:
+    return moment.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M")

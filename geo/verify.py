@@ -1,0 +1,241 @@
+"""``python -m geo verify``: the stored figures of units against an independent recomputation.
+
+The recomputation never reads what the engine writes (``unit_coverage``, the mosaic, road and unit
+pieces, ``camera.view_geom``, ``incident.watched`` or ``incident.unit_code``): it reads the raw rows
+(the unit's own polygon, cameras' positions and angles, roads, patrol routes, incidents) and works
+in memory with Shapely and pyproj, following DOMAIN.md directly:
+
+- each unit in the UTM zone of its centre (found from its longitude, not read from the engine's
+  settings): percentages are ratios, which a zone's scale error (under 0.1 % within the zone)
+  leaves alone. Lines between the stored vertices are straight in that projection, as the engine
+  reads them: a street drawn on a border between the border's vertices is on it in that sense (in
+  degrees, or in another projection, a kilometre-long segment bends by up to decimetres);
+- camera view sectors built geodesically on the WGS-84 ellipsoid (``pyproj.Geod``: the arc at range
+  ``range_m`` from the camera, :data:`ARC_SEGMENTS` segments), not the engine's projected arc;
+- patrol buffers of the routes in that projection; the road network dissolved, measured inside the
+  unit grown by 1 mm (units are closed: a road on a border is in both units).
+
+A figure *differs* when a percentage is more than :data:`MAX_PP` percentage points off, or when an
+incident count is off by more than the incidents lying within :data:`EDGE_M` of a view's edge or of
+the unit's border (where the 3-degree chords of the engine's arc or a border decide).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import Geod, Transformer
+from sqlalchemy import Connection, text
+
+from geo.errors import DataError
+from geo.figures import LEVELS, Window, figures
+
+ARC_SEGMENTS = 256
+DEFAULT_SAMPLE = 100
+MAX_PP = 0.5
+EDGE_M = 0.5
+BORDER_M = 0.001  # a road within 1 mm of a unit's border is on it (DOMAIN.md: units are closed)
+_GEOD = Geod(ellps="WGS84")
+_DEG_M = 111_000.0  # metres per degree of latitude, a little less: box margins err on the wide side
+
+# The figures compared: (name, kind) with kind 'pct' (percentage points) or 'count'.
+FIGURES = (("camera_area_pct", "pct"), ("camera_area_installed_pct", "pct"), ("camera_road_pct", "pct"),
+           ("camera_road_installed_pct", "pct"), ("patrol_pct", "pct"), ("combined_pct", "pct"),
+           ("cameras", "count"), ("cameras_online", "count"), ("incidents", "count"), ("blind_incidents", "count"))
+
+
+@dataclass(frozen=True)
+class Check:
+    """One figure of one unit: as stored, as recomputed, what difference is allowed, and whether it
+    holds. Percentages in percent (None: n/a), counts as numbers."""
+
+    code: str
+    level: str
+    figure: str
+    stored: float | None
+    recomputed: float | None
+    allowed: float
+
+    @property
+    def ok(self) -> bool:
+        if self.stored is None or self.recomputed is None:
+            return self.stored is None and self.recomputed is None
+        return abs(self.stored - self.recomputed) <= self.allowed + 1e-9
+
+
+def choose_units(conn: Connection, sample: int | None = None, unit: str | None = None,
+                 level: str | None = None, seed: int | None = None) -> list[str]:
+    """The codes to verify: ``unit``; or the units of ``level`` (``sample`` of them at random); or a
+    random ``sample`` (default :data:`DEFAULT_SAMPLE`) of all units, one of each level among them.
+    ``seed`` makes the sample repeatable. Raises
+    :class:`DataError` for an unknown unit or level or a sample below 1."""
+    if level is not None and level not in LEVELS:
+        raise DataError(f"level {level!r} is not allowed: expected one of {', '.join(LEVELS)}")
+    if sample is not None and sample < 1:
+        raise DataError(f"--sample {sample} is not allowed: expected at least 1 unit")
+    rows = conn.execute(text("SELECT code, level FROM admin_unit UNION ALL SELECT code, 'grid' FROM grid_cell")).all()
+    levels = {str(code): str(lvl) for code, lvl in rows}
+    if unit is not None:
+        if unit not in levels:
+            raise DataError(f"unit {unit!r} does not exist: expected the code of an admin unit or a grid cell")
+        return [unit]
+    rng = random.Random(seed)
+    codes = sorted(c for c, lvl in levels.items() if level is None or lvl == level)
+    if sample is None and level is None:
+        sample = DEFAULT_SAMPLE
+    if sample is None or sample >= len(codes):
+        return codes
+    chosen: list[str] = []
+    if level is None:  # one of each level first, then the rest at random
+        for lvl in LEVELS:
+            of_level = [c for c in codes if levels[c] == lvl]
+            if of_level and len(chosen) < sample:
+                chosen.append(rng.choice(of_level))
+    rest = [c for c in codes if c not in set(chosen)]
+    return sorted(chosen + rng.sample(rest, sample - len(chosen)))
+
+
+def verify(conn: Connection, codes: Sequence[str], window: Window, patrol_buffer_m: float) -> list[Check]:
+    """Every figure of :data:`FIGURES` of the units ``codes``, stored (the engine's last refresh and
+    the window's incidents as the page shows them) beside recomputed (see the module docstring)."""
+    stored = {f.code: f for f in figures(conn, window, codes=list(codes))}
+    max_range = float(conn.execute(text("SELECT coalesce(max(range_m), 0) FROM camera")).scalar_one())
+    checks: list[Check] = []
+    for code in codes:
+        mine, edge = _recompute(conn, code, window, patrol_buffer_m, max_range)
+        shown = stored.get(code)
+        level = str(mine.pop("level"))
+        for figure, kind in FIGURES:
+            value = None if shown is None else getattr(shown, figure)
+            allowed = MAX_PP if kind == "pct" else float(edge.get(figure, 0))
+            checks.append(Check(code, level, figure, value, mine[figure], allowed))
+    return checks
+
+
+def _recompute(conn: Connection, code: str, window: Window, buffer_m: float,
+               max_range: float) -> tuple[dict[str, Any], dict[str, int]]:
+    """Unrounded figures of unit ``code`` from the raw rows, and the incidents near an edge (the
+    tolerance of each count)."""
+    row = conn.execute(text(
+        "SELECT level, ST_AsBinary(geom) FROM admin_unit WHERE code = :c "
+        "UNION ALL SELECT 'grid', ST_AsBinary(geom) FROM grid_cell WHERE code = :c"), {"c": code}).first()
+    if row is None:
+        raise DataError(f"unit {code!r} does not exist")
+    unit_ll = shapely.from_wkb(bytes(row[1]))
+    lon0, lat0 = unit_ll.centroid.x, unit_ll.centroid.y
+    to_m = Transformer.from_crs(4326, utm_zone(lon0, lat0), always_xy=True)
+
+    def project(g: Any) -> Any:
+        return shapely.transform(g, lambda xy: np.column_stack(to_m.transform(xy[:, 0], xy[:, 1])))
+
+    unit = project(unit_ll)
+    lat_m = _DEG_M * max(math.cos(math.radians(abs(lat0) + 1)), 0.05)
+    box = unit_ll.bounds
+    cams = _rows(conn, "SELECT status, azimuth_deg, fov_deg, range_m, ST_AsBinary(geom) FROM camera", box,
+                 (max_range + 1) / lat_m)
+    sectors = [project(_sector(g.x, g.y, float(az), float(fov), float(rng))) for _s, az, fov, rng, g in cams]
+    online = [s for (status, *_x), s in zip(cams, sectors, strict=True) if status == "online"]
+    working, installed = _union_near(online, unit), _union_near(sectors, unit)
+    routes = [project(g) for (g,) in _rows(conn, "SELECT ST_AsBinary(geom) FROM patrol_route", box,
+                                            (buffer_m + 1) / lat_m)]
+    patrol = _union_near([r.buffer(buffer_m, quad_segs=64) for r in routes], unit)
+    roads = _union_near([project(g) for (g,) in _rows(conn, "SELECT ST_AsBinary(geom) FROM road", box, 1e-4)],
+                        unit.buffer(1.0))
+    road = shapely.intersection(roads, unit.buffer(BORDER_M, join_style="mitre"))
+    area = unit.area
+
+    def pct(part: Any, whole: float) -> float | None:
+        return None if whole <= 0 else 100.0 * float(part) / whole
+
+    def on_road(cover: Any) -> float | None:
+        return None if road.length < 0.01 else pct(shapely.intersection(road, cover).length, road.length)
+
+    in_unit = [c for c in cams if shapely.covers(unit_ll, c[-1])]
+    incidents = [project(g) for (g,) in _rows(
+        conn, "SELECT ST_AsBinary(geom) FROM incident WHERE occurred_at > :start AND occurred_at <= :end"
+              " AND (cardinality(CAST(:cats AS text[])) = 0 OR category = ANY(CAST(:cats AS text[])))"
+              " AND (cardinality(CAST(:sts AS text[])) = 0 OR status = ANY(CAST(:sts AS text[])))",
+        box, 1e-5, {"start": window.start, "end": window.end, "cats": list(window.categories),
+                    "sts": list(window.statuses)})]
+    mine = [p for p in incidents if shapely.covers(unit, p) or shapely.distance(unit.boundary, p) <= EDGE_M]
+    near_border = sum(1 for p in mine if shapely.distance(unit.boundary, p) <= EDGE_M)
+    inside = [p for p in mine if shapely.covers(unit, p)]
+    view_edges = shapely.boundary(working) if not working.is_empty else None
+    near_view = sum(1 for p in mine if view_edges is not None and shapely.distance(view_edges, p) <= EDGE_M)
+    figures_ = {
+        "level": row[0],
+        "camera_area_pct": pct(shapely.intersection(unit, working).area, area),
+        "camera_area_installed_pct": pct(shapely.intersection(unit, installed).area, area),
+        "patrol_pct": pct(shapely.intersection(unit, patrol).area, area),
+        "combined_pct": pct(shapely.intersection(unit, shapely.union(working, patrol)).area, area),
+        "camera_road_pct": on_road(working), "camera_road_installed_pct": on_road(installed),
+        "cameras": len(in_unit), "cameras_online": sum(1 for c in in_unit if c[0] == "online"),
+        "incidents": len(inside), "blind_incidents": sum(1 for p in inside if not shapely.covers(working, p)),
+    }
+    edge = {"incidents": near_border, "blind_incidents": near_border + near_view}
+    return figures_, edge
+
+
+def utm_zone(lon: float, lat: float) -> int:
+    """The EPSG code of the WGS-84 UTM zone holding (``lon``, ``lat``) in degrees.
+
+    >>> utm_zone(113.7, 37.6), utm_zone(-70.6, -33.4)
+    (32649, 32719)
+    """
+    zone = min(max(int((lon + 180) // 6) + 1, 1), 60)
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+def _rows(conn: Connection, select: str, box: tuple[float, float, float, float], margin_deg: float,
+          params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    """Rows of ``select`` (its last column WKB, EPSG:4326) whose geometry meets ``box`` grown by
+    ``margin_deg`` degrees (the raw table's own spatial index); the geometry parsed."""
+    where = " AND " if " WHERE " in select else " WHERE "
+    margin_lon = margin_deg / max(math.cos(math.radians(max(abs(box[1]), abs(box[3])) + 1)), 0.05)
+    rows = conn.execute(text(select + where + "geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"), {
+        **(params or {}), "x0": box[0] - margin_lon, "y0": box[1] - margin_deg,
+        "x1": box[2] + margin_lon, "y1": box[3] + margin_deg}).all()
+    return [(*r[:-1], shapely.from_wkb(bytes(r[-1]))) for r in rows]
+
+
+def _sector(lon: float, lat: float, azimuth: float, fov: float, range_m: float) -> shapely.Polygon:
+    """The view region in EPSG:4326 degrees: a geodesic sector of radius ``range_m`` metres from
+    ``azimuth - fov/2`` to ``azimuth + fov/2`` (degrees clockwise from true north), its arc in
+    :data:`ARC_SEGMENTS` segments; a geodesic disc when ``fov >= 360``.
+
+    >>> s = _sector(113.7, 37.6, 90.0, 360.0, 100.0)
+    >>> len(s.exterior.coords)
+    257
+    """
+    full = fov >= 360
+    n = ARC_SEGMENTS if full else max(2, math.ceil(ARC_SEGMENTS * fov / 360))
+    azimuths = np.linspace(azimuth - fov / 2, azimuth + fov / 2, n + 1)[: n if full else n + 1]
+    lons, lats, _back = _GEOD.fwd(np.full(len(azimuths), lon), np.full(len(azimuths), lat), azimuths,
+                                  np.full(len(azimuths), range_m))
+    arc = list(zip(lons, lats, strict=True))
+    return shapely.Polygon(arc if full else [(lon, lat), *arc])
+
+
+def _union_near(shapes: list[Any], unit: Any) -> Any:
+    """The union of the ``shapes`` that meet ``unit`` (an empty polygon if none)."""
+    near = [s for s in shapes if s.intersects(unit)]
+    return shapely.union_all(near) if near else shapely.Polygon()
+
+
+def render(checks: Sequence[Check]) -> str:
+    """An aligned table: unit, level, figure, stored, recomputed, difference, 'ok' or 'DIFFERS'."""
+    def shown(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.2f}"
+    lines = [("code", "level", "figure", "stored", "recomputed", "diff", "allowed", "")]
+    for c in checks:
+        diff = "" if c.stored is None or c.recomputed is None else f"{c.stored - c.recomputed:+.2f}"
+        lines.append((c.code, c.level, c.figure, shown(c.stored), shown(c.recomputed), diff,
+                      f"{c.allowed:g}", "ok" if c.ok else "DIFFERS"))
+    widths = [max(len(r[i]) for r in lines) for i in range(len(lines[0]))]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in lines)

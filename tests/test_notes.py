@@ -1,0 +1,72 @@
+"""'How is this computed' beside every figure of the map page, in a real browser, in both languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import Engine, text
+
+from dashboard.notes import notes
+from dashboard.state import METRICS, ViewState
+from geo.coverage import computed_at
+from geo.figures import DISPLAY_TZ, Window
+from tests.test_drilldown import _open
+
+pytestmark = pytest.mark.browser
+
+
+def _local(moment: dt.datetime) -> str:
+    return moment.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def test_every_kpi_and_the_ranking_say_how_they_are_computed(blank_page: Page, base_url: str,
+                                                              engine: Engine) -> None:
+    page = blank_page
+    _open(page, base_url)
+    with engine.connect() as conn:
+        computed = computed_at(conn)
+    assert computed is not None and computed <= dt.datetime.now(dt.UTC)
+    expect(page.locator(".gs-kpi .gs-how")).to_have_count(5)
+    coverage = page.locator(".gs-kpi-coverage .gs-how")
+    expect(coverage.locator(".gs-how-text")).to_be_hidden()
+    coverage.locator("summary").click()
+    expect(coverage.locator(".gs-how-text")).to_be_visible()
+    expect(coverage).to_contain_text("Share of the unit's area inside the view of at least one online camera")
+    expect(coverage).to_contain_text(f"Coverage computed {_local(computed)}")
+    window = Window.last_days(30)
+    incidents = page.locator(".gs-kpi-incidents .gs-how")
+    incidents.locator("summary").click()
+    expect(incidents).to_contain_text(f"Window {_local(window.start)} to {_local(window.end)}")
+    ranking = page.locator(".gs-ranking h3 .gs-how")
+    ranking.locator("summary").click()
+    expect(ranking).to_contain_text("Share of the unit's area inside the view")
+
+
+def test_a_cells_figures_and_the_chinese_page_have_notes(blank_page: Page, base_url: str, engine: Engine) -> None:
+    page = blank_page
+    with engine.connect() as conn:
+        cell = str(conn.execute(text(
+            "SELECT code FROM unit_coverage WHERE level = 'grid' AND road_m > 0 ORDER BY code LIMIT 1")).scalar_one())
+    _open(page, base_url + "/" + ViewState(unit=cell, metric="camera_road_pct").search())
+    rows = page.locator(".gs-compare tbody tr")
+    expect(rows.locator(".gs-how")).to_have_count(6)
+    road = page.locator(".gs-compare .gs-how-camera_road_pct")
+    road.locator("summary").click()
+    expect(road).to_contain_text("a road along the unit's border counts in full on both sides")
+    _open(page, base_url + "/" + ViewState(lang="zh", metric="patrol_pct").search())
+    patrol = page.locator(".gs-ranking h3 .gs-how")
+    patrol.locator("summary").click()
+    expect(patrol).to_contain_text("单元面积中距巡逻路线 100 米以内的比例")
+    expect(patrol).to_contain_text("覆盖率计算于")
+
+
+def test_each_metric_has_a_note_in_both_languages(engine: Engine) -> None:
+    window = Window.last_days(7)
+    with engine.connect() as conn:
+        for lang in ("zh", "en"):
+            how = notes(conn, window, lang)
+            for figure in (*METRICS, "cameras", "incidents", "blind_incidents", "incident_coverage_pct", "open"):
+                text = how.text(figure)
+                assert len(text) > 20 and "{" not in text, (lang, figure, text)
