@@ -35,6 +35,7 @@ from geo.errors import DataError
 from geo.figures import custom_range
 from geo.settings import Settings
 from geo.whatif import Camera, Route
+from tests.accounts import sign_in_client
 from tests.importfiles import LAT, LON, camera, geojson
 
 VIEW = {"bbox": "113.6,37.55,113.8,37.65", "zoom": "13", "lang": "en"}
@@ -48,7 +49,10 @@ def app(settings: Settings, engine: Engine, tmp_path_factory: pytest.TempPathFac
 
 @pytest.fixture
 def client(app: Dash) -> FlaskClient:
-    return app.server.test_client()
+    """An administrator's client: hostile values from an account allowed to send them."""
+    signed_in = app.server.test_client()
+    sign_in_client(signed_in, "admin")
+    return signed_in
 
 
 def callback(client: FlaskClient, app: Dash, output: str, values: dict[str, Any], changed: str) -> Any:
@@ -338,8 +342,10 @@ def test_a_plan_with_a_range_of_ten_thousand_km_is_refused_everywhere(client: Fl
 def test_a_20_km_camera_what_if_is_stopped_by_the_statement_timeout(settings: Settings, engine: Engine,
                                                                      tmp_path: Path) -> None:
     quick = build_app(settings.replace(language="en", data_dir=tmp_path, statement_timeout_s=1), engine)
+    planner = quick.server.test_client()
+    sign_in_client(planner, "admin")
     started = time.perf_counter()
-    answer = callback(quick.server.test_client(), quick, "gs-plan-items",
+    answer = callback(planner, quick, "gs-plan-items",
                       {"gs-plan-cam-add.n_clicks": 1, "gs-plan-items.data": [], "gs-plan-days.value": 30,
                        "gs-lang.data": "en", "gs-plan-cam-lon.value": LON, "gs-plan-cam-lat.value": LAT,
                        "gs-plan-cam-az.value": 0, "gs-plan-cam-fov.value": 360, "gs-plan-cam-range.value": 20_000},
@@ -347,7 +353,7 @@ def test_a_20_km_camera_what_if_is_stopped_by_the_statement_timeout(settings: Se
     elapsed = time.perf_counter() - started
     assert answer.status_code == 200 and "GRIDSIGHT_STATEMENT_TIMEOUT_S" in answer.get_data(as_text=True)
     assert elapsed < 15, elapsed
-    over = callback(quick.server.test_client(), quick, "gs-plan-items",
+    over = callback(planner, quick, "gs-plan-items",
                     {"gs-plan-cam-add.n_clicks": 1, "gs-plan-items.data": [], "gs-plan-days.value": 30,
                      "gs-lang.data": "en", "gs-plan-cam-lon.value": LON, "gs-plan-cam-lat.value": LAT,
                      "gs-plan-cam-az.value": 0, "gs-plan-cam-fov.value": 360, "gs-plan-cam-range.value": 20_001},
@@ -426,3 +432,18 @@ def test_the_import_page_streams_files_to_the_upload_route(blank_page: Page, bas
     assert any(url.endswith("/import/upload") for url, _ in bodies)
     assert not any("base64" in body or "OGRVRTDataSource" in body for url, body in bodies
                    if "_dash-update-component" in url)
+
+
+def test_an_upload_is_tied_to_the_account_that_made_it(client: FlaskClient, app: Dash) -> None:
+    doc = {"type": "FeatureCollection", "features": [camera("COWNER1")]}
+    up = client.post("/import/upload", data={"file": (io.BytesIO(json.dumps(doc).encode()), "cams.geojson")},
+                     content_type="multipart/form-data")
+    token = up.get_json()["token"]
+    values = {"gs-import-token.data": token, "gs-import-layer.value": "cameras", "gs-import-skip.value": [],
+              "gs-import-datum.value": "wgs84", "gs-lang.data": "en"}
+    other = app.server.test_client()
+    sign_in_client(other, "data")
+    stolen = callback(other, app, "gs-import-summary", values, "gs-import-token.data").get_data(as_text=True)
+    assert "upload the file again" in stolen and "COWNER1" not in stolen
+    mine = callback(client, app, "gs-import-summary", values, "gs-import-token.data").get_data(as_text=True)
+    assert "upload the file again" not in mine and "1 ready" in mine
