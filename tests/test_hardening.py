@@ -447,3 +447,14 @@ def test_an_upload_is_tied_to_the_account_that_made_it(client: FlaskClient, app:
     assert "upload the file again" in stolen and "COWNER1" not in stolen
     mine = callback(client, app, "gs-import-summary", values, "gs-import-token.data").get_data(as_text=True)
     assert "upload the file again" not in mine and "1 ready" in mine
+
+
+def test_the_examples_in_the_limits_docstrings_hold() -> None:
+    import doctest
+
+    import etl.uploads
+    import geo.csvcells
+    import geo.limits
+
+    for module in (geo.limits, geo.csvcells, etl.uploads):
+        assert doctest.testmod(module).failed == 0, module.__name__
