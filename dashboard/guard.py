@@ -50,6 +50,11 @@ def install(server: Flask, statement_timeout_s: float) -> None:
     def bad_value(exc: DataError) -> Response:
         return _json(400, str(exc))
 
+    @server.errorhandler(413)
+    def too_large(exc: Exception) -> Response:
+        limit = server.config.get("MAX_CONTENT_LENGTH") or 0
+        return _json(413, f"the request is over {limit:,} bytes; files are limited by GRIDSIGHT_MAX_UPLOAD_MB")
+
     @server.errorhandler(NotFound)
     def not_found(exc: NotFound) -> Response:
         return _json(404, str(exc))

@@ -10,6 +10,7 @@ owner's: migrations, the coverage engine, imports, the command line. The web app
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import psycopg
@@ -186,10 +187,16 @@ def database_exists(server_url: str, name: str) -> bool:
 
 def bounded(engine: Engine, statement_timeout_s: float) -> Engine:
     """An engine on ``engine``'s database whose statements are cancelled after
-    ``statement_timeout_s`` seconds (``engine`` itself when that is 0)."""
+    ``statement_timeout_s`` seconds (``engine`` itself when that is 0); one per database and
+    timeout in a process, however many apps are built (tests build many)."""
     if statement_timeout_s <= 0:
         return engine
-    return make_engine(engine.url.render_as_string(hide_password=False), statement_timeout_s)
+    return _bounded(engine.url.render_as_string(hide_password=False), statement_timeout_s)
+
+
+@functools.cache
+def _bounded(url: str, statement_timeout_s: float) -> Engine:
+    return make_engine(url, statement_timeout_s)
 
 
 def connect(settings: Settings) -> Engine:

@@ -146,7 +146,7 @@ def view_span_px(west: float, south: float, east: float, north: float, zoom: int
     """How many pixels (256-px Web Mercator tiles) the box spans at ``zoom``: (width, height).
 
     >>> [round(v) for v in view_span_px(113.0, 37.0, 114.0, 38.0, 10)]
-    [728, 922]
+    [728, 918]
     """
     scale = 256 * 2**zoom
 

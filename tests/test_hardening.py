@@ -47,17 +47,12 @@ def app(settings: Settings, engine: Engine, tmp_path_factory: pytest.TempPathFac
     return build_app(settings.replace(language="en", data_dir=data, upload_quota_mb=2), engine)
 
 
-def signed_in(app: Dash, role: str = "data") -> FlaskClient:
-    """A test client of ``app`` signed in as the test account of ``role`` (hostile input comes from
-    accounts that may reach the route; anonymous requests are refused before any of it is read)."""
-    client = app.server.test_client()
-    sign_in_client(client, role)
-    return client
-
-
 @pytest.fixture
 def client(app: Dash) -> FlaskClient:
-    return signed_in(app)
+    """An administrator's client: hostile values from an account allowed to send them."""
+    signed_in = app.server.test_client()
+    sign_in_client(signed_in, "admin")
+    return signed_in
 
 
 def callback(client: FlaskClient, app: Dash, output: str, values: dict[str, Any], changed: str) -> Any:
@@ -347,8 +342,10 @@ def test_a_plan_with_a_range_of_ten_thousand_km_is_refused_everywhere(client: Fl
 def test_a_20_km_camera_what_if_is_stopped_by_the_statement_timeout(settings: Settings, engine: Engine,
                                                                      tmp_path: Path) -> None:
     quick = build_app(settings.replace(language="en", data_dir=tmp_path, statement_timeout_s=1), engine)
+    planner = quick.server.test_client()
+    sign_in_client(planner, "admin")
     started = time.perf_counter()
-    answer = callback(signed_in(quick), quick, "gs-plan-items",
+    answer = callback(planner, quick, "gs-plan-items",
                       {"gs-plan-cam-add.n_clicks": 1, "gs-plan-items.data": [], "gs-plan-days.value": 30,
                        "gs-lang.data": "en", "gs-plan-cam-lon.value": LON, "gs-plan-cam-lat.value": LAT,
                        "gs-plan-cam-az.value": 0, "gs-plan-cam-fov.value": 360, "gs-plan-cam-range.value": 20_000},
@@ -356,7 +353,7 @@ def test_a_20_km_camera_what_if_is_stopped_by_the_statement_timeout(settings: Se
     elapsed = time.perf_counter() - started
     assert answer.status_code == 200 and "GRIDSIGHT_STATEMENT_TIMEOUT_S" in answer.get_data(as_text=True)
     assert elapsed < 15, elapsed
-    over = callback(signed_in(quick), quick, "gs-plan-items",
+    over = callback(planner, quick, "gs-plan-items",
                     {"gs-plan-cam-add.n_clicks": 1, "gs-plan-items.data": [], "gs-plan-days.value": 30,
                      "gs-lang.data": "en", "gs-plan-cam-lon.value": LON, "gs-plan-cam-lat.value": LAT,
                      "gs-plan-cam-az.value": 0, "gs-plan-cam-fov.value": 360, "gs-plan-cam-range.value": 20_001},
@@ -435,3 +432,29 @@ def test_the_import_page_streams_files_to_the_upload_route(blank_page: Page, bas
     assert any(url.endswith("/import/upload") for url, _ in bodies)
     assert not any("base64" in body or "OGRVRTDataSource" in body for url, body in bodies
                    if "_dash-update-component" in url)
+
+
+def test_an_upload_is_tied_to_the_account_that_made_it(client: FlaskClient, app: Dash) -> None:
+    doc = {"type": "FeatureCollection", "features": [camera("COWNER1")]}
+    up = client.post("/import/upload", data={"file": (io.BytesIO(json.dumps(doc).encode()), "cams.geojson")},
+                     content_type="multipart/form-data")
+    token = up.get_json()["token"]
+    values = {"gs-import-token.data": token, "gs-import-layer.value": "cameras", "gs-import-skip.value": [],
+              "gs-import-datum.value": "wgs84", "gs-lang.data": "en"}
+    other = app.server.test_client()
+    sign_in_client(other, "data")
+    stolen = callback(other, app, "gs-import-summary", values, "gs-import-token.data").get_data(as_text=True)
+    assert "upload the file again" in stolen and "COWNER1" not in stolen
+    mine = callback(client, app, "gs-import-summary", values, "gs-import-token.data").get_data(as_text=True)
+    assert "upload the file again" not in mine and "1 ready" in mine
+
+
+def test_the_examples_in_the_limits_docstrings_hold() -> None:
+    import doctest
+
+    import etl.uploads
+    import geo.csvcells
+    import geo.limits
+
+    for module in (geo.limits, geo.csvcells, etl.uploads):
+        assert doctest.testmod(module).failed == 0, module.__name__
