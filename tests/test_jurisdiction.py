@@ -209,10 +209,10 @@ def _open(page: Page, url: str) -> None:
 
 
 def test_a_township_account_sees_its_township_as_the_top(blank_page: Page, township_url: str,
-                                                         engine: Engine) -> None:
+                                                         settings: Settings, engine: Engine) -> None:
     mine, other = townships(engine)
     with engine.begin() as conn:
-        refresh(conn, 100.0)  # what the page does first: earlier tests may have left changes pending
+        refresh(conn, settings.patrol_buffer_m)  # what the page does first: earlier tests may have left changes pending
         township = figures(conn, Window.last_days(30), codes=[mine])[0]
         villages = [f for f in figures(conn, Window.last_days(30), level="village") if f.parent_code == mine]
         other_name = conn.execute(text("SELECT name FROM admin_unit WHERE code = :c"), {"c": other}).scalar()
