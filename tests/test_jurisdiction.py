@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 from dash import Dash
+from flask import g
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
@@ -167,9 +168,16 @@ def scoped_app(settings: Settings, engine: Engine, scope: str | None) -> Dash:
     """The real app whose every request runs as an account limited to ``scope``."""
     app = build_app(settings.replace(language="en"), engine)
 
+    # Set for the request, reset after it: a server thread (and the test client's, which is the
+    # test's own) serves request after request, and must not keep one account's scope for the next.
     @app.server.before_request
     def as_account() -> None:
-        jurisdiction.current_scope.set(scope)
+        g.scope_token = jurisdiction.current_scope.set(scope)
+
+    @app.server.teardown_request
+    def done(_exc: BaseException | None) -> None:
+        if "scope_token" in g:
+            jurisdiction.current_scope.reset(g.pop("scope_token"))
 
     return app
 
@@ -200,6 +208,12 @@ def test_the_api_sends_only_the_townships_features(settings: Settings, engine: E
     assert answer.status_code == 403 and answer.get_json()["error"] == "Not in your jurisdiction"
     answer = client.get(f"/api/layers/units?{box}&unit={other}&lang=zh")
     assert answer.get_json()["error"] == "不在您的管辖范围内"
+    # a popup: a camera of the township answers, one of the other township is not found
+    with engine.connect() as conn:
+        ours, theirs = (conn.execute(text("SELECT min(code) FROM camera WHERE unit_code LIKE :p"),
+                                     {"p": t + "%"}).scalar() for t in (mine, other))
+    assert client.get(f"/api/layers/cameras/popup?{box}&fid={ours}").status_code == 200
+    assert client.get(f"/api/layers/cameras/popup?{box}&fid={theirs}").status_code == 404
 
 
 def _open(page: Page, url: str) -> None:
