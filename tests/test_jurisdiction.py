@@ -292,3 +292,10 @@ def test_the_maps_box_queries_keep_their_index_under_the_policies(settings: Sett
                 "EXPLAIN SELECT code FROM camera WHERE geom && ST_MakeEnvelope(113.7, 37.6, 113.701, 37.601, 4326)"))
             assert "camera_geom_idx" in plan, plan
             web.rollback()
+
+
+def test_a_request_without_an_account_sees_nothing(settings: Settings, engine: Engine) -> None:
+    client = scoped_app(settings, engine, jurisdiction.NOTHING).server.test_client()
+    answer = client.get("/api/layers?ids=cameras,incidents,townships&bbox=113.0,37.0,114.5,38.2&zoom=16").get_json()
+    assert all(fc["features"] == [] for fc in answer.values())
+    assert jurisdiction.current_scope.get() is None  # reset after the request
