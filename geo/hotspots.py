@@ -45,10 +45,12 @@ _FILTER = """occurred_at > :start AND occurred_at <= :end
 _LATTICE = f"""
 -- A square belongs to the lattice when its inside meets a county's: squares that only touch the
 -- boundary do not (the county shrunk by 1 cm). The EXISTS lets PostGIS prepare each county once (a
--- plain join tests every square unprepared: 30x slower).
+-- plain join tests every square unprepared: 30x slower). An account limited to a unit (geo/
+-- jurisdiction.py) sees no county: its lattice covers its own unit.
 WITH county AS MATERIALIZED (SELECT ST_Transform(geom, :srid) AS g,
                                     ST_Buffer(ST_Transform(geom, :srid), -0.01) AS inner_g
-                             FROM admin_unit WHERE level = 'county'),
+                             FROM admin_unit
+                             WHERE level = 'county' OR code = current_setting('gridsight.scope', true)),
 sq AS (SELECT DISTINCT s.i, s.j FROM county, ST_SquareGrid(:size, county.g) s
        WHERE EXISTS (SELECT 1 FROM county c WHERE ST_Intersects(s.geom, c.inner_g))),
 inc AS (SELECT floor(ST_X(p) / :size)::int AS i, floor(ST_Y(p) / :size)::int AS j, count(*) AS n

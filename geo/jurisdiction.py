@@ -26,11 +26,12 @@ from geo.embedded import APP_GROUP, WEB_USER
 from geo.errors import DataError
 from geo.settings import Settings
 
-#: The unit code the current request's account is limited to; None = the whole deployment.
+#: The unit code the current request's account is limited to; None = the whole deployment;
+#: :data:`NOTHING` = no row at all (a request without an account). Set it at the start of every
+#: request and reset it at its end: a server thread serves one request after another.
 current_scope: ContextVar[str | None] = ContextVar("gridsight_scope", default=None)
 
 ALL = "*"
-#: The scope of a request no account is signed in to (yet): every scoped table shows it no row.
 NOTHING = ""
 _CODE = re.compile(r"^[0-9]{6}([0-9]{3}){0,2}$")  # a province, city, county, township or village
 
@@ -38,8 +39,8 @@ _CODE = re.compile(r"^[0-9]{6}([0-9]{3}){0,2}$")  # a province, city, county, to
 def scope_setting(scope: str | None) -> str:
     """The value of ``gridsight.scope`` for ``scope``: ``'*'`` for None, else the checked code.
 
-    >>> scope_setting(None), scope_setting("140724001")
-    ('*', '140724001')
+    >>> scope_setting(None), scope_setting("140724001"), scope_setting(NOTHING)
+    ('*', '140724001', '')
 
     Raises
     ------

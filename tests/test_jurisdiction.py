@@ -19,6 +19,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from geo import jurisdiction
+from geo.coverage import refresh
 from geo.db import MIGRATIONS_DIR, grant_app_role
 from geo.figures import Window, figures
 from geo.settings import Settings
@@ -179,6 +180,12 @@ def test_the_api_sends_only_the_townships_features(client_as: Callable[[str | No
     assert answer.status_code == 403 and answer.get_json()["error"] == "Not in your jurisdiction"
     answer = client.get(f"/api/layers/units?{box}&unit={other}&lang=zh")
     assert answer.get_json()["error"] == "不在您的管辖范围内"
+    # a popup: a camera of the township answers, one of the other township is not found
+    with engine.connect() as conn:
+        ours, theirs = (conn.execute(text("SELECT min(code) FROM camera WHERE unit_code LIKE :p"),
+                                     {"p": t + "%"}).scalar() for t in (mine, other))
+    assert client.get(f"/api/layers/cameras/popup?{box}&fid={ours}").status_code == 200
+    assert client.get(f"/api/layers/cameras/popup?{box}&fid={theirs}").status_code == 404
 
 
 def _open(page: Page, url: str) -> None:
@@ -188,10 +195,11 @@ def _open(page: Page, url: str) -> None:
 
 
 def test_a_township_account_sees_its_township_as_the_top(page_as: Callable[[str | None], Page], base_url: str,
-                                                         engine: Engine) -> None:
+                                                         settings: Settings, engine: Engine) -> None:
     mine, other = townships(engine)
     blank_page, township_url = page_as("township"), base_url
-    with engine.connect() as conn:
+    with engine.begin() as conn:
+        refresh(conn, settings.patrol_buffer_m)  # what the page does first: earlier tests may have left changes pending
         township = figures(conn, Window.last_days(30), codes=[mine])[0]
         villages = [f for f in figures(conn, Window.last_days(30), level="village") if f.parent_code == mine]
         other_name = conn.execute(text("SELECT name FROM admin_unit WHERE code = :c"), {"c": other}).scalar()
@@ -257,3 +265,17 @@ def test_the_maps_box_queries_keep_their_index_under_the_policies(settings: Sett
                 "EXPLAIN SELECT code FROM camera WHERE geom && ST_MakeEnvelope(113.7, 37.6, 113.701, 37.601, 4326)"))
             assert "camera_geom_idx" in plan, plan
             web.rollback()
+
+
+def test_a_request_without_an_account_sees_nothing(settings: Settings, engine: Engine) -> None:
+    """Until a request's account is known its scope is NOTHING (dashboard.auth sets it first): the web
+    role then sees no row of any scoped table, whatever the SQL asks for."""
+    web = jurisdiction.web_engine(settings, engine)
+    token = jurisdiction.current_scope.set(jurisdiction.NOTHING)
+    try:
+        with web.connect() as conn:
+            for table in SCOPED:
+                assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table
+    finally:
+        jurisdiction.current_scope.reset(token)
+        web.dispose()
