@@ -32,7 +32,7 @@ from etl.archive import safe_extract
 from geo import _gdal, csvcells, limits
 from geo.errors import DataError
 
-FORMATS = ".geojson .json .zip .shp .gpkg .csv .txt .gpx .kml .kmz .osm .osm.pbf"
+FORMATS = ".geojson .json .zip .shp .gpkg .csv .gpx .kml .kmz .osm .osm.pbf, T-Drive .txt"
 _LON = ("lon", "lng", "long", "longitude", "x", "经度")
 _LAT = ("lat", "latitude", "y", "纬度")
 _WKT = ("wkt", "geometry", "geom", "the_geom", "shape", "几何")
@@ -360,7 +360,7 @@ def _read_one(path: Path, name: str, options: ReadOptions) -> Source:
     if osm.is_osm(path):
         return osm.read_osm(path, name)
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
+    if suffix == ".csv" or (suffix == ".txt" and _tdrive_layout(path.read_bytes()[:4096].decode("utf-8", "replace"))):
         return read_csv(path, name, options.encoding)
     if suffix == ".shp":
         return _read_shp(path, name, options.encoding)

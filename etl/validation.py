@@ -195,7 +195,10 @@ def _read_row(rules: RowRules, props: dict[str, Any], fail: Callable[[str, Any, 
              "254 and a re-import would then add duplicates); use --code-from with shorter columns or "
              "--code-prefix P for codes made from the content", "other")
         bad = True
+    as_read = row.get("level")
     for fname, value, expected in ([] if bad else _derive_codes(rules.spec, row)):
+        if fname == "level":  # the file's own word (district), not the level it was read as (county)
+            value = _raw_value(rules, "level", props)[0] or as_read
         fail(fname, value, expected, "derived")
         bad = True
     return (None if bad else row), ""

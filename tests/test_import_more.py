@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, text
 from etl import deleting
 from etl.importing import ImportRefused
 from etl.progress import ProgressBar
+from geo.errors import DataError
 from geo.settings import PROJECT_DIR, Settings
 from tests.test_import_real import REAL, SHENZHEN, run
 
@@ -151,3 +152,30 @@ def test_the_gridsight_command_works_from_another_folder(engine: Engine, setting
     assert dry.returncode == 0 and f"cameras: would delete 1 row(s)\n  camera (1): {code}" in dry.stdout, dry.stderr
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM camera WHERE code = :c"), {"c": code}).scalar() == 1
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"code_from": ("nothere",)}, "--code-from nothere: w.csv has no column 'nothere'; its columns are name, kind"),
+    ({"code_from": ("name",), "code_prefix": "P"}, "--code-from and --code-prefix: give one of them, not both"),
+    ({"constants": {"colour": "red"}}, "--set colour=...: layer 'cameras' has no field 'colour'"),
+    ({"values": {"colour": {"a": "b"}}}, "--values colour=...: layer 'cameras' has no field 'colour'"),
+    ({"columns": {"kind": "nothere"}}, "--map kind=nothere: w.csv has no column 'nothere'; its columns are name, "
+                                       "kind (--map kind= with nothing after '=' switches the field off)"),
+])
+def test_steering_refusals_name_the_option(empty: Connection, settings: Settings, tmp_path: Path,
+                                           options: dict[str, object], message: str) -> None:
+    with pytest.raises(DataError) as info:
+        run(empty, settings, "cameras", _waypoints(tmp_path), **options)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["crs", "EPSG:4326"], "crs 'EPSG:4326' is in degrees; expected a projected CRS in metres"),
+    (["crs", "nonsense"], "crs 'nonsense': expected show, auto or an EPSG code such as EPSG:4547"),
+    (["delete", "roads", "--under", "999999"], "--under 999999: no admin unit or grid cell has that code"),
+    (["import", "roads", "x.csv", "--values", "class=a"], "'class=a': expected FIELD=value:replacement"),
+])
+def test_command_line_refusals(settings: Settings, tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "x.csv").write_text("code,class,lon,lat\n", encoding="utf-8")
+    done = _gridsight(tmp_path, settings, *args)
+    assert done.returncode == 2 and message in done.stderr, done.stderr

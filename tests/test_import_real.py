@@ -128,8 +128,8 @@ def _datav_file(tmp_path: Path, *features: tuple[int, str, Any]) -> Path:
 
 
 @pytest.mark.parametrize(("feature", "message"), [
-    ((110000, "district", {"adcode": 100000}), "level = 'county': expected province, as the code 110000 says"),
-    ((440300, "district", None), "level = 'county': expected city, as the code 440300 says"),
+    ((110000, "district", {"adcode": 100000}), "level = 'district': expected province, as the code 110000 says"),
+    ((440300, "district", None), "level = 'district': expected city, as the code 440300 says"),
     ((440305, "district", {"adcode": 110000}), "parent_code = '110000': expected 440300 or 440000, as the code "
                                                 "440305 says"),
     ((4403051, "district", None), "code = '4403051': expected a statistical division code"),
