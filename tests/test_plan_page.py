@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 import zipfile
 
@@ -144,3 +145,27 @@ def test_a_placed_camera_follows_the_form_and_the_table_fits_at_1280(page: Page,
         return [c.right <= p.right + 0.5, c.left >= p.left, box.scrollWidth <= box.clientWidth + 1,
                 c.right <= window.innerWidth]; }""")
     assert fits == [True, True, True, True], fits
+
+
+def test_spot_rows_fly_to_labelled_spots(page: Page) -> None:
+    row = page.locator("#gs-plan-blind-table tbody tr").first
+    target = row.get_attribute("data-fly")
+    assert target and ":" in target
+    spot = target.split(":")[1]
+    expect(page.locator(".gs-spot-label", has_text=spot).first).to_be_attached(timeout=15_000)
+    before = page.evaluate("() => window.gridsightMap.getCenter()")
+    row.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => window.gridsightFlown === {target!r}", timeout=5_000)
+    page.wait_for_timeout(1500)
+    # the map is now on the spot: its label is inside the map's view
+    inside = page.evaluate(f"""() => {{ const map = window.gridsightMap; let hit = false;
+        document.querySelectorAll('.gs-spot-label').forEach(el => {{ if (el.textContent === {spot!r}) {{
+            const r = el.getBoundingClientRect(), m = map.getContainer().getBoundingClientRect();
+            hit = hit || (r.left >= m.left && r.right <= m.right && r.top >= m.top && r.bottom <= m.bottom); }} }});
+        return hit; }}""")
+    assert inside and page.evaluate("() => window.gridsightMap.getCenter()") != before
+    # the dosage table names things once: never-visited hot spots say so instead of a 12-hour gap
+    never = page.locator("#gs-plan-dosage-table tr.gs-never").first
+    expect(never).to_contain_text("never visited")
+    expect(page.locator("#gs-plan-dosage-table thead th").first).to_have_attribute("title", re.compile(r"\S"))

@@ -1,0 +1,84 @@
+"""Take the README's screenshots of the planning, wall (1080p and 4K) and import pages.
+
+    python scripts/screenshots_pages.py http://127.0.0.1:8050     # a running app with the demo county
+
+Writes docs/plan.png, docs/wall.png, docs/wall-4k.png and docs/import.png (Chinese interface).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def _cameras(lon: float, lat: float) -> dict[str, object]:
+    """24 cameras around (lon, lat), two of them wrong (a status and a field of view)."""
+    features = []
+    for n in range(24):
+        props = {"编码": f"CDOC{n:04d}", "名称": f"示例摄像机{n + 1}", "方位角": (n * 45) % 360, "视场角": 90,
+                 "半径": 80, "状态": "在线", "类型": "枪机"}
+        if n == 5:
+            props["状态"] = "坏了"
+        if n == 17:
+            props["视场角"] = 400
+        point = [lon + (n % 6 - 2.5) * 0.004, lat + (n // 6 - 1.5) * 0.004]
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": point}, "properties": props})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def plan(page: Page, base: str) -> None:
+    page.set_viewport_size({"width": 1600, "height": 900})
+    page.goto(f"{base}/plan?lang=zh")
+    expect(page.locator("#gs-plan-blind-table")).to_be_visible(timeout=120_000)
+    page.fill("#gs-plan-opt-n", "10")
+    page.click("#gs-plan-opt-run")
+    expect(page.locator("#gs-plan-opt-coverage")).to_be_visible(timeout=120_000)
+    page.click("#gs-plan-opt-use")
+    expect(page.locator(".gs-whatif")).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(2500)
+    page.screenshot(path=str(DOCS / "plan.png"))
+
+
+def wall(page: Page, base: str, width: int, height: int, name: str) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{base}/wall?lang=zh")
+    expect(page.locator(".gs-wall-name").first).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(2000)
+    page.screenshot(path=str(DOCS / name))
+
+
+def import_page(page: Page, base: str) -> None:
+    page.set_viewport_size({"width": 1600, "height": 900})
+    page.goto(f"{base}/import?lang=zh")
+    page.wait_for_function("() => { let n = 0; window.gridsightMap && window.gridsightMap.eachLayer(l => {"
+                           " if (l.feature) n++; }); return n > 0; }", timeout=60_000)
+    center = page.evaluate("() => window.gridsightMap.getCenter()")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "摄像机.geojson"
+        path.write_text(json.dumps(_cameras(center["lng"], center["lat"]), ensure_ascii=False), encoding="utf-8")
+        page.locator("#gs-import-upload input[type=file]").set_input_files(str(path))
+        expect(page.locator(".gs-error-table")).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(2000)
+    page.screenshot(path=str(DOCS / "import.png"))
+
+
+def main(base: str) -> None:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        page = browser.new_page()
+        plan(page, base)
+        wall(page, base, 1920, 1080, "wall.png")
+        wall(page, base, 3840, 2160, "wall-4k.png")
+        import_page(page, base)
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8050")
