@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from etl.importing import ImportOptions, check_file, import_file, write_report
 from etl.loading import load_demo
 from etl.progress import ProgressBar
 from etl.sources import FORMATS
-from geo import _cli, meta
+from geo import _cli, audit, meta
 from geo.coverage import refresh
 from geo.db import connect
 from geo.errors import DataError
@@ -108,6 +109,11 @@ def _delete_parser(sub: Any) -> None:
     rm.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
 
 
+def _actor() -> str:
+    """Who runs the command line, as the audit records it."""
+    return f"cli:{getpass.getuser()}"
+
+
 def _run_delete(args: argparse.Namespace, settings: Settings) -> int:
     engine = connect(settings)
     layer = args.layer
@@ -130,6 +136,8 @@ def _run_delete(args: argparse.Namespace, settings: Settings) -> int:
             deleting.execute(conn, layer, plan, args.under if layer == "tracks" else None)
             meta.put(conn, "dataset", "imported")
             deletion.refresh = refresh(conn, settings.patrol_buffer_m).mode
+            audit.record(conn, "delete", account=_actor(), address="local", target=layer,  # with the rows
+                         detail={"summary": deletion.summary(), "under": args.under, "codes": codes[:100]})
     print(deletion.summary())
     return 0
 
@@ -139,8 +147,11 @@ def _run_import(args: argparse.Namespace, settings: Settings) -> int:
                             columns=dict(args.map), constants=dict(args.set), skip_invalid=args.skip_invalid,
                             ignore=tuple(args.ignore), values=dict(args.values), code_from=args.code_from,
                             code_prefix=args.code_prefix, replace=args.replace, dry_run=args.dry_run)
-    result = import_file(connect(settings), args.layer, args.file, options, settings,
-                         progress=ProgressBar(sys.stderr))
+    engine = connect(settings)
+    result = import_file(engine, args.layer, args.file, options, settings, progress=ProgressBar(sys.stderr))
+    if not args.dry_run:
+        audit.record(engine, "import", account=_actor(), address="local", target=f"{args.layer} {args.file.name}",
+                     detail={"summary": result.summary(), "replace": args.replace})
     for note in result.notes + result.repaired:
         print(f"note: {note}", file=sys.stderr)
     if result.rejected:

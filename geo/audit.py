@@ -27,6 +27,7 @@ KINDS: dict[str, str] = {
     "password_reset": "an account's password was replaced",
     "kiosk_issued": "a wall display's sign-in link was issued",
     "import": "a data import (confirmed on the import page or the command line)",
+    "delete": "rows of a layer deleted (python -m etl delete)",
     "plan_saved": "a plan was saved",
     "plan_applied": "a plan was applied to the real layers",
     "plan_deleted": "a plan was deleted",

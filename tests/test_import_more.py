@@ -179,3 +179,21 @@ def test_command_line_refusals(settings: Settings, tmp_path: Path, args: list[st
     (tmp_path / "x.csv").write_text("code,class,lon,lat\n", encoding="utf-8")
     done = _gridsight(tmp_path, settings, *args)
     assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+def test_deleting_from_the_command_line_is_audited(engine: Engine, settings: Settings,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from etl.__main__ import main as etl_main
+    from geo import audit
+
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO camera (code, azimuth_deg, fov_deg, range_m, status, kind, geom) "
+                          "VALUES ('CAUDITDEL', 0, 90, 50, 'online', 'gun', "
+                          "ST_SetSRID(ST_MakePoint(113.7, 37.6), 4326))"))
+    monkeypatch.setenv("DATABASE_URL", settings.database_url or "")
+    assert etl_main(["delete", "cameras", "--codes", "CAUDITDEL"]) == 0
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM camera WHERE code = 'CAUDITDEL'")).scalar() == 0
+        last = audit.events(conn, kind="delete", limit=10_000)[-1]
+    assert last.target == "cameras" and last.account and last.account.startswith("cli:")
+    assert "CAUDITDEL" in str(last.detail)
