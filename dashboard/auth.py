@@ -332,6 +332,15 @@ def install(app: Dash, engine: Engine, settings: Settings, callback_roles: Callb
         minimum = _minimum_role(settings, callback_roles)
         if minimum is None:
             return _json(403, "unknown callback")
+        if minimum == "data" and account.unit_code is not None:
+            # Imports write the territory's layers as the owner, outside row-level security: only an
+            # account of the whole deployment may make them (a limited one could write anywhere).
+            audit.record(engine, "denied", account=account.name, address=address(), target=path,
+                         outcome="import needs the whole deployment", detail={"unit": account.unit_code})
+            message = "imports need an account of the whole deployment, not one limited to a unit"
+            if _is_page(path):
+                return Response(html.escape(t("forbidden", _lang(settings))), status=403, mimetype="text/plain")
+            return _json(403, message)
         if account.at_least(minimum):
             return None
         if _is_page(path) and account.role == "wall" and path.rstrip("/") in ("", "/map"):

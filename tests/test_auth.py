@@ -5,6 +5,7 @@ the Host allow-list, the Origin check and the audit rows all of it writes."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
@@ -278,3 +279,21 @@ def test_the_audit_page_lists_and_filters_for_administrators_only(client_as: Cli
     assert "--since &#x27;yesterday&#x27;" in bad
     assert client_as("data").get("/audit").status_code == 403
     assert client_as(None).get("/audit").status_code == 303
+
+
+def test_an_account_limited_to_a_unit_cannot_import(client_as: ClientAs, engine: Engine) -> None:
+    """Imports write as the owner, outside row-level security: a data account limited to a township
+    would write anywhere, so the import page, its upload route and its callbacks refuse it."""
+    with engine.begin() as conn:
+        township = conn.execute(text("SELECT min(code) FROM admin_unit WHERE level = 'township'")).scalar_one()
+        if conn.execute(text("SELECT count(*) FROM account WHERE name = 'township-data'")).scalar() == 0:
+            accounts.add(conn, "township-data", "data", PASSWORD, unit_code=township)
+    client = client_as(None)
+    client.environ_base["HTTP_ORIGIN"] = "http://localhost"
+    assert _login(client, "township-data", PASSWORD).status_code == 303
+    assert client.get("/import?lang=en").status_code == 403
+    upload = client.post("/import/upload", data={"file": (io.BytesIO(b"{}"), "x.geojson")})
+    assert upload.status_code == 403 and "whole deployment" in upload.get_json()["error"]
+    assert client.get("/?lang=en").status_code == 200  # the map of its own township stays open
+    whole = client_as("data")
+    assert whole.get("/import?lang=en").status_code == 200
