@@ -38,11 +38,15 @@
       const button = input.parentElement && input.parentElement.querySelector(".dash-dropdown");
       const name = groupLabel(input) ||
         (button && button.textContent.trim()) || (button && button.getAttribute("aria-label")) || "";
-      input.removeAttribute("aria-hidden");
+      input.removeAttribute("aria-hidden");  // it takes the focus (and hands it to the button): it needs a name
       setIf(input, "aria-label", name);
-      setIf(input, "role", "combobox");
-      setIf(input, "aria-haspopup", "listbox");
-      setIf(input, "aria-expanded", button ? (button.getAttribute("aria-expanded") || "false") : "false");
+    });
+    // the open list: named after its dropdown
+    root.querySelectorAll(".dash-dropdown-options[role=listbox]:not([aria-label])").forEach(function (list) {
+      const content = list.closest(".dash-dropdown-content");
+      const trigger = content && content.id && document.querySelector("[aria-controls='" + content.id + "']");
+      const name = (trigger && (groupLabel(trigger) || trigger.textContent.trim())) || "options";
+      list.setAttribute("aria-label", name);
     });
     // the dropdown's search box in its open list
     root.querySelectorAll(".dash-dropdown-search:not([aria-label])").forEach(function (input) {

@@ -263,3 +263,21 @@ def test_the_wall_fits_the_screen_it_is_on(browser: Browser, base_url: str, size
     finally:
         page.close()
     assert external == [] and errors == [], (external[:3], errors[:3])
+
+
+def test_feed_rows_get_a_date_line_where_the_day_changes() -> None:
+    from zoneinfo import ZoneInfo
+
+    from dashboard.wall import _dated, _feed
+
+    zone = ZoneInfo("Asia/Shanghai")
+    now = dt.datetime(2026, 12, 3, 1, 30, tzinfo=zone)
+    times = [now - dt.timedelta(minutes=m) for m in (10, 50, 120, 24 * 60 + 120)]  # today, today, 12-02, 12-01
+    items = [live.FeedItem(f"E{n}", "theft", "reported", at, "城关镇", "和平一社区", 113.7, 37.6)
+             for n, at in enumerate(times)]
+    rows = _dated(_feed(items, {}, zone, "zh"), items, now, zone, "zh")
+    kinds = [r.className.split()[0] for r in rows]
+    assert kinds == ["gs-wall-item", "gs-wall-item", "gs-wall-day", "gs-wall-item", "gs-wall-day", "gs-wall-item"]
+    assert [r.children for r in rows if r.className == "gs-wall-day"] == ["昨天 12月2日", "12月1日"]
+    english = _dated(_feed(items, {}, zone, "en"), items, now, zone, "en")
+    assert [r.children for r in english if r.className == "gs-wall-day"] == ["yesterday 12-02", "12-01"]
