@@ -31,6 +31,9 @@ def _pct(value: float | None, lang: str) -> str:
     return t("na", lang) if value is None else f"{value:.1f} %"
 
 
+SHOWN_INCIDENTS = 50  # the newest of the window, in the cell's panel
+
+
 def panel(details: CellDetails, lang: str, how: Notes) -> list[Any]:
     """The side panel of a selected grid cell (``how``: the figures' notes)."""
     c = details.cell
@@ -49,15 +52,21 @@ def panel(details: CellDetails, lang: str, how: Notes) -> list[Any]:
                        className=f"gs-cam {cam['status']}") for cam in details.cameras]
     incidents = [html.Li(f"{i['occurred']} {_label(CATEGORIES, i['category'], lang)} · "
                          f"{_label(STATUSES, i['status'], lang)}{' · ' + t('blind', lang) if i['blind'] else ''}",
-                         className="gs-incident" + (" blind" if i["blind"] else "")) for i in details.incidents]
+                         className="gs-incident" + (" blind" if i["blind"] else ""))
+                 for i in details.incidents[:SHOWN_INCIDENTS]]
+    if len(details.incidents) > SHOWN_INCIDENTS:  # the newest ones; the panel scrolls, the list does not
+        incidents.append(html.Li(t("more_incidents", lang).format(n=len(details.incidents) - SHOWN_INCIDENTS),
+                                 className="gs-more"))
     routes = [html.Li(f"{r['code']} {r['unit']} ({_label(SHIFT, r['shift'], lang)})") for r in details.routes]
     return [
         html.H3(f"{c['name']} ({c['code']})", className="gs-cell-title"),
         html.Dl([item for k, v in facts for item in (html.Dt(k), html.Dd(v))], className="gs-facts"),
         html.Table([html.Thead(html.Tr(head)), html.Tbody(rows)], className="gs-compare"),
         html.H3(f"{t('cell_cameras', lang)} ({len(cameras)})"), html.Ul(cameras, className="gs-list"),
-        html.H3(f"{t('kpi_incidents', lang)} ({len(incidents)})"), html.Ul(incidents, className="gs-list"),
-        dcc.Graph(figure=_chart(details, lang), config={"displayModeBar": False}, className="gs-chart"),
+        html.H3(f"{t('kpi_incidents', lang)} ({len(details.incidents)})"),
+        html.Ul(incidents, className="gs-list gs-incident-list"),
+        dcc.Graph(figure=_chart(details, lang), config={"displayModeBar": False}, className="gs-chart")
+        if details.daily else html.P(t("cell_no_incidents", lang), className="gs-no-chart"),
         html.H3(f"{t('cell_routes', lang)} ({len(routes)})"), html.Ul(routes, className="gs-list"),
     ]
 
@@ -68,12 +77,36 @@ def warm_up() -> None:
     _chart(CellDetails({}, [], [], [], [], [{"day": "2026-01-01", "category": "theft", "count": 1}]), "en").to_dict()
 
 
+def day_label(day: str, lang: str) -> str:
+    """A local calendar day ``YYYY-MM-DD`` as the chart names it in ``lang``.
+
+    >>> day_label("2026-12-01", "zh"), day_label("2026-12-01", "en")
+    ('12月1日', 'Dec 1')
+    """
+    _year, month, date = (int(part) for part in day.split("-"))
+    if lang == "en":
+        return f"{_MONTHS[month - 1]} {date}"
+    return f"{month}月{date}日"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _chart(details: CellDetails, lang: str) -> go.Figure:
+    """Incidents per local day and category, stacked: days named in ``lang`` (categories on the axis,
+    so that no English month name appears), whole-incident ticks."""
     fig = go.Figure()
+    days = sorted({d["day"] for d in details.daily})
+    totals = {day: sum(d["count"] for d in details.daily if d["day"] == day) for day in days}
     for category in sorted({d["category"] for d in details.daily}):
-        days = [d for d in details.daily if d["category"] == category]
-        fig.add_bar(x=[d["day"] for d in days], y=[d["count"] for d in days], name=_label(CATEGORIES, category, lang))
+        rows = [d for d in details.daily if d["category"] == category]
+        fig.add_bar(x=[day_label(d["day"], lang) for d in rows], y=[d["count"] for d in rows],
+                    name=_label(CATEGORIES, category, lang))
+    highest = max(totals.values(), default=1)
     fig.update_layout(barmode="stack", height=220, margin={"l": 30, "r": 10, "t": 10, "b": 30},
                       paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", font={"color": "#e5e7eb"},
-                      legend={"orientation": "h", "y": -0.25})
+                      legend={"orientation": "h", "y": -0.25},
+                      xaxis={"type": "category", "categoryorder": "array",
+                             "categoryarray": [day_label(day, lang) for day in days]},
+                      yaxis={"rangemode": "tozero", "tickformat": "d", "dtick": max(1, -(-highest // 4))})
     return fig

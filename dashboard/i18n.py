@@ -326,3 +326,9 @@ STRINGS.update({
     "plan_period_text": {"zh": "轨迹时段 {start} – {end}({zone})；热点按近 {days} 天警情计算",
                          "en": "Tracks {start} – {end} ({zone}); hot spots from the last {days} days' incidents"},
 })
+
+# The cell panel: an empty chart says so; a long incident list shows the newest ones
+STRINGS.update({
+    "cell_no_incidents": {"zh": "时段内本网格没有警情。", "en": "No incidents in this cell in the window."},
+    "more_incidents": {"zh": "……另有 {n} 起较早的警情", "en": "… and {n} earlier incidents"},
+})
