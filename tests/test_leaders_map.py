@@ -3,8 +3,10 @@ a legend and a header that fit, the time playback, the briefing; and the wall fe
 
 from __future__ import annotations
 
+import http.cookiejar
 import re
 import struct
+import urllib.parse
 import urllib.request
 from io import BytesIO
 from typing import Any
@@ -17,6 +19,7 @@ from sqlalchemy import Engine, text
 from dashboard.state import ViewState
 from geo.figures import Window, figures
 from layers import units
+from tests.accounts import PASSWORD, name
 from tests.browser import screen_point
 
 pytestmark = pytest.mark.browser
@@ -155,7 +158,7 @@ def test_the_legend_and_the_header_fit_the_window(page: Page, base_url: str, siz
             const hb = h.getBoundingClientRect();
             h.querySelectorAll('*').forEach(el => {
               const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
-              if (!own || !el.offsetParent) return;
+              if (!own || !el.offsetParent || el.closest('.gs-how-text')) return;  // a closed note's text
               const r = el.getBoundingClientRect(); const line = parseFloat(getComputedStyle(el).fontSize) * 2.2;
               if (r.height > line || r.right > window.innerWidth || r.bottom > hb.bottom + 1) out.push(el.textContent);
             }); return [hb.height, out]; }""")
@@ -213,8 +216,26 @@ def test_playback_advances_in_the_browser_and_ends_on_the_windows_count(page: Pa
     assert page.evaluate("() => window.gridsightPlayback.frames") == 30
 
 
+_OPENERS: dict[str, urllib.request.OpenerDirector] = {}
+
+
+def _signed_in(base_url: str) -> urllib.request.OpenerDirector:
+    """An HTTP client with a cookie jar, signed in at ``base_url`` as the test leader."""
+    if base_url not in _OPENERS:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        form = opener.open(f"{base_url}/login", timeout=60).read().decode()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token
+        data = urllib.parse.urlencode({"username": name("leader"), "password": PASSWORD,
+                                       "csrf_token": token.group(1)}).encode()
+        opener.open(urllib.request.Request(f"{base_url}/login", data=data, headers={"Origin": base_url}), timeout=60)
+        _OPENERS[base_url] = opener
+    return _OPENERS[base_url]
+
+
 def _get(url: str) -> tuple[int, str, bytes]:
-    with urllib.request.urlopen(url, timeout=120) as r:
+    base = url.split("/api/", 1)[0]
+    with _signed_in(base).open(url, timeout=120) as r:
         return r.status, r.headers.get("Content-Type", ""), r.read()
 
 
@@ -229,7 +250,7 @@ def test_the_briefing_is_one_a4_page_with_the_units_name_and_kpis(base_url: str,
     assert abs(width - 842) < 2 and abs(height - 595) < 2, (width, height)  # A4 landscape, points
     words = re.sub(r"\s+", "", pdf.pages[0].extract_text())
     for shown in (town.name, f"{town.camera_area_pct:.1f}%", f"{town.cameras_online}/{town.cameras}",
-                  f"{town.camera_road_pct:.1f}%", "导出时间", "账号-", "时间窗"):
+                  f"{town.camera_road_pct:.1f}%", "导出时间", f"账号{name('leader')}", "时间窗"):
         assert shown in words, f"{shown!r} not in the briefing: {words[:300]}"
     assert str(town.incidents) in words and str(town.blind_incidents) in words
     status, kind, png = _get(f"{base_url}/api/briefing.png?unit={TOWN}&lang=en")

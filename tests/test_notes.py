@@ -41,7 +41,7 @@ def test_every_kpi_and_the_ranking_say_how_they_are_computed(blank_page: Page, b
     expect(incidents).to_contain_text(f"Window {_local(window.start)} to {_local(window.end)}")
     ranking = page.locator(".gs-ranking h3 .gs-how")
     ranking.locator("summary").click()
-    expect(ranking).to_contain_text("Share of the unit's area inside the view")
+    expect(ranking).to_contain_text("Share of the unit's road length inside an online camera's view")
 
 
 def test_a_cells_figures_and_the_chinese_page_have_notes(blank_page: Page, base_url: str, engine: Engine) -> None:

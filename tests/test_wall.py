@@ -246,6 +246,7 @@ def test_the_wall_fits_the_screen_it_is_on(browser: Browser, base_url: str, size
     errors: list[str] = []
     page = offline_page(browser, external, errors)
     try:
+        sign_in_page(page, base_url, "wall")
         page.set_viewport_size({"width": size[0], "height": size[1]})
         page.goto(f"{base_url}/wall?lang=zh")
         expect(page.locator(".gs-wall-item")).to_have_count(10, timeout=20_000)
