@@ -19,7 +19,8 @@ from sqlalchemy import Engine, text
 from dashboard.state import ViewState
 from geo.figures import Window, figures
 from layers import units
-from tests.accounts import PASSWORD, name
+from tests.accounts import PASSWORD
+from tests.accounts import name as account_name
 from tests.browser import screen_point
 
 pytestmark = pytest.mark.browser
@@ -226,7 +227,7 @@ def _signed_in(base_url: str) -> urllib.request.OpenerDirector:
         form = opener.open(f"{base_url}/login", timeout=60).read().decode()
         token = re.search(r'name="csrf_token" value="([^"]+)"', form)
         assert token
-        data = urllib.parse.urlencode({"username": name("leader"), "password": PASSWORD,
+        data = urllib.parse.urlencode({"username": account_name("leader"), "password": PASSWORD,
                                        "csrf_token": token.group(1)}).encode()
         opener.open(urllib.request.Request(f"{base_url}/login", data=data, headers={"Origin": base_url}), timeout=60)
         _OPENERS[base_url] = opener
@@ -250,7 +251,7 @@ def test_the_briefing_is_one_a4_page_with_the_units_name_and_kpis(base_url: str,
     assert abs(width - 842) < 2 and abs(height - 595) < 2, (width, height)  # A4 landscape, points
     words = re.sub(r"\s+", "", pdf.pages[0].extract_text())
     for shown in (town.name, f"{town.camera_area_pct:.1f}%", f"{town.cameras_online}/{town.cameras}",
-                  f"{town.camera_road_pct:.1f}%", "导出时间", f"账号{name('leader')}", "时间窗"):
+                  f"{town.camera_road_pct:.1f}%", "导出时间", f"账号{account_name('leader')}", "时间窗"):
         assert shown in words, f"{shown!r} not in the briefing: {words[:300]}"
     assert str(town.incidents) in words and str(town.blind_incidents) in words
     status, kind, png = _get(f"{base_url}/api/briefing.png?unit={TOWN}&lang=en")
