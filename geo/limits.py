@@ -34,9 +34,10 @@ LAST_DAY = dt.date(2100, 12, 31)
 # -- map layer requests ---------------------------------------------------------------------------
 ZOOM = (0, 22)
 # A view's box may span at most this many pixels (256-px tiles) each way at its zoom: a screen is
-# under 8k; the rest leaves room for links and scripts asking for a whole county at street level,
-# while a province or the world at a deep zoom (every feature unsimplified) is refused.
-MAX_VIEW_PX = 65_536
+# under 8k; the rest leaves room for links and scripts asking for a county and its surroundings at
+# street level (each layer is capped at GRIDSIGHT_MAX_FEATURES anyway), while the world or a
+# province at a deep zoom (every feature unsimplified) is refused: at zoom 22 a box of about 10 km.
+MAX_VIEW_PX = 262_144
 MAX_FID_CHARS = 64
 
 # -- uploads and archives -------------------------------------------------------------------------
