@@ -228,6 +228,7 @@
     span.className = "gs-play-label"; span.textContent = label;
     const el = document.createElement("select");
     el.id = "gs-play-" + name; el.className = "gs-play-select";
+    el.setAttribute("aria-label", label);  // named even when narrow screens hide the visible label
     options.forEach(function (o) {
       const opt = document.createElement("option");
       opt.value = o[0]; opt.textContent = o[1]; opt.selected = o[0] === value;

@@ -63,8 +63,7 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes
 
     suffix = " ‰" if worse_high else " %"
     rows: list[Any] = []
-    line = html.Li(t("target_line", lang).format(target=f"{state.target:g}"), className="gs-target-line",
-                   role="separator")
+    line = html.Li(t("target_line", lang).format(target=f"{state.target:g}"), className="gs-target-line")
     drawn = worse_high  # the incident rate has no target
     for u in sorted(children, key=key):
         value = getattr(u, state.metric)
