@@ -30,10 +30,10 @@ from bench import _auth
 from dashboard import ids
 from dashboard.state import ViewState
 from geo import hierarchy
-from geo.settings import PROJECT_DIR
+from geo.settings import PROJECT_DIR, Settings
 
 CLIENTS = (1, 8, 32)
-ROUNDS = 3
+ROUNDS = 4
 ROUND_S = 3.0
 WORKERS = 2  # per server; each has GRIDSIGHT_THREADS (4) threads
 
@@ -69,6 +69,7 @@ class _Client:
     """One keep-alive connection, signed in when ``account`` is given."""
 
     def __init__(self, port: int, account: tuple[str, str] | None) -> None:
+        self.port = port
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         self.headers = {"Origin": f"http://127.0.0.1:{port}"}
         if account is not None:
@@ -86,8 +87,14 @@ class _Client:
         headers = dict(self.headers)
         if kind:
             headers["Content-Type"] = kind
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionError):  # an idle keep-alive closed by the server
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
         text = response.read().decode()
         cookie = response.getheader("Set-Cookie")
         return response.status, text, cookie.split(";")[0] if cookie else None
@@ -157,17 +164,38 @@ def _round(port: int, account: tuple[str, str] | None, clients: int, request: Ca
     return latencies
 
 
+def check_cost_ms(engine: Engine, settings: Settings, repeat: int = 400) -> tuple[float, float]:
+    """Median milliseconds of a cheap request (``/_dash-dependencies``) in-process, with and without
+    sign-in and authorization: their difference is what the checks cost every request."""
+    from dashboard import build_app
+
+    timings = []
+    for authorize in (True, False):
+        client = build_app(settings, engine, authorize=authorize).server.test_client()
+        if authorize:
+            _auth.sign_in_client(client, *_auth.account(engine, "viewer"))
+        samples = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            assert client.get("/_dash-dependencies").status_code == 200
+            samples.append(time.perf_counter() - started)
+        timings.append(statistics.median(samples) * 1000)
+    return timings[0], timings[1]
+
+
 def run(engine: Engine, database_url: str, emit: Callable[[str, float, str], None]) -> None:
     """Emit ``throughput_<request>_<n>clients_<auth|noauth>_rps`` and ``..._p95`` for every request
     kind and client count, and ``authorization_cost_<request>_<n>clients`` (share of throughput lost)."""
+    with_checks, without_checks = check_cost_ms(engine, Settings.from_env(database_url=database_url))
+    emit("authorization_check_cost_per_request", with_checks - without_checks, "ms")
     account = _auth.account(engine, "leader")
     requests = _requests(engine)
     with _server(database_url, True) as with_auth, _server(database_url, False) as without:
         for kind, request in requests.items():
             for clients in CLIENTS:
                 done = {True: [], False: []}  # type: dict[bool, list[float]]
-                for _ in range(ROUNDS):
-                    for authorize in (False, True):
+                for r in range(ROUNDS):
+                    for authorize in ((False, True) if r % 2 else (True, False)):  # each goes first alike
                         port = with_auth if authorize else without
                         done[authorize] += _round(port, account if authorize else None, clients, request, ROUND_S)
                 rps = {a: len(v) / (ROUNDS * ROUND_S) for a, v in done.items()}

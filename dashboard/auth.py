@@ -228,6 +228,8 @@ def _session_account(engine: Engine, settings: Settings) -> Account | None:
         return None
     try:
         with engine.connect() as conn:
+            # one statement, no transaction: no BEGIN and ROLLBACK round trips on every request
+            conn.execution_options(isolation_level="AUTOCOMMIT")
             account = accounts.session_account(conn, account_id, epoch, None if kiosk_id is None else int(kiosk_id))
     except OperationalError:
         # The database cannot be reached to check the session: the signed cookie's own claims stand in
