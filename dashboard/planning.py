@@ -20,7 +20,7 @@ from dashboard.i18n import STRINGS, t
 from geo import dosage, jurisdiction, limits, optimise, plans, routing
 from geo.errors import DataError, GridsightError, PermissionDenied
 from geo.figures import Window
-from geo.hotspots import METHODS
+from geo.hotspots import METHODS, spot_points
 from geo.places import names_at
 from geo.settings import Settings
 from geo.whatif import Camera, Change, Route, check_items, view_shapes, what_if
@@ -174,10 +174,13 @@ def _register_analysis(app: Dash, engine: Engine, settings: Settings) -> None:
                           lambda: dosage.hot_spot_dosage(conn, result, window, settings.patrol_buffer_m,
                                                          settings.timezone))
             places = names_at(conn, [(b.lon, b.lat) for b in blind[:15]])
+            points = spot_points(conn, result)
+            spots = [s.id for s in result.hot_spots if s.id in points]
+            hot_places = dict(zip(spots, names_at(conn, [points[s] for s in spots]), strict=True))
         state = {"days": view.window_days, "metric": "camera_area_pct", "hs": view.method}
         zone = ZoneInfo(settings.timezone)
         return (state, _summary(result, dose, view.window_days, zone, lang), _blind_table(blind, places, lang),
-                _dosage_table(result, dose, lang))
+                _dosage_table(result, dose, hot_places, lang))
 
 
 def _summary(result: Any, dose: dosage.Report, days: int, zone: ZoneInfo, lang: str) -> list[Any]:
@@ -213,7 +216,7 @@ def _blind_table(blind: list[Any], places: list[str], lang: str) -> html.Table:
     return html.Table([html.Thead(head), html.Tbody(rows)], className="gs-compare gs-spots", id="gs-plan-blind-table")
 
 
-def _dosage_table(result: Any, dose: dosage.Report, lang: str) -> html.Table:
+def _dosage_table(result: Any, dose: dosage.Report, places: dict[str, str], lang: str) -> html.Table:
     by_id = {d.id: d for d in dose.areas}
 
     def hours(v: float | None) -> str:
@@ -228,11 +231,12 @@ def _dosage_table(result: Any, dose: dosage.Report, lang: str) -> html.Table:
             gap = f"{hours(d.longest_gap_min['day'])} / {hours(d.longest_gap_min['night'])}"
         else:  # never visited: the whole period is a gap, which a figure of 12 h would hide
             gap = t("plan_never_short", lang)
-        rows.append(_fly_row([html.Th(spot.id, scope="row"), html.Td(str(spot.incidents)),
+        rows.append(_fly_row([html.Th(spot.id, scope="row"),
+                              html.Td(places.get(spot.id) or "–", className="gs-place"), html.Td(str(spot.incidents)),
                               html.Td(f"{d.visits['day']} / {d.visits['night']}"),
                               html.Td(f"{sum(d.minutes.values()):.0f}"), html.Td(gap)],
                              f"hot:{spot.id}", lang, className="" if d.total_visits else "gs-never"))
-    head = _head(["plan_id", "col_incidents_all", "plan_visits", "plan_minutes", "plan_gap"], lang)
+    head = _head(["plan_id", "plan_place", "col_incidents_all", "plan_visits", "plan_minutes", "plan_gap"], lang)
     return html.Table([html.Thead(head), html.Tbody(rows)], className="gs-compare gs-spots", id="gs-plan-dosage-table")
 
 

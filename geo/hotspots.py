@@ -269,3 +269,16 @@ def density(conn: Connection, window: Window, cell_m: float = 250.0, bandwidth_m
         if value > 0:
             out.append((f"{i},{j}", value))
     return out
+
+
+def spot_points(conn: Connection, analysis: Analysis) -> dict[str, tuple[float, float]]:
+    """A point inside each hot spot of ``analysis`` (``ST_PointOnSurface`` of its units' union), as
+    (lon, lat) in EPSG:4326 degrees, by hot spot id: where its place is named."""
+    if not analysis.hot_spots:
+        return {}
+    sql, params = spot_sql(analysis)
+    rows = conn.execute(text(f"""
+        SELECT s.id, ST_X(p), ST_Y(p)
+        FROM ({sql}) s, LATERAL (SELECT ST_Transform(ST_PointOnSurface(s.geom), 4326) AS p) pt"""),
+        {**params, "srid": metric_srid(conn)})
+    return {str(i): (float(x), float(y)) for i, x, y in rows}

@@ -169,3 +169,6 @@ def test_spot_rows_fly_to_labelled_spots(page: Page) -> None:
     never = page.locator("#gs-plan-dosage-table tr.gs-never").first
     expect(never).to_contain_text("never visited")
     expect(page.locator("#gs-plan-dosage-table thead th").first).to_have_attribute("title", re.compile(r"\S"))
+    # every hot spot is named by its township and village
+    places = page.locator("#gs-plan-dosage-table tbody td.gs-place").all_inner_texts()
+    assert places and all(" · " in p for p in places), places
