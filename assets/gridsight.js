@@ -88,7 +88,7 @@
       wall_unit: function (feature, layer) {
         const p = feature.properties || {};
         if (p.level === "township" && p.name) {
-          layer.bindTooltip(String(p.name), { permanent: true, direction: "center", className: "gs-wall-name",
+          layer.bindTooltip(escapeHtml(p.name), { permanent: true, direction: "center", className: "gs-wall-name",
                                               interactive: false });
         }
       },
