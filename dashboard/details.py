@@ -31,9 +31,6 @@ def _pct(value: float | None, lang: str) -> str:
     return t("na", lang) if value is None else f"{value:.1f} %"
 
 
-SHOWN_INCIDENTS = 50  # the newest of the window, in the cell's panel
-
-
 def panel(details: CellDetails, lang: str, how: Notes) -> list[Any]:
     """The side panel of a selected grid cell (``how``: the figures' notes)."""
     c = details.cell
@@ -53,10 +50,7 @@ def panel(details: CellDetails, lang: str, how: Notes) -> list[Any]:
     incidents = [html.Li(f"{i['occurred']} {_label(CATEGORIES, i['category'], lang)} · "
                          f"{_label(STATUSES, i['status'], lang)}{' · ' + t('blind', lang) if i['blind'] else ''}",
                          className="gs-incident" + (" blind" if i["blind"] else ""))
-                 for i in details.incidents[:SHOWN_INCIDENTS]]
-    if len(details.incidents) > SHOWN_INCIDENTS:  # the newest ones; the panel scrolls, the list does not
-        incidents.append(html.Li(t("more_incidents", lang).format(n=len(details.incidents) - SHOWN_INCIDENTS),
-                                 className="gs-more"))
+                 for i in details.incidents]  # newest first; the panel scrolls, the list does not
     routes = [html.Li(f"{r['code']} {r['unit']} ({_label(SHIFT, r['shift'], lang)})") for r in details.routes]
     return [
         html.H3(f"{c['name']} ({c['code']})", className="gs-cell-title"),

@@ -327,8 +327,7 @@ STRINGS.update({
                          "en": "Tracks {start} – {end} ({zone}); hot spots from the last {days} days' incidents"},
 })
 
-# The cell panel: an empty chart says so; a long incident list shows the newest ones
+# The cell panel: an empty chart says so
 STRINGS.update({
     "cell_no_incidents": {"zh": "时段内本网格没有警情。", "en": "No incidents in this cell in the window."},
-    "more_incidents": {"zh": "……另有 {n} 起较早的警情", "en": "… and {n} earlier incidents"},
 })
