@@ -44,11 +44,12 @@ def sign_in_client(client: FlaskClient, role: str) -> None:
     assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
 
 
-def sign_in_page(page: Page, base_url: str, role: str) -> None:
-    """Sign ``page``'s browser context in at ``base_url`` as the test account of ``role`` (the
-    cookie is for 127.0.0.1, so other test servers on loopback with the same data folder accept it)."""
+def sign_in_page(page: Page, base_url: str, role: str, username: str | None = None) -> None:
+    """Sign ``page``'s browser context in at ``base_url`` as the test account of ``role`` (or the
+    account ``username``, with the test password; the cookie is for 127.0.0.1, so other test
+    servers on loopback with the same data folder accept it)."""
     token = _csrf(page.request.get(f"{base_url}/login").text())
-    answer = page.request.post(f"{base_url}/login", form={"username": name(role), "password": PASSWORD,
+    answer = page.request.post(f"{base_url}/login", form={"username": username or name(role), "password": PASSWORD,
                                                           "csrf_token": token},
                                headers={"Origin": base_url}, max_redirects=0)
     assert answer.status == 303, answer.text()[:500]
