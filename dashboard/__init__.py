@@ -124,7 +124,7 @@ def build_app(settings: Settings, engine: Engine, authorize: bool = True) -> Das
     roles.track(app, "planner", lambda: planning.register(app, engine, settings, owner))
     api.register_api(app.server, engine, settings)
     playback.register_api(app.server, engine, settings)
-    briefing.register_api(app.server, settings)
+    briefing.register_api(app.server, engine, settings)
     audit_page.register(app.server, engine, settings)
     if authorize:
         auth.install(app, engine, settings, roles)

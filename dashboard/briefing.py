@@ -21,7 +21,9 @@ from zoneinfo import ZoneInfo
 from flask import Flask, Response, g, request, session
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import ViewportSize, sync_playwright
+from sqlalchemy import Engine
 
+from dashboard import auth
 from dashboard.i18n import t
 from dashboard.state import ViewState
 from geo.settings import Settings
@@ -95,9 +97,9 @@ def render(base_url: str, state: ViewState, lang: str, kind: str, stamp: str,
         raise BriefingError(str(exc).splitlines()[0]) from None
 
 
-def register_api(server: Flask, settings: Settings) -> None:
+def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
     """Add ``GET /api/briefing.pdf`` and ``GET /api/briefing.png`` (the view's arguments as the map
-    page's address) to ``server``."""
+    page's address) to ``server``; each export is audited through ``engine``."""
 
     def briefing(kind: str) -> Response:
         query = request.query_string.decode("utf-8", "replace")
@@ -118,6 +120,7 @@ def register_api(server: Flask, settings: Settings) -> None:
         finally:
             _RENDERS.release()
         name = f"briefing-{state.unit or 'top'}-{now[:10]}.{kind}"
+        auth.record(engine, "export", f"briefing {state.unit or 'top'}", detail={"format": kind})
         return Response(body, mimetype="application/pdf" if kind == "pdf" else "image/png",
                         headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"})
 

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
 from dashboard.state import ViewState
+from geo import audit
 from geo.figures import Window, figures
 from layers import units
 from tests.accounts import PASSWORD
@@ -245,6 +246,9 @@ def test_the_briefing_is_one_a4_page_with_the_units_name_and_kpis(base_url: str,
         town = figures(conn, Window.last_days(30), codes=[TOWN])[0]
     status, kind, body = _get(f"{base_url}/api/briefing.pdf?unit={TOWN}&lang=zh")
     assert status == 200 and kind == "application/pdf"
+    with engine.connect() as conn:  # the export is audited
+        last = audit.events(conn, kind="export", limit=10_000)[-1]
+    assert last.target == f"briefing {TOWN}" and last.account == account_name("leader")
     pdf = PdfReader(BytesIO(body))
     assert len(pdf.pages) == 1
     width, height = float(pdf.pages[0].mediabox.width), float(pdf.pages[0].mediabox.height)
