@@ -123,8 +123,10 @@ def _requests(engine: Engine) -> dict[str, Callable[[_Client], None]]:
         return "/api/layers?" + urlencode(args)
 
     county_layers, township_layers = layer_query(county, 11, None), layer_query(township, 13, township.code)
-    panels = {"output": f"..{ids.KPIS}.children...{ids.BREADCRUMBS}.children...{ids.RANKING}.children..",
-              "outputs": [{"id": i, "property": "children"} for i in (ids.KPIS, ids.BREADCRUMBS, ids.RANKING)],
+    outputs = [(i, "children") for i in (ids.KPIS, ids.BREADCRUMBS, ids.RANKING, ids.UNIT_FIGURES)]
+    outputs += [(i, "href") for i in (ids.BRIEFING_PDF, ids.BRIEFING_PNG)]
+    panels = {"output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
+              "outputs": [{"id": i, "property": p} for i, p in outputs],
               "inputs": [{"id": ids.STATE, "property": "data", "value": ViewState(unit=township.code).to_dict()}],
               "state": [{"id": ids.LANG_STORE, "property": "data", "value": "zh"}], "changedPropIds": []}
 
