@@ -20,15 +20,22 @@ def create_app(settings: Settings | None = None) -> Dash:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python app.py", description="Serve the Gridsight dashboard.")
+    parser = argparse.ArgumentParser(
+        prog="python app.py", description="Serve the Gridsight dashboard."
+    )
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8050)")
-    parser.add_argument("--wall", action="store_true", help="open on the wall display (/ serves /wall)")
+    parser.add_argument(
+        "--wall", action="store_true", help="open on the wall display (/ serves /wall)"
+    )
     args = parser.parse_args(argv)
     settings = Settings.from_env(host=args.host, port=args.port, home="wall" if args.wall else None)
     connect(settings)  # start the embedded PostGIS and migrate once, before the workers start
-    print(f"Gridsight: http://{settings.host}:{settings.port}/ (wall display: /wall, map: /map); "
-          f"{serving.worker_count(settings)} workers x {settings.threads} threads", flush=True)
+    print(
+        f"Gridsight: http://{settings.host}:{settings.port}/ (wall display: /wall, map: /map); "
+        f"{serving.worker_count(settings)} workers x {settings.threads} threads",
+        flush=True,
+    )
     if settings.debug:  # Dash's debug mode needs its own (development) server
         create_app(settings).run(host=settings.host, port=settings.port, debug=True)
     else:

@@ -23,7 +23,14 @@ from etl.loading import load_demo
 from geo import meta
 from geo.coverage import refresh
 from geo.coverage_parallel import refresh_with_sessions
-from geo.db import database_exists, database_url, make_engine, recreate_database, sibling_url, upgrade
+from geo.db import (
+    database_exists,
+    database_url,
+    make_engine,
+    recreate_database,
+    sibling_url,
+    upgrade,
+)
 from geo.figures import Window
 from geo.settings import Settings
 from geo.verify import choose_units, verify
@@ -59,7 +66,9 @@ def _full(engine: Engine, rebuild_units: bool = False, sessions: int = SESSIONS)
     from the units and roads alone, as after a unit or road change) on ``sessions`` database
     sessions; one session: the serial refresh an import runs in its own transaction."""
     if sessions > 1:
-        return refresh_with_sessions(engine, BUFFER, full=True, rebuild_units=rebuild_units, sessions=sessions).seconds
+        return refresh_with_sessions(
+            engine, BUFFER, full=True, rebuild_units=rebuild_units, sessions=sessions
+        ).seconds
     with engine.begin() as conn:
         return refresh(conn, BUFFER, full=True, rebuild_units=rebuild_units).seconds
 
@@ -69,7 +78,9 @@ def demo_county(settings: Settings) -> None:
     _print("demo_generate_and_load", load_s, "s")
     full = min(_full(engine) for _ in range(3))
     _print("coverage_full_recompute_demo", full, "s")
-    _print("coverage_full_recompute_with_units_demo", min(_full(engine, True) for _ in range(3)), "s")
+    _print(
+        "coverage_full_recompute_with_units_demo", min(_full(engine, True) for _ in range(3)), "s"
+    )
     one_session = min(_full(engine, sessions=1) for _ in range(3))
     _print("coverage_full_recompute_one_session_demo", one_session, "s")
     # the floor: per cell in memory, single-threaded, parents summed (bench/_shapely_coverage.py)
@@ -113,6 +124,7 @@ def _serial_cpu(engine: Engine) -> float:
         def used() -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
         try:
             before = used()
         except OSError:
@@ -138,17 +150,24 @@ def playback(settings: Settings, engine: Engine) -> None:
 
 def _camera_changes(engine: Engine, prefix: str) -> None:
     """Refresh after one camera changes, and what-if latency for one camera (``prefix``: the set)."""
+
     def one_camera_change() -> float:
         with engine.begin() as conn:
-            conn.execute(text("UPDATE camera SET status = CASE status WHEN 'online' THEN 'offline' ELSE 'online' END "
-                              "WHERE code = (SELECT code FROM camera ORDER BY random() LIMIT 1)"))
+            conn.execute(
+                text(
+                    "UPDATE camera SET status = CASE status WHEN 'online' THEN 'offline' ELSE 'online' END "
+                    "WHERE code = (SELECT code FROM camera ORDER BY random() LIMIT 1)"
+                )
+            )
             return refresh(conn, BUFFER).seconds
 
     changes = [one_camera_change() for _ in range(15)]
     _print(f"{prefix}coverage_refresh_one_camera_median", statistics.median(changes) * 1000, "ms")
     _print(f"{prefix}coverage_refresh_one_camera_max", max(changes) * 1000, "ms")
     with engine.connect() as conn:
-        points = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM camera ORDER BY code LIMIT 20")).all()
+        points = conn.execute(
+            text("SELECT ST_X(geom), ST_Y(geom) FROM camera ORDER BY code LIMIT 20")
+        ).all()
     window = Window.last_days(30)
 
     def one_what_if(i: int) -> float:
@@ -199,8 +218,10 @@ def province(settings: Settings, counties: int, reuse: bool = False) -> None:
             meta.put(conn, "bench_set", stamp)
         _print("province_generate_load_and_refresh", load_s, "s")
     with engine.connect() as conn:
-        cells, cameras, incidents = conn.execute(text(
-            "SELECT (SELECT count(*) FROM grid_cell), (SELECT count(*) FROM camera), (SELECT count(*) FROM incident)")
+        cells, cameras, incidents = conn.execute(
+            text(
+                "SELECT (SELECT count(*) FROM grid_cell), (SELECT count(*) FROM camera), (SELECT count(*) FROM incident)"
+            )
         ).one()
     _print("province_counties", counties, "counties")
     _print("province_grid_cells", cells, "cells")
@@ -212,8 +233,11 @@ def province(settings: Settings, counties: int, reuse: bool = False) -> None:
     _print("coverage_full_recompute_one_session_province", _full(engine, sessions=1), "s")
     _print("province_verify_sample_100", min(_timed(lambda: _verify(engine, 100), 2)), "s")
     _camera_changes(engine, "province_")
-    _print("drilldown_step_server_p95_province", _p95(_drilldown.server_step_seconds(settings, engine, 3)) * 1000,
-           "ms")
+    _print(
+        "drilldown_step_server_p95_province",
+        _p95(_drilldown.server_step_seconds(settings, engine, 3)) * 1000,
+        "ms",
+    )
     engine.dispose()
 
 
@@ -231,20 +255,43 @@ def wall_soak(settings: Settings, refreshes: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--province-counties", type=int, default=140,
-                        help="counties in the province-size set (140 ≈ 100k cells); 0 skips it")
-    parser.add_argument("--wall-refreshes", type=int, default=1000,
-                        help="wall display soak: polls at a 0.1 s interval (0 skips it)")
-    parser.add_argument("--wall-only", action="store_true", help="only the wall soak, on a fresh demo county")
-    parser.add_argument("--planning-only", action="store_true", help="only the planning figures (fresh demo county)")
-    parser.add_argument("--province-only", action="store_true", help="only the province-size figures")
-    parser.add_argument("--playback-only", action="store_true",
-                        help="only the map's time playback in Chromium (fresh demo county)")
-    parser.add_argument("--throughput-only", action="store_true",
-                        help="only the server throughput with and without authorization (fresh demo county)")
-    parser.add_argument("--reuse-province", action="store_true",
-                        help="measure the province-size set already loaded by an earlier run of the same size "
-                             "(its incidents end when that run loaded them) instead of generating it again")
+    parser.add_argument(
+        "--province-counties",
+        type=int,
+        default=140,
+        help="counties in the province-size set (140 ≈ 100k cells); 0 skips it",
+    )
+    parser.add_argument(
+        "--wall-refreshes",
+        type=int,
+        default=1000,
+        help="wall display soak: polls at a 0.1 s interval (0 skips it)",
+    )
+    parser.add_argument(
+        "--wall-only", action="store_true", help="only the wall soak, on a fresh demo county"
+    )
+    parser.add_argument(
+        "--planning-only", action="store_true", help="only the planning figures (fresh demo county)"
+    )
+    parser.add_argument(
+        "--province-only", action="store_true", help="only the province-size figures"
+    )
+    parser.add_argument(
+        "--playback-only",
+        action="store_true",
+        help="only the map's time playback in Chromium (fresh demo county)",
+    )
+    parser.add_argument(
+        "--throughput-only",
+        action="store_true",
+        help="only the server throughput with and without authorization (fresh demo county)",
+    )
+    parser.add_argument(
+        "--reuse-province",
+        action="store_true",
+        help="measure the province-size set already loaded by an earlier run of the same size "
+        "(its incidents end when that run loaded them) instead of generating it again",
+    )
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.planning_only:

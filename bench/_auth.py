@@ -34,7 +34,9 @@ def sign_in_client(client: Any, name: str, password: str) -> None:
     """Sign a Flask test client in; it sends this server's Origin from then on."""
     client.environ_base["HTTP_ORIGIN"] = "http://localhost"
     token = _token(client.get("/login").get_data(as_text=True))
-    answer = client.post("/login", data={"username": name, "password": password, "csrf_token": token})
+    answer = client.post(
+        "/login", data={"username": name, "password": password, "csrf_token": token}
+    )
     if answer.status_code != 303:
         raise RuntimeError(f"bench sign-in refused: {answer.status_code}")
 
@@ -42,7 +44,11 @@ def sign_in_client(client: Any, name: str, password: str) -> None:
 def sign_in_page(page: Any, url: str, name: str, password: str) -> None:
     """Sign a Playwright page's context in at ``url``."""
     token = _token(page.request.get(f"{url}/login").text())
-    answer = page.request.post(f"{url}/login", form={"username": name, "password": password, "csrf_token": token},
-                               headers={"Origin": url}, max_redirects=0)
+    answer = page.request.post(
+        f"{url}/login",
+        form={"username": name, "password": password, "csrf_token": token},
+        headers={"Origin": url},
+        max_redirects=0,
+    )
     if answer.status != 303:
         raise RuntimeError(f"bench sign-in refused: {answer.status}")

@@ -29,11 +29,19 @@ def path(engine: Engine) -> list[str | None]:
     return steps
 
 
-ZOOM = {"province": 7, "city": 9, "county": 11, "township": 13, "village": 15, "grid": 16}  # what a 1920x1080 view fits
+ZOOM = {
+    "province": 7,
+    "city": 9,
+    "county": 11,
+    "township": 13,
+    "village": 15,
+    "grid": 16,
+}  # what a 1920x1080 view fits
 
 
-def server_step_seconds(settings: Settings, engine: Engine, repeat: int = 10,
-                        parts: dict[str, float] | None = None) -> list[float]:
+def server_step_seconds(
+    settings: Settings, engine: Engine, repeat: int = 10, parts: dict[str, float] | None = None
+) -> list[float]:
     """Seconds of server work per drill-down step: the panels and the layers (one request, as the
     map asks) for the unit's bounds at the zoom that shows it; ``parts`` accumulates seconds of
     the panels and of the layers."""
@@ -51,12 +59,19 @@ def server_step_seconds(settings: Settings, engine: Engine, repeat: int = 10,
                 focus = hierarchy.get(conn, unit) if unit else hierarchy.top(conn)[0]
             parts["panels"] = parts.get("panels", 0.0) + time.perf_counter() - started
             (s, w), (n, e) = focus.bounds
-            query = {"bbox": f"{w},{s},{e},{n}", "zoom": str(ZOOM[focus.level]), "metric": state.metric,
-                     "days": "30", "ids": ",".join(layer.id for layer in layers.for_page("map"))}
+            query = {
+                "bbox": f"{w},{s},{e},{n}",
+                "zoom": str(ZOOM[focus.level]),
+                "metric": state.metric,
+                "days": "30",
+                "ids": ",".join(layer.id for layer in layers.for_page("map")),
+            }
             if unit:
                 query["unit"] = unit
             before = time.perf_counter()
-            assert client.get("/api/layers", query_string=query).status_code == 200  # as the map asks
+            assert (
+                client.get("/api/layers", query_string=query).status_code == 200
+            )  # as the map asks
             parts["layers"] = parts.get("layers", 0.0) + time.perf_counter() - before
             out.append(time.perf_counter() - started)
     return out
@@ -80,9 +95,12 @@ def click_to_drawn_seconds(settings: Settings, engine: Engine) -> list[float]:
             page.wait_for_url(f"**unit={unit}**")
             expect(page.locator(".gs-crumb.current")).to_have_count(1)
             # drawn: the layers were fetched for the new unit and the status says so
-            page.wait_for_function(f"() => document.querySelector('.gs-status.ok') !== null && "
-                                   f"(window.gridsightQuery || '').includes('unit={unit}&')", timeout=30_000,
-                                   polling=20)
+            page.wait_for_function(
+                f"() => document.querySelector('.gs-status.ok') !== null && "
+                f"(window.gridsightQuery || '').includes('unit={unit}&')",
+                timeout=30_000,
+                polling=20,
+            )
             expect(page.locator(".gs-status.ok")).to_have_count(1, timeout=30_000)
             out.append(time.perf_counter() - started)
     return out

@@ -35,19 +35,27 @@ def _get(url: str, timeout: float = 600) -> tuple[int, int, float]:
 
 
 def _rss_mb(pid: int) -> tuple[float, float]:
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    fields = dict(
+        line.split(":", 1)
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        if ":" in line
+    )
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
 def layer_requests(base: str, pid: int) -> None:
     fifty = ",".join((VIEW_IDS.split(",") * 7)[:50])
-    for name, query in (("fifty_ids_world_z22", f"ids={fifty}&bbox=-180,-90,180,90&zoom=22"),
-                        ("every_layer_province_z8", f"ids={VIEW_IDS}&bbox=108,33,118,41&zoom=8")):
+    for name, query in (
+        ("fifty_ids_world_z22", f"ids={fifty}&bbox=-180,-90,180,90&zoom=22"),
+        ("every_layer_province_z8", f"ids={VIEW_IDS}&bbox=108,33,118,41&zoom=8"),
+    ):
         rss, _ = _rss_mb(pid)
         status, size, seconds = _get(f"{base}/api/layers?{query}")
         after, peak = _rss_mb(pid)
-        print(f"{name}: status {status}, {size / 2**20:.2f} MB in {seconds:.2f} s; "
-              f"server RSS {rss:.0f} -> {after:.0f} MB (peak {peak:.0f} MB)")
+        print(
+            f"{name}: status {status}, {size / 2**20:.2f} MB in {seconds:.2f} s; "
+            f"server RSS {rss:.0f} -> {after:.0f} MB (peak {peak:.0f} MB)"
+        )
 
 
 def flood(base: str, clients: int = 24) -> None:
@@ -56,7 +64,9 @@ def flood(base: str, clients: int = 24) -> None:
     answers: list[tuple[int, int, float]] = []
 
     def hot(days: int) -> None:
-        answers.append(_get(f"{base}/api/layers/hotspots?bbox=113.4,37.4,114,37.8&zoom=11&days={days}"))
+        answers.append(
+            _get(f"{base}/api/layers/hotspots?bbox=113.4,37.4,114,37.8&zoom=11&days={days}")
+        )
 
     threads = [threading.Thread(target=hot, args=(7 + i,)) for i in range(clients)]
     started = time.perf_counter()
@@ -71,10 +81,14 @@ def flood(base: str, clients: int = 24) -> None:
         t.join()
     total = time.perf_counter() - started
     statuses = sorted({a[0] for a in answers})
-    print(f"trivial_during_{clients}_hotspots: median {statistics.median(during) * 1000:.0f} ms, "
-          f"max {max(during) * 1000:.0f} ms ({len(during)} requests)")
-    print(f"hotspot_flood: {clients} requests in {total:.1f} s, statuses {statuses} "
-          f"({sum(1 for a in answers if a[0] == 200)} answered 200), slowest {max(a[2] for a in answers):.1f} s")
+    print(
+        f"trivial_during_{clients}_hotspots: median {statistics.median(during) * 1000:.0f} ms, "
+        f"max {max(during) * 1000:.0f} ms ({len(during)} requests)"
+    )
+    print(
+        f"hotspot_flood: {clients} requests in {total:.1f} s, statuses {statuses} "
+        f"({sum(1 for a in answers if a[0] == 200)} answered 200), slowest {max(a[2] for a in answers):.1f} s"
+    )
 
 
 def main(argv: list[str]) -> int:

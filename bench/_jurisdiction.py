@@ -68,7 +68,9 @@ def measure(settings: Settings, owner: Engine, repeat: int = 10) -> None:
     cases take turns, so that the machine's load weighs on each alike."""
     web = jurisdiction.web_engine(settings, owner)
     with owner.connect() as conn:
-        township = str(conn.execute(text("SELECT min(code) FROM admin_unit WHERE level = 'township'")).scalar())
+        township = str(
+            conn.execute(text("SELECT min(code) FROM admin_unit WHERE level = 'township'")).scalar()
+        )
     cases: list[tuple[str, Engine, str | None]] = [
         ("owner, no policies (before)", owner, None),
         ("web role, whole deployment", web, None),
@@ -102,12 +104,18 @@ def measure(settings: Settings, owner: Engine, repeat: int = 10) -> None:
                 drills.setdefault(name, []).append(drill_ms)
     for name, _engine, _scope in cases:
         top_all, drill_all = sorted(tops[name]), sorted(drills[name])
-        print(f"{name:30} layers of the top view: median {statistics.median(top_all):6.1f} ms, "
-              f"p95 {top_all[int(0.95 * (len(top_all) - 1))]:6.1f} | drill-down step (panels + layers): "
-              f"median {statistics.median(drill_all):6.1f} ms, p95 {drill_all[int(0.95 * (len(drill_all) - 1))]:6.1f}",
-              flush=True)
+        print(
+            f"{name:30} layers of the top view: median {statistics.median(top_all):6.1f} ms, "
+            f"p95 {top_all[int(0.95 * (len(top_all) - 1))]:6.1f} | drill-down step (panels + layers): "
+            f"median {statistics.median(drill_all):6.1f} ms, p95 {drill_all[int(0.95 * (len(drill_all) - 1))]:6.1f}",
+            flush=True,
+        )
     web.dispose()
 
 
 if __name__ == "__main__":
-    measure(Settings.from_env(), connect(Settings.from_env()), int(sys.argv[1]) if len(sys.argv) > 1 else 10)
+    measure(
+        Settings.from_env(),
+        connect(Settings.from_env()),
+        int(sys.argv[1]) if len(sys.argv) > 1 else 10,
+    )

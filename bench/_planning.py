@@ -43,7 +43,9 @@ def run(engine: Engine, buffer_m: float, out: Printer) -> None:
         started = time.perf_counter()
         blindspots.blind_spots(conn, window, analysis)
         out("plan_blind_spots", time.perf_counter() - started, "s")
-        points = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM incident ORDER BY code LIMIT 20")).all()
+        points = conn.execute(
+            text("SELECT ST_X(geom), ST_Y(geom) FROM incident ORDER BY code LIMIT 20")
+        ).all()
     placed = []
     for n, (lon, lat) in enumerate(points):
         with engine.begin() as conn:
@@ -62,12 +64,22 @@ def run(engine: Engine, buffer_m: float, out: Printer) -> None:
         out("plan_optimise_coverage_after", result.coverage_after_pct or 0.0, "%")
         cands = optimise.candidates(conn, window)
         for count in (10, 25, 50):
-            out(f"plan_optimise_{count}_mclp_incidents", optimise.covered(cands, optimise.solve(cands, count)),
-                "incidents")
-            out(f"plan_optimise_{count}_greedy_incidents", optimise.covered(cands, optimise.greedy(cands, count)),
-                "incidents")
-        unit = conn.execute(text("SELECT unit FROM patrol_route ORDER BY code LIMIT 1")).scalar_one()
+            out(
+                f"plan_optimise_{count}_mclp_incidents",
+                optimise.covered(cands, optimise.solve(cands, count)),
+                "incidents",
+            )
+            out(
+                f"plan_optimise_{count}_greedy_incidents",
+                optimise.covered(cands, optimise.greedy(cands, count)),
+                "incidents",
+            )
+        unit = conn.execute(
+            text("SELECT unit FROM patrol_route ORDER BY code LIMIT 1")
+        ).scalar_one()
         started = time.perf_counter()
-        suggestion = routing.suggest_route(conn, analysis, unit, "night", 20_000, window, "Asia/Shanghai", buffer_m)
+        suggestion = routing.suggest_route(
+            conn, analysis, unit, "night", 20_000, window, "Asia/Shanghai", buffer_m
+        )
         out("plan_route_suggestion_20km", time.perf_counter() - started, "s")
         out("plan_route_hot_spots_reached", len(suggestion.hot_spots), "hot spots")

@@ -26,8 +26,11 @@ def fps(settings: Settings, engine: Engine, frames: int = FRAMES) -> dict[str, A
         page.set_viewport_size({"width": 1600, "height": 900})
         page.goto(url + "/?days=30")
         expect(page.locator(".gs-status.ok")).to_have_count(1, timeout=30_000)
-        page.wait_for_function("() => window.gridsightPlayback && window.gridsightPlayback.data !== null",
-                               timeout=30_000, polling=100)
+        page.wait_for_function(
+            "() => window.gridsightPlayback && window.gridsightPlayback.data !== null",
+            timeout=30_000,
+            polling=100,
+        )
         result: dict[str, Any] = page.evaluate(f"() => window.gridsightPlayback.bench({frames})")
         page.close()
     return result

@@ -14,7 +14,9 @@ def main() -> int:
     settings = Settings.from_env()
     authorize = "--no-auth" not in sys.argv[1:]
     connect(settings)
-    serving.serve(settings, lambda: build_app(settings, connect(settings), authorize=authorize).server)
+    serving.serve(
+        settings, lambda: build_app(settings, connect(settings), authorize=authorize).server
+    )
     return 0
 
 

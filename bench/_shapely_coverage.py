@@ -26,7 +26,9 @@ def _load(engine: Engine, sql: str, srid: int) -> tuple[list[tuple[object, ...]]
         rows = conn.execute(text(sql)).all()
     geoms = shapely.from_wkb([bytes(r[-1]) for r in rows])
     to_metric = Transformer.from_crs(4326, srid, always_xy=True)
-    projected = shapely.transform(geoms, lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1])))
+    projected = shapely.transform(
+        geoms, lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1]))
+    )
     return [tuple(r[:-1]) for r in rows], projected
 
 
@@ -57,7 +59,9 @@ def _unions(n: int, cell_i: np.ndarray, clipped: np.ndarray) -> np.ndarray:
 def compute(engine: Engine, buffer_m: float, srid: int = 32649) -> dict[str, dict[str, float]]:
     """Working, installed, patrol and combined area (m²) and road, working and installed road
     length (m) per unit code, cells measured, villages, townships and counties summed."""
-    codes, cells = _load(engine, "SELECT code, ST_AsBinary(geom) FROM grid_cell ORDER BY code", srid)
+    codes, cells = _load(
+        engine, "SELECT code, ST_AsBinary(geom) FROM grid_cell ORDER BY code", srid
+    )
     status, views = _load(engine, "SELECT status, ST_AsBinary(view_geom) FROM camera", srid)
     online = np.array([s[0] == "online" for s in status], dtype=bool)
     _r, routes = _load(engine, "SELECT code, ST_AsBinary(geom) FROM patrol_route", srid)
@@ -71,8 +75,11 @@ def compute(engine: Engine, buffer_m: float, srid: int = 32649) -> dict[str, dic
     lines = _unions(n, *_by_cell(cells, network))
     installed = shapely.union(working, offline)
     figures = {
-        "working": shapely.area(working), "installed": shapely.area(installed), "patrol": shapely.area(patrol),
-        "combined": shapely.area(shapely.union(working, patrol)), "road": shapely.length(lines),
+        "working": shapely.area(working),
+        "installed": shapely.area(installed),
+        "patrol": shapely.area(patrol),
+        "combined": shapely.area(shapely.union(working, patrol)),
+        "road": shapely.length(lines),
         "road_working": shapely.length(shapely.intersection(lines, working)),
         "road_installed": shapely.length(shapely.intersection(lines, installed)),
     }

@@ -47,9 +47,19 @@ def _free_port() -> int:
 @contextmanager
 def _server(database_url: str, authorize: bool) -> Iterator[int]:
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "GRIDSIGHT_PORT": str(port), "GRIDSIGHT_WORKERS": str(WORKERS)}
-    proc = subprocess.Popen([sys.executable, "-m", "bench._serve", *([] if authorize else ["--no-auth"])],
-                            cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "GRIDSIGHT_PORT": str(port),
+        "GRIDSIGHT_WORKERS": str(WORKERS),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench._serve", *([] if authorize else ["--no-auth"])],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(600):
             try:
@@ -77,20 +87,28 @@ class _Client:
             token = re.search(r'name="csrf_token" value="([^"]+)"', body)
             assert token and cookie
             self.headers["Cookie"] = cookie
-            form = urlencode({"username": account[0], "password": account[1], "csrf_token": token.group(1)})
-            status, _, cookie = self._send("POST", "/login", form, "application/x-www-form-urlencoded")
+            form = urlencode(
+                {"username": account[0], "password": account[1], "csrf_token": token.group(1)}
+            )
+            status, _, cookie = self._send(
+                "POST", "/login", form, "application/x-www-form-urlencoded"
+            )
             assert status == 303 and cookie, status
             self.headers["Cookie"] = cookie
 
-    def _send(self, method: str, path: str, body: str | None = None,
-              kind: str | None = None) -> tuple[int, str, str | None]:
+    def _send(
+        self, method: str, path: str, body: str | None = None, kind: str | None = None
+    ) -> tuple[int, str, str | None]:
         headers = dict(self.headers)
         if kind:
             headers["Content-Type"] = kind
         try:
             self.conn.request(method, path, body=body, headers=headers)
             response = self.conn.getresponse()
-        except (http.client.RemoteDisconnected, ConnectionError):  # an idle keep-alive closed by the server
+        except (
+            http.client.RemoteDisconnected,
+            ConnectionError,
+        ):  # an idle keep-alive closed by the server
             self.conn.close()
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
             self.conn.request(method, path, body=body, headers=headers)
@@ -118,17 +136,31 @@ def _requests(engine: Engine) -> dict[str, Callable[[_Client], None]]:
 
     def layer_query(unit: hierarchy.Unit, zoom: int, code: str | None) -> str:
         (s, w), (n, e) = unit.bounds
-        args = {"ids": every, "bbox": f"{w},{s},{e},{n}", "zoom": str(zoom), "days": "30",
-                "metric": "camera_road_pct", **({"unit": code} if code else {})}
+        args = {
+            "ids": every,
+            "bbox": f"{w},{s},{e},{n}",
+            "zoom": str(zoom),
+            "days": "30",
+            "metric": "camera_road_pct",
+            **({"unit": code} if code else {}),
+        }
         return "/api/layers?" + urlencode(args)
 
-    county_layers, township_layers = layer_query(county, 11, None), layer_query(township, 13, township.code)
+    county_layers, township_layers = (
+        layer_query(county, 11, None),
+        layer_query(township, 13, township.code),
+    )
     outputs = [(i, "children") for i in (ids.KPIS, ids.BREADCRUMBS, ids.RANKING, ids.UNIT_FIGURES)]
     outputs += [(i, "href") for i in (ids.BRIEFING_PDF, ids.BRIEFING_PNG)]
-    panels = {"output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
-              "outputs": [{"id": i, "property": p} for i, p in outputs],
-              "inputs": [{"id": ids.STATE, "property": "data", "value": ViewState(unit=township.code).to_dict()}],
-              "state": [{"id": ids.LANG_STORE, "property": "data", "value": "zh"}], "changedPropIds": []}
+    panels = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in outputs],
+        "inputs": [
+            {"id": ids.STATE, "property": "data", "value": ViewState(unit=township.code).to_dict()}
+        ],
+        "state": [{"id": ids.LANG_STORE, "property": "data", "value": "zh"}],
+        "changedPropIds": [],
+    }
 
     def drill(client: _Client) -> None:
         client.post_json("/_dash-update-component", panels)
@@ -137,8 +169,13 @@ def _requests(engine: Engine) -> dict[str, Callable[[_Client], None]]:
     return {"layers": lambda client: client.get(county_layers), "drilldown_step": drill}
 
 
-def _round(port: int, account: tuple[str, str] | None, clients: int, request: Callable[[_Client], None],
-           seconds: float) -> list[float]:
+def _round(
+    port: int,
+    account: tuple[str, str] | None,
+    clients: int,
+    request: Callable[[_Client], None],
+    seconds: float,
+) -> list[float]:
     """Latencies (s) of the requests ``clients`` threads completed in ``seconds``."""
     conns = [_Client(port, account) for _ in range(clients)]
     for c in conns:  # warm the connection and the server's caches
@@ -188,7 +225,9 @@ def check_cost_ms(engine: Engine, settings: Settings, repeat: int = 400) -> tupl
 def run(engine: Engine, database_url: str, emit: Callable[[str, float, str], None]) -> None:
     """Emit ``throughput_<request>_<n>clients_<auth|noauth>_rps`` and ``..._p95`` for every request
     kind and client count, and ``authorization_cost_<request>_<n>clients`` (share of throughput lost)."""
-    with_checks, without_checks = check_cost_ms(engine, Settings.from_env(database_url=database_url))
+    with_checks, without_checks = check_cost_ms(
+        engine, Settings.from_env(database_url=database_url)
+    )
     emit("authorization_check_cost_per_request", with_checks - without_checks, "ms")
     account = _auth.account(engine, "leader")
     requests = _requests(engine)
@@ -197,12 +236,24 @@ def run(engine: Engine, database_url: str, emit: Callable[[str, float, str], Non
             for clients in CLIENTS:
                 done = {True: [], False: []}  # type: dict[bool, list[float]]
                 for r in range(ROUNDS):
-                    for authorize in ((False, True) if r % 2 else (True, False)):  # each goes first alike
+                    for authorize in (
+                        (False, True) if r % 2 else (True, False)
+                    ):  # each goes first alike
                         port = with_auth if authorize else without
-                        done[authorize] += _round(port, account if authorize else None, clients, request, ROUND_S)
+                        done[authorize] += _round(
+                            port, account if authorize else None, clients, request, ROUND_S
+                        )
                 rps = {a: len(v) / (ROUNDS * ROUND_S) for a, v in done.items()}
                 for authorize, label in ((True, "auth"), (False, "noauth")):
                     emit(f"throughput_{kind}_{clients}clients_{label}_rps", rps[authorize], "req/s")
-                    p95 = statistics.quantiles(done[authorize], n=20)[-1] if len(done[authorize]) > 1 else 0.0
+                    p95 = (
+                        statistics.quantiles(done[authorize], n=20)[-1]
+                        if len(done[authorize]) > 1
+                        else 0.0
+                    )
                     emit(f"throughput_{kind}_{clients}clients_{label}_p95", p95 * 1000, "ms")
-                emit(f"authorization_cost_{kind}_{clients}clients", 100 * (1 - rps[True] / rps[False]), "%")
+                emit(
+                    f"authorization_cost_{kind}_{clients}clients",
+                    100 * (1 - rps[True] / rps[False]),
+                    "%",
+                )

@@ -39,10 +39,21 @@ def _server(database_url: str, interval_s: float) -> Iterator[tuple[str, int]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": database_url, "GRIDSIGHT_WALL_REFRESH_S": str(interval_s),
-           "GRIDSIGHT_LANGUAGE": "zh", "GRIDSIGHT_PORT": str(port), "GRIDSIGHT_WORKERS": "1"}
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "GRIDSIGHT_WALL_REFRESH_S": str(interval_s),
+        "GRIDSIGHT_LANGUAGE": "zh",
+        "GRIDSIGHT_PORT": str(port),
+        "GRIDSIGHT_WORKERS": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "app.py"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(300):
             with socket.socket() as s:
@@ -55,7 +66,9 @@ def _server(database_url: str, interval_s: float) -> Iterator[tuple[str, int]]:
         proc.wait(timeout=30)
 
 
-def soak(engine: Engine, database_url: str, refreshes: int = 1000, interval_s: float = 0.1) -> dict[str, float]:
+def soak(
+    engine: Engine, database_url: str, refreshes: int = 1000, interval_s: float = 0.1
+) -> dict[str, float]:
     """Run the wall for ``refreshes`` polls; return the figures at the first and the last sample."""
     from tests.browser import chromium, offline_page
 
@@ -68,8 +81,11 @@ def soak(engine: Engine, database_url: str, refreshes: int = 1000, interval_s: f
 
     samples: list[tuple[int, float, float]] = []
     with engine.connect() as conn:
-        cameras = list(conn.execute(text("SELECT code FROM camera WHERE status = 'online' ORDER BY code LIMIT 20"))
-                       .scalars())
+        cameras = list(
+            conn.execute(
+                text("SELECT code FROM camera WHERE status = 'online' ORDER BY code LIMIT 20")
+            ).scalars()
+        )
     started = time.perf_counter()
     with _server(database_url, interval_s) as (url, pid), chromium() as browser:
         page = offline_page(browser, [], [])
@@ -88,13 +104,22 @@ def soak(engine: Engine, database_url: str, refreshes: int = 1000, interval_s: f
                 written += 1
                 with engine.begin() as conn:  # one soak incident at a time: the data does not grow
                     conn.execute(text("DELETE FROM incident WHERE code LIKE 'ESOAK%'"))
-                    conn.execute(text(
-                        "INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
-                        "SELECT 'ESOAK' || lpad(CAST(:n AS text), 6, '0'), now(), 'theft', 1, 'reported', geom "
-                        "FROM incident ORDER BY code LIMIT 1"), {"n": written})
+                    conn.execute(
+                        text(
+                            "INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
+                            "SELECT 'ESOAK' || lpad(CAST(:n AS text), 6, '0'), now(), 'theft', 1, 'reported', geom "
+                            "FROM incident ORDER BY code LIMIT 1"
+                        ),
+                        {"n": written},
+                    )
                     if written % 5 == 0:
-                        conn.execute(text("UPDATE camera SET status = CASE status WHEN 'online' THEN 'fault' "
-                                          "ELSE 'online' END WHERE code = :c"), {"c": cameras[written % len(cameras)]})
+                        conn.execute(
+                            text(
+                                "UPDATE camera SET status = CASE status WHEN 'online' THEN 'fault' "
+                                "ELSE 'online' END WHERE code = :c"
+                            ),
+                            {"c": cameras[written % len(cameras)]},
+                        )
             # the first sample after one tenth of the run: the page's code paths have all run once
             if responses >= step * (len(samples) + 1):
                 cdp.send("HeapProfiler.collectGarbage")
@@ -104,11 +129,22 @@ def soak(engine: Engine, database_url: str, refreshes: int = 1000, interval_s: f
         page.close()
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM incident WHERE code LIKE 'ESOAK%'"))
-        conn.execute(text("UPDATE camera SET status = 'online' WHERE code = ANY(:c)"), {"c": cameras})
+        conn.execute(
+            text("UPDATE camera SET status = 'online' WHERE code = ANY(:c)"), {"c": cameras}
+        )
     first, mid, last = samples[0], samples[len(samples) // 2], samples[-1]
-    return {"refreshes": responses, "seconds": time.perf_counter() - started,
-            "incidents_written": written, "dom_nodes_start": first[0], "dom_nodes_end": last[0],
-            "dom_nodes_max": max(s[0] for s in samples), "js_heap_mb_start": first[1], "js_heap_mb_mid": mid[1],
-            "js_heap_mb_end": last[1],
-            "js_heap_mb_max": max(s[1] for s in samples), "server_rss_mb_start": first[2],
-            "server_rss_mb_mid": mid[2], "server_rss_mb_end": last[2]}
+    return {
+        "refreshes": responses,
+        "seconds": time.perf_counter() - started,
+        "incidents_written": written,
+        "dom_nodes_start": first[0],
+        "dom_nodes_end": last[0],
+        "dom_nodes_max": max(s[0] for s in samples),
+        "js_heap_mb_start": first[1],
+        "js_heap_mb_mid": mid[1],
+        "js_heap_mb_end": last[1],
+        "js_heap_mb_max": max(s[1] for s in samples),
+        "server_rss_mb_start": first[2],
+        "server_rss_mb_mid": mid[2],
+        "server_rss_mb_end": last[2],
+    }

@@ -42,8 +42,10 @@ def initial_bounds(engine: Engine) -> list[list[float]]:
         top = hierarchy.top(conn)
     if not top:
         return _FALLBACK_BOUNDS
-    return [[min(u.bounds[0][0] for u in top), min(u.bounds[0][1] for u in top)],
-            [max(u.bounds[1][0] for u in top), max(u.bounds[1][1] for u in top)]]
+    return [
+        [min(u.bounds[0][0] for u in top), min(u.bounds[0][1] for u in top)],
+        [max(u.bounds[1][0] for u in top), max(u.bounds[1][1] for u in top)],
+    ]
 
 
 class _App(Dash):  # type: ignore[misc]
@@ -65,7 +67,9 @@ HTML_LANG = {"zh": "zh-CN", "en": "en"}
 def _skippable(layout: Any, target: str, lang: str) -> html.Div:
     """``layout`` after a skip link (WCAG 2.4.1): the first Tab shows it, Enter moves the focus past
     the header and the side panel to the map (``target``, focusable: Leaflet gives it a tabindex)."""
-    return html.Div([html.A(t("skip_to_map", lang), href=f"#{target}", className="gs-skip"), layout])
+    return html.Div(
+        [html.A(t("skip_to_map", lang), href=f"#{target}", className="gs-skip"), layout]
+    )
 
 
 def build_app(settings: Settings, engine: Engine, authorize: bool = True) -> Dash:
@@ -92,6 +96,7 @@ def build_app(settings: Settings, engine: Engine, authorize: bool = True) -> Das
     app.server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 2**20 + 2**20
     guard.install(app.server, settings.statement_timeout_s)
     cell_panel.warm_up()
+
     # The layout is a function so that every page load reads the current county extent, in the
     # language the page was asked in (?lang=zh|en, default GRIDSIGHT_LANGUAGE). Dash asks for the
     # layout in a request of its own, so the page's address is its referrer.
@@ -103,17 +108,37 @@ def build_app(settings: Settings, engine: Engine, authorize: bool = True) -> Das
             path = address.path.rstrip("/") or "/"
         page_name = path.rsplit("/", 1)[-1] or settings.home
         if page_name == "import":
-            return _skippable(import_page.layout(settings, initial_bounds(engine), lang), ids.IMPORT_MAP, lang)
+            return _skippable(
+                import_page.layout(settings, initial_bounds(engine), lang), ids.IMPORT_MAP, lang
+            )
         if page_name == "plan":
             with engine.connect() as conn:
                 saved = planning.plan_list(conn, lang)
-            return _skippable(plan_page.layout(settings, initial_bounds(engine), lang, planning.patrol_units(engine),
-                                               saved), ids.MAP, lang)
+            return _skippable(
+                plan_page.layout(
+                    settings, initial_bounds(engine), lang, planning.patrol_units(engine), saved
+                ),
+                ids.MAP,
+                lang,
+            )
         if page_name == "wall":
             tour = wall.tour_from(address.query)
-            return wall.layout(settings, initial_bounds(engine), lang, settings.wall_tour_s if tour is None else tour)
-        return _skippable(map_page.layout(settings, initial_bounds(engine), lang,
-                                          briefing="briefing=1" in address.query.split("&")), ids.MAP, lang)
+            return wall.layout(
+                settings,
+                initial_bounds(engine),
+                lang,
+                settings.wall_tour_s if tour is None else tour,
+            )
+        return _skippable(
+            map_page.layout(
+                settings,
+                initial_bounds(engine),
+                lang,
+                briefing="briefing=1" in address.query.split("&"),
+            ),
+            ids.MAP,
+            lang,
+        )
 
     app.layout = page
     # Every callback gets the least role of its page; the server checks it on every call.

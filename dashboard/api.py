@@ -25,14 +25,19 @@ def _bounded(heavy: bool) -> AbstractContextManager[None]:
 
 
 def _error(status: int, message: str) -> Response:
-    return Response(json.dumps({"error": message}, ensure_ascii=False), status=status,
-                    mimetype="application/json")
+    return Response(
+        json.dumps({"error": message}, ensure_ascii=False),
+        status=status,
+        mimetype="application/json",
+    )
 
 
 # CJK fonts the app can serve to screens without one (Debian's fonts-wqy-microhei, installed by
 # scripts/install-system.sh); assets/gridsight.css asks for it after the fonts the screen has.
-CJK_FONTS = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-             Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"))
+CJK_FONTS = (
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+)
 
 
 class OutOfJurisdiction(NotFound):
@@ -54,7 +59,9 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
     def cjk_font() -> Response:
         font = next((f for f in CJK_FONTS if f.is_file()), None)
         if font is None:
-            return _error(404, "no CJK font installed on the server (apt-get install fonts-wqy-microhei)")
+            return _error(
+                404, "no CJK font installed on the server (apt-get install fonts-wqy-microhei)"
+            )
         return send_file(font, mimetype="font/collection", max_age=7 * 24 * 3600)
 
     @server.get("/api/layers/<layer_id>/popup")
@@ -65,7 +72,9 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
             view = View.parse(request.args, settings.window_days)
             with _bounded(layer.heavy), engine.connect() as conn:
                 _check_scope(conn, view)
-                body = layer.popup_html(conn, view, request.args.get("fid", ""), settings.max_features)
+                body = layer.popup_html(
+                    conn, view, request.args.get("fid", ""), settings.max_features
+                )
         except OutOfJurisdiction as exc:
             return _error(403, str(exc))
         except NotFound as exc:
@@ -83,7 +92,9 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
         """``{id: FeatureCollection}`` for every layer of ``?ids=``: one request per view rather than
         one per layer (a browser opens at most six connections to a server at a time)."""
         try:
-            wanted = limits.distinct("ids", request.args.get("ids", "").split(","), len(layers.REGISTRY))
+            wanted = limits.distinct(
+                "ids", request.args.get("ids", "").split(","), len(layers.REGISTRY)
+            )
             chosen = [layers.get(i) for i in wanted]
             view = View.parse(request.args, settings.window_days)
         except NotFound as exc:
@@ -95,16 +106,21 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
         try:
             with _bounded(any(layer.heavy for layer in chosen)), engine.connect() as conn:
                 _check_scope(conn, view)
-                parts = [f"{json.dumps(layer.id)}: {layer.features_json(conn, view, settings.max_features)}"
-                         for layer in chosen]
+                parts = [
+                    f"{json.dumps(layer.id)}: {layer.features_json(conn, view, settings.max_features)}"
+                    for layer in chosen
+                ]
         except OutOfJurisdiction as exc:
             return _error(403, str(exc))
         except OperationalError as exc:
             if guard.cancelled(exc):
                 raise
             return _error(503, "the database is not reachable; retrying")
-        return Response("{" + ", ".join(parts) + "}", mimetype="application/json",
-                        headers={"Cache-Control": "no-store"})
+        return Response(
+            "{" + ", ".join(parts) + "}",
+            mimetype="application/json",
+            headers={"Cache-Control": "no-store"},
+        )
 
     @server.get("/api/layers/<layer_id>")
     def layer_features(layer_id: str) -> Response:

@@ -19,7 +19,8 @@ _LIMIT = 500
 def _options(kinds: list[str], chosen: str) -> str:
     rows = ['<option value="">*</option>'] + [
         f'<option value="{html.escape(k)}"{" selected" if k == chosen else ""}>{html.escape(k)}</option>'
-        for k in kinds]
+        for k in kinds
+    ]
     return "".join(rows)
 
 
@@ -41,25 +42,33 @@ def register(server: Flask, engine: Engine, settings: Settings) -> None:
                 events = audit.events(conn, account=user, since=since, kind=kind, limit=_LIMIT)
         except DataError as exc:
             error = f'<p class="gs-error" role="alert">{html.escape(str(exc))}</p>'
-        heads = ("audit_at", "audit_account", "audit_address", "audit_kind", "audit_target", "audit_outcome",
-                 "audit_detail")
+        heads = (
+            "audit_at",
+            "audit_account",
+            "audit_address",
+            "audit_kind",
+            "audit_target",
+            "audit_outcome",
+            "audit_detail",
+        )
         choices = _options(sorted(audit.KINDS), kind or "")
         rows = "".join(
             "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in e.line().split("\t")) + "</tr>"
-            for e in reversed(events))
+            for e in reversed(events)
+        )
         body = f"""<!DOCTYPE html>
-<html lang="{'en' if lang == 'en' else 'zh-CN'}"><head><meta charset="utf-8">
-<title>{html.escape(t('audit_title', lang))} · {html.escape(t('app_title', lang))}</title>
+<html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">
+<title>{html.escape(t("audit_title", lang))} · {html.escape(t("app_title", lang))}</title>
 <link rel="stylesheet" href="/assets/gridsight.css"></head>
 <body class="gs-audit-body"><main class="gs-audit">
-<h1>{html.escape(t('audit_title', lang))}</h1><p><a href="/?lang={lang}">{html.escape(t('back_to_map', lang))}</a></p>
+<h1>{html.escape(t("audit_title", lang))}</h1><p><a href="/?lang={lang}">{html.escape(t("back_to_map", lang))}</a></p>
 <form method="get" action="/audit"><input type="hidden" name="lang" value="{lang}">
-<label>{html.escape(t('audit_account', lang))} <input name="user" value="{html.escape(user or '')}"></label>
-<label>{html.escape(t('audit_kind', lang))} <select name="kind">{choices}</select></label>
-<label>{html.escape(t('audit_since', lang))} <input name="since" value="{html.escape(since_raw)}"
+<label>{html.escape(t("audit_account", lang))} <input name="user" value="{html.escape(user or "")}"></label>
+<label>{html.escape(t("audit_kind", lang))} <select name="kind">{choices}</select></label>
+<label>{html.escape(t("audit_since", lang))} <input name="since" value="{html.escape(since_raw)}"
  placeholder="2026-12-01, 12h, 7d"></label>
-<button type="submit">{html.escape(t('audit_filter', lang))}</button></form>{error}
+<button type="submit">{html.escape(t("audit_filter", lang))}</button></form>{error}
 <p>{len(events)} / {_LIMIT}</p>
-<table class="gs-audit-table"><thead><tr>{''.join(f'<th>{html.escape(t(h, lang))}</th>' for h in heads)}</tr></thead>
+<table class="gs-audit-table"><thead><tr>{"".join(f"<th>{html.escape(t(h, lang))}</th>" for h in heads)}</tr></thead>
 <tbody>{rows}</tbody></table></main></body></html>"""
         return Response(body, mimetype="text/html", headers={"Cache-Control": "no-store"})

@@ -33,15 +33,25 @@ from geo.accounts import Account, SignInRefused
 from geo.settings import Settings
 
 # page name (the last part of the path) -> minimum role; any other page is the map.
-PAGE_ROLES: dict[str, str] = {"map": "viewer", "wall": "wall", "plan": "planner", "import": "data",
-                              "audit": "admin"}
+PAGE_ROLES: dict[str, str] = {
+    "map": "viewer",
+    "wall": "wall",
+    "plan": "planner",
+    "import": "data",
+    "audit": "admin",
+}
 # Paths anyone may ask for: the sign-in and sign-out pages, kiosk links, and the app's code and
 # styles (the same for everyone, no data).
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/kiosk/")
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico"})
 # Minimum role of the other non-page routes.
-ROUTE_ROLES: dict[str, str] = {"/import/": "data", "/api/": "viewer", "/_dash-": "wall", "/_reload-hash": "wall",
-                               "/fonts/": "wall"}
+ROUTE_ROLES: dict[str, str] = {
+    "/import/": "data",
+    "/api/": "viewer",
+    "/_dash-": "wall",
+    "/_reload-hash": "wall",
+    "/fonts/": "wall",
+}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _TOUCH_S = 60  # the session's last-request time is rewritten at most once a minute
 
@@ -89,13 +99,25 @@ def address() -> str | None:
     return request.remote_addr if _in_request() else None
 
 
-def record(where: Engine | Connection, kind: str, target: str = "", outcome: str = "ok",
-           detail: dict[str, Any] | None = None) -> None:
+def record(
+    where: Engine | Connection,
+    kind: str,
+    target: str = "",
+    outcome: str = "ok",
+    detail: dict[str, Any] | None = None,
+) -> None:
     """Audit ``kind`` as done by the current request's account, from its address (see
     :func:`geo.audit.record`: an engine writes in a transaction of its own)."""
     account = current()
-    audit.record(where, kind, account=account.name if account else None, address=address(), target=target,
-                 outcome=outcome, detail=detail)
+    audit.record(
+        where,
+        kind,
+        account=account.name if account else None,
+        address=address(),
+        target=target,
+        outcome=outcome,
+        detail=detail,
+    )
 
 
 def page_role(path: str, home: str) -> str:
@@ -107,8 +129,11 @@ def page_role(path: str, home: str) -> str:
 def _json(status: int, message: str) -> Response:
     import json
 
-    return Response(json.dumps({"error": message}, ensure_ascii=False), status=status,
-                    mimetype="application/json")
+    return Response(
+        json.dumps({"error": message}, ensure_ascii=False),
+        status=status,
+        mimetype="application/json",
+    )
 
 
 def _lang(settings: Settings) -> str:
@@ -133,30 +158,39 @@ def _login_page(settings: Settings, message: str = "", status: int = 200) -> Res
     switch = f"/login?lang={other}&next={quote(nxt)}"
     error = f'<p class="gs-error" role="alert">{html.escape(message)}</p>' if message else ""
     body = f"""<!DOCTYPE html>
-<html lang="{'en' if lang == 'en' else 'zh-CN'}"><head><meta charset="utf-8">
+<html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(t('login_title', lang))} · {html.escape(t('app_title', lang))}</title>
+<title>{html.escape(t("login_title", lang))} · {html.escape(t("app_title", lang))}</title>
 <link rel="stylesheet" href="/assets/gridsight.css"></head>
 <body class="gs-login-body"><main class="gs-login">
-<h1>{html.escape(t('app_title', lang))}</h1>
+<h1>{html.escape(t("app_title", lang))}</h1>
 <form method="post" action="/login?lang={lang}">
 <input type="hidden" name="csrf_token" value="{html.escape(token)}">
 <input type="hidden" name="next" value="{html.escape(nxt)}">
-<label>{html.escape(t('login_username', lang))}
+<label>{html.escape(t("login_username", lang))}
 <input name="username" autocomplete="username" required autofocus maxlength="64"></label>
-<label>{html.escape(t('login_password', lang))}
+<label>{html.escape(t("login_password", lang))}
 <input name="password" type="password" autocomplete="current-password" required maxlength="1024"></label>
-{error}<button type="submit">{html.escape(t('login_submit', lang))}</button>
+{error}<button type="submit">{html.escape(t("login_submit", lang))}</button>
 </form>
-<p><a href="{html.escape(switch)}">{'English' if other == 'en' else '中文'}</a></p>
+<p><a href="{html.escape(switch)}">{"English" if other == "en" else "中文"}</a></p>
 </main></body></html>"""
-    return Response(body, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"})
+    return Response(
+        body, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"}
+    )
 
 
 def _start_session(account: Account, kiosk_id: int | None) -> None:
     session.clear()
-    session.update(a=account.id, n=account.name, r=account.role, u=account.unit_code, e=account.session_epoch,
-                   k=kiosk_id, t=int(time.time()))
+    session.update(
+        a=account.id,
+        n=account.name,
+        r=account.role,
+        u=account.unit_code,
+        e=account.session_epoch,
+        k=kiosk_id,
+        t=int(time.time()),
+    )
     session["csrf"] = secrets.token_urlsafe(24)
     session.permanent = kiosk_id is not None  # a wall display's cookie outlives the browser session
 
@@ -175,25 +209,40 @@ def _register_routes(server: Flask, engine: Engine, settings: Settings) -> None:
         try:
             account = accounts.authenticate(engine, name, password, request.remote_addr or "")
         except SignInRefused as exc:
-            audit.record(engine, "sign_in_failed", account=name or None, address=address(), outcome=str(exc))
-            message = (t("login_throttled", lang).format(s=exc.retry_after) if exc.retry_after
-                       else t("login_failed", lang))
+            audit.record(
+                engine, "sign_in_failed", account=name or None, address=address(), outcome=str(exc)
+            )
+            message = (
+                t("login_throttled", lang).format(s=exc.retry_after)
+                if exc.retry_after
+                else t("login_failed", lang)
+            )
             page = _login_page(settings, message, 429 if exc.retry_after else 401)
             if exc.retry_after:
                 page.headers["Retry-After"] = str(exc.retry_after)
             return page
-        audit.record(engine, "sign_in", account=account.name, address=address(), detail={"role": account.role})
+        audit.record(
+            engine,
+            "sign_in",
+            account=account.name,
+            address=address(),
+            detail={"role": account.role},
+        )
         _start_session(account, None)
         return redirect(_safe_next(request.form.get("next")), 303)
 
     @server.route("/logout", methods=["GET", "POST"])
     def logout() -> BaseResponse:
         lang = _lang(settings)
-        if request.method == "GET":  # a link shows a button: a cross-site GET cannot sign anyone out
-            body = (f'<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="stylesheet" '
-                    f'href="/assets/gridsight.css"></head><body class="gs-login-body"><main class="gs-login">'
-                    f'<form method="post" action="/logout?lang={lang}"><button type="submit">'
-                    f'{html.escape(t("logout", lang))}</button></form></main></body></html>')
+        if (
+            request.method == "GET"
+        ):  # a link shows a button: a cross-site GET cannot sign anyone out
+            body = (
+                f'<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="stylesheet" '
+                f'href="/assets/gridsight.css"></head><body class="gs-login-body"><main class="gs-login">'
+                f'<form method="post" action="/logout?lang={lang}"><button type="submit">'
+                f"{html.escape(t('logout', lang))}</button></form></main></body></html>"
+            )
             return Response(body, mimetype="text/html", headers={"Cache-Control": "no-store"})
         account = _session_account(engine, settings)
         if account is not None:
@@ -206,20 +255,41 @@ def _register_routes(server: Flask, engine: Engine, settings: Settings) -> None:
         with engine.connect() as conn:
             found = accounts.kiosk_sign_in(conn, token[:200])
         if found is None:
-            audit.record(engine, "sign_in_failed", account=None, address=address(), outcome="kiosk link not valid")
-            return Response(html.escape(t("kiosk_invalid", _lang(settings))), status=401, mimetype="text/plain")
+            audit.record(
+                engine,
+                "sign_in_failed",
+                account=None,
+                address=address(),
+                outcome="kiosk link not valid",
+            )
+            return Response(
+                html.escape(t("kiosk_invalid", _lang(settings))), status=401, mimetype="text/plain"
+            )
         account, kiosk_id = found
-        audit.record(engine, "sign_in", account=account.name, address=address(),
-                     detail={"role": account.role, "kiosk": kiosk_id})
+        audit.record(
+            engine,
+            "sign_in",
+            account=account.name,
+            address=address(),
+            detail={"role": account.role, "kiosk": kiosk_id},
+        )
         _start_session(account, kiosk_id)
-        return redirect("/wall" + (f"?lang={request.args['lang']}" if request.args.get("lang") in ("zh", "en")
-                                   else ""), 303)
+        return redirect(
+            "/wall"
+            + (f"?lang={request.args['lang']}" if request.args.get("lang") in ("zh", "en") else ""),
+            303,
+        )
 
 
 def _session_account(engine: Engine, settings: Settings) -> Account | None:
     """The account of the request's session cookie, or None (no cookie, idle too long, revoked)."""
     try:
-        account_id, epoch, kiosk_id, seen = int(session["a"]), int(session["e"]), session.get("k"), int(session["t"])
+        account_id, epoch, kiosk_id, seen = (
+            int(session["a"]),
+            int(session["e"]),
+            session.get("k"),
+            int(session["t"]),
+        )
     except (KeyError, TypeError, ValueError):
         return None
     now = int(time.time())
@@ -230,13 +300,17 @@ def _session_account(engine: Engine, settings: Settings) -> Account | None:
         with engine.connect() as conn:
             # one statement, no transaction: no BEGIN and ROLLBACK round trips on every request
             conn.execution_options(isolation_level="AUTOCOMMIT")
-            account = accounts.session_account(conn, account_id, epoch, None if kiosk_id is None else int(kiosk_id))
+            account = accounts.session_account(
+                conn, account_id, epoch, None if kiosk_id is None else int(kiosk_id)
+            )
     except OperationalError:
         # The database cannot be reached to check the session: the signed cookie's own claims stand in
         # for this request, which can read nothing from the database either (pages then say
         # "reconnecting" instead of failing); revocations apply again as soon as it is back.
         try:
-            return Account(account_id, str(session["n"]), str(session["r"]), session.get("u"), False, epoch)
+            return Account(
+                account_id, str(session["n"]), str(session["r"]), session.get("u"), False, epoch
+            )
         except KeyError:
             return None
     if account is None:
@@ -250,7 +324,11 @@ def _host_allowed(settings: Settings) -> bool:
     if "*" in settings.allowed_hosts:
         return True
     host = request.host.lower()
-    name = host[1:host.index("]")] if host.startswith("[") and "]" in host else host.rsplit(":", 1)[0]
+    name = (
+        host[1 : host.index("]")]
+        if host.startswith("[") and "]" in host
+        else host.rsplit(":", 1)[0]
+    )
     return name in settings.allowed_hosts
 
 
@@ -272,7 +350,9 @@ def _minimum_role(settings: Settings, callback_roles: CallbackRoles) -> str | No
         body = request.get_json(silent=True)
         output = body.get("output") if isinstance(body, dict) else None
         return callback_roles.roles.get(output) if isinstance(output, str) else None
-    if path == "/_dash-layout":  # the layout of the page the browser is on (its address is the referrer)
+    if (
+        path == "/_dash-layout"
+    ):  # the layout of the page the browser is on (its address is the referrer)
         return page_role(urlsplit(request.referrer or "").path or "/", settings.home)
     for prefix, role in ROUTE_ROLES.items():
         if path.startswith(prefix):
@@ -291,12 +371,21 @@ def _content_security_policy(app: Dash, settings: Settings) -> str:
         images.append(f"{parts.scheme}://{parts.netloc}")
     # Dash's own inline scripts (the renderer's start) by hash; no other inline script runs.
     scripts = ["'self'", *app.csp_hashes()]
-    return "; ".join([
-        "default-src 'self'", f"script-src {' '.join(scripts)}",
-        # Plotly and Leaflet add <style> elements and style attributes at run time.
-        "style-src 'self' 'unsafe-inline'", f"img-src {' '.join(images)}", "font-src 'self' data:",
-        "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
-        "frame-ancestors 'none'"])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {' '.join(scripts)}",
+            # Plotly and Leaflet add <style> elements and style attributes at run time.
+            "style-src 'self' 'unsafe-inline'",
+            f"img-src {' '.join(images)}",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def install(app: Dash, engine: Engine, settings: Settings, callback_roles: CallbackRoles) -> None:
@@ -306,19 +395,27 @@ def install(app: Dash, engine: Engine, settings: Settings, callback_roles: Callb
     server = app.server
     server.secret_key = accounts.session_secret(settings.data_dir)
     server.session_interface = _SessionInterface()
-    server.config.update(SESSION_COOKIE_NAME="gridsight_session", SESSION_COOKIE_HTTPONLY=True,
-                         SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=400 * 86400)
+    server.config.update(
+        SESSION_COOKIE_NAME="gridsight_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=400 * 86400,
+    )
     csp = _content_security_policy(app, settings)
     server.extensions["gridsight_callback_roles"] = callback_roles.roles
     _register_routes(server, engine, settings)
 
     def check() -> BaseResponse | None:
-        jurisdiction.current_scope.set(jurisdiction.NOTHING)  # until an account is signed in: no row
+        jurisdiction.current_scope.set(
+            jurisdiction.NOTHING
+        )  # until an account is signed in: no row
         g.account = None
         if not _host_allowed(settings):
             return _json(400, f"host {request.host!r} is not served here (GRIDSIGHT_ALLOWED_HOSTS)")
         if request.method not in SAFE_METHODS and not _same_origin():
-            return _json(403, "cross-site request refused: the Origin (or Referer) is not this server")
+            return _json(
+                403, "cross-site request refused: the Origin (or Referer) is not this server"
+            )
         path = request.path
         if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
             return None
@@ -326,7 +423,9 @@ def install(app: Dash, engine: Engine, settings: Settings, callback_roles: Callb
         if account is None:
             if _is_page(path):
                 lang = request.args.get("lang")
-                shown = f"lang={lang}&" if lang in ("zh", "en") else ""  # the sign-in page in the page's language
+                shown = (
+                    f"lang={lang}&" if lang in ("zh", "en") else ""
+                )  # the sign-in page in the page's language
                 return redirect(f"/login?{shown}next={quote(request.full_path.rstrip('?'))}", 303)
             return _json(401, "sign in first (POST /login)")
         g.account = account
@@ -337,20 +436,38 @@ def install(app: Dash, engine: Engine, settings: Settings, callback_roles: Callb
         if minimum == "data" and account.unit_code is not None:
             # Imports write the territory's layers as the owner, outside row-level security: only an
             # account of the whole deployment may make them (a limited one could write anywhere).
-            audit.record(engine, "denied", account=account.name, address=address(), target=path,
-                         outcome="import needs the whole deployment", detail={"unit": account.unit_code})
+            audit.record(
+                engine,
+                "denied",
+                account=account.name,
+                address=address(),
+                target=path,
+                outcome="import needs the whole deployment",
+                detail={"unit": account.unit_code},
+            )
             message = "imports need an account of the whole deployment, not one limited to a unit"
             if _is_page(path):
-                return Response(html.escape(t("forbidden", _lang(settings))), status=403, mimetype="text/plain")
+                return Response(
+                    html.escape(t("forbidden", _lang(settings))), status=403, mimetype="text/plain"
+                )
             return _json(403, message)
         if account.at_least(minimum):
             return None
         if _is_page(path) and account.role == "wall" and path.rstrip("/") in ("", "/map"):
             return redirect("/wall", 303)
-        audit.record(engine, "denied", account=account.name, address=address(), target=path,
-                     outcome=f"needs {minimum}", detail={"role": account.role})
+        audit.record(
+            engine,
+            "denied",
+            account=account.name,
+            address=address(),
+            target=path,
+            outcome=f"needs {minimum}",
+            detail={"role": account.role},
+        )
         if _is_page(path):
-            return Response(html.escape(t("forbidden", _lang(settings))), status=403, mimetype="text/plain")
+            return Response(
+                html.escape(t("forbidden", _lang(settings))), status=403, mimetype="text/plain"
+            )
         return _json(403, f"the role {account.role!r} may not do this (needs {minimum!r} or above)")
 
     def headers(response: Response) -> Response:

@@ -1,4 +1,4 @@
-""""Export briefing": the map page of a view rendered by headless Chromium from the app itself, as a
+""" "Export briefing": the map page of a view rendered by headless Chromium from the app itself, as a
 one-page A4 landscape PDF or a PNG, stamped with the time of export and the account.
 
 ``GET /api/briefing.pdf?<view>`` and ``/api/briefing.png?<view>`` open ``/?<view>&briefing=1`` (the
@@ -29,8 +29,15 @@ from dashboard.state import ViewState
 from geo.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--font-render-hinting=none"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--font-render-hinting=none",
+]
 # A4 landscape at CSS's 96 pixels per inch: 297 x 210 mm
 PAGE_PX: ViewportSize = {"width": 1123, "height": 794}
 PNG_SCALE = 2  # 2246 x 1588 pixels
@@ -60,8 +67,9 @@ def account() -> str:
     return "-"
 
 
-def render(base_url: str, state: ViewState, lang: str, kind: str, stamp: str,
-           cookies: dict[str, str]) -> bytes:
+def render(
+    base_url: str, state: ViewState, lang: str, kind: str, stamp: str, cookies: dict[str, str]
+) -> bytes:
     """The briefing of ``state`` in ``lang`` as ``kind`` ('pdf' or 'png') bytes, rendered from the
     app at ``base_url`` with ``cookies``; ``stamp`` is the line of export time and account.
 
@@ -76,21 +84,35 @@ def render(base_url: str, state: ViewState, lang: str, kind: str, stamp: str,
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                context = browser.new_context(viewport=PAGE_PX, device_scale_factor=PNG_SCALE if kind == "png" else 1)
+                context = browser.new_context(
+                    viewport=PAGE_PX, device_scale_factor=PNG_SCALE if kind == "png" else 1
+                )
                 if cookies:
-                    context.add_cookies([{"name": k, "value": v, "domain": host, "path": "/"}
-                                         for k, v in cookies.items()])
+                    context.add_cookies(
+                        [
+                            {"name": k, "value": v, "domain": host, "path": "/"}
+                            for k, v in cookies.items()
+                        ]
+                    )
                 page = context.new_page()
                 page.goto(url, timeout=TIMEOUT_MS)
                 page.wait_for_function(_READY, timeout=TIMEOUT_MS, polling=200)
-                page.evaluate("(s) => { document.getElementById('gs-briefing-stamp').textContent = s; }", stamp)
+                page.evaluate(
+                    "(s) => { document.getElementById('gs-briefing-stamp').textContent = s; }",
+                    stamp,
+                )
                 page.evaluate("() => document.fonts.ready")
                 page.wait_for_timeout(300)  # the last canvas redraw of the map
                 if kind == "png":
                     return page.screenshot(type="png")
                 page.emulate_media(media="screen")
-                return page.pdf(width="297mm", height="210mm", print_background=True, page_ranges="1",
-                                margin={"top": "0", "right": "0", "bottom": "0", "left": "0"})
+                return page.pdf(
+                    width="297mm",
+                    height="210mm",
+                    print_background=True,
+                    page_ranges="1",
+                    margin={"top": "0", "right": "0", "bottom": "0", "left": "0"},
+                )
             finally:
                 browser.close()
     except PlaywrightError as exc:
@@ -111,18 +133,29 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
         host = "127.0.0.1" if host in ("0.0.0.0", "", "localhost") else host
         base = f"http://{'[' + host + ']' if ':' in host else host}:{request.environ.get('SERVER_PORT', settings.port)}"
         if not _RENDERS.acquire(timeout=TIMEOUT_MS / 1000):
-            return Response(t("briefing_failed", lang).format(error="busy"), status=503, mimetype="text/plain")
+            return Response(
+                t("briefing_failed", lang).format(error="busy"), status=503, mimetype="text/plain"
+            )
         try:
             body = render(base, state, lang, kind, stamp, dict(request.cookies))
         except BriefingError as exc:
-            return Response(t("briefing_failed", lang).format(error=exc), status=503,
-                            mimetype="text/plain; charset=utf-8")
+            return Response(
+                t("briefing_failed", lang).format(error=exc),
+                status=503,
+                mimetype="text/plain; charset=utf-8",
+            )
         finally:
             _RENDERS.release()
         name = f"briefing-{state.unit or 'top'}-{now[:10]}.{kind}"
         auth.record(engine, "export", f"briefing {state.unit or 'top'}", detail={"format": kind})
-        return Response(body, mimetype="application/pdf" if kind == "pdf" else "image/png",
-                        headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"})
+        return Response(
+            body,
+            mimetype="application/pdf" if kind == "pdf" else "image/png",
+            headers={
+                "Content-Disposition": f'inline; filename="{name}"',
+                "Cache-Control": "no-store",
+            },
+        )
 
     @server.get("/api/briefing.pdf")
     def briefing_pdf() -> Response:

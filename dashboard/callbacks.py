@@ -37,13 +37,25 @@ def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> No
     # The playback's incidents: fetched by the browser once per unit and window (assets/playback.js)
     app.clientside_callback(  # type: ignore[no-untyped-call]
         ClientsideFunction(namespace="gridsight_play", function_name="load"),
-        Output(ids.PLAY_LOADED, "data"), Input(ids.STATE, "data"), State(ids.LANG_STORE, "data"))
+        Output(ids.PLAY_LOADED, "data"),
+        Input(ids.STATE, "data"),
+        State(ids.LANG_STORE, "data"),
+    )
 
-    @app.callback(Output(ids.STATE, "data"), Output(ids.MAP, "viewport"), Output(ids.METRIC, "value"),
-                  Output(ids.WINDOW, "value"), Output(ids.CATEGORIES, "value"), Output(ids.STATUSES, "value"),
-                  Output(ids.RANGE, "start_date"), Output(ids.RANGE, "end_date"),
-                  Output(ids.LANG_SWITCH, "href"), Output(ids.TARGET, "value"),
-                  Input(ids.URL, "search"), State(ids.LANG_STORE, "data"))
+    @app.callback(
+        Output(ids.STATE, "data"),
+        Output(ids.MAP, "viewport"),
+        Output(ids.METRIC, "value"),
+        Output(ids.WINDOW, "value"),
+        Output(ids.CATEGORIES, "value"),
+        Output(ids.STATUSES, "value"),
+        Output(ids.RANGE, "start_date"),
+        Output(ids.RANGE, "end_date"),
+        Output(ids.LANG_SWITCH, "href"),
+        Output(ids.TARGET, "value"),
+        Input(ids.URL, "search"),
+        State(ids.LANG_STORE, "data"),
+    )
     def load_state(search: str | None, lang: str) -> tuple[Any, ...]:
         state = ViewState.from_search(search, settings.default_metric, settings.target_pct)
         with owner.begin() as conn:
@@ -63,52 +75,112 @@ def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> No
         viewport = {"bounds": [list(p) for p in focus.bounds], "transition": "fitBounds"}
         switch = state.search(lang="en" if lang == "zh" else "zh")
         data = {**state.to_dict(), "bounds": viewport["bounds"], "denied": denied}
-        return (data, viewport, state.metric, state.days, list(state.cat), list(state.status), state.start, state.end,
-                switch, state.target)
+        return (
+            data,
+            viewport,
+            state.metric,
+            state.days,
+            list(state.cat),
+            list(state.status),
+            state.start,
+            state.end,
+            switch,
+            state.target,
+        )
 
-    @app.callback(Output(ids.KPIS, "children"), Output(ids.BREADCRUMBS, "children"),
-                  Output(ids.RANKING, "children"), Output(ids.UNIT_FIGURES, "children"),
-                  Output(ids.BRIEFING_PDF, "href"), Output(ids.BRIEFING_PNG, "href"),
-                  Input(ids.STATE, "data"), State(ids.LANG_STORE, "data"))
+    @app.callback(
+        Output(ids.KPIS, "children"),
+        Output(ids.BREADCRUMBS, "children"),
+        Output(ids.RANKING, "children"),
+        Output(ids.UNIT_FIGURES, "children"),
+        Output(ids.BRIEFING_PDF, "href"),
+        Output(ids.BRIEFING_PNG, "href"),
+        Input(ids.STATE, "data"),
+        State(ids.LANG_STORE, "data"),
+    )
     def panels(data: dict[str, Any] | None, lang: str) -> tuple[Any, ...]:
         state = ViewState.from_dict(data)
         phone = auth.allowed("leader")  # staff phones: leader and above, and every view audited
         with engine.begin() as conn:
             kpis, trail, ranking, unit_figures = drilldown.panels(conn, state, lang, phone=phone)
         if phone and state.unit and len(state.unit) == 15:
-            auth.record(engine, "personal_data_view", state.unit, detail={"what": "grid worker phone"})
+            auth.record(
+                engine, "personal_data_view", state.unit, detail={"what": "grid worker phone"}
+            )
         if data and data.get("denied"):
-            trail = [html.Span(t("not_in_jurisdiction", lang), className="gs-denied", role="alert",
-                               title=str(data["denied"])), *trail]
+            trail = [
+                html.Span(
+                    t("not_in_jurisdiction", lang),
+                    className="gs-denied",
+                    role="alert",
+                    title=str(data["denied"]),
+                ),
+                *trail,
+            ]
         query = state.search(lang=lang)
-        return kpis, trail, ranking, unit_figures, f"/api/briefing.pdf{query}", f"/api/briefing.png{query}"
+        return (
+            kpis,
+            trail,
+            ranking,
+            unit_figures,
+            f"/api/briefing.pdf{query}",
+            f"/api/briefing.png{query}",
+        )
 
-    @app.callback(Output(ids.LEGEND, "children"), Input(ids.STATE, "data"), Input(ids.LAYERS_CONTROL, "overlays"),
-                  State(ids.LANG_STORE, "data"))
+    @app.callback(
+        Output(ids.LEGEND, "children"),
+        Input(ids.STATE, "data"),
+        Input(ids.LAYERS_CONTROL, "overlays"),
+        State(ids.LANG_STORE, "data"),
+    )
     def legend(data: dict[str, Any] | None, overlays: list[str] | None, lang: str) -> list[Any]:
         state = ViewState.from_dict(data)
         with engine.begin() as conn:
             classes = drilldown.classes(conn, state, lang)
         # the cell's gap and blind incidents are drawn for a cell only
         cell = bool(state.unit and len(state.unit) == 15)
-        switched_on = overlays if overlays is not None else [layer.title(lang) for layer in for_page("map")]
+        switched_on = (
+            overlays if overlays is not None else [layer.title(lang) for layer in for_page("map")]
+        )
         shown = [o for o in switched_on if cell or o != focus.LAYER.title(lang)]
         return map_page.legend(lang, "map", shown, map_page.units_legend(classes, state, lang))
 
-    @app.callback(Output(ids.URL, "search"), Input(_UNITS_LAYER, "clickData"), Input(ids.METRIC, "value"),
-                  Input(ids.WINDOW, "value"), Input(ids.CATEGORIES, "value"), Input(ids.STATUSES, "value"),
-                  Input(ids.RANGE, "start_date"), Input(ids.RANGE, "end_date"), Input(ids.TARGET, "value"),
-                  State(ids.STATE, "data"), prevent_initial_call=True)
-    def navigate(click: dict[str, Any] | None, metric: str, days: int, cat: list[str] | None,
-                 status: list[str] | None, start: str | None, end: str | None, goal: float | None,
-                 data: dict[str, Any] | None) -> Any:
+    @app.callback(
+        Output(ids.URL, "search"),
+        Input(_UNITS_LAYER, "clickData"),
+        Input(ids.METRIC, "value"),
+        Input(ids.WINDOW, "value"),
+        Input(ids.CATEGORIES, "value"),
+        Input(ids.STATUSES, "value"),
+        Input(ids.RANGE, "start_date"),
+        Input(ids.RANGE, "end_date"),
+        Input(ids.TARGET, "value"),
+        State(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def navigate(
+        click: dict[str, Any] | None,
+        metric: str,
+        days: int,
+        cat: list[str] | None,
+        status: list[str] | None,
+        start: str | None,
+        end: str | None,
+        goal: float | None,
+        data: dict[str, Any] | None,
+    ) -> Any:
         state = ViewState.from_dict(data)
         if ctx.triggered_id == _UNITS_LAYER and click:
             target = state.search(unit=click["properties"]["code"])
         else:
             custom = bool(start and end)
-            target = state.search(metric=metric, days=days, cat=tuple(cat or ()), status=tuple(status or ()),
-                                  start=start[:10] if custom and start else None,
-                                  end=end[:10] if custom and end else None,
-                                  target=parse_target(str(goal), state.target))
+            target = state.search(
+                metric=metric,
+                days=days,
+                cat=tuple(cat or ()),
+                status=tuple(status or ()),
+                start=start[:10] if custom and start else None,
+                end=end[:10] if custom and end else None,
+                target=parse_target(str(goal), state.target),
+            )
         return no_update if target == state.search() else target

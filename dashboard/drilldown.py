@@ -33,9 +33,16 @@ def kpis(unit: UnitFigures, open_incidents: int, lang: str, how: Notes) -> list[
         ("kpi_blind", str(unit.blind_incidents), "blind", "blind_incidents"),
         ("kpi_open", str(open_incidents), "open", "open"),
     ]
-    return [html.Div([html.Span(value, className="gs-kpi-value"),
-                      html.Span([t(key, lang), how.mark(figure)], className="gs-kpi-label")],
-                     className=f"gs-kpi gs-kpi-{name}") for key, value, name, figure in tiles]
+    return [
+        html.Div(
+            [
+                html.Span(value, className="gs-kpi-value"),
+                html.Span([t(key, lang), how.mark(figure)], className="gs-kpi-label"),
+            ],
+            className=f"gs-kpi gs-kpi-{name}",
+        )
+        for key, value, name, figure in tiles
+    ]
 
 
 def breadcrumbs(trail: list[Unit], state: ViewState) -> list[Any]:
@@ -47,7 +54,9 @@ def breadcrumbs(trail: list[Unit], state: ViewState) -> list[Any]:
         if i == len(trail) - 1:
             items.append(html.Span(unit.name, className="gs-crumb current"))
         else:
-            items.append(dcc.Link(unit.name, href=state.search(unit=unit.code), className="gs-crumb"))
+            items.append(
+                dcc.Link(unit.name, href=state.search(unit=unit.code), className="gs-crumb")
+            )
     return items
 
 
@@ -63,7 +72,9 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes
 
     suffix = " ‰" if worse_high else " %"
     rows: list[Any] = []
-    line = html.Li(t("target_line", lang).format(target=f"{state.target:g}"), className="gs-target-line")
+    line = html.Li(
+        t("target_line", lang).format(target=f"{state.target:g}"), className="gs-target-line"
+    )
     drawn = worse_high  # the incident rate has no target
     for u in sorted(children, key=key):
         value = getattr(u, state.metric)
@@ -71,10 +82,19 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes
         if not drawn and not below:
             rows.append(line)
             drawn = True
-        rows.append(html.Li(dcc.Link([html.Span(u.name, className="gs-rank-name"),
-                                      html.Span(fmt(value, lang, suffix), className="gs-rank-value")],
-                                     href=state.search(unit=u.code), title=u.code,
-                                     className="gs-rank-row" + (" gs-below" if below else ""))))
+        rows.append(
+            html.Li(
+                dcc.Link(
+                    [
+                        html.Span(u.name, className="gs-rank-name"),
+                        html.Span(fmt(value, lang, suffix), className="gs-rank-value"),
+                    ],
+                    href=state.search(unit=u.code),
+                    title=u.code,
+                    className="gs-rank-row" + (" gs-below" if below else ""),
+                )
+            )
+        )
     if not drawn:
         rows.append(line)
     title = f"{t('ranking', lang)} · {METRICS[state.metric][0 if lang == 'en' else 1]}"
@@ -83,12 +103,27 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes
 
 def unit_figures(unit: UnitFigures, window: Window, lang: str) -> list[Any]:
     """The selected unit's figures and the window, as the briefing shows them."""
-    rows = [(METRICS[m][0 if lang == "en" else 1], fmt(getattr(unit, m), lang, " ‰" if m == "incident_rate" else " %"))
-            for m in METRICS]
-    local = [w.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M") for w in (window.start, window.end)]
-    return [html.H3(unit.name, className="gs-unit-name"),
-            html.Div(t("briefing_window", lang).format(start=local[0], end=local[1]), className="gs-unit-window"),
-            html.Table(html.Tbody([html.Tr([html.Th(k), html.Td(v)]) for k, v in rows]), className="gs-unit-table")]
+    rows = [
+        (
+            METRICS[m][0 if lang == "en" else 1],
+            fmt(getattr(unit, m), lang, " ‰" if m == "incident_rate" else " %"),
+        )
+        for m in METRICS
+    ]
+    local = [
+        w.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M") for w in (window.start, window.end)
+    ]
+    return [
+        html.H3(unit.name, className="gs-unit-name"),
+        html.Div(
+            t("briefing_window", lang).format(start=local[0], end=local[1]),
+            className="gs-unit-window",
+        ),
+        html.Table(
+            html.Tbody([html.Tr([html.Th(k), html.Td(v)]) for k, v in rows]),
+            className="gs-unit-table",
+        ),
+    ]
 
 
 def classes(conn: Connection, state: ViewState, lang: str) -> units.Classes:
@@ -99,28 +134,52 @@ def classes(conn: Connection, state: ViewState, lang: str) -> units.Classes:
 
 def _view(state: ViewState, lang: str) -> View:
     window = state.window()
-    return View(-180, -90, 180, 90, 0, lang, state.days, state.unit, state.metric, state.cat, state.status,
-                window.start, window.end, target=state.target)
+    return View(
+        -180,
+        -90,
+        180,
+        90,
+        0,
+        lang,
+        state.days,
+        state.unit,
+        state.metric,
+        state.cat,
+        state.status,
+        window.start,
+        window.end,
+        target=state.target,
+    )
 
 
-def panels(conn: Connection, state: ViewState, lang: str,
-           phone: bool = False) -> tuple[Any, Any, Any, Any]:
+def panels(
+    conn: Connection, state: ViewState, lang: str, phone: bool = False
+) -> tuple[Any, Any, Any, Any]:
     """KPI tiles, breadcrumbs, the ranking (or, for a grid cell, its details) and the selected unit's
     figures for ``state``; the grid worker's phone only when ``phone`` (leader and above)."""
     focus = state.unit or hierarchy.top(conn)[0].code
     window = state.window()
-    ever = Window.since(dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
-                        categories=state.cat, statuses=OPEN_STATUSES)
+    ever = Window.since(
+        dt.datetime(1970, 1, 1, tzinfo=dt.UTC), categories=state.cat, statuses=OPEN_STATUSES
+    )
     open_now = figures(conn, ever, codes=[focus])[0].incidents
     trail = breadcrumbs(hierarchy.ancestry(conn, focus), state)
     how = notes(conn, window, lang)
     if len(focus) == 15:  # a grid cell: its details instead of a ranking
         cell = details.cell_details(conn, focus, window, phone=phone)
         mine = cell.figures[0]
-        return (kpis(mine, open_now, lang, how), trail, cell_panel.panel(cell, lang, how),
-                unit_figures(mine, window, lang))
+        return (
+            kpis(mine, open_now, lang, how),
+            trail,
+            cell_panel.panel(cell, lang, how),
+            unit_figures(mine, window, lang),
+        )
     shown, unit = units.shown_with_focus(conn, _view(state, lang))
     if unit is None:
         raise NotFound(f"no unit {focus}")
-    return (kpis(unit, open_now, lang, how), trail,
-            ranking([u for u in shown if u.code != focus], state, lang, how), unit_figures(unit, window, lang))
+    return (
+        kpis(unit, open_now, lang, how),
+        trail,
+        ranking([u for u in shown if u.code != focus], state, lang, how),
+        unit_figures(unit, window, lang),
+    )

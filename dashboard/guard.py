@@ -33,8 +33,12 @@ class Busy(GridsightError):
 
 
 def _json(status: int, message: str, **headers: str) -> Response:
-    return Response(json.dumps({"error": message}, ensure_ascii=False), status=status,
-                    mimetype="application/json", headers=headers)
+    return Response(
+        json.dumps({"error": message}, ensure_ascii=False),
+        status=status,
+        mimetype="application/json",
+        headers=headers,
+    )
 
 
 def cancelled(exc: BaseException) -> bool:
@@ -53,7 +57,10 @@ def install(server: Flask, statement_timeout_s: float) -> None:
     @server.errorhandler(413)
     def too_large(exc: Exception) -> Response:
         limit = server.config.get("MAX_CONTENT_LENGTH") or 0
-        return _json(413, f"the request is over {limit:,} bytes; files are limited by GRIDSIGHT_MAX_UPLOAD_MB")
+        return _json(
+            413,
+            f"the request is over {limit:,} bytes; files are limited by GRIDSIGHT_MAX_UPLOAD_MB",
+        )
 
     @server.errorhandler(NotFound)
     def not_found(exc: NotFound) -> Response:
@@ -88,8 +95,10 @@ def install(server: Flask, statement_timeout_s: float) -> None:
 
 def timeout_message(statement_timeout_s: float) -> str:
     """What a user is told when the database cancelled a request's statement."""
-    return (f"the request took longer than {statement_timeout_s:g} s (GRIDSIGHT_STATEMENT_TIMEOUT_S) and was "
-            "stopped; ask for less (a shorter window, a smaller view, a smaller camera range)")
+    return (
+        f"the request took longer than {statement_timeout_s:g} s (GRIDSIGHT_STATEMENT_TIMEOUT_S) and was "
+        "stopped; ask for less (a shorter window, a smaller view, a smaller camera range)"
+    )
 
 
 @contextmanager
@@ -104,8 +113,10 @@ def heavy() -> Iterator[None]:
         return
     slots: threading.BoundedSemaphore = current_app.extensions[_HEAVY]
     if not slots.acquire(timeout=limits.HEAVY_WAIT_S):
-        raise Busy(f"the server is busy with other heavy requests ({limits.HEAVY_SLOTS} at once); "
-                   f"waited {limits.HEAVY_WAIT_S:g} s; try again")
+        raise Busy(
+            f"the server is busy with other heavy requests ({limits.HEAVY_SLOTS} at once); "
+            f"waited {limits.HEAVY_WAIT_S:g} s; try again"
+        )
     g._gridsight_heavy = True
     try:
         yield

@@ -67,6 +67,7 @@ def wall_sub(tile: str) -> str:
     """ID of the line under the big number of wall KPI tile ``tile``."""
     return f"gs-wall-{tile}-sub"
 
+
 # The planning page
 PLAN_LINK = "gs-plan-link"
 PLAN_DAYS = "gs-plan-days"

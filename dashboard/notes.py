@@ -34,8 +34,11 @@ class Notes:
         """The note of ``figure`` (a UnitFigures field, 'cameras' or 'open'): definition, then when."""
         definition = t(f"how_{figure}", self.lang).format(buffer=f"{self.buffer_m:g}")
         if figure in _WINDOWED:
-            when = t("how_window", self.lang).format(start=_local(self.window.start), end=_local(self.window.end),
-                                                     now=_local(self.counted))
+            when = t("how_window", self.lang).format(
+                start=_local(self.window.start),
+                end=_local(self.window.end),
+                now=_local(self.counted),
+            )
         elif figure == "open":
             when = t("how_now", self.lang).format(now=_local(self.counted))
         elif self.computed is None:
@@ -46,15 +49,21 @@ class Notes:
 
     def mark(self, figure: str) -> Any:
         """A small 'i' that opens the note of ``figure`` when clicked (no callback: HTML details)."""
-        return html.Details([html.Summary("i", title=t("how", self.lang), className="gs-how-mark"),
-                             html.Div(self.text(figure), className="gs-how-text")],
-                            className=f"gs-how gs-how-{figure}")
+        return html.Details(
+            [
+                html.Summary("i", title=t("how", self.lang), className="gs-how-mark"),
+                html.Div(self.text(figure), className="gs-how-text"),
+            ],
+            className=f"gs-how gs-how-{figure}",
+        )
 
 
 def notes(conn: Connection, window: Window, lang: str) -> Notes:
     """The notes of a view over ``window`` in ``lang``, with the last refresh's time and buffer."""
     buffer = meta.get(conn, "coverage_patrol_buffer_m")
-    return Notes(lang, window, computed_at(conn), dt.datetime.now(dt.UTC), float(buffer) if buffer else 100.0)
+    return Notes(
+        lang, window, computed_at(conn), dt.datetime.now(dt.UTC), float(buffer) if buffer else 100.0
+    )
 
 
 def _local(moment: dt.datetime) -> str:

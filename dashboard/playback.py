@@ -37,30 +37,82 @@ def bar(lang: str, timezone: str) -> html.Div:
     Dash's; the selects and the time slider are built by assets/playback.js from ``data-config`` (so
     that React never resets what the player sets at every frame)."""
     config = {
-        "speeds": list(SPEEDS), "speed": DEFAULT_SPEED,
-        "labels": {k: t(k, lang) for k in ("play", "pause", "play_speed", "play_step", "play_hour", "play_day",
-                                            "play_mode", "play_cumulative", "play_sliding", "play_time",
-                                            "play_chart")},
-        "lang": lang, "tz": timezone,
+        "speeds": list(SPEEDS),
+        "speed": DEFAULT_SPEED,
+        "labels": {
+            k: t(k, lang)
+            for k in (
+                "play",
+                "pause",
+                "play_speed",
+                "play_step",
+                "play_hour",
+                "play_day",
+                "play_mode",
+                "play_cumulative",
+                "play_sliding",
+                "play_time",
+                "play_chart",
+            )
+        },
+        "lang": lang,
+        "tz": timezone,
     }
     button = "gs-play-button"
     group = attrs({"aria-label": t("play_time", lang)})
-    return html.Div(id=ids.PLAYBACK, className="gs-playback", role="group", **group, children=[
-        dcc.Store(id=ids.PLAY_LOADED),
-        html.Button("|◀", id="gs-play-back", className=button, title=t("play_back", lang),
-                    **attrs({"aria-label": t("play_back", lang)})),
-        html.Button("▶", id="gs-play-toggle", className=f"{button} gs-play-main", title=t("play", lang),
-                    **attrs({"aria-label": t("play", lang)})),
-        html.Button("▶|", id="gs-play-forward", className=button, title=t("play_forward", lang),
-                    **attrs({"aria-label": t("play_forward", lang)})),
-        html.Button("■", id="gs-play-reset", className=button, title=t("play_reset", lang),
-                    **attrs({"aria-label": t("play_reset", lang)})),
-        html.Div(id="gs-play-controls", className="gs-play-controls", **attrs({"data-config": json.dumps(config)})),
-        html.Span("–", id="gs-play-time", className="gs-play-time"),
-        html.Span("", id="gs-play-count", className="gs-play-count"),
-        html.Canvas(id="gs-play-chart", className="gs-play-chart", width=236, height=66, role="img",
-                    title=t("play_chart", lang), **attrs({"aria-label": t("play_chart", lang)})),
-    ])
+    return html.Div(
+        id=ids.PLAYBACK,
+        className="gs-playback",
+        role="group",
+        **group,
+        children=[
+            dcc.Store(id=ids.PLAY_LOADED),
+            html.Button(
+                "|◀",
+                id="gs-play-back",
+                className=button,
+                title=t("play_back", lang),
+                **attrs({"aria-label": t("play_back", lang)}),
+            ),
+            html.Button(
+                "▶",
+                id="gs-play-toggle",
+                className=f"{button} gs-play-main",
+                title=t("play", lang),
+                **attrs({"aria-label": t("play", lang)}),
+            ),
+            html.Button(
+                "▶|",
+                id="gs-play-forward",
+                className=button,
+                title=t("play_forward", lang),
+                **attrs({"aria-label": t("play_forward", lang)}),
+            ),
+            html.Button(
+                "■",
+                id="gs-play-reset",
+                className=button,
+                title=t("play_reset", lang),
+                **attrs({"aria-label": t("play_reset", lang)}),
+            ),
+            html.Div(
+                id="gs-play-controls",
+                className="gs-play-controls",
+                **attrs({"data-config": json.dumps(config)}),
+            ),
+            html.Span("–", id="gs-play-time", className="gs-play-time"),
+            html.Span("", id="gs-play-count", className="gs-play-count"),
+            html.Canvas(
+                id="gs-play-chart",
+                className="gs-play-chart",
+                width=236,
+                height=66,
+                role="img",
+                title=t("play_chart", lang),
+                **attrs({"aria-label": t("play_chart", lang)}),
+            ),
+        ],
+    )
 
 
 def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
@@ -71,22 +123,33 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
     def playback_data() -> Response:
         args = request.args
         try:
-            view = View.parse({**args, "bbox": "-180,-90,180,90", "zoom": "0"}, settings.window_days)
+            view = View.parse(
+                {**args, "bbox": "-180,-90,180,90", "zoom": "0"}, settings.window_days
+            )
             with engine.connect() as conn:
                 code = view.unit or next((u.code for u in hierarchy.top(conn)), None)
                 if code is None:
                     raise NotFound("the database holds no units yet")
                 hierarchy.get(conn, code)
-                body = geo_playback.incidents(conn, code, view.window(), settings.timezone).as_json()
+                body = geo_playback.incidents(
+                    conn, code, view.window(), settings.timezone
+                ).as_json()
         except NotFound as exc:
             return _error(404, str(exc))
         except DataError as exc:
             return _error(400, str(exc))
         except OperationalError:
             return _error(503, "the database is not reachable; retrying")
-        return Response(json.dumps(body, separators=(",", ":")), mimetype="application/json",
-                        headers={"Cache-Control": "no-store"})
+        return Response(
+            json.dumps(body, separators=(",", ":")),
+            mimetype="application/json",
+            headers={"Cache-Control": "no-store"},
+        )
 
 
 def _error(status: int, message: str) -> Response:
-    return Response(json.dumps({"error": message}, ensure_ascii=False), status=status, mimetype="application/json")
+    return Response(
+        json.dumps({"error": message}, ensure_ascii=False),
+        status=status,
+        mimetype="application/json",
+    )

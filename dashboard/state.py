@@ -38,7 +38,9 @@ class ViewState:
     """The map page's state: ``unit`` None means the top (the county)."""
 
     unit: str | None = None
-    metric: str = "camera_road_pct"  # working road coverage: the figure the county's story is told in
+    metric: str = (
+        "camera_road_pct"  # working road coverage: the figure the county's story is told in
+    )
     days: int = 30
     lang: str | None = None
     cat: tuple[str, ...] = ()
@@ -48,7 +50,9 @@ class ViewState:
     target: float = 60.0  # %, of a coverage metric: units below it are marked
 
     @classmethod
-    def from_search(cls, search: str | None, metric: str | None = None, target: float | None = None) -> ViewState:
+    def from_search(
+        cls, search: str | None, metric: str | None = None, target: float | None = None
+    ) -> ViewState:
         """Parse a query string such as ``?unit=140724&metric=patrol_pct&days=7&target=50``;
         ``metric`` and ``target`` are the defaults when it names none (the settings')."""
         args = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
@@ -67,12 +71,15 @@ class ViewState:
         except DataError:
             start = end = None
         return cls(
-            start=start if end else None, end=end if start else None,
+            start=start if end else None,
+            end=end if start else None,
             unit=unit if unit and _CODE.match(unit) else None,
-            metric=metric if metric in METRICS else default_metric, target=target,
+            metric=metric if metric in METRICS else default_metric,
+            target=target,
             days=int(days) if days.isdigit() and 1 <= int(days) <= 3660 else cls.days,
             lang=lang if lang in ("zh", "en") else None,
-            cat=cat, status=status,
+            cat=cat,
+            status=status,
         )
 
     def below_target(self, value: float | None) -> bool:
@@ -96,7 +103,13 @@ class ViewState:
             return cls()
         # the map's target and a refused link: not part of the state
         known = {k: v for k, v in data.items() if k not in ("bounds", "denied")}
-        return cls(**{**known, "cat": tuple(data.get("cat") or ()), "status": tuple(data.get("status") or ())})
+        return cls(
+            **{
+                **known,
+                "cat": tuple(data.get("cat") or ()),
+                "status": tuple(data.get("status") or ()),
+            }
+        )
 
     def window(self) -> Window:
         """The incident window and filters of this state: the custom range, or the last days."""

@@ -34,7 +34,9 @@ from geo.vocabulary import INCIDENT_CATEGORY, SEVERITY
 from layers import View, units
 
 HIGHLIGHT_S = 60
-MAP_METRIC = "camera_road_pct"  # the map tells where streets go unseen; the area figure is in the tile
+MAP_METRIC = (
+    "camera_road_pct"  # the map tells where streets go unseen; the area figure is in the tile
+)
 _STYLE = Namespace("gridsight", "style")
 _POINT = Namespace("gridsight", "point")
 
@@ -46,87 +48,179 @@ def tour_from(query: str) -> int | None:
 
 
 def _tile(name: str, lang: str) -> html.Div:
-    return html.Div(className=f"gs-wall-tile gs-wall-{name}", children=[
-        html.Div(t(f"wall_{name}", lang), className="gs-wall-label"),
-        html.Div("–", id=ids.wall_value(name), className="gs-wall-value"),
-        html.Div("", id=ids.wall_sub(name), className="gs-wall-sub"),
-    ])
+    return html.Div(
+        className=f"gs-wall-tile gs-wall-{name}",
+        children=[
+            html.Div(t(f"wall_{name}", lang), className="gs-wall-label"),
+            html.Div("–", id=ids.wall_value(name), className="gs-wall-value"),
+            html.Div("", id=ids.wall_sub(name), className="gs-wall-sub"),
+        ],
+    )
 
 
 def layout(settings: Settings, bounds: list[list[float]], lang: str, tour_s: int) -> html.Div:
     """The wall in ``lang``; ``bounds`` frames the county; ``tour_s`` > 0 tours the townships."""
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-    base = [dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution)] if settings.tile_url else []
-    the_map = dl.Map(id=ids.WALL_MAP, bounds=bounds, center=center, zoom=11, zoomSnap=0.1, preferCanvas=True,
-                     zoomControl=False,
-                     attributionControl=False, className="gs-wall-map", children=[
-                         *base,
-                         dl.GeoJSON(id=ids.WALL_UNITS, style=_STYLE("wall_unit"),
-                                    onEachFeature=Namespace("gridsight", "feature")("wall_unit")),
-                         dl.GeoJSON(id=ids.WALL_INCIDENTS, pointToLayer=_POINT("wall_incident")),
-                     ])
+    base = (
+        [dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution)]
+        if settings.tile_url
+        else []
+    )
+    the_map = dl.Map(
+        id=ids.WALL_MAP,
+        bounds=bounds,
+        center=center,
+        zoom=11,
+        zoomSnap=0.1,
+        preferCanvas=True,
+        zoomControl=False,
+        attributionControl=False,
+        className="gs-wall-map",
+        children=[
+            *base,
+            dl.GeoJSON(
+                id=ids.WALL_UNITS,
+                style=_STYLE("wall_unit"),
+                onEachFeature=Namespace("gridsight", "feature")("wall_unit"),
+            ),
+            dl.GeoJSON(id=ids.WALL_INCIDENTS, pointToLayer=_POINT("wall_incident")),
+        ],
+    )
     bounds_pct = [b for b, _ in units.RAMP]
     labels = [f"< {b:g} %" for b in bounds_pct[:-1]] + [f"≥ {bounds_pct[-2]:g} %"]
-    legend = [html.Span([html.I(style={"background": color}), label], className="gs-wall-key")
-              for label, (_, color) in zip(labels, units.RAMP, strict=True)]
-    return html.Div(id=ids.WALL, className="gs-wall", children=[
-        html.Span(str(tour_s), id=ids.WALL_TOUR, hidden=True),  # read by assets/wall.js
-        dcc.Store(id=ids.LANG_STORE, data=lang),
-        dcc.Store(id=ids.WALL_SEEN),
-        dcc.Interval(id=ids.WALL_TICK, interval=int(settings.wall_refresh_s * 1000)),
-        html.Header(className="gs-wall-header", children=[
-            html.H1(t("wall_title", lang)),
-            html.Span(id=ids.WALL_UPDATED, className="gs-wall-updated"),
-            html.Span(t("wall_reconnecting", lang), id=ids.WALL_STATUS, className="gs-wall-status ok"),
-        ]),
-        html.Div(className="gs-wall-body", children=[
-            html.Div(className="gs-wall-left", children=[
-                the_map,
-                html.Div([html.Span(t("wall_legend", lang), className="gs-wall-key-title"), *legend],
-                         className="gs-wall-legend"),
-            ]),
-            html.Div(className="gs-wall-right", children=[
-                html.Div([_tile(n, lang) for n in ("coverage", "cameras", "today", "open", "blind")],
-                         className="gs-wall-tiles"),
-                html.Section([html.H2(t("wall_feed", lang)), html.Ol(id=ids.WALL_FEED, className="gs-wall-feed")],
-                             className="gs-wall-feed-box"),
-                html.Section([html.H2(t("wall_hourly", lang)), html.Div(id=ids.WALL_CHART, className="gs-wall-chart")],
-                             className="gs-wall-chart-box"),
-            ]),
-        ]),
-    ])
+    legend = [
+        html.Span([html.I(style={"background": color}), label], className="gs-wall-key")
+        for label, (_, color) in zip(labels, units.RAMP, strict=True)
+    ]
+    return html.Div(
+        id=ids.WALL,
+        className="gs-wall",
+        children=[
+            html.Span(str(tour_s), id=ids.WALL_TOUR, hidden=True),  # read by assets/wall.js
+            dcc.Store(id=ids.LANG_STORE, data=lang),
+            dcc.Store(id=ids.WALL_SEEN),
+            dcc.Interval(id=ids.WALL_TICK, interval=int(settings.wall_refresh_s * 1000)),
+            html.Header(
+                className="gs-wall-header",
+                children=[
+                    html.H1(t("wall_title", lang)),
+                    html.Span(id=ids.WALL_UPDATED, className="gs-wall-updated"),
+                    html.Span(
+                        t("wall_reconnecting", lang),
+                        id=ids.WALL_STATUS,
+                        className="gs-wall-status ok",
+                    ),
+                ],
+            ),
+            html.Div(
+                className="gs-wall-body",
+                children=[
+                    html.Div(
+                        className="gs-wall-left",
+                        children=[
+                            the_map,
+                            html.Div(
+                                [
+                                    html.Span(
+                                        t("wall_legend", lang), className="gs-wall-key-title"
+                                    ),
+                                    *legend,
+                                ],
+                                className="gs-wall-legend",
+                            ),
+                        ],
+                    ),
+                    html.Div(
+                        className="gs-wall-right",
+                        children=[
+                            html.Div(
+                                [
+                                    _tile(n, lang)
+                                    for n in ("coverage", "cameras", "today", "open", "blind")
+                                ],
+                                className="gs-wall-tiles",
+                            ),
+                            html.Section(
+                                [
+                                    html.H2(t("wall_feed", lang)),
+                                    html.Ol(id=ids.WALL_FEED, className="gs-wall-feed"),
+                                ],
+                                className="gs-wall-feed-box",
+                            ),
+                            html.Section(
+                                [
+                                    html.H2(t("wall_hourly", lang)),
+                                    html.Div(id=ids.WALL_CHART, className="gs-wall-chart"),
+                                ],
+                                className="gs-wall-chart-box",
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+        ],
+    )
 
 
-def _county_tiles(conn: Connection, county: str, settings: Settings, lang: str) -> dict[str, tuple[str, str]]:
+def _county_tiles(
+    conn: Connection, county: str, settings: Settings, lang: str
+) -> dict[str, tuple[str, str]]:
     unit = figures(conn, Window.last_days(settings.window_days), codes=[county])[0]
     road = fmt(unit.camera_road_pct, lang)
     return {
-        "coverage": (fmt(unit.camera_area_pct, lang), t("wall_coverage_sub", lang).format(road=road)),
-        "cameras": (f"{unit.cameras_online} / {unit.cameras}",
-                    f"{t('wall_working_rate', lang)} {fmt(unit.working_rate_pct, lang)}"),
-        "blind": (str(unit.blind_incidents), t("wall_blind_sub", lang).format(days=settings.window_days)),
+        "coverage": (
+            fmt(unit.camera_area_pct, lang),
+            t("wall_coverage_sub", lang).format(road=road),
+        ),
+        "cameras": (
+            f"{unit.cameras_online} / {unit.cameras}",
+            f"{t('wall_working_rate', lang)} {fmt(unit.working_rate_pct, lang)}",
+        ),
+        "blind": (
+            str(unit.blind_incidents),
+            t("wall_blind_sub", lang).format(days=settings.window_days),
+        ),
     }
 
 
 def _incident_tiles(day: live.Today, lang: str) -> dict[str, tuple[str, str]]:
     delta = day.today - day.same_day_last_week
     return {
-        "today": (str(day.today), t("wall_last_week", lang).format(n=day.same_day_last_week,
-                                                                     delta=f"{delta:+d}")),
+        "today": (
+            str(day.today),
+            t("wall_last_week", lang).format(n=day.same_day_last_week, delta=f"{delta:+d}"),
+        ),
         "open": (str(day.open_now), t("wall_open_sub", lang)),
     }
 
 
-def _feed(items: list[live.FeedItem], new: dict[str, float], zone: ZoneInfo, lang: str) -> list[Any]:
+def _feed(
+    items: list[live.FeedItem], new: dict[str, float], zone: ZoneInfo, lang: str
+) -> list[Any]:
     """One row per incident: time, code (read out on the radio), category, severity and place."""
     i = 0 if lang == "en" else 1
-    return [html.Li(className="gs-wall-item" + (" gs-new" if item.code in new else ""), children=[
-        html.Span(item.occurred_at.astimezone(zone).strftime("%H:%M"), className="gs-wall-time"),
-        html.Span(item.code, className="gs-wall-code"),
-        html.Span(INCIDENT_CATEGORY.get(item.category, (item.category,) * 2)[i], className="gs-wall-cat"),
-        html.Span(_severity(item.severity, lang), className=f"gs-wall-sev gs-sev-{item.severity}"),
-        html.Span(place, className="gs-wall-place", title=place),
-    ]) for item, place in ((it, " · ".join(x for x in (it.township, it.village) if x) or "–") for it in items)]
+    return [
+        html.Li(
+            className="gs-wall-item" + (" gs-new" if item.code in new else ""),
+            children=[
+                html.Span(
+                    item.occurred_at.astimezone(zone).strftime("%H:%M"), className="gs-wall-time"
+                ),
+                html.Span(item.code, className="gs-wall-code"),
+                html.Span(
+                    INCIDENT_CATEGORY.get(item.category, (item.category,) * 2)[i],
+                    className="gs-wall-cat",
+                ),
+                html.Span(
+                    _severity(item.severity, lang), className=f"gs-wall-sev gs-sev-{item.severity}"
+                ),
+                html.Span(place, className="gs-wall-place", title=place),
+            ],
+        )
+        for item, place in (
+            (it, " · ".join(x for x in (it.township, it.village) if x) or "–") for it in items
+        )
+    ]
 
 
 def _severity(level: int, lang: str) -> str:
@@ -141,16 +235,30 @@ def _chart(day: live.Today, lang: str) -> list[Any]:
     hour reads as a quiet hour, not as a stalled feed."""
     top = max(max(day.hourly), 1)
     last = len(day.hours) - 1
-    return [html.Div(className="gs-wall-bar" + (" gs-wall-now" if i == last else ""), title=f"{h:02d}:00 {n}",
-                     children=[
-        html.Span(str(n) if n else "", className="gs-wall-bar-n"),
-        html.Div(className="gs-wall-bar-fill", style={"height": f"{80 * n / top:.0f}%"}),
-        html.Span(t("wall_now", lang) if i == last else f"{h:02d}" if h % 3 == 0 and i < last - 1 else "",
-                  className="gs-wall-bar-h"),
-    ]) for i, (h, n) in enumerate(zip(day.hours, day.hourly, strict=True))]
+    return [
+        html.Div(
+            className="gs-wall-bar" + (" gs-wall-now" if i == last else ""),
+            title=f"{h:02d}:00 {n}",
+            children=[
+                html.Span(str(n) if n else "", className="gs-wall-bar-n"),
+                html.Div(className="gs-wall-bar-fill", style={"height": f"{80 * n / top:.0f}%"}),
+                html.Span(
+                    t("wall_now", lang)
+                    if i == last
+                    else f"{h:02d}"
+                    if h % 3 == 0 and i < last - 1
+                    else "",
+                    className="gs-wall-bar-h",
+                ),
+            ],
+        )
+        for i, (h, n) in enumerate(zip(day.hours, day.hourly, strict=True))
+    ]
 
 
-def _dated(rows: list[Any], items: list[live.FeedItem], now: dt.datetime, zone: ZoneInfo, lang: str) -> list[Any]:
+def _dated(
+    rows: list[Any], items: list[live.FeedItem], now: dt.datetime, zone: ZoneInfo, lang: str
+) -> list[Any]:
     """The feed's rows with a date line before the first row of each day other than today (the
     rows show the time of day only)."""
     today = now.astimezone(zone).date()
@@ -160,7 +268,11 @@ def _dated(rows: list[Any], items: list[live.FeedItem], now: dt.datetime, zone: 
         day = item.occurred_at.astimezone(zone).date()
         if day != shown:
             label = t("wall_yesterday", lang) if day == today - dt.timedelta(days=1) else ""
-            text = f"{label} {day:%m-%d}".strip() if lang == "en" else f"{label} {day.month}月{day.day}日".strip()
+            text = (
+                f"{label} {day:%m-%d}".strip()
+                if lang == "en"
+                else f"{label} {day.month}月{day.day}日".strip()
+            )
             out.append(html.Li(text, className="gs-wall-day"))
             shown = day
         out.append(row)
@@ -168,9 +280,14 @@ def _dated(rows: list[Any], items: list[live.FeedItem], now: dt.datetime, zone: 
 
 
 def _points(conn: Connection, now: dt.datetime, new: dict[str, float]) -> dict[str, Any]:
-    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                 "properties": {"code": code, "category": cat, "new": code in new}}
-                for code, cat, lon, lat in live.recent(conn, now - dt.timedelta(hours=24))]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {"code": code, "category": cat, "new": code in new},
+        }
+        for code, cat, lon, lat in live.recent(conn, now - dt.timedelta(hours=24))
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -187,33 +304,61 @@ class _Tick:
         clock = self.now.timestamp()
         self.new = {code: at for code, at in old.get("new", {}).items() if clock - at < HIGHLIGHT_S}
         self.expired = len(self.new) != len(old.get("new", {}))
-        self.incidents = self.first or before.get("incident") != self.versions["incident"] or \
-            old.get("minute") != self.minute
-        self.cameras = self.first or any(before.get(k) != self.versions[k] for k in ("camera", "coverage"))
+        self.incidents = (
+            self.first
+            or before.get("incident") != self.versions["incident"]
+            or old.get("minute") != self.minute
+        )
+        self.cameras = self.first or any(
+            before.get(k) != self.versions[k] for k in ("camera", "coverage")
+        )
         if not self.first and before.get("incident") != self.versions["incident"]:
-            since, opened = dt.datetime.fromisoformat(old["since"]), dt.datetime.fromisoformat(old["opened"])
-            self.new.update({code: clock for code in live.arrivals(conn, since, opened) if code not in self.new})
+            since, opened = (
+                dt.datetime.fromisoformat(old["since"]),
+                dt.datetime.fromisoformat(old["opened"]),
+            )
+            self.new.update(
+                {code: clock for code in live.arrivals(conn, since, opened) if code not in self.new}
+            )
         self.opened = old.get("opened", self.now.isoformat())
 
     def seen(self) -> dict[str, Any]:
-        return {"v": self.versions, "minute": self.minute, "since": self.now.isoformat(), "opened": self.opened,
-                "new": self.new}
+        return {
+            "v": self.versions,
+            "minute": self.minute,
+            "since": self.now.isoformat(),
+            "opened": self.opened,
+            "new": self.new,
+        }
 
 
 def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> None:
     """Wire the wall's timer callback to ``engine`` (the web app's, scoped); ``owner`` refreshes."""
     zone = ZoneInfo(settings.timezone)
     tiles = ("coverage", "cameras", "today", "open", "blind")
-    outputs = [Output(ids.wall_value(n), "children") for n in tiles] + \
-              [Output(ids.wall_sub(n), "children") for n in tiles] + [
-        Output(ids.WALL_FEED, "children"), Output(ids.WALL_CHART, "children"), Output(ids.WALL_UNITS, "data"),
-        Output(ids.WALL_INCIDENTS, "data"), Output(ids.WALL_STATUS, "className"), Output(ids.WALL_UPDATED, "children"),
-        Output(ids.WALL_SEEN, "data")]
+    outputs = (
+        [Output(ids.wall_value(n), "children") for n in tiles]
+        + [Output(ids.wall_sub(n), "children") for n in tiles]
+        + [
+            Output(ids.WALL_FEED, "children"),
+            Output(ids.WALL_CHART, "children"),
+            Output(ids.WALL_UNITS, "data"),
+            Output(ids.WALL_INCIDENTS, "data"),
+            Output(ids.WALL_STATUS, "className"),
+            Output(ids.WALL_UPDATED, "children"),
+            Output(ids.WALL_SEEN, "data"),
+        ]
+    )
 
     # The timer pauses while a poll runs: a poll slower than the interval would otherwise be overtaken
     # by the next one, and Dash drops the answers of overtaken requests, so nothing would ever show.
-    @app.callback(*outputs, Input(ids.WALL_TICK, "n_intervals"), State(ids.WALL_SEEN, "data"),
-                  State(ids.LANG_STORE, "data"), running=[(Output(ids.WALL_TICK, "disabled"), True, False)])
+    @app.callback(
+        *outputs,
+        Input(ids.WALL_TICK, "n_intervals"),
+        State(ids.WALL_SEEN, "data"),
+        State(ids.LANG_STORE, "data"),
+        running=[(Output(ids.WALL_TICK, "disabled"), True, False)],
+    )
     def tick(_: int | None, seen: dict[str, Any] | None, lang: str) -> list[Any]:
         skip: list[Any] = [no_update] * len(outputs)
         try:
@@ -223,16 +368,32 @@ def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> No
             return [*skip[:-3], "gs-wall-status reconnecting", no_update, no_update]
 
 
-def _outputs(conn: Connection, tick: _Tick, settings: Settings, zone: ZoneInfo, lang: str,
-             skip: list[Any], owner: Engine) -> list[Any]:
+def _outputs(
+    conn: Connection,
+    tick: _Tick,
+    settings: Settings,
+    zone: ZoneInfo,
+    lang: str,
+    skip: list[Any],
+    owner: Engine,
+) -> list[Any]:
     tiles: dict[str, tuple[str, str]] = {}
     out = list(skip)
     county = hierarchy.top(conn)  # the account's own unit when it is limited to one
     if tick.cameras and county:
         with owner.begin() as engine_conn:  # the coverage engine's role writes the figures
             refresh(engine_conn, settings.patrol_buffer_m)
-        view = View(-180, -90, 180, 90, 12, lang, settings.window_days, metric=MAP_METRIC,  # zoom: detail
-                    fixed_classes=True)  # the wall's legend: the same classes every day
+        view = View(
+            -180,
+            -90,
+            180,
+            90,
+            12,
+            lang,
+            settings.window_days,
+            metric=MAP_METRIC,  # zoom: detail
+            fixed_classes=True,
+        )  # the wall's legend: the same classes every day
         out[12] = json.loads(units.LAYER.features_json(conn, view, settings.max_features))
     if (tick.cameras or tick.incidents) and county:
         tiles.update(_county_tiles(conn, county[0].code, settings, lang))

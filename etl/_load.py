@@ -15,17 +15,48 @@ from geo.errors import DataError
 # table -> (columns in COPY order, geometry type the column expects)
 TABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "admin_unit": (("code", "name", "level", "parent_code", "geom"), "MultiPolygon"),
-    "grid_cell": (("code", "name", "village_code", "population", "households", "grid_worker",
-                   "grid_worker_phone", "geom"), "MultiPolygon"),
+    "grid_cell": (
+        (
+            "code",
+            "name",
+            "village_code",
+            "population",
+            "households",
+            "grid_worker",
+            "grid_worker_phone",
+            "geom",
+        ),
+        "MultiPolygon",
+    ),
     "road": (("code", "name", "class", "geom"), "MultiLineString"),
-    "camera": (("code", "name", "azimuth_deg", "fov_deg", "range_m", "status", "kind",
-                "installed_on", "geom"), "Point"),
+    "camera": (
+        (
+            "code",
+            "name",
+            "azimuth_deg",
+            "fov_deg",
+            "range_m",
+            "status",
+            "kind",
+            "installed_on",
+            "geom",
+        ),
+        "Point",
+    ),
     "patrol_route": (("code", "name", "unit", "shift", "geom"), "MultiLineString"),
     "patrol_track": (("unit", "recorded_at", "geom"), "Point"),
     "incident": (("code", "occurred_at", "category", "severity", "status", "geom"), "Point"),
 }
 # Children first, for deleting; the reverse order for inserting.
-DELETE_ORDER = ("incident", "patrol_track", "patrol_route", "camera", "road", "grid_cell", "admin_unit")
+DELETE_ORDER = (
+    "incident",
+    "patrol_track",
+    "patrol_route",
+    "camera",
+    "road",
+    "grid_cell",
+    "admin_unit",
+)
 
 
 def to_wgs84(geoms: Sequence[shapely.Geometry], source_srid: int) -> np.ndarray:
@@ -48,7 +79,9 @@ def _promote(geom: shapely.Geometry, kind: str) -> shapely.Geometry:
     return geom
 
 
-def copy_rows(conn: Connection, table: str, rows: Iterable[dict[str, Any]], into: str | None = None) -> int:
+def copy_rows(
+    conn: Connection, table: str, rows: Iterable[dict[str, Any]], into: str | None = None
+) -> int:
     """COPY ``rows`` (geometries already in EPSG:4326) into ``table`` (or the table ``into`` with
     the same columns); return the row count."""
     columns, kind = TABLES[table]
@@ -56,7 +89,10 @@ def copy_rows(conn: Connection, table: str, rows: Iterable[dict[str, Any]], into
     if raw is None:
         raise DataError("no database connection")
     count = 0
-    with raw.cursor() as cur, cur.copy(f"COPY {into or table} ({', '.join(columns)}) FROM STDIN") as copy:
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY {into or table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
         for row in rows:
             values = []
             for col in columns:
@@ -74,4 +110,3 @@ def delete_all(conn: Connection) -> None:
     """Delete every row of every layer table (in the caller's transaction)."""
     for table in DELETE_ORDER:
         conn.execute(text(f"DELETE FROM {table}"))
-

@@ -22,10 +22,14 @@ _CHUNK = 1 << 20
 def _check_name(archive: Path, name: str) -> None:
     path = PurePosixPath(name)
     if name.startswith(("/", "\\")) or "\\" in name or (len(name) > 1 and name[1] == ":"):
-        raise DataError(f"{archive.name}: member {name!r} has an absolute or Windows path; refused "
-                        "(archive members must be relative paths)")
+        raise DataError(
+            f"{archive.name}: member {name!r} has an absolute or Windows path; refused "
+            "(archive members must be relative paths)"
+        )
     if ".." in path.parts:
-        raise DataError(f"{archive.name}: member {name!r} climbs out of the archive with '..'; refused")
+        raise DataError(
+            f"{archive.name}: member {name!r} climbs out of the archive with '..'; refused"
+        )
 
 
 def _check_member(archive: Path, info: zipfile.ZipInfo) -> None:
@@ -52,13 +56,17 @@ def safe_extract(archive: Path, target: Path, max_bytes: int) -> list[Path]:
     with zf:
         members = zf.infolist()
         if len(members) > MAX_MEMBERS:
-            raise DataError(f"{archive.name}: {len(members)} members; at most {MAX_MEMBERS} are allowed")
+            raise DataError(
+                f"{archive.name}: {len(members)} members; at most {MAX_MEMBERS} are allowed"
+            )
         for info in members:
             _check_member(archive, info)
         declared = sum(info.file_size for info in members)
         if declared > max_bytes:
-            raise DataError(f"{archive.name}: decompresses to {declared:,} bytes; at most {max_bytes:,} "
-                            "are allowed (setting GRIDSIGHT_MAX_UPLOAD_MB)")
+            raise DataError(
+                f"{archive.name}: decompresses to {declared:,} bytes; at most {max_bytes:,} "
+                "are allowed (setting GRIDSIGHT_MAX_UPLOAD_MB)"
+            )
         written = 0
         files: list[Path] = []
         for info in members:
@@ -68,23 +76,40 @@ def safe_extract(archive: Path, target: Path, max_bytes: int) -> list[Path]:
             out.parent.mkdir(parents=True, exist_ok=True)
             try:
                 written = _copy(zf, info, out, written, max_bytes, archive)
-            except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError, ValueError) as exc:
+            except (
+                zipfile.BadZipFile,
+                EOFError,
+                zlib.error,
+                NotImplementedError,
+                RuntimeError,
+                ValueError,
+            ) as exc:
                 # a size or CRC that does not match the data, a truncated member, an unknown
                 # compression method, encryption
-                raise DataError(f"{archive.name}: member {info.filename!r} cannot be extracted ({exc}); "
-                                "refused: expected an intact, unencrypted zip archive") from None
+                raise DataError(
+                    f"{archive.name}: member {info.filename!r} cannot be extracted ({exc}); "
+                    "refused: expected an intact, unencrypted zip archive"
+                ) from None
             files.append(out)
     return files
 
 
-def _copy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: Path, written: int, max_bytes: int,
-          archive: Path) -> int:
+def _copy(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    out: Path,
+    written: int,
+    max_bytes: int,
+    archive: Path,
+) -> int:
     """Extract one member to ``out``, counting bytes against ``max_bytes``; return the new total."""
     with zf.open(info) as src, out.open("wb") as dst:
         while chunk := src.read(_CHUNK):
             written += len(chunk)
             if written > max_bytes:
-                raise DataError(f"{archive.name}: decompresses to more than {max_bytes:,} bytes; "
-                                "refused (setting GRIDSIGHT_MAX_UPLOAD_MB)")
+                raise DataError(
+                    f"{archive.name}: decompresses to more than {max_bytes:,} bytes; "
+                    "refused (setting GRIDSIGHT_MAX_UPLOAD_MB)"
+                )
             dst.write(chunk)
     return written

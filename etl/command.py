@@ -13,11 +13,13 @@ import sys
 
 ETL = ("import", "export", "delete", "demo")
 GEO = ("coverage", "crs", "plan", "db", "migrate")
-USAGE = (f"usage: gridsight {{{','.join((*ETL, *GEO, 'serve'))}}} ...\n"
-         "  gridsight import LAYER FILE [options]   import a GIS file (gridsight import --help)\n"
-         "  gridsight coverage [--level L]          coverage figures\n"
-         "  gridsight demo                          load the demo county\n"
-         "  gridsight serve [--host H] [--port P]   serve the dashboard")
+USAGE = (
+    f"usage: gridsight {{{','.join((*ETL, *GEO, 'serve'))}}} ...\n"
+    "  gridsight import LAYER FILE [options]   import a GIS file (gridsight import --help)\n"
+    "  gridsight coverage [--level L]          coverage figures\n"
+    "  gridsight demo                          load the demo county\n"
+    "  gridsight serve [--host H] [--port P]   serve the dashboard"
+)
 
 
 def run(argv: list[str] | None = None) -> int:

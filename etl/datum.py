@@ -69,7 +69,9 @@ def wgs84_to_bd09(lon: np.ndarray, lat: np.ndarray) -> Coords:
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
-def _invert(forward: Callable[[np.ndarray, np.ndarray], Coords], lon: np.ndarray, lat: np.ndarray) -> Coords:
+def _invert(
+    forward: Callable[[np.ndarray, np.ndarray], Coords], lon: np.ndarray, lat: np.ndarray
+) -> Coords:
     """Solve ``forward(x) = (lon, lat)`` by fixed-point iteration (the shifts vary slowly)."""
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     x, y = lon.copy(), lat.copy()
@@ -93,5 +95,6 @@ def bd09_to_wgs84(lon: np.ndarray, lat: np.ndarray) -> Coords:
 
 
 TO_WGS84: dict[str, Callable[[np.ndarray, np.ndarray], Coords]] = {
-    "gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84,
+    "gcj02": gcj02_to_wgs84,
+    "bd09": bd09_to_wgs84,
 }

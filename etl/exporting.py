@@ -22,7 +22,13 @@ from etl.fields import LAYERS, LayerSpec
 from geo import csvcells
 from geo.errors import DataError
 
-_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".csv": "CSV"}
+_DRIVERS = {
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GPKG",
+    ".shp": "ESRI Shapefile",
+    ".csv": "CSV",
+}
 _GEOMETRY_TYPE = {"Point": "Point", "Polygon": "MultiPolygon", "LineString": "MultiLineString"}
 
 
@@ -35,22 +41,35 @@ def _value(value: Any) -> Any:
 def _rows(engine: Engine, spec: LayerSpec) -> tuple[list[dict[str, Any]], list[shapely.Geometry]]:
     columns = ", ".join(f'"{f.name}"' for f in spec.fields)
     with engine.connect() as conn:
-        result = conn.execute(text(f"SELECT {columns}, ST_AsBinary(geom) AS wkb FROM {spec.table} "
-                                   f"ORDER BY {', '.join(spec.key)}"))
+        result = conn.execute(
+            text(
+                f"SELECT {columns}, ST_AsBinary(geom) AS wkb FROM {spec.table} "
+                f"ORDER BY {', '.join(spec.key)}"
+            )
+        )
         rows = [dict(r._mapping) for r in result]
     geoms = [shapely.from_wkb(bytes(r.pop("wkb"))) for r in rows]
     return [{k: _value(v) for k, v in r.items()} for r in rows], geoms
 
 
-def _write_csv(path: Path, spec: LayerSpec, rows: list[dict[str, Any]], geoms: list[shapely.Geometry]) -> None:
+def _write_csv(
+    path: Path, spec: LayerSpec, rows: list[dict[str, Any]], geoms: list[shapely.Geometry]
+) -> None:
     points = spec.geometry == ("Point",)
     names = [f.name for f in spec.fields] + (["lon", "lat"] if points else ["wkt"])
     with path.open("w", newline="", encoding="utf-8-sig") as out:
         writer = csv.writer(out)
         writer.writerow(names)
         for row, geom in zip(rows, geoms, strict=True):
-            where = [repr(geom.x), repr(geom.y)] if points else [shapely.to_wkt(geom, rounding_precision=-1)]
-            writer.writerow(csvcells.row([("" if row[f.name] is None else row[f.name]) for f in spec.fields]) + where)
+            where = (
+                [repr(geom.x), repr(geom.y)]
+                if points
+                else [shapely.to_wkt(geom, rounding_precision=-1)]
+            )
+            writer.writerow(
+                csvcells.row([("" if row[f.name] is None else row[f.name]) for f in spec.fields])
+                + where
+            )
 
 
 def export_layer(engine: Engine, layer: str, path: Path) -> int:
@@ -66,8 +85,10 @@ def export_layer(engine: Engine, layer: str, path: Path) -> int:
         raise DataError(f"unknown layer {layer!r}: expected one of {', '.join(LAYERS)}")
     driver = _DRIVERS.get(path.suffix.lower())
     if driver is None:
-        raise DataError(f"{path.name}: cannot export to {path.suffix or '(no extension)'}; "
-                        f"expected one of {', '.join(_DRIVERS)}")
+        raise DataError(
+            f"{path.name}: cannot export to {path.suffix or '(no extension)'}; "
+            f"expected one of {', '.join(_DRIVERS)}"
+        )
     rows, geoms = _rows(engine, spec)
     if driver == "CSV":
         _write_csv(path, spec, rows, geoms)
@@ -80,8 +101,19 @@ def export_layer(engine: Engine, layer: str, path: Path) -> int:
             values[i] = values[i].astype("int64" if f.kind == "int" else "float64")
     wkb = np.array([shapely.to_wkb(g) for g in geoms], dtype=object)
     path.unlink(missing_ok=True)
-    options = {"COORDINATE_PRECISION": 17} if driver == "GeoJSON" else {}  # else 15 decimals, not exact
-    pyogrio.raw.write(path, wkb, values, names, driver=driver, crs="EPSG:4326",
-                      geometry_type=_GEOMETRY_TYPE[spec.geometry[0]], layer=layer if driver == "GPKG" else None,
-                      encoding="UTF-8" if shapefile else None, **options)
+    options = (
+        {"COORDINATE_PRECISION": 17} if driver == "GeoJSON" else {}
+    )  # else 15 decimals, not exact
+    pyogrio.raw.write(
+        path,
+        wkb,
+        values,
+        names,
+        driver=driver,
+        crs="EPSG:4326",
+        geometry_type=_GEOMETRY_TYPE[spec.geometry[0]],
+        layer=layer if driver == "GPKG" else None,
+        encoding="UTF-8" if shapefile else None,
+        **options,
+    )
     return len(rows)

@@ -32,8 +32,10 @@ def parse_crs(text: str, what: str) -> CRS:
     try:
         return CRS.from_user_input(int(text) if text.isdigit() else text)
     except CRSError as exc:
-        raise DataError(f"{what}: {text[:80]!r} is not a CRS GDAL/PROJ knows ({exc}); "
-                        "expected e.g. EPSG:4326 or EPSG:4547") from None
+        raise DataError(
+            f"{what}: {text[:80]!r} is not a CRS GDAL/PROJ knows ({exc}); "
+            "expected e.g. EPSG:4326 or EPSG:4547"
+        ) from None
 
 
 def _first(index: np.ndarray, mask: np.ndarray, count: int) -> np.ndarray:
@@ -52,8 +54,13 @@ class Conversion:
     ``metric_srid`` is the database's metric CRS; ``bounds`` (degrees west, south, east, north) the
     area accepted, by default the area where that CRS measures true."""
 
-    def __init__(self, source: CRS, web_datum: str, metric_srid: int,
-                 bounds: tuple[float, float, float, float] | None = None) -> None:
+    def __init__(
+        self,
+        source: CRS,
+        web_datum: str,
+        metric_srid: int,
+        bounds: tuple[float, float, float, float] | None = None,
+    ) -> None:
         self.source, self.datum, self.metric_srid = source, web_datum, metric_srid
         self.bounds = bounds or metric_crs.measured_area(metric_srid)
         self._to_wgs84 = Transformer.from_crs(source, 4326, always_xy=True)
@@ -64,13 +71,19 @@ class Conversion:
         crs = self.source.to_string()
         at = f"vertex {vertex} ({x:g}, {y:g})"
         if not self.source.is_geographic:
-            return (f"{at}: the coordinates look like degrees, but the CRS {crs} is projected (metres): "
-                    "give the file's real CRS (a .prj, or --crs EPSG:4326)")
+            return (
+                f"{at}: the coordinates look like degrees, but the CRS {crs} is projected (metres): "
+                "give the file's real CRS (a .prj, or --crs EPSG:4326)"
+            )
         if swapped:
-            return (f"{at}: latitude {y:g} is beyond ±90: longitude and latitude look swapped; "
-                    "expected longitude first (x = longitude, y = latitude)")
-        return (f"{at} is not degrees although the CRS is {crs}: the coordinates look like projected metres; "
-                "give the file's real CRS (a .prj, or --crs EPSG:xxxx)")
+            return (
+                f"{at}: latitude {y:g} is beyond ±90: longitude and latitude look swapped; "
+                "expected longitude first (x = longitude, y = latitude)"
+            )
+        return (
+            f"{at} is not degrees although the CRS is {crs}: the coordinates look like projected metres; "
+            "give the file's real CRS (a .prj, or --crs EPSG:xxxx)"
+        )
 
     def _outside_problem(self, lon: float, lat: float, vertex: int) -> str:
         """Why a vertex, converted to WGS-84, is refused: outside China, or outside what the database's
@@ -79,11 +92,15 @@ class Conversion:
         at = f"vertex {vertex} lies at ({lon:.4f}, {lat:.4f}) in WGS-84"
         cw, cs, ce, cn = metric_crs.CHINA
         if cw <= lon <= ce and cs <= lat <= cn and (w, s, e, n) != metric_crs.CHINA:
-            return (f"{at}, outside the area the database measures in ({metric_crs.describe(self.metric_srid)}, "
-                    f"{w:g}..{e:g}° E, {s:g}..{n:g}° N); to hold data there, choose a metric CRS for all of "
-                    "it: python -m geo crs auto (recomputes every figure)")
-        return (f"{at}, outside China ({cw:g}..{ce:g}° E, {cs:g}..{cn:g}° N): is the CRS {self.source.to_string()} "
-                "right, or are longitude and latitude swapped?")
+            return (
+                f"{at}, outside the area the database measures in ({metric_crs.describe(self.metric_srid)}, "
+                f"{w:g}..{e:g}° E, {s:g}..{n:g}° N); to hold data there, choose a metric CRS for all of "
+                "it: python -m geo crs auto (recomputes every figure)"
+            )
+        return (
+            f"{at}, outside China ({cw:g}..{ce:g}° E, {cs:g}..{cn:g}° N): is the CRS {self.source.to_string()} "
+            "right, or are longitude and latitude swapped?"
+        )
 
     def to_wgs84(self, geoms: list[shapely.Geometry]) -> tuple[list[shapely.Geometry], list[str]]:
         """Every geometry in EPSG:4326 (lon, lat), converted in one pass, and per geometry the reason
@@ -98,19 +115,37 @@ class Conversion:
         if self.source.is_geographic:
             wrong = _first(index, (np.abs(x) > 180) | (np.abs(y) > 90), len(arr))
         else:  # projected metres that all lie within ±180/±90 are degrees
-            degrees = np.bincount(index, weights=(np.abs(x) <= 180) & (np.abs(y) <= 90), minlength=len(arr))
+            degrees = np.bincount(
+                index, weights=(np.abs(x) <= 180) & (np.abs(y) <= 90), minlength=len(arr)
+            )
             all_degrees = degrees == np.bincount(index, minlength=len(arr))
             wrong = np.where(all_degrees, start, -1)
-        beyond_swap = np.bincount(index, weights=(np.abs(x) > 90) | (np.abs(y) > 180), minlength=len(arr)) > 0
-        problems = ["" if v < 0 else self._declared_problem(x[v], y[v], int(v - start[i] + 1), not beyond_swap[i])
-                    for i, v in enumerate(wrong)]
+        beyond_swap = (
+            np.bincount(index, weights=(np.abs(x) > 90) | (np.abs(y) > 180), minlength=len(arr)) > 0
+        )
+        problems = [
+            ""
+            if v < 0
+            else self._declared_problem(x[v], y[v], int(v - start[i] + 1), not beyond_swap[i])
+            for i, v in enumerate(wrong)
+        ]
         lon, lat = self._to_wgs84.transform(x, y)
         if self.datum in datum.TO_WGS84:
             lon, lat = datum.TO_WGS84[self.datum](np.asarray(lon), np.asarray(lat))
         lon, lat = np.asarray(lon), np.asarray(lat)
         w, s, e, n = self.bounds
-        outside = _first(index, ~(np.isfinite(lon) & np.isfinite(lat) & (lon >= w) & (lon <= e)
-                                  & (lat >= s) & (lat <= n)), len(arr))
+        outside = _first(
+            index,
+            ~(
+                np.isfinite(lon)
+                & np.isfinite(lat)
+                & (lon >= w)
+                & (lon <= e)
+                & (lat >= s)
+                & (lat <= n)
+            ),
+            len(arr),
+        )
         for i in np.flatnonzero((outside >= 0) & (wrong < 0)):
             v = outside[i]
             problems[i] = self._outside_problem(float(lon[v]), float(lat[v]), int(v - start[i] + 1))
@@ -119,6 +154,7 @@ class Conversion:
 
     def metric_area(self, geom: shapely.Geometry) -> float:
         """Area of a WGS-84 polygon in square metres (metric CRS)."""
+
         def project(points: np.ndarray) -> np.ndarray:
             x, y = self._to_metric.transform(points[:, 0], points[:, 1])
             return np.column_stack([x, y])
@@ -154,6 +190,8 @@ def repair(geom: shapely.Geometry, conversion: Conversion) -> tuple[shapely.Geom
     before, after = conversion.metric_area(geom), conversion.metric_area(fixed)
     change = abs(after - before) / before if before > 0 else 1.0
     if shapely.is_empty(fixed) or change >= MAX_REPAIR_CHANGE:
-        raise BadGeometry(f"invalid polygon ({reason}); repairing it would change its area by "
-                          f"{change:.1%}; expected a valid polygon (repairs are made only under 1 %)")
+        raise BadGeometry(
+            f"invalid polygon ({reason}); repairing it would change its area by "
+            f"{change:.1%}; expected a valid polygon (repairs are made only under 1 %)"
+        )
     return fixed, f"invalid polygon ({reason}) repaired, area changed by {change:.3%}"

@@ -16,8 +16,13 @@ from geo.coverage_parallel import refresh_with_sessions
 from geo.errors import DataError
 
 _TABLE_OF = {
-    "admin_units": "admin_unit", "grid_cells": "grid_cell", "roads": "road", "cameras": "camera",
-    "patrol_routes": "patrol_route", "patrol_tracks": "patrol_track", "incidents": "incident",
+    "admin_units": "admin_unit",
+    "grid_cells": "grid_cell",
+    "roads": "road",
+    "cameras": "camera",
+    "patrol_routes": "patrol_route",
+    "patrol_tracks": "patrol_track",
+    "incidents": "incident",
 }
 
 
@@ -33,9 +38,15 @@ class LoadReport:
         return f"loaded {parts} in {self.seconds:.1f} s"
 
 
-def load_demo(engine: Engine, seed: int = 7, size: DemoSize | None = None,
-              end: dt.datetime | None = None, force: bool = False, patrol_buffer_m: float = 100.0,
-              refresh_sessions: int = 2) -> LoadReport:
+def load_demo(
+    engine: Engine,
+    seed: int = 7,
+    size: DemoSize | None = None,
+    end: dt.datetime | None = None,
+    force: bool = False,
+    patrol_buffer_m: float = 100.0,
+    refresh_sessions: int = 2,
+) -> LoadReport:
     """Generate the demo county and load it, replacing earlier demo data, in one transaction.
 
     Then the coverage figures are recomputed from scratch with ``patrol_buffer_m`` metres, on
@@ -64,7 +75,9 @@ def load_demo(engine: Engine, seed: int = 7, size: DemoSize | None = None,
         counts = write(conn, data)
         meta.put(conn, "dataset", "demo")
         meta.put(conn, "demo_seed", str(seed))
-    refresh_with_sessions(engine, patrol_buffer_m, full=True, rebuild_units=True, sessions=refresh_sessions)
+    refresh_with_sessions(
+        engine, patrol_buffer_m, full=True, rebuild_units=True, sessions=refresh_sessions
+    )
     return LoadReport(counts, time.perf_counter() - started)
 
 
@@ -76,7 +89,8 @@ def write(conn: Connection, data: DemoData) -> dict[str, int]:
         table = _TABLE_OF[f.name]
         projected: Any = _load.to_wgs84([r["geom"] for r in rows], METRIC_SRID) if rows else []
         counts[table] = _load.copy_rows(
-            conn, table, ({**row, "geom": g} for row, g in zip(rows, projected, strict=True)))
+            conn, table, ({**row, "geom": g} for row, g in zip(rows, projected, strict=True))
+        )
         # statistics for the new rows at once: the triggers of the next tables (an incident looks
         # up the cameras that see it and the cell it lies in) and the refresh are planned with them
         # (without, a province's incidents were each checked against every camera: 170 rows/s)

@@ -53,7 +53,9 @@ def read_osm(path: Path, name: str) -> Source:
     try:
         meta, _, wkb, values = pyogrio.raw.read(path, layer="lines", encoding="UTF-8")
     except (DataSourceError, DataLayerError) as exc:
-        raise DataError(f"{name}: cannot be read as OpenStreetMap data (.osm XML or .osm.pbf): {exc}") from None
+        raise DataError(
+            f"{name}: cannot be read as OpenStreetMap data (.osm XML or .osm.pbf): {exc}"
+        ) from None
     fields = [str(f) for f in meta["fields"]]
     column = dict(zip(fields, values, strict=True))
     geoms = shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else []
@@ -64,10 +66,19 @@ def read_osm(path: Path, name: str) -> Source:
             continue
         tags = other_tags(column["other_tags"][i] if "other_tags" in column else None)
         road_name = column["name"][i] if "name" in column else None
-        props = {"code": f"osm:{column['osm_id'][i]}", "name": road_name or tags.get("name:zh"),
-                 "highway": str(highway)}
-        features.append(Feature(len(features) + 1, props, geom, "" if geom is not None else "a way without nodes"))
+        props = {
+            "code": f"osm:{column['osm_id'][i]}",
+            "name": road_name or tags.get("name:zh"),
+            "highway": str(highway),
+        }
+        features.append(
+            Feature(
+                len(features) + 1, props, geom, "" if geom is not None else "a way without nodes"
+            )
+        )
     if not features:
-        raise DataError(f"{name}: holds no way tagged highway=*; expected an OpenStreetMap extract with roads")
+        raise DataError(
+            f"{name}: holds no way tagged highway=*; expected an OpenStreetMap extract with roads"
+        )
     notes = [f"{name}: {len(features)} OpenStreetMap ways tagged highway=*; codes osm:<way id>"]
     return Source(name, list(COLUMNS), features, "EPSG:4326", notes)

@@ -28,7 +28,9 @@ class ProgressBar:
             self.close()
             self._stage, self._tenths = stage, -1
             if self._terminal:
-                self._bar = tqdm(total=total, desc=stage, file=self.out, unit=" features", leave=True)
+                self._bar = tqdm(
+                    total=total, desc=stage, file=self.out, unit=" features", leave=True
+                )
         if self._bar is not None:
             self._bar.update(done - self._bar.n)
         else:

@@ -95,8 +95,10 @@ def _decode(data: bytes, name: str, encoding: str | None, notes: list[str]) -> s
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
-        raise DataError(f"{name}: text is neither UTF-8 nor GBK/GB18030; pass --encoding "
-                        "with the file's encoding") from None
+        raise DataError(
+            f"{name}: text is neither UTF-8 nor GBK/GB18030; pass --encoding "
+            "with the file's encoding"
+        ) from None
     notes.append(f"{name}: encoding detected as GB18030 (GBK); pass --encoding to override")
     return text
 
@@ -108,7 +110,7 @@ def _dbf_encoding(shp: Path, notes: list[str]) -> str | None:
         return None
     raw = siblings[".dbf"].read_bytes()
     header_len = int.from_bytes(raw[8:10], "little")
-    names = b"".join(raw[i:i + 11].rstrip(b"\0") for i in range(32, header_len - 1, 32))
+    names = b"".join(raw[i : i + 11].rstrip(b"\0") for i in range(32, header_len - 1, 32))
     data = names + raw[header_len:]
     if data.isascii():
         return None
@@ -119,8 +121,10 @@ def _dbf_encoding(shp: Path, notes: list[str]) -> str | None:
             continue
         notes.append(f"{shp.name}: no .cpg; attribute encoding detected as {encoding}")
         return encoding
-    raise DataError(f"{shp.name}: no .cpg, and the attributes are neither UTF-8 nor GBK/GB18030; "
-                    "pass --encoding with the file's encoding")
+    raise DataError(
+        f"{shp.name}: no .cpg, and the attributes are neither UTF-8 nor GBK/GB18030; "
+        "pass --encoding with the file's encoding"
+    )
 
 
 _VSI = (b"/vsi", "/vsi".encode("utf-16-le"), "/vsi".encode("utf-16-be"))
@@ -138,8 +142,10 @@ def _refuse_indirection(path: Path, name: str) -> None:
             for pattern in _VSI:
                 at = window.find(pattern)
                 if at >= 0:
-                    raise DataError(f"{name}: byte {offset - len(tail) + at:,} names a GDAL virtual file "
-                                    f"('/vsi...'); refused: expected plain {path.suffix} content")
+                    raise DataError(
+                        f"{name}: byte {offset - len(tail) + at:,} names a GDAL virtual file "
+                        f"('/vsi...'); refused: expected plain {path.suffix} content"
+                    )
             tail, offset = window[-8:], offset + len(chunk)
 
 
@@ -150,8 +156,10 @@ def _opened_by(path: Path, name: str, layer: str | int | None = None) -> None:
     _gdal.check()
     expected = limits.driver_for(path.name)
     if expected is None:
-        raise DataError(f"{name}: GDAL may not open {path.suffix or '(no extension)'} files; "
-                        f"expected one of {' '.join(limits.IMPORT_DRIVERS)}")
+        raise DataError(
+            f"{name}: GDAL may not open {path.suffix or '(no extension)'} files; "
+            f"expected one of {' '.join(limits.IMPORT_DRIVERS)}"
+        )
     _refuse_indirection(path, name)
     try:
         with warnings.catch_warnings():  # "more than one layer": the layer is chosen later
@@ -160,7 +168,9 @@ def _opened_by(path: Path, name: str, layer: str | int | None = None) -> None:
     except (DataSourceError, DataLayerError) as exc:
         raise DataError(f"{name}: cannot be read as a GIS file: {exc}") from None
     if driver != expected:
-        raise DataError(f"{name}: the content is {driver}, not {expected} as its extension says; refused")
+        raise DataError(
+            f"{name}: the content is {driver}, not {expected} as its extension says; refused"
+        )
 
 
 def _layers(path: Path, name: str) -> list[str]:
@@ -172,29 +182,44 @@ def _layers(path: Path, name: str) -> list[str]:
         raise DataError(f"{name}: cannot be read as a GIS file: {exc}") from None
 
 
-def _from_gdal(path: Path, name: str, layer: str | int | None, encoding: str | None,
-               notes: list[str], checked: bool = False) -> Source:
+def _from_gdal(
+    path: Path,
+    name: str,
+    layer: str | int | None,
+    encoding: str | None,
+    notes: list[str],
+    checked: bool = False,
+) -> Source:
     """The features of ``path`` (one layer) through GDAL; ``checked``: :func:`_opened_by` passed."""
     if not checked:
         _opened_by(path, name, layer)
     try:
-        meta, _, wkb, values = pyogrio.raw.read(path, layer=layer, encoding=encoding, force_2d=True,
-                                                datetime_as_string=True)
+        meta, _, wkb, values = pyogrio.raw.read(
+            path, layer=layer, encoding=encoding, force_2d=True, datetime_as_string=True
+        )
     except (DataSourceError, DataLayerError) as exc:
         raise DataError(f"{name}: cannot be read as a GIS file: {exc}") from None
     except UnicodeDecodeError as exc:
-        raise DataError(f"{name}: text cannot be read as {encoding}: {exc}; pass --encoding") from None
+        raise DataError(
+            f"{name}: text cannot be read as {encoding}: {exc}; pass --encoding"
+        ) from None
     columns = [str(c) for c in meta["fields"]]
     features = []
-    geoms = shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else [None] * len(values[0])
+    geoms = (
+        shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else [None] * len(values[0])
+    )
     for i, geom in enumerate(geoms):
         props = {c: _python(v[i]) for c, v in zip(columns, values, strict=True)}
         unreadable = geom is None and wkb is not None and wkb[i] is not None
-        features.append(Feature(i + 1, props, geom, "unreadable geometry (invalid WKB)" if unreadable else ""))
+        features.append(
+            Feature(i + 1, props, geom, "unreadable geometry (invalid WKB)" if unreadable else "")
+        )
     return Source(name, columns, features, meta.get("crs"), notes)
 
 
-def _csv_geometry(row: dict[str, str], lon: str | None, lat: str | None, wkt: str | None) -> tuple[Any, str]:
+def _csv_geometry(
+    row: dict[str, str], lon: str | None, lat: str | None, wkt: str | None
+) -> tuple[Any, str]:
     if wkt is not None:
         raw = (row.get(wkt) or "").strip()
         if not raw:
@@ -207,7 +232,10 @@ def _csv_geometry(row: dict[str, str], lon: str | None, lat: str | None, wkt: st
     try:
         x, y = float(row.get(lon) or "nan"), float(row.get(lat) or "nan")
     except ValueError:
-        return None, f"columns {lon!r}/{lat!r} = {row.get(lon)!r}/{row.get(lat)!r}: expected numbers"
+        return (
+            None,
+            f"columns {lon!r}/{lat!r} = {row.get(lon)!r}/{row.get(lat)!r}: expected numbers",
+        )
     if math.isnan(x) or math.isnan(y):
         return None, f"columns {lon!r}/{lat!r} are empty or NaN; expected numbers"
     return shapely.Point(x, y), ""
@@ -219,7 +247,9 @@ def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
 
 
 _TDRIVE = ("unit", "time", "lon", "lat")
-_TDRIVE_ROW = re.compile(r"^\s*[^,]+,\s*\d{4}-\d{2}-\d{2}[ T][\d:]+,\s*-?\d+\.\d+,\s*-?\d+\.\d+\s*$")
+_TDRIVE_ROW = re.compile(
+    r"^\s*[^,]+,\s*\d{4}-\d{2}-\d{2}[ T][\d:]+,\s*-?\d+\.\d+,\s*-?\d+\.\d+\s*$"
+)
 
 
 def _tdrive_layout(text: str) -> bool:
@@ -243,19 +273,26 @@ def read_csv(path: Path, name: str, encoding: str | None) -> Source:
     headerless = _tdrive_layout(text)
     if headerless:
         notes.append(f"{name}: no header row; read as T-Drive's columns: {', '.join(_TDRIVE)}")
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect, fieldnames=list(_TDRIVE) if headerless else None)
+    reader = csv.DictReader(
+        io.StringIO(text), dialect=dialect, fieldnames=list(_TDRIVE) if headerless else None
+    )
     columns = [c for c in (reader.fieldnames or [])]
     lon, lat, wkt = _find(columns, _LON), _find(columns, _LAT), _find(columns, _WKT)
     if wkt is None and (lon is None or lat is None):
-        raise DataError(f"{name}: no coordinates: expected longitude/latitude columns (lon, lng, longitude, "
-                        f"x / lat, latitude, y) or a WKT column (wkt, geometry); the columns are "
-                        f"{', '.join(columns)}")
+        raise DataError(
+            f"{name}: no coordinates: expected longitude/latitude columns (lon, lng, longitude, "
+            f"x / lat, latitude, y) or a WKT column (wkt, geometry); the columns are "
+            f"{', '.join(columns)}"
+        )
     geometry_columns = {lon, lat} if wkt is None else {wkt}
     features = []
     for row in reader:
         geom, problem = _csv_geometry(row, lon, lat, wkt)
-        props = {c: (csvcells.restore(v.strip()) if isinstance(v, str) and v.strip() else None)
-                 for c, v in row.items() if c not in geometry_columns and c is not None}
+        props = {
+            c: (csvcells.restore(v.strip()) if isinstance(v, str) and v.strip() else None)
+            for c, v in row.items()
+            if c not in geometry_columns and c is not None
+        }
         features.append(Feature(reader.line_num, props, geom, problem))
     kept = [c for c in columns if c not in geometry_columns]
     return Source(name, kept, features, None, notes, where="row")
@@ -270,8 +307,10 @@ def _pick(files: list[Path], suffixes: tuple[str, ...], wanted: str | None, name
     if not found:
         what = f"named {wanted!r} " if wanted else ""
         raise DataError(f"{name}: the archive holds no {'/'.join(suffixes)} file {what}to import")
-    raise DataError(f"{name}: the archive holds several files ({', '.join(f.name for f in found)}); "
-                    "choose one with --layer NAME")
+    raise DataError(
+        f"{name}: the archive holds several files ({', '.join(f.name for f in found)}); "
+        "choose one with --layer NAME"
+    )
 
 
 def _layer_of(path: Path, name: str, wanted: str | None) -> str | None:
@@ -281,7 +320,9 @@ def _layer_of(path: Path, name: str, wanted: str | None) -> str | None:
             raise DataError(f"{name}: has no layer {wanted!r}; its layers are {', '.join(listed)}")
         return wanted
     if len(listed) > 1:
-        raise DataError(f"{name}: has several layers ({', '.join(listed)}); choose one with --layer NAME")
+        raise DataError(
+            f"{name}: has several layers ({', '.join(listed)}); choose one with --layer NAME"
+        )
     return None
 
 
@@ -294,7 +335,9 @@ def _name_gpx_tracks(path: Path, name: str, source: Source) -> None:
         return
     for feature in source.features:
         fid = feature.props.get("track_fid")
-        feature.props["track_name"] = names[fid] if isinstance(fid, int) and 0 <= fid < len(names) else None
+        feature.props["track_name"] = (
+            names[fid] if isinstance(fid, int) and 0 <= fid < len(names) else None
+        )
     source.columns = [*source.columns, "track_name"]
     source.notes.append(f"{name}: {len(names)} tracks; each track's name is the unit of its points")
 
@@ -303,8 +346,10 @@ def _read_shp(shp: Path, name: str, encoding: str | None) -> Source:
     present = {p.suffix.lower() for p in shp.parent.glob(shp.stem + ".*")}
     missing = [s for s in (".shx", ".dbf") if s not in present]
     if missing:
-        raise DataError(f"{name}: a Shapefile needs its sibling files; {', '.join(shp.stem + m for m in missing)} "
-                        "missing (zip the .shp with its .shx, .dbf, .prj and .cpg)")
+        raise DataError(
+            f"{name}: a Shapefile needs its sibling files; {', '.join(shp.stem + m for m in missing)} "
+            "missing (zip the .shp with its .shx, .dbf, .prj and .cpg)"
+        )
     notes: list[str] = []
     enc = encoding or _dbf_encoding(shp, notes)
     return _from_gdal(shp, name, None, enc, notes)
@@ -314,7 +359,9 @@ def _read_kml(kml: Path, name: str, wanted: str | None) -> Source:
     """Every layer (folder) of a KML, or the one named ``wanted``, concatenated."""
     listed = _layers(kml, name)
     chosen = [wanted] if wanted else listed
-    parts = [_from_gdal(kml, name, layer, None, [], checked=True) for layer in chosen if layer in listed]
+    parts = [
+        _from_gdal(kml, name, layer, None, [], checked=True) for layer in chosen if layer in listed
+    ]
     if not parts:
         raise DataError(f"{name}: has no layer {wanted!r}; its layers are {', '.join(listed)}")
     features = [f for part in parts for f in part.features]
@@ -339,8 +386,10 @@ def read(path: Path, options: ReadOptions) -> Iterator[Source]:
         raise DataError(f"{path}: no such file")
     size = path.stat().st_size
     if size > options.max_bytes:
-        raise DataError(f"{name}: {size:,} bytes; at most {options.max_bytes:,} are allowed "
-                        "(setting GRIDSIGHT_MAX_UPLOAD_MB)")
+        raise DataError(
+            f"{name}: {size:,} bytes; at most {options.max_bytes:,} are allowed "
+            "(setting GRIDSIGHT_MAX_UPLOAD_MB)"
+        )
     suffix = path.suffix.lower()
     with tempfile.TemporaryDirectory(prefix="gridsight-import-") as tmp:
         if suffix in (".zip", ".kmz"):
@@ -348,8 +397,12 @@ def read(path: Path, options: ReadOptions) -> Iterator[Source]:
             if suffix == ".kmz":
                 yield _read_kml(_pick(files, (".kml",), None, name), name, options.layer)
             else:
-                inner = _pick(files, (".shp", ".geojson", ".gpkg", ".kml", ".csv"), options.layer, name)
-                yield _read_one(inner, f"{name}/{inner.name}", dataclasses.replace(options, layer=None))
+                inner = _pick(
+                    files, (".shp", ".geojson", ".gpkg", ".kml", ".csv"), options.layer, name
+                )
+                yield _read_one(
+                    inner, f"{name}/{inner.name}", dataclasses.replace(options, layer=None)
+                )
             return
         yield _read_one(path, name, options)
 
@@ -360,14 +413,16 @@ def _read_one(path: Path, name: str, options: ReadOptions) -> Source:
     if osm.is_osm(path):
         return osm.read_osm(path, name)
     suffix = path.suffix.lower()
-    if suffix == ".csv" or (suffix == ".txt" and _tdrive_layout(path.read_bytes()[:4096].decode("utf-8", "replace"))):
+    if suffix == ".csv" or (
+        suffix == ".txt" and _tdrive_layout(path.read_bytes()[:4096].decode("utf-8", "replace"))
+    ):
         return read_csv(path, name, options.encoding)
     if suffix == ".shp":
         return _read_shp(path, name, options.encoding)
     if suffix == ".kml":
         return _read_kml(path, name, options.layer)
     if suffix in (".geojson", ".json"):
-        _decode(path.read_bytes()[:1 << 20], name, options.encoding or "utf-8", [])
+        _decode(path.read_bytes()[: 1 << 20], name, options.encoding or "utf-8", [])
         return _from_gdal(path, name, None, None, [])
     if suffix == ".gpkg":
         return _from_gdal(path, name, _layer_of(path, name, options.layer), None, [], checked=True)
@@ -377,4 +432,6 @@ def _read_one(path: Path, name: str, options: ReadOptions) -> Source:
         if (options.layer or options.gpx_layer) == "track_points":
             _name_gpx_tracks(path, name, source)
         return source
-    raise DataError(f"{name}: unknown format {suffix or '(no extension)'}; expected one of {FORMATS}")
+    raise DataError(
+        f"{name}: unknown format {suffix or '(no extension)'}; expected one of {FORMATS}"
+    )

@@ -52,8 +52,10 @@ def safe_name(raw: str) -> str:
     base = PureWindowsPath(PurePosixPath(raw).name).name
     cleaned = re.sub(r"[^\w.\-]", "_", base).lstrip(".")
     if not cleaned or Path(cleaned).suffix.lower() not in MAIN + SIBLINGS:
-        raise DataError(f"{raw!r}: not a file the importer reads; expected one of {' '.join(MAIN)} "
-                        "(a Shapefile with its .shx, .dbf, .prj, .cpg, or zipped)")
+        raise DataError(
+            f"{raw!r}: not a file the importer reads; expected one of {' '.join(MAIN)} "
+            "(a Shapefile with its .shx, .dbf, .prj, .cpg, or zipped)"
+        )
     return cleaned
 
 
@@ -75,7 +77,9 @@ def _write(path: Path, stream: IO[bytes], budget: int, what: str) -> int:
     return written
 
 
-def save(files: Iterable[tuple[str, IO[bytes]]], owner: str, settings: Settings) -> tuple[str, Path]:
+def save(
+    files: Iterable[tuple[str, IO[bytes]]], owner: str, settings: Settings
+) -> tuple[str, Path]:
     """Stream the uploaded ``(name, stream)`` files to a new upload folder of ``owner``; return the
     upload's token and its main file.
 
@@ -90,7 +94,9 @@ def save(files: Iterable[tuple[str, IO[bytes]]], owner: str, settings: Settings)
     names = [safe_name(name) for name, _ in files]
     main = [n for n in names if Path(n).suffix.lower() in MAIN]
     if len(main) != 1 or len(set(names)) != len(names):
-        raise DataError(f"upload one file to import (or a .shp with its siblings); got {', '.join(names)}")
+        raise DataError(
+            f"upload one file to import (or a .shp with its siblings); got {', '.join(names)}"
+        )
     _expire(settings)
     limit = settings.max_upload_mb * 2**20
     room = settings.upload_quota_mb * 2**20 - usage(settings)
@@ -103,10 +109,12 @@ def save(files: Iterable[tuple[str, IO[bytes]]], owner: str, settings: Settings)
         total = 0
         for name, (_, stream) in zip(names, files, strict=True):
             budget = min(limit - total, room - total)
-            too_big = (f"{name}: the upload is over {limit:,} bytes (GRIDSIGHT_MAX_UPLOAD_MB)"
-                       if budget == limit - total else
-                       f"{name}: the uploads kept would exceed {settings.upload_quota_mb} MB "
-                       "(GRIDSIGHT_UPLOAD_QUOTA_MB); import or wait for earlier uploads to expire (an hour)")
+            too_big = (
+                f"{name}: the upload is over {limit:,} bytes (GRIDSIGHT_MAX_UPLOAD_MB)"
+                if budget == limit - total
+                else f"{name}: the uploads kept would exceed {settings.upload_quota_mb} MB "
+                "(GRIDSIGHT_UPLOAD_QUOTA_MB); import or wait for earlier uploads to expire (an hour)"
+            )
             total += _write(folder / name, stream, budget, too_big)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)

@@ -51,7 +51,7 @@ def possible_parents(code: str, level: str) -> tuple[str, ...]:
     if level == "city":
         return (code[:2] + "0000",)
     if level in _PARENT_DIGITS:
-        return (code[:_PARENT_DIGITS[level]],)
+        return (code[: _PARENT_DIGITS[level]],)
     return ()
 
 
@@ -105,7 +105,9 @@ class RowRules:
     zone: dt.tzinfo
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     code_from: tuple[str, ...] = ()  # columns whose values, joined by '-', make the code
-    code_prefix: str | None = None  # codes made of this prefix and a digest of the feature's content
+    code_prefix: str | None = (
+        None  # codes made of this prefix and a digest of the feature's content
+    )
 
 
 def _derive_codes(spec: LayerSpec, row: dict[str, Any]) -> list[tuple[str, Any, str]]:
@@ -114,8 +116,14 @@ def _derive_codes(spec: LayerSpec, row: dict[str, Any]) -> list[tuple[str, Any, 
     if spec.name == "admin":
         level = level_of_code(code)
         if level is None:
-            return [("code", code, "a statistical division code: 6 digits (province xx0000, city xxxx00, "
-                                   "county), 9 (township) or 12 (village)")]
+            return [
+                (
+                    "code",
+                    code,
+                    "a statistical division code: 6 digits (province xx0000, city xxxx00, "
+                    "county), 9 (township) or 12 (village)",
+                )
+            ]
         if row.get("level") not in (None, level):
             return [("level", row["level"], f"{level}, as the code {code} says")]
         row["level"] = level
@@ -124,14 +132,22 @@ def _derive_codes(spec: LayerSpec, row: dict[str, Any]) -> list[tuple[str, Any, 
         if level == "province" and given in _NO_PARENT:
             given = row["parent_code"] = None
         if given is not None and given not in parents:
-            return [("parent_code", given, f"{' or '.join(parents) or 'none'}, as the code {code} says")]
+            return [
+                ("parent_code", given, f"{' or '.join(parents) or 'none'}, as the code {code} says")
+            ]
         if level in _PARENT_DIGITS:
             row["parent_code"] = parents[0]
     elif spec.name == "grids":
         if not (code.isdigit() and len(code) == 15):
             return [("code", code, "15 digits: the village's 12-digit code and 3 more")]
         if row.get("village_code") not in (None, code[:12]):
-            return [("village_code", row["village_code"], f"{code[:12]}, the first 12 digits of the code")]
+            return [
+                (
+                    "village_code",
+                    row["village_code"],
+                    f"{code[:12]}, the first 12 digits of the code",
+                )
+            ]
         row["village_code"] = code[:12]
     return []
 
@@ -168,8 +184,9 @@ def _raw_value(rules: RowRules, name: str, props: dict[str, Any]) -> tuple[Any, 
     return value, column
 
 
-def _read_row(rules: RowRules, props: dict[str, Any], fail: Callable[[str, Any, str, str], None]) -> tuple[
-        dict[str, Any] | None, str]:
+def _read_row(
+    rules: RowRules, props: dict[str, Any], fail: Callable[[str, Any, str, str], None]
+) -> tuple[dict[str, Any] | None, str]:
     """The feature's fields as parsed, or None (errors reported through ``fail``); and why the feature
     is skipped ('' when it is not)."""
     row: dict[str, Any] = {}
@@ -185,26 +202,38 @@ def _read_row(rules: RowRules, props: dict[str, Any], fail: Callable[[str, Any, 
         except BadValue as exc:
             name = spec_field.name
             missing = value is None or (isinstance(value, str) and not value.strip())
-            fail(name if column in (None, name) else f"{name} (column {column!r})", value, str(exc),
-                 "missing" if missing else spec_field.kind)
+            fail(
+                name if column in (None, name) else f"{name} (column {column!r})",
+                value,
+                str(exc),
+                "missing" if missing else spec_field.kind,
+            )
             bad = True
     code = row.get("code")
     if isinstance(code, str) and len(code) > MAX_CODE:
-        fail("code", code[:80] + ("..." if len(code) > 80 else ""),
-             f"at most {MAX_CODE} characters, not {len(code)} (a code is a key: a Shapefile cuts text at "
-             "254 and a re-import would then add duplicates); use --code-from with shorter columns or "
-             "--code-prefix P for codes made from the content", "other")
+        fail(
+            "code",
+            code[:80] + ("..." if len(code) > 80 else ""),
+            f"at most {MAX_CODE} characters, not {len(code)} (a code is a key: a Shapefile cuts text at "
+            "254 and a re-import would then add duplicates); use --code-from with shorter columns or "
+            "--code-prefix P for codes made from the content",
+            "other",
+        )
         bad = True
     as_read = row.get("level")
-    for fname, value, expected in ([] if bad else _derive_codes(rules.spec, row)):
-        if fname == "level":  # the file's own word (district), not the level it was read as (county)
+    for fname, value, expected in [] if bad else _derive_codes(rules.spec, row):
+        if (
+            fname == "level"
+        ):  # the file's own word (district), not the level it was read as (county)
             value = _raw_value(rules, "level", props)[0] or as_read
         fail(fname, value, expected, "derived")
         bad = True
     return (None if bad else row), ""
 
 
-def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], None] | None = None) -> Checked:
+def check(
+    source: Source, rules: RowRules, progress: Callable[[str, int, int], None] | None = None
+) -> Checked:
     """Every feature of ``source`` read by ``rules``: good rows and one error per problem.
 
     A feature whose key (code; tracks: unit and time) repeats an earlier one's is an error, except a
@@ -217,7 +246,9 @@ def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], N
     seen: dict[tuple[Any, ...], tuple[int, dict[str, Any]]] = {}
     geometries = _geometries(source, rules)
     code_column = rules.columns.get("code")
-    for done, (feature, (geom, geom_problem)) in enumerate(zip(source.features, geometries, strict=True)):
+    for done, (feature, (geom, geom_problem)) in enumerate(
+        zip(source.features, geometries, strict=True)
+    ):
         if progress is not None and done % 500 == 0:
             progress("checking", done, total)
         props = feature.props
@@ -226,16 +257,27 @@ def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], N
         raw_code = rules.constants.get("code") or (props.get(code_column) if code_column else None)
         code = None if raw_code is None else str(raw_code).strip()[:80]
 
-        def fail(fname: str, value: Any, expected: str, kind: str, feature: Feature = feature,
-                 code: str | None = code) -> None:
-            checked.errors.append(FeatureError(source.name, source.where, feature.number, code, fname, value,
-                                               expected, kind))
+        def fail(
+            fname: str,
+            value: Any,
+            expected: str,
+            kind: str,
+            feature: Feature = feature,
+            code: str | None = code,
+        ) -> None:
+            checked.errors.append(
+                FeatureError(
+                    source.name, source.where, feature.number, code, fname, value, expected, kind
+                )
+            )
 
         row, skip = _read_row(rules, props, fail)
         if skip:
             checked.skipped[skip] = checked.skipped.get(skip, 0) + 1
             continue
-        label = f"{source.name}: {source.where} {feature.number}" + (f" (code {code})" if code else "")
+        label = f"{source.name}: {source.where} {feature.number}" + (
+            f" (code {code})" if code else ""
+        )
         try:
             if geom_problem:
                 raise BadGeometry(geom_problem)
@@ -255,8 +297,13 @@ def check(source: Source, rules: RowRules, progress: Callable[[str, int, int], N
                 checked.repeats += 1
                 continue
             shown = " / ".join(str(k) for k in key)
-            fail(" + ".join(rules.spec.key), shown, f"a value not repeated in the file with other values or "
-                                                    f"another position (also {source.where} {number})", "duplicate")
+            fail(
+                " + ".join(rules.spec.key),
+                shown,
+                f"a value not repeated in the file with other values or "
+                f"another position (also {source.where} {number})",
+                "duplicate",
+            )
             continue
         seen[key] = (feature.number, row)
         checked.rows.append(row)
@@ -279,9 +326,14 @@ def derived_code(rules: RowRules, feature: Feature) -> str | None:
         if any(p is None or str(p).strip() == "" for p in parts):
             return None
         return "-".join(_plain(p) for p in parts)
-    content = json.dumps({k: _plain(v) for k, v in sorted(feature.props.items()) if v is not None},
-                         ensure_ascii=False, sort_keys=True)
-    shape = b"" if feature.geom is None else shapely.to_wkb(shapely.set_precision(feature.geom, 1e-7))
+    content = json.dumps(
+        {k: _plain(v) for k, v in sorted(feature.props.items()) if v is not None},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    shape = (
+        b"" if feature.geom is None else shapely.to_wkb(shapely.set_precision(feature.geom, 1e-7))
+    )
     digest = hashlib.sha1(content.encode() + shape, usedforsecurity=False).hexdigest()[:16]
     return f"{rules.code_prefix}{digest}"
 
@@ -294,13 +346,24 @@ def _plain(value: Any) -> str:
 
 def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Whether two rows are exact repeats: equal values and the same geometry (vertex for vertex)."""
-    return all(a[k] == b[k] for k in a if k != "geom") and bool(a["geom"].equals_exact(b["geom"], 0.0))
+    return all(a[k] == b[k] for k in a if k != "geom") and bool(
+        a["geom"].equals_exact(b["geom"], 0.0)
+    )
 
 
-def rules_for(spec: LayerSpec, source: Source, overrides: dict[str, str], constants: dict[str, str],
-              conversion: Conversion, zone: dt.tzinfo, ignore: tuple[str, ...] = (),
-              values: dict[str, dict[str, str]] | None = None, notes: list[str] | None = None,
-              code_from: tuple[str, ...] = (), code_prefix: str | None = None) -> RowRules:
+def rules_for(
+    spec: LayerSpec,
+    source: Source,
+    overrides: dict[str, str],
+    constants: dict[str, str],
+    conversion: Conversion,
+    zone: dt.tzinfo,
+    ignore: tuple[str, ...] = (),
+    values: dict[str, dict[str, str]] | None = None,
+    notes: list[str] | None = None,
+    code_from: tuple[str, ...] = (),
+    code_prefix: str | None = None,
+) -> RowRules:
     """The rules for ``source``: its columns matched to the layer's fields (see ``match_columns``);
     a ``--set`` over a column the file has is noted in ``notes``; ``code_from``/``code_prefix``
     derive the codes (:func:`derived_code`)."""
@@ -312,17 +375,31 @@ def rules_for(spec: LayerSpec, source: Source, overrides: dict[str, str], consta
             raise DataError("--code-from and --code-prefix: give one of them, not both")
         missing = [c for c in code_from if c not in source.columns]
         if missing:
-            raise DataError(f"--code-from {','.join(code_from)}: {source.name} has no column {missing[0]!r}; "
-                            f"its columns are {', '.join(source.columns)}")
+            raise DataError(
+                f"--code-from {','.join(code_from)}: {source.name} has no column {missing[0]!r}; "
+                f"its columns are {', '.join(source.columns)}"
+            )
         columns["code"] = DERIVED_CODE
     names = {f.name for f in spec.fields}
     for what, given in (("--set", constants), ("--values", values or {})):
         unknown = [k for k in given if k not in names]
         if unknown:
-            raise DataError(f"{what} {unknown[0]}=...: layer '{spec.name}' has no field {unknown[0]!r}; "
-                            f"its fields are {', '.join(sorted(names))}")
+            raise DataError(
+                f"{what} {unknown[0]}=...: layer '{spec.name}' has no field {unknown[0]!r}; "
+                f"its fields are {', '.join(sorted(names))}"
+            )
     for name in constants:
         if name in columns and notes is not None:
-            notes.append(f"--set {name}={constants[name]} overrides the file's column {columns[name]!r}")
-    return RowRules(spec, columns, dict(constants), conversion, zone, dict(values or {}), tuple(code_from),
-                    code_prefix)
+            notes.append(
+                f"--set {name}={constants[name]} overrides the file's column {columns[name]!r}"
+            )
+    return RowRules(
+        spec,
+        columns,
+        dict(constants),
+        conversion,
+        zone,
+        dict(values or {}),
+        tuple(code_from),
+        code_prefix,
+    )

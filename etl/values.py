@@ -20,7 +20,10 @@ _STAMP = re.compile(
     r"(?:[ T]*(\d{1,2})[:时点](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,6})\d*)?秒?|分)?)?"
     r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?$"
 )
-_EPOCH_SECONDS = (1e8, 1e10)  # 1973-03-03 .. 2286-11-20: Unix seconds; the same times x 1000: milliseconds
+_EPOCH_SECONDS = (
+    1e8,
+    1e10,
+)  # 1973-03-03 .. 2286-11-20: Unix seconds; the same times x 1000: milliseconds
 
 
 class BadValue(ValueError):
@@ -63,7 +66,9 @@ def parse_time(value: Any, zone: dt.tzinfo, date_only: bool = False) -> dt.datet
     '2024-03-01T00:30:00+00:00'
     """
     if isinstance(value, dt.datetime):
-        return value.date() if date_only else (value if value.tzinfo else value.replace(tzinfo=zone))
+        return (
+            value.date() if date_only else (value if value.tzinfo else value.replace(tzinfo=zone))
+        )
     if isinstance(value, dt.date):
         if date_only:
             return value
@@ -73,8 +78,10 @@ def parse_time(value: Any, zone: dt.tzinfo, date_only: bool = False) -> dt.datet
         return epoch
     match = _STAMP.match(str(value).strip())
     if not match:
-        raise BadValue("a date and time such as 2026-11-01 08:30, 2026-11-01T08:30:00+08:00, "
-                       "2026/11/01 08:30, 2026年11月1日 08:30 or Unix seconds/milliseconds")
+        raise BadValue(
+            "a date and time such as 2026-11-01 08:30, 2026-11-01T08:30:00+08:00, "
+            "2026/11/01 08:30, 2026年11月1日 08:30 or Unix seconds/milliseconds"
+        )
     y, mo, d, h, mi, s, frac, tz = match.groups()
     try:
         if date_only:
@@ -82,7 +89,9 @@ def parse_time(value: Any, zone: dt.tzinfo, date_only: bool = False) -> dt.datet
         if h is None:
             raise BadValue("a date and time, not only a date")
         micro = int((frac or "0").ljust(6, "0"))
-        return dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0), micro, _zone(tz, zone))
+        return dt.datetime(
+            int(y), int(mo), int(d), int(h), int(mi), int(s or 0), micro, _zone(tz, zone)
+        )
     except ValueError as exc:
         if isinstance(exc, BadValue):
             raise
@@ -93,7 +102,9 @@ def _number(value: Any, integer: bool) -> float:
     if isinstance(value, bool):
         raise BadValue("a number")
     try:
-        number = float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
+        number = (
+            float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
+        )
     except (TypeError, ValueError):
         raise BadValue("a number") from None
     if math.isnan(number) or math.isinf(number):
@@ -105,7 +116,9 @@ def _number(value: Any, integer: bool) -> float:
 
 def _bounded(spec: Field, number: float) -> float:
     too_low = spec.low is not None and (number <= spec.low if spec.low_open else number < spec.low)
-    too_high = spec.high is not None and (number >= spec.high if spec.high_open else number > spec.high)
+    too_high = spec.high is not None and (
+        number >= spec.high if spec.high_open else number > spec.high
+    )
     if too_low or too_high:
         raise BadValue(spec.expected())
     return number
@@ -132,7 +145,9 @@ def _code_in_object(text: str) -> str:
         for key in ("adcode", "code", "id"):
             if obj.get(key) is not None:
                 return _text(obj[key])
-        raise BadValue(f"a code, or an object with an adcode, code or id member (it has {', '.join(obj)})")
+        raise BadValue(
+            f"a code, or an object with an adcode, code or id member (it has {', '.join(obj)})"
+        )
     return text
 
 

@@ -131,10 +131,16 @@ WHERE u.code = x.code
 """
 _AREA_COLUMNS = ("camera_area_m2", "camera_area_installed_m2", "patrol_area_m2", "combined_area_m2")
 _ROAD_COLUMNS = ("camera_road_m", "camera_road_installed_m")
-ROLL_UP_AREAS = _ROLL_UP.format(assign=", ".join(f"{c} = x.{c}" for c in _AREA_COLUMNS),
-                                sums=", ".join(f"sum({c}) AS {c}" for c in _AREA_COLUMNS), ok="tiled")
-ROLL_UP_ROADS = _ROLL_UP.format(assign=", ".join(f"{c} = x.{c}" for c in _ROAD_COLUMNS),
-                                sums=", ".join(f"sum({c}) AS {c}" for c in _ROAD_COLUMNS), ok="roads_tiled")
+ROLL_UP_AREAS = _ROLL_UP.format(
+    assign=", ".join(f"{c} = x.{c}" for c in _AREA_COLUMNS),
+    sums=", ".join(f"sum({c}) AS {c}" for c in _AREA_COLUMNS),
+    ok="tiled",
+)
+ROLL_UP_ROADS = _ROLL_UP.format(
+    assign=", ".join(f"{c} = x.{c}" for c in _ROAD_COLUMNS),
+    sums=", ".join(f"sum({c}) AS {c}" for c in _ROAD_COLUMNS),
+    ok="roads_tiled",
+)
 PARENT_LEVELS = ("village", "township", "county", "city", "province")
 
 # -- the region to rebuild ---------------------------------------------------------------------------
@@ -173,7 +179,9 @@ UPDATE gs_region SET g = ST_CollectionExtract(CASE WHEN ST_IsValid(g) THEN g ELS
 # -- the mosaic inside the region --------------------------------------------------------------------
 
 # Subdividing and clipping can, rarely, leave a polygon GEOS calls invalid; repair those few.
-_REPAIR = "UPDATE {table} SET {g} = ST_CollectionExtract(ST_MakeValid({g}), 3) WHERE NOT ST_IsValid({g})"
+_REPAIR = (
+    "UPDATE {table} SET {g} = ST_CollectionExtract(ST_MakeValid({g}), 3) WHERE NOT ST_IsValid({g})"
+)
 # Neighbours are found by bounding box only: GEOS's predicates can throw on the thin slivers that
 # differences leave, while its overlay operations (OverlayNG) are robust.
 _LOCAL_UNION = "(SELECT ST_Union(x.g) FROM {table} x WHERE x.g && {g})"
@@ -259,8 +267,10 @@ WHERE g IS NOT NULL AND NOT ST_IsEmpty(g);
 DELETE FROM gs_new WHERE ST_Area(geom) = 0
 """
 # The serial refresh goes on to measure the units against gs_new itself.
-MOSAIC = (f"CREATE TEMP TABLE gs_tiled ON COMMIT DROP AS {TILED_SOURCES};\n{UNIONS};\n"
-          "CREATE INDEX ON gs_new USING gist (geom);\nANALYZE gs_new")
+MOSAIC = (
+    f"CREATE TEMP TABLE gs_tiled ON COMMIT DROP AS {TILED_SOURCES};\n{UNIONS};\n"
+    "CREATE INDEX ON gs_new USING gist (geom);\nANALYZE gs_new"
+)
 
 # Road pieces whose covered length may change ({near}: all, or those meeting the region), and the
 # pieces around them before and after; the kept pieces count on both sides, so a road along the
@@ -284,9 +294,14 @@ ROADS_NEAR_REGION = "ST_Intersects(r.geom, (SELECT g FROM gs_region))"
 
 # A unit's covered areas by metric, from AREA_BY_CLASS ({areas}), and its covered road lengths by
 # camera kind, from LENGTH_BY_UNIT ({lengths}).
-AREA_SUMS = "SELECT code, " + ", ".join(
-    f"sum(area) FILTER (WHERE kind IN {classes_sql(k)}) AS {k}" for k in ("working", "installed", "patrol", "combined")
-) + " FROM ({areas}) a GROUP BY code"
+AREA_SUMS = (
+    "SELECT code, "
+    + ", ".join(
+        f"sum(area) FILTER (WHERE kind IN {classes_sql(k)}) AS {k}"
+        for k in ("working", "installed", "patrol", "combined")
+    )
+    + " FROM ({areas}) a GROUP BY code"
+)
 ROAD_SUMS = """SELECT code, sum(length) FILTER (WHERE kind = 'working') AS working,
        sum(length) FILTER (WHERE kind = 'installed') AS installed FROM ({lengths}) r GROUP BY code"""
 
@@ -331,8 +346,13 @@ WHERE {{where}}
 """
 
 # The road length of each unit of {units} meeting {where}, from the road pieces of {roads}.
-ROAD_LENGTHS = "UPDATE {units} u SET road_m = x.length FROM (" + LENGTH_BY_UNIT.format(
-    lines="(SELECT 'road' AS kind, geom FROM {roads})", units="{units}", where="{where}") + ") x WHERE u.code = x.code"
+ROAD_LENGTHS = (
+    "UPDATE {units} u SET road_m = x.length FROM ("
+    + LENGTH_BY_UNIT.format(
+        lines="(SELECT 'road' AS kind, geom FROM {roads})", units="{units}", where="{where}"
+    )
+    + ") x WHERE u.code = x.code"
+)
 
 # The road network inside the pieces of each camera kind, per road piece: the fragments inside its
 # classes' pieces, each part a stretch [t0, t1] of the road piece (fractions of its length), and the

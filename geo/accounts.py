@@ -104,30 +104,45 @@ def _account(row: object) -> Account:
     return Account(r.id, r.name, r.role, r.unit_code, r.disabled, r.session_epoch)  # type: ignore[attr-defined]
 
 
-def _check(name: str, role: str | None = None, unit_code: str | None = None, password: str | None = None) -> None:
+def _check(
+    name: str, role: str | None = None, unit_code: str | None = None, password: str | None = None
+) -> None:
     if not NAME_PATTERN.match(name):
-        raise DataError(f"account name {name!r}: expected 1-64 letters, digits or . _ @ -, starting with a "
-                        "letter or digit")
+        raise DataError(
+            f"account name {name!r}: expected 1-64 letters, digits or . _ @ -, starting with a "
+            "letter or digit"
+        )
     if role is not None and role not in ROLES:
         raise DataError(f"role {role!r}: expected one of {', '.join(ROLES)}")
     if password is not None and len(password) < MIN_PASSWORD:
-        raise DataError(f"password of {name!r}: expected at least {MIN_PASSWORD} characters, got {len(password)}")
+        raise DataError(
+            f"password of {name!r}: expected at least {MIN_PASSWORD} characters, got {len(password)}"
+        )
 
 
-def add(conn: Connection, name: str, role: str, password: str, unit_code: str | None = None) -> Account:
+def add(
+    conn: Connection, name: str, role: str, password: str, unit_code: str | None = None
+) -> Account:
     """Create account ``name``. ``unit_code`` must name an existing admin unit (county, township,
     village) or be None for the whole deployment. Raises :class:`DataError` for a bad name, role,
     unit or password, or a name already taken."""
     _check(name, role, password=password)
     if unit_code is not None:
-        found = conn.execute(text("SELECT 1 FROM admin_unit WHERE code = :c"), {"c": unit_code}).first()
+        found = conn.execute(
+            text("SELECT 1 FROM admin_unit WHERE code = :c"), {"c": unit_code}
+        ).first()
         if found is None:
-            raise DataError(f"--unit {unit_code!r}: no admin unit (county, township or village) has this code")
+            raise DataError(
+                f"--unit {unit_code!r}: no admin unit (county, township or village) has this code"
+            )
     if conn.execute(text("SELECT 1 FROM account WHERE name = :n"), {"n": name}).first():
         raise DataError(f"account {name!r} already exists")
-    row = conn.execute(text(f"""
+    row = conn.execute(
+        text(f"""
         INSERT INTO account (name, role, unit_code, password_hash) VALUES (:n, :r, :u, :h)
-        RETURNING {_COLUMNS}"""), {"n": name, "r": role, "u": unit_code, "h": _HASHER.hash(password)}).one()
+        RETURNING {_COLUMNS}"""),
+        {"n": name, "r": role, "u": unit_code, "h": _HASHER.hash(password)},
+    ).one()
     return _account(row)
 
 
@@ -141,17 +156,26 @@ def get(conn: Connection, name: str) -> Account:
 
 def listing(conn: Connection) -> list[Account]:
     """Every account, by name."""
-    return [_account(r) for r in conn.execute(text(f"SELECT {_COLUMNS} FROM account ORDER BY name"))]
+    return [
+        _account(r) for r in conn.execute(text(f"SELECT {_COLUMNS} FROM account ORDER BY name"))
+    ]
 
 
 def disable(conn: Connection, name: str) -> Account:
     """Disable ``name``: its sessions end at their next request and its kiosk links stop working."""
     get(conn, name)
-    row = conn.execute(text(f"""
+    row = conn.execute(
+        text(f"""
         UPDATE account SET disabled = true, session_epoch = session_epoch + 1, updated_at = now()
-        WHERE name = :n RETURNING {_COLUMNS}"""), {"n": name}).one()
-    conn.execute(text("UPDATE kiosk_token SET revoked_at = now() WHERE account_id = :a AND revoked_at IS NULL"),
-                 {"a": row.id})
+        WHERE name = :n RETURNING {_COLUMNS}"""),
+        {"n": name},
+    ).one()
+    conn.execute(
+        text(
+            "UPDATE kiosk_token SET revoked_at = now() WHERE account_id = :a AND revoked_at IS NULL"
+        ),
+        {"a": row.id},
+    )
     return _account(row)
 
 
@@ -159,10 +183,13 @@ def reset_password(conn: Connection, name: str, password: str) -> Account:
     """Replace ``name``'s password and end its sessions (the account is enabled again)."""
     _check(name, password=password)
     get(conn, name)
-    row = conn.execute(text(f"""
+    row = conn.execute(
+        text(f"""
         UPDATE account SET password_hash = :h, disabled = false, session_epoch = session_epoch + 1,
                updated_at = now()
-        WHERE name = :n RETURNING {_COLUMNS}"""), {"n": name, "h": _HASHER.hash(password)}).one()
+        WHERE name = :n RETURNING {_COLUMNS}"""),
+        {"n": name, "h": _HASHER.hash(password)},
+    ).one()
     return _account(row)
 
 
@@ -177,32 +204,44 @@ def issue_kiosk(conn: Connection, name: str) -> str:
     if account.disabled:
         raise DataError(f"account {name!r} is disabled; reset its password to enable it first")
     token = secrets.token_urlsafe(32)
-    conn.execute(text("UPDATE kiosk_token SET revoked_at = now() WHERE account_id = :a AND revoked_at IS NULL"),
-                 {"a": account.id})
-    conn.execute(text("INSERT INTO kiosk_token (account_id, token_sha256) VALUES (:a, :h)"),
-                 {"a": account.id, "h": _sha256(token)})
+    conn.execute(
+        text(
+            "UPDATE kiosk_token SET revoked_at = now() WHERE account_id = :a AND revoked_at IS NULL"
+        ),
+        {"a": account.id},
+    )
+    conn.execute(
+        text("INSERT INTO kiosk_token (account_id, token_sha256) VALUES (:a, :h)"),
+        {"a": account.id, "h": _sha256(token)},
+    )
     return token
 
 
 def kiosk_sign_in(conn: Connection, token: str) -> tuple[Account, int] | None:
     """``(account, kiosk id)`` for a valid, unrevoked kiosk token of an enabled account, else None."""
-    row = conn.execute(text(f"""
-        SELECT k.id AS kiosk_id, {', '.join('a.' + c for c in _COLUMNS.split(', '))}
+    row = conn.execute(
+        text(f"""
+        SELECT k.id AS kiosk_id, {", ".join("a." + c for c in _COLUMNS.split(", "))}
         FROM kiosk_token k JOIN account a ON a.id = k.account_id
         WHERE k.token_sha256 = :h AND k.revoked_at IS NULL AND NOT a.disabled"""),
-        {"h": _sha256(token)}).first()
+        {"h": _sha256(token)},
+    ).first()
     return None if row is None else (_account(row), int(row.kiosk_id))
 
 
-def session_account(conn: Connection, account_id: int, epoch: int, kiosk_id: int | None) -> Account | None:
+def session_account(
+    conn: Connection, account_id: int, epoch: int, kiosk_id: int | None
+) -> Account | None:
     """The account of a session, or None when the account is gone or disabled, its sessions were
     ended since (``epoch``), or the session's kiosk link was revoked."""
-    row = conn.execute(text(f"""
+    row = conn.execute(
+        text(f"""
         SELECT {_COLUMNS} FROM account a
         WHERE id = :a AND session_epoch = :e AND NOT disabled
           AND (CAST(:k AS integer) IS NULL OR EXISTS (
               SELECT 1 FROM kiosk_token k WHERE k.id = :k AND k.account_id = a.id AND k.revoked_at IS NULL))"""),
-        {"a": account_id, "e": epoch, "k": kiosk_id}).first()
+        {"a": account_id, "e": epoch, "k": kiosk_id},
+    ).first()
     return None if row is None else _account(row)
 
 
@@ -215,10 +254,22 @@ def make_demo_accounts(conn: Connection, data_dir: Path) -> list[tuple[Account, 
     ``data_dir/demo-accounts.txt`` (mode 0600). Returns them, or None when accounts exist already."""
     if conn.execute(text("SELECT EXISTS (SELECT 1 FROM account)")).scalar():
         return None
-    township = conn.execute(text("SELECT min(code) FROM admin_unit WHERE level = 'township'")).scalar()
-    made = [(add(conn, f"demo-{role}", role, password := generate_password()), password) for role in ROLES]
+    township = conn.execute(
+        text("SELECT min(code) FROM admin_unit WHERE level = 'township'")
+    ).scalar()
+    made = [
+        (add(conn, f"demo-{role}", role, password := generate_password()), password)
+        for role in ROLES
+    ]
     if township is not None:
-        made.append((add(conn, "demo-township", "leader", password := generate_password(), str(township)), password))
+        made.append(
+            (
+                add(
+                    conn, "demo-township", "leader", password := generate_password(), str(township)
+                ),
+                password,
+            )
+        )
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / DEMO_FILE
     path.unlink(missing_ok=True)
@@ -230,10 +281,12 @@ def make_demo_accounts(conn: Connection, data_dir: Path) -> list[tuple[Account, 
 
 def _wait(conn: Connection, key: str, free: int) -> int:
     """Seconds ``key`` must still wait before its next sign-in attempt (0: may try now)."""
-    row = conn.execute(text("""
+    row = conn.execute(
+        text("""
         SELECT count(*) AS n, max(at) AS last, clock_timestamp() AS now FROM auth_failure
         WHERE key = :k AND at > clock_timestamp() - CAST(:w AS interval)"""),
-        {"k": key, "w": f"{int(FAILURE_WINDOW.total_seconds())} seconds"}).one()
+        {"k": key, "w": f"{int(FAILURE_WINDOW.total_seconds())} seconds"},
+    ).one()
     if row.n <= free:
         return 0
     wait = min(5 * 2 ** (row.n - free - 1), MAX_WAIT_S)
@@ -252,9 +305,12 @@ def authenticate(engine: Engine, name: str, password: str, address: str) -> Acco
     with engine.connect() as conn:
         wait = max(_wait(conn, keys[k], FREE_FAILURES[k]) for k in keys)
         if wait:
-            raise SignInRefused(f"too many failed sign-ins; try again in {wait} s", retry_after=wait)
-        row = conn.execute(text(f"SELECT {_COLUMNS}, password_hash FROM account WHERE name = :n"),
-                           {"n": name}).first()
+            raise SignInRefused(
+                f"too many failed sign-ins; try again in {wait} s", retry_after=wait
+            )
+        row = conn.execute(
+            text(f"SELECT {_COLUMNS}, password_hash FROM account WHERE name = :n"), {"n": name}
+        ).first()
     try:
         ok = _HASHER.verify(row.password_hash if row else _DUMMY_HASH, password) and row is not None
     except (VerificationError, InvalidHashError):
@@ -270,8 +326,11 @@ def authenticate(engine: Engine, name: str, password: str, address: str) -> Acco
 
 
 def _succeeded(conn: Connection, row: Any, key: str, password: str) -> None:
-    conn.execute(text("DELETE FROM auth_failure WHERE key = :k OR at < now() - interval '1 day'"),
-                 {"k": key})
+    conn.execute(
+        text("DELETE FROM auth_failure WHERE key = :k OR at < now() - interval '1 day'"), {"k": key}
+    )
     if _HASHER.check_needs_rehash(row.password_hash):
-        conn.execute(text("UPDATE account SET password_hash = :h WHERE id = :a"),
-                     {"h": _HASHER.hash(password), "a": row.id})
+        conn.execute(
+            text("UPDATE account SET password_hash = :h WHERE id = :a"),
+            {"h": _HASHER.hash(password), "a": row.id},
+        )

@@ -53,14 +53,33 @@ class Event:
     def line(self) -> str:
         """One line: ``time  account  address  kind  target  outcome  detail``, tab-separated, with
         the time in ISO 8601 (UTC) and the detail as compact JSON."""
-        detail = json.dumps(self.detail, ensure_ascii=False, separators=(",", ":")) if self.detail else ""
-        fields = [self.at.astimezone(dt.UTC).isoformat(timespec="seconds"), self.account or "-",
-                  self.address or "-", self.kind, self.target or "-", self.outcome, detail]
+        detail = (
+            json.dumps(self.detail, ensure_ascii=False, separators=(",", ":"))
+            if self.detail
+            else ""
+        )
+        fields = [
+            self.at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+            self.account or "-",
+            self.address or "-",
+            self.kind,
+            self.target or "-",
+            self.outcome,
+            detail,
+        ]
         return "\t".join(f.replace("\t", " ").replace("\n", " ") for f in fields).rstrip()
 
 
-def record(engine_or_conn: Engine | Connection, kind: str, *, account: str | None, address: str | None,
-           target: str = "", outcome: str = "ok", detail: dict[str, Any] | None = None) -> None:
+def record(
+    engine_or_conn: Engine | Connection,
+    kind: str,
+    *,
+    account: str | None,
+    address: str | None,
+    target: str = "",
+    outcome: str = "ok",
+    detail: dict[str, Any] | None = None,
+) -> None:
     """Append one event. Given an engine, it is written in a transaction of its own (it survives
     the caller's rollback); given a connection, in the caller's transaction.
 
@@ -68,10 +87,18 @@ def record(engine_or_conn: Engine | Connection, kind: str, *, account: str | Non
     """
     if kind not in KINDS:
         raise ValueError(f"unknown audit kind {kind!r}; expected one of {', '.join(KINDS)}")
-    params = {"account": account, "address": address, "kind": kind, "target": target[:500],
-              "outcome": outcome[:500], "detail": json.dumps(detail or {}, ensure_ascii=False, default=str)}
-    sql = text("INSERT INTO audit (account, address, kind, target, outcome, detail) "
-               "VALUES (:account, :address, :kind, :target, :outcome, CAST(:detail AS jsonb))")
+    params = {
+        "account": account,
+        "address": address,
+        "kind": kind,
+        "target": target[:500],
+        "outcome": outcome[:500],
+        "detail": json.dumps(detail or {}, ensure_ascii=False, default=str),
+    }
+    sql = text(
+        "INSERT INTO audit (account, address, kind, target, outcome, detail) "
+        "VALUES (:account, :address, :kind, :target, :outcome, CAST(:detail AS jsonb))"
+    )
     if isinstance(engine_or_conn, Engine):
         with engine_or_conn.begin() as conn:
             conn.execute(sql, params)
@@ -89,27 +116,44 @@ def parse_since(raw: str) -> dt.datetime:
     try:
         when = dt.datetime.fromisoformat(raw)
     except ValueError:
-        raise DataError(f"--since {raw!r}: expected an ISO 8601 date or time (2026-12-01, "
-                        "2026-12-01T08:00+08:00) or a duration such as 30m, 12h, 7d") from None
+        raise DataError(
+            f"--since {raw!r}: expected an ISO 8601 date or time (2026-12-01, "
+            "2026-12-01T08:00+08:00) or a duration such as 30m, 12h, 7d"
+        ) from None
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
-def events(conn: Connection, *, account: str | None = None, since: dt.datetime | None = None,
-           kind: str | None = None, limit: int = 1000) -> list[Event]:
+def events(
+    conn: Connection,
+    *,
+    account: str | None = None,
+    since: dt.datetime | None = None,
+    kind: str | None = None,
+    limit: int = 1000,
+) -> list[Event]:
     """The newest ``limit`` events (at most 10,000) matching the filters, oldest first.
 
     Raises :class:`DataError` for an unknown ``kind``.
     """
     if kind is not None and kind not in KINDS:
         raise DataError(f"unknown audit kind {kind!r}; expected one of {', '.join(KINDS)}")
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT * FROM (
             SELECT id, at, account, address, kind, target, outcome, detail FROM audit
             WHERE (CAST(:account AS text) IS NULL OR account = :account)
               AND (CAST(:since AS timestamptz) IS NULL OR at >= :since)
               AND (CAST(:kind AS text) IS NULL OR kind = :kind)
             ORDER BY id DESC LIMIT :limit) newest
-        ORDER BY id"""), {"account": account, "since": since, "kind": kind,
-                          "limit": max(1, min(int(limit), 10_000))})
-    return [Event(r.id, r.at, r.account, r.address, r.kind, r.target, r.outcome, dict(r.detail or {}))
-            for r in rows]
+        ORDER BY id"""),
+        {
+            "account": account,
+            "since": since,
+            "kind": kind,
+            "limit": max(1, min(int(limit), 10_000)),
+        },
+    )
+    return [
+        Event(r.id, r.at, r.account, r.address, r.kind, r.target, r.outcome, dict(r.detail or {}))
+        for r in rows
+    ]

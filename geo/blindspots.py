@@ -76,16 +76,30 @@ class BlindSpot:
     lat: float
 
 
-def blind_spots(conn: Connection, window: Window, analysis: Analysis | None = None, eps_m: float = 150.0,
-                min_incidents: int = 5) -> list[BlindSpot]:
+def blind_spots(
+    conn: Connection,
+    window: Window,
+    analysis: Analysis | None = None,
+    eps_m: float = 150.0,
+    min_incidents: int = 5,
+) -> list[BlindSpot]:
     """Blind hot spots of ``analysis`` (if given) and clusters of unguarded incidents, most
     unguarded incidents first."""
-    params: dict[str, Any] = {"srid": metric_srid(conn), "start": window.start, "end": window.end,
-                              "categories": list(window.categories), "statuses": list(window.statuses),
-                              "eps": eps_m, "minpts": min_incidents, "margin": HULL_MARGIN_M}
+    params: dict[str, Any] = {
+        "srid": metric_srid(conn),
+        "start": window.start,
+        "end": window.end,
+        "categories": list(window.categories),
+        "statuses": list(window.statuses),
+        "eps": eps_m,
+        "minpts": min_incidents,
+        "margin": HULL_MARGIN_M,
+    }
     rows = list(conn.execute(text(_CLUSTERS), params))
     if analysis is not None and analysis.hot_spots:
         spots, extra = spot_sql(analysis)
         rows += list(conn.execute(text(_SPOTS.format(spots=spots)), params | extra))
-    found = [BlindSpot(k, i, int(n), float(a), g, float(x), float(y)) for k, i, n, a, g, x, y in rows]
+    found = [
+        BlindSpot(k, i, int(n), float(a), g, float(x), float(y)) for k, i, n, a, g, x, y in rows
+    ]
     return sorted(found, key=lambda b: (-b.incidents, b.kind, b.id))

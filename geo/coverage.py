@@ -40,11 +40,30 @@ from geo import meta
 # incrementally one camera 0.15 s, 4,000 new cameras 51 s (13 ms each), 30 new routes 6 s (0.2 s each).
 INCREMENTAL_MAX_COST = 200
 ROUTE_COST = 10
-COMPUTED_AT = "coverage_computed_at"  # gs_meta key: when the last refresh wrote the figures (ISO 8601)
+COMPUTED_AT = (
+    "coverage_computed_at"  # gs_meta key: when the last refresh wrote the figures (ISO 8601)
+)
 REFRESH_LOCK = 7_361_624_101  # advisory lock key: one refresh at a time
-_TEMP_TABLES = ("gs_new", "gs_old", "gs_region", "gs_changed", "gs_views", "gs_buffers", "gs_tiled", "gs_w",
-                "gs_o", "gs_o2", "gs_p",
-                "gs_wo", "gs_roads", "gs_kept", "gs_after", "gs_before", "gs_rc_gs_after", "gs_rc_gs_before")
+_TEMP_TABLES = (
+    "gs_new",
+    "gs_old",
+    "gs_region",
+    "gs_changed",
+    "gs_views",
+    "gs_buffers",
+    "gs_tiled",
+    "gs_w",
+    "gs_o",
+    "gs_o2",
+    "gs_p",
+    "gs_wo",
+    "gs_roads",
+    "gs_kept",
+    "gs_after",
+    "gs_before",
+    "gs_rc_gs_after",
+    "gs_rc_gs_before",
+)
 
 
 @dataclass(frozen=True)
@@ -63,8 +82,9 @@ def metric_srid(conn: Connection) -> int:
     return int(conn.execute(text("SELECT gs_metric_srid()")).scalar_one())
 
 
-def refresh(conn: Connection, patrol_buffer_m: float, full: bool = False,
-            rebuild_units: bool = False) -> RefreshReport:
+def refresh(
+    conn: Connection, patrol_buffer_m: float, full: bool = False, rebuild_units: bool = False
+) -> RefreshReport:
     """Bring ``unit_coverage`` and the mosaic up to date with the data, in the caller's transaction.
 
     Parameters
@@ -128,18 +148,27 @@ class RefreshPlan:
         return self.mode == "full"
 
 
-def plan_refresh(conn: Connection, patrol_buffer_m: float, full: bool = False,
-                 rebuild_units: bool = False) -> RefreshPlan:
+def plan_refresh(
+    conn: Connection, patrol_buffer_m: float, full: bool = False, rebuild_units: bool = False
+) -> RefreshPlan:
     """Decide what a refresh must do from the pending changes and what the last one was made with
     (patrol buffer, units version, metric CRS); ``full`` and ``rebuild_units`` ask for more."""
-    max_id, changes, needs_full, cost = conn.execute(text(
-        "SELECT max(id), count(*), coalesce(bool_or(region IS NULL), false), "
-        "coalesce(sum(CASE layer WHEN 'route' THEN :route ELSE 1 END), 0) FROM coverage_change"),
-        {"route": ROUTE_COST}).one()
+    max_id, changes, needs_full, cost = conn.execute(
+        text(
+            "SELECT max(id), count(*), coalesce(bool_or(region IS NULL), false), "
+            "coalesce(sum(CASE layer WHEN 'route' THEN :route ELSE 1 END), 0) FROM coverage_change"
+        ),
+        {"route": ROUTE_COST},
+    ).one()
     buffer_then = meta.get(conn, "coverage_patrol_buffer_m")
     units_stamp = f"{sql.UNITS_VERSION} srid={metric_srid(conn)}"
     rebuild_units = rebuild_units or needs_full or meta.get(conn, "coverage_units") != units_stamp
-    if buffer_then is None or float(buffer_then) != patrol_buffer_m or rebuild_units or cost > INCREMENTAL_MAX_COST:
+    if (
+        buffer_then is None
+        or float(buffer_then) != patrol_buffer_m
+        or rebuild_units
+        or cost > INCREMENTAL_MAX_COST
+    ):
         full = True
     mode = "full" if full else "incremental" if changes else "none"
     return RefreshPlan(mode, rebuild_units, int(max_id or 0), int(changes), units_stamp)
@@ -158,7 +187,9 @@ def _rebuild_units(conn: Connection, params: dict[str, float | int]) -> None:
     rebuild_units_in(conn, params, sql.LIVE_TABLES)
 
 
-def rebuild_units_in(conn: Connection, params: dict[str, float | int], tables: dict[str, str]) -> None:
+def rebuild_units_in(
+    conn: Connection, params: dict[str, float | int], tables: dict[str, str]
+) -> None:
     """Rebuild the units' metric shapes, areas, population, road pieces, road lengths and tiling into
     ``tables`` (keys of :data:`geo._coverage_sql.LIVE_TABLES`: the live tables or work tables)."""
     run_script(conn, sql.UNITS.format(**tables), params)
@@ -205,14 +236,16 @@ def _in_region(alias: str, full: bool) -> str:
 def _apply_areas(conn: Connection, pieces: str, sign: str, units: str) -> None:
     """Add (sign '+') or subtract ('-') the area that ``pieces`` cover in each unit meeting ``units``."""
     areas = sql.AREA_BY_CLASS.format(pieces=pieces, units="unit_coverage", where=units)
-    conn.execute(text(f"""
+    conn.execute(
+        text(f"""
         UPDATE unit_coverage u SET
             camera_area_m2 = u.camera_area_m2 {sign} coalesce(x.working, 0),
             camera_area_installed_m2 = u.camera_area_installed_m2 {sign} coalesce(x.installed, 0),
             patrol_area_m2 = u.patrol_area_m2 {sign} coalesce(x.patrol, 0),
             combined_area_m2 = u.combined_area_m2 {sign} coalesce(x.combined, 0)
         FROM ({sql.AREA_SUMS.format(areas=areas)}) x
-        WHERE u.code = x.code"""))
+        WHERE u.code = x.code""")
+    )
 
 
 def _apply_roads(conn: Connection, pieces: str, sign: str, units: str) -> None:
@@ -221,9 +254,11 @@ def _apply_roads(conn: Connection, pieces: str, sign: str, units: str) -> None:
     covered = f"gs_rc_{pieces}"
     run_script(conn, sql.COVERED_ROADS.format(name=covered, pieces=pieces), {})
     lengths = sql.LENGTH_BY_UNIT.format(lines=covered, units="unit_coverage", where=units)
-    conn.execute(text(f"""
+    conn.execute(
+        text(f"""
         UPDATE unit_coverage u SET
             camera_road_m = u.camera_road_m {sign} coalesce(x.working, 0),
             camera_road_installed_m = u.camera_road_installed_m {sign} coalesce(x.installed, 0)
         FROM ({sql.ROAD_SUMS.format(lengths=lengths)}) x
-        WHERE u.code = x.code"""))
+        WHERE u.code = x.code""")
+    )

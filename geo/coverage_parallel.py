@@ -57,9 +57,23 @@ from geo.coverage import (
 # Chunks per session and step: more than one, so that a session finishing early takes another one
 # (tiles and units differ in cost); few, since each chunk costs a transaction and its set-up.
 CHUNKS_PER_SESSION = 4
-WORK_TABLES = {"units": "coverage_work.unit", "unit_pieces": "coverage_work.unit_piece",
-               "roads": "coverage_work.road_piece"}
-_WORK = ("unit", "unit_piece", "road_piece", "source", "tile", "piece", "covered_road", "area", "road", "cameras")
+WORK_TABLES = {
+    "units": "coverage_work.unit",
+    "unit_pieces": "coverage_work.unit_piece",
+    "roads": "coverage_work.road_piece",
+}
+_WORK = (
+    "unit",
+    "unit_piece",
+    "road_piece",
+    "source",
+    "tile",
+    "piece",
+    "covered_road",
+    "area",
+    "road",
+    "cameras",
+)
 
 # The chunk (:j of :k) a unit or a road piece belongs to (tiles: coverage_work.tile).
 _UNIT_CHUNK = "mod(hashtext(u.code) & 2147483647, :k) = :j"
@@ -67,10 +81,15 @@ _CAMERA_UNIT_CHUNK = "mod(hashtext(u2.code) & 2147483647, :k) = :j"
 _PARENT_CHUNK = "mod(hashtext({c}.parent_code) & 2147483647, :k) = :j"
 _ROAD_CHUNK = "mod(r.id, :k) = :j"
 
-_SOURCES_CHUNK = sql.SOURCES.format(cameras="mod(hashtext(c.code) & 2147483647, :k) = :j",
-                                    routes="mod(hashtext(r.code) & 2147483647, :k) = :j") + f""";
+_SOURCES_CHUNK = (
+    sql.SOURCES.format(
+        cameras="mod(hashtext(c.code) & 2147483647, :k) = :j",
+        routes="mod(hashtext(r.code) & 2147483647, :k) = :j",
+    )
+    + f""";
 INSERT INTO coverage_work.source (kind, tx, ty, g) {sql.TILED_SOURCES}
 """
+)
 _MOSAIC_CHUNK = f"""
 CREATE TEMP TABLE gs_tiled ON COMMIT DROP AS
 SELECT s.kind, s.tx, s.ty, s.g FROM coverage_work.source s JOIN coverage_work.tile t USING (tx, ty) WHERE t.chunk = :j;
@@ -83,18 +102,34 @@ ANALYZE gs_roads;
 INSERT INTO coverage_work.covered_road (kind, geom)
 SELECT kind, geom FROM ({sql.COVERED_ROAD_LINES.format(pieces="coverage_work.piece")}) x WHERE NOT ST_IsEmpty(geom)
 """
-_AREAS_CHUNK = "INSERT INTO coverage_work.area (code, working, installed, patrol, combined) " + sql.AREA_SUMS.format(
-    areas=sql.AREA_BY_CLASS.format(pieces="coverage_work.piece", units="{units}",
-                                   where=f"{sql.MEASURED_AREAS.format(u='u')} AND {_UNIT_CHUNK}"))
-_CAMERAS_CHUNK = "INSERT INTO coverage_work.cameras (code, n, online) " + sql.CAMERAS_BY_UNIT.format(
-    units="{units}", where=_CAMERA_UNIT_CHUNK)
+_AREAS_CHUNK = (
+    "INSERT INTO coverage_work.area (code, working, installed, patrol, combined) "
+    + sql.AREA_SUMS.format(
+        areas=sql.AREA_BY_CLASS.format(
+            pieces="coverage_work.piece",
+            units="{units}",
+            where=f"{sql.MEASURED_AREAS.format(u='u')} AND {_UNIT_CHUNK}",
+        )
+    )
+)
+_CAMERAS_CHUNK = (
+    "INSERT INTO coverage_work.cameras (code, n, online) "
+    + sql.CAMERAS_BY_UNIT.format(units="{units}", where=_CAMERA_UNIT_CHUNK)
+)
 _ROADS_CHUNK = "INSERT INTO coverage_work.road (code, working, installed) " + sql.ROAD_SUMS.format(
-    lengths=sql.LENGTH_BY_UNIT.format(lines="coverage_work.covered_road", units="{units}",
-                                      where=f"{sql.MEASURED_ROADS.format(u='u')} AND {_UNIT_CHUNK}"))
+    lengths=sql.LENGTH_BY_UNIT.format(
+        lines="coverage_work.covered_road",
+        units="{units}",
+        where=f"{sql.MEASURED_ROADS.format(u='u')} AND {_UNIT_CHUNK}",
+    )
+)
 # When the units are rebuilt: their road lengths, then which parents their children tile.
 _ROAD_LENGTHS_CHUNK = sql.ROAD_LENGTHS.format(units="{units}", roads="{roads}", where=_UNIT_CHUNK)
-_TILING_CHUNK = sql.TILING.format(units="{units}", parents_of_c=_PARENT_CHUNK.format(c="c"),
-                                  parents_of_a=_PARENT_CHUNK.format(c="a"))
+_TILING_CHUNK = sql.TILING.format(
+    units="{units}",
+    parents_of_c=_PARENT_CHUNK.format(c="c"),
+    parents_of_a=_PARENT_CHUNK.format(c="a"),
+)
 # The sums of the tiled parents of one level (:level) from their children's, into the work tables
 # (the children's are final by then: villages first, then townships, then counties).
 _ROLL_UP_WORK = """
@@ -102,11 +137,20 @@ INSERT INTO coverage_work.{table} (code, {columns})
 SELECT c.parent_code, {sums} FROM {{units}} c LEFT JOIN coverage_work.{table} x ON x.code = c.code
 WHERE c.parent_code IN (SELECT code FROM {{units}} WHERE level = :level AND {ok}) GROUP BY c.parent_code
 """
-_ROLL_UP_AREAS = _ROLL_UP_WORK.format(table="area", columns="working, installed, patrol, combined", ok="tiled",
-                                      sums=", ".join(f"sum(coalesce(x.{c}, 0))"
-                                                     for c in ("working", "installed", "patrol", "combined")))
-_ROLL_UP_ROADS = _ROLL_UP_WORK.format(table="road", columns="working, installed", ok="roads_tiled",
-                                      sums="sum(coalesce(x.working, 0)), sum(coalesce(x.installed, 0))")
+_ROLL_UP_AREAS = _ROLL_UP_WORK.format(
+    table="area",
+    columns="working, installed, patrol, combined",
+    ok="tiled",
+    sums=", ".join(
+        f"sum(coalesce(x.{c}, 0))" for c in ("working", "installed", "patrol", "combined")
+    ),
+)
+_ROLL_UP_ROADS = _ROLL_UP_WORK.format(
+    table="road",
+    columns="working, installed",
+    ok="roads_tiled",
+    sums="sum(coalesce(x.working, 0)), sum(coalesce(x.installed, 0))",
+)
 # Every figure of every unit from the work tables' sums, in one write per unit.
 _FIGURES = """
 UPDATE {units} u SET camera_area_m2 = coalesce(a.working, 0), camera_area_installed_m2 = coalesce(a.installed, 0),
@@ -119,8 +163,13 @@ WHERE u.code = u2.code
 """
 
 
-def refresh_with_sessions(engine: Engine, patrol_buffer_m: float, full: bool = False,
-                          rebuild_units: bool = False, sessions: int = 2) -> RefreshReport:
+def refresh_with_sessions(
+    engine: Engine,
+    patrol_buffer_m: float,
+    full: bool = False,
+    rebuild_units: bool = False,
+    sessions: int = 2,
+) -> RefreshReport:
     """Bring the coverage figures up to date in transactions of their own, on ``sessions``
     connections of ``engine`` when the refresh is full; an incremental one runs serially.
 
@@ -142,8 +191,13 @@ def refresh_with_sessions(engine: Engine, patrol_buffer_m: float, full: bool = F
             plan, units = _start(engine, lead, pool, chunks, patrol_buffer_m, full, rebuild_units)
 
             def step(*scripts: str) -> None:
-                _run_chunks(engine, pool, [s.format(units=units, roads=_tables(plan)["roads"]) for s in scripts],
-                            chunks)
+                _run_chunks(
+                    engine,
+                    pool,
+                    [s.format(units=units, roads=_tables(plan)["roads"]) for s in scripts],
+                    chunks,
+                )
+
             # rebuilt units: the area sums need the tiling, which needs the road lengths
             if plan.rebuild_units:
                 step(_MOSAIC_CHUNK, _ROAD_LENGTHS_CHUNK, _CAMERAS_CHUNK)
@@ -178,8 +232,12 @@ def _refresh_lock(engine: Engine) -> Iterator[Connection]:
 
 
 def _empty_work_tables(lead: Connection) -> None:
-    lead.execute(text(f"TRUNCATE {', '.join('coverage_work.' + t for t in _WORK)} RESTART IDENTITY"))
-    lead.execute(text("DROP INDEX IF EXISTS coverage_work.piece_geom, coverage_work.covered_road_geom"))
+    lead.execute(
+        text(f"TRUNCATE {', '.join('coverage_work.' + t for t in _WORK)} RESTART IDENTITY")
+    )
+    lead.execute(
+        text("DROP INDEX IF EXISTS coverage_work.piece_geom, coverage_work.covered_road_geom")
+    )
     lead.commit()
 
 
@@ -188,8 +246,15 @@ def _tables(plan: RefreshPlan) -> dict[str, str]:
     return WORK_TABLES if plan.rebuild_units else sql.LIVE_TABLES
 
 
-def _start(engine: Engine, lead: Connection, pool: ThreadPoolExecutor, chunks: int, patrol_buffer_m: float,
-           full: bool, rebuild_units: bool) -> tuple[RefreshPlan, str]:
+def _start(
+    engine: Engine,
+    lead: Connection,
+    pool: ThreadPoolExecutor,
+    chunks: int,
+    patrol_buffer_m: float,
+    full: bool,
+    rebuild_units: bool,
+) -> tuple[RefreshPlan, str]:
     """Step 1: plan in a repeatable-read transaction of ``lead`` and share its snapshot with the
     chunks that tile the views and buffers, while ``lead`` rebuilds the units if the plan says so
     (their road lengths and tiling come in the next steps); then deal the tiles out. Returns the
@@ -198,8 +263,10 @@ def _start(engine: Engine, lead: Connection, pool: ThreadPoolExecutor, chunks: i
     plan = plan_refresh(lead, patrol_buffer_m, full, rebuild_units)
     snapshot = str(lead.execute(text("SELECT pg_export_snapshot()")).scalar_one())
     params = {"srid": metric_srid(lead), "buffer": patrol_buffer_m}
-    sources = [pool.submit(_chunk(engine, _SOURCES_CHUNK, {**params, "k": chunks, "j": j}, snapshot))
-               for j in range(chunks)]
+    sources = [
+        pool.submit(_chunk(engine, _SOURCES_CHUNK, {**params, "k": chunks, "j": j}, snapshot))
+        for j in range(chunks)
+    ]
     if plan.rebuild_units:
         run_script(lead, sql.UNITS.format(**WORK_TABLES), params)
     _wait(sources)
@@ -213,9 +280,11 @@ def _start(engine: Engine, lead: Connection, pool: ThreadPoolExecutor, chunks: i
 def _deal_tiles(lead: Connection, chunks: int) -> None:
     """Deal the tiles out to ``chunks`` chunks of about the same cost (their sources' vertices),
     largest first: one town's tile can cost as much as a dozen rural ones."""
-    tiles = lead.execute(text(
-        "SELECT tx, ty, sum(ST_NPoints(g)) AS cost FROM coverage_work.source GROUP BY tx, ty ORDER BY cost DESC"
-    )).all()
+    tiles = lead.execute(
+        text(
+            "SELECT tx, ty, sum(ST_NPoints(g)) AS cost FROM coverage_work.source GROUP BY tx, ty ORDER BY cost DESC"
+        )
+    ).all()
     loads = [(0, j) for j in range(chunks)]
     dealt: dict[str, list[int]] = {"tx": [], "ty": [], "chunk": []}
     for tx, ty, cost in tiles:
@@ -223,8 +292,13 @@ def _deal_tiles(lead: Connection, chunks: int) -> None:
         heapq.heappush(loads, (load + int(cost), j))
         for key, value in (("tx", tx), ("ty", ty), ("chunk", j)):
             dealt[key].append(value)
-    lead.execute(text("INSERT INTO coverage_work.tile (tx, ty, chunk) SELECT * FROM "
-                      "unnest(CAST(:tx AS integer[]), CAST(:ty AS integer[]), CAST(:chunk AS integer[]))"), dealt)
+    lead.execute(
+        text(
+            "INSERT INTO coverage_work.tile (tx, ty, chunk) SELECT * FROM "
+            "unnest(CAST(:tx AS integer[]), CAST(:ty AS integer[]), CAST(:chunk AS integer[]))"
+        ),
+        dealt,
+    )
 
 
 def _run_chunks(engine: Engine, pool: ThreadPoolExecutor, scripts: list[str], chunks: int) -> None:
@@ -232,11 +306,18 @@ def _run_chunks(engine: Engine, pool: ThreadPoolExecutor, scripts: list[str], ch
     pool's sessions, the first script's chunks first (list the costliest first: the sessions then
     end the step on small chunks, together); the first failure cancels what has not started and
     is raised."""
-    _wait([pool.submit(_chunk(engine, s, {"k": chunks, "j": j})) for s in scripts for j in range(chunks)])
+    _wait(
+        [
+            pool.submit(_chunk(engine, s, {"k": chunks, "j": j}))
+            for s in scripts
+            for j in range(chunks)
+        ]
+    )
 
 
-def _chunk(engine: Engine, script: str, params: dict[str, float | int], snapshot: str | None = None
-           ) -> Callable[[], None]:
+def _chunk(
+    engine: Engine, script: str, params: dict[str, float | int], snapshot: str | None = None
+) -> Callable[[], None]:
     """A task running ``script`` in a transaction of its own (on the snapshot ``snapshot`` exported)."""
     if snapshot is not None and not re.fullmatch(r"[0-9A-F-]+", snapshot):
         raise ValueError(f"not a snapshot id: {snapshot!r}")
@@ -247,6 +328,7 @@ def _chunk(engine: Engine, script: str, params: dict[str, float | int], snapshot
                 conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
                 conn.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
             run_script(conn, script, params)
+
     return run
 
 
@@ -263,7 +345,9 @@ def _wait(futures: list[Future[None]]) -> None:
 
 def _index(lead: Connection, table: str, column: str) -> None:
     """Index a work table the next step searches by location, and gather its statistics."""
-    lead.execute(text(f"CREATE INDEX {table}_{column} ON coverage_work.{table} USING gist ({column})"))
+    lead.execute(
+        text(f"CREATE INDEX {table}_{column} ON coverage_work.{table} USING gist ({column})")
+    )
     lead.execute(text(f"ANALYZE coverage_work.{table}"))
     lead.commit()
 
@@ -279,20 +363,30 @@ def _finish(lead: Connection, plan: RefreshPlan, patrol_buffer_m: float, units: 
         _replace_units(lead)
         meta.put(lead, "coverage_units", plan.units_stamp)
     lead.execute(text("DELETE FROM coverage_piece"))
-    lead.execute(text("INSERT INTO coverage_piece (kind, geom) SELECT kind, geom FROM coverage_work.piece"))
+    lead.execute(
+        text("INSERT INTO coverage_piece (kind, geom) SELECT kind, geom FROM coverage_work.piece")
+    )
     finish(lead, plan, patrol_buffer_m)
 
 
 def _replace_units(lead: Connection) -> None:
     """Replace the live units, their pieces and the road pieces with the rebuilt ones."""
-    columns = lead.execute(text(
-        "SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) "
-        "FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'unit_coverage'"
-    )).scalar_one()
+    columns = lead.execute(
+        text(
+            "SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) "
+            "FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'unit_coverage'"
+        )
+    ).scalar_one()
     lead.execute(text("DELETE FROM unit_coverage"))  # and, by cascade, unit_piece
-    lead.execute(text(f"INSERT INTO unit_coverage ({columns}) SELECT {columns} FROM coverage_work.unit"))
-    lead.execute(text("INSERT INTO unit_piece (code, geom) SELECT code, geom FROM coverage_work.unit_piece"))
+    lead.execute(
+        text(f"INSERT INTO unit_coverage ({columns}) SELECT {columns} FROM coverage_work.unit")
+    )
+    lead.execute(
+        text("INSERT INTO unit_piece (code, geom) SELECT code, geom FROM coverage_work.unit_piece")
+    )
     lead.execute(text("DELETE FROM road_piece"))
-    lead.execute(text("INSERT INTO road_piece (geom) SELECT geom FROM coverage_work.road_piece ORDER BY id"))
+    lead.execute(
+        text("INSERT INTO road_piece (geom) SELECT geom FROM coverage_work.road_piece ORDER BY id")
+    )
     for table in ("unit_coverage", "unit_piece", "road_piece"):
         lead.execute(text(f"ANALYZE {table}"))

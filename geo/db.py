@@ -32,11 +32,17 @@ _MIGRATION_LOCK = 7_361_624_100  # pg_advisory_lock key for schema upgrades
 #: schema public (row-level security limits the rows) and nothing else. Tables not (yet) in the
 #: database are skipped. Add a table here when the web app itself writes it.
 WRITE_GRANTS: dict[str, tuple[str, ...]] = {
-    "plan": ("INSERT", "UPDATE", "DELETE"),  # saved what-ifs (applying one writes cameras: the owner does)
+    "plan": (
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+    ),  # saved what-ifs (applying one writes cameras: the owner does)
     "plan_item": ("INSERT", "DELETE"),
     "audit": ("INSERT",),  # append-only: a trigger refuses UPDATE, DELETE and TRUNCATE too
     "auth_failure": ("INSERT", "DELETE"),  # sign-in throttling
-    "account": ("UPDATE (password_hash)",),  # a hash re-made with newer Argon2 parameters at sign-in
+    "account": (
+        "UPDATE (password_hash)",
+    ),  # a hash re-made with newer Argon2 parameters at sign-in
 }
 #: Tables of schema public the web app may not even read: the coverage engine's own queue of changed
 #: regions (camera views, routes), read and emptied by the refresh only.
@@ -68,8 +74,13 @@ def make_engine(url: str, statement_timeout_s: float = 0) -> Engine:
     options = "-c jit=off"
     if statement_timeout_s > 0:
         options += f" -c statement_timeout={int(statement_timeout_s * 1000)}"
-    return create_engine(url, pool_pre_ping=True, pool_size=12, max_overflow=8,
-                         connect_args={"connect_timeout": 10, "options": options})
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=12,
+        max_overflow=8,
+        connect_args={"connect_timeout": 10, "options": options},
+    )
 
 
 def alembic_config() -> Config:
@@ -115,21 +126,26 @@ def grant_app_role(conn: Connection, member: str | None = None) -> None:
     DatabaseUnavailable
         When the owner may not create the role: the message says what an administrator must run.
     """
-    exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_GROUP}).first()
+    exists = conn.execute(
+        text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_GROUP}
+    ).first()
     if not exists:
         may = "SELECT rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user"
         if not conn.execute(text(may)).scalar():
             raise DatabaseUnavailable(
                 f"The web app's role {APP_GROUP!r} does not exist and {conn.engine.url.username!r} may not create "
                 f"it. As a database administrator run: CREATE ROLE {APP_GROUP} NOLOGIN; then "
-                f"'python -m geo db grant LOGIN' (see the README, 'The embedded database').")
+                f"'python -m geo db grant LOGIN' (see the README, 'The embedded database')."
+            )
         conn.execute(text(f'CREATE ROLE "{APP_GROUP}" NOLOGIN'))
     role = f'"{APP_GROUP}"'
     conn.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}"))
     conn.execute(text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role}"))
     conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
     conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
-    tables = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
+    tables = set(
+        conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars()
+    )
     for table in tables & set(NO_READ):
         conn.execute(text(f'REVOKE SELECT ON TABLE public."{table}" FROM {role}'))
     present = tables & set(WRITE_GRANTS)
@@ -138,10 +154,13 @@ def grant_app_role(conn: Connection, member: str | None = None) -> None:
             continue
         conn.execute(text(f'GRANT {", ".join(privileges)} ON TABLE public."{table}" TO {role}'))
         if "INSERT" in privileges:
-            sequences = conn.execute(text(
-                "SELECT s.oid::regclass::text FROM pg_depend d JOIN pg_class s ON s.oid = d.objid "
-                "WHERE s.relkind = 'S' AND d.refobjid = CAST(:t AS regclass) AND d.deptype IN ('a', 'i')"),
-                {"t": f'public."{table}"'}).scalars()
+            sequences = conn.execute(
+                text(
+                    "SELECT s.oid::regclass::text FROM pg_depend d JOIN pg_class s ON s.oid = d.objid "
+                    "WHERE s.relkind = 'S' AND d.refobjid = CAST(:t AS regclass) AND d.deptype IN ('a', 'i')"
+                ),
+                {"t": f'public."{table}"'},
+            ).scalars()
             for seq in sequences:
                 conn.execute(text(f"GRANT USAGE ON SEQUENCE {seq} TO {role}"))
     if member:
@@ -150,19 +169,27 @@ def grant_app_role(conn: Connection, member: str | None = None) -> None:
     # marks none: every map request (``geom && box``) would read whole tables. The bounding-box
     # overlap compares two boxes and raises nothing about its arguments, so it is leakproof in fact;
     # only a superuser may say so (on an external server: ask one to run this statement).
-    conn.execute(text("""
+    conn.execute(
+        text("""
 DO $$ BEGIN
     IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
         ALTER FUNCTION geometry_overlaps(geometry, geometry) LEAKPROOF;
     END IF;
-END $$"""))
+END $$""")
+    )
 
 
 def _server(server_url: str) -> psycopg.Connection[tuple[object, ...]]:
     """An autocommit connection to the maintenance database of the server of ``server_url``."""
     url = make_url(server_url)
-    return psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
-                           dbname="postgres", autocommit=True)
+    return psycopg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        dbname="postgres",
+        autocommit=True,
+    )
 
 
 def sibling_url(server_url: str, name: str) -> str:
@@ -174,7 +201,9 @@ def recreate_database(server_url: str, name: str) -> str:
     """Drop database ``name`` on the server of ``server_url`` if it exists, create it empty, and
     return its URL (for tests and benchmarks; never used on the working database)."""
     with _server(server_url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return sibling_url(server_url, name)
 
@@ -182,7 +211,10 @@ def recreate_database(server_url: str, name: str) -> str:
 def database_exists(server_url: str, name: str) -> bool:
     """Whether the server of ``server_url`` has a database ``name``."""
     with _server(server_url) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+        return (
+            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            is not None
+        )
 
 
 def bounded(engine: Engine, statement_timeout_s: float) -> Engine:

@@ -48,8 +48,10 @@ SELECT hit.area, pt.unit, pt.recorded_at, pt.rn,
        least(coalesce(extract(epoch FROM pt.next_at - pt.recorded_at), 0), :step) AS held
 FROM hit JOIN pt ON pt.id = hit.id ORDER BY hit.area, pt.unit, pt.recorded_at
 """
-_PERIOD = ("SELECT min(recorded_at), max(recorded_at) FROM patrol_track "
-           "WHERE recorded_at > :start AND recorded_at <= :end")
+_PERIOD = (
+    "SELECT min(recorded_at), max(recorded_at) FROM patrol_track "
+    "WHERE recorded_at > :start AND recorded_at <= :end"
+)
 _CELLS = "SELECT code AS id, ST_Transform(geom, :srid) AS geom FROM grid_cell"
 
 
@@ -60,7 +62,9 @@ class Dosage:
     id: str
     visits: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SHIFTS, 0))
     minutes: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SHIFTS, 0.0))
-    longest_gap_min: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(SHIFTS, None))
+    longest_gap_min: dict[str, float | None] = field(
+        default_factory=lambda: dict.fromkeys(SHIFTS, None)
+    )
     units: set[str] = field(default_factory=set)
 
     @property
@@ -90,14 +94,26 @@ def shift_of(moment: dt.datetime, tz: ZoneInfo) -> str:
     return "day" if DAY_START_H <= moment.astimezone(tz).hour < NIGHT_START_H else "night"
 
 
-def shift_instances(start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -> list[tuple[str, dt.datetime, dt.datetime]]:
+def shift_instances(
+    start: dt.datetime, end: dt.datetime, tz: ZoneInfo
+) -> list[tuple[str, dt.datetime, dt.datetime]]:
     """The shifts that overlap ``[start, end]``, clipped to it: (shift, from, to), aware datetimes."""
     out = []
     day = start.astimezone(tz).date() - dt.timedelta(days=1)
     while True:
         base = dt.datetime.combine(day, dt.time(), tz)
-        bounds = (("day", base + dt.timedelta(hours=DAY_START_H), base + dt.timedelta(hours=NIGHT_START_H)),
-                  ("night", base + dt.timedelta(hours=NIGHT_START_H), base + dt.timedelta(hours=24 + DAY_START_H)))
+        bounds = (
+            (
+                "day",
+                base + dt.timedelta(hours=DAY_START_H),
+                base + dt.timedelta(hours=NIGHT_START_H),
+            ),
+            (
+                "night",
+                base + dt.timedelta(hours=NIGHT_START_H),
+                base + dt.timedelta(hours=24 + DAY_START_H),
+            ),
+        )
         for name, a, b in bounds:
             a, b = max(a, start), min(b, end)
             if a < b:
@@ -107,13 +123,24 @@ def shift_instances(start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -> list[
         day += dt.timedelta(days=1)
 
 
-def dosage(conn: Connection, areas: str, params: dict[str, Any], window: Window, buffer_m: float,
-           timezone: str) -> Report:
+def dosage(
+    conn: Connection,
+    areas: str,
+    params: dict[str, Any],
+    window: Window,
+    buffer_m: float,
+    timezone: str,
+) -> Report:
     """Dosage of the areas of the SQL subquery ``areas`` (rows ``(id, geom)``, geom in the metric
     CRS; its bind parameters in ``params``) over the tracks of ``window``."""
     tz = ZoneInfo(timezone)
-    bind = params | {"srid": metric_srid(conn), "start": window.start, "end": window.end, "buffer": buffer_m,
-                     "step": MAX_STEP_S}
+    bind = params | {
+        "srid": metric_srid(conn),
+        "start": window.start,
+        "end": window.end,
+        "buffer": buffer_m,
+        "step": MAX_STEP_S,
+    }
     ids = [row[0] for row in conn.execute(text(f"SELECT id FROM ({areas}) a ORDER BY id"), bind)]
     period = conn.execute(text(_PERIOD), bind).one()
     if period[0] is None:
@@ -125,7 +152,11 @@ def dosage(conn: Connection, areas: str, params: dict[str, Any], window: Window,
         d = out[area]
         shift = shift_of(at, tz)
         previous = last.get((area, unit))
-        if previous is None or rn != previous[0] + 1 or (at - previous[1]).total_seconds() > MAX_STEP_S:
+        if (
+            previous is None
+            or rn != previous[0] + 1
+            or (at - previous[1]).total_seconds() > MAX_STEP_S
+        ):
             d.visits[shift] += 1
         last[(area, unit)] = (rn, at)
         d.minutes[shift] += float(held) / 60.0
@@ -137,8 +168,9 @@ def dosage(conn: Connection, areas: str, params: dict[str, Any], window: Window,
     return Report((period[0], period[1]), tuple(out[i] for i in ids))
 
 
-def _longest_gaps(times: list[dt.datetime], instances: list[tuple[str, dt.datetime, dt.datetime]]
-                  ) -> dict[str, float | None]:
+def _longest_gaps(
+    times: list[dt.datetime], instances: list[tuple[str, dt.datetime, dt.datetime]]
+) -> dict[str, float | None]:
     gaps: dict[str, float | None] = dict.fromkeys(SHIFTS, None)
     for name, a, b in instances:
         inside = [t for t in times if a <= t <= b]
@@ -149,7 +181,9 @@ def _longest_gaps(times: list[dt.datetime], instances: list[tuple[str, dt.dateti
     return gaps
 
 
-def hot_spot_dosage(conn: Connection, analysis: Analysis, window: Window, buffer_m: float, timezone: str) -> Report:
+def hot_spot_dosage(
+    conn: Connection, analysis: Analysis, window: Window, buffer_m: float, timezone: str
+) -> Report:
     """Dosage of every hot spot of ``analysis``."""
     sql, params = spot_sql(analysis)
     return dosage(conn, sql, params, window, buffer_m, timezone)

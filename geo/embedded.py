@@ -65,7 +65,9 @@ def find_bindir() -> Path:
     for folder in candidates:
         if folder and (Path(folder) / "pg_ctl").exists():
             return Path(folder)
-    raise DatabaseUnavailable(f"No PostgreSQL server is installed (no pg_ctl found): {_INSTALL_HINT}.")
+    raise DatabaseUnavailable(
+        f"No PostgreSQL server is installed (no pg_ctl found): {_INSTALL_HINT}."
+    )
 
 
 def _default_port(folder: Path) -> int:
@@ -124,11 +126,21 @@ class EmbeddedCluster:
             ) from None
         if not isinstance(stored, dict):
             stored = {}
-        wanted = {r: str(stored[r]) for r in (SUPERUSER, WEB_USER) if isinstance(stored.get(r), str)}
+        wanted = {
+            r: str(stored[r]) for r in (SUPERUSER, WEB_USER) if isinstance(stored.get(r), str)
+        }
         if len(wanted) < 2:
-            wanted = {SUPERUSER: secrets.token_urlsafe(24), WEB_USER: secrets.token_urlsafe(24), **wanted}
+            wanted = {
+                SUPERUSER: secrets.token_urlsafe(24),
+                WEB_USER: secrets.token_urlsafe(24),
+                **wanted,
+            }
             self.root.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.credentials_file.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            fd = os.open(
+                self.credentials_file.with_suffix(".tmp"),
+                os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                0o600,
+            )
             with os.fdopen(fd, "w") as handle:
                 json.dump(wanted, handle)
             os.replace(self.credentials_file.with_suffix(".tmp"), self.credentials_file)
@@ -206,8 +218,18 @@ class EmbeddedCluster:
             if self._as_root():
                 entry = pwd.getpwnam(_SERVICE_USER)
                 os.chown(pwfile, entry.pw_uid, entry.pw_gid)  # initdb runs as the service user
-            self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=scram-sha-256",
-                      f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8")
+            self._run(
+                "initdb",
+                "-D",
+                str(self.data),
+                "-U",
+                SUPERUSER,
+                "--auth=scram-sha-256",
+                f"--pwfile={pwfile}",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            )
         finally:
             pwfile.unlink(missing_ok=True)
         self._write_hba()
@@ -245,8 +267,14 @@ class EmbeddedCluster:
         import psycopg
 
         creds = self.credentials()
-        with psycopg.connect(host="127.0.0.1", port=self.port(), user=SUPERUSER, dbname="postgres",
-                             autocommit=True, connect_timeout=10) as conn:
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=self.port(),
+            user=SUPERUSER,
+            dbname="postgres",
+            autocommit=True,
+            connect_timeout=10,
+        ) as conn:
             conn.execute("SET password_encryption = 'scram-sha-256'")
             conn.execute(f'ALTER ROLE "{SUPERUSER}" PASSWORD {_literal(creds[SUPERUSER])}')
             self._write_hba()
@@ -274,8 +302,9 @@ class EmbeddedCluster:
                         f"{self.data}, is taken by another program. Stop it, or edit 'port' in "
                         f"{self.data / 'postgresql.conf'} and {self._port_file}."
                     )
-                self._run("pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w",
-                          "-t", "60")
+                self._run(
+                    "pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60"
+                )
             if self._trusting():
                 self._secure_in_place()
             self._create_database(DATABASE)
@@ -288,8 +317,13 @@ class EmbeddedCluster:
         while True:
             try:
                 with psycopg.connect(
-                    host="127.0.0.1", port=self.port(), user=SUPERUSER, dbname="postgres",
-                    password=self.credentials()[SUPERUSER], autocommit=True, connect_timeout=5,
+                    host="127.0.0.1",
+                    port=self.port(),
+                    user=SUPERUSER,
+                    dbname="postgres",
+                    password=self.credentials()[SUPERUSER],
+                    autocommit=True,
+                    connect_timeout=5,
                 ) as conn:
                     self._ensure_web_role(conn)
                     exists = conn.execute(
@@ -312,10 +346,15 @@ class EmbeddedCluster:
         password = _literal(self.credentials()[WEB_USER])
         conn.execute("SET password_encryption = 'scram-sha-256'")
         for role, options in ((APP_GROUP, "NOLOGIN"), (WEB_USER, f"LOGIN PASSWORD {password}")):
-            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
+            if (
+                conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+                is None
+            ):
                 conn.execute(f'CREATE ROLE "{role}" {options}')
-        conn.execute(f'ALTER ROLE "{WEB_USER}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION '
-                     f'NOBYPASSRLS PASSWORD {password}')
+        conn.execute(
+            f'ALTER ROLE "{WEB_USER}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION '
+            f"NOBYPASSRLS PASSWORD {password}"
+        )
         conn.execute(f'GRANT "{APP_GROUP}" TO "{WEB_USER}"')
 
     def stop(self) -> bool:

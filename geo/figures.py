@@ -22,14 +22,33 @@ LEVELS = ("province", "city", "county", "township", "village", "grid")
 OPEN_STATUSES = ("reported", "dispatched", "handling")
 # The figures a map can colour units by (UnitFigures attributes): percentages, and incidents per
 # 1,000 residents (the one where more is worse).
-MAP_METRICS = ("camera_area_pct", "camera_road_pct", "patrol_pct", "combined_pct", "working_rate_pct",
-               "incident_rate")
+MAP_METRICS = (
+    "camera_area_pct",
+    "camera_road_pct",
+    "patrol_pct",
+    "combined_pct",
+    "working_rate_pct",
+    "incident_rate",
+)
 
 # The command line's columns, in order.
 COLUMNS = (
-    "code", "name", "level", "area_km2", "camera_area_pct", "camera_area_installed_pct",
-    "camera_road_pct", "camera_road_installed_pct", "patrol_pct", "combined_pct", "gap_km2",
-    "cameras", "cameras_online", "working_rate_pct", "incidents", "blind_incidents",
+    "code",
+    "name",
+    "level",
+    "area_km2",
+    "camera_area_pct",
+    "camera_area_installed_pct",
+    "camera_road_pct",
+    "camera_road_installed_pct",
+    "patrol_pct",
+    "combined_pct",
+    "gap_km2",
+    "cameras",
+    "cameras_online",
+    "working_rate_pct",
+    "incidents",
+    "blind_incidents",
     "incident_coverage_pct",
 )
 
@@ -70,7 +89,9 @@ def _end_of_minute() -> dt.datetime:
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
 
 
-def custom_range(start: str | None, end: str | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+def custom_range(
+    start: str | None, end: str | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
     """A window from local calendar days ``YYYY-MM-DD`` (both inclusive), or (None, None).
 
     Raises :class:`DataError` when a date is malformed or the end comes before the start.
@@ -138,8 +159,10 @@ class UnitFigures:
 # units' code range, grouped by each code length the units have: no spatial join per unit.
 # The codes that start with one of the units' codes lie between the lowest code and the highest
 # code followed by ':' (the character after '9').
-_SPAN = ('SELECT min(gs_unit_prefix(code, level) COLLATE "C"), '
-         'max((gs_unit_prefix(code, level) || \':\') COLLATE "C") FROM unit_coverage u WHERE {where}')
+_SPAN = (
+    'SELECT min(gs_unit_prefix(code, level) COLLATE "C"), '
+    "max((gs_unit_prefix(code, level) || ':') COLLATE \"C\") FROM unit_coverage u WHERE {where}"
+)
 _FIGURES = """
 WITH units AS MATERIALIZED (
     SELECT u.*, gs_unit_prefix(u.code, u.level) AS prefix FROM unit_coverage u WHERE {where}),
@@ -167,8 +190,9 @@ ORDER BY u.code
 """
 
 
-def figures(conn: Connection, window: Window, level: str | None = None,
-            codes: Sequence[str] | None = None) -> list[UnitFigures]:
+def figures(
+    conn: Connection, window: Window, level: str | None = None, codes: Sequence[str] | None = None
+) -> list[UnitFigures]:
     """The figures of the units of ``level`` (or those in ``codes``), ordered by code.
 
     Reads the last refresh (call :func:`geo.coverage.refresh` first) and counts incidents of
@@ -185,7 +209,9 @@ def figures(conn: Connection, window: Window, level: str | None = None,
     return [unit_figures(r) for r in raw_figures(conn, window, where, params)]
 
 
-def raw_figures(conn: Connection, window: Window, where: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+def raw_figures(
+    conn: Connection, window: Window, where: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Unrounded sums (m², m, counts) of the units matching ``where`` (SQL on alias ``u``)."""
     conn.execute(text("SET LOCAL jit = off"))
     # the units' code range first, so that the planner sees it: the whole territory's range is read
@@ -193,10 +219,22 @@ def raw_figures(conn: Connection, window: Window, where: str, params: dict[str, 
     low, high = conn.execute(text(_SPAN.format(where=where)), params).one()
     if low is None:
         return []
-    rows = conn.execute(text(_FIGURES.format(where=where)), {
-        **params, "low": low, "high": high, "start": window.start, "end": window.end,
-        "categories": list(window.categories), "statuses": list(window.statuses),
-    }).mappings().all()
+    rows = (
+        conn.execute(
+            text(_FIGURES.format(where=where)),
+            {
+                **params,
+                "low": low,
+                "high": high,
+                "start": window.start,
+                "end": window.end,
+                "categories": list(window.categories),
+                "statuses": list(window.statuses),
+            },
+        )
+        .mappings()
+        .all()
+    )
     return [dict(r) for r in rows]
 
 
@@ -210,17 +248,28 @@ def unit_figures(r: dict[str, Any]) -> UnitFigures:
     area = r["area_m2"]
     no_roads = r["road_m"] < NO_ROADS_M
     return UnitFigures(
-        code=r["code"], name=r["name"], level=r["level"], parent_code=r["parent_code"],
-        population=r["population"], area_km2=round(area / 1e6, 3),
+        code=r["code"],
+        name=r["name"],
+        level=r["level"],
+        parent_code=r["parent_code"],
+        population=r["population"],
+        area_km2=round(area / 1e6, 3),
         camera_area_pct=pct(r["camera_area_m2"], area),
         camera_area_installed_pct=pct(r["camera_area_installed_m2"], area),
         camera_road_pct=None if no_roads else pct(r["camera_road_m"], r["road_m"]),
-        camera_road_installed_pct=None if no_roads else pct(r["camera_road_installed_m"], r["road_m"]),
-        patrol_pct=pct(r["patrol_area_m2"], area), combined_pct=pct(r["combined_area_m2"], area),
+        camera_road_installed_pct=None
+        if no_roads
+        else pct(r["camera_road_installed_m"], r["road_m"]),
+        patrol_pct=pct(r["patrol_area_m2"], area),
+        combined_pct=pct(r["combined_area_m2"], area),
         gap_km2=round(max(area - r["combined_area_m2"], 0.0) / 1e6, 3),
-        cameras=r["cameras"], cameras_online=r["cameras_online"],
+        cameras=r["cameras"],
+        cameras_online=r["cameras_online"],
         working_rate_pct=pct(r["cameras_online"], r["cameras"]),
-        incidents=r["incidents"], blind_incidents=r["blind"],
+        incidents=r["incidents"],
+        blind_incidents=r["blind"],
         incident_coverage_pct=pct(r["incidents"] - r["blind"], r["incidents"]),
-        incident_rate=None if r["population"] <= 0 else round(1000.0 * r["incidents"] / r["population"], 2),
+        incident_rate=None
+        if r["population"] <= 0
+        else round(1000.0 * r["incidents"] / r["population"], 2),
     )

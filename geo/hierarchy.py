@@ -14,8 +14,14 @@ from sqlalchemy import Connection, text
 
 from geo.errors import NotFound
 
-CHILD_LEVEL = {"province": "city", "city": "county", "county": "township", "township": "village", "village": "grid",
-               "grid": None}
+CHILD_LEVEL = {
+    "province": "city",
+    "city": "county",
+    "county": "township",
+    "township": "village",
+    "village": "grid",
+    "grid": None,
+}
 LEVEL_RANK = {level: rank for rank, level in enumerate(CHILD_LEVEL)}
 
 
@@ -42,8 +48,13 @@ FROM unit_coverage WHERE {where} ORDER BY code
 
 def _unit(row: tuple[object, ...]) -> Unit:
     code, name, level, parent, s, w, n, e = row
-    return Unit(str(code), str(name), str(level), None if parent is None else str(parent),
-                ((float(s), float(w)), (float(n), float(e))))  # type: ignore[arg-type]
+    return Unit(
+        str(code),
+        str(name),
+        str(level),
+        None if parent is None else str(parent),
+        ((float(s), float(w)), (float(n), float(e))),
+    )  # type: ignore[arg-type]
 
 
 def get(conn: Connection, code: str) -> Unit:
@@ -59,20 +70,31 @@ def top(conn: Connection) -> list[Unit]:
     (``gridsight.scope``, see :mod:`geo.jurisdiction`) when it has figures, else the admin units
     without a parent (a province, cities or counties; row-level security keeps those out of scope),
     highest level first, then by code."""
-    rows = conn.execute(text(_UNIT.format(
-        where="code = current_setting('gridsight.scope', true) OR (parent_code IS NULL AND level <> 'grid' "
-              "AND NOT EXISTS (SELECT 1 FROM unit_coverage s WHERE s.code = current_setting('gridsight.scope', true)))"
-    )))
+    rows = conn.execute(
+        text(
+            _UNIT.format(
+                where="code = current_setting('gridsight.scope', true) OR (parent_code IS NULL AND level <> 'grid' "
+                "AND NOT EXISTS (SELECT 1 FROM unit_coverage s WHERE s.code = current_setting('gridsight.scope', true)))"
+            )
+        )
+    )
     return sorted((_unit(tuple(r)) for r in rows), key=lambda u: LEVEL_RANK[u.level])
 
 
 def children(conn: Connection, code: str) -> list[Unit]:
     """The units one level below ``code`` (townships of a county, …, cells of a village)."""
-    return [_unit(tuple(r)) for r in conn.execute(text(_UNIT.format(where="parent_code = :code")), {"code": code})]
+    return [
+        _unit(tuple(r))
+        for r in conn.execute(text(_UNIT.format(where="parent_code = :code")), {"code": code})
+    ]
 
 
 def ancestry(conn: Connection, code: str) -> list[Unit]:
     """``code`` and its ancestors, the top first (the breadcrumbs)."""
-    prefixes = [code[:2] + "0000", code[:4] + "00"] + [code[:n] for n in (6, 9, 12) if n < len(code)] + [code]
+    prefixes = (
+        [code[:2] + "0000", code[:4] + "00"]
+        + [code[:n] for n in (6, 9, 12) if n < len(code)]
+        + [code]
+    )
     rows = conn.execute(text(_UNIT.format(where="code = ANY(:codes)")), {"codes": prefixes}).all()
     return sorted((_unit(tuple(r)) for r in rows), key=lambda u: LEVEL_RANK[u.level])

@@ -132,11 +132,15 @@ def confidence_bin(z: float) -> int:
     return 0
 
 
-def analyse(conn: Connection, window: Window, method: str = "lattice", cell_m: float = 250.0) -> Analysis:
+def analyse(
+    conn: Connection, window: Window, method: str = "lattice", cell_m: float = 250.0
+) -> Analysis:
     """Gi* hot spots of the window's incidents on the lattice (squares of ``cell_m`` metres) or on
     grid cells. Raises :class:`DataError` for an unknown method or a square size outside 50-5,000 m."""
     if method not in METHODS:
-        raise DataError(f"hot-spot method {method!r} is not allowed: expected one of {', '.join(METHODS)}")
+        raise DataError(
+            f"hot-spot method {method!r} is not allowed: expected one of {', '.join(METHODS)}"
+        )
     if not 50 <= cell_m <= 5000:
         raise DataError(f"lattice square {cell_m} m is not allowed: expected 50 to 5,000 m")
     params = _params(conn, window) | {"size": cell_m}
@@ -153,19 +157,29 @@ def analyse(conn: Connection, window: Window, method: str = "lattice", cell_m: f
         values = np.array([n / km2 if km2 > 0 else 0.0 for _, km2, n in rows])
         neighbours = _touching(conn, keys)
     z = gi_star(values, neighbours)
-    units = tuple(Unit(k, int(c), float(v), float(zz), confidence_bin(float(zz)))
-                  for k, c, v, zz in zip(keys, counts, values, z, strict=True))
+    units = tuple(
+        Unit(k, int(c), float(v), float(zz), confidence_bin(float(zz)))
+        for k, c, v, zz in zip(keys, counts, values, z, strict=True)
+    )
     return Analysis(method, cell_m, units, _hot_spots(units, neighbours))
 
 
 def _params(conn: Connection, window: Window) -> dict[str, Any]:
-    return {"srid": metric_srid(conn), "start": window.start, "end": window.end,
-            "categories": list(window.categories), "statuses": list(window.statuses)}
+    return {
+        "srid": metric_srid(conn),
+        "start": window.start,
+        "end": window.end,
+        "categories": list(window.categories),
+        "statuses": list(window.statuses),
+    }
 
 
 def _lattice_neighbours(squares: list[tuple[int, int]]) -> list[list[int]]:
     index = {sq: n for n, sq in enumerate(squares)}
-    return [[index[(i + di, j + dj)] for di, dj in _QUEEN if (i + di, j + dj) in index] for i, j in squares]
+    return [
+        [index[(i + di, j + dj)] for di, dj in _QUEEN if (i + di, j + dj) in index]
+        for i, j in squares
+    ]
 
 
 def _touching(conn: Connection, keys: list[str]) -> list[list[int]]:
@@ -193,8 +207,12 @@ def _hot_spots(units: tuple[Unit, ...], neighbours: list[list[int]]) -> tuple[Ho
     # a group without incidents of its own is only the halo of a cluster that fell short of 95 %
     groups = [g for g in groups if sum(u.incidents for u in g) > 0]
     groups.sort(key=lambda g: (-sum(u.incidents for u in g), -max(u.z for u in g)))
-    return tuple(HotSpot(f"H{n + 1}", tuple(u.key for u in g), sum(u.incidents for u in g), max(u.z for u in g))
-                 for n, g in enumerate(groups))
+    return tuple(
+        HotSpot(
+            f"H{n + 1}", tuple(u.key for u in g), sum(u.incidents for u in g), max(u.z for u in g)
+        )
+        for n, g in enumerate(groups)
+    )
 
 
 # -- geometry of the results ------------------------------------------------------------------------
@@ -204,7 +222,9 @@ SELECT k, ST_AsGeoJSON(ST_Transform(ST_MakeEnvelope(i * :size, j * :size, (i + 1
                                                     :srid), 4326), 6)
 FROM unnest(CAST(:keys AS text[]), CAST(:i AS int[]), CAST(:j AS int[])) AS u(k, i, j)
 """
-_CELL_SHAPES = "SELECT code, ST_AsGeoJSON(geom, 6) FROM grid_cell WHERE code = ANY(CAST(:keys AS text[]))"
+_CELL_SHAPES = (
+    "SELECT code, ST_AsGeoJSON(geom, 6) FROM grid_cell WHERE code = ANY(CAST(:keys AS text[]))"
+)
 
 
 def shapes(conn: Connection, analysis: Analysis, keys: list[str]) -> dict[str, str]:
@@ -212,8 +232,13 @@ def shapes(conn: Connection, analysis: Analysis, keys: list[str]) -> dict[str, s
     if analysis.method == "cells":
         return {k: g for k, g in conn.execute(text(_CELL_SHAPES), {"keys": keys})}
     ij = [k.split(",") for k in keys]
-    params = {"keys": keys, "i": [int(a) for a, _ in ij], "j": [int(b) for _, b in ij],
-              "size": analysis.cell_m, "srid": metric_srid(conn)}
+    params = {
+        "keys": keys,
+        "i": [int(a) for a, _ in ij],
+        "j": [int(b) for _, b in ij],
+        "size": analysis.cell_m,
+        "srid": metric_srid(conn),
+    }
     return {k: g for k, g in conn.execute(text(_SQUARES), params)}
 
 
@@ -234,8 +259,12 @@ def spot_sql(analysis: Analysis) -> tuple[str, dict[str, Any]]:
                                                    (h.j + 1) * :hs_size, :srid)) AS geom
              FROM unnest(CAST(:hs_ids AS text[]), CAST(:hs_i AS int[]), CAST(:hs_j AS int[])) AS h(id, i, j)
              GROUP BY h.id"""
-    return sql, {"hs_ids": ids, "hs_i": [int(a) for a, _ in ij], "hs_j": [int(b) for _, b in ij],
-                 "hs_size": analysis.cell_m}
+    return sql, {
+        "hs_ids": ids,
+        "hs_i": [int(a) for a, _ in ij],
+        "hs_j": [int(b) for _, b in ij],
+        "hs_size": analysis.cell_m,
+    }
 
 
 # -- kernel density ---------------------------------------------------------------------------------
@@ -243,8 +272,9 @@ def spot_sql(analysis: Analysis) -> tuple[str, dict[str, Any]]:
 _POINTS = f"SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(geom, :srid) AS p FROM incident WHERE {_FILTER}) x"
 
 
-def density(conn: Connection, window: Window, cell_m: float = 250.0, bandwidth_m: float = 750.0
-            ) -> list[tuple[str, float]]:
+def density(
+    conn: Connection, window: Window, cell_m: float = 250.0, bandwidth_m: float = 750.0
+) -> list[tuple[str, float]]:
     """Kernel density of the window's incidents at the centre of every lattice square, in incidents
     per km², with the quartic (biweight) kernel of radius ``bandwidth_m`` metres:
     ``K(d) = 3/(π h²) · (1 - d²/h²)²`` for d < h. Returns ``("i,j", density)`` for squares above 0."""
@@ -261,7 +291,9 @@ def density(conn: Connection, window: Window, cell_m: float = 250.0, bandwidth_m
     tree = cKDTree(points)
     h2 = bandwidth_m**2
     out = []
-    for (i, j, _), near, centre in zip(squares, tree.query_ball_point(centres, bandwidth_m), centres, strict=True):
+    for (i, j, _), near, centre in zip(
+        squares, tree.query_ball_point(centres, bandwidth_m), centres, strict=True
+    ):
         if not near:
             continue
         d2 = ((points[near] - centre) ** 2).sum(axis=1)
@@ -277,8 +309,10 @@ def spot_points(conn: Connection, analysis: Analysis) -> dict[str, tuple[float, 
     if not analysis.hot_spots:
         return {}
     sql, params = spot_sql(analysis)
-    rows = conn.execute(text(f"""
+    rows = conn.execute(
+        text(f"""
         SELECT s.id, ST_X(p), ST_Y(p)
         FROM ({sql}) s, LATERAL (SELECT ST_Transform(ST_PointOnSurface(s.geom), 4326) AS p) pt"""),
-        {**params, "srid": metric_srid(conn)})
+        {**params, "srid": metric_srid(conn)},
+    )
     return {str(i): (float(x), float(y)) for i, x, y in rows}

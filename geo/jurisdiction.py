@@ -52,7 +52,9 @@ def scope_setting(scope: str | None) -> str:
     if scope == NOTHING:
         return NOTHING
     if not _CODE.match(scope):
-        raise DataError(f"jurisdiction {scope!r} is not allowed: expected a unit code of 6, 9 or 12 digits")
+        raise DataError(
+            f"jurisdiction {scope!r} is not allowed: expected a unit code of 6, 9 or 12 digits"
+        )
     return scope
 
 
@@ -60,7 +62,9 @@ def _set_scope(conn: Connection) -> None:
     # The raw DB-API cursor: the transaction is being begun, SQLAlchemy's own execute would recurse.
     cursor = conn.connection.cursor()
     try:
-        cursor.execute("SELECT set_config('gridsight.scope', %s, true)", (scope_setting(current_scope.get()),))
+        cursor.execute(
+            "SELECT set_config('gridsight.scope', %s, true)", (scope_setting(current_scope.get()),)
+        )
     finally:
         cursor.close()
 
@@ -70,6 +74,7 @@ def scope_transactions(engine: Engine, set_role: bool = False) -> Engine:
     ``set_role``, every connection act as ``gridsight_app``); returns ``engine``."""
     event.listen(engine, "begin", _set_scope)
     if set_role:
+
         def as_app(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute(f'SET ROLE "{APP_GROUP}"')
@@ -95,11 +100,20 @@ def web_url(settings: Settings, owner_url: str) -> tuple[str, bool]:
     from geo.db import cluster_for
 
     cluster = cluster_for(settings)
-    if owner.host in ("127.0.0.1", "localhost") and cluster.credentials_file.exists() and owner.port == cluster.port():
+    if (
+        owner.host in ("127.0.0.1", "localhost")
+        and cluster.credentials_file.exists()
+        and owner.port == cluster.port()
+    ):
         password = cluster.credentials()[WEB_USER]
-        return owner.set(username=WEB_USER, password=password).render_as_string(hide_password=False), False
-    print(f"warning: the web app connects as {owner.username} and switches to role {APP_GROUP} (SET ROLE); "
-          "set GRIDSIGHT_APP_DATABASE_URL to a login of its own (see 'python -m geo db grant')", file=sys.stderr)
+        return owner.set(username=WEB_USER, password=password).render_as_string(
+            hide_password=False
+        ), False
+    print(
+        f"warning: the web app connects as {owner.username} and switches to role {APP_GROUP} (SET ROLE); "
+        "set GRIDSIGHT_APP_DATABASE_URL to a login of its own (see 'python -m geo db grant')",
+        file=sys.stderr,
+    )
     return owner_url, True
 
 
@@ -116,9 +130,14 @@ def web_engine(settings: Settings, owner: Engine) -> Engine:
 def in_scope(conn: Connection, code: str) -> bool:
     """Whether unit ``code`` is the scope of ``conn``'s transaction or under it (always True for
     a whole-deployment or unscoped owner session)."""
-    return bool(conn.execute(text(
-        "SELECT coalesce(nullif(current_setting('gridsight.scope', true), ''), '*') = '*' OR gs_in_scope(:code)"),
-        {"code": code}).scalar())
+    return bool(
+        conn.execute(
+            text(
+                "SELECT coalesce(nullif(current_setting('gridsight.scope', true), ''), '*') = '*' OR gs_in_scope(:code)"
+            ),
+            {"code": code},
+        ).scalar()
+    )
 
 
 def scope_of(conn: Connection) -> str | None:
@@ -138,9 +157,15 @@ def check_plan_in_scope(conn: Connection, plan_id: int) -> None:
     """
     if scope_of(conn) is None:
         return
-    outside = conn.execute(text(
-        "SELECT count(*) FROM plan_item i WHERE i.plan_id = :id AND NOT EXISTS "
-        "(SELECT 1 FROM admin_unit a WHERE ST_Intersects(a.geom, i.geom))"), {"id": plan_id}).scalar()
+    outside = conn.execute(
+        text(
+            "SELECT count(*) FROM plan_item i WHERE i.plan_id = :id AND NOT EXISTS "
+            "(SELECT 1 FROM admin_unit a WHERE ST_Intersects(a.geom, i.geom))"
+        ),
+        {"id": plan_id},
+    ).scalar()
     if outside:
-        raise DataError(f"plan {plan_id}: {outside} of its cameras or routes lie outside your jurisdiction; "
-                        "a plan is applied only inside it")
+        raise DataError(
+            f"plan {plan_id}: {outside} of its cameras or routes lie outside your jurisdiction; "
+            "a plan is applied only inside it"
+        )

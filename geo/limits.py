@@ -18,7 +18,9 @@ from typing import Any
 from geo.errors import DataError
 
 # -- cameras, routes, plans ----------------------------------------------------------------------
-MAX_CAMERA_RANGE_M = 20_000.0  # a camera's view radius, metres (typical 20-150 m; long-range towers)
+MAX_CAMERA_RANGE_M = (
+    20_000.0  # a camera's view radius, metres (typical 20-150 m; long-range towers)
+)
 MAX_ITEMS = 200  # cameras and routes in one what-if or plan
 MAX_ROUTE_POINTS = 2_000  # vertices of one hypothetical route
 MAX_ROUTE_KM = 500.0  # length of one hypothetical route (geodesic approximation), km
@@ -45,7 +47,9 @@ UPLOAD_MAX_AGE_S = 3600  # an upload not confirmed within an hour is removed
 MAX_ARCHIVE_MEMBERS = 1000
 
 # -- expensive requests ---------------------------------------------------------------------------
-HEAVY_SLOTS = 2  # expensive computations (hot spots, what-ifs, optimiser) at once per server process
+HEAVY_SLOTS = (
+    2  # expensive computations (hot spots, what-ifs, optimiser) at once per server process
+)
 HEAVY_WAIT_S = 30.0  # how long a request waits for a slot before it is answered 503
 
 # -- GDAL -----------------------------------------------------------------------------------------
@@ -94,7 +98,9 @@ def number(name: str, raw: Any, low: float, high: float, *, low_open: bool = Fal
     above = value > low if low_open else value >= low
     if not (math.isfinite(value) and above and value <= high):
         bracket = "(" if low_open else "["
-        raise DataError(f"{name} {raw!r} is not allowed: expected a number in {bracket}{low:g}, {high:g}]")
+        raise DataError(
+            f"{name} {raw!r} is not allowed: expected a number in {bracket}{low:g}, {high:g}]"
+        )
     return value
 
 
@@ -111,7 +117,9 @@ def whole(name: str, raw: Any, low: int, high: int) -> int:
     except (TypeError, ValueError, OverflowError):
         value = None
     if value is None or not low <= value <= high:
-        raise DataError(f"{name} {raw!r} is not allowed: expected a whole number from {low} to {high}")
+        raise DataError(
+            f"{name} {raw!r} is not allowed: expected a whole number from {low} to {high}"
+        )
     return value
 
 
@@ -124,11 +132,15 @@ def custom_days(first: dt.date, last: dt.date) -> None:
     """Check a custom range of local days (both inclusive): inside 1990-2100, at most 3660 days."""
     for day in (first, last):
         if not FIRST_DAY <= day <= LAST_DAY:
-            raise DataError(f"date {day.isoformat()} is not allowed: expected a date from "
-                            f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}")
+            raise DataError(
+                f"date {day.isoformat()} is not allowed: expected a date from "
+                f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+            )
     if (last - first).days + 1 > WINDOW_DAYS[1]:
-        raise DataError(f"the window {first.isoformat()} – {last.isoformat()} is {(last - first).days + 1} days; "
-                        f"at most {WINDOW_DAYS[1]} are allowed")
+        raise DataError(
+            f"the window {first.isoformat()} – {last.isoformat()} is {(last - first).days + 1} days; "
+            f"at most {WINDOW_DAYS[1]} are allowed"
+        )
 
 
 def distinct(name: str, values: Iterable[str], most: int) -> list[str]:
@@ -143,7 +155,9 @@ def distinct(name: str, values: Iterable[str], most: int) -> list[str]:
     return unique
 
 
-def view_span_px(west: float, south: float, east: float, north: float, zoom: int) -> tuple[float, float]:
+def view_span_px(
+    west: float, south: float, east: float, north: float, zoom: int
+) -> tuple[float, float]:
     """How many pixels (256-px Web Mercator tiles) the box spans at ``zoom``: (width, height).
 
     >>> [round(v) for v in view_span_px(113.0, 37.0, 114.0, 38.0, 10)]
@@ -163,8 +177,10 @@ def view_box(west: float, south: float, east: float, north: float, zoom: int) ->
     (degrees, EPSG:4326): a larger box at a deep zoom asks for every feature at full detail."""
     width, height = view_span_px(west, south, east, north, zoom)
     if max(width, height) > MAX_VIEW_PX:
-        raise DataError(f"bbox {west:g},{south:g},{east:g},{north:g} spans {width:,.0f} × {height:,.0f} pixels at "
-                        f"zoom {zoom}; at most {MAX_VIEW_PX} each way are allowed (a smaller box or a lower zoom)")
+        raise DataError(
+            f"bbox {west:g},{south:g},{east:g},{north:g} spans {width:,.0f} × {height:,.0f} pixels at "
+            f"zoom {zoom}; at most {MAX_VIEW_PX} each way are allowed (a smaller box or a lower zoom)"
+        )
 
 
 def route_length_km(points: Sequence[tuple[float, float]]) -> float:
@@ -176,6 +192,9 @@ def route_length_km(points: Sequence[tuple[float, float]]) -> float:
     total = 0.0
     for (x1, y1), (x2, y2) in itertools.pairwise(points):
         p1, p2 = math.radians(y1), math.radians(y2)
-        a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(x2 - x1) / 2) ** 2
+        a = (
+            math.sin((p2 - p1) / 2) ** 2
+            + math.cos(p1) * math.cos(p2) * math.sin(math.radians(x2 - x1) / 2) ** 2
+        )
         total += 2 * 6371.0 * math.asin(min(1.0, math.sqrt(a)))
     return total

@@ -13,5 +13,10 @@ def get(conn: Connection, key: str) -> str | None:
 
 def put(conn: Connection, key: str, value: str) -> None:
     """Store ``value`` under ``key`` (in the caller's transaction)."""
-    conn.execute(text("INSERT INTO gs_meta (key, value) VALUES (:k, :v) "
-                      "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"), {"k": key, "v": value})
+    conn.execute(
+        text(
+            "INSERT INTO gs_meta (key, value) VALUES (:k, :v) "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+        ),
+        {"k": key, "v": value},
+    )

@@ -38,8 +38,10 @@ def srid_for(lon: float, lat: float) -> int:
     (921640, 921423)
     """
     if not (0 <= lon <= 180 and 0 <= lat <= 89):
-        raise DataError(f"a metric CRS centred on ({lon:.4f}, {lat:.4f}) is not supported: expected the "
-                        "eastern and northern hemispheres (China is 73-135° E, 3-54° N)")
+        raise DataError(
+            f"a metric CRS centred on ({lon:.4f}, {lat:.4f}) is not supported: expected the "
+            "eastern and northern hemispheres (China is 73-135° E, 3-54° N)"
+        )
     return CUSTOM_BASE + 100 * round(lon) + round(lat)
 
 
@@ -81,10 +83,13 @@ def register(conn: Connection, srid: int) -> None:
     """Make sure PostGIS knows ``srid`` (a data-centred one is added to ``spatial_ref_sys``)."""
     if not is_custom(srid):
         return
-    conn.execute(text(
-        "INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, srtext, proj4text) "
-        "VALUES (:srid, 'gridsight', :srid, :wkt, :proj) ON CONFLICT (srid) DO NOTHING"),
-        {"srid": srid, "wkt": crs_of(srid).to_wkt(), "proj": proj_definition(srid)})
+    conn.execute(
+        text(
+            "INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, srtext, proj4text) "
+            "VALUES (:srid, 'gridsight', :srid, :wkt, :proj) ON CONFLICT (srid) DO NOTHING"
+        ),
+        {"srid": srid, "wkt": crs_of(srid).to_wkt(), "proj": proj_definition(srid)},
+    )
 
 
 def current(conn: Connection) -> int:
@@ -94,16 +99,21 @@ def current(conn: Connection) -> int:
 
 def has_units(conn: Connection) -> bool:
     """Whether the database holds any admin unit or grid cell (the metric CRS was chosen for them)."""
-    return bool(conn.execute(text(
-        "SELECT EXISTS (SELECT 1 FROM admin_unit) OR EXISTS (SELECT 1 FROM grid_cell)")).scalar())
+    return bool(
+        conn.execute(
+            text("SELECT EXISTS (SELECT 1 FROM admin_unit) OR EXISTS (SELECT 1 FROM grid_cell)")
+        ).scalar()
+    )
 
 
 def centre_of(conn: Connection) -> tuple[float, float] | None:
     """The centre (degrees) of the bounding box of every admin unit and grid cell, or None."""
-    row = conn.execute(text(
-        "SELECT (ST_XMin(e) + ST_XMax(e)) / 2, (ST_YMin(e) + ST_YMax(e)) / 2 FROM ("
-        "SELECT ST_Extent(geom) AS e FROM (SELECT geom FROM admin_unit UNION ALL SELECT geom FROM grid_cell) g) x"
-    )).one()
+    row = conn.execute(
+        text(
+            "SELECT (ST_XMin(e) + ST_XMax(e)) / 2, (ST_YMin(e) + ST_YMax(e)) / 2 FROM ("
+            "SELECT ST_Extent(geom) AS e FROM (SELECT geom FROM admin_unit UNION ALL SELECT geom FROM grid_cell) g) x"
+        )
+    ).one()
     return None if row[0] is None else (float(row[0]), float(row[1]))
 
 
@@ -116,7 +126,9 @@ def change(conn: Connection, srid: int) -> bool:
         return False
     register(conn, srid)
     meta.put(conn, "metric_srid", str(srid))
-    conn.execute(text("UPDATE camera SET geom = geom"))  # the trigger rebuilds view_geom in the new CRS
+    conn.execute(
+        text("UPDATE camera SET geom = geom")
+    )  # the trigger rebuilds view_geom in the new CRS
     return True
 
 

@@ -9,7 +9,17 @@ from __future__ import annotations
 import datetime as dt
 
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Integer, SmallInteger, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -19,7 +29,14 @@ CAMERA_STATUSES = ("online", "offline", "fault")
 CAMERA_KINDS = ("gun", "dome", "ptz", "checkpoint")
 SHIFTS = ("day", "night", "all")
 INCIDENT_CATEGORIES = (
-    "theft", "dispute", "assault", "traffic", "fire", "fraud", "public_order", "other",
+    "theft",
+    "dispute",
+    "assault",
+    "traffic",
+    "fire",
+    "fraud",
+    "public_order",
+    "other",
 )
 INCIDENT_STATUSES = ("reported", "dispatched", "handling", "closed")
 OPEN_INCIDENT_STATUSES = ("reported", "dispatched", "handling")
@@ -94,7 +111,9 @@ class PatrolRoute(Base):
     unit: Mapped[str] = mapped_column(Text)
     shift: Mapped[str] = mapped_column(Text)
     geom: Mapped[object] = mapped_column(_geom("MULTILINESTRING"))
-    unit_codes: Mapped[list[str]] = mapped_column(ARRAY(Text(collation="C")), server_default="{}")  # 0013
+    unit_codes: Mapped[list[str]] = mapped_column(
+        ARRAY(Text(collation="C")), server_default="{}"
+    )  # 0013
 
 
 class PatrolTrack(Base):

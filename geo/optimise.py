@@ -100,23 +100,47 @@ class Result:
     seconds: float
 
 
-def candidates(conn: Connection, window: Window, fov_deg: float = 90.0, range_m: float = 100.0,
-               spacing_m: float = 100.0, directions: int = 8,
-               classes: Sequence[str] = ROAD_CLASSES) -> list[Candidate]:
+def candidates(
+    conn: Connection,
+    window: Window,
+    fov_deg: float = 90.0,
+    range_m: float = 100.0,
+    spacing_m: float = 100.0,
+    directions: int = 8,
+    classes: Sequence[str] = ROAD_CLASSES,
+) -> list[Candidate]:
     """Every candidate camera that would see at least one blind incident of ``window``."""
-    if not 0 < fov_deg <= 360 or not 0 < range_m <= 2000 or not 10 <= spacing_m <= 5000 or not 1 <= directions <= 36:
-        raise DataError(f"candidate settings fov {fov_deg}°, range {range_m} m, spacing {spacing_m} m, "
-                        f"{directions} directions: expected fov in (0, 360], range up to 2,000 m, "
-                        "spacing 10-5,000 m, 1-36 directions")
+    if (
+        not 0 < fov_deg <= 360
+        or not 0 < range_m <= 2000
+        or not 10 <= spacing_m <= 5000
+        or not 1 <= directions <= 36
+    ):
+        raise DataError(
+            f"candidate settings fov {fov_deg}°, range {range_m} m, spacing {spacing_m} m, "
+            f"{directions} directions: expected fov in (0, 360], range up to 2,000 m, "
+            "spacing 10-5,000 m, 1-36 directions"
+        )
     azimuths = [0.0] if fov_deg >= 360 else [360.0 * k / directions for k in range(directions)]
-    params = {"srid": metric_srid(conn), "start": window.start, "end": window.end,
-              "categories": list(window.categories), "statuses": list(window.statuses), "classes": list(classes),
-              "spacing": spacing_m, "range": range_m, "fov": fov_deg, "azimuths": azimuths}
+    params = {
+        "srid": metric_srid(conn),
+        "start": window.start,
+        "end": window.end,
+        "categories": list(window.categories),
+        "statuses": list(window.statuses),
+        "classes": list(classes),
+        "spacing": spacing_m,
+        "range": range_m,
+        "fov": fov_deg,
+        "azimuths": azimuths,
+    }
     for statement in _BLIND.split(";\n"):
         used = {k: v for k, v in params.items() if f":{k}" in statement}
         conn.execute(text(statement), used)
-    return [Candidate(lon, lat, az, frozenset(codes))
-            for lon, lat, az, codes in conn.execute(text(_CANDIDATES), params)]
+    return [
+        Candidate(lon, lat, az, frozenset(codes))
+        for lon, lat, az, codes in conn.execute(text(_CANDIDATES), params)
+    ]
 
 
 def solve(cands: Sequence[Candidate], count: int, seconds: float = 25.0) -> list[int]:
@@ -193,8 +217,16 @@ def _in_gain_order(cands: Sequence[Candidate], chosen: list[int]) -> list[int]:
     return order
 
 
-def plan_cameras(conn: Connection, count: int, window: Window, patrol_buffer_m: float, fov_deg: float = 90.0,
-                 range_m: float = 100.0, spacing_m: float = 100.0, directions: int = 8) -> Result:
+def plan_cameras(
+    conn: Connection,
+    count: int,
+    window: Window,
+    patrol_buffer_m: float,
+    fov_deg: float = 90.0,
+    range_m: float = 100.0,
+    spacing_m: float = 100.0,
+    directions: int = 8,
+) -> Result:
     """The best ``count`` new cameras for ``window``'s blind incidents, and the county's incident
     coverage before and after them (the engine's what-if on the proposals, written nowhere).
 
@@ -208,16 +240,29 @@ def plan_cameras(conn: Connection, count: int, window: Window, patrol_buffer_m: 
     proposals, seen = [], set[str]()
     for i in chosen:
         c = cands[i]
-        proposals.append(Proposal(Camera(c.lon, c.lat, c.azimuth_deg, fov_deg, range_m), len(c.covers - seen)))
+        proposals.append(
+            Proposal(Camera(c.lon, c.lat, c.azimuth_deg, fov_deg, range_m), len(c.covers - seen))
+        )
         seen |= c.covers
     before = _county_coverage(conn, window)
     after = before
     if proposals:
-        county = [ch for ch in what_if(conn, [p.camera for p in proposals], window, patrol_buffer_m)
-                  if ch.after.level == "county"]
+        county = [
+            ch
+            for ch in what_if(conn, [p.camera for p in proposals], window, patrol_buffer_m)
+            if ch.after.level == "county"
+        ]
         after = county[0].after.incident_coverage_pct if county else before
     demand = len(set().union(*(c.covers for c in cands))) if cands else 0
-    return Result(tuple(proposals), before, after, len(seen), len(cands), demand, time.perf_counter() - started)
+    return Result(
+        tuple(proposals),
+        before,
+        after,
+        len(seen),
+        len(cands),
+        demand,
+        time.perf_counter() - started,
+    )
 
 
 def _county_coverage(conn: Connection, window: Window) -> float | None:

@@ -49,7 +49,9 @@ def save(conn: Connection, name: str, items: list[Camera | Route]) -> int:
     if not name.strip():
         raise DataError("a plan needs a name")
     if len(name.strip()) > limits.MAX_PLAN_NAME:
-        raise DataError(f"a plan name of {len(name.strip())} characters; at most {limits.MAX_PLAN_NAME} are allowed")
+        raise DataError(
+            f"a plan name of {len(name.strip())} characters; at most {limits.MAX_PLAN_NAME} are allowed"
+        )
     if not items:
         raise DataError("a plan needs at least one camera or route")
     check_items(items)
@@ -57,33 +59,52 @@ def save(conn: Connection, name: str, items: list[Camera | Route]) -> int:
     plan_id = int(conn.execute(insert, {"n": name.strip()}).scalar_one())
     for item in items:
         if isinstance(item, Camera):
-            conn.execute(text("""INSERT INTO plan_item (plan_id, kind, azimuth_deg, fov_deg, range_m, geom)
+            conn.execute(
+                text("""INSERT INTO plan_item (plan_id, kind, azimuth_deg, fov_deg, range_m, geom)
                                  VALUES (:p, 'camera', :az, :fov, :rng, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"""),
-                         {"p": plan_id, "az": item.azimuth_deg % 360, "fov": item.fov_deg, "rng": item.range_m,
-                          "lon": item.lon, "lat": item.lat})
+                {
+                    "p": plan_id,
+                    "az": item.azimuth_deg % 360,
+                    "fov": item.fov_deg,
+                    "rng": item.range_m,
+                    "lon": item.lon,
+                    "lat": item.lat,
+                },
+            )
         else:
-            conn.execute(text("INSERT INTO plan_item (plan_id, kind, geom) "
-                              "VALUES (:p, 'route', ST_GeomFromText(:w, 4326))"),
-                         {"p": plan_id, "w": item.wkt()})
+            conn.execute(
+                text(
+                    "INSERT INTO plan_item (plan_id, kind, geom) "
+                    "VALUES (:p, 'route', ST_GeomFromText(:w, 4326))"
+                ),
+                {"p": plan_id, "w": item.wkt()},
+            )
     return plan_id
 
 
 def plans(conn: Connection) -> list[Plan]:
     """Every saved plan, newest first."""
-    ids = conn.execute(text("SELECT id FROM plan ORDER BY created_at DESC, id DESC")).scalars().all()
+    ids = (
+        conn.execute(text("SELECT id FROM plan ORDER BY created_at DESC, id DESC")).scalars().all()
+    )
     return [get(conn, int(i)) for i in ids]
 
 
 def get(conn: Connection, plan_id: int) -> Plan:
     """The plan ``plan_id``; raises :class:`NotFound` when there is none."""
-    row = conn.execute(text("SELECT id, name, created_at, applied_at FROM plan WHERE id = :id"),
-                       {"id": plan_id}).first()
+    row = conn.execute(
+        text("SELECT id, name, created_at, applied_at FROM plan WHERE id = :id"), {"id": plan_id}
+    ).first()
     if row is None:
         raise NotFound(f"no plan {plan_id}")
     items: list[Camera | Route] = []
-    for kind, az, fov, rng, geojson in conn.execute(text(
+    for kind, az, fov, rng, geojson in conn.execute(
+        text(
             "SELECT kind, azimuth_deg, fov_deg, range_m, ST_AsGeoJSON(geom, 15) FROM plan_item "
-            "WHERE plan_id = :id ORDER BY id"), {"id": plan_id}):
+            "WHERE plan_id = :id ORDER BY id"
+        ),
+        {"id": plan_id},
+    ):
         coords = json.loads(geojson)["coordinates"]
         if kind == "camera":
             items.append(Camera(coords[0], coords[1], az, fov, rng))
@@ -105,21 +126,40 @@ def apply(conn: Connection, plan_id: int, patrol_buffer_m: float) -> Plan:
     """
     plan = get(conn, plan_id)
     if plan.applied_at is not None:
-        raise DataError(f"plan {plan_id} was applied on {plan.applied_at:%Y-%m-%d %H:%M}; apply it only once")
-    check_items(plan.items)  # a plan saved before the limits (or by another program) is checked again
+        raise DataError(
+            f"plan {plan_id} was applied on {plan.applied_at:%Y-%m-%d %H:%M}; apply it only once"
+        )
+    check_items(
+        plan.items
+    )  # a plan saved before the limits (or by another program) is checked again
     for n, cam in enumerate(plan.cameras, 1):
-        conn.execute(text("""INSERT INTO camera (code, name, azimuth_deg, fov_deg, range_m, status, kind,
+        conn.execute(
+            text("""INSERT INTO camera (code, name, azimuth_deg, fov_deg, range_m, status, kind,
                                                  installed_on, geom)
                              VALUES (:code, :name, :az, :fov, :rng, 'online', :kind, current_date,
                                      ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"""),
-                     {"code": f"P{plan_id}-C{n}", "name": f"{plan.name} C{n}", "az": cam.azimuth_deg % 360,
-                      "fov": cam.fov_deg, "rng": cam.range_m, "kind": "dome" if cam.fov_deg >= 360 else "gun",
-                      "lon": cam.lon, "lat": cam.lat})
+            {
+                "code": f"P{plan_id}-C{n}",
+                "name": f"{plan.name} C{n}",
+                "az": cam.azimuth_deg % 360,
+                "fov": cam.fov_deg,
+                "rng": cam.range_m,
+                "kind": "dome" if cam.fov_deg >= 360 else "gun",
+                "lon": cam.lon,
+                "lat": cam.lat,
+            },
+        )
     for n, route in enumerate(plan.routes, 1):
-        conn.execute(text("""INSERT INTO patrol_route (code, name, unit, shift, geom)
+        conn.execute(
+            text("""INSERT INTO patrol_route (code, name, unit, shift, geom)
                              VALUES (:code, :name, :unit, 'all', ST_Multi(ST_GeomFromText(:w, 4326)))"""),
-                     {"code": f"P{plan_id}-R{n}", "name": f"{plan.name} R{n}", "unit": f"plan {plan_id}",
-                      "w": route.wkt()})
+            {
+                "code": f"P{plan_id}-R{n}",
+                "name": f"{plan.name} R{n}",
+                "unit": f"plan {plan_id}",
+                "w": route.wkt(),
+            },
+        )
     conn.execute(text("UPDATE plan SET applied_at = now() WHERE id = :id"), {"id": plan_id})
     refresh(conn, patrol_buffer_m)
     return get(conn, plan_id)
@@ -128,8 +168,14 @@ def apply(conn: Connection, plan_id: int, patrol_buffer_m: float) -> Plan:
 # -- export -----------------------------------------------------------------------------------------
 
 SUMMARY_COLUMNS = ("code", "name", "level", "metric", "before", "after", "change")
-_SUMMARY_METRICS = ("camera_area_pct", "camera_road_pct", "patrol_pct", "combined_pct", "blind_incidents",
-                    "incident_coverage_pct")
+_SUMMARY_METRICS = (
+    "camera_area_pct",
+    "camera_road_pct",
+    "patrol_pct",
+    "combined_pct",
+    "blind_incidents",
+    "incident_coverage_pct",
+)
 
 
 def to_geojson(plan: Plan) -> dict[str, Any]:
@@ -137,13 +183,29 @@ def to_geojson(plan: Plan) -> dict[str, Any]:
     range, their view sectors, and routes."""
     features: list[dict[str, Any]] = []
     for n, cam in enumerate(plan.cameras, 1):
-        props = {"plan": plan.name, "item": f"C{n}", "kind": "camera", "azimuth_deg": cam.azimuth_deg,
-                 "fov_deg": cam.fov_deg, "range_m": cam.range_m}
-        features.append({"type": "Feature", "properties": props,
-                         "geometry": {"type": "Point", "coordinates": [cam.lon, cam.lat]}})
+        props = {
+            "plan": plan.name,
+            "item": f"C{n}",
+            "kind": "camera",
+            "azimuth_deg": cam.azimuth_deg,
+            "fov_deg": cam.fov_deg,
+            "range_m": cam.range_m,
+        }
+        features.append(
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": {"type": "Point", "coordinates": [cam.lon, cam.lat]},
+            }
+        )
     for n, route in enumerate(plan.routes, 1):
-        features.append({"type": "Feature", "properties": {"plan": plan.name, "item": f"R{n}", "kind": "route"},
-                         "geometry": {"type": "LineString", "coordinates": [list(p) for p in route.points]}})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"plan": plan.name, "item": f"R{n}", "kind": "route"},
+                "geometry": {"type": "LineString", "coordinates": [list(p) for p in route.points]},
+            }
+        )
     return {"type": "FeatureCollection", "name": plan.name, "features": features}
 
 
@@ -156,12 +218,27 @@ def with_sectors(conn: Connection, collection: dict[str, Any]) -> dict[str, Any]
             continue
         p = f["properties"]
         lon, lat = f["geometry"]["coordinates"]
-        geometry = conn.execute(text(
-            "SELECT ST_AsGeoJSON(gs_camera_view(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :az, :fov, :rng, "
-            "CAST(:srid AS int)), 7)"),
-            {"lon": lon, "lat": lat, "az": p["azimuth_deg"], "fov": p["fov_deg"], "rng": p["range_m"],
-             "srid": srid}).scalar_one()
-        extra.append({"type": "Feature", "properties": {**p, "kind": "camera_view"}, "geometry": json.loads(geometry)})
+        geometry = conn.execute(
+            text(
+                "SELECT ST_AsGeoJSON(gs_camera_view(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :az, :fov, :rng, "
+                "CAST(:srid AS int)), 7)"
+            ),
+            {
+                "lon": lon,
+                "lat": lat,
+                "az": p["azimuth_deg"],
+                "fov": p["fov_deg"],
+                "rng": p["range_m"],
+                "srid": srid,
+            },
+        ).scalar_one()
+        extra.append(
+            {
+                "type": "Feature",
+                "properties": {**p, "kind": "camera_view"},
+                "geometry": json.loads(geometry),
+            }
+        )
     return {**collection, "features": collection["features"] + extra}
 
 
@@ -175,14 +252,29 @@ def summary_csv(changes: list[Change]) -> str:
         for metric in _SUMMARY_METRICS:
             b, a = before[metric], after[metric]
             delta = "" if a is None or b is None else round(a - b, 1)
-            writer.writerow(csvcells.row([before["code"], before["name"], before["level"], metric,
-                                          "" if b is None else b, "" if a is None else a, delta]))
+            writer.writerow(
+                csvcells.row(
+                    [
+                        before["code"],
+                        before["name"],
+                        before["level"],
+                        metric,
+                        "" if b is None else b,
+                        "" if a is None else a,
+                        delta,
+                    ]
+                )
+            )
     return out.getvalue()
 
 
-def export(conn: Connection, plan_id: int, window: Window, patrol_buffer_m: float) -> tuple[str, str]:
+def export(
+    conn: Connection, plan_id: int, window: Window, patrol_buffer_m: float
+) -> tuple[str, str]:
     """Plan ``plan_id`` as (GeoJSON text, CSV summary text) for ``window``."""
     plan = get(conn, plan_id)
-    changes = what_if(conn, list(plan.items), window, patrol_buffer_m) if plan.applied_at is None else []
+    changes = (
+        what_if(conn, list(plan.items), window, patrol_buffer_m) if plan.applied_at is None else []
+    )
     geojson = json.dumps(with_sectors(conn, to_geojson(plan)), ensure_ascii=False)
     return geojson, summary_csv(changes)

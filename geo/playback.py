@@ -49,8 +49,18 @@ class Playback:
     d: list[int]
 
     def as_json(self) -> dict[str, object]:
-        return {"unit": self.unit, "start": self.start, "end": self.end, "count": len(self.t),
-                "t": self.t, "x": self.x, "y": self.y, "s": self.s, "h": self.h, "d": self.d}
+        return {
+            "unit": self.unit,
+            "start": self.start,
+            "end": self.end,
+            "count": len(self.t),
+            "t": self.t,
+            "x": self.x,
+            "y": self.y,
+            "s": self.s,
+            "h": self.h,
+            "d": self.d,
+        }
 
 
 def incidents(conn: Connection, code: str, window: Window, timezone: str) -> Playback:
@@ -63,12 +73,25 @@ def incidents(conn: Connection, code: str, window: Window, timezone: str) -> Pla
         When the unit holds more than :data:`MAX_INCIDENTS` incidents in the window (choose a
         shorter window or a smaller unit).
     """
-    rows = conn.execute(_SQL, {"code": code, "start": window.start, "end": window.end, "tz": timezone,
-                               "categories": list(window.categories), "statuses": list(window.statuses),
-                               "limit": MAX_INCIDENTS + 1}).all()
+    rows = conn.execute(
+        _SQL,
+        {
+            "code": code,
+            "start": window.start,
+            "end": window.end,
+            "tz": timezone,
+            "categories": list(window.categories),
+            "statuses": list(window.statuses),
+            "limit": MAX_INCIDENTS + 1,
+        },
+    ).all()
     if len(rows) > MAX_INCIDENTS:
-        raise DataError(f"unit {code} has more than {MAX_INCIDENTS} incidents in this window: "
-                        "choose a shorter window or a smaller unit for the playback")
+        raise DataError(
+            f"unit {code} has more than {MAX_INCIDENTS} incidents in this window: "
+            "choose a shorter window or a smaller unit for the playback"
+        )
     columns = list(zip(*rows, strict=True)) if rows else [(), (), (), (), (), ()]
     t, x, y, s, h, d = (list(c) for c in columns)
-    return Playback(code, window.start.timestamp() * 1000, window.end.timestamp() * 1000, t, x, y, s, h, d)
+    return Playback(
+        code, window.start.timestamp() * 1000, window.end.timestamp() * 1000, t, x, y, s, h, d
+    )

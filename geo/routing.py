@@ -28,7 +28,9 @@ from geo.figures import Window
 from geo.hotspots import Analysis, spot_sql
 from geo.whatif import Change, Route, what_if
 
-NODE_STEP_M = 100.0  # roads are cut into segments of at most this length, so a node is near every place
+NODE_STEP_M = (
+    100.0  # roads are cut into segments of at most this length, so a node is near every place
+)
 
 _EDGES = """
 SELECT ST_AsGeoJSON((ST_DumpSegments(ST_Segmentize(n.g, :step))).geom, 2)
@@ -72,7 +74,10 @@ def _graph(conn: Connection, srid: int) -> Any:
         if len(coords) < 2:
             continue
         a, b = _key(coords[0]), _key(coords[-1])
-        length = sum(((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5 for (x1, y1), (x2, y2) in itertools.pairwise(coords))
+        length = sum(
+            ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
+            for (x1, y1), (x2, y2) in itertools.pairwise(coords)
+        )
         if a != b and (not graph.has_edge(a, b) or graph[a][b]["length"] > length):
             graph.add_edge(a, b, length=length, coords=coords)
     return graph
@@ -86,8 +91,16 @@ def _nearest(nodes: list[tuple[float, float]], x: float, y: float) -> tuple[floa
     return min(nodes, key=lambda n: (n[0] - x) ** 2 + (n[1] - y) ** 2)
 
 
-def suggest_route(conn: Connection, analysis: Analysis, unit: str, shift: str, budget_m: float, window: Window,
-                  timezone: str, patrol_buffer_m: float) -> Suggestion:
+def suggest_route(
+    conn: Connection,
+    analysis: Analysis,
+    unit: str,
+    shift: str,
+    budget_m: float,
+    window: Window,
+    timezone: str,
+    patrol_buffer_m: float,
+) -> Suggestion:
     """A loop for ``unit`` through the hot spots of ``analysis`` weighted for ``shift`` ('day',
     'night' or 'all'), at most ``budget_m`` metres long. Raises :class:`DataError` for a bad shift
     or budget, or when there is no road network or no hot spot."""
@@ -97,41 +110,68 @@ def suggest_route(conn: Connection, analysis: Analysis, unit: str, shift: str, b
         raise DataError(f"shift {shift!r} is not allowed: expected day, night or all")
     low, high = limits.ROUTE_BUDGET_KM
     if not low * 1000 <= budget_m <= high * 1000:
-        raise DataError(f"length budget {budget_m} m is not allowed: expected {low:g} km to {high:g} km")
+        raise DataError(
+            f"length budget {budget_m} m is not allowed: expected {low:g} km to {high:g} km"
+        )
     srid = metric_srid(conn)
     graph = _graph(conn, srid)
     if graph.number_of_nodes() == 0:
         raise DataError("there is no road network to route on: import roads first")
     graph = graph.subgraph(max(nx.connected_components(graph), key=len)).copy()
     nodes = list(graph.nodes)
-    row = conn.execute(text(f"SELECT ST_X(p), ST_Y(p) FROM ({_START}) AS s(p)"), {"srid": srid, "unit": unit}).one()
+    row = conn.execute(
+        text(f"SELECT ST_X(p), ST_Y(p) FROM ({_START}) AS s(p)"), {"srid": srid, "unit": unit}
+    ).one()
     start_point = (row[0], row[1])
     if row[0] is None:
         xs, ys = [n[0] for n in nodes], [n[1] for n in nodes]
         start_point = (sum(xs) / len(xs), sum(ys) / len(ys))
     start = _nearest(nodes, start_point[0], start_point[1])
     spots, params = spot_sql(analysis)
-    targets = [(sid, _nearest(nodes, x, y), int(n)) for sid, x, y, n in conn.execute(
-        text(_TARGETS.format(spots=spots)),
-        params | {"srid": srid, "start": window.start, "end": window.end, "shift": shift, "tz": timezone,
-                  "day_h": DAY_START_H, "night_h": NIGHT_START_H}) if n > 0]
+    targets = [
+        (sid, _nearest(nodes, x, y), int(n))
+        for sid, x, y, n in conn.execute(
+            text(_TARGETS.format(spots=spots)),
+            params
+            | {
+                "srid": srid,
+                "start": window.start,
+                "end": window.end,
+                "shift": shift,
+                "tz": timezone,
+                "day_h": DAY_START_H,
+                "night_h": NIGHT_START_H,
+            },
+        )
+        if n > 0
+    ]
     if not targets:
-        raise DataError("no hot spot has incidents in this shift and window: nothing to route through")
+        raise DataError(
+            "no hot spot has incidents in this shift and window: nothing to route through"
+        )
     tour, chosen = _insert(graph, start, targets, budget_m)
     coords = _coordinates(graph, tour)
     if len(coords) < 2:  # no hot spot within the budget
         return Suggestion(None, 0.0, (), ())
     wkt = "LINESTRING(" + ", ".join(f"{x} {y}" for x, y in coords) + ")"
-    geojson = conn.execute(text("SELECT ST_AsGeoJSON(ST_Transform(ST_GeomFromText(:w, :srid), 4326), 7)"),
-                           {"w": wkt, "srid": srid}).scalar_one()
+    geojson = conn.execute(
+        text("SELECT ST_AsGeoJSON(ST_Transform(ST_GeomFromText(:w, :srid), 4326), 7)"),
+        {"w": wkt, "srid": srid},
+    ).scalar_one()
     route = Route(tuple((x, y) for x, y in json.loads(geojson)["coordinates"]))
-    length = sum(graph[a][b]["length"] for a, b in itertools.pairwise(tour)) if len(tour) > 1 else 0.0
+    length = (
+        sum(graph[a][b]["length"] for a, b in itertools.pairwise(tour)) if len(tour) > 1 else 0.0
+    )
     changes = tuple(what_if(conn, route, window, patrol_buffer_m))
     return Suggestion(route, length, tuple(chosen), changes)
 
 
-def _insert(graph: Any, start: tuple[float, float], targets: list[tuple[str, tuple[float, float], int]],
-            budget_m: float) -> tuple[list[tuple[float, float]], list[tuple[str, int]]]:
+def _insert(
+    graph: Any,
+    start: tuple[float, float],
+    targets: list[tuple[str, tuple[float, float], int]],
+    budget_m: float,
+) -> tuple[list[tuple[float, float]], list[tuple[str, int]]]:
     """Cheapest insertion of targets into the loop [start, start]; returns the node path and the
     targets visited in order."""
     import networkx as nx
@@ -148,8 +188,13 @@ def _insert(graph: Any, start: tuple[float, float], targets: list[tuple[str, tup
             if node in loop:
                 added, at = 0.0, loop.index(node)
             else:
-                added, at = min((dist[loop[i]][node] + dist[node][loop[i + 1]] - dist[loop[i]][loop[i + 1]], i + 1)
-                                for i in range(len(loop) - 1))
+                added, at = min(
+                    (
+                        dist[loop[i]][node] + dist[node][loop[i + 1]] - dist[loop[i]][loop[i + 1]],
+                        i + 1,
+                    )
+                    for i in range(len(loop) - 1)
+                )
             if total + added <= budget_m:
                 score = weight / max(added, 1.0)
                 if best is None or score > best[0]:

@@ -103,8 +103,10 @@ def _parse_database_url(raw: str) -> str:
 def _parse_hosts(raw: str) -> tuple[str, ...]:
     hosts = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
     if not hosts or any(not re.fullmatch(r"\*|[a-z0-9.:\[\]_-]+", h) for h in hosts):
-        raise ValueError("a comma-separated list of host names or addresses (no ports), e.g. "
-                         "localhost,127.0.0.1,gridsight.example; * allows any")
+        raise ValueError(
+            "a comma-separated list of host names or addresses (no ports), e.g. "
+            "localhost,127.0.0.1,gridsight.example; * allows any"
+        )
     return hosts
 
 
@@ -156,26 +158,58 @@ _ENV: dict[str, tuple[str, Callable[[str], Any], str]] = {
         _parse_int(0, 86_400),
         "longest a database statement of a web request may run, seconds; 0 = no limit",
     ),
-    "timezone": ("GRIDSIGHT_TIMEZONE", _parse_timezone, "time zone of imported times and of 'today'"),
-    "wall_refresh_s": ("GRIDSIGHT_WALL_REFRESH_S", _parse_positive_float, "wall display poll interval, seconds"),
-    "wall_tour_s": ("GRIDSIGHT_WALL_TOUR_S", _parse_int(0, 86_400), "wall tour: seconds per township; 0 = off"),
+    "timezone": (
+        "GRIDSIGHT_TIMEZONE",
+        _parse_timezone,
+        "time zone of imported times and of 'today'",
+    ),
+    "wall_refresh_s": (
+        "GRIDSIGHT_WALL_REFRESH_S",
+        _parse_positive_float,
+        "wall display poll interval, seconds",
+    ),
+    "wall_tour_s": (
+        "GRIDSIGHT_WALL_TOUR_S",
+        _parse_int(0, 86_400),
+        "wall tour: seconds per township; 0 = off",
+    ),
     "home": ("GRIDSIGHT_HOME", _parse_home, "page served at /: map or wall"),
-    "default_metric": ("GRIDSIGHT_DEFAULT_METRIC", _parse_metric,
-                       "the metric the map colours units by when the address names none"),
-    "target_pct": ("GRIDSIGHT_TARGET_PCT", _parse_percent,
-                   "target of a coverage metric, %: units below it are marked (the address's target= overrides)"),
+    "default_metric": (
+        "GRIDSIGHT_DEFAULT_METRIC",
+        _parse_metric,
+        "the metric the map colours units by when the address names none",
+    ),
+    "target_pct": (
+        "GRIDSIGHT_TARGET_PCT",
+        _parse_percent,
+        "target of a coverage metric, %: units below it are marked (the address's target= overrides)",
+    ),
     "refresh_sessions": (
         "GRIDSIGHT_REFRESH_SESSIONS",
         _parse_int(1, 16),  # the engine's pool: 12 connections and 8 more, one of them the lead's
         "database sessions a full coverage refresh runs on at once (about the database server's cores)",
     ),
-    "allowed_hosts": ("GRIDSIGHT_ALLOWED_HOSTS", _parse_hosts, "host names the dashboard answers to (Host header)"),
-    "session_idle_min": ("GRIDSIGHT_SESSION_IDLE_MIN", _parse_int(1, 24 * 60),
-                         "a session ends after this many minutes without a request (kiosk links excepted)"),
-    "workers": ("GRIDSIGHT_WORKERS", _parse_int(0, 64), "server worker processes; 0 = by cores (2 x cores + 1)"),
+    "allowed_hosts": (
+        "GRIDSIGHT_ALLOWED_HOSTS",
+        _parse_hosts,
+        "host names the dashboard answers to (Host header)",
+    ),
+    "session_idle_min": (
+        "GRIDSIGHT_SESSION_IDLE_MIN",
+        _parse_int(1, 24 * 60),
+        "a session ends after this many minutes without a request (kiosk links excepted)",
+    ),
+    "workers": (
+        "GRIDSIGHT_WORKERS",
+        _parse_int(0, 64),
+        "server worker processes; 0 = by cores (2 x cores + 1)",
+    ),
     "threads": ("GRIDSIGHT_THREADS", _parse_int(1, 64), "threads per server worker"),
-    "request_timeout_s": ("GRIDSIGHT_REQUEST_TIMEOUT_S", _parse_int(5, 3600),
-                          "a worker busy longer than this on one request is restarted, seconds"),
+    "request_timeout_s": (
+        "GRIDSIGHT_REQUEST_TIMEOUT_S",
+        _parse_int(5, 3600),
+        "a worker busy longer than this on one request is restarted, seconds",
+    ),
 }
 
 
@@ -213,9 +247,7 @@ class Settings:
     target_pct: float = 60.0
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, **overrides: Any
-    ) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Read settings from ``environ`` (default ``os.environ``), then apply ``overrides``.
 
         Raises
@@ -228,7 +260,9 @@ class Settings:
         values: dict[str, Any] = {}
         for name, (var, parse, _doc) in _ENV.items():
             raw = env.get(var)
-            if raw is None or (raw == "" and name in {"database_url", "app_database_url", "pg_port"}):
+            if raw is None or (
+                raw == "" and name in {"database_url", "app_database_url", "pg_port"}
+            ):
                 continue
             try:
                 values[name] = parse(raw)

@@ -45,9 +45,18 @@ _GEOD = Geod(ellps="WGS84")
 _DEG_M = 111_000.0  # metres per degree of latitude, a little less: box margins err on the wide side
 
 # The figures compared: (name, kind) with kind 'pct' (percentage points) or 'count'.
-FIGURES = (("camera_area_pct", "pct"), ("camera_area_installed_pct", "pct"), ("camera_road_pct", "pct"),
-           ("camera_road_installed_pct", "pct"), ("patrol_pct", "pct"), ("combined_pct", "pct"),
-           ("cameras", "count"), ("cameras_online", "count"), ("incidents", "count"), ("blind_incidents", "count"))
+FIGURES = (
+    ("camera_area_pct", "pct"),
+    ("camera_area_installed_pct", "pct"),
+    ("camera_road_pct", "pct"),
+    ("camera_road_installed_pct", "pct"),
+    ("patrol_pct", "pct"),
+    ("combined_pct", "pct"),
+    ("cameras", "count"),
+    ("cameras_online", "count"),
+    ("incidents", "count"),
+    ("blind_incidents", "count"),
+)
 
 
 @dataclass(frozen=True)
@@ -69,8 +78,13 @@ class Check:
         return abs(self.stored - self.recomputed) <= self.allowed + 1e-9
 
 
-def choose_units(conn: Connection, sample: int | None = None, unit: str | None = None,
-                 level: str | None = None, seed: int | None = None) -> list[str]:
+def choose_units(
+    conn: Connection,
+    sample: int | None = None,
+    unit: str | None = None,
+    level: str | None = None,
+    seed: int | None = None,
+) -> list[str]:
     """The codes to verify: ``unit``; or the units of ``level`` (``sample`` of them at random); or a
     random ``sample`` (default :data:`DEFAULT_SAMPLE`) of all units, one of each level among them.
     ``seed`` makes the sample repeatable. Raises
@@ -79,11 +93,15 @@ def choose_units(conn: Connection, sample: int | None = None, unit: str | None =
         raise DataError(f"level {level!r} is not allowed: expected one of {', '.join(LEVELS)}")
     if sample is not None and sample < 1:
         raise DataError(f"--sample {sample} is not allowed: expected at least 1 unit")
-    rows = conn.execute(text("SELECT code, level FROM admin_unit UNION ALL SELECT code, 'grid' FROM grid_cell")).all()
+    rows = conn.execute(
+        text("SELECT code, level FROM admin_unit UNION ALL SELECT code, 'grid' FROM grid_cell")
+    ).all()
     levels = {str(code): str(lvl) for code, lvl in rows}
     if unit is not None:
         if unit not in levels:
-            raise DataError(f"unit {unit!r} does not exist: expected the code of an admin unit or a grid cell")
+            raise DataError(
+                f"unit {unit!r} does not exist: expected the code of an admin unit or a grid cell"
+            )
         return [unit]
     rng = random.Random(seed)
     codes = sorted(c for c, lvl in levels.items() if level is None or lvl == level)
@@ -101,11 +119,15 @@ def choose_units(conn: Connection, sample: int | None = None, unit: str | None =
     return sorted(chosen + rng.sample(rest, sample - len(chosen)))
 
 
-def verify(conn: Connection, codes: Sequence[str], window: Window, patrol_buffer_m: float) -> list[Check]:
+def verify(
+    conn: Connection, codes: Sequence[str], window: Window, patrol_buffer_m: float
+) -> list[Check]:
     """Every figure of :data:`FIGURES` of the units ``codes``, stored (the engine's last refresh and
     the window's incidents as the page shows them) beside recomputed (see the module docstring)."""
     stored = {f.code: f for f in figures(conn, window, codes=list(codes))}
-    max_range = float(conn.execute(text("SELECT coalesce(max(range_m), 0) FROM camera")).scalar_one())
+    max_range = float(
+        conn.execute(text("SELECT coalesce(max(range_m), 0) FROM camera")).scalar_one()
+    )
     checks: list[Check] = []
     for code in codes:
         mine, edge = _recompute(conn, code, window, patrol_buffer_m, max_range)
@@ -118,13 +140,18 @@ def verify(conn: Connection, codes: Sequence[str], window: Window, patrol_buffer
     return checks
 
 
-def _recompute(conn: Connection, code: str, window: Window, buffer_m: float,
-               max_range: float) -> tuple[dict[str, Any], dict[str, int]]:
+def _recompute(
+    conn: Connection, code: str, window: Window, buffer_m: float, max_range: float
+) -> tuple[dict[str, Any], dict[str, int]]:
     """Unrounded figures of unit ``code`` from the raw rows, and the incidents near an edge (the
     tolerance of each count)."""
-    row = conn.execute(text(
-        "SELECT level, ST_AsBinary(geom) FROM admin_unit WHERE code = :c "
-        "UNION ALL SELECT 'grid', ST_AsBinary(geom) FROM grid_cell WHERE code = :c"), {"c": code}).first()
+    row = conn.execute(
+        text(
+            "SELECT level, ST_AsBinary(geom) FROM admin_unit WHERE code = :c "
+            "UNION ALL SELECT 'grid', ST_AsBinary(geom) FROM grid_cell WHERE code = :c"
+        ),
+        {"c": code},
+    ).first()
     if row is None:
         raise DataError(f"unit {code!r} does not exist")
     unit_ll = shapely.from_wkb(bytes(row[1]))
@@ -137,53 +164,97 @@ def _recompute(conn: Connection, code: str, window: Window, buffer_m: float,
     unit = project(unit_ll)
     lat_m = _DEG_M * max(math.cos(math.radians(abs(lat0) + 1)), 0.05)
     box = unit_ll.bounds
-    cams = _rows(conn, "SELECT status, azimuth_deg, fov_deg, range_m, ST_AsBinary(geom) FROM camera", box,
-                 (max_range + 1) / lat_m)
-    sectors = project(sector_array([(g.x, g.y, float(az), float(fov), float(rng)) for _s, az, fov, rng, g in cams]))
+    cams = _rows(
+        conn,
+        "SELECT status, azimuth_deg, fov_deg, range_m, ST_AsBinary(geom) FROM camera",
+        box,
+        (max_range + 1) / lat_m,
+    )
+    sectors = project(
+        sector_array(
+            [(g.x, g.y, float(az), float(fov), float(rng)) for _s, az, fov, rng, g in cams]
+        )
+    )
     online = np.array([c[0] == "online" for c in cams], dtype=bool)
     working = _union_near(list(sectors[online]), unit)
     installed = shapely.union(working, _union_near(list(sectors[~online]), unit))
-    routes = [project(g) for (g,) in _rows(conn, "SELECT ST_AsBinary(geom) FROM patrol_route", box,
-                                            (buffer_m + 1) / lat_m)]
+    routes = [
+        project(g)
+        for (g,) in _rows(
+            conn, "SELECT ST_AsBinary(geom) FROM patrol_route", box, (buffer_m + 1) / lat_m
+        )
+    ]
     patrol = _union_near([r.buffer(buffer_m, quad_segs=64) for r in routes], unit)
-    roads = _union_near([project(g) for (g,) in _rows(conn, "SELECT ST_AsBinary(geom) FROM road", box, 1e-4)],
-                        unit.buffer(1.0))
+    roads = _union_near(
+        [project(g) for (g,) in _rows(conn, "SELECT ST_AsBinary(geom) FROM road", box, 1e-4)],
+        unit.buffer(1.0),
+    )
     shapely.prepare(unit)
     lines = _inside(unit.buffer(BORDER_M, join_style="mitre"), roads)
-    road = shapely.MultiLineString([g for g in lines if g.geom_type == "LineString" and not g.is_empty])
+    road = shapely.MultiLineString(
+        [g for g in lines if g.geom_type == "LineString" and not g.is_empty]
+    )
     area = unit.area
 
     def pct(part: Any, whole: float) -> float | None:
         return None if whole <= 0 else 100.0 * float(part) / whole
 
     def on_road(cover: Any) -> float | None:
-        return None if road.length < 0.01 else pct(shapely.intersection(road, cover).length, road.length)
+        return (
+            None
+            if road.length < 0.01
+            else pct(shapely.intersection(road, cover).length, road.length)
+        )
 
     in_unit = [c for c in cams if shapely.covers(unit_ll, c[-1])]
-    incidents = project(np.array([g for (g,) in _rows(
-        conn, "SELECT ST_AsBinary(geom) FROM incident WHERE occurred_at > :start AND occurred_at <= :end"
-              " AND (cardinality(CAST(:cats AS text[])) = 0 OR category = ANY(CAST(:cats AS text[])))"
-              " AND (cardinality(CAST(:sts AS text[])) = 0 OR status = ANY(CAST(:sts AS text[])))",
-        box, 1e-5, {"start": window.start, "end": window.end, "cats": list(window.categories),
-                    "sts": list(window.statuses)})], dtype=object))
+    incidents = project(
+        np.array(
+            [
+                g
+                for (g,) in _rows(
+                    conn,
+                    "SELECT ST_AsBinary(geom) FROM incident WHERE occurred_at > :start AND occurred_at <= :end"
+                    " AND (cardinality(CAST(:cats AS text[])) = 0 OR category = ANY(CAST(:cats AS text[])))"
+                    " AND (cardinality(CAST(:sts AS text[])) = 0 OR status = ANY(CAST(:sts AS text[])))",
+                    box,
+                    1e-5,
+                    {
+                        "start": window.start,
+                        "end": window.end,
+                        "cats": list(window.categories),
+                        "sts": list(window.statuses),
+                    },
+                )
+            ],
+            dtype=object,
+        )
+    )
     border, view_edges = unit.boundary, working.boundary
     for g in (unit, border, working, view_edges):
         shapely.prepare(g)
     inside = np.asarray(shapely.covers(unit, incidents), dtype=bool)
     near_border = np.asarray(shapely.dwithin(border, incidents, EDGE_M), dtype=bool)
     seen = np.asarray(shapely.covers(working, incidents), dtype=bool)
-    near_view = np.asarray(shapely.dwithin(view_edges, incidents, EDGE_M), dtype=bool) & (inside | near_border)
+    near_view = np.asarray(shapely.dwithin(view_edges, incidents, EDGE_M), dtype=bool) & (
+        inside | near_border
+    )
     figures_ = {
         "level": row[0],
         "camera_area_pct": pct(_area_inside(unit, working), area),
         "camera_area_installed_pct": pct(_area_inside(unit, installed), area),
         "patrol_pct": pct(_area_inside(unit, patrol), area),
         "combined_pct": pct(_area_inside(unit, shapely.union(working, patrol)), area),
-        "camera_road_pct": on_road(working), "camera_road_installed_pct": on_road(installed),
-        "cameras": len(in_unit), "cameras_online": sum(1 for c in in_unit if c[0] == "online"),
-        "incidents": int(inside.sum()), "blind_incidents": int((inside & ~seen).sum()),
+        "camera_road_pct": on_road(working),
+        "camera_road_installed_pct": on_road(installed),
+        "cameras": len(in_unit),
+        "cameras_online": sum(1 for c in in_unit if c[0] == "online"),
+        "incidents": int(inside.sum()),
+        "blind_incidents": int((inside & ~seen).sum()),
     }
-    edge = {"incidents": int(near_border.sum()), "blind_incidents": int(near_border.sum() + near_view.sum())}
+    edge = {
+        "incidents": int(near_border.sum()),
+        "blind_incidents": int(near_border.sum() + near_view.sum()),
+    }
     return figures_, edge
 
 
@@ -197,15 +268,27 @@ def utm_zone(lon: float, lat: float) -> int:
     return (32600 if lat >= 0 else 32700) + zone
 
 
-def _rows(conn: Connection, select: str, box: tuple[float, float, float, float], margin_deg: float,
-          params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+def _rows(
+    conn: Connection,
+    select: str,
+    box: tuple[float, float, float, float],
+    margin_deg: float,
+    params: dict[str, Any] | None = None,
+) -> list[tuple[Any, ...]]:
     """Rows of ``select`` (its last column WKB, EPSG:4326) whose geometry meets ``box`` grown by
     ``margin_deg`` degrees (the raw table's own spatial index); the geometry parsed."""
     where = " AND " if " WHERE " in select else " WHERE "
     margin_lon = margin_deg / max(math.cos(math.radians(max(abs(box[1]), abs(box[3])) + 1)), 0.05)
-    rows = conn.execute(text(select + where + "geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"), {
-        **(params or {}), "x0": box[0] - margin_lon, "y0": box[1] - margin_deg,
-        "x1": box[2] + margin_lon, "y1": box[3] + margin_deg}).all()
+    rows = conn.execute(
+        text(select + where + "geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"),
+        {
+            **(params or {}),
+            "x0": box[0] - margin_lon,
+            "y0": box[1] - margin_deg,
+            "x1": box[2] + margin_lon,
+            "y1": box[3] + margin_deg,
+        },
+    ).all()
     return [(*r[:-1], shapely.from_wkb(bytes(r[-1]))) for r in rows]
 
 
@@ -222,8 +305,12 @@ def sector_array(cameras: Sequence[tuple[float, float, float, float, float]]) ->
         return np.array([], dtype=object)
     lon, lat, azimuth, fov, range_m = (np.array(c, dtype=float) for c in zip(*cameras, strict=True))
     full = fov >= 360
-    segments = np.where(full, ARC_SEGMENTS, np.maximum(2, np.ceil(ARC_SEGMENTS * fov / 360))).astype(int)
-    arc_points = np.where(full, segments, segments + 1)  # a disc's last point would repeat its first
+    segments = np.where(
+        full, ARC_SEGMENTS, np.maximum(2, np.ceil(ARC_SEGMENTS * fov / 360))
+    ).astype(int)
+    arc_points = np.where(
+        full, segments, segments + 1
+    )  # a disc's last point would repeat its first
     owner = np.repeat(np.arange(len(cameras)), arc_points)
     step = np.arange(len(owner)) - np.repeat(np.cumsum(arc_points) - arc_points, arc_points)
     bearings = azimuth[owner] - fov[owner] / 2 + fov[owner] * step / segments[owner]
@@ -250,7 +337,9 @@ def _inside(unit: Any, geom: Any) -> np.ndarray:
     if not len(parts):
         return np.array([], dtype=object)
     inside = np.asarray(shapely.contains_properly(unit, parts), dtype=bool)
-    return np.concatenate([parts[inside], shapely.get_parts(shapely.intersection(parts[~inside], unit))])
+    return np.concatenate(
+        [parts[inside], shapely.get_parts(shapely.intersection(parts[~inside], unit))]
+    )
 
 
 def _area_inside(unit: Any, geom: Any) -> float:
@@ -270,11 +359,28 @@ def render(checks: Sequence[Check]) -> str:
 
     def shown(v: float | None, digits: int) -> str:
         return "n/a" if v is None else f"{v:.{digits}f}"
+
     lines = [("code", "level", "figure", "stored", "recomputed", "diff", "allowed", "")]
     for c in checks:
         digits = 0 if c.figure in counts else 2
-        diff = "" if c.stored is None or c.recomputed is None else f"{c.stored - c.recomputed:+.{digits}f}"
-        lines.append((c.code, c.level, c.figure, shown(c.stored, digits), shown(c.recomputed, digits), diff,
-                      f"{c.allowed:g}", "ok" if c.ok else "DIFFERS"))
+        diff = (
+            ""
+            if c.stored is None or c.recomputed is None
+            else f"{c.stored - c.recomputed:+.{digits}f}"
+        )
+        lines.append(
+            (
+                c.code,
+                c.level,
+                c.figure,
+                shown(c.stored, digits),
+                shown(c.recomputed, digits),
+                diff,
+                f"{c.allowed:g}",
+                "ok" if c.ok else "DIFFERS",
+            )
+        )
     widths = [max(len(r[i]) for r in lines) for i in range(len(lines[0]))]
-    return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in lines)
+    return "\n".join(
+        "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in lines
+    )

@@ -49,16 +49,22 @@ class Route:
         """Raise :class:`DataError` for fewer than 2 or more than ``MAX_ROUTE_POINTS`` points, a point
         that is not a longitude/latitude, or a route longer than ``MAX_ROUTE_KM`` (:mod:`geo.limits`)."""
         if not 2 <= len(self.points) <= limits.MAX_ROUTE_POINTS:
-            raise DataError(f"a route has {len(self.points)} points; expected 2 to {limits.MAX_ROUTE_POINTS}")
+            raise DataError(
+                f"a route has {len(self.points)} points; expected 2 to {limits.MAX_ROUTE_POINTS}"
+            )
         for x, y in self.points:
             limits.number("route longitude", x, -180, 180)
             limits.number("route latitude", y, -90, 90)
         length = limits.route_length_km(self.points)
         if length > limits.MAX_ROUTE_KM:
-            raise DataError(f"a route of {length:,.0f} km is not allowed: expected at most {limits.MAX_ROUTE_KM:g} km")
+            raise DataError(
+                f"a route of {length:,.0f} km is not allowed: expected at most {limits.MAX_ROUTE_KM:g} km"
+            )
 
     def wkt(self) -> str:
-        return "LINESTRING(" + ", ".join(f"{x!r} {y!r}" for x, y in self.points) + ")"  # exact doubles
+        return (
+            "LINESTRING(" + ", ".join(f"{x!r} {y!r}" for x, y in self.points) + ")"
+        )  # exact doubles
 
 
 @dataclass(frozen=True)
@@ -119,13 +125,22 @@ UNION ALL SELECT code, 'road_' || kind, l FROM road
 UNION ALL SELECT code, 'seen', c FROM newly
 UNION ALL SELECT code, 'camera', c FROM host
 """
-_FIELDS = {"working": "camera_area_m2", "installed": "camera_area_installed_m2", "patrol": "patrol_area_m2",
-           "combined": "combined_area_m2", "road_working": "camera_road_m",
-           "road_installed": "camera_road_installed_m"}
+_FIELDS = {
+    "working": "camera_area_m2",
+    "installed": "camera_area_installed_m2",
+    "patrol": "patrol_area_m2",
+    "combined": "combined_area_m2",
+    "road_working": "camera_road_m",
+    "road_installed": "camera_road_installed_m",
+}
 
 
-def what_if(conn: Connection, change: Camera | Route | Sequence[Camera | Route], window: Window,
-            patrol_buffer_m: float = 100.0) -> list[Change]:
+def what_if(
+    conn: Connection,
+    change: Camera | Route | Sequence[Camera | Route],
+    window: Window,
+    patrol_buffer_m: float = 100.0,
+) -> list[Change]:
     """The figures, before and after, of every unit (cell to county) that ``change`` (one camera or
     route, or several together: a plan) affects. New cameras count as working.
 
@@ -140,10 +155,19 @@ def what_if(conn: Connection, change: Camera | Route | Sequence[Camera | Route],
         return []
     conn.execute(text("SET LOCAL jit = off"))
     params: dict[str, Any] = {
-        "srid": metric_srid(conn), "start": window.start, "end": window.end,
-        "categories": list(window.categories), "statuses": list(window.statuses), "buffer": patrol_buffer_m,
-        "lons": [c.lon for c in cams], "lats": [c.lat for c in cams], "azs": [c.azimuth_deg % 360 for c in cams],
-        "fovs": [c.fov_deg for c in cams], "rngs": [c.range_m for c in cams], "routes": routes}
+        "srid": metric_srid(conn),
+        "start": window.start,
+        "end": window.end,
+        "categories": list(window.categories),
+        "statuses": list(window.statuses),
+        "buffer": patrol_buffer_m,
+        "lons": [c.lon for c in cams],
+        "lats": [c.lat for c in cams],
+        "azs": [c.azimuth_deg % 360 for c in cams],
+        "fovs": [c.fov_deg for c in cams],
+        "rngs": [c.range_m for c in cams],
+        "routes": routes,
+    }
     deltas: dict[str, dict[str, float]] = {}
     for code, kind, value in conn.execute(text(_DELTA), params):
         deltas.setdefault(code, {})[kind] = float(value or 0)
@@ -171,7 +195,9 @@ def _changes(conn: Connection, window: Window, deltas: dict[str, dict[str, float
 def check_items(items: Sequence[Camera | Route]) -> None:
     """Raise :class:`DataError` for more than ``MAX_ITEMS`` items or an impossible one."""
     if len(items) > limits.MAX_ITEMS:
-        raise DataError(f"{len(items)} cameras and routes at once; at most {limits.MAX_ITEMS} are allowed")
+        raise DataError(
+            f"{len(items)} cameras and routes at once; at most {limits.MAX_ITEMS} are allowed"
+        )
     for item in items:
         item.check()
 
@@ -185,11 +211,19 @@ def view_shapes(conn: Connection, cameras: Sequence[Camera]) -> list[str]:
     """The view region of each camera as GeoJSON text (EPSG:4326), built by the engine's function."""
     if not cameras:
         return []
-    rows = conn.execute(text("""
+    rows = conn.execute(
+        text("""
         SELECT ST_AsGeoJSON(gs_camera_view(ST_SetSRID(ST_MakePoint(lon, lat), 4326), az, fov, rng, :srid), 7)
         FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[]), CAST(:azs AS float8[]),
                     CAST(:fovs AS float8[]), CAST(:rngs AS float8[])) WITH ORDINALITY AS c(lon, lat, az, fov, rng, n)
-        ORDER BY n"""), {"srid": metric_srid(conn), "lons": [c.lon for c in cameras], "lats": [c.lat for c in cameras],
-                         "azs": [c.azimuth_deg % 360 for c in cameras], "fovs": [c.fov_deg for c in cameras],
-                         "rngs": [c.range_m for c in cameras]})
+        ORDER BY n"""),
+        {
+            "srid": metric_srid(conn),
+            "lons": [c.lon for c in cameras],
+            "lats": [c.lat for c in cameras],
+            "azs": [c.azimuth_deg % 360 for c in cameras],
+            "fovs": [c.fov_deg for c in cameras],
+            "rngs": [c.range_m for c in cameras],
+        },
+    )
     return [r[0] for r in rows]

@@ -9,25 +9,38 @@ from __future__ import annotations
 from dataclasses import replace
 
 from geo.errors import NotFound
-from layers import admin, blindspots, cameras, focus, grids, hotspots, incidents, roads, routes, units
+from layers import (
+    admin,
+    blindspots,
+    cameras,
+    focus,
+    grids,
+    hotspots,
+    incidents,
+    roads,
+    routes,
+    units,
+)
 from layers.base import Field, Layer, LegendEntry, View
 
 REGISTRY: tuple[Layer, ...] = tuple(
     replace(layer, z=index)
-    for index, layer in enumerate((
-        admin.TOWNSHIPS,
-        admin.VILLAGES,
-        grids.LAYER,
-        units.LAYER,
-        hotspots.DENSITY,
-        hotspots.GI_STAR,
-        blindspots.LAYER,
-        roads.LAYER,
-        routes.LAYER,
-        cameras.LAYER,
-        incidents.LAYER,
-        focus.LAYER,
-    ))
+    for index, layer in enumerate(
+        (
+            admin.TOWNSHIPS,
+            admin.VILLAGES,
+            grids.LAYER,
+            units.LAYER,
+            hotspots.DENSITY,
+            hotspots.GI_STAR,
+            blindspots.LAYER,
+            roads.LAYER,
+            routes.LAYER,
+            cameras.LAYER,
+            incidents.LAYER,
+            focus.LAYER,
+        )
+    )
 )
 _BY_ID = {layer.id: layer for layer in REGISTRY}
 

@@ -81,13 +81,17 @@ class View:
     end: dt.datetime | None = None
     method: str = "lattice"  # hot spots: on the lattice or on grid cells
     target: float | None = None  # %, the drill-down's target: shown units below it are marked
-    fixed_classes: bool = False  # units coloured by fixed classes (the wall) instead of the shown units' quantiles
+    fixed_classes: bool = (
+        False  # units coloured by fixed classes (the wall) instead of the shown units' quantiles
+    )
 
     def window(self) -> Window:
         """The incident window and filters of this view."""
         if self.start is not None and self.end is not None:
             return Window(self.start, self.end, self.categories, self.statuses)
-        return Window.last_days(self.window_days, categories=self.categories, statuses=self.statuses)
+        return Window.last_days(
+            self.window_days, categories=self.categories, statuses=self.statuses
+        )
 
     @classmethod
     def parse(cls, args: Mapping[str, str], window_days: int = 30) -> View:
@@ -97,11 +101,21 @@ class View:
             west, south, east, north = (float(v) for v in args.get("bbox", "").split(","))
             zoom = int(args.get("zoom", "12"))
         except ValueError:
-            raise DataError("bbox must be 'west,south,east,north' in degrees and zoom an integer") from None
-        if not all(math.isfinite(v) for v in (west, south, east, north)) or west >= east or south >= north:
-            raise DataError(f"bbox {west},{south},{east},{north} is not a box west<east, south<north")
+            raise DataError(
+                "bbox must be 'west,south,east,north' in degrees and zoom an integer"
+            ) from None
+        if (
+            not all(math.isfinite(v) for v in (west, south, east, north))
+            or west >= east
+            or south >= north
+        ):
+            raise DataError(
+                f"bbox {west},{south},{east},{north} is not a box west<east, south<north"
+            )
         if not limits.ZOOM[0] <= zoom <= limits.ZOOM[1]:
-            raise DataError(f"zoom {zoom} is not allowed: expected {limits.ZOOM[0]} to {limits.ZOOM[1]}")
+            raise DataError(
+                f"zoom {zoom} is not allowed: expected {limits.ZOOM[0]} to {limits.ZOOM[1]}"
+            )
         west, south, east, north = max(west, -180), max(south, -90), min(east, 180), min(north, 90)
         limits.view_box(west, south, east, north, zoom)
         lang = "en" if args.get("lang") == "en" else "zh"
@@ -110,16 +124,23 @@ class View:
             window_days = limits.window_days(days)
         metric = args.get("metric") or cls.metric
         if metric not in _metrics():
-            raise DataError(f"metric {metric!r} is not allowed: expected one of {', '.join(_metrics())}")
+            raise DataError(
+                f"metric {metric!r} is not allowed: expected one of {', '.join(_metrics())}"
+            )
         unit = args.get("unit") or None
         if unit is not None and not (unit.isdigit() and len(unit) in (6, 9, 12, 15)):
             raise DataError(f"unit {unit!r} is not a unit code (6, 9, 12 or 15 digits)")
         categories = tuple(c for c in args.get("cat", "").split(",") if c)
         statuses = tuple(s for s in args.get("status", "").split(",") if s)
-        for value, allowed, name in ((categories, INCIDENT_CATEGORIES, "cat"), (statuses, INCIDENT_STATUSES, "status")):
+        for value, allowed, name in (
+            (categories, INCIDENT_CATEGORIES, "cat"),
+            (statuses, INCIDENT_STATUSES, "status"),
+        ):
             unknown = sorted(set(value) - set(allowed))
             if unknown:
-                raise DataError(f"{name} {','.join(unknown)!r} is not allowed: expected some of {', '.join(allowed)}")
+                raise DataError(
+                    f"{name} {','.join(unknown)!r} is not allowed: expected some of {', '.join(allowed)}"
+                )
         start, end = custom_range(args.get("start"), args.get("end"))
         method = args.get("hs") or cls.method
         if method not in METHODS:
@@ -131,17 +152,42 @@ class View:
             except ValueError:
                 target = -1.0
             if not 0 <= target <= 100:
-                raise DataError(f"target {args['target']!r} is not allowed: expected a percentage from 0 to 100")
-        return cls(west, south, east, north, zoom, lang, window_days, unit, metric, categories, statuses, start, end,
-                   method, target)
+                raise DataError(
+                    f"target {args['target']!r} is not allowed: expected a percentage from 0 to 100"
+                )
+        return cls(
+            west,
+            south,
+            east,
+            north,
+            zoom,
+            lang,
+            window_days,
+            unit,
+            metric,
+            categories,
+            statuses,
+            start,
+            end,
+            method,
+            target,
+        )
 
     def params(self) -> dict[str, Any]:
         """Bind parameters every layer query may use; ``tolerance`` is half a pixel in degrees."""
         window = self.window()
-        return {"west": self.west, "south": self.south, "east": self.east, "north": self.north,
-                "zoom": self.zoom, "tolerance": 180.0 / (256 * 2**self.zoom),
-                "start": window.start, "end": window.end, "categories": list(self.categories),
-                "statuses": list(self.statuses)}
+        return {
+            "west": self.west,
+            "south": self.south,
+            "east": self.east,
+            "north": self.north,
+            "zoom": self.zoom,
+            "tolerance": 180.0 / (256 * 2**self.zoom),
+            "start": window.start,
+            "end": window.end,
+            "categories": list(self.categories),
+            "statuses": list(self.statuses),
+        }
 
 
 def _metrics() -> tuple[str, ...]:
@@ -174,8 +220,12 @@ class Layer:
     extra: Mapping[str, Any] = field(default_factory=dict)
     # Instead of ``query``: rows (same columns as a query's) built in Python, for the drill-down.
     rows: Callable[[Connection, View, int], list[Mapping[str, Any]]] | None = None
-    pages: tuple[str, ...] = ("map",)  # the dashboard pages that draw it: 'map' (drill-down), 'plan'
-    heavy: bool = False  # computed over the whole territory per window: the server bounds how many at once
+    pages: tuple[str, ...] = (
+        "map",
+    )  # the dashboard pages that draw it: 'map' (drill-down), 'plan'
+    heavy: bool = (
+        False  # computed over the whole territory per window: the server bounds how many at once
+    )
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -195,27 +245,38 @@ class Layer:
         if view.zoom < self.min_zoom:
             return '{"type": "FeatureCollection", "features": [], "truncated": false}'
         if self.query is not None:
-            return str(conn.execute(self._collection_sql(view), self._collection_params(view, limit)).scalar_one())
+            return str(
+                conn.execute(
+                    self._collection_sql(view), self._collection_params(view, limit)
+                ).scalar_one()
+            )
         if self.rows is None:
             raise NotFound(f"layer {self.id!r} has neither a query nor rows")
         rows: Sequence[Mapping[Any, Any]] = self.rows(conn, view, limit + 1)
         features = [self._feature(row, view.lang) for row in rows[:limit]]
-        return json.dumps({"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit},
-                          ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(
+            {"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
 
     def _popup_sql(self) -> str:
         """SQL of the popup HTML of a row ``q`` of the layer's query, every value escaped by gs_html."""
+
         def shown(i: int, f: Field) -> str:
             if not f.values:
                 return f"q.{f.column}::text"
-            names = " ".join(f"WHEN CAST(:enum_{i}_{k} AS text) THEN CAST(:name_{i}_{k} AS text)"
-                             for k in range(len(f.values)))
+            names = " ".join(
+                f"WHEN CAST(:enum_{i}_{k} AS text) THEN CAST(:name_{i}_{k} AS text)"
+                for k in range(len(f.values))
+            )
             return f"CASE q.{f.column}::text {names} ELSE q.{f.column}::text END"
 
         cells = " || ".join(
             f"'<tr><th>' || CAST(:label_{i} AS text) || '</th><td>' || "
             f"coalesce(gs_html({shown(i, f)}), '—') || '</td></tr>'"
-            for i, f in enumerate(self.fields))
+            for i, f in enumerate(self.fields)
+        )
         return f"""'<div class="gs-popup"><b>' || CAST(:title AS text) || '</b><table>' || {cells}
                     || '</table></div>'"""
 
@@ -249,11 +310,17 @@ class Layer:
         """
         found: str | None
         if len(fid) > limits.MAX_FID_CHARS:
-            raise DataError(f"fid of {len(fid)} characters is not allowed: expected at most {limits.MAX_FID_CHARS}")
+            raise DataError(
+                f"fid of {len(fid)} characters is not allowed: expected at most {limits.MAX_FID_CHARS}"
+            )
         if self.query is not None:
-            found = conn.execute(text(f"WITH q AS ({self.query(view).text}) SELECT {self._popup_sql()} "
-                                      "FROM q WHERE q.fid::text = :fid LIMIT 1"),
-                                 {**self._collection_params(view, limit), "fid": fid}).scalar()
+            found = conn.execute(
+                text(
+                    f"WITH q AS ({self.query(view).text}) SELECT {self._popup_sql()} "
+                    "FROM q WHERE q.fid::text = :fid LIMIT 1"
+                ),
+                {**self._collection_params(view, limit), "fid": fid},
+            ).scalar()
         elif self.rows is not None:
             row = next((r for r in self.rows(conn, view, limit) if str(r["fid"]) == fid), None)
             found = None if row is None else self.popup(row, view.lang)
@@ -269,15 +336,26 @@ class Layer:
             for k, (raw, names) in enumerate(f.values.items()):
                 labels[f"enum_{i}_{k}"] = raw
                 labels[f"name_{i}_{k}"] = names[0 if view.lang == "en" else 1]
-        return {**view.params(), "limit": limit + 1, "shown": limit, "layer_id": self.id, "z": self.z,
-                "title": html.escape(self.title(view.lang)), **labels}
+        return {
+            **view.params(),
+            "limit": limit + 1,
+            "shown": limit,
+            "layer_id": self.id,
+            "z": self.z,
+            "title": html.escape(self.title(view.lang)),
+            **labels,
+        }
 
     def _feature(self, row: Mapping[Any, Any], lang: str) -> dict[str, Any]:
         props = {k: _jsonable(v) for k, v in row.items() if k not in ("geometry", "fid")}
         props["layer"] = self.id
         props["z"] = self.z
-        return {"type": "Feature", "id": row["fid"], "geometry": json.loads(row["geometry"]),
-                "properties": props}
+        return {
+            "type": "Feature",
+            "id": row["fid"],
+            "geometry": json.loads(row["geometry"]),
+            "properties": props,
+        }
 
     def popup(self, row: Mapping[Any, Any], lang: str) -> str:
         """HTML of the popup: a title and a table of the fields, every value HTML-escaped."""

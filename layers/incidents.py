@@ -14,14 +14,19 @@ _WHERE = f"""{in_view()} AND occurred_at > :start AND occurred_at <= :end
       AND (cardinality(CAST(:categories AS text[])) = 0 OR category = ANY(CAST(:categories AS text[])))
       AND (cardinality(CAST(:statuses AS text[])) = 0 OR status = ANY(CAST(:statuses AS text[])))"""
 _POINTS = text(f"""
-    SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, code, {local_time('occurred_at')} AS occurred,
+    SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, code, {local_time("occurred_at")} AS occurred,
            category, severity, status, NULL::bigint AS n, NULL::smallint AS top
     FROM incident WHERE {_WHERE}
     ORDER BY occurred_at DESC LIMIT :limit""")
 # A cluster is coloured by its most severe incident (``top``).
-_CLUSTERS = text(clustered(
-    f"SELECT code AS fid, geom, code, {local_time('occurred_at')} AS occurred, category, severity, status "
-    f"FROM incident WHERE {_WHERE}", _FIELDS, {"top": "max(severity)"}))
+_CLUSTERS = text(
+    clustered(
+        f"SELECT code AS fid, geom, code, {local_time('occurred_at')} AS occurred, category, severity, status "
+        f"FROM incident WHERE {_WHERE}",
+        _FIELDS,
+        {"top": "max(severity)"},
+    )
+)
 
 
 def _query(view: View) -> TextClause:
@@ -29,16 +34,26 @@ def _query(view: View) -> TextClause:
 
 
 LAYER = Layer(
-    id="incidents", title_en="Incidents (window)", title_zh="警情(时间窗)", query=_query,
-    fields=(Field("code", "Code", "编号"), Field("occurred", "Occurred", "发生时间"),
-            Field("category", "Category", "类别", INCIDENT_CATEGORY), Field("severity", "Severity", "等级"),
-            Field("status", "Status", "状态", INCIDENT_STATUS)),
-    legend=(LegendEntry("#fde047", "Severity 1", "一般(1)", "point"),
-            LegendEntry("#fb923c", "Severity 2", "较重(2)", "point"),
-            LegendEntry("#f43f5e", "Severity 3", "严重(3)", "point"),
-            LegendEntry("#be123c", "Severity 4", "特别严重(4)", "point"),
-            LegendEntry("#fb923c", "Cluster (click: zoom in)",
-                        "聚合(点击放大)", "point")),
-    style="incident", point="incident", sent=("severity", "n", "top"),  # the code is the feature id
+    id="incidents",
+    title_en="Incidents (window)",
+    title_zh="警情(时间窗)",
+    query=_query,
+    fields=(
+        Field("code", "Code", "编号"),
+        Field("occurred", "Occurred", "发生时间"),
+        Field("category", "Category", "类别", INCIDENT_CATEGORY),
+        Field("severity", "Severity", "等级"),
+        Field("status", "Status", "状态", INCIDENT_STATUS),
+    ),
+    legend=(
+        LegendEntry("#fde047", "Severity 1", "一般(1)", "point"),
+        LegendEntry("#fb923c", "Severity 2", "较重(2)", "point"),
+        LegendEntry("#f43f5e", "Severity 3", "严重(3)", "point"),
+        LegendEntry("#be123c", "Severity 4", "特别严重(4)", "point"),
+        LegendEntry("#fb923c", "Cluster (click: zoom in)", "聚合(点击放大)", "point"),
+    ),
+    style="incident",
+    point="incident",
+    sent=("severity", "n", "top"),  # the code is the feature id
     pages=("map", "plan"),
 )

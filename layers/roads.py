@@ -23,13 +23,22 @@ def _query(view: View) -> TextClause:
 
 
 LAYER = Layer(
-    id="roads", title_en="Roads", title_zh="道路", query=_query,
-    fields=(Field("code", "Code", "编码"), Field("name", "Name", "名称"), Field("class", "Class", "等级", ROAD_CLASS),
-            Field("length_m", "Length (m)", "长度(米)")),
-    legend=(LegendEntry("#fbbf24", "Highway", "国道/高速", "line"),
-            LegendEntry("#e5e7eb", "Main road", "主干道", "line"),
-            LegendEntry("#9ca3af", "Local road (zoom in)", "支路(放大显示)", "line"),
-            LegendEntry("#78716c", "Track (zoom in)", "机耕路(放大显示)", "line")),
+    id="roads",
+    title_en="Roads",
+    title_zh="道路",
+    query=_query,
+    fields=(
+        Field("code", "Code", "编码"),
+        Field("name", "Name", "名称"),
+        Field("class", "Class", "等级", ROAD_CLASS),
+        Field("length_m", "Length (m)", "长度(米)"),
+    ),
+    legend=(
+        LegendEntry("#fbbf24", "Highway", "国道/高速", "line"),
+        LegendEntry("#e5e7eb", "Main road", "主干道", "line"),
+        LegendEntry("#9ca3af", "Local road (zoom in)", "支路(放大显示)", "line"),
+        LegendEntry("#78716c", "Track (zoom in)", "机耕路(放大显示)", "line"),
+    ),
     style="road",
     pages=("map", "plan"),
 )

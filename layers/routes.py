@@ -19,12 +19,22 @@ def _query(view: View) -> TextClause:
 
 
 LAYER = Layer(
-    id="routes", title_en="Patrol routes", title_zh="巡逻路线", query=_query,
-    fields=(Field("code", "Code", "编码"), Field("name", "Name", "名称"), Field("unit", "Unit", "巡逻单位"),
-            Field("shift", "Shift", "班次", SHIFT), Field("length_m", "Length (m)", "长度(米)")),
-    legend=(LegendEntry("#3b82f6", "Day shift", "白班", "line"),
-            LegendEntry("#c084fc", "Night shift", "夜班", "line"),
-            LegendEntry("#2dd4bf", "All day", "全天", "line")),
+    id="routes",
+    title_en="Patrol routes",
+    title_zh="巡逻路线",
+    query=_query,
+    fields=(
+        Field("code", "Code", "编码"),
+        Field("name", "Name", "名称"),
+        Field("unit", "Unit", "巡逻单位"),
+        Field("shift", "Shift", "班次", SHIFT),
+        Field("length_m", "Length (m)", "长度(米)"),
+    ),
+    legend=(
+        LegendEntry("#3b82f6", "Day shift", "白班", "line"),
+        LegendEntry("#c084fc", "Night shift", "夜班", "line"),
+        LegendEntry("#2dd4bf", "All day", "全天", "line"),
+    ),
     style="route",
     pages=("map", "plan"),
 )

@@ -22,11 +22,19 @@ from layers.base import Field, Layer, LegendEntry, View
 
 # Upper bounds (exclusive) of the colour classes of a percentage, worst first.
 RAMP: tuple[tuple[float, str], ...] = (
-    (10.0, "#7f1d1d"), (25.0, "#dc2626"), (50.0, "#f59e0b"), (75.0, "#84cc16"), (1000.0, "#16a34a"),
+    (10.0, "#7f1d1d"),
+    (25.0, "#dc2626"),
+    (50.0, "#f59e0b"),
+    (75.0, "#84cc16"),
+    (1000.0, "#16a34a"),
 )
 # Incidents per 1,000 residents: more is worse, so the same colours run the other way.
 RATE_RAMP: tuple[tuple[float, str], ...] = (
-    (1.0, "#16a34a"), (3.0, "#84cc16"), (10.0, "#f59e0b"), (30.0, "#dc2626"), (float("inf"), "#7f1d1d"),
+    (1.0, "#16a34a"),
+    (3.0, "#84cc16"),
+    (10.0, "#f59e0b"),
+    (30.0, "#dc2626"),
+    (float("inf"), "#7f1d1d"),
 )
 NA_COLOR = "#475569"
 METRIC_FIELDS = MAP_METRICS
@@ -60,7 +68,10 @@ class Classes:
         if len(self.lower) == 1:  # one value (or units that all have it)
             return [f"{self.span[0]:.1f}{suffix}"]
         out = [f"< {self.lower[1]:.1f}{suffix}"]
-        out += [f"{lo:.1f} – {hi:.1f}{suffix}" for lo, hi in zip(self.lower[1:-1], self.lower[2:], strict=True)]
+        out += [
+            f"{lo:.1f} – {hi:.1f}{suffix}"
+            for lo, hi in zip(self.lower[1:-1], self.lower[2:], strict=True)
+        ]
         return [*out, f"≥ {self.lower[-1]:.1f}{suffix}"]
 
 
@@ -89,7 +100,9 @@ def class_breaks(values: Sequence[float | None], metric: str) -> Classes:
     ramp = [c for _, c in (RATE_RAMP if metric == "incident_rate" else RAMP)]
     if metric == "incident_rate":
         ramp.reverse()  # worst first, as for percentages
-    if len(lower) == 1:  # nothing to tell apart (a cell alone): the fixed classes say how good it is
+    if (
+        len(lower) == 1
+    ):  # nothing to tell apart (a cell alone): the fixed classes say how good it is
         return Classes(tuple(lower), (color(known[0], metric),), len(known), (known[0], known[-1]))
     picks = {2: [0, 4], 3: [0, 2, 4], 4: [0, 1, 3, 4], 5: [0, 1, 2, 3, 4]}[len(lower)]
     colors = [ramp[i] for i in picks]
@@ -132,11 +145,20 @@ def shown_with_focus(conn: Connection, view: View) -> tuple[list[UnitFigures], U
     focus = view.unit or code or next((u.code for u in hierarchy.top(conn)), None)
     window = view.window()
     # the scope too: an account limited to a unit is never given another account's figures
-    key = (where, code, focus, window, tuple(sorted(live.versions(conn).items())), current_scope.get())
+    key = (
+        where,
+        code,
+        focus,
+        window,
+        tuple(sorted(live.versions(conn).items())),
+        current_scope.get(),
+    )
 
     def compute() -> list[UnitFigures]:
         both = f"({where} OR u.code = :also)" if focus else where
-        return [unit_figures(r) for r in raw_figures(conn, window, both, {"code": code, "also": focus})]
+        return [
+            unit_figures(r) for r in raw_figures(conn, window, both, {"code": code, "also": focus})
+        ]
 
     figs = _remembered(key, compute)
     focused = next((u for u in figs if u.code == focus), None)
@@ -152,7 +174,9 @@ _LOCKS: dict[tuple[Any, ...], threading.Lock] = {}
 _GUARD = threading.Lock()
 
 
-def _remembered(key: tuple[Any, ...], compute: Callable[[], list[UnitFigures]]) -> list[UnitFigures]:
+def _remembered(
+    key: tuple[Any, ...], compute: Callable[[], list[UnitFigures]]
+) -> list[UnitFigures]:
     """``compute()`` kept under ``key`` (the last 64); concurrent askers of one key wait for the first."""
     with _GUARD:
         if key in _MEMORY:
@@ -178,42 +202,68 @@ def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
     units = shown_with_focus(conn, view)[0]
     classes = class_breaks([getattr(u, view.metric, None) for u in units], view.metric)
     percent = view.metric != "incident_rate"
-    geoms: dict[str, str] = dict(conn.execute(text(
-        "SELECT code, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, :tolerance), 6) FROM unit_coverage "
-        f"WHERE code = ANY(:codes) AND {in_view()}"),
-        {**view.params(), "codes": [u.code for u in units]}).all())
+    geoms: dict[str, str] = dict(
+        conn.execute(
+            text(
+                "SELECT code, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, :tolerance), 6) FROM unit_coverage "
+                f"WHERE code = ANY(:codes) AND {in_view()}"
+            ),
+            {**view.params(), "codes": [u.code for u in units]},
+        ).all()
+    )
     out: list[Mapping[str, Any]] = []
     for unit in [u for u in units if u.code in geoms][:limit]:
         value = getattr(unit, view.metric, None)
-        row: dict[str, Any] = {"fid": unit.code, "geometry": geoms[unit.code], "code": unit.code,
-                               "name": unit.name, "level": unit.level, "value": value,
-                               "color": color(value, view.metric) if view.fixed_classes else classes.color(value),
-                               "below": percent and view.target is not None and value is not None
-                               and value < view.target,
-                               "cameras_text": f"{unit.cameras_online} / {unit.cameras}",
-                               "incidents": unit.incidents, "blind_incidents": unit.blind_incidents}
+        row: dict[str, Any] = {
+            "fid": unit.code,
+            "geometry": geoms[unit.code],
+            "code": unit.code,
+            "name": unit.name,
+            "level": unit.level,
+            "value": value,
+            "color": color(value, view.metric) if view.fixed_classes else classes.color(value),
+            "below": percent
+            and view.target is not None
+            and value is not None
+            and value < view.target,
+            "cameras_text": f"{unit.cameras_online} / {unit.cameras}",
+            "incidents": unit.incidents,
+            "blind_incidents": unit.blind_incidents,
+        }
         row.update({m: getattr(unit, m) for m in METRIC_FIELDS})
         out.append(row)
     return out
 
 
 LAYER = Layer(
-    id="units", title_en="Coverage by unit", title_zh="单元覆盖率", query=None, rows=_rows,
-    fields=(Field("code", "Code", "编码"), Field("name", "Name", "名称"),
-            Field("camera_area_pct", "Camera coverage, area (%)", "视频覆盖率-面积(%)"),
-            Field("camera_road_pct", "Camera coverage, roads (%)", "视频覆盖率-道路(%)"),
-            Field("patrol_pct", "Patrol coverage (%)", "巡逻覆盖率(%)"),
-            Field("combined_pct", "Combined coverage (%)", "综合覆盖率(%)"),
-            Field("cameras_text", "Cameras online / total", "在线/总数"),
-            Field("working_rate_pct", "Working rate (%)", "完好率(%)"),
-            Field("incidents", "Incidents (window)", "警情(时间窗)"),
-            Field("blind_incidents", "Blind incidents", "盲区警情"),
-            Field("incident_rate", "Incidents per 1,000 residents", "每千人警情")),
-    legend=(LegendEntry("#7f1d1d", "below 10 %", "低于10%"), LegendEntry("#dc2626", "10-25 %", "10-25%"),
-            LegendEntry("#f59e0b", "25-50 %", "25-50%"), LegendEntry("#84cc16", "50-75 %", "50-75%"),
-            LegendEntry("#16a34a", "75 % and more", "75%以上"), LegendEntry(NA_COLOR, "n/a", "无数据"),
-            LegendEntry("#16a34a", "Incident rate: below 1 ‰", "警情率: 低于1‰"),
-            LegendEntry("#f59e0b", "Incident rate: 3-10 ‰", "警情率: 3-10‰"),
-            LegendEntry("#7f1d1d", "Incident rate: 30 ‰ and more", "警情率: 30‰以上")),
+    id="units",
+    title_en="Coverage by unit",
+    title_zh="单元覆盖率",
+    query=None,
+    rows=_rows,
+    fields=(
+        Field("code", "Code", "编码"),
+        Field("name", "Name", "名称"),
+        Field("camera_area_pct", "Camera coverage, area (%)", "视频覆盖率-面积(%)"),
+        Field("camera_road_pct", "Camera coverage, roads (%)", "视频覆盖率-道路(%)"),
+        Field("patrol_pct", "Patrol coverage (%)", "巡逻覆盖率(%)"),
+        Field("combined_pct", "Combined coverage (%)", "综合覆盖率(%)"),
+        Field("cameras_text", "Cameras online / total", "在线/总数"),
+        Field("working_rate_pct", "Working rate (%)", "完好率(%)"),
+        Field("incidents", "Incidents (window)", "警情(时间窗)"),
+        Field("blind_incidents", "Blind incidents", "盲区警情"),
+        Field("incident_rate", "Incidents per 1,000 residents", "每千人警情"),
+    ),
+    legend=(
+        LegendEntry("#7f1d1d", "below 10 %", "低于10%"),
+        LegendEntry("#dc2626", "10-25 %", "10-25%"),
+        LegendEntry("#f59e0b", "25-50 %", "25-50%"),
+        LegendEntry("#84cc16", "50-75 %", "50-75%"),
+        LegendEntry("#16a34a", "75 % and more", "75%以上"),
+        LegendEntry(NA_COLOR, "n/a", "无数据"),
+        LegendEntry("#16a34a", "Incident rate: below 1 ‰", "警情率: 低于1‰"),
+        LegendEntry("#f59e0b", "Incident rate: 3-10 ‰", "警情率: 3-10‰"),
+        LegendEntry("#7f1d1d", "Incident rate: 30 ‰ and more", "警情率: 30‰以上"),
+    ),
     style="unit",
 )

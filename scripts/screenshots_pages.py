@@ -15,21 +15,39 @@ from pathlib import Path
 from playwright.sync_api import Page, expect, sync_playwright
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 def _cameras(lon: float, lat: float) -> dict[str, object]:
     """24 cameras around (lon, lat), two of them wrong (a status and a field of view)."""
     features = []
     for n in range(24):
-        props = {"编码": f"CDOC{n:04d}", "名称": f"示例摄像机{n + 1}", "方位角": (n * 45) % 360, "视场角": 90,
-                 "半径": 80, "状态": "在线", "类型": "枪机"}
+        props = {
+            "编码": f"CDOC{n:04d}",
+            "名称": f"示例摄像机{n + 1}",
+            "方位角": (n * 45) % 360,
+            "视场角": 90,
+            "半径": 80,
+            "状态": "在线",
+            "类型": "枪机",
+        }
         if n == 5:
             props["状态"] = "坏了"
         if n == 17:
             props["视场角"] = 400
         point = [lon + (n % 6 - 2.5) * 0.004, lat + (n // 6 - 1.5) * 0.004]
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": point}, "properties": props})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": point},
+                "properties": props,
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -57,12 +75,17 @@ def wall(page: Page, base: str, width: int, height: int, name: str) -> None:
 def import_page(page: Page, base: str) -> None:
     page.set_viewport_size({"width": 1600, "height": 900})
     page.goto(f"{base}/import?lang=zh")
-    page.wait_for_function("() => { let n = 0; window.gridsightMap && window.gridsightMap.eachLayer(l => {"
-                           " if (l.feature) n++; }); return n > 0; }", timeout=60_000)
+    page.wait_for_function(
+        "() => { let n = 0; window.gridsightMap && window.gridsightMap.eachLayer(l => {"
+        " if (l.feature) n++; }); return n > 0; }",
+        timeout=60_000,
+    )
     center = page.evaluate("() => window.gridsightMap.getCenter()")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "摄像机.geojson"
-        path.write_text(json.dumps(_cameras(center["lng"], center["lat"]), ensure_ascii=False), encoding="utf-8")
+        path.write_text(
+            json.dumps(_cameras(center["lng"], center["lat"]), ensure_ascii=False), encoding="utf-8"
+        )
         page.locator("#gs-import-upload input[type=file]").set_input_files(str(path))
         expect(page.locator(".gs-error-table")).to_be_visible(timeout=60_000)
     page.wait_for_timeout(2000)

@@ -25,7 +25,9 @@ def make_test_accounts(engine: Engine) -> None:
     with engine.begin() as conn:
         for role in accounts.ROLES:
             accounts.add(conn, name(role), role, PASSWORD)
-        township = conn.execute(text("SELECT min(code) FROM admin_unit WHERE level = 'township'")).scalar_one()
+        township = conn.execute(
+            text("SELECT min(code) FROM admin_unit WHERE level = 'township'")
+        ).scalar_one()
         accounts.add(conn, name(TOWNSHIP_ROLE), "leader", PASSWORD, unit_code=township)
 
 
@@ -40,7 +42,9 @@ def sign_in_client(client: FlaskClient, role: str) -> None:
     Origin header with every request."""
     client.environ_base["HTTP_ORIGIN"] = "http://localhost"
     token = _csrf(client.get("/login").get_data(as_text=True))
-    answer = client.post("/login", data={"username": name(role), "password": PASSWORD, "csrf_token": token})
+    answer = client.post(
+        "/login", data={"username": name(role), "password": PASSWORD, "csrf_token": token}
+    )
     assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
 
 
@@ -49,7 +53,10 @@ def sign_in_page(page: Page, base_url: str, role: str, username: str | None = No
     account ``username``, with the test password; the cookie is for 127.0.0.1, so other test
     servers on loopback with the same data folder accept it)."""
     token = _csrf(page.request.get(f"{base_url}/login").text())
-    answer = page.request.post(f"{base_url}/login", form={"username": username or name(role), "password": PASSWORD,
-                                                          "csrf_token": token},
-                               headers={"Origin": base_url}, max_redirects=0)
+    answer = page.request.post(
+        f"{base_url}/login",
+        form={"username": username or name(role), "password": PASSWORD, "csrf_token": token},
+        headers={"Origin": base_url},
+        max_redirects=0,
+    )
     assert answer.status == 303, answer.text()[:500]

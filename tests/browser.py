@@ -16,8 +16,14 @@ from werkzeug.serving import make_server
 expect.set_options(timeout=15_000)
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 # JavaScript: {layer id: number of features drawn} from the Leaflet map.
 COUNT_FEATURES = """() => {
@@ -66,8 +72,14 @@ def offline_page(browser: Browser, external: list[str], errors: list[str]) -> Pa
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     # A resource or script the Content-Security-Policy blocked counts as an error too.
-    page.on("console", lambda msg: errors.append(msg.text)
-            if msg.type == "error" and "Content Security Policy" in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
+    )
 
     def refuse(r: Route) -> None:
         external.append(r.request.url)

@@ -47,15 +47,28 @@ def synthetic_county(base_settings: Settings, name: str) -> Engine:
         for code, (level, parent, poly) in sorted(ref.UNITS.items(), key=lambda u: len(u[0])):
             wkt = ref.to_wgs84_wkt(poly)
             if level == "grid":
-                conn.execute(text("INSERT INTO grid_cell (code, name, village_code, population, geom) "
-                                  "VALUES (:c, :c, :p, 100, ST_GeomFromEWKT(:g))"), {"c": code, "p": parent, "g": wkt})
+                conn.execute(
+                    text(
+                        "INSERT INTO grid_cell (code, name, village_code, population, geom) "
+                        "VALUES (:c, :c, :p, 100, ST_GeomFromEWKT(:g))"
+                    ),
+                    {"c": code, "p": parent, "g": wkt},
+                )
             else:
-                conn.execute(text("INSERT INTO admin_unit (code, name, level, parent_code, geom) "
-                                  "VALUES (:c, :c, :l, :p, ST_GeomFromEWKT(:g))"),
-                             {"c": code, "l": level, "p": parent, "g": wkt})
+                conn.execute(
+                    text(
+                        "INSERT INTO admin_unit (code, name, level, parent_code, geom) "
+                        "VALUES (:c, :c, :l, :p, ST_GeomFromEWKT(:g))"
+                    ),
+                    {"c": code, "l": level, "p": parent, "g": wkt},
+                )
         for code, line in ref.ROADS.items():
-            conn.execute(text("INSERT INTO road (code, class, geom) VALUES (:c, 'main', ST_GeomFromEWKT(:g))"),
-                         {"c": code, "g": ref.to_wgs84_wkt(line)})
+            conn.execute(
+                text(
+                    "INSERT INTO road (code, class, geom) VALUES (:c, 'main', ST_GeomFromEWKT(:g))"
+                ),
+                {"c": code, "g": ref.to_wgs84_wkt(line)},
+            )
     return engine
 
 

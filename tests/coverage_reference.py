@@ -28,17 +28,27 @@ _PROJ = Proj(f"EPSG:{SRID}")
 
 def _units() -> dict[str, tuple[str, str | None, Polygon]]:
     """code -> (level, parent code, polygon in EPSG:32649)."""
-    units: dict[str, tuple[str, str | None, Polygon]] = {COUNTY: ("county", None, box(X0, Y0, X0 + 4000, Y0 + 4000))}
+    units: dict[str, tuple[str, str | None, Polygon]] = {
+        COUNTY: ("county", None, box(X0, Y0, X0 + 4000, Y0 + 4000))
+    }
     for t in range(2):
         township = f"{COUNTY}{t + 1:03d}"
-        units[township] = ("township", COUNTY, box(X0 + 2000 * t, Y0, X0 + 2000 * (t + 1), Y0 + 4000))
+        units[township] = (
+            "township",
+            COUNTY,
+            box(X0 + 2000 * t, Y0, X0 + 2000 * (t + 1), Y0 + 4000),
+        )
         for v in range(2):
             village = f"{township}{v + 1:03d}"
             vx, vy = X0 + 2000 * t, Y0 + 2000 * v
             units[village] = ("village", township, box(vx, vy, vx + 2000, vy + 2000))
             for k in range(4):
                 cx, cy = vx + 1000 * (k % 2), vy + 1000 * (k // 2)
-                units[f"{village}{k + 1:03d}"] = ("grid", village, box(cx, cy, cx + 1000, cy + 1000))
+                units[f"{village}{k + 1:03d}"] = (
+                    "grid",
+                    village,
+                    box(cx, cy, cx + 1000, cy + 1000),
+                )
     return units
 
 
@@ -74,15 +84,25 @@ class Cam:
         grid_azimuth = self.azimuth - _PROJ.get_factors(lon, lat).meridian_convergence
         n = max(4, math.ceil(self.fov / 3))
         arc = [
-            (x + self.range_m * math.sin(math.radians(grid_azimuth - self.fov / 2 + self.fov * i / n)),
-             y + self.range_m * math.cos(math.radians(grid_azimuth - self.fov / 2 + self.fov * i / n)))
+            (
+                x
+                + self.range_m
+                * math.sin(math.radians(grid_azimuth - self.fov / 2 + self.fov * i / n)),
+                y
+                + self.range_m
+                * math.cos(math.radians(grid_azimuth - self.fov / 2 + self.fov * i / n)),
+            )
             for i in range(n + 1)
         ]
         return Polygon([(x, y), *arc])
 
 
-def expected(cams: list[Cam], routes: list[LineString], buffer_m: float,
-             roads: list[LineString] | None = None) -> dict[str, dict[str, float | None]]:
+def expected(
+    cams: list[Cam],
+    routes: list[LineString],
+    buffer_m: float,
+    roads: list[LineString] | None = None,
+) -> dict[str, dict[str, float | None]]:
     """Percentages per unit code, unrounded; None where the unit has no roads (``roads``: the
     network, by default :data:`ROADS`)."""
     working = shapely.union_all([c.sector() for c in cams if c.online])
@@ -98,8 +118,11 @@ def expected(cams: list[Cam], routes: list[LineString], buffer_m: float,
             "camera_area_installed_pct": 100 * installed.intersection(poly).area / poly.area,
             "patrol_pct": 100 * patrol.intersection(poly).area / poly.area,
             "combined_pct": 100 * combined.intersection(poly).area / poly.area,
-            "camera_road_pct": None if roads.length == 0 else 100 * roads.intersection(working).length / roads.length,
-            "camera_road_installed_pct": None if roads.length == 0
+            "camera_road_pct": None
+            if roads.length == 0
+            else 100 * roads.intersection(working).length / roads.length,
+            "camera_road_installed_pct": None
+            if roads.length == 0
             else 100 * roads.intersection(installed).length / roads.length,
         }
     return out
@@ -107,8 +130,10 @@ def expected(cams: list[Cam], routes: list[LineString], buffer_m: float,
 
 def to_wgs84_wkt(geom: shapely.Geometry) -> str:
     """``geom`` (EPSG:32649) as EWKT in EPSG:4326, polygons promoted to MultiPolygon."""
-    projected = shapely.transform(geom, lambda xy: shapely.get_coordinates(
-        shapely.points(*TO_WGS84.transform(xy[:, 0], xy[:, 1]))))
+    projected = shapely.transform(
+        geom,
+        lambda xy: shapely.get_coordinates(shapely.points(*TO_WGS84.transform(xy[:, 0], xy[:, 1]))),
+    )
     if isinstance(projected, Polygon):
         projected = MultiPolygon([projected])
     if isinstance(projected, LineString):

@@ -38,27 +38,56 @@ def geojson(path: Path, features: list[dict[str, Any]], crs: str | None = None) 
 
 
 def camera(code: str = "CTEST0001", **overrides: Any) -> dict[str, Any]:
-    props = {"code": code, "name": "测试摄像头", "azimuth_deg": 90, "fov_deg": 60, "range_m": 80,
-             "status": "online", "kind": "gun"}
+    props = {
+        "code": code,
+        "name": "测试摄像头",
+        "azimuth_deg": 90,
+        "fov_deg": 60,
+        "range_m": 80,
+        "status": "online",
+        "kind": "gun",
+    }
     geometry = overrides.pop("geometry", point())
     props.update(overrides)
     return feature(geometry, **{k: v for k, v in props.items() if v is not ...})
 
 
 def incident(code: str = "ETEST0001", **overrides: Any) -> dict[str, Any]:
-    props = {"code": code, "occurred_at": "2026-11-01 08:30", "category": "theft", "severity": 2,
-             "status": "reported"}
+    props = {
+        "code": code,
+        "occurred_at": "2026-11-01 08:30",
+        "category": "theft",
+        "severity": 2,
+        "status": "reported",
+    }
     geometry = overrides.pop("geometry", point())
     props.update(overrides)
     return feature(geometry, **{k: v for k, v in props.items() if v is not ...})
 
 
-def gdal(path: Path, geoms: list[shapely.Geometry], columns: dict[str, list[Any]], driver: str,
-         crs: str | None = "EPSG:4326", encoding: str | None = None, layer: str | None = None,
-         geometry_type: str | None = None) -> Path:
+def gdal(
+    path: Path,
+    geoms: list[shapely.Geometry],
+    columns: dict[str, list[Any]],
+    driver: str,
+    crs: str | None = "EPSG:4326",
+    encoding: str | None = None,
+    layer: str | None = None,
+    geometry_type: str | None = None,
+) -> Path:
     wkb = np.array([shapely.to_wkb(g) for g in geoms], dtype=object)
     values = [np.array(v, dtype=object) for v in columns.values()]
     kind = geometry_type or geoms[0].geom_type
-    pyogrio.raw.write(path, wkb, values, list(columns), driver=driver, crs=crs, geometry_type=kind,
-                      encoding=encoding, layer=layer, append=path.exists() and driver == "GPKG")
+    pyogrio.raw.write(
+        path,
+        wkb,
+        values,
+        list(columns),
+        driver=driver,
+        crs=crs,
+        geometry_type=kind,
+        encoding=encoding,
+        layer=layer,
+        append=path.exists() and driver == "GPKG",
+    )
     return path

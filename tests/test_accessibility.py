@@ -49,9 +49,14 @@ def axe_page(browser: Browser, base_url: str) -> Iterator[Page]:
 def _cell(engine: Engine) -> str:
     """A grid cell of the demo county with incidents and cameras: its view has every panel."""
     with engine.connect() as conn:
-        return str(conn.execute(text(
-            "SELECT g.code FROM grid_cell g JOIN incident i ON i.unit_code = g.code "
-            "GROUP BY g.code ORDER BY count(*) DESC, g.code LIMIT 1")).scalar())
+        return str(
+            conn.execute(
+                text(
+                    "SELECT g.code FROM grid_cell g JOIN incident i ON i.unit_code = g.code "
+                    "GROUP BY g.code ORDER BY count(*) DESC, g.code LIMIT 1"
+                )
+            ).scalar()
+        )
 
 
 def _open(page: Page, base_url: str, name: str, lang: str, engine: Engine) -> None:
@@ -83,23 +88,32 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
     page.add_script_tag(path=str(AXE))
     result: dict[str, Any] = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        TAGS)
+        TAGS,
+    )
     return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("name", PAGES)
-def test_no_serious_accessibility_violation(axe_page: Page, base_url: str, engine: Engine, name: str,
-                                            lang: str) -> None:
+def test_no_serious_accessibility_violation(
+    axe_page: Page, base_url: str, engine: Engine, name: str, lang: str
+) -> None:
     _open(axe_page, base_url, name, lang, engine)
-    assert axe_page.evaluate("() => document.documentElement.lang") == ("zh-CN" if lang == "zh" else "en")
+    assert axe_page.evaluate("() => document.documentElement.lang") == (
+        "zh-CN" if lang == "zh" else "en"
+    )
     found = axe_violations(axe_page)
-    report = [f"{v['id']} ({v['impact']}, {len(v['nodes'])} nodes): {v['help']}: " + "; ".join(
-        f"{n['target']} {n.get('failureSummary', '')[:160]!r}" for n in v["nodes"][:6]) for v in found]
+    report = [
+        f"{v['id']} ({v['impact']}, {len(v['nodes'])} nodes): {v['help']}: "
+        + "; ".join(f"{n['target']} {n.get('failureSummary', '')[:160]!r}" for n in v["nodes"][:6])
+        for v in found
+    ]
     assert not found, "\n".join(report)
 
 
-def test_keyboard_skip_link_and_focus_after_a_drill(blank_page: Page, base_url: str, engine: Engine) -> None:
+def test_keyboard_skip_link_and_focus_after_a_drill(
+    blank_page: Page, base_url: str, engine: Engine
+) -> None:
     page = blank_page
     _open(page, base_url, "map", "en", engine)
     page.keyboard.press("Tab")
@@ -110,7 +124,9 @@ def test_keyboard_skip_link_and_focus_after_a_drill(blank_page: Page, base_url: 
     assert page.evaluate("() => document.activeElement.id") == "gs-map"
     # a drill-down by keyboard from the ranking: the focus lands on the new unit's name
     with engine.connect() as conn:
-        name = conn.execute(text("SELECT name FROM admin_unit WHERE level = 'township' ORDER BY code LIMIT 1")).scalar()
+        name = conn.execute(
+            text("SELECT name FROM admin_unit WHERE level = 'township' ORDER BY code LIMIT 1")
+        ).scalar()
     row = page.locator(".gs-rank-row", has_text=str(name))
     row.focus()
     page.keyboard.press("Enter")

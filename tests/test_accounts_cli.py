@@ -17,13 +17,26 @@ from geo import accounts
 from geo.settings import PROJECT_DIR, Settings
 
 
-def _geo(settings: Settings, *args: str, stdin: str | None = None, check: bool = True,
-         data_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _geo(
+    settings: Settings,
+    *args: str,
+    stdin: str | None = None,
+    check: bool = True,
+    data_dir: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": settings.database_url or ""}
     if data_dir is not None:
         env["GRIDSIGHT_DATA_DIR"] = str(data_dir)
-    return subprocess.run([sys.executable, "-m", "geo", *args], cwd=PROJECT_DIR, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120, check=check)
+    return subprocess.run(
+        [sys.executable, "-m", "geo", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=check,
+    )
 
 
 def _sign_in(client: FlaskClient, user: str, password: str) -> int:
@@ -32,14 +45,18 @@ def _sign_in(client: FlaskClient, user: str, password: str) -> int:
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token
-    return client.post("/login", data={"username": user, "password": password,
-                                       "csrf_token": token.group(1)}).status_code
+    return client.post(
+        "/login", data={"username": user, "password": password, "csrf_token": token.group(1)}
+    ).status_code
 
 
-def test_users_add_list_reset_disable_and_audit(settings: Settings, engine: Engine,
-                                                client_as: Callable[[str | None], FlaskClient]) -> None:
+def test_users_add_list_reset_disable_and_audit(
+    settings: Settings, engine: Engine, client_as: Callable[[str | None], FlaskClient]
+) -> None:
     township = "140724001"
-    added = _geo(settings, "users", "add", "cli-leader", "--role", "leader", "--unit", township).stdout
+    added = _geo(
+        settings, "users", "add", "cli-leader", "--role", "leader", "--unit", township
+    ).stdout
     password = added.split("password (shown once): ")[1].strip()
     assert len(password) >= accounts.MIN_PASSWORD
     listing = _geo(settings, "users", "list").stdout
@@ -49,31 +66,48 @@ def test_users_add_list_reset_disable_and_audit(settings: Settings, engine: Engi
     assert _sign_in(client, "cli-leader", password) == 303
     new = "a password from standard input"
     _geo(settings, "users", "reset-password", "cli-leader", "--password-stdin", stdin=new + "\n")
-    assert client.get("/api/layers/townships", query_string={"bbox": "113,37,114,38", "zoom": "10"}).status_code == 401
-    assert _sign_in(client, "cli-leader", password) == 401 and _sign_in(client, "cli-leader", new) == 303
+    assert (
+        client.get(
+            "/api/layers/townships", query_string={"bbox": "113,37,114,38", "zoom": "10"}
+        ).status_code
+        == 401
+    )
+    assert (
+        _sign_in(client, "cli-leader", password) == 401
+        and _sign_in(client, "cli-leader", new) == 303
+    )
     _geo(settings, "users", "disable", "cli-leader")
     assert "cli-leader\tleader\t140724001\tdisabled" in _geo(settings, "users", "list").stdout
-    for bad, message in ((["add", "x y", "--role", "viewer"], "account name 'x y'"),
-                         (["add", "cli-2", "--role", "viewer", "--unit", "999999"], "--unit '999999'"),
-                         (["add", "cli-2", "--role", "viewer", "--password-stdin"], "at least 10 characters"),
-                         (["add", "cli-leader", "--role", "viewer"], "already exists"),
-                         (["disable", "nobody-here"], "no account named 'nobody-here'")):
+    for bad, message in (
+        (["add", "x y", "--role", "viewer"], "account name 'x y'"),
+        (["add", "cli-2", "--role", "viewer", "--unit", "999999"], "--unit '999999'"),
+        (["add", "cli-2", "--role", "viewer", "--password-stdin"], "at least 10 characters"),
+        (["add", "cli-leader", "--role", "viewer"], "already exists"),
+        (["disable", "nobody-here"], "no account named 'nobody-here'"),
+    ):
         result = _geo(settings, "users", *bad, stdin="short\n", check=False)
         assert result.returncode == 2 and message in result.stderr, (bad, result.stderr)
     log = _geo(settings, "audit", "--since", "1h").stdout.splitlines()
     mine = [line.split("\t") for line in log if "cli-leader" in line]
     kinds = [f[3] for f in mine]
-    assert kinds.index("account_added") < kinds.index("sign_in") < kinds.index("password_reset") \
+    assert (
+        kinds.index("account_added")
+        < kinds.index("sign_in")
+        < kinds.index("password_reset")
         < kinds.index("account_disabled")
-    assert all(f[1].startswith("cli:") for f in mine if f[3] != "sign_in" and f[3] != "sign_in_failed")
+    )
+    assert all(
+        f[1].startswith("cli:") for f in mine if f[3] != "sign_in" and f[3] != "sign_in_failed"
+    )
     only = _geo(settings, "audit", "--user", "cli-leader", "--kind", "sign_in").stdout.splitlines()
     assert len(only) == 2 and all("\tsign_in\t" in line for line in only)
     wrong = _geo(settings, "audit", "--since", "yesterday", check=False)
     assert wrong.returncode == 2 and "--since 'yesterday'" in wrong.stderr
 
 
-def test_a_kiosk_link_from_the_command_line_opens_the_wall(settings: Settings, engine: Engine, base_url: str,
-                                                          page_as: Callable[[str | None], Page]) -> None:
+def test_a_kiosk_link_from_the_command_line_opens_the_wall(
+    settings: Settings, engine: Engine, base_url: str, page_as: Callable[[str | None], Page]
+) -> None:
     _geo(settings, "users", "add", "cli-wall", "--role", "wall")
     link = _geo(settings, "users", "kiosk", "cli-wall", "--base-url", base_url).stdout.strip()
     assert link.startswith(f"{base_url}/kiosk/")
@@ -112,8 +146,9 @@ def test_demo_accounts_are_made_once_and_printed(base_settings: Settings, tmp_pa
         empty.dispose()
 
 
-def test_signing_in_in_the_browser_returns_to_the_page_asked_for(page_as: Callable[[str | None], Page],
-                                                                  base_url: str) -> None:
+def test_signing_in_in_the_browser_returns_to_the_page_asked_for(
+    page_as: Callable[[str | None], Page], base_url: str
+) -> None:
     from tests.accounts import PASSWORD, name
 
     page = page_as(None)

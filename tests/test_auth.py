@@ -25,8 +25,14 @@ from tests.accounts import PASSWORD, name
 
 ClientAs = Callable[[str | None], FlaskClient]
 # Routes anyone may reach: the sign-in and sign-out pages, kiosk links, the app's code and styles.
-PUBLIC_RULES = {"/login", "/logout", "/kiosk/<token>", "/_favicon.ico", "/assets/<path:filename>",
-                "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>"}
+PUBLIC_RULES = {
+    "/login",
+    "/logout",
+    "/kiosk/<token>",
+    "/_favicon.ico",
+    "/assets/<path:filename>",
+    "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
+}
 VIEW = {"bbox": "113.3,37.3,114.1,37.9", "zoom": "16", "lang": "en"}
 
 
@@ -34,9 +40,18 @@ def _sample(rule: str) -> str:
     return re.sub(r"<[^>]+>", "x", rule)
 
 
-def _callback_body(output: str, inputs: list[dict[str, Any]] | None = None,
-                   state: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"output": output, "outputs": [], "inputs": inputs or [], "state": state or [], "changedPropIds": []}
+def _callback_body(
+    output: str,
+    inputs: list[dict[str, Any]] | None = None,
+    state: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "output": output,
+        "outputs": [],
+        "inputs": inputs or [],
+        "state": state or [],
+        "changedPropIds": [],
+    }
 
 
 def _refused_anonymously(response: Any) -> bool:
@@ -59,11 +74,15 @@ def test_every_route_refuses_anonymous_requests(client_as: ClientAs) -> None:
     assert open_rules <= PUBLIC_RULES, open_rules - PUBLIC_RULES
     assert client.get("/api/layers", query_string={"ids": "grids", **VIEW}).status_code == 401
     page = client.get("/plan?lang=en")
-    assert page.status_code == 303 and page.headers["Location"] == "/login?lang=en&next=/plan%3Flang%3Den"
+    assert (
+        page.status_code == 303
+        and page.headers["Location"] == "/login?lang=en&next=/plan%3Flang%3Den"
+    )
 
 
-def test_every_dash_callback_has_a_role_and_refuses_anonymous_calls(client_as: ClientAs, settings: Settings,
-                                                                    engine: Engine) -> None:
+def test_every_dash_callback_has_a_role_and_refuses_anonymous_calls(
+    client_as: ClientAs, settings: Settings, engine: Engine
+) -> None:
     app = build_app(settings, engine)
     roles = app.server.extensions["gridsight_callback_roles"]
     assert set(app.callback_map) == set(roles) and len(roles) >= 8
@@ -78,8 +97,9 @@ def test_every_dash_callback_has_a_role_and_refuses_anonymous_calls(client_as: C
     assert unknown.status_code == 403
 
 
-def test_a_wall_account_cannot_open_import_or_plan_or_call_their_callbacks(client_as: ClientAs,
-                                                                           engine: Engine) -> None:
+def test_a_wall_account_cannot_open_import_or_plan_or_call_their_callbacks(
+    client_as: ClientAs, engine: Engine
+) -> None:
     wall = client_as("wall")
     assert wall.get("/wall").status_code == 200
     assert wall.get("/").status_code == 303  # the map is above a wall: it is sent to the wall
@@ -95,7 +115,9 @@ def test_a_wall_account_cannot_open_import_or_plan_or_call_their_callbacks(clien
     above = [o for o, r in roles.items() if r != "wall"]
     assert any(ids.IMPORT_RESULT in o for o in above) and any(ids.PLAN_MESSAGE in o for o in above)
     for output in above:
-        assert wall.post("/_dash-update-component", json=_callback_body(output)).status_code == 403, output
+        assert (
+            wall.post("/_dash-update-component", json=_callback_body(output)).status_code == 403
+        ), output
     assert wall.get("/api/layers/cameras", query_string=VIEW).status_code == 403
     with engine.connect() as conn:
         denied = audit.events(conn, account=name("wall"), kind="denied", limit=100)
@@ -104,31 +126,45 @@ def test_a_wall_account_cannot_open_import_or_plan_or_call_their_callbacks(clien
 
 def _cell_with_phone(engine: Engine) -> tuple[str, str]:
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT code, grid_worker_phone FROM grid_cell "
-                                "WHERE grid_worker_phone IS NOT NULL ORDER BY code LIMIT 1")).one()
+        row = conn.execute(
+            text(
+                "SELECT code, grid_worker_phone FROM grid_cell "
+                "WHERE grid_worker_phone IS NOT NULL ORDER BY code LIMIT 1"
+            )
+        ).one()
     return str(row[0]), str(row[1])
 
 
 def _cell_panel(client: FlaskClient, code: str) -> str:
     roles = client.application.extensions["gridsight_callback_roles"]
     output = next(o for o in roles if ids.KPIS in o)
-    body = _callback_body(output, [{"id": ids.STATE, "property": "data", "value": ViewState(unit=code).to_dict()}],
-                          [{"id": ids.LANG_STORE, "property": "data", "value": "en"}])
-    body["outputs"] = [{"id": i, "property": "children"} for i in (ids.KPIS, ids.BREADCRUMBS, ids.RANKING,
-                                                                    ids.UNIT_FIGURES)]
+    body = _callback_body(
+        output,
+        [{"id": ids.STATE, "property": "data", "value": ViewState(unit=code).to_dict()}],
+        [{"id": ids.LANG_STORE, "property": "data", "value": "en"}],
+    )
+    body["outputs"] = [
+        {"id": i, "property": "children"}
+        for i in (ids.KPIS, ids.BREADCRUMBS, ids.RANKING, ids.UNIT_FIGURES)
+    ]
     body["outputs"] += [{"id": i, "property": "href"} for i in (ids.BRIEFING_PDF, ids.BRIEFING_PNG)]
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     return response.get_data(as_text=True)
 
 
-def test_phones_only_for_leaders_and_every_view_audited(client_as: ClientAs, engine: Engine) -> None:
+def test_phones_only_for_leaders_and_every_view_audited(
+    client_as: ClientAs, engine: Engine
+) -> None:
     code, phone = _cell_with_phone(engine)
     viewer = client_as("viewer")
     panel = _cell_panel(viewer, code)
     assert code in panel and phone not in panel
-    for path, args in (("/api/layers/grids/popup", {"fid": code}), ("/api/layers/grids", {}),
-                       ("/api/layers", {"ids": "grids,townships"})):
+    for path, args in (
+        ("/api/layers/grids/popup", {"fid": code}),
+        ("/api/layers/grids", {}),
+        ("/api/layers", {"ids": "grids,townships"}),
+    ):
         answer = viewer.get(path, query_string={**VIEW, **args})
         assert answer.status_code == 200 and phone not in answer.get_data(as_text=True), path
     with engine.connect() as conn:
@@ -137,17 +173,25 @@ def test_phones_only_for_leaders_and_every_view_audited(client_as: ClientAs, eng
     with engine.connect() as conn:
         views = audit.events(conn, kind="personal_data_view", limit=10_000)
     assert len(views) == before + 1
-    assert views[-1].account == name("leader") and views[-1].target == code and views[-1].address == "127.0.0.1"
+    assert (
+        views[-1].account == name("leader")
+        and views[-1].target == code
+        and views[-1].address == "127.0.0.1"
+    )
 
 
 def _login(client: FlaskClient, user: str, password: str) -> Any:
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token
-    return client.post("/login", data={"username": user, "password": password, "csrf_token": token.group(1)})
+    return client.post(
+        "/login", data={"username": user, "password": password, "csrf_token": token.group(1)}
+    )
 
 
-def test_failed_sign_ins_slow_down_per_account_and_per_address(client_as: ClientAs, engine: Engine) -> None:
+def test_failed_sign_ins_slow_down_per_account_and_per_address(
+    client_as: ClientAs, engine: Engine
+) -> None:
     with engine.begin() as conn:
         accounts.add(conn, "throttled-one", "viewer", PASSWORD)
     client = client_as(None)
@@ -202,35 +246,57 @@ def test_a_kiosk_link_signs_a_wall_in_until_revoked(client_as: ClientAs, engine:
     answer = client.get(f"/kiosk/{token}?lang=en")
     assert answer.status_code == 303 and answer.headers["Location"] == "/wall?lang=en"
     cookie = answer.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie and "Secure" not in cookie
+    assert (
+        "HttpOnly" in cookie
+        and "SameSite=Lax" in cookie
+        and "Expires=" in cookie
+        and "Secure" not in cookie
+    )
     assert client.get("/wall").status_code == 200
     with client.session_transaction() as session:
         session["t"] = int(time.time()) - 7 * 86400  # a week on the wall: no idle timeout
-    assert client.get("/_dash-layout", headers={"Referer": "http://localhost/wall"}).status_code == 200
+    assert (
+        client.get("/_dash-layout", headers={"Referer": "http://localhost/wall"}).status_code == 200
+    )
     assert client.get("/plan").status_code == 403
     with engine.begin() as conn:
         accounts.issue_kiosk(conn, "wall-kiosk")  # a new link revokes the old one
-    assert client.get("/_dash-layout", headers={"Referer": "http://localhost/wall"}).status_code == 401
+    assert (
+        client.get("/_dash-layout", headers={"Referer": "http://localhost/wall"}).status_code == 401
+    )
     assert client_as(None).get(f"/kiosk/{token}").status_code == 401
 
 
 def test_security_headers_host_allow_list_and_origin_check(client_as: ClientAs) -> None:
     client = client_as("admin")
-    for path in ("/", "/login", "/api/layers/townships?bbox=113.3,37.3,114.1,37.9&zoom=12", "/api/nothing",
-                 "/assets/gridsight.css"):
+    for path in (
+        "/",
+        "/login",
+        "/api/layers/townships?bbox=113.3,37.3,114.1,37.9&zoom=12",
+        "/api/nothing",
+        "/assets/gridsight.css",
+    ):
         headers = client.get(path).headers
         csp = headers["Content-Security-Policy"]
         assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp, path
         assert re.search(r"script-src 'self'( 'sha256-[A-Za-z0-9+/=]+')+;", csp), csp
-        assert "unsafe-eval" not in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
-        assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+        assert (
+            "unsafe-eval" not in csp
+            and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+        )
+        assert (
+            headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+        )
         assert headers["Referrer-Policy"] == "same-origin"
     evil = client.get("/", headers={"Host": "evil.example"})
     assert evil.status_code == 400 and "GRIDSIGHT_ALLOWED_HOSTS" in evil.get_data(as_text=True)
     roles = client.application.extensions["gridsight_callback_roles"]
     output = next(o for o in roles if ids.KPIS in o)
-    cross = client.post("/_dash-update-component", json=_callback_body(output),
-                        headers={"Origin": "http://evil.example"})
+    cross = client.post(
+        "/_dash-update-component",
+        json=_callback_body(output),
+        headers={"Origin": "http://evil.example"},
+    )
     assert cross.status_code == 403 and "cross-site" in cross.get_data(as_text=True)
     bare = client_as(None)  # no Origin and no Referer on a POST: refused too
     assert bare.post("/login", data={"username": "x", "password": "y"}).status_code == 403
@@ -248,8 +314,15 @@ def test_the_sign_in_page_refuses_forged_forms_and_foreign_redirects(client_as: 
     page = client.get("/login?next=//evil.example/x").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token
-    answer = client.post("/login", data={"username": name("admin"), "password": PASSWORD,
-                                         "csrf_token": token.group(1), "next": "//evil.example/x"})
+    answer = client.post(
+        "/login",
+        data={
+            "username": name("admin"),
+            "password": PASSWORD,
+            "csrf_token": token.group(1),
+            "next": "//evil.example/x",
+        },
+    )
     assert answer.status_code == 303 and answer.headers["Location"] == "/"
     zh = client_as(None).get("/login?lang=zh").get_data(as_text=True)
     assert "账号" in zh and "密码" in zh and 'name="username"' in zh and 'name="password"' in zh
@@ -257,7 +330,11 @@ def test_the_sign_in_page_refuses_forged_forms_and_foreign_redirects(client_as: 
 
 def test_the_audit_log_is_append_only(engine: Engine) -> None:
     audit.record(engine, "export", account="someone", address="127.0.0.1", target="plan 1")
-    for statement in ("UPDATE audit SET outcome = 'changed'", "DELETE FROM audit", "TRUNCATE audit"):
+    for statement in (
+        "UPDATE audit SET outcome = 'changed'",
+        "DELETE FROM audit",
+        "TRUNCATE audit",
+    ):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))
     with engine.connect() as conn:
@@ -266,15 +343,26 @@ def test_the_audit_log_is_append_only(engine: Engine) -> None:
     assert json.loads(json.dumps(last.detail)) == {}
 
 
-def test_the_audit_page_lists_and_filters_for_administrators_only(client_as: ClientAs, engine: Engine) -> None:
-    audit.record(engine, "export", account="page-test", address="10.0.0.9", target="<script>alert(1)</script>")
+def test_the_audit_page_lists_and_filters_for_administrators_only(
+    client_as: ClientAs, engine: Engine
+) -> None:
+    audit.record(
+        engine,
+        "export",
+        account="page-test",
+        address="10.0.0.9",
+        target="<script>alert(1)</script>",
+    )
     admin = client_as("admin")
     page = admin.get("/audit?user=page-test&kind=export&since=1h&lang=en")
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "Audit log" in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script>alert" not in body
     assert body.count("<tr><td>") == 1
-    assert "page-test" not in admin.get("/audit?kind=sign_in").get_data(as_text=True).split("<tbody>")[1]
+    assert (
+        "page-test"
+        not in admin.get("/audit?kind=sign_in").get_data(as_text=True).split("<tbody>")[1]
+    )
     bad = admin.get("/audit?since=yesterday").get_data(as_text=True)
     assert "--since &#x27;yesterday&#x27;" in bad
     assert client_as("data").get("/audit").status_code == 403
@@ -285,8 +373,13 @@ def test_an_account_limited_to_a_unit_cannot_import(client_as: ClientAs, engine:
     """Imports write as the owner, outside row-level security: a data account limited to a township
     would write anywhere, so the import page, its upload route and its callbacks refuse it."""
     with engine.begin() as conn:
-        township = conn.execute(text("SELECT min(code) FROM admin_unit WHERE level = 'township'")).scalar_one()
-        if conn.execute(text("SELECT count(*) FROM account WHERE name = 'township-data'")).scalar() == 0:
+        township = conn.execute(
+            text("SELECT min(code) FROM admin_unit WHERE level = 'township'")
+        ).scalar_one()
+        if (
+            conn.execute(text("SELECT count(*) FROM account WHERE name = 'township-data'")).scalar()
+            == 0
+        ):
             accounts.add(conn, "township-data", "data", PASSWORD, unit_code=township)
     client = client_as(None)
     client.environ_base["HTTP_ORIGIN"] = "http://localhost"

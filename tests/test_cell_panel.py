@@ -16,11 +16,16 @@ from geo.figures import Window
 
 def _cell(conn: Connection, window: Window, busiest: bool) -> str:
     order = "DESC" if busiest else "ASC"
-    return str(conn.execute(text(
-        "SELECT g.code FROM grid_cell g LEFT JOIN incident i ON i.unit_code = g.code "
-        "AND i.occurred_at > :s AND i.occurred_at <= :e "
-        f"GROUP BY g.code ORDER BY count(i.code) {order}, g.code LIMIT 1"),
-        {"s": window.start, "e": window.end}).scalar_one())
+    return str(
+        conn.execute(
+            text(
+                "SELECT g.code FROM grid_cell g LEFT JOIN incident i ON i.unit_code = g.code "
+                "AND i.occurred_at > :s AND i.occurred_at <= :e "
+                f"GROUP BY g.code ORDER BY count(i.code) {order}, g.code LIMIT 1"
+            ),
+            {"s": window.start, "e": window.end},
+        ).scalar_one()
+    )
 
 
 def _find(children: list[Any], kind: type) -> list[Any]:

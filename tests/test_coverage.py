@@ -21,8 +21,14 @@ from tests.conftest import synthetic_county
 
 BUFFER = 100.0
 WINDOW = Window.last_days(30)
-METRICS = ("camera_area_pct", "camera_area_installed_pct", "patrol_pct", "combined_pct",
-           "camera_road_pct", "camera_road_installed_pct")
+METRICS = (
+    "camera_area_pct",
+    "camera_area_installed_pct",
+    "patrol_pct",
+    "combined_pct",
+    "camera_road_pct",
+    "camera_road_installed_pct",
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +50,29 @@ def tx(synthetic: Engine) -> Iterator[Connection]:
 def _add(conn: Connection, cams: list[ref.Cam], routes: list[LineString]) -> None:
     for i, cam in enumerate(cams):
         lon, lat = cam.lonlat()
-        conn.execute(text(
-            "INSERT INTO camera (code, azimuth_deg, fov_deg, range_m, status, kind, geom) "
-            "VALUES (:c, :a, :f, :r, :s, 'gun', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"),
-            {"c": f"T{i}", "a": cam.azimuth % 360, "f": cam.fov, "r": cam.range_m,
-             "s": "online" if cam.online else "offline", "x": lon, "y": lat})
+        conn.execute(
+            text(
+                "INSERT INTO camera (code, azimuth_deg, fov_deg, range_m, status, kind, geom) "
+                "VALUES (:c, :a, :f, :r, :s, 'gun', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
+            ),
+            {
+                "c": f"T{i}",
+                "a": cam.azimuth % 360,
+                "f": cam.fov,
+                "r": cam.range_m,
+                "s": "online" if cam.online else "offline",
+                "x": lon,
+                "y": lat,
+            },
+        )
     for i, line in enumerate(routes):
-        conn.execute(text("INSERT INTO patrol_route (code, unit, shift, geom) "
-                          "VALUES (:c, 'u', 'day', ST_GeomFromEWKT(:g))"), {"c": f"P{i}", "g": ref.to_wgs84_wkt(line)})
+        conn.execute(
+            text(
+                "INSERT INTO patrol_route (code, unit, shift, geom) "
+                "VALUES (:c, 'u', 'day', ST_GeomFromEWKT(:g))"
+            ),
+            {"c": f"P{i}", "g": ref.to_wgs84_wkt(line)},
+        )
 
 
 def _assert_agrees(conn: Connection, cams: list[ref.Cam], routes: list[LineString]) -> None:
@@ -64,8 +85,12 @@ def _assert_agrees(conn: Connection, cams: list[ref.Cam], routes: list[LineStrin
             if reference is None:
                 assert engine_value is None, (code, metric)
             else:
-                assert engine_value is not None and abs(engine_value - reference) <= 0.1, \
-                    (code, metric, engine_value, reference)
+                assert engine_value is not None and abs(engine_value - reference) <= 0.1, (
+                    code,
+                    metric,
+                    engine_value,
+                    reference,
+                )
 
 
 X, Y = ref.X0, ref.Y0
@@ -73,14 +98,22 @@ EDGE_CASES: dict[str, list[ref.Cam]] = {
     "on a cell boundary": [ref.Cam(X + 1000, Y + 500, 90, 60, 150)],
     "on a village and township corner": [ref.Cam(X + 2000, Y + 2000, 225, 120, 300)],
     "360 dome": [ref.Cam(X + 1500, Y + 1500, 0, 360, 120)],
-    "overlapping views count once": [ref.Cam(X + 700, Y + 700, 45, 90, 200), ref.Cam(X + 750, Y + 720, 50, 90, 200),
-                                     ref.Cam(X + 700, Y + 700, 0, 360, 100)],
+    "overlapping views count once": [
+        ref.Cam(X + 700, Y + 700, 45, 90, 200),
+        ref.Cam(X + 750, Y + 720, 50, 90, 200),
+        ref.Cam(X + 700, Y + 700, 0, 360, 100),
+    ],
     "crossing several cells and villages": [ref.Cam(X + 1900, Y + 1900, 45, 100, 1800)],
-    "azimuth near 0 and 360": [ref.Cam(X + 3000, Y + 1000, 359.5, 40, 400), ref.Cam(X + 3500, Y + 1000, 0.4, 40, 400)],
+    "azimuth near 0 and 360": [
+        ref.Cam(X + 3000, Y + 1000, 359.5, 40, 400),
+        ref.Cam(X + 3500, Y + 1000, 0.4, 40, 400),
+    ],
     "tiny range": [ref.Cam(X + 300, Y + 300, 10, 60, 1.0)],
     "very large range": [ref.Cam(X - 500, Y - 500, 45, 30, 6000)],
-    "offline counts only as installed": [ref.Cam(X + 500, Y + 1500, 90, 70, 250, online=False),
-                                          ref.Cam(X + 600, Y + 1400, 270, 70, 150)],
+    "offline counts only as installed": [
+        ref.Cam(X + 500, Y + 1500, 90, 70, 250, online=False),
+        ref.Cam(X + 600, Y + 1400, 270, 70, 150),
+    ],
     "outside the county": [ref.Cam(X - 3000, Y - 3000, 0, 90, 100)],
 }
 
@@ -98,7 +131,10 @@ def test_units_without_roads_are_na_and_without_cameras_zero(tx: Connection) -> 
     refresh(tx, BUFFER, full=True)
     by_code = {f.code: f for f in figures(tx, WINDOW)}
     assert by_code[ref.NO_ROADS].camera_road_pct is None
-    assert by_code[ref.NO_ROADS].camera_area_pct == 0.0 and by_code[ref.NO_ROADS].working_rate_pct is None
+    assert (
+        by_code[ref.NO_ROADS].camera_area_pct == 0.0
+        and by_code[ref.NO_ROADS].working_rate_pct is None
+    )
     assert by_code[ref.COUNTY].cameras == 1
 
 
@@ -115,8 +151,12 @@ def test_a_parent_is_measured_on_its_own_area_not_averaged(tx: Connection) -> No
 
 def _rolled_up(conn: Connection) -> dict[str, tuple[bool, bool]]:
     """Parents whose area and road figures the last full refresh summed from their children."""
-    return {code: (areas, roads) for code, areas, roads in
-            conn.execute(text("SELECT code, tiled, roads_tiled FROM unit_coverage WHERE level <> 'grid'")).all()}
+    return {
+        code: (areas, roads)
+        for code, areas, roads in conn.execute(
+            text("SELECT code, tiled, roads_tiled FROM unit_coverage WHERE level <> 'grid'")
+        ).all()
+    }
 
 
 def test_parents_their_children_tile_are_summed_from_them(tx: Connection) -> None:
@@ -124,15 +164,20 @@ def test_parents_their_children_tile_are_summed_from_them(tx: Connection) -> Non
     _add(tx, cams, [])
     refresh(tx, BUFFER, full=True)
     parents = {code for code, (level, _p, _g) in ref.UNITS.items() if level != "grid"}
-    assert _rolled_up(tx) == {code: (True, True) for code in parents}  # the summed path is the one tested
+    assert _rolled_up(tx) == {
+        code: (True, True) for code in parents
+    }  # the summed path is the one tested
     _assert_agrees(tx, cams, [])
 
 
 def test_a_parent_with_a_missing_child_is_measured_on_its_own_shape(tx: Connection) -> None:
     cams = [ref.Cam(X + 1500, Y + 500, 0, 360, 400)]  # over the south-west village's east cells
     _add(tx, cams, [])
-    missing = next(code for code, (level, _p, poly) in ref.UNITS.items()
-                   if level == "grid" and poly.contains(Point(X + 1500, Y + 500)))
+    missing = next(
+        code
+        for code, (level, _p, poly) in ref.UNITS.items()
+        if level == "grid" and poly.contains(Point(X + 1500, Y + 500))
+    )
     tx.execute(text("DELETE FROM grid_cell WHERE code = :c"), {"c": missing})
     refresh(tx, BUFFER, full=True)
     village = missing[:12]
@@ -141,37 +186,67 @@ def test_a_parent_with_a_missing_child_is_measured_on_its_own_shape(tx: Connecti
     got = {f.code: f for f in figures(tx, WINDOW)}
     for code in (village, village[:9], ref.COUNTY):
         for metric in METRICS:
-            assert getattr(got[code], metric) == pytest.approx(want[code][metric], abs=0.1), (code, metric)
+            assert getattr(got[code], metric) == pytest.approx(want[code][metric], abs=0.1), (
+                code,
+                metric,
+            )
 
 
-def test_a_road_along_a_cell_border_counts_in_both_cells_and_once_in_the_village(tx: Connection) -> None:
+def test_a_road_along_a_cell_border_counts_in_both_cells_and_once_in_the_village(
+    tx: Connection,
+) -> None:
     # between two rows of cells, through their corners: in EPSG:4326 it is exactly their shared edges
     border = LineString([(X, Y + 1000), (X + 1000, Y + 1000), (X + 2000, Y + 1000)])
-    tx.execute(text("INSERT INTO road (code, class, geom) VALUES ('RB', 'local', ST_GeomFromEWKT(:g))"),
-               {"g": ref.to_wgs84_wkt(border)})
+    tx.execute(
+        text("INSERT INTO road (code, class, geom) VALUES ('RB', 'local', ST_GeomFromEWKT(:g))"),
+        {"g": ref.to_wgs84_wkt(border)},
+    )
     cams = [ref.Cam(X + 1000, Y + 1000, 90, 120, 500)]
     _add(tx, cams, [])
     refresh(tx, BUFFER, full=True)
-    village = next(code for code, (level, _p, poly) in ref.UNITS.items()
-                   if level == "village" and poly.contains(Point(X + 1000, Y + 1000)))
+    village = next(
+        code
+        for code, (level, _p, poly) in ref.UNITS.items()
+        if level == "village" and poly.contains(Point(X + 1000, Y + 1000))
+    )
     assert _rolled_up(tx)[village] == (True, False)  # areas summed from its cells, roads measured
     want = ref.expected(cams, [], BUFFER, roads=[*ref.ROADS.values(), border])
     got = {f.code: f for f in figures(tx, WINDOW)}
     # its covered stretches are cut from the road itself, so they lie on the border like the road
-    for code in [village, village[:9], ref.COUNTY, *(c for c in want if c.startswith(village) and c != village)]:
+    for code in [
+        village,
+        village[:9],
+        ref.COUNTY,
+        *(c for c in want if c.startswith(village) and c != village),
+    ]:
         for metric in METRICS:
-            assert getattr(got[code], metric) == pytest.approx(want[code][metric], abs=0.1), (code, metric)
+            assert getattr(got[code], metric) == pytest.approx(want[code][metric], abs=0.1), (
+                code,
+                metric,
+            )
 
 
 cams_strategy = st.lists(
-    st.builds(ref.Cam, x=st.floats(X - 300, X + 4300), y=st.floats(Y - 300, Y + 4300),
-              azimuth=st.floats(0, 359.99), fov=st.sampled_from([30.0, 60.0, 90.0, 180.0, 360.0]),
-              range_m=st.floats(5, 900), online=st.booleans()),
-    min_size=1, max_size=12)
+    st.builds(
+        ref.Cam,
+        x=st.floats(X - 300, X + 4300),
+        y=st.floats(Y - 300, Y + 4300),
+        azimuth=st.floats(0, 359.99),
+        fov=st.sampled_from([30.0, 60.0, 90.0, 180.0, 360.0]),
+        range_m=st.floats(5, 900),
+        online=st.booleans(),
+    ),
+    min_size=1,
+    max_size=12,
+)
 
 
-@settings(max_examples=30, deadline=None, derandomize=True,  # the same examples in every CI run
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,  # the same examples in every CI run
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(cams=cams_strategy)
 def test_random_cameras_agree_with_shapely(synthetic: Engine, cams: list[ref.Cam]) -> None:
     with synthetic.connect() as conn, conn.begin() as trans:
@@ -183,9 +258,12 @@ def test_random_cameras_agree_with_shapely(synthetic: Engine, cams: list[ref.Cam
 
 def raw(conn: Connection) -> dict[str, tuple[Any, ...]]:
     """Every stored figure of every unit, unrounded."""
-    rows = conn.execute(text(
-        "SELECT code, camera_area_m2, camera_area_installed_m2, patrol_area_m2, combined_area_m2, "
-        "camera_road_m, camera_road_installed_m, cameras, cameras_online FROM unit_coverage ORDER BY code")).all()
+    rows = conn.execute(
+        text(
+            "SELECT code, camera_area_m2, camera_area_installed_m2, patrol_area_m2, combined_area_m2, "
+            "camera_road_m, camera_road_installed_m, cameras, cameras_online FROM unit_coverage ORDER BY code"
+        )
+    ).all()
     return {r[0]: tuple(r[1:]) for r in rows}
 
 
@@ -214,11 +292,17 @@ def test_a_full_refresh_keeps_the_units_until_units_or_roads_change(tx: Connecti
     figures_kept = raw(tx)
     assert refresh(tx, BUFFER, full=True, rebuild_units=True).units
     assert raw(tx) == pytest.approx(figures_kept, rel=1e-9)  # the same as from scratch
-    tx.execute(text("UPDATE grid_cell SET population = population + 1 WHERE code = (SELECT min(code) FROM grid_cell)"))
+    tx.execute(
+        text(
+            "UPDATE grid_cell SET population = population + 1 WHERE code = (SELECT min(code) FROM grid_cell)"
+        )
+    )
     assert refresh(tx, BUFFER).units  # a unit changed: rebuilt
     tx.execute(text("UPDATE road SET geom = ST_Translate(geom, 0.001, 0) WHERE code = 'RX1'"))
     moved = refresh(tx, BUFFER, full=True)
-    assert moved.units and raw(tx) != figures_kept  # a road moved: rebuilt, and its coverage changed
+    assert (
+        moved.units and raw(tx) != figures_kept
+    )  # a road moved: rebuilt, and its coverage changed
 
 
 def test_nothing_changed_means_no_work(tx: Connection) -> None:
@@ -232,14 +316,25 @@ def test_nothing_changed_means_no_work(tx: Connection) -> None:
 def _incident(conn: Connection, code: str, x: float, y: float, when: dt.datetime) -> None:
     """Write incident ``code`` at (x, y) metres (EPSG:32649), or move it there if it exists."""
     lon, lat = ref.TO_WGS84.transform(x, y)
-    conn.execute(text("INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
-                      "VALUES (:c, :t, 'theft', 1, 'closed', ST_SetSRID(ST_MakePoint(:x, :y), 4326)) "
-                      "ON CONFLICT (code) DO UPDATE SET geom = excluded.geom"),
-                 {"c": code, "t": when, "x": lon, "y": lat})
+    conn.execute(
+        text(
+            "INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
+            "VALUES (:c, :t, 'theft', 1, 'closed', ST_SetSRID(ST_MakePoint(:x, :y), 4326)) "
+            "ON CONFLICT (code) DO UPDATE SET geom = excluded.geom"
+        ),
+        {"c": code, "t": when, "x": lon, "y": lat},
+    )
 
 
 def test_blind_incidents_are_those_outside_every_working_view(tx: Connection) -> None:
-    _add(tx, [ref.Cam(X + 500, Y + 500, 0, 360, 100), ref.Cam(X + 1500, Y + 500, 0, 360, 100, online=False)], [])
+    _add(
+        tx,
+        [
+            ref.Cam(X + 500, Y + 500, 0, 360, 100),
+            ref.Cam(X + 1500, Y + 500, 0, 360, 100, online=False),
+        ],
+        [],
+    )
     now = dt.datetime.now(dt.UTC)
     for i, (x, y) in enumerate([(X + 500, Y + 520), (X + 1500, Y + 520), (X + 3000, Y + 3000)]):
         _incident(tx, f"I{i}", x, y, now - dt.timedelta(days=1))
@@ -252,9 +347,12 @@ def test_blind_incidents_are_those_outside_every_working_view(tx: Connection) ->
 
 def _watched_flags_are_right(conn: Connection) -> dict[str, bool]:
     """Every incident's stored flag against the definition computed now; returns the flags."""
-    rows = conn.execute(text(
-        "SELECT code, watched, EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' "
-        "AND ST_Intersects(c.view_geom, i.geom)) FROM incident i")).all()
+    rows = conn.execute(
+        text(
+            "SELECT code, watched, EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' "
+            "AND ST_Intersects(c.view_geom, i.geom)) FROM incident i"
+        )
+    ).all()
     assert [(code, stored) for code, stored, _ in rows] == [(code, now) for code, _, now in rows]
     return {code: stored for code, stored, _ in rows}
 
@@ -272,14 +370,22 @@ def test_the_watched_flag_follows_every_camera_and_incident_change(tx: Connectio
     tx.execute(text("UPDATE camera SET status = 'online', fov_deg = 360"))
     assert _watched_flags_are_right(tx) == {"I0": True, "I1": True, "I2": False}
     lon, lat = ref.TO_WGS84.transform(X + 3000, Y + 3050)
-    tx.execute(text("UPDATE incident SET geom = ST_SetSRID(ST_MakePoint(:x, :y), 4326) WHERE code = 'I0'"),
-               {"x": lon, "y": lat})  # moved out of sight
-    tx.execute(text("UPDATE incident SET watched = true WHERE code = 'I2'"))  # the flag cannot be forced
+    tx.execute(
+        text("UPDATE incident SET geom = ST_SetSRID(ST_MakePoint(:x, :y), 4326) WHERE code = 'I0'"),
+        {"x": lon, "y": lat},
+    )  # moved out of sight
+    tx.execute(
+        text("UPDATE incident SET watched = true WHERE code = 'I2'")
+    )  # the flag cannot be forced
     assert _watched_flags_are_right(tx) == {"I0": False, "I1": True, "I2": False}
     lon, lat = ref.TO_WGS84.transform(X + 3000, Y + 3020)
-    tx.execute(text("INSERT INTO camera (code, azimuth_deg, fov_deg, range_m, status, kind, geom) "
-                    "VALUES ('T9', 0, 360, 60, 'online', 'dome', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"),
-               {"x": lon, "y": lat})
+    tx.execute(
+        text(
+            "INSERT INTO camera (code, azimuth_deg, fov_deg, range_m, status, kind, geom) "
+            "VALUES ('T9', 0, 360, 60, 'online', 'dome', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
+        ),
+        {"x": lon, "y": lat},
+    )
     assert _watched_flags_are_right(tx) == {"I0": True, "I1": True, "I2": True}
     tx.execute(text("DELETE FROM camera WHERE code = 'T0'"))
     assert _watched_flags_are_right(tx) == {"I0": True, "I1": False, "I2": True}
@@ -305,7 +411,9 @@ def test_each_incident_knows_the_smallest_unit_holding_it(tx: Connection) -> Non
     assert units()["A"] == moved
     tx.execute(text("UPDATE incident SET unit_code = 'nonsense'"))  # cannot be forced
     assert units() == {"A": moved, "B": border[0]}
-    tx.execute(text("DELETE FROM grid_cell WHERE code = :c"), {"c": moved})  # its village holds it now
+    tx.execute(
+        text("DELETE FROM grid_cell WHERE code = :c"), {"c": moved}
+    )  # its village holds it now
     assert units()["A"] == moved[:12]
     tx.execute(text("TRUNCATE grid_cell"))
     assert units() == {"A": moved[:12], "B": border[0][:12]}
@@ -313,9 +421,13 @@ def test_each_incident_knows_the_smallest_unit_holding_it(tx: Connection) -> Non
 
 def test_the_view_arc_keeps_the_area_error_below_a_tenth_of_a_percent(tx: Connection) -> None:
     for fov in (1.0, 45.0, 90.0, 359.0, 360.0):
-        area = tx.execute(text(
-            "SELECT ST_Area(ST_Transform(gs_camera_view(ST_SetSRID(ST_MakePoint(113.7, 37.6), 4326), "
-            "10, :fov, 150, 32649), 32649))"), {"fov": fov}).scalar()
+        area = tx.execute(
+            text(
+                "SELECT ST_Area(ST_Transform(gs_camera_view(ST_SetSRID(ST_MakePoint(113.7, 37.6), 4326), "
+                "10, :fov, 150, 32649), 32649))"
+            ),
+            {"fov": fov},
+        ).scalar()
         exact = 3.141592653589793 * 150**2 * fov / 360
         assert abs(area - exact) / exact < 0.001, fov
 
@@ -328,16 +440,25 @@ def test_a_road_nearly_tangent_to_a_dome(tx: Connection) -> None:
     _assert_agrees(tx, cams, [])
 
 
-def _covered_lengths(conn: Connection, roads: list[str], pieces: list[tuple[str, str]]) -> dict[str, float]:
+def _covered_lengths(
+    conn: Connection, roads: list[str], pieces: list[tuple[str, str]]
+) -> dict[str, float]:
     """Covered length by camera kind of ``roads`` (WKT, metres) under mosaic ``pieces`` (class, WKT)."""
     conn.execute(text("CREATE TEMP TABLE gs_roads (id bigint, geom geometry) ON COMMIT DROP"))
     conn.execute(text("CREATE TEMP TABLE gs_test_pieces (kind text, geom geometry) ON COMMIT DROP"))
     for i, wkt in enumerate(roads):
-        conn.execute(text("INSERT INTO gs_roads VALUES (:i, ST_GeomFromText(:g, 32649))"), {"i": i, "g": wkt})
+        conn.execute(
+            text("INSERT INTO gs_roads VALUES (:i, ST_GeomFromText(:g, 32649))"), {"i": i, "g": wkt}
+        )
     for kind, wkt in pieces:
-        conn.execute(text("INSERT INTO gs_test_pieces VALUES (:k, ST_GeomFromText(:g, 32649))"), {"k": kind, "g": wkt})
+        conn.execute(
+            text("INSERT INTO gs_test_pieces VALUES (:k, ST_GeomFromText(:g, 32649))"),
+            {"k": kind, "g": wkt},
+        )
     lines = sql.COVERED_ROAD_LINES.format(pieces="gs_test_pieces")
-    rows = conn.execute(text(f"SELECT kind, sum(ST_Length(geom)) FROM ({lines}) x GROUP BY kind")).all()
+    rows = conn.execute(
+        text(f"SELECT kind, sum(ST_Length(geom)) FROM ({lines}) x GROUP BY kind")
+    ).all()
     conn.execute(text("DROP TABLE gs_roads, gs_test_pieces"))
     return {kind: float(length) for kind, length in rows}
 
@@ -345,17 +466,21 @@ def _covered_lengths(conn: Connection, roads: list[str], pieces: list[tuple[str,
 def test_a_road_along_the_border_of_two_pieces_counts_once(tx: Connection) -> None:
     below, above = "POLYGON((0 -5, 10 -5, 10 0, 0 0, 0 -5))", "POLYGON((0 0, 10 0, 10 5, 0 5, 0 0))"
     road = "LINESTRING(2 0, 8 0)"  # along the shared edge
-    assert _covered_lengths(tx, [road], [("w", below), ("o", above)]) == \
-        pytest.approx({"working": 6.0, "installed": 6.0})
-    assert _covered_lengths(tx, [road], [("w", below), ("wp", above)]) == \
-        pytest.approx({"working": 6.0, "installed": 6.0})
+    assert _covered_lengths(tx, [road], [("w", below), ("o", above)]) == pytest.approx(
+        {"working": 6.0, "installed": 6.0}
+    )
+    assert _covered_lengths(tx, [road], [("w", below), ("wp", above)]) == pytest.approx(
+        {"working": 6.0, "installed": 6.0}
+    )
     # across three pieces, touching end to end; and a stretch outside every piece
     across = "LINESTRING(-4 2, 30 2)"
     right = "POLYGON((10 0, 20 0, 20 5, 10 5, 10 0))"
-    assert _covered_lengths(tx, [across], [("o", above), ("w", right), ("p", below)]) == \
-        pytest.approx({"working": 10.0, "installed": 20.0})
+    assert _covered_lengths(
+        tx, [across], [("o", above), ("w", right), ("p", below)]
+    ) == pytest.approx({"working": 10.0, "installed": 20.0})
     # a closed road (a roundabout) and a two-part one take the dissolving path
     ring = "LINESTRING(1 1, 4 1, 4 4, 1 4, 1 1)"
     parts = "MULTILINESTRING((1 -1, 9 -1), (1 -2, 9 -2))"
-    assert _covered_lengths(tx, [ring, parts], [("w", below), ("o", above)]) == \
-        pytest.approx({"working": 16.0, "installed": 16.0 + 12.0})
+    assert _covered_lengths(tx, [ring, parts], [("w", below), ("o", above)]) == pytest.approx(
+        {"working": 16.0, "installed": 16.0 + 12.0}
+    )

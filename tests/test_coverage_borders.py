@@ -32,33 +32,53 @@ _BETWEEN = LineString([(X + 200, Y + 3000), (X + 3700, Y + 3000)])
 CASES: dict[str, Case] = {
     # on the cells' corners, along four cells of two villages of both townships
     "along cell borders on their vertices": (
-        LineString([(X + 1000 * i, Y + 1000) for i in range(5)]), None,
-        [ref.Cam(X + 1500, Y + 1000, 90, 90, 800), ref.Cam(X + 3300, Y + 1100, 200, 60, 400, online=False)]),
+        LineString([(X + 1000 * i, Y + 1000) for i in range(5)]),
+        None,
+        [
+            ref.Cam(X + 1500, Y + 1000, 90, 90, 800),
+            ref.Cam(X + 3300, Y + 1100, 200, 60, 400, online=False),
+        ],
+    ),
     # two vertices, the cells' corners lying on it between them
     "along cell borders between vertices": (
-        _BETWEEN, None, [ref.Cam(X + 900, Y + 3000, 90, 120, 700), ref.Cam(X + 2600, Y + 2950, 300, 60, 500)]),
+        _BETWEEN,
+        None,
+        [ref.Cam(X + 900, Y + 3000, 90, 120, 700), ref.Cam(X + 2600, Y + 2950, 300, 60, 500)],
+    ),
     # the same 0.6 mm off the border: coordinates that went through a projection and back
     "within a millimetre of cell borders": (
-        LineString([(X + 200, Y + 3000.0006), (X + 3700, Y + 2999.9994)]), _BETWEEN,
-        [ref.Cam(X + 900, Y + 3000, 90, 120, 700), ref.Cam(X + 2600, Y + 2950, 300, 60, 500)]),
+        LineString([(X + 200, Y + 3000.0006), (X + 3700, Y + 2999.9994)]),
+        _BETWEEN,
+        [ref.Cam(X + 900, Y + 3000, 90, 120, 700), ref.Cam(X + 2600, Y + 2950, 300, 60, 500)],
+    ),
     "along the township border": (
-        LineString([(X + 2000, Y + 300), (X + 2000, Y + 3800)]), None,
-        [ref.Cam(X + 2000, Y + 1200, 0, 90, 900), ref.Cam(X + 1900, Y + 3000, 120, 90, 300)]),
+        LineString([(X + 2000, Y + 300), (X + 2000, Y + 3800)]),
+        None,
+        [ref.Cam(X + 2000, Y + 1200, 0, 90, 900), ref.Cam(X + 1900, Y + 3000, 120, 90, 300)],
+    ),
     "crossing corners": (
-        LineString([(X + 400, Y + 400), (X + 1000, Y + 1000), (X + 2600, Y + 2600)]), None,
-        [ref.Cam(X + 2000, Y + 2000, 225, 60, 600), ref.Cam(X + 1000, Y + 1000, 45, 360, 150)]),
+        LineString([(X + 400, Y + 400), (X + 1000, Y + 1000), (X + 2600, Y + 2600)]),
+        None,
+        [ref.Cam(X + 2000, Y + 2000, 225, 60, 600), ref.Cam(X + 1000, Y + 1000, 45, 360, 150)],
+    ),
     "along the county's outer border": (
-        LineString([(X + 300, Y), (X + 3500, Y)]), None,
-        [ref.Cam(X + 1000, Y + 200, 180, 120, 400), ref.Cam(X + 3000, Y - 50, 0, 360, 200)]),
+        LineString([(X + 300, Y), (X + 3500, Y)]),
+        None,
+        [ref.Cam(X + 1000, Y + 200, 180, 120, 400), ref.Cam(X + 3000, Y - 50, 0, 360, 200)],
+    ),
 }
 # A view whose straight edges lie on a cell border (x = X + 1000: grid azimuth 90 +- 90), a road
 # crossing it there, and a patrol buffer ending on the villages' border (y = Y + 2000) along which
 # a road runs: the areas are unaffected, and the roads count as everywhere else.
-_CONVERGENCE = ref._PROJ.get_factors(*ref.TO_WGS84.transform(X + 1000, Y + 2500)).meridian_convergence
+_CONVERGENCE = ref._PROJ.get_factors(
+    *ref.TO_WGS84.transform(X + 1000, Y + 2500)
+).meridian_convergence
 EDGE_VIEW = ref.Cam(X + 1000, Y + 2500, 90 + _CONVERGENCE, 180, 400)
 EDGE_ROUTE = LineString([(X + 200, Y + 1900), (X + 1800, Y + 1900)])
-EDGE_ROADS = [LineString([(X + 600, Y + 2600), (X + 1400, Y + 2600)]),
-              LineString([(X + 200, Y + 2000), (X + 1800, Y + 2000)])]
+EDGE_ROADS = [
+    LineString([(X + 600, Y + 2600), (X + 1400, Y + 2600)]),
+    LineString([(X + 200, Y + 2000), (X + 1800, Y + 2000)]),
+]
 
 
 @pytest.fixture(scope="module")
@@ -77,12 +97,18 @@ def tx(county: Engine) -> Iterator[Connection]:
 
 
 def _road(conn: Connection, code: str, line: LineString) -> None:
-    conn.execute(text("INSERT INTO road (code, class, geom) VALUES (:c, 'main', ST_GeomFromEWKT(:g))"),
-                 {"c": code, "g": ref.to_wgs84_wkt(line)})
+    conn.execute(
+        text("INSERT INTO road (code, class, geom) VALUES (:c, 'main', ST_GeomFromEWKT(:g))"),
+        {"c": code, "g": ref.to_wgs84_wkt(line)},
+    )
 
 
-def _check(got: dict[str, UnitFigures], cams: list[ref.Cam], routes: list[LineString],
-           roads: list[LineString]) -> None:
+def _check(
+    got: dict[str, UnitFigures],
+    cams: list[ref.Cam],
+    routes: list[LineString],
+    roads: list[LineString],
+) -> None:
     want = ref.expected(cams, routes, BUFFER, roads=[*ref.ROADS.values(), *roads])
     assert set(got) == set(want)
     wrong = []
@@ -90,8 +116,11 @@ def _check(got: dict[str, UnitFigures], cams: list[ref.Cam], routes: list[LineSt
         for metric in METRICS:
             value, reference = getattr(got[code], metric), metrics[metric]
             if (value is None) != (reference is None) or (
-                    reference is not None and value is not None and abs(value - reference) > 0.1):
-                wrong.append((code, metric, value, None if reference is None else round(reference, 2)))
+                reference is not None and value is not None and abs(value - reference) > 0.1
+            ):
+                wrong.append(
+                    (code, metric, value, None if reference is None else round(reference, 2))
+                )
     assert not wrong, wrong
 
 
@@ -157,8 +186,11 @@ def test_views_and_buffers_ending_on_a_border(tx: Connection) -> None:
     refresh(tx, BUFFER, full=True)
     _check(_stored(tx), [EDGE_VIEW], [EDGE_ROUTE], EDGE_ROADS)
     # the east half of the view is in the east cell only, the west cell gets none of its area
-    west = next(c for c, (lvl, _p, poly) in ref.UNITS.items() if lvl == "grid" and poly.contains(
-        Point(X + 500, Y + 2500)))
+    west = next(
+        c
+        for c, (lvl, _p, poly) in ref.UNITS.items()
+        if lvl == "grid" and poly.contains(Point(X + 500, Y + 2500))
+    )
     assert _stored(tx)[west].camera_area_pct == 0.0
 
 
@@ -168,8 +200,10 @@ def test_what_if_of_a_view_and_route_ending_on_a_border(tx: Connection) -> None:
     refresh(tx, BUFFER, full=True)
     got = _stored(tx)
     lonlat = [ref.TO_WGS84.transform(x, y) for x, y in EDGE_ROUTE.coords]
-    items: list[Camera | Route] = [Camera(*EDGE_VIEW.lonlat(), EDGE_VIEW.azimuth, 180, 400),
-                                   Route(tuple((float(x), float(y)) for x, y in lonlat))]
+    items: list[Camera | Route] = [
+        Camera(*EDGE_VIEW.lonlat(), EDGE_VIEW.azimuth, 180, 400),
+        Route(tuple((float(x), float(y)) for x, y in lonlat)),
+    ]
     for change in what_if(tx, items, WINDOW, BUFFER):
         got[change.after.code] = change.after
     _check(got, [EDGE_VIEW], [EDGE_ROUTE], EDGE_ROADS)

@@ -10,8 +10,14 @@ from sqlalchemy import Engine, text
 from etl.demo import DemoSize, generate
 from tests.conftest import DEMO_END
 
-SMALL = DemoSize(townships=4, villages_per_township=6, cameras_per_county=200,
-                 incidents_per_county=500, routes_per_county=4, track_days=1)
+SMALL = DemoSize(
+    townships=4,
+    villages_per_township=6,
+    cameras_per_county=200,
+    incidents_per_county=500,
+    routes_per_county=4,
+    track_days=1,
+)
 
 
 def _fingerprint(seed: int) -> list[tuple[str, str, str]]:
@@ -35,15 +41,22 @@ def test_another_seed_gives_other_data() -> None:
 
 def test_loaded_county_has_the_structure_of_the_brief(engine: Engine) -> None:
     with engine.connect() as conn:
-        counts = dict(conn.execute(text("SELECT level, count(*) FROM admin_unit GROUP BY level")).all())
+        counts = dict(
+            conn.execute(text("SELECT level, count(*) FROM admin_unit GROUP BY level")).all()
+        )
         cells = conn.execute(text("SELECT count(*) FROM grid_cell")).scalar()
-        per_village = conn.execute(text(
-            "SELECT min(n), max(n) FROM (SELECT count(*) n FROM grid_cell GROUP BY village_code) x")).one()
-        cameras, offline = conn.execute(text(
-            "SELECT count(*), count(*) FILTER (WHERE status <> 'online') FROM camera")).one()
+        per_village = conn.execute(
+            text(
+                "SELECT min(n), max(n) FROM (SELECT count(*) n FROM grid_cell GROUP BY village_code) x"
+            )
+        ).one()
+        cameras, offline = conn.execute(
+            text("SELECT count(*), count(*) FILTER (WHERE status <> 'online') FROM camera")
+        ).one()
         routes = conn.execute(text("SELECT count(*) FROM patrol_route")).scalar()
-        incidents, first, last = conn.execute(text(
-            "SELECT count(*), min(occurred_at), max(occurred_at) FROM incident")).one()
+        incidents, first, last = conn.execute(
+            text("SELECT count(*), min(occurred_at), max(occurred_at) FROM incident")
+        ).one()
         classes = set(conn.execute(text("SELECT DISTINCT class FROM road")).scalars())
         tracks = conn.execute(text("SELECT count(*) FROM patrol_track")).scalar()
     assert counts["county"] == 1 and 8 <= counts["township"] <= 12
@@ -58,23 +71,31 @@ def test_loaded_county_has_the_structure_of_the_brief(engine: Engine) -> None:
 
 def test_cells_tile_their_village_and_villages_their_township(engine: Engine) -> None:
     with engine.connect() as conn:
-        worst_cells = conn.execute(text("""
+        worst_cells = conn.execute(
+            text("""
             SELECT max(abs(v_area - c_area) / v_area) FROM (
               SELECT ST_Area(v.geom::geography) v_area, sum(ST_Area(g.geom::geography)) c_area
               FROM admin_unit v JOIN grid_cell g ON g.village_code = v.code GROUP BY v.code, v.geom) x
-        """)).scalar()
-        overlaps = conn.execute(text("""
+        """)
+        ).scalar()
+        overlaps = conn.execute(
+            text("""
             SELECT count(*) FROM grid_cell a JOIN grid_cell b
               ON a.village_code = b.village_code AND a.code < b.code AND ST_Intersects(a.geom, b.geom)
             WHERE ST_Area(ST_Intersection(a.geom, b.geom)::geography) > 1
-        """)).scalar()
+        """)
+        ).scalar()
     assert worst_cells < 1e-6
     assert overlaps == 0
 
 
 def test_the_incident_rhythm_peaks_in_the_evening(engine: Engine) -> None:
     with engine.connect() as conn:
-        by_hour = dict(conn.execute(text(
-            "SELECT extract(hour FROM occurred_at AT TIME ZONE 'UTC')::int, count(*) FROM incident GROUP BY 1"
-        )).all())
+        by_hour = dict(
+            conn.execute(
+                text(
+                    "SELECT extract(hour FROM occurred_at AT TIME ZONE 'UTC')::int, count(*) FROM incident GROUP BY 1"
+                )
+            ).all()
+        )
     assert by_hour[19] > 3 * by_hour[4]

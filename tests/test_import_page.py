@@ -25,7 +25,10 @@ def _upload(page: Page, path: Path) -> None:
 
 
 def test_a_bad_file_shows_its_errors_and_cannot_be_imported(page: Page, tmp_path: Path) -> None:
-    _upload(page, geojson(tmp_path / "cams.geojson", [camera("CPAGE1"), camera("CPAGE2", status="kaputt")]))
+    _upload(
+        page,
+        geojson(tmp_path / "cams.geojson", [camera("CPAGE1"), camera("CPAGE2", status="kaputt")]),
+    )
     expect(page.locator(".gs-import-summary")).to_contain_text("2 features: 1 ready, 1 with errors")
     errors = page.locator(".gs-error-table tbody tr")
     expect(errors).to_have_count(1)
@@ -37,21 +40,35 @@ def test_a_bad_file_shows_its_errors_and_cannot_be_imported(page: Page, tmp_path
     expect(page.locator("#gs-import-confirm")).to_be_enabled()
 
 
-def test_upload_preview_and_confirm_writes_the_rows(page: Page, engine: Engine, tmp_path: Path) -> None:
+def test_upload_preview_and_confirm_writes_the_rows(
+    page: Page, engine: Engine, tmp_path: Path
+) -> None:
     path = geojson(tmp_path / "cams.geojson", [camera("CPAGE3"), camera("CPAGE4", azimuth_deg=270)])
     try:
         _upload(page, path)
-        expect(page.locator(".gs-import-summary")).to_contain_text("2 features: 2 ready, 0 with errors")
-        page.wait_for_function("""() => { let n = 0;
+        expect(page.locator(".gs-import-summary")).to_contain_text(
+            "2 features: 2 ready, 0 with errors"
+        )
+        page.wait_for_function(
+            """() => { let n = 0;
             window.gridsightMap && window.gridsightMap.eachLayer(l => {
                 if (l.feature && !l.feature.properties.layer) n++; });  // the territory's have a layer
-            return n === 2; }""", timeout=15_000, polling=250)
+            return n === 2; }""",
+            timeout=15_000,
+            polling=250,
+        )
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT count(*) FROM camera WHERE code LIKE 'CPAGE%'")).scalar() == 0
+            assert (
+                conn.execute(text("SELECT count(*) FROM camera WHERE code LIKE 'CPAGE%'")).scalar()
+                == 0
+            )
         page.locator("#gs-import-confirm").click()
         expect(page.locator(".gs-import-result")).to_contain_text("2 inserted", timeout=30_000)
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT count(*) FROM camera WHERE code LIKE 'CPAGE%'")).scalar() == 2
+            assert (
+                conn.execute(text("SELECT count(*) FROM camera WHERE code LIKE 'CPAGE%'")).scalar()
+                == 2
+            )
     finally:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM camera WHERE code LIKE 'CPAGE%'"))
@@ -78,15 +95,23 @@ def test_the_page_shows_the_chosen_layers_fields_template_and_territory(page: Pa
     assert header == [f.name for f in LAYERS["incidents"].fields] + ["lon", "lat"]
     assert download.value.suggested_filename == "incidents-template.csv"
     # the territory (the county's townships) is drawn on the preview map before any file
-    page.wait_for_function("""() => { let n = 0; window.gridsightMap && window.gridsightMap.eachLayer(l => {
+    page.wait_for_function(
+        """() => { let n = 0; window.gridsightMap && window.gridsightMap.eachLayer(l => {
         if (l.feature && l.feature.properties.layer === 'townships') n++; }); return n === 10; }""",
-                           timeout=15_000, polling=250)
+        timeout=15_000,
+        polling=250,
+    )
 
 
-def test_errors_are_shown_in_chinese_from_the_catalogue(blank_page: Page, base_url: str, tmp_path: Path) -> None:
+def test_errors_are_shown_in_chinese_from_the_catalogue(
+    blank_page: Page, base_url: str, tmp_path: Path
+) -> None:
     blank_page.goto(f"{base_url}/import?lang=zh")
     expect(blank_page.locator("#gs-import-upload")).to_be_visible(timeout=20_000)
-    path = geojson(tmp_path / "cams.geojson", [camera("CPAGE5", status="kaputt"), camera("CPAGE6", fov_deg=400)])
+    path = geojson(
+        tmp_path / "cams.geojson",
+        [camera("CPAGE5", status="kaputt"), camera("CPAGE6", fov_deg=400)],
+    )
     _upload(blank_page, path)
     errors = blank_page.locator(".gs-error-table tbody tr")
     expect(errors).to_have_count(2)

@@ -52,18 +52,25 @@ def _open(page: Page, url: str) -> None:
 
 def _wait_units(page: Page, codes: set[str]) -> dict[str, str]:
     """Wait until the units layer draws exactly ``codes`` and the map stands still."""
-    page.wait_for_function(f"() => JSON.stringify(Object.keys(({_UNITS})()).sort()) === "
-                           f"JSON.stringify({sorted(codes)!r})", timeout=30_000, polling=250)
+    page.wait_for_function(
+        f"() => JSON.stringify(Object.keys(({_UNITS})()).sort()) === "
+        f"JSON.stringify({sorted(codes)!r})",
+        timeout=30_000,
+        polling=250,
+    )
     page.wait_for_function(_STILL, timeout=20_000, polling=100)
     drawn: dict[str, str] = page.evaluate(_UNITS)
     return drawn
 
 
-def _targets(engine: Engine, parent: str, clusters: list[list[float]], limit: int | None = None) -> list[Any]:
+def _targets(
+    engine: Engine, parent: str, clusters: list[list[float]], limit: int | None = None
+) -> list[Any]:
     """For each child of ``parent`` (largest first): its code, name and a point inside it, the centre
     of a point cluster drawn there when there is one (where a click used to zoom instead of drill)."""
     with engine.connect() as conn:
-        rows = conn.execute(text("""
+        rows = conn.execute(
+            text("""
             WITH c AS (SELECT ST_SetSRID(ST_MakePoint(x, y), 4326) AS g
                        FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) AS t(x, y)),
             u AS (SELECT u.code, u.name, u.geom, ST_Area(u.geom) AS area,
@@ -73,7 +80,8 @@ def _targets(engine: Engine, parent: str, clusters: list[list[float]], limit: in
             SELECT code, name, ST_X(coalesce(on_cluster, ST_PointOnSurface(geom))) AS x,
                    ST_Y(coalesce(on_cluster, ST_PointOnSurface(geom))) AS y, on_cluster IS NOT NULL AS hit
             FROM u ORDER BY area DESC"""),
-            {"parent": parent, "xs": [c[0] for c in clusters], "ys": [c[1] for c in clusters]}).all()
+            {"parent": parent, "xs": [c[0] for c in clusters], "ys": [c[1] for c in clusters]},
+        ).all()
     out = [(r.code, r.name, r.x, r.y, r.hit) for r in rows]
     return out[:limit] if limit else out
 
@@ -82,42 +90,58 @@ def _click_drills(page: Page, parent_codes: set[str], parent_name: str, targets:
     for code, name, lon, lat, _on_cluster in targets:
         _wait_units(page, parent_codes)
         page.mouse.click(*screen_point(page, lon, lat))
-        expect(page.locator(".gs-breadcrumbs")).to_contain_text(f"{parent_name} › {name}", timeout=10_000)
+        expect(page.locator(".gs-breadcrumbs")).to_contain_text(
+            f"{parent_name} › {name}", timeout=10_000
+        )
         assert f"unit={code}" in page.url
         page.go_back()
         expect(page.locator(".gs-breadcrumbs .gs-crumb.current")).to_have_text(parent_name)
 
 
-def test_clicks_inside_every_township_drill_with_the_default_layers(page: Page, base_url: str,
-                                                                    engine: Engine) -> None:
+def test_clicks_inside_every_township_drill_with_the_default_layers(
+    page: Page, base_url: str, engine: Engine
+) -> None:
     _open(page, base_url)
     with engine.connect() as conn:
-        townships = set(conn.execute(text("SELECT code FROM admin_unit WHERE level = 'township'")).scalars())
+        townships = set(
+            conn.execute(text("SELECT code FROM admin_unit WHERE level = 'township'")).scalars()
+        )
     _wait_units(page, townships)
     # every layer of the page as it opens is on (nothing switched off)
     checked = page.locator(".leaflet-control-layers-overlays input:checked")
     expect(checked).to_have_count(page.locator(".leaflet-control-layers-overlays input").count())
     targets = _targets(engine, "140724", page.evaluate(_CLUSTERS))
-    assert len(targets) == 10 and sum(t[4] for t in targets) >= 5, "most clicks should land on a cluster"
+    assert len(targets) == 10 and sum(t[4] for t in targets) >= 5, (
+        "most clicks should land on a cluster"
+    )
     _click_drills(page, townships, "示范县", targets)
 
 
-def test_clicks_inside_villages_of_a_township_drill(page: Page, base_url: str, engine: Engine) -> None:
+def test_clicks_inside_villages_of_a_township_drill(
+    page: Page, base_url: str, engine: Engine
+) -> None:
     _open(page, base_url + "/" + ViewState(unit=TOWN).search())
     with engine.connect() as conn:
-        villages = set(conn.execute(text("SELECT code FROM admin_unit WHERE parent_code = :t"), {"t": TOWN}).scalars())
+        villages = set(
+            conn.execute(
+                text("SELECT code FROM admin_unit WHERE parent_code = :t"), {"t": TOWN}
+            ).scalars()
+        )
     _wait_units(page, villages)
     targets = _targets(engine, TOWN, page.evaluate(_CLUSTERS), limit=6)
     _click_drills(page, villages, "城关镇", targets)
 
 
-def test_the_townships_show_distinct_classes_and_the_legend_their_bounds(page: Page, base_url: str,
-                                                                          engine: Engine) -> None:
+def test_the_townships_show_distinct_classes_and_the_legend_their_bounds(
+    page: Page, base_url: str, engine: Engine
+) -> None:
     _open(page, base_url)
     with engine.connect() as conn:
         townships = figures(conn, Window.last_days(30), level="township")
     drawn = _wait_units(page, {u.code for u in townships})
-    assert len(set(drawn.values())) >= 3, f"the county is {len(set(drawn.values()))} colours: {drawn}"
+    assert len(set(drawn.values())) >= 3, (
+        f"the county is {len(set(drawn.values()))} colours: {drawn}"
+    )
     classes = units.class_breaks([u.camera_road_pct for u in townships], "camera_road_pct")
     for u in townships:  # the default metric: working road coverage
         assert drawn[u.code] == classes.color(u.camera_road_pct), u.name
@@ -138,8 +162,9 @@ def test_the_townships_show_distinct_classes_and_the_legend_their_bounds(page: P
 
 @pytest.mark.parametrize("size", [(1600, 900), (1280, 720)])
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_the_legend_and_the_header_fit_the_window(page: Page, base_url: str, size: tuple[int, int],
-                                                   lang: str) -> None:
+def test_the_legend_and_the_header_fit_the_window(
+    page: Page, base_url: str, size: tuple[int, int], lang: str
+) -> None:
     page.set_viewport_size({"width": size[0], "height": size[1]})
     _open(page, f"{base_url}/?lang={lang}")
     expect(page.locator(".gs-legend [data-layer=units] .gs-legend-row").first).to_be_visible()
@@ -147,13 +172,20 @@ def test_the_legend_and_the_header_fit_the_window(page: Page, base_url: str, siz
         const m = document.querySelector('.gs-map').getBoundingClientRect();
         return {top: l.top, bottom: l.bottom, left: l.left, right: l.right, mapRight: m.right,
                 w: window.innerWidth, h: window.innerHeight}; }""")
-    assert box["top"] >= 0 and box["left"] >= 0 and box["bottom"] <= box["h"] and box["right"] <= box["w"], box
+    assert (
+        box["top"] >= 0
+        and box["left"] >= 0
+        and box["bottom"] <= box["h"]
+        and box["right"] <= box["w"]
+    ), box
     assert box["left"] >= box["mapRight"] - 0.5, f"the legend covers the map: {box}"
     legend = page.locator("#gs-legend")
     expect(legend).to_have_attribute("tabindex", "0")
     expect(legend).to_have_attribute("aria-label", "Legend" if lang == "en" else "图例")
     overlays = page.locator(".leaflet-control-layers-overlays input:checked").count()
-    expect(page.locator(".gs-legend-block")).to_have_count(overlays - 1)  # but the cell's gap: a cell's only
+    expect(page.locator(".gs-legend-block")).to_have_count(
+        overlays - 1
+    )  # but the cell's gap: a cell's only
     expect(page.locator(".gs-legend-block[data-layer=focus]")).to_have_count(0)
     if size == (1600, 900):  # the header on one line: no element of it wraps or leaves the window
         wrapped = page.evaluate("""() => { const out = []; const h = document.querySelector('.gs-header');
@@ -176,11 +208,15 @@ def test_the_legend_shows_only_the_layers_switched_on(page: Page, base_url: str)
     expect(page.locator(".gs-legend-block[data-layer=roads] .gs-legend-row").first).to_be_hidden()
 
 
-def test_playback_advances_in_the_browser_and_ends_on_the_windows_count(page: Page, base_url: str,
-                                                                         engine: Engine) -> None:
+def test_playback_advances_in_the_browser_and_ends_on_the_windows_count(
+    page: Page, base_url: str, engine: Engine
+) -> None:
     _open(page, base_url)
-    page.wait_for_function("() => window.gridsightPlayback && window.gridsightPlayback.data !== null",
-                           timeout=20_000, polling=250)
+    page.wait_for_function(
+        "() => window.gridsightPlayback && window.gridsightPlayback.data !== null",
+        timeout=20_000,
+        polling=250,
+    )
     with engine.connect() as conn:
         county = figures(conn, Window.last_days(30), level="county")[0]
     expect(page.locator(".gs-kpi-incidents .gs-kpi-value")).to_have_text(str(county.incidents))
@@ -192,8 +228,11 @@ def test_playback_advances_in_the_browser_and_ends_on_the_windows_count(page: Pa
 
     page.on("request", record)
     page.locator("#gs-play-toggle").click()
-    page.wait_for_function("() => Number(document.getElementById('gs-play-count').dataset.frame) >= 5",
-                           timeout=15_000, polling=100)
+    page.wait_for_function(
+        "() => Number(document.getElementById('gs-play-count').dataset.frame) >= 5",
+        timeout=15_000,
+        polling=100,
+    )
     page.locator("#gs-play-toggle").click()  # pause
     assert asked == [], f"the playback asked the server during frames: {asked[:3]}"
     page.remove_listener("request", record)
@@ -204,14 +243,21 @@ def test_playback_advances_in_the_browser_and_ends_on_the_windows_count(page: Pa
     page.keyboard.press("End")
     expect(page.locator("#gs-play-count")).to_have_attribute("data-frame", str(frames))
     expect(page.locator("#gs-play-count")).to_have_text(str(county.incidents))
-    assert page.evaluate("() => Number(document.getElementById('gs-play-chart').dataset.total)") == county.incidents
+    assert (
+        page.evaluate("() => Number(document.getElementById('gs-play-chart').dataset.total)")
+        == county.incidents
+    )
     # the sliding frame (24 h when stepping by hours) at the end: the window's last day
     end_ms = page.evaluate("() => window.gridsightPlayback.data.end")
     with engine.connect() as conn:
-        last_day = conn.execute(text(
-            "SELECT count(*) FROM incident WHERE unit_code LIKE '140724%' "
-            "AND occurred_at > to_timestamp(:e / 1000.0) - interval '24 hours' "
-            "AND occurred_at <= to_timestamp(:e / 1000.0)"), {"e": end_ms}).scalar()
+        last_day = conn.execute(
+            text(
+                "SELECT count(*) FROM incident WHERE unit_code LIKE '140724%' "
+                "AND occurred_at > to_timestamp(:e / 1000.0) - interval '24 hours' "
+                "AND occurred_at <= to_timestamp(:e / 1000.0)"
+            ),
+            {"e": end_ms},
+        ).scalar()
     page.locator("#gs-play-mode").select_option("sliding")
     expect(page.locator("#gs-play-count")).to_have_text(str(last_day))
     page.locator("#gs-play-step").select_option("day")
@@ -224,13 +270,19 @@ _OPENERS: dict[str, urllib.request.OpenerDirector] = {}
 def _signed_in(base_url: str) -> urllib.request.OpenerDirector:
     """An HTTP client with a cookie jar, signed in at ``base_url`` as the test leader."""
     if base_url not in _OPENERS:
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
         form = opener.open(f"{base_url}/login", timeout=60).read().decode()
         token = re.search(r'name="csrf_token" value="([^"]+)"', form)
         assert token
-        data = urllib.parse.urlencode({"username": account_name("leader"), "password": PASSWORD,
-                                       "csrf_token": token.group(1)}).encode()
-        opener.open(urllib.request.Request(f"{base_url}/login", data=data, headers={"Origin": base_url}), timeout=60)
+        data = urllib.parse.urlencode(
+            {"username": account_name("leader"), "password": PASSWORD, "csrf_token": token.group(1)}
+        ).encode()
+        opener.open(
+            urllib.request.Request(f"{base_url}/login", data=data, headers={"Origin": base_url}),
+            timeout=60,
+        )
         _OPENERS[base_url] = opener
     return _OPENERS[base_url]
 
@@ -241,7 +293,9 @@ def _get(url: str) -> tuple[int, str, bytes]:
         return r.status, r.headers.get("Content-Type", ""), r.read()
 
 
-def test_the_briefing_is_one_a4_page_with_the_units_name_and_kpis(base_url: str, engine: Engine) -> None:
+def test_the_briefing_is_one_a4_page_with_the_units_name_and_kpis(
+    base_url: str, engine: Engine
+) -> None:
     with engine.connect() as conn:
         town = figures(conn, Window.last_days(30), codes=[TOWN])[0]
     status, kind, body = _get(f"{base_url}/api/briefing.pdf?unit={TOWN}&lang=zh")
@@ -254,8 +308,15 @@ def test_the_briefing_is_one_a4_page_with_the_units_name_and_kpis(base_url: str,
     width, height = float(pdf.pages[0].mediabox.width), float(pdf.pages[0].mediabox.height)
     assert abs(width - 842) < 2 and abs(height - 595) < 2, (width, height)  # A4 landscape, points
     words = re.sub(r"\s+", "", pdf.pages[0].extract_text())
-    for shown in (town.name, f"{town.camera_area_pct:.1f}%", f"{town.cameras_online}/{town.cameras}",
-                  f"{town.camera_road_pct:.1f}%", "导出时间", f"账号{account_name('leader')}", "时间窗"):
+    for shown in (
+        town.name,
+        f"{town.camera_area_pct:.1f}%",
+        f"{town.cameras_online}/{town.cameras}",
+        f"{town.camera_road_pct:.1f}%",
+        "导出时间",
+        f"账号{account_name('leader')}",
+        "时间窗",
+    ):
         assert shown in words, f"{shown!r} not in the briefing: {words[:300]}"
     assert str(town.incidents) in words and str(town.blind_incidents) in words
     status, kind, png = _get(f"{base_url}/api/briefing.png?unit={TOWN}&lang=en")
@@ -276,7 +337,9 @@ def test_the_wall_feed_rows_show_code_category_severity_time_and_place(engine: E
         cells = {c.className.split()[0]: c.children for c in row.children}
         assert cells["gs-wall-code"] == item.code
         assert cells["gs-wall-sev"] == f"sev {item.severity}"
-        assert cells["gs-wall-time"] == item.occurred_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M")
+        assert cells["gs-wall-time"] == item.occurred_at.astimezone(
+            ZoneInfo("Asia/Shanghai")
+        ).strftime("%H:%M")
         place = " · ".join(x for x in (item.township, item.village) if x) or "–"
         assert cells["gs-wall-cat"] and cells["gs-wall-place"] == place
 
@@ -285,27 +348,41 @@ def test_the_default_metric_and_target_come_from_the_settings_and_the_address() 
     from geo.errors import SettingsError
     from geo.settings import Settings
 
-    settings = Settings.from_env({"GRIDSIGHT_DEFAULT_METRIC": "patrol_pct", "GRIDSIGHT_TARGET_PCT": "45"})
+    settings = Settings.from_env(
+        {"GRIDSIGHT_DEFAULT_METRIC": "patrol_pct", "GRIDSIGHT_TARGET_PCT": "45"}
+    )
     assert (settings.default_metric, settings.target_pct) == ("patrol_pct", 45.0)
     assert Settings.from_env({}).default_metric == "camera_road_pct"
     state = ViewState.from_search("?unit=140724001", settings.default_metric, settings.target_pct)
     assert (state.metric, state.target) == ("patrol_pct", 45.0)
     assert "metric=patrol_pct" in state.search() and "target=45" in state.search()
-    linked = ViewState.from_search("?metric=combined_pct&target=70.5", settings.default_metric, settings.target_pct)
+    linked = ViewState.from_search(
+        "?metric=combined_pct&target=70.5", settings.default_metric, settings.target_pct
+    )
     assert (linked.metric, linked.target) == ("combined_pct", 70.5)
-    hostile = ViewState.from_search("?metric=pg_sleep&target=1e9", settings.default_metric, settings.target_pct)
+    hostile = ViewState.from_search(
+        "?metric=pg_sleep&target=1e9", settings.default_metric, settings.target_pct
+    )
     assert (hostile.metric, hostile.target) == ("patrol_pct", 45.0)
-    for var, value, expected in (("GRIDSIGHT_DEFAULT_METRIC", "camera", "one of camera_area_pct"),
-                                 ("GRIDSIGHT_TARGET_PCT", "120", "a percentage from 0 to 100")):
-        with pytest.raises(SettingsError, match=f"{var}='{value}' is not allowed: expected {expected}"):
+    for var, value, expected in (
+        ("GRIDSIGHT_DEFAULT_METRIC", "camera", "one of camera_area_pct"),
+        ("GRIDSIGHT_TARGET_PCT", "120", "a percentage from 0 to 100"),
+    ):
+        with pytest.raises(
+            SettingsError, match=f"{var}='{value}' is not allowed: expected {expected}"
+        ):
             Settings.from_env({var: value})
 
 
 def test_the_playback_endpoint_refuses_bad_arguments_with_their_name(base_url: str) -> None:
     import urllib.error
 
-    for query, status, word in (("unit=1407'--", 400, "unit"), ("unit=999999", 404, "999999"),
-                                ("days=0", 400, "days"), ("cat=arson", 400, "cat")):
+    for query, status, word in (
+        ("unit=1407'--", 400, "unit"),
+        ("unit=999999", 404, "999999"),
+        ("days=0", 400, "days"),
+        ("cat=arson", 400, "cat"),
+    ):
         with pytest.raises(urllib.error.HTTPError) as failed:
             _get(f"{base_url}/api/playback?{query}")
         assert failed.value.code == status and word in failed.value.read().decode(), query

@@ -21,8 +21,9 @@ def _local(moment: dt.datetime) -> str:
     return moment.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M")
 
 
-def test_every_kpi_and_the_ranking_say_how_they_are_computed(blank_page: Page, base_url: str,
-                                                              engine: Engine) -> None:
+def test_every_kpi_and_the_ranking_say_how_they_are_computed(
+    blank_page: Page, base_url: str, engine: Engine
+) -> None:
     page = blank_page
     _open(page, base_url)
     with engine.connect() as conn:
@@ -33,7 +34,9 @@ def test_every_kpi_and_the_ranking_say_how_they_are_computed(blank_page: Page, b
     expect(coverage.locator(".gs-how-text")).to_be_hidden()
     coverage.locator("summary").click()
     expect(coverage.locator(".gs-how-text")).to_be_visible()
-    expect(coverage).to_contain_text("Share of the unit's area inside the view of at least one online camera")
+    expect(coverage).to_contain_text(
+        "Share of the unit's area inside the view of at least one online camera"
+    )
     expect(coverage).to_contain_text(f"Coverage computed {_local(computed)}")
     window = Window.last_days(30)
     incidents = page.locator(".gs-kpi-incidents .gs-how")
@@ -41,14 +44,23 @@ def test_every_kpi_and_the_ranking_say_how_they_are_computed(blank_page: Page, b
     expect(incidents).to_contain_text(f"Window {_local(window.start)} to {_local(window.end)}")
     ranking = page.locator(".gs-ranking h3 .gs-how")
     ranking.locator("summary").click()
-    expect(ranking).to_contain_text("Share of the unit's road length inside an online camera's view")
+    expect(ranking).to_contain_text(
+        "Share of the unit's road length inside an online camera's view"
+    )
 
 
-def test_a_cells_figures_and_the_chinese_page_have_notes(blank_page: Page, base_url: str, engine: Engine) -> None:
+def test_a_cells_figures_and_the_chinese_page_have_notes(
+    blank_page: Page, base_url: str, engine: Engine
+) -> None:
     page = blank_page
     with engine.connect() as conn:
-        cell = str(conn.execute(text(
-            "SELECT code FROM unit_coverage WHERE level = 'grid' AND road_m > 0 ORDER BY code LIMIT 1")).scalar_one())
+        cell = str(
+            conn.execute(
+                text(
+                    "SELECT code FROM unit_coverage WHERE level = 'grid' AND road_m > 0 ORDER BY code LIMIT 1"
+                )
+            ).scalar_one()
+        )
     _open(page, base_url + "/" + ViewState(unit=cell, metric="camera_road_pct").search())
     rows = page.locator(".gs-compare tbody tr")
     expect(rows.locator(".gs-how")).to_have_count(6)
@@ -67,6 +79,13 @@ def test_each_metric_has_a_note_in_both_languages(engine: Engine) -> None:
     with engine.connect() as conn:
         for lang in ("zh", "en"):
             how = notes(conn, window, lang)
-            for figure in (*METRICS, "cameras", "incidents", "blind_incidents", "incident_coverage_pct", "open"):
+            for figure in (
+                *METRICS,
+                "cameras",
+                "incidents",
+                "blind_incidents",
+                "incident_coverage_pct",
+                "open",
+            ):
                 text = how.text(figure)
                 assert len(text) > 20 and "{" not in text, (lang, figure, text)

@@ -48,7 +48,9 @@ def test_hot_spots_blind_spots_and_dosage_are_shown(page: Page, engine: Engine) 
         return spots; }""")
     assert len(drawn) == len(analysis.significant())
     never = page.locator(".gs-never").first.inner_text().split(", ")
-    assert never and {s for s in drawn.values() if s} == set(never)  # never-visited hot spots are outlined
+    assert never and {s for s in drawn.values() if s} == set(
+        never
+    )  # never-visited hot spots are outlined
 
 
 def test_placing_a_camera_on_the_map_changes_the_numbers(page: Page, engine: Engine) -> None:
@@ -56,7 +58,9 @@ def test_placing_a_camera_on_the_map_changes_the_numbers(page: Page, engine: Eng
     page.fill("#gs-plan-cam-fov", "360")
     page.fill("#gs-plan-cam-range", "150")
     page.keyboard.press("Tab")
-    page.evaluate(f"() => {{ window.gridsightMap.setView([{lat}, {lon}], 16, {{animate: false}}); }}")
+    page.evaluate(
+        f"() => {{ window.gridsightMap.setView([{lat}, {lon}], 16, {{animate: false}}); }}"
+    )
     page.wait_for_timeout(300)
     page.click(".leaflet-draw-draw-marker")
     x, y = screen_point(page, lon, lat)
@@ -84,7 +88,9 @@ def test_placing_a_camera_on_the_map_changes_the_numbers(page: Page, engine: Eng
     assert [f["properties"]["kind"] for f in features] == ["camera", "camera_view"]
     assert "blind_incidents" in archive.read(names["csv"]).decode("utf-8-sig")
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM camera WHERE code LIKE 'P%-C%'")).scalar() == 0
+        assert (
+            conn.execute(text("SELECT count(*) FROM camera WHERE code LIKE 'P%-C%'")).scalar() == 0
+        )
     entry.get_by_role("button", name="Delete").click()
     expect(entry).to_have_count(0)
     page.click("#gs-plan-discard")
@@ -109,27 +115,35 @@ _SECTOR = """() => { let out = null; window.gridsightMap.eachLayer(l => { const 
       out = [c.lat, c.lng]; } }); return out; }"""
 
 
-def test_a_placed_camera_follows_the_form_and_the_table_fits_at_1280(page: Page, engine: Engine) -> None:
+def test_a_placed_camera_follows_the_form_and_the_table_fits_at_1280(
+    page: Page, engine: Engine
+) -> None:
     page.set_viewport_size({"width": 1280, "height": 720})
     lon, lat = _blind_cluster(engine)
     page.fill("#gs-plan-cam-az", "0")
     page.fill("#gs-plan-cam-fov", "60")
     page.fill("#gs-plan-cam-range", "150")
     page.keyboard.press("Tab")
-    page.evaluate(f"() => {{ window.gridsightMap.setView([{lat}, {lon}], 16, {{animate: false}}); }}")
+    page.evaluate(
+        f"() => {{ window.gridsightMap.setView([{lat}, {lon}], 16, {{animate: false}}); }}"
+    )
     page.wait_for_timeout(300)
     page.click(".leaflet-draw-draw-marker")
     page.mouse.click(*screen_point(page, lon, lat))
     expect(page.locator("#gs-plan-item-count")).to_have_text("1 cameras, 0 routes", timeout=10_000)
     expect(page.locator("#gs-plan-selected")).to_contain_text("azimuth 0°")
-    page.wait_for_function(f"() => {{ const c = ({_SECTOR})(); return c && c[0] > {lat}; }}", timeout=10_000)
+    page.wait_for_function(
+        f"() => {{ const c = ({_SECTOR})(); return c && c[0] > {lat}; }}", timeout=10_000
+    )
     county = page.locator(".gs-compare tr.gs-level-county")
     first = county.inner_text()
     # the form now turns the placed camera: its sector points south and the figures change
     page.fill("#gs-plan-cam-az", "180")
     page.keyboard.press("Tab")
     expect(page.locator("#gs-plan-selected")).to_contain_text("azimuth 180°", timeout=10_000)
-    page.wait_for_function(f"() => {{ const c = ({_SECTOR})(); return c && c[0] < {lat}; }}", timeout=10_000)
+    page.wait_for_function(
+        f"() => {{ const c = ({_SECTOR})(); return c && c[0] < {lat}; }}", timeout=10_000
+    )
     expect(page.locator("#gs-plan-item-count")).to_have_text("1 cameras, 0 routes")
     expect(county).not_to_have_text(first)
     # a wedge symbol is drawn at the county's zoom too, where the 150 m sector is a few pixels
@@ -168,7 +182,9 @@ def test_spot_rows_fly_to_labelled_spots(page: Page) -> None:
     # the dosage table names things once: never-visited hot spots say so instead of a 12-hour gap
     never = page.locator("#gs-plan-dosage-table tr.gs-never").first
     expect(never).to_contain_text("never visited")
-    expect(page.locator("#gs-plan-dosage-table thead th").first).to_have_attribute("title", re.compile(r"\S"))
+    expect(page.locator("#gs-plan-dosage-table thead th").first).to_have_attribute(
+        "title", re.compile(r"\S")
+    )
     # every hot spot is named by its township and village
     places = page.locator("#gs-plan-dosage-table tbody td.gs-place").all_inner_texts()
     assert places and all(" · " in p for p in places), places

@@ -55,18 +55,24 @@ def _incidents(conn: Connection, points: list[tuple[float, float]], days_ago: fl
     """Incidents at (x, y) metres in EPSG:32649."""
     at = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
     for n, (x, y) in enumerate(points):
-        conn.execute(text("""INSERT INTO incident (code, occurred_at, category, severity, status, geom)
+        conn.execute(
+            text("""INSERT INTO incident (code, occurred_at, category, severity, status, geom)
                              VALUES (:c, :t, 'theft', 1, 'reported',
                                      ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), 32649), 4326))"""),
-                     {"c": f"T{n:05d}", "t": at, "x": x, "y": y})
+            {"c": f"T{n:05d}", "t": at, "x": x, "y": y},
+        )
 
 
 def _pattern() -> list[tuple[float, float]]:
     """40 incidents in the 3x3 squares around square (5, 5) of the county, 12 scattered."""
     rng = random.Random(3)
     cx, cy = ref.X0 + 5.5 * SIZE, ref.Y0 + 5.5 * SIZE
-    cluster = [(cx + rng.uniform(-1.4, 1.4) * SIZE, cy + rng.uniform(-1.4, 1.4) * SIZE) for _ in range(40)]
-    scattered = [(ref.X0 + rng.uniform(50, 3950), ref.Y0 + rng.uniform(50, 3950)) for _ in range(12)]
+    cluster = [
+        (cx + rng.uniform(-1.4, 1.4) * SIZE, cy + rng.uniform(-1.4, 1.4) * SIZE) for _ in range(40)
+    ]
+    scattered = [
+        (ref.X0 + rng.uniform(50, 3950), ref.Y0 + rng.uniform(50, 3950)) for _ in range(12)
+    ]
     return cluster + scattered
 
 
@@ -82,7 +88,9 @@ def test_gi_star_equals_esda_run_directly_on_the_same_lattice(tx: Connection) ->
     for x, y in points:
         counts[(int(x // SIZE), int(y // SIZE))] += 1
     y_values = np.array([counts[k] for k in ij], dtype=float)
-    w = Queen.from_iterable([box(i * SIZE, j * SIZE, (i + 1) * SIZE, (j + 1) * SIZE) for i, j in ij])
+    w = Queen.from_iterable(
+        [box(i * SIZE, j * SIZE, (i + 1) * SIZE, (j + 1) * SIZE) for i, j in ij]
+    )
     expected = G_Local(y_values, w, transform="B", star=True, permutations=0).Zs
     np.testing.assert_allclose([u.z for u in analysis.units], expected, atol=1e-9)
     assert [u.incidents for u in analysis.units] == [int(v) for v in y_values]
@@ -100,8 +108,12 @@ def test_hot_spots_on_grid_cells_and_density(tx: Connection) -> None:
     analysis = hotspots.analyse(tx, WINDOW, "cells")
     assert len(analysis.units) == 16
     by_key = {u.key: u for u in analysis.units}
-    cluster = by_key[f"{ref.COUNTY}001001004"]  # the cell from 1 to 2 km east and north holds the cluster
-    assert cluster.incidents >= 36 and cluster.value == pytest.approx(cluster.incidents)  # per km² of 1 km²
+    cluster = by_key[
+        f"{ref.COUNTY}001001004"
+    ]  # the cell from 1 to 2 km east and north holds the cluster
+    assert cluster.incidents >= 36 and cluster.value == pytest.approx(
+        cluster.incidents
+    )  # per km² of 1 km²
     assert cluster.z > 0 and cluster.z > by_key[f"{ref.COUNTY}002002004"].z
     surface = dict(hotspots.density(tx, WINDOW, SIZE, 500.0))
     peak = max(surface, key=lambda k: surface[k])
@@ -111,17 +123,23 @@ def test_hot_spots_on_grid_cells_and_density(tx: Connection) -> None:
         hotspots.analyse(tx, WINDOW, "hexagons")
 
 
-def _track(conn: Connection, unit: str, start: dt.datetime, points: list[tuple[float, float]]) -> None:
+def _track(
+    conn: Connection, unit: str, start: dt.datetime, points: list[tuple[float, float]]
+) -> None:
     for n, (x, y) in enumerate(points):
-        conn.execute(text("""INSERT INTO patrol_track (unit, recorded_at, geom)
+        conn.execute(
+            text("""INSERT INTO patrol_track (unit, recorded_at, geom)
                              VALUES (:u, :t, ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), 32649), 4326))"""),
-                     {"u": unit, "t": start + dt.timedelta(minutes=2 * n), "x": x, "y": y})
+            {"u": unit, "t": start + dt.timedelta(minutes=2 * n), "x": x, "y": y},
+        )
 
 
 def test_dosage_counts_known_visits_minutes_and_gaps(tx: Connection) -> None:
     cell = f"{ref.COUNTY}001001001"  # 1 km square at the south-west corner
     inside, away = (ref.X0 + 500, ref.Y0 + 500), (ref.X0 + 3500, ref.Y0 + 3500)
-    day = (dt.datetime.now(TZ) - dt.timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    day = (dt.datetime.now(TZ) - dt.timedelta(days=2)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
     # unit A, 09:00-12:00 every 2 minutes: inside 10:00-10:08 (5 points) and 11:00-11:04 (3 points)
     route = []
     for n in range(91):
@@ -134,8 +152,13 @@ def test_dosage_counts_known_visits_minutes_and_gaps(tx: Connection) -> None:
     assert report.period[0] == day and report.period[1] == day + dt.timedelta(minutes=180)
     d = {a.id: a for a in report.areas}[cell]
     assert d.visits == {"day": 3, "night": 0}
-    assert d.minutes["day"] == pytest.approx(16.0)  # 8 points of A hold 2 minutes each; B's last holds none
-    assert d.longest_gap_min == {"day": pytest.approx(60.0), "night": None}  # 09:00 to the first hit
+    assert d.minutes["day"] == pytest.approx(
+        16.0
+    )  # 8 points of A hold 2 minutes each; B's last holds none
+    assert d.longest_gap_min == {
+        "day": pytest.approx(60.0),
+        "night": None,
+    }  # 09:00 to the first hit
     assert d.units == {"A", "B"}
     north_east = {a.id: a for a in report.areas}[f"{ref.COUNTY}002002004"]
     assert north_east.visits["day"] == 3  # A away 09:00-09:58, 10:10-10:58, 11:06-12:00
@@ -147,7 +170,10 @@ def test_shift_instances_split_days_and_nights_locally() -> None:
     start = dt.datetime(2026, 11, 1, 6, 0, tzinfo=TZ)
     end = dt.datetime(2026, 11, 1, 22, 0, tzinfo=TZ)
     assert [(s, a.hour, b.hour) for s, a, b in dosage.shift_instances(start, end, TZ)] == [
-        ("night", 6, 8), ("day", 8, 20), ("night", 20, 22)]
+        ("night", 6, 8),
+        ("day", 8, 20),
+        ("night", 20, 22),
+    ]
 
 
 def test_blind_spots_are_unguarded_hot_spots_and_clusters(tx: Connection) -> None:
@@ -161,16 +187,22 @@ def test_blind_spots_are_unguarded_hot_spots_and_clusters(tx: Connection) -> Non
     lon, lat = ref.TO_WGS84.transform(cx, cy)
     assert abs(found[0].lon - lon) < 0.001 and abs(found[0].lat - lat) < 0.001
     # a working dome over them removes both
-    tx.execute(text("""INSERT INTO camera (code, azimuth_deg, fov_deg, range_m, status, kind, geom)
+    tx.execute(
+        text("""INSERT INTO camera (code, azimuth_deg, fov_deg, range_m, status, kind, geom)
                        VALUES ('DOME', 0, 360, 150, 'online', 'dome', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"""),
-               {"x": lon, "y": lat})
+        {"x": lon, "y": lat},
+    )
     refresh(tx, 100.0)
     assert blindspots.blind_spots(tx, WINDOW, analysis) == []
     # a patrol passing by guards them too, when the dome is broken
     tx.execute(text("UPDATE camera SET status = 'fault' WHERE code = 'DOME'"))
     line = ref.to_wgs84_wkt(LineString([(cx - 500, cy + 20), (cx + 500, cy + 20)]))
-    tx.execute(text("INSERT INTO patrol_route (code, unit, shift, geom) VALUES ('R', 'u', 'all', ST_GeomFromEWKT(:g))"),
-               {"g": line})
+    tx.execute(
+        text(
+            "INSERT INTO patrol_route (code, unit, shift, geom) VALUES ('R', 'u', 'all', ST_GeomFromEWKT(:g))"
+        ),
+        {"g": line},
+    )
     refresh(tx, 100.0)
     assert blindspots.blind_spots(tx, WINDOW, analysis) == []
 
@@ -188,7 +220,10 @@ def test_the_optimiser_finds_the_optimum_that_greedy_misses() -> None:
     # one camera per site: two directions at one site cannot both be chosen
     same_site = [_cand(1, "ab", 0), _cand(1, "cd", 90), _cand(2, "a")]
     chosen = optimise.solve(same_site, 2)
-    assert len({same_site[i].lon for i in chosen}) == len(chosen) and optimise.covered(same_site, chosen) == 3
+    assert (
+        len({same_site[i].lon for i in chosen}) == len(chosen)
+        and optimise.covered(same_site, chosen) == 3
+    )
     with pytest.raises(DataError, match="count"):
         optimise.solve(cands, 0)
 
@@ -196,17 +231,26 @@ def test_the_optimiser_finds_the_optimum_that_greedy_misses() -> None:
 def test_a_plan_what_if_equals_applying_it(conn: Connection, settings: Settings) -> None:
     refresh(conn, settings.patrol_buffer_m)  # changes other tests committed are not the plan's
     window = Window.last_days(30)
-    x = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM incident ORDER BY occurred_at DESC LIMIT 1")).one()
-    items: list[Camera | Route] = [Camera(x[0], x[1], 45, 90, 120), Camera(x[0] + 0.002, x[1], 0, 360, 60),
-                                   Route(((x[0] - 0.01, x[1] - 0.003), (x[0] + 0.01, x[1] + 0.003)))]
-    predicted = {c.after.code: c.after.row() for c in what_if(conn, items, window, settings.patrol_buffer_m)}
+    x = conn.execute(
+        text("SELECT ST_X(geom), ST_Y(geom) FROM incident ORDER BY occurred_at DESC LIMIT 1")
+    ).one()
+    items: list[Camera | Route] = [
+        Camera(x[0], x[1], 45, 90, 120),
+        Camera(x[0] + 0.002, x[1], 0, 360, 60),
+        Route(((x[0] - 0.01, x[1] - 0.003), (x[0] + 0.01, x[1] + 0.003))),
+    ]
+    predicted = {
+        c.after.code: c.after.row() for c in what_if(conn, items, window, settings.patrol_buffer_m)
+    }
     plan_id = plans.save(conn, "test plan", items)
     assert plans.get(conn, plan_id).items == tuple(items)
     assert conn.execute(text("SELECT count(*) FROM camera WHERE code LIKE 'P%-C%'")).scalar() == 0
     geojson, summary = plans.export(conn, plan_id, window, settings.patrol_buffer_m)
     kinds = [f["properties"]["kind"] for f in json.loads(geojson)["features"]]
     assert kinds == ["camera", "camera", "route", "camera_view", "camera_view"]
-    assert summary.splitlines()[0] == ",".join(plans.SUMMARY_COLUMNS) and len(summary.splitlines()) > 6
+    assert (
+        summary.splitlines()[0] == ",".join(plans.SUMMARY_COLUMNS) and len(summary.splitlines()) > 6
+    )
     plans.apply(conn, plan_id, settings.patrol_buffer_m)
     actual = {u.code: u.row() for u in figures(conn, window) if u.code in predicted}
     assert actual == predicted
@@ -214,8 +258,9 @@ def test_a_plan_what_if_equals_applying_it(conn: Connection, settings: Settings)
         plans.apply(conn, plan_id, settings.patrol_buffer_m)
 
 
-def test_importing_the_proposed_cameras_gives_the_predicted_coverage(conn: Connection, settings: Settings,
-                                                                    tmp_path: Path) -> None:
+def test_importing_the_proposed_cameras_gives_the_predicted_coverage(
+    conn: Connection, settings: Settings, tmp_path: Path
+) -> None:
     refresh(conn, settings.patrol_buffer_m)
     window = Window.last_days(30)
     blind_before = figures(conn, window, level="county")[0].blind_incidents
@@ -223,7 +268,9 @@ def test_importing_the_proposed_cameras_gives_the_predicted_coverage(conn: Conne
     assert len(result.proposals) == 4
     assert result.coverage_after_pct is not None and result.coverage_before_pct is not None
     assert result.coverage_after_pct > result.coverage_before_pct
-    assert sum(p.incidents_newly_covered for p in result.proposals) == result.incidents_newly_covered
+    assert (
+        sum(p.incidents_newly_covered for p in result.proposals) == result.incidents_newly_covered
+    )
     from geo.report import render_plan
 
     path = tmp_path / "proposed.csv"
@@ -244,18 +291,25 @@ def test_the_plan_command_line(settings: Settings, monkeypatch: pytest.MonkeyPat
         assert geo_main(["plan", "cameras", "--count", "2", "--format", "json"]) == 0
     body = json.loads(out.getvalue())
     assert [list(c)[:6] for c in body["cameras"]] == [
-        ["lon", "lat", "azimuth_deg", "fov_deg", "range_m", "incidents_newly_covered"]] * 2
+        ["lon", "lat", "azimuth_deg", "fov_deg", "range_m", "incidents_newly_covered"]
+    ] * 2
     assert body["incident_coverage_after_pct"] > body["incident_coverage_before_pct"]
     out = io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
         assert geo_main(["plan", "cameras", "--count", "2", "--format", "csv"]) == 0
-    assert out.getvalue().splitlines()[0].startswith("lon,lat,azimuth_deg,fov_deg,range_m,incidents_newly_covered")
+    assert (
+        out.getvalue()
+        .splitlines()[0]
+        .startswith("lon,lat,azimuth_deg,fov_deg,range_m,incidents_newly_covered")
+    )
     assert "incident coverage" in err.getvalue()
     out = io.StringIO()
     with redirect_stdout(out):
         assert geo_main(["plan", "dosage", "--areas", "cells", "--format", "csv"]) == 0
     lines = out.getvalue().splitlines()
-    assert lines[0] == ",".join(report.DOSAGE_COLUMNS) and len(lines) > 700  # every cell of the demo county
+    assert (
+        lines[0] == ",".join(report.DOSAGE_COLUMNS) and len(lines) > 700
+    )  # every cell of the demo county
     with redirect_stderr(err):
         assert _cli.run(geo_main, ["plan", "cameras"]) == 2  # --count is needed
 
@@ -264,12 +318,21 @@ def test_a_suggested_route_runs_on_roads_through_the_hot_spot(tx: Connection) ->
     rng = random.Random(9)
     hx, hy = ref.X0 + 3100, ref.Y0 + 1500  # on the east-west road
     _incidents(tx, [(hx + rng.uniform(-30, 30), hy + rng.uniform(-30, 30)) for _ in range(12)])
-    start = ref.to_wgs84_wkt(LineString([(ref.X0 + 500, ref.Y0 + 1500), (ref.X0 + 500, ref.Y0 + 2500)]))
-    tx.execute(text("INSERT INTO patrol_route (code, unit, shift, geom) "
-                    "VALUES ('R1', 'U1', 'all', ST_GeomFromEWKT(:g))"), {"g": start})
+    start = ref.to_wgs84_wkt(
+        LineString([(ref.X0 + 500, ref.Y0 + 1500), (ref.X0 + 500, ref.Y0 + 2500)])
+    )
+    tx.execute(
+        text(
+            "INSERT INTO patrol_route (code, unit, shift, geom) "
+            "VALUES ('R1', 'U1', 'all', ST_GeomFromEWKT(:g))"
+        ),
+        {"g": start},
+    )
     refresh(tx, 100.0)
     analysis = hotspots.analyse(tx, WINDOW, "lattice", SIZE)
-    suggestion = routing.suggest_route(tx, analysis, "U1", "all", 10_000, WINDOW, "Asia/Shanghai", 100.0)
+    suggestion = routing.suggest_route(
+        tx, analysis, "U1", "all", 10_000, WINDOW, "Asia/Shanghai", 100.0
+    )
     assert [sid for sid, _ in suggestion.hot_spots] == [analysis.hot_spots[0].id]
     # from the crossing at 500 m east to the hot spot's nearest node and back, along the road
     assert 2 * 2400 <= suggestion.length_m <= 2 * 2800

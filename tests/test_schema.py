@@ -13,7 +13,15 @@ from geo.models import Base
 from geo.settings import Settings
 from tests.conftest import fresh_database
 
-LAYER_TABLES = ["admin_unit", "grid_cell", "road", "camera", "patrol_route", "patrol_track", "incident"]
+LAYER_TABLES = [
+    "admin_unit",
+    "grid_cell",
+    "road",
+    "camera",
+    "patrol_route",
+    "patrol_track",
+    "incident",
+]
 
 
 def test_migrations_build_an_empty_database_and_are_idempotent(base_settings: Settings) -> None:
@@ -26,12 +34,21 @@ def test_migrations_build_an_empty_database_and_are_idempotent(base_settings: Se
         assert set(LAYER_TABLES) <= tables
         with engine.connect() as conn:
             head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            gist = conn.execute(text(
-                "SELECT count(DISTINCT tablename) FROM pg_indexes "
-                "WHERE indexdef LIKE '%USING gist%' AND tablename = ANY(:t)"), {"t": LAYER_TABLES}).scalar()
-            srids = conn.execute(text(
-                "SELECT DISTINCT srid FROM geometry_columns WHERE f_table_name = ANY(:t)"),
-                {"t": LAYER_TABLES}).scalars().all()
+            gist = conn.execute(
+                text(
+                    "SELECT count(DISTINCT tablename) FROM pg_indexes "
+                    "WHERE indexdef LIKE '%USING gist%' AND tablename = ANY(:t)"
+                ),
+                {"t": LAYER_TABLES},
+            ).scalar()
+            srids = (
+                conn.execute(
+                    text("SELECT DISTINCT srid FROM geometry_columns WHERE f_table_name = ANY(:t)"),
+                    {"t": LAYER_TABLES},
+                )
+                .scalars()
+                .all()
+            )
         assert head is not None
         assert gist == len(LAYER_TABLES)
         assert srids == [4326]
@@ -51,30 +68,69 @@ POINT = "SRID=4326;POINT(113.705 37.605)"
 LINE = "SRID=4326;MULTILINESTRING((113.70 37.60, 113.71 37.61))"
 
 GOOD: dict[str, dict[str, Any]] = {
-    "admin_unit": {"code": "140724999", "name": "测试镇", "level": "township", "parent_code": "140724",
-                   "geom": SQUARE},
-    "grid_cell": {"code": "140724001001999", "name": "测试网格", "village_code": "140724001001",
-                  "population": 10, "households": 4, "geom": SQUARE},
+    "admin_unit": {
+        "code": "140724999",
+        "name": "测试镇",
+        "level": "township",
+        "parent_code": "140724",
+        "geom": SQUARE,
+    },
+    "grid_cell": {
+        "code": "140724001001999",
+        "name": "测试网格",
+        "village_code": "140724001001",
+        "population": 10,
+        "households": 4,
+        "geom": SQUARE,
+    },
     "road": {"code": "RT1", "name": "测试路", "class": "main", "geom": LINE},
-    "camera": {"code": "CT1", "name": "测试", "azimuth_deg": 90, "fov_deg": 60, "range_m": 80,
-               "status": "online", "kind": "gun", "geom": POINT},
+    "camera": {
+        "code": "CT1",
+        "name": "测试",
+        "azimuth_deg": 90,
+        "fov_deg": 60,
+        "range_m": 80,
+        "status": "online",
+        "kind": "gun",
+        "geom": POINT,
+    },
     "patrol_route": {"code": "PT1", "unit": "测试组", "shift": "day", "geom": LINE},
-    "incident": {"code": "ET1", "occurred_at": "2026-01-01T10:00:00+08:00", "category": "theft",
-                 "severity": 2, "status": "reported", "geom": POINT},
+    "incident": {
+        "code": "ET1",
+        "occurred_at": "2026-01-01T10:00:00+08:00",
+        "category": "theft",
+        "severity": 2,
+        "status": "reported",
+        "geom": POINT,
+    },
 }
 
 BAD = [
-    ("camera", "fov_deg", 0), ("camera", "fov_deg", 361), ("camera", "fov_deg", -10),
-    ("camera", "range_m", 0), ("camera", "range_m", -5), ("camera", "status", "broken"),
-    ("camera", "kind", "drone"), ("camera", "azimuth_deg", 360), ("camera", "geom", SQUARE),
-    ("incident", "category", "murder_mystery"), ("incident", "severity", 0), ("incident", "severity", 5),
-    ("incident", "status", "lost"), ("incident", "geom", LINE),
-    ("grid_cell", "village_code", "140724999999"), ("grid_cell", "code", "140724001002001"),
-    ("grid_cell", "geom", POINT), ("grid_cell", "population", -1),
-    ("admin_unit", "parent_code", "999999"), ("admin_unit", "level", "province"),
+    ("camera", "fov_deg", 0),
+    ("camera", "fov_deg", 361),
+    ("camera", "fov_deg", -10),
+    ("camera", "range_m", 0),
+    ("camera", "range_m", -5),
+    ("camera", "status", "broken"),
+    ("camera", "kind", "drone"),
+    ("camera", "azimuth_deg", 360),
+    ("camera", "geom", SQUARE),
+    ("incident", "category", "murder_mystery"),
+    ("incident", "severity", 0),
+    ("incident", "severity", 5),
+    ("incident", "status", "lost"),
+    ("incident", "geom", LINE),
+    ("grid_cell", "village_code", "140724999999"),
+    ("grid_cell", "code", "140724001002001"),
+    ("grid_cell", "geom", POINT),
+    ("grid_cell", "population", -1),
+    ("admin_unit", "parent_code", "999999"),
+    ("admin_unit", "level", "province"),
     ("admin_unit", "code", "14072499"),
     ("admin_unit", "geom", "SRID=4326;MULTIPOLYGON(((0 0, 1 1, 1 0, 0 1, 0 0)))"),
-    ("road", "class", "motorway"), ("road", "geom", POINT), ("patrol_route", "shift", "evening"),
+    ("road", "class", "motorway"),
+    ("road", "geom", POINT),
+    ("patrol_route", "shift", "evening"),
     ("camera", "geom", "SRID=3857;POINT(0 0)"),
 ]
 
@@ -88,12 +144,18 @@ def _insert(conn: Connection, table: str, row: dict[str, Any]) -> None:
 @pytest.mark.parametrize("table", sorted(GOOD))
 def test_a_valid_row_is_accepted(conn: Connection, table: str) -> None:
     _insert(conn, table, GOOD[table])
-    assert conn.execute(text(f"SELECT count(*) FROM {table} WHERE code = :c"),
-                        {"c": GOOD[table]["code"]}).scalar() == 1
+    assert (
+        conn.execute(
+            text(f"SELECT count(*) FROM {table} WHERE code = :c"), {"c": GOOD[table]["code"]}
+        ).scalar()
+        == 1
+    )
 
 
 @pytest.mark.parametrize(("table", "column", "value"), BAD)
-def test_the_database_rejects_an_impossible_row(conn: Connection, table: str, column: str, value: Any) -> None:
+def test_the_database_rejects_an_impossible_row(
+    conn: Connection, table: str, column: str, value: Any
+) -> None:
     row = {**GOOD[table], column: value}
     with pytest.raises(DBAPIError), conn.begin_nested():
         _insert(conn, table, row)

@@ -17,8 +17,12 @@ def test_defaults_without_environment() -> None:
 
 def test_values_from_environment_and_overrides() -> None:
     s = Settings.from_env(
-        {"DATABASE_URL": "postgres://u:p@db:5432/x", "GRIDSIGHT_PORT": "9000",
-         "GRIDSIGHT_DATA_DIR": "/tmp/gs", "GRIDSIGHT_TILE_URL": "http://tiles.local/{z}/{x}/{y}.png"},
+        {
+            "DATABASE_URL": "postgres://u:p@db:5432/x",
+            "GRIDSIGHT_PORT": "9000",
+            "GRIDSIGHT_DATA_DIR": "/tmp/gs",
+            "GRIDSIGHT_TILE_URL": "http://tiles.local/{z}/{x}/{y}.png",
+        },
         port=9100,
     )
     assert s.database_url == "postgresql+psycopg://u:p@db:5432/x"
@@ -41,7 +45,9 @@ def test_values_from_environment_and_overrides() -> None:
         ("GRIDSIGHT_REFRESH_SESSIONS", "32", "an integer from 1 to 16"),
     ],
 )
-def test_bad_value_names_variable_value_and_what_is_allowed(var: str, value: str, expected: str) -> None:
+def test_bad_value_names_variable_value_and_what_is_allowed(
+    var: str, value: str, expected: str
+) -> None:
     with pytest.raises(SettingsError) as info:
         Settings.from_env({var: value})
     message = str(info.value)

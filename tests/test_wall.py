@@ -55,11 +55,16 @@ def _cameras_text(engine: Engine) -> str:
 def test_the_wall_shows_the_county_and_is_readable_from_afar(wall: Page, engine: Engine) -> None:
     expect(wall.locator("#gs-wall-cameras-value")).to_have_text(_cameras_text(engine))
     expect(wall.locator(".gs-wall-bar")).to_have_count(24)
-    wall.wait_for_function("""() => { let n = 0; window.gridsightMap && window.gridsightMap.eachLayer(l => {
+    wall.wait_for_function(
+        """() => { let n = 0; window.gridsightMap && window.gridsightMap.eachLayer(l => {
         if (l.feature && l.feature.properties.level === 'township') n++; }); return n === 10; }""",
-                           timeout=15_000, polling=250)
+        timeout=15_000,
+        polling=250,
+    )
     with engine.connect() as conn:
-        open_now = conn.execute(text("SELECT count(*) FROM incident WHERE status <> 'closed'")).scalar()
+        open_now = conn.execute(
+            text("SELECT count(*) FROM incident WHERE status <> 'closed'")
+        ).scalar()
     expect(wall.locator("#gs-wall-open-value")).to_have_text(str(open_now))
     smallest = wall.evaluate("""() => {
         let min = 1e9, what = '';
@@ -74,13 +79,18 @@ def test_the_wall_shows_the_county_and_is_readable_from_afar(wall: Page, engine:
 
 
 def test_an_imported_incident_and_a_camera_change_appear_within_5_s(
-        wall: Page, engine: Engine, settings: Settings, tmp_path: Path) -> None:
+    wall: Page, engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
     from tests.importfiles import geojson
 
     now = dt.datetime.now(dt.UTC).isoformat()
-    path = geojson(tmp_path / "live.geojson", [incident("ELIVE0001", occurred_at=now, geometry=point())])
+    path = geojson(
+        tmp_path / "live.geojson", [incident("ELIVE0001", occurred_at=now, geometry=point())]
+    )
     with engine.connect() as conn:
-        camera = conn.execute(text("SELECT code FROM camera WHERE status = 'online' ORDER BY code LIMIT 1")).scalar()
+        camera = conn.execute(
+            text("SELECT code FROM camera WHERE status = 'online' ORDER BY code LIMIT 1")
+        ).scalar()
     before = _cameras_text(engine)
     try:
         import_file(engine, "incidents", path, ImportOptions(), settings)
@@ -89,12 +99,18 @@ def test_an_imported_incident_and_a_camera_change_appear_within_5_s(
         expect(new).to_have_count(1, timeout=LIVE_S * 1000)
         assert "ELIVE0001" in (new.text_content() or "")
         assert time.monotonic() - started <= LIVE_S
-        wall.wait_for_function("""() => { let hit = false; window.gridsightMap.eachLayer(l => {
+        wall.wait_for_function(
+            """() => { let hit = false; window.gridsightMap.eachLayer(l => {
             if (l.feature && l.feature.properties.code === 'ELIVE0001' && l.feature.properties.new) hit = true; });
-            return hit; }""", timeout=LIVE_S * 1000, polling=200)
+            return hit; }""",
+            timeout=LIVE_S * 1000,
+            polling=200,
+        )
         with engine.begin() as conn:
             conn.execute(text("UPDATE camera SET status = 'fault' WHERE code = :c"), {"c": camera})
-        expect(wall.locator("#gs-wall-cameras-value")).not_to_have_text(before, timeout=LIVE_S * 1000)
+        expect(wall.locator("#gs-wall-cameras-value")).not_to_have_text(
+            before, timeout=LIVE_S * 1000
+        )
         expect(wall.locator("#gs-wall-cameras-value")).to_have_text(_cameras_text(engine))
     finally:
         with engine.begin() as conn:
@@ -107,20 +123,27 @@ def _restart_database(settings: Settings, engine: Engine, wall: Page) -> None:
     DATABASE_URL (which the tests cannot restart) every session of the test database is cut instead."""
     if os.environ.get("DATABASE_URL"):  # an external server
         with engine.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
         return
     cluster = cluster_for(settings)
     assert cluster.stop()
     try:
-        expect(wall.locator(".gs-wall-status")).to_have_class("gs-wall-status reconnecting", timeout=20_000)
+        expect(wall.locator(".gs-wall-status")).to_have_class(
+            "gs-wall-status reconnecting", timeout=20_000
+        )
         expect(wall.locator(".gs-wall-item")).to_have_count(10)  # what it showed stays: never blank
     finally:
         cluster.ensure_running()
 
 
-def test_the_wall_recovers_by_itself_after_the_database_restarts(wall: Page, settings: Settings,
-                                                                engine: Engine) -> None:
+def test_the_wall_recovers_by_itself_after_the_database_restarts(
+    wall: Page, settings: Settings, engine: Engine
+) -> None:
     _restart_database(settings, engine, wall)
     expect(wall.locator(".gs-wall-status")).to_have_class("gs-wall-status ok", timeout=30_000)
     updated = wall.locator("#gs-wall-updated").text_content()
@@ -128,8 +151,9 @@ def test_the_wall_recovers_by_itself_after_the_database_restarts(wall: Page, set
     assert wall.locator(".gs-wall-item").count() == 10
 
 
-def test_the_wall_recovers_by_itself_after_the_server_restarts(browser: Browser, settings: Settings,
-                                                              engine: Engine, base_url: str) -> None:
+def test_the_wall_recovers_by_itself_after_the_server_restarts(
+    browser: Browser, settings: Settings, engine: Engine, base_url: str
+) -> None:
     from dashboard import build_app
 
     app = build_app(settings.replace(language="en", wall_refresh_s=0.5), engine)
@@ -145,12 +169,16 @@ def test_the_wall_recovers_by_itself_after_the_server_restarts(browser: Browser,
         expect(page.locator(".gs-wall-item")).to_have_count(10, timeout=20_000)
         server.shutdown()
         server.server_close()
-        page.wait_for_function("() => document.body.classList.contains('gs-offline')", timeout=15_000)
+        page.wait_for_function(
+            "() => document.body.classList.contains('gs-offline')", timeout=15_000
+        )
         expect(page.locator(".gs-wall-status")).to_be_visible()
         expect(page.locator(".gs-wall-item")).to_have_count(10)
         server = make_server("127.0.0.1", port, app.server, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        page.wait_for_function("() => !document.body.classList.contains('gs-offline')", timeout=15_000)
+        page.wait_for_function(
+            "() => !document.body.classList.contains('gs-offline')", timeout=15_000
+        )
         expect(page.locator(".gs-wall-status")).to_be_hidden()
     finally:
         server.shutdown()
@@ -158,16 +186,21 @@ def test_the_wall_recovers_by_itself_after_the_server_restarts(browser: Browser,
     assert errors == []
 
 
-def test_the_tour_moves_through_townships_and_pauses_while_someone_interacts(browser: Browser,
-                                                                            base_url: str) -> None:
+def test_the_tour_moves_through_townships_and_pauses_while_someone_interacts(
+    browser: Browser, base_url: str
+) -> None:
     page = offline_page(browser, [], [])
     sign_in_page(page, base_url, "wall")
     page.set_viewport_size({"width": 1920, "height": 1080})
     try:
         page.goto(f"{base_url}/wall?lang=en&tour=1")
-        page.wait_for_function("() => (window.gridsightTourStep || 0) >= 2", timeout=20_000, polling=100)
+        page.wait_for_function(
+            "() => (window.gridsightTourStep || 0) >= 2", timeout=20_000, polling=100
+        )
         centre = page.evaluate("() => window.gridsightMap.getCenter().toString()")
-        page.wait_for_function(f"() => window.gridsightMap.getCenter().toString() !== {centre!r}", timeout=10_000)
+        page.wait_for_function(
+            f"() => window.gridsightMap.getCenter().toString() !== {centre!r}", timeout=10_000
+        )
         page.mouse.move(500, 500)
         paused_at = page.evaluate("() => window.gridsightTourStep")
         page.wait_for_timeout(3_000)
@@ -181,9 +214,13 @@ def test_home_wall_serves_the_wall_at_the_root(settings: Settings, engine: Engin
 
     client = build_app(settings.replace(home="wall"), engine).server.test_client()
     sign_in_client(client, "viewer")
-    root = client.get("/_dash-layout", headers={"Referer": "http://127.0.0.1:8050/"}).get_data(as_text=True)
+    root = client.get("/_dash-layout", headers={"Referer": "http://127.0.0.1:8050/"}).get_data(
+        as_text=True
+    )
     assert "gs-wall-feed" in root
-    the_map = client.get("/_dash-layout", headers={"Referer": "http://127.0.0.1:8050/map"}).get_data(as_text=True)
+    the_map = client.get(
+        "/_dash-layout", headers={"Referer": "http://127.0.0.1:8050/map"}
+    ).get_data(as_text=True)
     assert "gs-wall-feed" not in the_map and "gs-map" in the_map
 
 
@@ -218,10 +255,14 @@ def test_the_feed_names_the_village_and_township_each_incident_lies_in(engine: E
         items = live.feed(conn)
         assert len(items) == live.FEED_SIZE
         for item in items:
-            where = conn.execute(text(
-                "SELECT v.name, t.name FROM incident i JOIN admin_unit v ON v.level = 'village' "
-                "AND ST_Intersects(v.geom, i.geom) JOIN admin_unit t ON t.code = v.parent_code "
-                "WHERE i.code = :c ORDER BY v.code LIMIT 1"), {"c": item.code}).one()
+            where = conn.execute(
+                text(
+                    "SELECT v.name, t.name FROM incident i JOIN admin_unit v ON v.level = 'village' "
+                    "AND ST_Intersects(v.geom, i.geom) JOIN admin_unit t ON t.code = v.parent_code "
+                    "WHERE i.code = :c ORDER BY v.code LIMIT 1"
+                ),
+                {"c": item.code},
+            ).one()
             assert (item.village, item.township) == tuple(where)
 
 
@@ -239,7 +280,9 @@ _FEED_FIT = """() => { const box = document.querySelector('.gs-wall-feed-box').g
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160)])
-def test_the_wall_fits_the_screen_it_is_on(browser: Browser, base_url: str, size: tuple[int, int]) -> None:
+def test_the_wall_fits_the_screen_it_is_on(
+    browser: Browser, base_url: str, size: tuple[int, int]
+) -> None:
     """The county fills the map at any size (>= 40 % of its width), township names are drawn, and
     every feed row shown is wholly visible."""
     external: list[str] = []
@@ -250,9 +293,12 @@ def test_the_wall_fits_the_screen_it_is_on(browser: Browser, base_url: str, size
         page.set_viewport_size({"width": size[0], "height": size[1]})
         page.goto(f"{base_url}/wall?lang=zh")
         expect(page.locator(".gs-wall-item")).to_have_count(10, timeout=20_000)
-        page.wait_for_function("""() => { let n = 0; window.gridsightMap && window.gridsightMap.eachLayer(l => {
+        page.wait_for_function(
+            """() => { let n = 0; window.gridsightMap && window.gridsightMap.eachLayer(l => {
             if (l.feature && l.feature.properties.level === 'township') n++; }); return n === 10; }""",
-                               timeout=15_000, polling=250)
+            timeout=15_000,
+            polling=250,
+        )
         page.wait_for_timeout(500)
         share = page.evaluate(_COUNTY_SHARE)
         assert share >= 0.40, f"the county fills {share:.0%} of the map's width at {size}"
@@ -273,12 +319,26 @@ def test_feed_rows_get_a_date_line_where_the_day_changes() -> None:
 
     zone = ZoneInfo("Asia/Shanghai")
     now = dt.datetime(2026, 12, 3, 1, 30, tzinfo=zone)
-    times = [now - dt.timedelta(minutes=m) for m in (10, 50, 120, 24 * 60 + 120)]  # today, today, 12-02, 12-01
-    items = [live.FeedItem(f"E{n}", "theft", "reported", at, "城关镇", "和平一社区", 113.7, 37.6)
-             for n, at in enumerate(times)]
+    times = [
+        now - dt.timedelta(minutes=m) for m in (10, 50, 120, 24 * 60 + 120)
+    ]  # today, today, 12-02, 12-01
+    items = [
+        live.FeedItem(f"E{n}", "theft", "reported", at, "城关镇", "和平一社区", 113.7, 37.6)
+        for n, at in enumerate(times)
+    ]
     rows = _dated(_feed(items, {}, zone, "zh"), items, now, zone, "zh")
     kinds = [r.className.split()[0] for r in rows]
-    assert kinds == ["gs-wall-item", "gs-wall-item", "gs-wall-day", "gs-wall-item", "gs-wall-day", "gs-wall-item"]
+    assert kinds == [
+        "gs-wall-item",
+        "gs-wall-item",
+        "gs-wall-day",
+        "gs-wall-item",
+        "gs-wall-day",
+        "gs-wall-item",
+    ]
     assert [r.children for r in rows if r.className == "gs-wall-day"] == ["昨天 12月2日", "12月1日"]
     english = _dated(_feed(items, {}, zone, "en"), items, now, zone, "en")
-    assert [r.children for r in english if r.className == "gs-wall-day"] == ["yesterday 12-02", "12-01"]
+    assert [r.children for r in english if r.className == "gs-wall-day"] == [
+        "yesterday 12-02",
+        "12-01",
+    ]

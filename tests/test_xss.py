@@ -25,7 +25,12 @@ _FIELDS = [  # table, column, the rows' key column, SQL choosing the rows
     ("admin_unit", "name", "code", "SELECT min(code) FROM admin_unit WHERE level = 'village'"),
     ("grid_cell", "name", "code", "SELECT min(code) FROM grid_cell"),
     ("grid_cell", "grid_worker", "code", "SELECT min(code) FROM grid_cell"),
-    ("camera", "name", "code", "SELECT code FROM camera WHERE unit_code LIKE (SELECT min(code) FROM grid_cell) || '%'"),
+    (
+        "camera",
+        "name",
+        "code",
+        "SELECT code FROM camera WHERE unit_code LIKE (SELECT min(code) FROM grid_cell) || '%'",
+    ),
     ("road", "name", "code", "SELECT code FROM road ORDER BY code LIMIT 20"),
     ("patrol_route", "unit", "code", "SELECT min(code) FROM patrol_route"),
 ]
@@ -38,11 +43,21 @@ def hostile(engine: Engine) -> Iterator[dict[str, Any]]:
     with engine.begin() as conn:
         for table, column, key, chooser in _FIELDS:
             for (code,) in conn.execute(text(chooser)).all():
-                old = conn.execute(text(f"SELECT {column} FROM {table} WHERE {key} = :k"), {"k": code}).scalar()
+                old = conn.execute(
+                    text(f"SELECT {column} FROM {table} WHERE {key} = :k"), {"k": code}
+                ).scalar()
                 saved.append((table, column, key, code, old))
-                conn.execute(text(f"UPDATE {table} SET {column} = :v WHERE {key} = :k"), {"v": PAYLOAD, "k": code})
+                conn.execute(
+                    text(f"UPDATE {table} SET {column} = :v WHERE {key} = :k"),
+                    {"v": PAYLOAD, "k": code},
+                )
         cell = conn.execute(text("SELECT min(code) FROM grid_cell")).scalar_one()
-    layer_of = {"camera": "cameras", "road": "roads", "patrol_route": "routes", "grid_cell": "grids"}
+    layer_of = {
+        "camera": "cameras",
+        "road": "roads",
+        "patrol_route": "routes",
+        "grid_cell": "grids",
+    }
     popups = [(layer_of[table], code) for table, _c, _k, code, _o in saved if table in layer_of]
     popups += [("townships", cell[:9]), ("villages", cell[:12])]
     try:
@@ -50,7 +65,10 @@ def hostile(engine: Engine) -> Iterator[dict[str, Any]]:
     finally:
         with engine.begin() as conn:
             for table, column, key, code, old in saved:
-                conn.execute(text(f"UPDATE {table} SET {column} = :v WHERE {key} = :k"), {"v": old, "k": code})
+                conn.execute(
+                    text(f"UPDATE {table} SET {column} = :v WHERE {key} = :k"),
+                    {"v": old, "k": code},
+                )
 
 
 def _settled(page: Page) -> None:
@@ -59,24 +77,31 @@ def _settled(page: Page) -> None:
     assert page.title() != "XSS"
 
 
-def test_no_payload_runs_on_any_page(page_as: Callable[[str | None], Page], base_url: str,
-                                     hostile: dict[str, Any]) -> None:
+def test_no_payload_runs_on_any_page(
+    page_as: Callable[[str | None], Page], base_url: str, hostile: dict[str, Any]
+) -> None:
     page = page_as("admin")
     page.goto(base_url + "/" + ViewState(unit=None).search(lang="en"))
     _settled(page)
-    expect(page.locator(".gs-ranking")).to_contain_text("<img src=x", timeout=30_000)  # the township, as text
+    expect(page.locator(".gs-ranking")).to_contain_text(
+        "<img src=x", timeout=30_000
+    )  # the township, as text
     page.goto(base_url + "/" + ViewState(unit=hostile["township"]).search(lang="en"))
     _settled(page)
     expect(page.locator(".gs-ranking")).to_contain_text("<img src=x", timeout=30_000)  # the village
     page.goto(base_url + "/" + ViewState(unit=hostile["cell"]).search(lang="zh"))
     _settled(page)
-    expect(page.locator(".gs-ranking")).to_contain_text("<script>document.title", timeout=30_000)  # worker, cell
+    expect(page.locator(".gs-ranking")).to_contain_text(
+        "<script>document.title", timeout=30_000
+    )  # worker, cell
     page.hover(".gs-map", position={"x": 400, "y": 300})  # a unit's tooltip
     page.wait_for_timeout(500)
     assert page.title() != "XSS"
     for layer, fid in hostile["popups"]:  # each popup of a feature whose text is the payload
-        popup = page.request.get(f"{base_url}/api/layers/{layer}/popup?bbox=113.3,37.3,114.1,37.9"
-                                 f"&zoom=17&lang=en&fid={fid}&unit={hostile['cell']}")
+        popup = page.request.get(
+            f"{base_url}/api/layers/{layer}/popup?bbox=113.3,37.3,114.1,37.9"
+            f"&zoom=17&lang=en&fid={fid}&unit={hostile['cell']}"
+        )
         body = popup.text()
         assert "<img src=x" not in body and "<script>document" not in body, (layer, fid, body[:200])
     page.goto(base_url + "/wall?lang=zh")

@@ -17,12 +17,15 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-_SEEN = ("EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' "
-         "AND ST_Intersects(c.view_geom, {g}))")
+_SEEN = (
+    "EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' AND ST_Intersects(c.view_geom, {g}))"
+)
 # Setting ``watched`` fires the incident's own trigger, which recomputes it: only rows that differ.
-_REWATCH = ("UPDATE incident i SET watched = NOT i.watched WHERE i.code IN "
-            "(SELECT DISTINCT i2.code FROM {views} r JOIN incident i2 ON ST_Intersects(r.view_geom, i2.geom)) "
-            "AND i.watched <> " + _SEEN.format(g="i.geom"))
+_REWATCH = (
+    "UPDATE incident i SET watched = NOT i.watched WHERE i.code IN "
+    "(SELECT DISTINCT i2.code FROM {views} r JOIN incident i2 ON ST_Intersects(r.view_geom, i2.geom)) "
+    "AND i.watched <> " + _SEEN.format(g="i.geom")
+)
 
 
 def upgrade() -> None:

@@ -22,8 +22,10 @@ branch_labels = None
 depends_on = None
 
 # Setting ``unit_code`` fires the incident's own trigger, which recomputes it.
-_RELOOK = ("UPDATE incident i SET unit_code = NULL WHERE i.code IN "
-           "(SELECT DISTINCT i2.code FROM {shapes} r JOIN incident i2 ON ST_Intersects(r.geom, i2.geom))")
+_RELOOK = (
+    "UPDATE incident i SET unit_code = NULL WHERE i.code IN "
+    "(SELECT DISTINCT i2.code FROM {shapes} r JOIN incident i2 ON ST_Intersects(r.geom, i2.geom))"
+)
 
 
 def upgrade() -> None:

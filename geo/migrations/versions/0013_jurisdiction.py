@@ -145,18 +145,22 @@ _RELOOK_LINES = """
         SELECT DISTINCT t2.code AS pk, gs_units_touching(t2.geom) AS u
         FROM {shapes} r JOIN {table} t2 ON ST_Intersects(r.geom, t2.geom)) x
     WHERE t.code = x.pk AND t.unit_codes IS DISTINCT FROM x.u;"""
-_INCIDENTS = ("UPDATE incident i SET unit_code = NULL WHERE i.code IN "
-              "(SELECT DISTINCT i2.code FROM {shapes} r JOIN incident i2 ON ST_Intersects(r.geom, i2.geom));")
+_INCIDENTS = (
+    "UPDATE incident i SET unit_code = NULL WHERE i.code IN "
+    "(SELECT DISTINCT i2.code FROM {shapes} r JOIN incident i2 ON ST_Intersects(r.geom, i2.geom));"
+)
 
 
 def _relook(shapes: str) -> str:
-    return "\n".join([
-        _INCIDENTS.format(shapes=shapes),
-        _RELOOK_POINTS.format(table="camera", pk="code", shapes=shapes),
-        _RELOOK_POINTS.format(table="patrol_track", pk="id", shapes=shapes),
-        _RELOOK_LINES.format(table="road", shapes=shapes),
-        _RELOOK_LINES.format(table="patrol_route", shapes=shapes),
-    ])
+    return "\n".join(
+        [
+            _INCIDENTS.format(shapes=shapes),
+            _RELOOK_POINTS.format(table="camera", pk="code", shapes=shapes),
+            _RELOOK_POINTS.format(table="patrol_track", pk="id", shapes=shapes),
+            _RELOOK_LINES.format(table="road", shapes=shapes),
+            _RELOOK_LINES.format(table="patrol_route", shapes=shapes),
+        ]
+    )
 
 
 _ALL = "(SELECT geom FROM admin_unit UNION ALL SELECT geom FROM grid_cell)"
@@ -202,8 +206,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in SCOPED:
-        op.execute(f"DROP POLICY gs_scope ON {table}; DROP POLICY gs_owner ON {table}; "
-                   f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY; ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;")
+        op.execute(
+            f"DROP POLICY gs_scope ON {table}; DROP POLICY gs_owner ON {table}; "
+            f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY; ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;"
+        )
     op.execute("""
 DROP TRIGGER camera_unit ON camera; DROP TRIGGER patrol_track_unit ON patrol_track;
 DROP TRIGGER road_units ON road; DROP TRIGGER patrol_route_units ON patrol_route;
