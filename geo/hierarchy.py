@@ -9,6 +9,7 @@ of every level after a refresh.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -46,7 +47,7 @@ FROM unit_coverage WHERE {where} ORDER BY code
 """
 
 
-def _unit(row: tuple[object, ...]) -> Unit:
+def _unit(row: tuple[Any, ...]) -> Unit:
     code, name, level, parent, s, w, n, e = row
     return Unit(
         str(code),
@@ -54,7 +55,7 @@ def _unit(row: tuple[object, ...]) -> Unit:
         str(level),
         None if parent is None else str(parent),
         ((float(s), float(w)), (float(n), float(e))),
-    )  # type: ignore[arg-type]
+    )
 
 
 def get(conn: Connection, code: str) -> Unit:
