@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 
 import layers
 from bench import _auth
-from dashboard import build_app, drilldown
+from dashboard import build_app
+from dashboard.map import drilldown
 from dashboard.state import ViewState
 from geo import hierarchy
 from geo.settings import Settings

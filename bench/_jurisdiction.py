@@ -16,7 +16,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, text
 
 import layers
-from dashboard import drilldown
+from dashboard.map import drilldown
 from dashboard.state import ViewState
 from geo import hierarchy, jurisdiction
 from geo.db import connect

@@ -9,24 +9,15 @@ from dash import Dash, html
 from flask import has_request_context, request
 from sqlalchemy import Engine
 
-from dashboard import (
-    api,
-    audit_page,
-    auth,
-    briefing,
-    callbacks,
-    guard,
-    ids,
-    import_page,
-    map_page,
-    plan_page,
-    planning,
-    playback,
-    wall,
-)
-from dashboard import details as cell_panel
+from dashboard import api, audit_page, auth, guard, ids
 from dashboard.i18n import t
+from dashboard.imports import page as import_page
+from dashboard.map import briefing, callbacks, cell_panel, playback
+from dashboard.map import layout as map_page
+from dashboard.plan import callbacks as planning
+from dashboard.plan import layout as plan_page
 from dashboard.state import ViewState
+from dashboard.wall import page as wall
 from geo import hierarchy
 from geo.jurisdiction import web_engine
 from geo.settings import PROJECT_DIR, Settings

@@ -262,7 +262,7 @@ def t(key: str, lang: str) -> str:
     return STRINGS[key]["en" if lang == "en" else "zh"]
 
 
-# "How is this computed": one sentence per figure (DOMAIN.md's definition), then when (dashboard/notes.py).
+# "How is this computed": one sentence per figure (DOMAIN.md's definition), then when (dashboard/map/notes.py).
 STRINGS.update(
     {
         "how": {"zh": "如何计算", "en": "How is this computed"},

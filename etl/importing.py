@@ -21,7 +21,7 @@ import shapely
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from etl import _load, deleting
+from etl import bulk, deleting
 from etl.deleting import Deletion
 from etl.fields import LAYERS, LayerSpec
 from etl.geometry import Conversion, parse_crs
@@ -306,7 +306,7 @@ def write(conn: Connection, prepared: Prepared) -> tuple[int, int, int]:
             "WITH NO DATA"
         )
     )
-    _load.copy_rows(conn, spec.table, rows, into="gs_import")
+    bulk.copy_rows(conn, spec.table, rows, into="gs_import")
     try:
         written = [bool(r[0]) for r in conn.execute(text(_upsert_sql(spec)))]
     except DBAPIError as exc:

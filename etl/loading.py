@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from etl import _load
+from etl import bulk
 from etl.demo import METRIC_SRID, DemoData, DemoSize, generate
 from geo import meta
 from geo.coverage_parallel import refresh_with_sessions
@@ -71,7 +71,7 @@ def load_demo(
                 "The database holds data that is not the demo county (imported data); "
                 "'etl demo' would delete it. Use another database, or pass --force to replace it."
             )
-        _load.delete_all(conn)
+        bulk.delete_all(conn)
         counts = write(conn, data)
         meta.put(conn, "dataset", "demo")
         meta.put(conn, "demo_seed", str(seed))
@@ -87,8 +87,8 @@ def write(conn: Connection, data: DemoData) -> dict[str, int]:
     for f in fields(DemoData):
         rows = getattr(data, f.name)
         table = _TABLE_OF[f.name]
-        projected: Any = _load.to_wgs84([r["geom"] for r in rows], METRIC_SRID) if rows else []
-        counts[table] = _load.copy_rows(
+        projected: Any = bulk.to_wgs84([r["geom"] for r in rows], METRIC_SRID) if rows else []
+        counts[table] = bulk.copy_rows(
             conn, table, ({**row, "geom": g} for row, g in zip(rows, projected, strict=True))
         )
         # statistics for the new rows at once: the triggers of the next tables (an incident looks

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
-from geo import dosage, hotspots, live, meta
+from geo import dosage, hotspots, meta, wall_feed
 from geo.figures import Window
 from geo.jurisdiction import current_scope
 from layers.base import Field, Layer, LegendEntry, View
@@ -42,7 +42,7 @@ def cached(conn: Connection, key: tuple[Any, ...], compute: Callable[[], T]) -> 
     results). Keys hold the window, which ends at a whole minute, so nothing is kept longer than a
     minute after a change ``gs_live`` does not follow (GPS tracks)."""
     full = (
-        tuple(sorted(live.versions(conn).items())),
+        tuple(sorted(wall_feed.versions(conn).items())),
         current_scope.get(),
         *key,
     )  # per jurisdiction

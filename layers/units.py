@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from geo import hierarchy, live
+from geo import hierarchy, wall_feed
 from geo.figures import MAP_METRICS, UnitFigures, raw_figures, unit_figures
 from geo.jurisdiction import current_scope
 from layers._sql import in_view
@@ -150,7 +150,7 @@ def shown_with_focus(conn: Connection, view: View) -> tuple[list[UnitFigures], U
         code,
         focus,
         window,
-        tuple(sorted(live.versions(conn).items())),
+        tuple(sorted(wall_feed.versions(conn).items())),
         current_scope.get(),
     )
 

@@ -8,9 +8,9 @@ from typing import Any
 from dash import dcc, html
 from sqlalchemy import Connection, text
 
-from dashboard.details import day_label, panel
-from dashboard.notes import notes
-from geo.details import cell_details
+from dashboard.map.cell_panel import day_label, panel
+from dashboard.map.notes import notes
+from geo.cell_details import cell_details
 from geo.figures import Window
 
 

@@ -327,11 +327,11 @@ def test_the_briefing_is_one_a4_page_with_the_units_name_and_kpis(
 def test_the_wall_feed_rows_show_code_category_severity_time_and_place(engine: Engine) -> None:
     from zoneinfo import ZoneInfo
 
-    from dashboard.wall import _feed
-    from geo import live
+    from dashboard.wall.page import _feed
+    from geo import wall_feed
 
     with engine.connect() as conn:
-        items = live.feed(conn)
+        items = wall_feed.feed(conn)
     rows = _feed(items, {}, ZoneInfo("Asia/Shanghai"), "en")
     for item, row in zip(items, rows, strict=True):
         cells = {c.className.split()[0]: c.children for c in row.children}

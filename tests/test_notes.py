@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, text
 
-from dashboard.notes import notes
+from dashboard.map.notes import notes
 from dashboard.state import METRICS, ViewState
 from geo.coverage import computed_at
 from geo.figures import DISPLAY_TZ, Window

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 from werkzeug.serving import make_server
 
 from etl.importing import ImportOptions, import_file
-from geo import live
+from geo import wall_feed
 from geo.db import cluster_for
 from geo.settings import Settings
 from tests.accounts import sign_in_client, sign_in_page
@@ -85,7 +85,7 @@ def test_an_imported_incident_and_a_camera_change_appear_within_5_s(
 
     now = dt.datetime.now(dt.UTC).isoformat()
     path = geojson(
-        tmp_path / "live.geojson", [incident("ELIVE0001", occurred_at=now, geometry=point())]
+        tmp_path / "wall_feed.geojson", [incident("ELIVE0001", occurred_at=now, geometry=point())]
     )
     with engine.connect() as conn:
         camera = conn.execute(
@@ -252,8 +252,8 @@ def test_the_wall_recovers_when_its_polls_fail_on_the_network(wall: Page) -> Non
 
 def test_the_feed_names_the_village_and_township_each_incident_lies_in(engine: Engine) -> None:
     with engine.connect() as conn:
-        items = live.feed(conn)
-        assert len(items) == live.FEED_SIZE
+        items = wall_feed.feed(conn)
+        assert len(items) == wall_feed.FEED_SIZE
         for item in items:
             where = conn.execute(
                 text(
@@ -315,7 +315,7 @@ def test_the_wall_fits_the_screen_it_is_on(
 def test_feed_rows_get_a_date_line_where_the_day_changes() -> None:
     from zoneinfo import ZoneInfo
 
-    from dashboard.wall import _dated, _feed
+    from dashboard.wall.page import _dated, _feed
 
     zone = ZoneInfo("Asia/Shanghai")
     now = dt.datetime(2026, 12, 3, 1, 30, tzinfo=zone)
@@ -323,7 +323,7 @@ def test_feed_rows_get_a_date_line_where_the_day_changes() -> None:
         now - dt.timedelta(minutes=m) for m in (10, 50, 120, 24 * 60 + 120)
     ]  # today, today, 12-02, 12-01
     items = [
-        live.FeedItem(f"E{n}", "theft", "reported", at, "城关镇", "和平一社区", 113.7, 37.6)
+        wall_feed.FeedItem(f"E{n}", "theft", "reported", at, "城关镇", "和平一社区", 113.7, 37.6)
         for n, at in enumerate(times)
     ]
     rows = _dated(_feed(items, {}, zone, "zh"), items, now, zone, "zh")

@@ -16,9 +16,10 @@ from dash_extensions.javascript import Namespace
 from flask import Flask, Response, request
 from sqlalchemy import Engine
 
-from dashboard import auth, guard, ids, import_help
+from dashboard import auth, guard, ids
 from dashboard.a11y import named
 from dashboard.i18n import dropdown_labels, t
+from dashboard.imports import help as import_help
 from etl import uploads
 from etl.datum import DATUMS
 from etl.fields import LAYERS

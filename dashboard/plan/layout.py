@@ -16,7 +16,7 @@ from dash_extensions.javascript import Namespace
 from dashboard import ids
 from dashboard.a11y import named
 from dashboard.i18n import dropdown_labels, t
-from dashboard.map_page import geojson, legend
+from dashboard.map.layout import geojson, legend
 from dashboard.state import WINDOWS
 from geo.settings import Settings
 from layers import for_page

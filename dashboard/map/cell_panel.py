@@ -8,9 +8,9 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard.i18n import t
-from dashboard.notes import Notes
+from dashboard.map.notes import Notes
 from dashboard.state import CATEGORIES, STATUSES
-from geo.details import CellDetails
+from geo.cell_details import CellDetails
 from geo.vocabulary import CAMERA_KIND, CAMERA_STATUS, SHIFT
 
 _ROWS = (

@@ -8,11 +8,12 @@ from typing import Any
 from dash import dcc, html
 from sqlalchemy import Connection
 
-from dashboard import details as cell_panel
 from dashboard.i18n import t
-from dashboard.notes import Notes, notes
+from dashboard.map import cell_panel
+from dashboard.map.notes import Notes, notes
 from dashboard.state import METRICS, ViewState
-from geo import details, hierarchy
+from geo import cell_details as details
+from geo import hierarchy
 from geo.errors import NotFound
 from geo.figures import DISPLAY_TZ, OPEN_STATUSES, UnitFigures, Window, figures
 from geo.hierarchy import Unit

@@ -8,8 +8,10 @@ from typing import Any
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 from sqlalchemy import Engine
 
-from dashboard import auth, drilldown, ids, map_page
+from dashboard import auth, ids
 from dashboard.i18n import t
+from dashboard.map import drilldown
+from dashboard.map import layout as map_page
 from dashboard.state import ViewState, parse_target
 from geo import hierarchy, jurisdiction
 from geo.coverage import refresh

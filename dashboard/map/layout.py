@@ -9,9 +9,10 @@ import dash_leaflet as dl
 from dash import dcc, html
 from dash_extensions.javascript import Namespace
 
-from dashboard import ids, playback
+from dashboard import ids
 from dashboard.i18n import t
-from dashboard.playback import attrs
+from dashboard.map import playback
+from dashboard.map.playback import attrs
 from dashboard.state import CATEGORIES, METRICS, STATUSES, WINDOWS, ViewState
 from geo.settings import Settings
 from layers import Layer, for_page, units

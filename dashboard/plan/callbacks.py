@@ -15,8 +15,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from dashboard import auth, guard, ids
-from dashboard.drilldown import fmt
 from dashboard.i18n import STRINGS, t
+from dashboard.map.drilldown import fmt
 from geo import dosage, jurisdiction, limits, optimise, plans, routing
 from geo.errors import DataError, GridsightError, PermissionDenied
 from geo.figures import Window

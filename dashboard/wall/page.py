@@ -1,7 +1,7 @@
 """The command-center wall display (``/wall``): dark, full screen, live, unattended for days.
 
 One server callback runs on a timer (``GRIDSIGHT_WALL_REFRESH_S``). It reads the change versions of
-:mod:`geo.live` (one tiny query) and sends only what changed: the incident panels when incidents
+:mod:`geo.wall_feed` (one tiny query) and sends only what changed: the incident panels when incidents
 changed (or the minute turned), the choropleth and camera KPIs when cameras or coverage changed;
 nothing else. Every element is replaced in place, never appended, so the page does not grow. When
 the database is unreachable the page keeps what it shows and says "reconnecting"; when the server is
@@ -24,9 +24,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from dashboard import ids
-from dashboard.drilldown import fmt
 from dashboard.i18n import t
-from geo import hierarchy, live
+from dashboard.map.drilldown import fmt
+from geo import hierarchy, wall_feed
 from geo.coverage import refresh
 from geo.figures import Window, figures
 from geo.settings import Settings
@@ -183,7 +183,7 @@ def _county_tiles(
     }
 
 
-def _incident_tiles(day: live.Today, lang: str) -> dict[str, tuple[str, str]]:
+def _incident_tiles(day: wall_feed.Today, lang: str) -> dict[str, tuple[str, str]]:
     delta = day.today - day.same_day_last_week
     return {
         "today": (
@@ -195,7 +195,7 @@ def _incident_tiles(day: live.Today, lang: str) -> dict[str, tuple[str, str]]:
 
 
 def _feed(
-    items: list[live.FeedItem], new: dict[str, float], zone: ZoneInfo, lang: str
+    items: list[wall_feed.FeedItem], new: dict[str, float], zone: ZoneInfo, lang: str
 ) -> list[Any]:
     """One row per incident: time, code (read out on the radio), category, severity and place."""
     i = 0 if lang == "en" else 1
@@ -230,7 +230,7 @@ def _severity(level: int, lang: str) -> str:
     return SEVERITY[level][1]
 
 
-def _chart(day: live.Today, lang: str) -> list[Any]:
+def _chart(day: wall_feed.Today, lang: str) -> list[Any]:
     """24 bars, oldest first; the last is the current hour, so far: marked "now" so that a quiet
     hour reads as a quiet hour, not as a stalled feed."""
     top = max(max(day.hourly), 1)
@@ -257,7 +257,7 @@ def _chart(day: live.Today, lang: str) -> list[Any]:
 
 
 def _dated(
-    rows: list[Any], items: list[live.FeedItem], now: dt.datetime, zone: ZoneInfo, lang: str
+    rows: list[Any], items: list[wall_feed.FeedItem], now: dt.datetime, zone: ZoneInfo, lang: str
 ) -> list[Any]:
     """The feed's rows with a date line before the first row of each day other than today (the
     rows show the time of day only)."""
@@ -286,7 +286,7 @@ def _points(conn: Connection, now: dt.datetime, new: dict[str, float]) -> dict[s
             "geometry": {"type": "Point", "coordinates": [lon, lat]},
             "properties": {"code": code, "category": cat, "new": code in new},
         }
-        for code, cat, lon, lat in live.recent(conn, now - dt.timedelta(hours=24))
+        for code, cat, lon, lat in wall_feed.recent(conn, now - dt.timedelta(hours=24))
     ]
     return {"type": "FeatureCollection", "features": features}
 
@@ -295,8 +295,8 @@ class _Tick:
     """One poll: what changed since the page's last poll (``seen``), and the outputs for it."""
 
     def __init__(self, conn: Connection, seen: dict[str, Any] | None) -> None:
-        self.versions = live.versions(conn)
-        self.now = live.db_now(conn)
+        self.versions = wall_feed.versions(conn)
+        self.now = wall_feed.db_now(conn)
         self.minute = self.now.strftime("%Y-%m-%dT%H:%M")
         self.first = not seen
         old = seen or {}
@@ -318,7 +318,11 @@ class _Tick:
                 dt.datetime.fromisoformat(old["opened"]),
             )
             self.new.update(
-                {code: clock for code in live.arrivals(conn, since, opened) if code not in self.new}
+                {
+                    code: clock
+                    for code in wall_feed.arrivals(conn, since, opened)
+                    if code not in self.new
+                }
             )
         self.opened = old.get("opened", self.now.isoformat())
 
@@ -398,9 +402,9 @@ def _outputs(
     if (tick.cameras or tick.incidents) and county:
         tiles.update(_county_tiles(conn, county[0].code, settings, lang))
     if tick.incidents or tick.expired:
-        day = live.today(conn, tick.now, zone)
+        day = wall_feed.today(conn, tick.now, zone)
         tiles.update(_incident_tiles(day, lang))
-        items = live.feed(conn)
+        items = wall_feed.feed(conn)
         out[10] = _dated(_feed(items, tick.new, zone, lang), items, tick.now, zone, lang)
         out[11] = _chart(day, lang)
         out[13] = _points(conn, tick.now, tick.new)
