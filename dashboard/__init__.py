@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,7 +10,7 @@ from dash import Dash, html
 from flask import has_request_context, request
 from sqlalchemy import Engine
 
-from dashboard import api, audit_page, auth, guard, ids
+from dashboard import api, audit_page, auth, guard, pages
 from dashboard.i18n import t
 from dashboard.imports import page as import_page
 from dashboard.map import briefing, callbacks, cell_panel, playback
@@ -97,47 +98,46 @@ def build_app(settings: Settings, engine: Engine, authorize: bool = True) -> Das
             address = urlsplit(request.referrer or "")
             lang = ViewState.from_search(address.query).lang or lang
             path = address.path.rstrip("/") or "/"
-        page_name = path.rsplit("/", 1)[-1] or settings.home
-        if page_name == "import":
-            return _skippable(
-                import_page.layout(settings, initial_bounds(engine), lang), ids.IMPORT_MAP, lang
-            )
-        if page_name == "plan":
-            with engine.connect() as conn:
-                saved = planning.plan_list(conn, lang)
-            return _skippable(
-                plan_page.layout(
-                    settings, initial_bounds(engine), lang, planning.patrol_units(engine), saved
-                ),
-                ids.MAP,
-                lang,
-            )
-        if page_name == "wall":
-            tour = wall.tour_from(address.query)
-            return wall.layout(
-                settings,
-                initial_bounds(engine),
-                lang,
-                settings.wall_tour_s if tour is None else tour,
-            )
-        return _skippable(
-            map_page.layout(
-                settings,
-                initial_bounds(engine),
-                lang,
-                briefing="briefing=1" in address.query.split("&"),
-            ),
-            ids.MAP,
-            lang,
-        )
+        spec = pages.page_for(path, settings.home)
+        layout = builders[spec.name](lang, address.query)
+        return layout if spec.skip_to is None else _skippable(layout, spec.skip_to, lang)
 
+    def map_layout(lang: str, query: str) -> Any:
+        briefing = "briefing=1" in query.split("&")
+        return map_page.layout(settings, initial_bounds(engine), lang, briefing=briefing)
+
+    def plan_layout(lang: str, query: str) -> Any:
+        with engine.connect() as conn:
+            saved = planning.plan_list(conn, lang)
+        units = planning.patrol_units(engine)
+        return plan_page.layout(settings, initial_bounds(engine), lang, units, saved)
+
+    def wall_layout(lang: str, query: str) -> Any:
+        tour = wall.tour_from(query)
+        tour_s = settings.wall_tour_s if tour is None else tour
+        return wall.layout(settings, initial_bounds(engine), lang, tour_s)
+
+    def import_layout(lang: str, query: str) -> Any:
+        return import_page.layout(settings, initial_bounds(engine), lang)
+
+    # Each Dash page's layout builder and callbacks; the pages' table gives their roles.
+    builders: dict[str, Callable[[str, str], Any]] = {
+        "map": map_layout,
+        "plan": plan_layout,
+        "wall": wall_layout,
+        "import": import_layout,
+    }
+    registers: dict[str, Callable[[], None]] = {
+        "map": lambda: callbacks.register(app, engine, settings, owner),
+        "import": lambda: import_page.register(app, owner, settings),
+        "wall": lambda: wall.register(app, engine, settings, owner),
+        "plan": lambda: planning.register(app, engine, settings, owner),
+    }
     app.layout = page
     # Every callback gets the least role of its page; the server checks it on every call.
     roles = auth.CallbackRoles({})
-    roles.track(app, "viewer", lambda: callbacks.register(app, engine, settings, owner))
-    roles.track(app, "data", lambda: import_page.register(app, owner, settings))
-    roles.track(app, "wall", lambda: wall.register(app, engine, settings, owner))
-    roles.track(app, "planner", lambda: planning.register(app, engine, settings, owner))
+    for name, register in registers.items():
+        roles.track(app, pages.PAGES[name].role, register)
     api.register_api(app.server, engine, settings)
     playback.register_api(app.server, engine, settings)
     briefing.register_api(app.server, engine, settings)

@@ -27,19 +27,12 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response as BaseResponse
 
+from dashboard import pages
 from dashboard.i18n import t
 from geo import accounts, audit, jurisdiction
 from geo.accounts import Account, SignInRefused
 from geo.settings import Settings
 
-# page name (the last part of the path) -> minimum role; any other page is the map.
-PAGE_ROLES: dict[str, str] = {
-    "map": "viewer",
-    "wall": "wall",
-    "plan": "planner",
-    "import": "data",
-    "audit": "admin",
-}
 # Paths anyone may ask for: the sign-in and sign-out pages, kiosk links, and the app's code and
 # styles (the same for everyone, no data).
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/kiosk/")
@@ -122,8 +115,7 @@ def record(
 
 def page_role(path: str, home: str) -> str:
     """Minimum role of the page at ``path`` (``/`` is ``home``)."""
-    name = path.rstrip("/").rsplit("/", 1)[-1] or home
-    return PAGE_ROLES.get(name, "viewer")
+    return pages.page_for(path, home).role
 
 
 def _json(status: int, message: str) -> Response:

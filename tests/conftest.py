@@ -73,6 +73,24 @@ def synthetic_county(base_settings: Settings, name: str) -> Engine:
 
 
 @pytest.fixture(scope="session")
+def synthetic(base_settings: Settings) -> Iterator[Engine]:
+    """The synthetic county (:func:`synthetic_county`), built once for the session; tests change it
+    only inside :func:`synthetic_tx`, which rolls back."""
+    engine = synthetic_county(base_settings, "gridsight_test_synthetic")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def synthetic_tx(synthetic: Engine) -> Iterator[Connection]:
+    """A connection to the synthetic county in a transaction rolled back after the test."""
+    with synthetic.connect() as conn:
+        trans = conn.begin()
+        yield conn
+        trans.rollback()
+
+
+@pytest.fixture(scope="session")
 def settings(base_settings: Settings) -> Settings:
     """Settings pointing at the session's test database."""
     return base_settings.replace(database_url=fresh_database(base_settings, TEST_DB))

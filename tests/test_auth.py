@@ -390,3 +390,33 @@ def test_an_account_limited_to_a_unit_cannot_import(client_as: ClientAs, engine:
     assert client.get("/?lang=en").status_code == 200  # the map of its own township stays open
     whole = client_as("data")
     assert whole.get("/import?lang=en").status_code == 200
+
+
+def test_a_click_queued_with_other_changes_still_drills(client_as: ClientAs) -> None:
+    """Dash merges a units-layer click with the inputs the previous navigation set when the
+    callback is still queued (a leader clicking right after going back): the click drills."""
+    client = client_as("viewer")
+    client.environ_base["HTTP_ORIGIN"] = "http://localhost"
+    roles = client.application.extensions["gridsight_callback_roles"]
+    output = next(o for o in roles if o == f"{ids.URL}.search")
+    units_layer = {"type": ids.LAYER_TYPE, "index": "units"}
+    click = {"properties": {"code": "140724001"}}
+    state = ViewState().to_dict()
+    inputs = [
+        {"id": units_layer, "property": "clickData", "value": click},
+        {"id": ids.METRIC, "property": "value", "value": state["metric"]},
+        {"id": ids.WINDOW, "property": "value", "value": state["days"]},
+        {"id": ids.CATEGORIES, "property": "value", "value": []},
+        {"id": ids.STATUSES, "property": "value", "value": []},
+        {"id": ids.RANGE, "property": "start_date", "value": None},
+        {"id": ids.RANGE, "property": "end_date", "value": None},
+        {"id": ids.TARGET, "property": "value", "value": state["target"]},
+    ]
+    body = _callback_body(output, inputs, [{"id": ids.STATE, "property": "data", "value": state}])
+    body["outputs"] = {"id": ids.URL, "property": "search"}
+    layer_prop = '{"index":"units","type":"' + ids.LAYER_TYPE + '"}.clickData'
+    for changed in ([f"{ids.METRIC}.value", layer_prop], [layer_prop, f"{ids.TARGET}.value"]):
+        body["changedPropIds"] = changed
+        response = client.post("/_dash-update-component", json=body)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        assert "unit=140724001" in response.get_data(as_text=True), changed

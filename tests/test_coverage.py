@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,9 +14,7 @@ from sqlalchemy import Connection, Engine, text
 from geo import _coverage_sql as sql
 from geo.coverage import refresh
 from geo.figures import Window, figures, pct
-from geo.settings import Settings
 from tests import coverage_reference as ref
-from tests.conftest import synthetic_county
 
 BUFFER = 100.0
 WINDOW = Window.last_days(30)
@@ -31,20 +28,10 @@ METRICS = (
 )
 
 
-@pytest.fixture(scope="module")
-def synthetic(base_settings: Settings) -> Iterator[Engine]:
-    """A database holding only the synthetic county of tests/coverage_reference.py."""
-    engine = synthetic_county(base_settings, "gridsight_test_coverage")
-    yield engine
-    engine.dispose()
-
-
 @pytest.fixture
-def tx(synthetic: Engine) -> Iterator[Connection]:
-    with synthetic.connect() as conn:
-        trans = conn.begin()
-        yield conn
-        trans.rollback()
+def tx(synthetic_tx: Connection) -> Connection:
+    """The session's synthetic county (conftest), rolled back after each test."""
+    return synthetic_tx
 
 
 def _add(conn: Connection, cams: list[ref.Cam], routes: list[LineString]) -> None:

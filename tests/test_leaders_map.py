@@ -37,6 +37,12 @@ _STILL = """() => { const m = window.gridsightMap; return !!m && !m._animatingZo
 _CLUSTERS = """() => { const out = []; window.gridsightMap.eachLayer(l => { const p = l.feature && l.feature.properties;
   if (p && p.n > 1 && l.getLatLng) { const c = l.getLatLng(); out.push([c.lng, c.lat]); } }); return out; }"""
 
+# What a click at page point [x, y] reaches: the element, its classes, whether the map drills.
+_HIT = """([x, y]) => { const e = document.elementFromPoint(x, y); const m = window.gridsightMap;
+  return {tag: e && e.tagName, cls: e && String(e.getAttribute('class')), drill: window.gridsightDrill,
+          zoom: m && m.getZoom(), status: document.querySelector('.gs-status').className,
+          seq: window.gridsightSeq}; }"""
+
 
 @pytest.fixture
 def page(blank_page: Page) -> Page:
@@ -89,10 +95,17 @@ def _targets(
 def _click_drills(page: Page, parent_codes: set[str], parent_name: str, targets: list[Any]) -> None:
     for code, name, lon, lat, _on_cluster in targets:
         _wait_units(page, parent_codes)
-        page.mouse.click(*screen_point(page, lon, lat))
-        expect(page.locator(".gs-breadcrumbs")).to_contain_text(
-            f"{parent_name} › {name}", timeout=10_000
-        )
+        x, y = screen_point(page, lon, lat)
+        hit = page.evaluate(_HIT, [x, y])
+        page.mouse.click(x, y)
+        try:
+            expect(page.locator(".gs-breadcrumbs")).to_contain_text(
+                f"{parent_name} › {name}", timeout=10_000
+            )
+        except AssertionError as exc:
+            raise AssertionError(
+                f"{exc}\nclick at {x:.0f},{y:.0f} on {hit}, then {page.evaluate(_HIT, [x, y])}"
+            ) from None
         assert f"unit={code}" in page.url
         page.go_back()
         expect(page.locator(".gs-breadcrumbs .gs-crumb.current")).to_have_text(parent_name)

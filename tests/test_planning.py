@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import json
 import random
-from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +16,7 @@ import pytest
 from esda.getisord import G_Local
 from libpysal.weights import Queen
 from shapely.geometry import LineString, box
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 from etl.importing import ImportOptions, import_source
 from etl.sources import ReadOptions, read
@@ -29,26 +28,16 @@ from geo.figures import Window, figures
 from geo.settings import Settings
 from geo.whatif import Camera, Route, what_if
 from tests import coverage_reference as ref
-from tests.conftest import synthetic_county
 
 SIZE = 250.0
 TZ = ZoneInfo("Asia/Shanghai")
 WINDOW = Window.last_days(30)
 
 
-@pytest.fixture(scope="module")
-def county(base_settings: Settings) -> Iterator[Engine]:
-    engine = synthetic_county(base_settings, "gridsight_test_planning")
-    yield engine
-    engine.dispose()
-
-
 @pytest.fixture
-def tx(county: Engine) -> Iterator[Connection]:
-    with county.connect() as conn:
-        trans = conn.begin()
-        yield conn
-        trans.rollback()
+def tx(synthetic_tx: Connection) -> Connection:
+    """The session's synthetic county (conftest), rolled back after each test."""
+    return synthetic_tx
 
 
 def _incidents(conn: Connection, points: list[tuple[float, float]], days_ago: float = 1.0) -> None:

@@ -172,7 +172,9 @@ def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> No
         data: dict[str, Any] | None,
     ) -> Any:
         state = ViewState.from_dict(data)
-        if ctx.triggered_id == _UNITS_LAYER and click:
+        # A click can arrive while the renderer still has this callback queued for the inputs the
+        # previous navigation set: Dash then sends both changes in one call, and the click wins.
+        if click and _UNITS_LAYER in ctx.triggered_prop_ids.values():
             target = state.search(unit=click["properties"]["code"])
         else:
             custom = bool(start and end)

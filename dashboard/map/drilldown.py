@@ -160,10 +160,10 @@ def panels(
     figures for ``state``; the grid worker's phone only when ``phone`` (leader and above)."""
     focus = state.unit or hierarchy.top(conn)[0].code
     window = state.window()
-    ever = Window.since(
+    all_time_open = Window.since(
         dt.datetime(1970, 1, 1, tzinfo=dt.UTC), categories=state.cat, statuses=OPEN_STATUSES
     )
-    open_now = figures(conn, ever, codes=[focus])[0].incidents
+    open_now = figures(conn, all_time_open, codes=[focus])[0].incidents
     trail = breadcrumbs(hierarchy.ancestry(conn, focus), state)
     how = notes(conn, window, lang)
     if len(focus) == 15:  # a grid cell: its details instead of a ranking
