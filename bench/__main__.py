@@ -64,7 +64,8 @@ def _fresh(settings: Settings, name: str, size: DemoSize) -> tuple[Engine, float
 def _full(engine: Engine, rebuild_units: bool = False, sessions: int = SESSIONS) -> float:
     """Seconds of a full recompute of every coverage figure (``rebuild_units``: and of what comes
     from the units and roads alone, as after a unit or road change) on ``sessions`` database
-    sessions; one session: the serial refresh an import runs in its own transaction."""
+    sessions; one session: the serial refresh an import runs in its own transaction.
+    """
     if sessions > 1:
         return refresh_with_sessions(
             engine, BUFFER, full=True, rebuild_units=rebuild_units, sessions=sessions
@@ -117,7 +118,8 @@ def _cpu(fn: Callable[[], object]) -> float:
 
 def _serial_cpu(engine: Engine) -> float:
     """CPU seconds of the database backend running a serial full recompute (``inf`` when the
-    server's process cannot be read: another machine)."""
+    server's process cannot be read: another machine).
+    """
     with engine.begin() as conn:
         pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
 

@@ -1,5 +1,6 @@
 """Drill-down timings: server time of each step (county → township → village → cell), and the time
-from a click in headless Chromium to the new view drawn."""
+from a click in headless Chromium to the new view drawn.
+"""
 
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ def server_step_seconds(
 ) -> list[float]:
     """Seconds of server work per drill-down step: the panels and the layers (one request, as the
     map asks) for the unit's bounds at the zoom that shows it; ``parts`` accumulates seconds of
-    the panels and of the layers."""
+    the panels and of the layers.
+    """
     parts = {} if parts is None else parts
     app = build_app(settings, engine)
     client = app.server.test_client()

@@ -65,7 +65,8 @@ def _time(fn: Callable[[], None], repeat: int) -> list[float]:
 
 def measure(settings: Settings, owner: Engine, repeat: int = 10) -> None:
     """Print the timings (ms) of the layer requests and drill-down steps under each role; the
-    cases take turns, so that the machine's load weighs on each alike."""
+    cases take turns, so that the machine's load weighs on each alike.
+    """
     web = jurisdiction.web_engine(settings, owner)
     with owner.connect() as conn:
         township = str(

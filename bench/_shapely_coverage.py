@@ -34,7 +34,8 @@ def _load(engine: Engine, sql: str, srid: int) -> tuple[list[tuple[object, ...]]
 
 def _by_cell(cells: np.ndarray, shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The cell index of each (cell, shape) pair that meets, sorted by cell, and the shape clipped
-    to the cell (as it is when inside)."""
+    to the cell (as it is when inside).
+    """
     if not len(shapes):
         return np.zeros(0, dtype=int), np.array([], dtype=object)
     pairs = shapely.STRtree(shapes).query(cells, predicate="intersects")
@@ -58,7 +59,8 @@ def _unions(n: int, cell_i: np.ndarray, clipped: np.ndarray) -> np.ndarray:
 
 def compute(engine: Engine, buffer_m: float, srid: int = 32649) -> dict[str, dict[str, float]]:
     """Working, installed, patrol and combined area (m²) and road, working and installed road
-    length (m) per unit code, cells measured, villages, townships and counties summed."""
+    length (m) per unit code, cells measured, villages, townships and counties summed.
+    """
     codes, cells = _load(
         engine, "SELECT code, ST_AsBinary(geom) FROM grid_cell ORDER BY code", srid
     )

@@ -128,7 +128,8 @@ class _Client:
 
 def _requests(engine: Engine) -> dict[str, Callable[[_Client], None]]:
     """The two measured requests: the map's layer request for the county, and a drill-down step to
-    the first township (its panels callback and its layers)."""
+    the first township (its panels callback and its layers).
+    """
     with engine.connect() as conn:
         county = hierarchy.top(conn)[0]
         township = hierarchy.children(conn, county.code)[0]
@@ -205,7 +206,8 @@ def _round(
 
 def check_cost_ms(engine: Engine, settings: Settings, repeat: int = 400) -> tuple[float, float]:
     """Median milliseconds of a cheap request (``/_dash-dependencies``) in-process, with and without
-    sign-in and authorization: their difference is what the checks cost every request."""
+    sign-in and authorization: their difference is what the checks cost every request.
+    """
     from dashboard import build_app
 
     timings = []
@@ -224,7 +226,8 @@ def check_cost_ms(engine: Engine, settings: Settings, repeat: int = 400) -> tupl
 
 def run(engine: Engine, database_url: str, emit: Callable[[str, float, str], None]) -> None:
     """Emit ``throughput_<request>_<n>clients_<auth|noauth>_rps`` and ``..._p95`` for every request
-    kind and client count, and ``authorization_cost_<request>_<n>clients`` (share of throughput lost)."""
+    kind and client count, and ``authorization_cost_<request>_<n>clients`` (share of throughput lost).
+    """
     with_checks, without_checks = check_cost_ms(
         engine, Settings.from_env(database_url=database_url)
     )

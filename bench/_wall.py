@@ -1,7 +1,8 @@
 """Wall display soak: a thousand refreshes or more with a shortened interval while incidents (one
 new soak incident replacing the previous, so the data does not grow) and camera changes arrive,
 measuring DOM nodes, JS heap (after garbage collection) and the server's resident memory at the
-start, the middle and the end."""
+start, the middle and the end.
+"""
 
 from __future__ import annotations
 

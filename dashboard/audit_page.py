@@ -1,5 +1,6 @@
 """``/audit``: the audit log for administrators, filtered by account, kind and time (a plain HTML
-page rendered on the server; every value escaped)."""
+page rendered on the server; every value escaped).
+"""
 
 from __future__ import annotations
 

@@ -121,7 +121,8 @@ def render(
 
 def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
     """Add ``GET /api/briefing.pdf`` and ``GET /api/briefing.png`` (the view's arguments as the map
-    page's address) to ``server``; each export is audited through ``engine``."""
+    page's address) to ``server``; each export is audited through ``engine``.
+    """
 
     def briefing(kind: str) -> Response:
         query = request.query_string.decode("utf-8", "replace")

@@ -63,7 +63,8 @@ def breadcrumbs(trail: list[Unit], state: ViewState) -> list[Any]:
 def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes) -> list[Any]:
     """The children ranked by the state's metric, worst first (n/a last); each row drills down.
     A percentage's ranking shows the target line between the units below the target (marked) and
-    the others."""
+    the others.
+    """
     worse_high = state.metric == "incident_rate"  # more incidents is worse; less coverage is worse
 
     def key(u: UnitFigures) -> tuple[bool, float]:
@@ -156,7 +157,8 @@ def panels(
     conn: Connection, state: ViewState, lang: str, phone: bool = False
 ) -> tuple[Any, Any, Any, Any]:
     """KPI tiles, breadcrumbs, the ranking (or, for a grid cell, its details) and the selected unit's
-    figures for ``state``; the grid worker's phone only when ``phone`` (leader and above)."""
+    figures for ``state``; the grid worker's phone only when ``phone`` (leader and above).
+    """
     focus = state.unit or hierarchy.top(conn)[0].code
     window = state.window()
     ever = Window.since(

@@ -127,7 +127,8 @@ def heavy() -> Iterator[None]:
 
 def identity() -> str:
     """Who is asking, as recorded on uploads: the signed-in account (``g.account``, set by
-    :mod:`dashboard.auth` for every request), else the client's address."""
+    :mod:`dashboard.auth` for every request), else the client's address.
+    """
     account = getattr(g, "account", None)
     if account is not None:
         return f"user:{account.name}"

@@ -1,5 +1,6 @@
 """'How is this computed' notes: beside every figure on the map page, its definition in one sentence,
-the incident window, and when the figure was computed (components only; the words are in i18n)."""
+the incident window, and when the figure was computed (components only; the words are in i18n).
+"""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ _WINDOWED = ("incidents", "blind_incidents", "incident_coverage_pct", "incident_
 @dataclass(frozen=True)
 class Notes:
     """What the notes of one view say: ``lang``, the incident ``window``, when the coverage was
-    ``computed`` (None: never), when the incidents were ``counted``, the patrol buffer (metres)."""
+    ``computed`` (None: never), when the incidents were ``counted``, the patrol buffer (metres).
+    """
 
     lang: str
     window: Window

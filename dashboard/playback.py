@@ -35,7 +35,8 @@ def attrs(values: dict[str, str]) -> dict[str, Any]:
 def bar(lang: str, timezone: str) -> html.Div:
     """The playback bar in ``lang``, times shown in ``timezone`` (an IANA name). The buttons are
     Dash's; the selects and the time slider are built by assets/playback.js from ``data-config`` (so
-    that React never resets what the player sets at every frame)."""
+    that React never resets what the player sets at every frame).
+    """
     config = {
         "speeds": list(SPEEDS),
         "speed": DEFAULT_SPEED,
@@ -117,7 +118,8 @@ def bar(lang: str, timezone: str) -> html.Div:
 
 def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
     """Add ``GET /api/playback?unit=CODE&days=N&cat=..&status=..&start=..&end=..`` to ``server``: the
-    incidents of the unit (default: the top unit) and window as columns (:mod:`geo.playback`)."""
+    incidents of the unit (default: the top unit) and window as columns (:mod:`geo.playback`).
+    """
 
     @server.get("/api/playback")
     def playback_data() -> Response:

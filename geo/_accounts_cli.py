@@ -1,5 +1,6 @@
 """``python -m geo users ...`` and ``python -m geo audit``: accounts and the audit log, for
-administrators, working on the database directly."""
+administrators, working on the database directly.
+"""
 
 from __future__ import annotations
 

@@ -117,7 +117,8 @@ def configure() -> None:
 
 def check() -> None:
     """Raise :class:`DataError` when GDAL has a vector driver loaded that Gridsight does not allow
-    (GDAL was loaded before :mod:`geo`, or a newer GDAL brings a driver this module does not know)."""
+    (GDAL was loaded before :mod:`geo`, or a newer GDAL brings a driver this module does not know).
+    """
     import pyogrio
 
     extra = sorted(set(pyogrio.list_drivers()) - ALLOWED - _UNSKIPPABLE)

@@ -79,7 +79,8 @@ def generate_password() -> str:
 
 def session_secret(data_dir: Path) -> bytes:
     """The key that signs session cookies: made once (64 random bytes) in ``data_dir/session_secret``
-    with mode 0600, then read by every worker and restart. Never in the repository."""
+    with mode 0600, then read by every worker and restart. Never in the repository.
+    """
     path = data_dir / "session_secret"
     try:
         return bytes.fromhex(path.read_text().strip())
@@ -125,7 +126,8 @@ def add(
 ) -> Account:
     """Create account ``name``. ``unit_code`` must name an existing admin unit (county, township,
     village) or be None for the whole deployment. Raises :class:`DataError` for a bad name, role,
-    unit or password, or a name already taken."""
+    unit or password, or a name already taken.
+    """
     _check(name, role, password=password)
     if unit_code is not None:
         found = conn.execute(
@@ -199,7 +201,8 @@ def _sha256(token: str) -> str:
 
 def issue_kiosk(conn: Connection, name: str) -> str:
     """A new kiosk token for ``name`` (earlier ones revoked); only its hash is stored. Raises
-    :class:`DataError` when the account is disabled."""
+    :class:`DataError` when the account is disabled.
+    """
     account = get(conn, name)
     if account.disabled:
         raise DataError(f"account {name!r} is disabled; reset its password to enable it first")
@@ -233,7 +236,8 @@ def session_account(
     conn: Connection, account_id: int, epoch: int, kiosk_id: int | None
 ) -> Account | None:
     """The account of a session, or None when the account is gone or disabled, its sessions were
-    ended since (``epoch``), or the session's kiosk link was revoked."""
+    ended since (``epoch``), or the session's kiosk link was revoked.
+    """
     row = conn.execute(
         text(f"""
         SELECT {_COLUMNS} FROM account a
@@ -251,7 +255,8 @@ DEMO_FILE = "demo-accounts.txt"
 def make_demo_accounts(conn: Connection, data_dir: Path) -> list[tuple[Account, str]] | None:
     """On a database with no account yet: ``demo-<role>`` for every role and ``demo-township`` (a
     leader limited to the first township), each with a generated password, also written to
-    ``data_dir/demo-accounts.txt`` (mode 0600). Returns them, or None when accounts exist already."""
+    ``data_dir/demo-accounts.txt`` (mode 0600). Returns them, or None when accounts exist already.
+    """
     if conn.execute(text("SELECT EXISTS (SELECT 1 FROM account)")).scalar():
         return None
     township = conn.execute(

@@ -65,7 +65,8 @@ FROM hull
 @dataclass(frozen=True)
 class BlindSpot:
     """One blind spot: ``incidents`` unguarded in the window, ``area_m2`` of its shape (metric
-    CRS), the shape as GeoJSON text and a label point in EPSG:4326 degrees."""
+    CRS), the shape as GeoJSON text and a label point in EPSG:4326 degrees.
+    """
 
     kind: str
     id: str
@@ -84,7 +85,8 @@ def blind_spots(
     min_incidents: int = 5,
 ) -> list[BlindSpot]:
     """Blind hot spots of ``analysis`` (if given) and clusters of unguarded incidents, most
-    unguarded incidents first."""
+    unguarded incidents first.
+    """
     params: dict[str, Any] = {
         "srid": metric_srid(conn),
         "start": window.start,

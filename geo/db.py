@@ -199,7 +199,8 @@ def sibling_url(server_url: str, name: str) -> str:
 
 def recreate_database(server_url: str, name: str) -> str:
     """Drop database ``name`` on the server of ``server_url`` if it exists, create it empty, and
-    return its URL (for tests and benchmarks; never used on the working database)."""
+    return its URL (for tests and benchmarks; never used on the working database).
+    """
     with _server(server_url) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
@@ -220,7 +221,8 @@ def database_exists(server_url: str, name: str) -> bool:
 def bounded(engine: Engine, statement_timeout_s: float) -> Engine:
     """An engine on ``engine``'s database whose statements are cancelled after
     ``statement_timeout_s`` seconds (``engine`` itself when that is 0); one per database and
-    timeout in a process, however many apps are built (tests build many)."""
+    timeout in a process, however many apps are built (tests build many).
+    """
     if statement_timeout_s <= 0:
         return engine
     return _bounded(engine.url.render_as_string(hide_password=False), statement_timeout_s)

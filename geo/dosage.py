@@ -132,7 +132,8 @@ def dosage(
     timezone: str,
 ) -> Report:
     """Dosage of the areas of the SQL subquery ``areas`` (rows ``(id, geom)``, geom in the metric
-    CRS; its bind parameters in ``params``) over the tracks of ``window``."""
+    CRS; its bind parameters in ``params``) over the tracks of ``window``.
+    """
     tz = ZoneInfo(timezone)
     bind = params | {
         "srid": metric_srid(conn),

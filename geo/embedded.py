@@ -149,7 +149,8 @@ class EmbeddedCluster:
 
     def url(self, database: str = DATABASE, role: str = SUPERUSER) -> str:
         """SQLAlchemy URL of ``database`` on this cluster as ``role`` (SUPERUSER or WEB_USER), with
-        its password (after :meth:`ensure_running`)."""
+        its password (after :meth:`ensure_running`).
+        """
         password = self.credentials()[role]
         return f"postgresql+psycopg://{role}:{password}@127.0.0.1:{self.port()}/{database}"
 
@@ -263,7 +264,8 @@ class EmbeddedCluster:
 
     def _secure_in_place(self) -> None:
         """Upgrade a running cluster that trusts local connections: give the roles their passwords
-        (over the trusting connection), then require them and reload the configuration."""
+        (over the trusting connection), then require them and reload the configuration.
+        """
         import psycopg
 
         creds = self.credentials()
@@ -342,7 +344,8 @@ class EmbeddedCluster:
 
     def _ensure_web_role(self, conn: Any) -> None:
         """Create (or re-key) ``gridsight_web``: a login that is no superuser, creates no databases
-        or roles, owns nothing, and holds the grants of ``gridsight_app``."""
+        or roles, owns nothing, and holds the grants of ``gridsight_app``.
+        """
         password = _literal(self.credentials()[WEB_USER])
         conn.execute("SET password_encryption = 'scram-sha-256'")
         for role, options in ((APP_GROUP, "NOLOGIN"), (WEB_USER, f"LOGIN PASSWORD {password}")):

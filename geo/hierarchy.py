@@ -70,7 +70,8 @@ def top(conn: Connection) -> list[Unit]:
     """The top of the hierarchy ``conn`` may see: the unit its transaction is limited to
     (``gridsight.scope``, see :mod:`geo.jurisdiction`) when it has figures, else the admin units
     without a parent (a province, cities or counties; row-level security keeps those out of scope),
-    highest level first, then by code."""
+    highest level first, then by code.
+    """
     rows = conn.execute(
         text(
             _UNIT.format(

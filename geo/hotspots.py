@@ -136,7 +136,8 @@ def analyse(
     conn: Connection, window: Window, method: str = "lattice", cell_m: float = 250.0
 ) -> Analysis:
     """Gi* hot spots of the window's incidents on the lattice (squares of ``cell_m`` metres) or on
-    grid cells. Raises :class:`DataError` for an unknown method or a square size outside 50-5,000 m."""
+    grid cells. Raises :class:`DataError` for an unknown method or a square size outside 50-5,000 m.
+    """
     if method not in METHODS:
         raise DataError(
             f"hot-spot method {method!r} is not allowed: expected one of {', '.join(METHODS)}"
@@ -244,7 +245,8 @@ def shapes(conn: Connection, analysis: Analysis, keys: list[str]) -> dict[str, s
 
 def spot_sql(analysis: Analysis) -> tuple[str, dict[str, Any]]:
     """A SQL subquery of the hot spots as rows ``(id, geom)``, geom in the metric CRS (one
-    polygon per hot spot), and its bind parameters (``hs_*``; ``:srid`` is needed too)."""
+    polygon per hot spot), and its bind parameters (``hs_*``; ``:srid`` is needed too).
+    """
     ids, keys = [], []
     for spot in analysis.hot_spots:
         ids += [spot.id] * len(spot.keys)
@@ -277,7 +279,8 @@ def density(
 ) -> list[tuple[str, float]]:
     """Kernel density of the window's incidents at the centre of every lattice square, in incidents
     per km², with the quartic (biweight) kernel of radius ``bandwidth_m`` metres:
-    ``K(d) = 3/(π h²) · (1 - d²/h²)²`` for d < h. Returns ``("i,j", density)`` for squares above 0."""
+    ``K(d) = 3/(π h²) · (1 - d²/h²)²`` for d < h. Returns ``("i,j", density)`` for squares above 0.
+    """
     if not 50 <= bandwidth_m <= 20_000:
         raise DataError(f"bandwidth {bandwidth_m} m is not allowed: expected 50 to 20,000 m")
     from scipy.spatial import cKDTree
@@ -305,7 +308,8 @@ def density(
 
 def spot_points(conn: Connection, analysis: Analysis) -> dict[str, tuple[float, float]]:
     """A point inside each hot spot of ``analysis`` (``ST_PointOnSurface`` of its units' union), as
-    (lon, lat) in EPSG:4326 degrees, by hot spot id: where its place is named."""
+    (lon, lat) in EPSG:4326 degrees, by hot spot id: where its place is named.
+    """
     if not analysis.hot_spots:
         return {}
     sql, params = spot_sql(analysis)

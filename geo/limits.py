@@ -174,7 +174,8 @@ def view_span_px(
 
 def view_box(west: float, south: float, east: float, north: float, zoom: int) -> None:
     """Check that a view's box spans at most :data:`MAX_VIEW_PX` pixels each way at ``zoom``
-    (degrees, EPSG:4326): a larger box at a deep zoom asks for every feature at full detail."""
+    (degrees, EPSG:4326): a larger box at a deep zoom asks for every feature at full detail.
+    """
     width, height = view_span_px(west, south, east, north, zoom)
     if max(width, height) > MAX_VIEW_PX:
         raise DataError(

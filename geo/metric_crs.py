@@ -71,7 +71,8 @@ def describe(srid: int) -> str:
 
 def measured_area(srid: int) -> tuple[float, float, float, float]:
     """The longitude/latitude box (degrees) where ``srid`` measures true: a data-centred CRS, all of
-    China; an EPSG CRS, its area of use widened by 3°."""
+    China; an EPSG CRS, its area of use widened by 3°.
+    """
     if is_custom(srid):
         return CHINA
     area = CRS.from_epsg(srid).area_of_use
@@ -120,7 +121,8 @@ def centre_of(conn: Connection) -> tuple[float, float] | None:
 def change(conn: Connection, srid: int) -> bool:
     """Measure in ``srid`` from now on (in the caller's transaction): the view sectors of every camera
     are rebuilt at once, and the next refresh recomputes the units, roads and every figure (its
-    record of the CRS the units were measured in no longer matches). Returns whether it changed."""
+    record of the CRS the units were measured in no longer matches). Returns whether it changed.
+    """
     crs_of(srid)  # refuses an unknown code
     if srid == current(conn):
         return False

@@ -81,7 +81,8 @@ class Candidate:
 @dataclass(frozen=True)
 class Proposal:
     """A proposed camera and the incidents it newly covers (counted in the order of the list, so
-    the counts add up to the plan's gain)."""
+    the counts add up to the plan's gain).
+    """
 
     camera: Camera
     incidents_newly_covered: int
@@ -146,7 +147,8 @@ def candidates(
 def solve(cands: Sequence[Candidate], count: int, seconds: float = 25.0) -> list[int]:
     """Indices of the candidates of an optimal MCLP solution: at most ``count`` cameras, one per
     site, maximising the demand covered (each demand code weighs 1). Solved by CBC with a time
-    limit of ``seconds`` (the best solution found so far when it is reached)."""
+    limit of ``seconds`` (the best solution found so far when it is reached).
+    """
     import pulp
 
     if count < 1:
@@ -181,7 +183,8 @@ def solve(cands: Sequence[Candidate], count: int, seconds: float = 25.0) -> list
 
 def greedy(cands: Sequence[Candidate], count: int) -> list[int]:
     """The greedy baseline: ``count`` times, the candidate (on a site not used yet) covering the
-    most uncovered demand; stops early when nothing adds coverage."""
+    most uncovered demand; stops early when nothing adds coverage.
+    """
     covered: set[str] = set()
     used: set[tuple[float, float]] = set()
     chosen: list[int] = []
@@ -230,7 +233,8 @@ def plan_cameras(
     """The best ``count`` new cameras for ``window``'s blind incidents, and the county's incident
     coverage before and after them (the engine's what-if on the proposals, written nowhere).
 
-    Raises :class:`DataError` for a count, field of view or range outside :mod:`geo.limits`."""
+    Raises :class:`DataError` for a count, field of view or range outside :mod:`geo.limits`.
+    """
     count = limits.whole("count", count, *limits.OPTIMISE_COUNT)
     limits.number("fov_deg", fov_deg, 0, 360, low_open=True)
     limits.number("range_m", range_m, 0, limits.MAX_CAMERA_RANGE_M, low_open=True)

@@ -9,7 +9,8 @@ from sqlalchemy import Connection, text
 
 def names_at(conn: Connection, points: Sequence[tuple[float, float]]) -> list[str]:
     """ "township · village" (or the part found, or "") for each (lon, lat) in EPSG:4326 degrees, in
-    the order given; one query for all points (the units' GiST index finds the holders)."""
+    the order given; one query for all points (the units' GiST index finds the holders).
+    """
     if not points:
         return []
     rows = conn.execute(

@@ -36,7 +36,8 @@ class Playback:
     """Column arrays, one entry per incident, in time order: ``t`` milliseconds since 1970 (UTC),
     ``x``/``y`` longitude/latitude (EPSG:4326 degrees, 6 decimals), ``s`` severity 1-4, ``h`` the
     hour of day 0-23 and ``d`` the weekday 0 (Monday) - 6 in the display time zone; ``start`` and
-    ``end`` the window in milliseconds since 1970."""
+    ``end`` the window in milliseconds since 1970.
+    """
 
     unit: str
     start: float

@@ -60,7 +60,8 @@ PLAN_COLUMNS = (
 
 def plan_rows(result: Result) -> list[dict[str, Any]]:
     """One row per proposed camera; ``code``, ``status`` and ``kind`` make the CSV importable as
-    cameras (``python -m etl import cameras``)."""
+    cameras (``python -m etl import cameras``).
+    """
     return [
         {
             "lon": p.camera.lon,

@@ -57,7 +57,8 @@ FROM spot s
 @dataclass(frozen=True)
 class Suggestion:
     """A suggested loop: the route (EPSG:4326), its length in metres, the hot spots it passes
-    (in order) with their shift weight, and the coverage changes the engine's what-if gives."""
+    (in order) with their shift weight, and the coverage changes the engine's what-if gives.
+    """
 
     route: Route | None  # None when no hot spot fits the budget
     length_m: float
@@ -103,7 +104,8 @@ def suggest_route(
 ) -> Suggestion:
     """A loop for ``unit`` through the hot spots of ``analysis`` weighted for ``shift`` ('day',
     'night' or 'all'), at most ``budget_m`` metres long. Raises :class:`DataError` for a bad shift
-    or budget, or when there is no road network or no hot spot."""
+    or budget, or when there is no road network or no hot spot.
+    """
     import networkx as nx
 
     if shift not in ("day", "night", "all"):
@@ -173,7 +175,8 @@ def _insert(
     budget_m: float,
 ) -> tuple[list[tuple[float, float]], list[tuple[str, int]]]:
     """Cheapest insertion of targets into the loop [start, start]; returns the node path and the
-    targets visited in order."""
+    targets visited in order.
+    """
     import networkx as nx
 
     stops = [start, *{t[1] for t in targets}]

@@ -62,7 +62,8 @@ FIGURES = (
 @dataclass(frozen=True)
 class Check:
     """One figure of one unit: as stored, as recomputed, what difference is allowed, and whether it
-    holds. Percentages in percent (None: n/a), counts as numbers."""
+    holds. Percentages in percent (None: n/a), counts as numbers.
+    """
 
     code: str
     level: str
@@ -88,7 +89,8 @@ def choose_units(
     """The codes to verify: ``unit``; or the units of ``level`` (``sample`` of them at random); or a
     random ``sample`` (default :data:`DEFAULT_SAMPLE`) of all units, one of each level among them.
     ``seed`` makes the sample repeatable. Raises
-    :class:`DataError` for an unknown unit or level or a sample below 1."""
+    :class:`DataError` for an unknown unit or level or a sample below 1.
+    """
     if level is not None and level not in LEVELS:
         raise DataError(f"level {level!r} is not allowed: expected one of {', '.join(LEVELS)}")
     if sample is not None and sample < 1:
@@ -123,7 +125,8 @@ def verify(
     conn: Connection, codes: Sequence[str], window: Window, patrol_buffer_m: float
 ) -> list[Check]:
     """Every figure of :data:`FIGURES` of the units ``codes``, stored (the engine's last refresh and
-    the window's incidents as the page shows them) beside recomputed (see the module docstring)."""
+    the window's incidents as the page shows them) beside recomputed (see the module docstring).
+    """
     stored = {f.code: f for f in figures(conn, window, codes=list(codes))}
     max_range = float(
         conn.execute(text("SELECT coalesce(max(range_m), 0) FROM camera")).scalar_one()
@@ -144,7 +147,8 @@ def _recompute(
     conn: Connection, code: str, window: Window, buffer_m: float, max_range: float
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """Unrounded figures of unit ``code`` from the raw rows, and the incidents near an edge (the
-    tolerance of each count)."""
+    tolerance of each count).
+    """
     row = conn.execute(
         text(
             "SELECT level, ST_AsBinary(geom) FROM admin_unit WHERE code = :c "
@@ -276,7 +280,8 @@ def _rows(
     params: dict[str, Any] | None = None,
 ) -> list[tuple[Any, ...]]:
     """Rows of ``select`` (its last column WKB, EPSG:4326) whose geometry meets ``box`` grown by
-    ``margin_deg`` degrees (the raw table's own spatial index); the geometry parsed."""
+    ``margin_deg`` degrees (the raw table's own spatial index); the geometry parsed.
+    """
     where = " AND " if " WHERE " in select else " WHERE "
     margin_lon = margin_deg / max(math.cos(math.radians(max(abs(box[1]), abs(box[3])) + 1)), 0.05)
     rows = conn.execute(
@@ -332,7 +337,8 @@ def sector_array(cameras: Sequence[tuple[float, float, float, float, float]]) ->
 
 def _inside(unit: Any, geom: Any) -> np.ndarray:
     """The parts of ``geom`` (disjoint polygons, or lines) clipped to ``unit`` (prepared): the parts
-    inside as they are, only the others intersected."""
+    inside as they are, only the others intersected.
+    """
     parts = shapely.get_parts(geom)
     if not len(parts):
         return np.array([], dtype=object)

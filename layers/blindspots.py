@@ -1,5 +1,6 @@
 """Blind spots (:mod:`geo.blindspots`): hot spots and incident clusters that no working camera sees
-and no patrol passes, numbered by rank."""
+and no patrol passes, numbered by rank.
+"""
 
 from __future__ import annotations
 

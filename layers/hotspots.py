@@ -40,7 +40,8 @@ def planning_window(view: View) -> Window:
 def cached(conn: Connection, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """``compute()``, kept per data version (incidents, cameras, coverage) and ``key`` (the last 16
     results). Keys hold the window, which ends at a whole minute, so nothing is kept longer than a
-    minute after a change ``gs_live`` does not follow (GPS tracks)."""
+    minute after a change ``gs_live`` does not follow (GPS tracks).
+    """
     full = (
         tuple(sorted(live.versions(conn).items())),
         current_scope.get(),
@@ -70,7 +71,8 @@ def analysis(conn: Connection, view: View) -> hotspots.Analysis:
 
 def unvisited(conn: Connection, view: View) -> set[str]:
     """Ids of the hot spots no patrol visited in ``view``'s window (dosage with the patrol buffer
-    of the last coverage refresh; cached)."""
+    of the last coverage refresh; cached).
+    """
     window = planning_window(view)
     result = analysis(conn, view)
     buffer_m = float(meta.get(conn, "coverage_patrol_buffer_m") or 100.0)

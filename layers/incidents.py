@@ -1,5 +1,6 @@
 """Incidents of the time window (default the last 30 days), coloured by severity; clusters up to the
-township's zoom."""
+township's zoom.
+"""
 
 from __future__ import annotations
 
