@@ -73,13 +73,15 @@ def at_least(role: str, minimum: str) -> bool:
 
 
 def generate_password() -> str:
-    """A random password of 16 URL-safe characters (96 bits)."""
+    """Return a random password of 16 URL-safe characters (96 bits)."""
     return secrets.token_urlsafe(12)
 
 
 def session_secret(data_dir: Path) -> bytes:
-    """The key that signs session cookies: made once (64 random bytes) in ``data_dir/session_secret``
-    with mode 0600, then read by every worker and restart. Never in the repository.
+    """Return the key that signs session cookies.
+
+    It is made once (64 random bytes) in ``data_dir/session_secret`` with mode 0600, then read by
+    every worker and restart. Never in the repository.
     """
     path = data_dir / "session_secret"
     try:
@@ -117,16 +119,23 @@ def _check(
         raise DataError(f"role {role!r}: expected one of {', '.join(ROLES)}")
     if password is not None and len(password) < MIN_PASSWORD:
         raise DataError(
-            f"password of {name!r}: expected at least {MIN_PASSWORD} characters, got {len(password)}"
+            f"password of {name!r}: expected at least {MIN_PASSWORD} characters,"
+            f" got {len(password)}"
         )
 
 
 def add(
     conn: Connection, name: str, role: str, password: str, unit_code: str | None = None
 ) -> Account:
-    """Create account ``name``. ``unit_code`` must name an existing admin unit (county, township,
-    village) or be None for the whole deployment. Raises :class:`DataError` for a bad name, role,
-    unit or password, or a name already taken.
+    """Create account ``name``.
+
+    ``unit_code`` must name an existing admin unit (county, township, village) or be None for the
+    whole deployment.
+
+    Raises
+    ------
+    DataError
+        For a bad name, role, unit or password, or a name already taken.
     """
     _check(name, role, password=password)
     if unit_code is not None:
@@ -200,8 +209,12 @@ def _sha256(token: str) -> str:
 
 
 def issue_kiosk(conn: Connection, name: str) -> str:
-    """A new kiosk token for ``name`` (earlier ones revoked); only its hash is stored. Raises
-    :class:`DataError` when the account is disabled.
+    """Issue a new kiosk token for ``name``, revoking earlier ones; only its hash is stored.
+
+    Raises
+    ------
+    DataError
+        When the account is disabled.
     """
     account = get(conn, name)
     if account.disabled:
@@ -221,7 +234,10 @@ def issue_kiosk(conn: Connection, name: str) -> str:
 
 
 def kiosk_sign_in(conn: Connection, token: str) -> tuple[Account, int] | None:
-    """``(account, kiosk id)`` for a valid, unrevoked kiosk token of an enabled account, else None."""
+    """Return ``(account, kiosk id)`` for a valid, unrevoked kiosk token of an enabled account.
+
+    None for any other token.
+    """
     row = conn.execute(
         text(f"""
         SELECT k.id AS kiosk_id, {", ".join("a." + c for c in _COLUMNS.split(", "))}
@@ -235,15 +251,18 @@ def kiosk_sign_in(conn: Connection, token: str) -> tuple[Account, int] | None:
 def session_account(
     conn: Connection, account_id: int, epoch: int, kiosk_id: int | None
 ) -> Account | None:
-    """The account of a session, or None when the account is gone or disabled, its sessions were
-    ended since (``epoch``), or the session's kiosk link was revoked.
+    """Return the account of a session.
+
+    None when the account is gone or disabled, its sessions were ended since (``epoch``), or the
+    session's kiosk link was revoked.
     """
     row = conn.execute(
         text(f"""
         SELECT {_COLUMNS} FROM account a
         WHERE id = :a AND session_epoch = :e AND NOT disabled
           AND (CAST(:k AS integer) IS NULL OR EXISTS (
-              SELECT 1 FROM kiosk_token k WHERE k.id = :k AND k.account_id = a.id AND k.revoked_at IS NULL))"""),
+              SELECT 1 FROM kiosk_token k
+              WHERE k.id = :k AND k.account_id = a.id AND k.revoked_at IS NULL))"""),
         {"a": account_id, "e": epoch, "k": kiosk_id},
     ).first()
     return None if row is None else _account(row)
@@ -253,9 +272,11 @@ DEMO_FILE = "demo-accounts.txt"
 
 
 def make_demo_accounts(conn: Connection, data_dir: Path) -> list[tuple[Account, str]] | None:
-    """On a database with no account yet: ``demo-<role>`` for every role and ``demo-township`` (a
-    leader limited to the first township), each with a generated password, also written to
-    ``data_dir/demo-accounts.txt`` (mode 0600). Returns them, or None when accounts exist already.
+    """Create the demo accounts on a database with no account yet.
+
+    ``demo-<role>`` for every role and ``demo-township`` (a leader limited to the first township),
+    each with a generated password, also written to ``data_dir/demo-accounts.txt`` (mode 0600).
+    Returns them, or None when accounts exist already.
     """
     if conn.execute(text("SELECT EXISTS (SELECT 1 FROM account)")).scalar():
         return None
@@ -300,11 +321,16 @@ def _wait(conn: Connection, key: str, free: int) -> int:
 
 
 def authenticate(engine: Engine, name: str, password: str, address: str) -> Account:
-    """The account ``name`` when ``password`` is right, it is enabled, and neither the name nor the
-    address has failed too often lately; the failure is recorded (committed) otherwise.
+    """Return the account ``name`` when ``password`` is right.
 
-    Raises :class:`SignInRefused` with a message fit to show (it never says whether the name exists);
-    ``retry_after`` is set when throttled.
+    The account must be enabled, and neither the name nor the address may have failed too often
+    lately; otherwise the failure is recorded (committed).
+
+    Raises
+    ------
+    SignInRefused
+        With a message fit to show (it never says whether the name exists); ``retry_after`` is set
+        when throttled.
     """
     keys = {"account": f"account:{name.lower()[:80]}", "address": f"address:{address[:80]}"}
     with engine.connect() as conn:

@@ -41,8 +41,10 @@ DROP TABLE IF EXISTS gs_blind;
 CREATE TEMP TABLE gs_blind ON COMMIT DROP AS
     SELECT i.code, i.geom, ST_Transform(i.geom, :srid) AS p FROM incident i
     WHERE i.occurred_at > :start AND i.occurred_at <= :end
-      AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
-      AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
+      AND (cardinality(CAST(:categories AS text[])) = 0
+           OR i.category = ANY(CAST(:categories AS text[])))
+      AND (cardinality(CAST(:statuses AS text[])) = 0
+           OR i.status = ANY(CAST(:statuses AS text[])))
       AND NOT i.watched;
 CREATE INDEX ON gs_blind USING gist (geom);
 CREATE INDEX ON gs_blind USING gist (p);
@@ -51,15 +53,18 @@ ANALYZE gs_blind
 _CANDIDATES = """
 WITH line AS (SELECT (ST_Dump(ST_Transform(geom, :srid))).geom AS g FROM road
               WHERE class = ANY(CAST(:classes AS text[]))),
-point AS (SELECT (ST_Dump(ST_LineInterpolatePoints(g, least(1.0, :spacing / ST_Length(g)), true))).geom AS q
+point AS (SELECT (ST_Dump(ST_LineInterpolatePoints(g, least(1.0, :spacing / ST_Length(g)),
+                                                   true))).geom AS q
           FROM line WHERE ST_Length(g) > 0),
 site AS MATERIALIZED (
-    SELECT DISTINCT round(ST_X(w)::numeric, 7)::float8 AS lon, round(ST_Y(w)::numeric, 7)::float8 AS lat
+    SELECT DISTINCT round(ST_X(w)::numeric, 7)::float8 AS lon,
+                    round(ST_Y(w)::numeric, 7)::float8 AS lat
     FROM (SELECT q, ST_Transform(q, 4326) AS w FROM point) x
     WHERE EXISTS (SELECT 1 FROM gs_blind b WHERE ST_DWithin(b.p, x.q, :range))),
 cand AS MATERIALIZED (
     SELECT s.lon, s.lat, d.az,
-           gs_camera_view(ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), d.az, :fov, :range, :srid) AS v
+           gs_camera_view(ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), d.az, :fov, :range,
+                          :srid) AS v
     FROM site s, unnest(CAST(:azimuths AS float8[])) AS d(az))
 SELECT c.lon, c.lat, c.az, array_agg(b.code ORDER BY b.code)
 FROM cand c JOIN gs_blind b ON ST_Intersects(c.v, b.geom)
@@ -70,7 +75,10 @@ ROAD_CLASSES = ("highway", "main", "local")
 
 @dataclass(frozen=True)
 class Candidate:
-    """A possible camera: site (EPSG:4326 degrees, 7 decimals), azimuth, and the demand it covers."""
+    """A possible camera: its site, azimuth, and the demand it covers.
+
+    The site is in EPSG:4326 degrees, rounded to 7 decimals.
+    """
 
     lon: float
     lat: float
@@ -80,8 +88,9 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Proposal:
-    """A proposed camera and the incidents it newly covers (counted in the order of the list, so
-    the counts add up to the plan's gain).
+    """A proposed camera and the incidents it newly covers.
+
+    They are counted in the order of the list, so the counts add up to the plan's gain.
     """
 
     camera: Camera
@@ -90,7 +99,10 @@ class Proposal:
 
 @dataclass(frozen=True)
 class Result:
-    """The proposals, the county's incident coverage before and after (engine's what-if), timings."""
+    """The proposals, and the county's incident coverage before and after them, with timings.
+
+    The coverage after is the engine's what-if.
+    """
 
     proposals: tuple[Proposal, ...]
     coverage_before_pct: float | None
@@ -145,9 +157,11 @@ def candidates(
 
 
 def solve(cands: Sequence[Candidate], count: int, seconds: float = 25.0) -> list[int]:
-    """Indices of the candidates of an optimal MCLP solution: at most ``count`` cameras, one per
-    site, maximising the demand covered (each demand code weighs 1). Solved by CBC with a time
-    limit of ``seconds`` (the best solution found so far when it is reached).
+    """Return the indices of the candidates of an optimal MCLP solution.
+
+    At most ``count`` cameras, one per site, maximising the demand covered (each demand code
+    weighs 1). Solved by CBC with a time limit of ``seconds`` (the best solution found so far when
+    it is reached).
     """
     import pulp
 
@@ -174,7 +188,8 @@ def solve(cands: Sequence[Candidate], count: int, seconds: float = 25.0) -> list
         if len(options) > 1:
             model += pulp.lpSum(x[i] for i in options) <= 1
     with warnings.catch_warnings():
-        # PuLP 3.3 (pinned) bundles CBC as PULP_CBC_CMD and warns that 4.0 moves it to the cbcbox extra
+        # PuLP 3.3 (pinned) bundles CBC as PULP_CBC_CMD and warns that 4.0 moves it to the cbcbox
+        # extra
         warnings.simplefilter("ignore", DeprecationWarning)
         model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=seconds, threads=2))
     chosen = [i for i in useful if (x[i].value() or 0) > 0.5]
@@ -182,8 +197,10 @@ def solve(cands: Sequence[Candidate], count: int, seconds: float = 25.0) -> list
 
 
 def greedy(cands: Sequence[Candidate], count: int) -> list[int]:
-    """The greedy baseline: ``count`` times, the candidate (on a site not used yet) covering the
-    most uncovered demand; stops early when nothing adds coverage.
+    """Choose candidates greedily: the baseline.
+
+    ``count`` times, the candidate (on a site not used yet) covering the most uncovered demand;
+    stops early when nothing adds coverage.
     """
     covered: set[str] = set()
     used: set[tuple[float, float]] = set()
@@ -230,10 +247,15 @@ def plan_cameras(
     spacing_m: float = 100.0,
     directions: int = 8,
 ) -> Result:
-    """The best ``count`` new cameras for ``window``'s blind incidents, and the county's incident
-    coverage before and after them (the engine's what-if on the proposals, written nowhere).
+    """Propose the best ``count`` new cameras for ``window``'s blind incidents.
 
-    Raises :class:`DataError` for a count, field of view or range outside :mod:`geo.limits`.
+    Also returns the county's incident coverage before and after them (the engine's what-if on the
+    proposals, written nowhere).
+
+    Raises
+    ------
+    DataError
+        For a count, field of view or range outside :mod:`geo.limits`.
     """
     count = limits.whole("count", count, *limits.OPTIMISE_COUNT)
     limits.number("fov_deg", fov_deg, 0, 360, low_open=True)

@@ -93,7 +93,7 @@ def callback(
     return client.post("/_dash-update-component", json=payload)
 
 
-# -- GDAL: virtual files -----------------------------------------------------------------------------
+# -- GDAL: virtual files ---------------------------------------------------------------------------
 
 
 def _vrt(source: str) -> str:
@@ -210,7 +210,7 @@ def test_only_the_importers_drivers_are_loaded_and_content_must_match_the_extens
     assert limits.driver_for("roads.SHP") == "ESRI Shapefile" and limits.driver_for("a.vrt") is None
 
 
-# -- malformed files ---------------------------------------------------------------------------------
+# -- malformed files -------------------------------------------------------------------------------
 
 
 def test_a_malformed_kml_and_a_zip_with_a_falsified_size_are_refused(tmp_path: Path) -> None:
@@ -291,7 +291,7 @@ def test_the_vrt_uploaded_on_the_import_page_is_refused(client: FlaskClient, app
     assert "root:" not in text_
 
 
-# -- uploads -------------------------------------------------------------------------------------------
+# -- uploads ---------------------------------------------------------------------------------------
 
 
 def test_uploads_are_private_owned_bounded_and_expire(settings: Settings, tmp_path: Path) -> None:
@@ -377,7 +377,7 @@ def test_a_custom_range_is_bounded_in_length_too() -> None:
     assert custom_range("2026-11-01", "2026-11-30")[0] is not None
 
 
-# -- planning ----------------------------------------------------------------------------------------
+# -- planning --------------------------------------------------------------------------------------
 
 
 def test_days_of_a_billion_on_the_planning_page_is_400(client: FlaskClient, app: Dash) -> None:
