@@ -143,7 +143,7 @@ def _serial_cpu(engine: Engine) -> float:
 
 
 def _verify(engine: Engine, units: int) -> None:
-    """``python -m geo verify --sample N``'s work: recompute ``units`` units from the raw rows."""
+    """Do ``python -m geo verify --sample N``'s work: recompute ``units`` units from raw rows."""
     with engine.connect() as conn:
         verify(conn, choose_units(conn, sample=units, seed=1), Window.last_days(30), BUFFER)
 

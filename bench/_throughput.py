@@ -180,7 +180,7 @@ def _round(
     request: Callable[[_Client], None],
     seconds: float,
 ) -> list[float]:
-    """Latencies (s) of the requests ``clients`` threads completed in ``seconds``."""
+    """Measure the latencies (s) of the requests ``clients`` threads completed in ``seconds``."""
     conns = [_Client(port, account) for _ in range(clients)]
     for c in conns:  # warm the connection and the server's caches
         request(c)

@@ -42,7 +42,7 @@ def _json(status: int, message: str, **headers: str) -> Response:
 
 
 def cancelled(exc: BaseException) -> bool:
-    """Whether ``exc`` is PostgreSQL cancelling a statement (``statement_timeout``)."""
+    """Return whether ``exc`` is PostgreSQL cancelling a statement (``statement_timeout``)."""
     return isinstance(exc, OperationalError) and isinstance(exc.orig, psycopg.errors.QueryCanceled)
 
 

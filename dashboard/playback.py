@@ -29,7 +29,7 @@ DEFAULT_SPEED = 10
 
 
 def attrs(values: dict[str, str]) -> dict[str, Any]:
-    """Attributes with dashes (aria-*, data-*) as keyword arguments of a Dash component."""
+    """Return attributes with dashes (aria-*, data-*) as keyword arguments of a Dash component."""
     return dict(values)
 
 

@@ -63,12 +63,15 @@ class Account:
     session_epoch: int
 
     def at_least(self, role: str) -> bool:
-        """Whether this account's role includes ``role``."""
+        """Return whether this account's role includes ``role``."""
         return at_least(self.role, role)
 
 
 def at_least(role: str, minimum: str) -> bool:
-    """Whether ``role`` includes ``minimum`` (wall < viewer < leader < planner < data < admin)."""
+    """Return whether ``role`` includes ``minimum``.
+
+    Roles rank wall < viewer < leader < planner < data < admin.
+    """
     return ROLES.index(role) >= ROLES.index(minimum)
 
 
@@ -306,7 +309,7 @@ def make_demo_accounts(conn: Connection, data_dir: Path) -> list[tuple[Account, 
 
 
 def _wait(conn: Connection, key: str, free: int) -> int:
-    """Seconds ``key`` must still wait before its next sign-in attempt (0: may try now)."""
+    """Return the seconds ``key`` must still wait before its next sign-in attempt (0: now)."""
     row = conn.execute(
         text("""
         SELECT count(*) AS n, max(at) AS last, clock_timestamp() AS now FROM auth_failure

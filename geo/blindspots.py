@@ -96,7 +96,23 @@ def blind_spots(
 ) -> list[BlindSpot]:
     """Find the blind hot spots of ``analysis`` (if given) and clusters of unguarded incidents.
 
-    Most unguarded incidents first.
+    Parameters
+    ----------
+    conn
+        Connection to the Gridsight database.
+    window
+        The incident window whose unguarded incidents count.
+    analysis
+        Hot spots whose parts left uncovered are blind spots too.
+    eps_m
+        DBSCAN neighbourhood radius for the clusters, in metres of the metric CRS.
+    min_incidents
+        Fewest unguarded incidents a cluster holds (DBSCAN's ``minpoints``).
+
+    Returns
+    -------
+    list of BlindSpot
+        Most unguarded incidents first.
     """
     params: dict[str, Any] = {
         "srid": metric_srid(conn),

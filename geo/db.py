@@ -216,7 +216,7 @@ def recreate_database(server_url: str, name: str) -> str:
 
 
 def database_exists(server_url: str, name: str) -> bool:
-    """Whether the server of ``server_url`` has a database ``name``."""
+    """Return whether the server of ``server_url`` has a database ``name``."""
     with _server(server_url) as conn:
         return (
             conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()

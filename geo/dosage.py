@@ -139,8 +139,25 @@ def dosage(
 ) -> Report:
     """Measure the patrol dosage of the areas of SQL subquery ``areas`` over ``window``'s tracks.
 
-    ``areas`` yields rows ``(id, geom)``, geom in the metric CRS; its bind parameters are in
-    ``params``.
+    Parameters
+    ----------
+    conn
+        Connection to the Gridsight database.
+    areas
+        SQL subquery yielding rows ``(id, geom)``, geom in the metric CRS.
+    params
+        The bind parameters of ``areas``.
+    window
+        The time window whose patrol tracks count.
+    buffer_m
+        A track point within this many metres of an area visits it.
+    timezone
+        IANA time zone whose local hours make the day and night shifts.
+
+    Returns
+    -------
+    Report
+        The period the tracks cover (None without track points) and each area's dosage, by id.
     """
     tz = ZoneInfo(timezone)
     bind = params | {
@@ -193,11 +210,11 @@ def _longest_gaps(
 def hot_spot_dosage(
     conn: Connection, analysis: Analysis, window: Window, buffer_m: float, timezone: str
 ) -> Report:
-    """Dosage of every hot spot of ``analysis``."""
+    """Measure the patrol dosage of every hot spot of ``analysis``."""
     sql, params = spot_sql(analysis)
     return dosage(conn, sql, params, window, buffer_m, timezone)
 
 
 def cell_dosage(conn: Connection, window: Window, buffer_m: float, timezone: str) -> Report:
-    """Dosage of every grid cell."""
+    """Measure the patrol dosage of every grid cell."""
     return dosage(conn, _CELLS, {}, window, buffer_m, timezone)

@@ -386,5 +386,5 @@ class EmbeddedCluster:
 
 
 def _literal(value: str) -> str:
-    """``value`` as an SQL string literal (for DDL, which takes no bound parameters)."""
+    """Quote ``value`` as an SQL string literal (for DDL, which takes no bound parameters)."""
     return "'" + value.replace("'", "''") + "'"

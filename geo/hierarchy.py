@@ -105,7 +105,7 @@ def children(conn: Connection, code: str) -> list[Unit]:
 
 
 def ancestry(conn: Connection, code: str) -> list[Unit]:
-    """``code`` and its ancestors, the top first (the breadcrumbs)."""
+    """Return ``code`` and its ancestors, the top first (the breadcrumbs)."""
     prefixes = (
         [code[:2] + "0000", code[:4] + "00"]
         + [code[:n] for n in (6, 9, 12) if n < len(code)]

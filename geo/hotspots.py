@@ -102,7 +102,7 @@ class Analysis:
     hot_spots: tuple[HotSpot, ...]
 
     def significant(self) -> list[Unit]:
-        """Units with a non-zero bin (hot or cold at 90 % or more)."""
+        """Return the units with a non-zero bin (hot or cold at 90 % or more)."""
         return [u for u in self.units if u.bin != 0]
 
 
@@ -132,7 +132,10 @@ def gi_star(values: np.ndarray, neighbours: list[list[int]]) -> np.ndarray:
 
 
 def confidence_bin(z: float) -> int:
-    """ArcGIS-style ``Gi_Bin`` of a z-score: ±3, ±2, ±1 or 0 (see the module's docstring)."""
+    """Return the ArcGIS-style ``Gi_Bin`` of a z-score: ±3, ±2, ±1 or 0.
+
+    See the module's docstring.
+    """
     for threshold, b in BINS:
         if abs(z) >= threshold:
             return b if z > 0 else -b

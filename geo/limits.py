@@ -87,7 +87,7 @@ def driver_for(name: str) -> str | None:
 
 
 def number(name: str, raw: Any, low: float, high: float, *, low_open: bool = False) -> float:
-    """``raw`` as a finite float in [low, high] (``(low, high]`` with ``low_open``).
+    """Return ``raw`` as a finite float in [low, high] (``(low, high]`` with ``low_open``).
 
     >>> number("fov_deg", "90", 0, 360, low_open=True)
     90.0
@@ -108,7 +108,9 @@ def number(name: str, raw: Any, low: float, high: float, *, low_open: bool = Fal
 
 
 def whole(name: str, raw: Any, low: int, high: int) -> int:
-    """``raw`` as an int in [low, high] (a float must be whole); :class:`DataError` otherwise.
+    """Return ``raw`` as an int in [low, high] (a float must be whole).
+
+    Raises :class:`DataError` otherwise.
 
     >>> whole("days", "30", 1, 3660), whole("count", 10.0, 1, 50)
     (30, 10)
@@ -148,7 +150,9 @@ def custom_days(first: dt.date, last: dt.date) -> None:
 
 
 def distinct(name: str, values: Iterable[str], most: int) -> list[str]:
-    """``values`` without repeats, in their first order; :class:`DataError` when more than ``most``.
+    """Return ``values`` without repeats, in their first order.
+
+    Raises :class:`DataError` when there are more than ``most``.
 
     >>> distinct("ids", ["a", "b", "a"], 5)
     ['a', 'b']
@@ -162,7 +166,9 @@ def distinct(name: str, values: Iterable[str], most: int) -> list[str]:
 def view_span_px(
     west: float, south: float, east: float, north: float, zoom: int
 ) -> tuple[float, float]:
-    """How many pixels (256-px Web Mercator tiles) the box spans at ``zoom``: (width, height).
+    """Return how many pixels (256-px Web Mercator tiles) the box spans at ``zoom``.
+
+    As (width, height); the box is in EPSG:4326 degrees.
 
     >>> [round(v) for v in view_span_px(113.0, 37.0, 114.0, 38.0, 10)]
     [728, 918]

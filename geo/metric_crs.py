@@ -49,7 +49,7 @@ def srid_for(lon: float, lat: float) -> int:
 
 
 def is_custom(srid: int) -> bool:
-    """Whether ``srid`` is one of Gridsight's data-centred CRSs (not an EPSG code)."""
+    """Return whether ``srid`` is one of Gridsight's data-centred CRSs (not an EPSG code)."""
     return CUSTOM_BASE <= srid < CUSTOM_BASE + 18_100
 
 

@@ -122,7 +122,38 @@ def candidates(
     directions: int = 8,
     classes: Sequence[str] = ROAD_CLASSES,
 ) -> list[Candidate]:
-    """Every candidate camera that would see at least one blind incident of ``window``."""
+    """List every candidate camera that would see at least one blind incident of ``window``.
+
+    Candidates stand on the roads of ``classes``, every ``spacing_m`` metres along them, and look
+    in ``directions`` azimuths (one for a full circle).
+
+    Parameters
+    ----------
+    conn
+        Connection to the Gridsight database.
+    window
+        The incident window whose blind incidents are the demand.
+    fov_deg
+        Field of view of a candidate, in degrees (0-360].
+    range_m
+        Range of a candidate, in metres (up to 2,000).
+    spacing_m
+        Distance between candidate sites along a road, in metres of the metric CRS (10-5,000).
+    directions
+        Number of azimuths tried at each site (1-36), evenly spread from north.
+    classes
+        Road classes candidates may stand on.
+
+    Returns
+    -------
+    list of Candidate
+        Sites in EPSG:4326 degrees with their azimuth and the blind incidents they would see.
+
+    Raises
+    ------
+    DataError
+        For settings outside the ranges above.
+    """
     if (
         not 0 < fov_deg <= 360
         or not 0 < range_m <= 2000
@@ -227,7 +258,7 @@ def covered(cands: Sequence[Candidate], chosen: Sequence[int]) -> int:
 
 
 def _in_gain_order(cands: Sequence[Candidate], chosen: list[int]) -> list[int]:
-    """``chosen`` reordered: each next the one adding the most demand to those before it."""
+    """Reorder ``chosen``: each next the one adding the most demand to those before it."""
     rest, order, seen = list(chosen), [], set[str]()
     while rest:
         best = max(rest, key=lambda i: (len(cands[i].covers - seen), -i))
@@ -251,6 +282,29 @@ def plan_cameras(
 
     Also returns the county's incident coverage before and after them (the engine's what-if on the
     proposals, written nowhere).
+
+    Parameters
+    ----------
+    conn
+        Connection to the Gridsight database.
+    count
+        How many cameras to propose.
+    window
+        The incident window whose blind incidents are to be covered.
+    patrol_buffer_m
+        Half-width of a patrol route's coverage in metres, for the what-if.
+    fov_deg, range_m
+        Field of view (degrees) and range (metres) of every proposed camera.
+    spacing_m, directions
+        Candidate sites every ``spacing_m`` metres along the roads, each with ``directions``
+        azimuths (see :func:`candidates`).
+
+    Returns
+    -------
+    Result
+        The proposals in the order of their gain, the coverage before and after (percent), the
+        incidents newly covered, the number of candidates and of coverable blind incidents, and
+        the seconds taken.
 
     Raises
     ------

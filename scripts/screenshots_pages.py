@@ -25,7 +25,7 @@ ARGS = [
 
 
 def _cameras(lon: float, lat: float) -> dict[str, object]:
-    """24 cameras around (lon, lat), two of them wrong (a status and a field of view)."""
+    """Make 24 cameras around (lon, lat), two of them wrong (a status and a field of view)."""
     features = []
     for n in range(24):
         props = {
