@@ -309,7 +309,7 @@ def make_demo_accounts(conn: Connection, data_dir: Path) -> list[tuple[Account, 
 
 
 def _wait(conn: Connection, key: str, free: int) -> int:
-    """Return the seconds ``key`` must still wait before its next sign-in attempt (0: now)."""
+    """Return the seconds ``key`` must still wait before its next sign-in attempt (0: none)."""
     row = conn.execute(
         text("""
         SELECT count(*) AS n, max(at) AS last, clock_timestamp() AS now FROM auth_failure

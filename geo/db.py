@@ -55,7 +55,10 @@ def cluster_for(settings: Settings) -> EmbeddedCluster:
 
 
 def database_url(settings: Settings) -> str:
-    """Return the URL to use: ``DATABASE_URL`` as given, or the embedded cluster's (started)."""
+    """Return the URL to use: ``DATABASE_URL`` as given, else the embedded cluster's.
+
+    The embedded cluster is started if needed.
+    """
     if settings.database_url:
         return settings.database_url
     return cluster_for(settings).ensure_running()

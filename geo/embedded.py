@@ -113,7 +113,9 @@ class EmbeddedCluster:
         return self.root / "credentials.json"
 
     def credentials(self) -> dict[str, str]:
-        """Return ``{role: password}`` of the cluster's login roles (created on first use).
+        """Return ``{role: password}`` of the cluster's login roles.
+
+        The file is created on first use, with mode 0600.
 
         Raises
         ------

@@ -223,7 +223,7 @@ def _touching(conn: Connection, keys: list[str]) -> list[list[int]]:
 
 
 def _hot_spots(units: tuple[Unit, ...], neighbours: list[list[int]]) -> tuple[HotSpot, ...]:
-    """Group the units with bin ≥ :data:`HOT_BIN` that touch into hot spots.
+    """Group neighbouring units with bin ≥ :data:`HOT_BIN` into hot spots.
 
     Most incidents first, ids H1, H2, ...
     """
