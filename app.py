@@ -1,4 +1,7 @@
-"""Gridsight entry point: ``create_app(settings)`` builds the dashboard; ``python app.py`` serves it."""
+"""Gridsight entry point.
+
+``create_app(settings)`` builds the dashboard; ``python app.py`` serves it.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +17,13 @@ from geo.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> Dash:
-    """The Dash app for ``settings`` (default: from the environment), its database migrated."""
+    """Build the Dash app for ``settings`` (default: from the environment), database migrated."""
     settings = settings or Settings.from_env()
     return build_app(settings, connect(settings))
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Serve the dashboard with the options in ``argv`` (``python app.py --help``)."""
     parser = argparse.ArgumentParser(
         prog="python app.py", description="Serve the Gridsight dashboard."
     )

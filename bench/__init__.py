@@ -1,0 +1,1 @@
+"""Benchmarks of Gridsight: ``make bench`` runs ``python -m bench``."""

@@ -62,9 +62,11 @@ def _fresh(settings: Settings, name: str, size: DemoSize) -> tuple[Engine, float
 
 
 def _full(engine: Engine, rebuild_units: bool = False, sessions: int = SESSIONS) -> float:
-    """Seconds of a full recompute of every coverage figure (``rebuild_units``: and of what comes
-    from the units and roads alone, as after a unit or road change) on ``sessions`` database
-    sessions; one session: the serial refresh an import runs in its own transaction."""
+    """Time a full recompute of every coverage figure on ``sessions`` database sessions, in seconds.
+
+    With ``rebuild_units``, what comes from the units and roads alone is recomputed too, as after a
+    unit or road change. One session is the serial refresh an import runs in its own transaction.
+    """
     if sessions > 1:
         return refresh_with_sessions(
             engine, BUFFER, full=True, rebuild_units=rebuild_units, sessions=sessions
@@ -74,6 +76,11 @@ def _full(engine: Engine, rebuild_units: bool = False, sessions: int = SESSIONS)
 
 
 def demo_county(settings: Settings) -> None:
+    """Measure the demo county and print each figure.
+
+    Load, full recomputes against the in-memory floor, verification, camera changes, drill-down,
+    playback, planning and throughput.
+    """
     engine, load_s = _fresh(settings, "gridsight_bench", DemoSize())
     _print("demo_generate_and_load", load_s, "s")
     full = min(_full(engine) for _ in range(3))
@@ -116,8 +123,10 @@ def _cpu(fn: Callable[[], object]) -> float:
 
 
 def _serial_cpu(engine: Engine) -> float:
-    """CPU seconds of the database backend running a serial full recompute (``inf`` when the
-    server's process cannot be read: another machine)."""
+    """Measure the CPU seconds of the database backend running a serial full recompute.
+
+    ``inf`` when the server's process cannot be read (another machine).
+    """
     with engine.begin() as conn:
         pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
 
@@ -134,13 +143,13 @@ def _serial_cpu(engine: Engine) -> float:
 
 
 def _verify(engine: Engine, units: int) -> None:
-    """``python -m geo verify --sample N``'s work: recompute ``units`` units from the raw rows."""
+    """Do ``python -m geo verify --sample N``'s work: recompute ``units`` units from raw rows."""
     with engine.connect() as conn:
         verify(conn, choose_units(conn, sample=units, seed=1), Window.last_days(30), BUFFER)
 
 
 def playback(settings: Settings, engine: Engine) -> None:
-    """The map's time playback in Chromium: 30 days of the county, frames per second."""
+    """Measure the map's time playback in Chromium: 30 days of the county, frames per second."""
     figures = _playback.fps(settings, engine)
     _print("playback_30_days_incidents_demo", figures["incidents"], "incidents")
     _print("playback_30_days_fps_demo", figures["fps"], "frames/s")
@@ -149,13 +158,17 @@ def playback(settings: Settings, engine: Engine) -> None:
 
 
 def _camera_changes(engine: Engine, prefix: str) -> None:
-    """Refresh after one camera changes, and what-if latency for one camera (``prefix``: the set)."""
+    """Measure the refresh after one camera changes and the what-if latency for one camera.
+
+    ``prefix`` names the data set in the printed figures.
+    """
 
     def one_camera_change() -> float:
         with engine.begin() as conn:
             conn.execute(
                 text(
-                    "UPDATE camera SET status = CASE status WHEN 'online' THEN 'offline' ELSE 'online' END "
+                    "UPDATE camera SET status ="
+                    " CASE status WHEN 'online' THEN 'offline' ELSE 'online' END "
                     "WHERE code = (SELECT code FROM camera ORDER BY random() LIMIT 1)"
                 )
             )
@@ -183,6 +196,7 @@ def _camera_changes(engine: Engine, prefix: str) -> None:
 
 
 def planning_only(settings: Settings) -> None:
+    """Measure planning and throughput only, on a fresh demo county; print each figure."""
     engine, _load_s = _fresh(settings, "gridsight_bench", DemoSize())
     _planning.run(engine, BUFFER, _print)
     _throughput.run(engine, engine.url.render_as_string(hide_password=False), _print)
@@ -195,7 +209,10 @@ def _p95(values: list[float]) -> float:
 
 
 def _reused(settings: Settings, name: str, stamp: str) -> Engine | None:
-    """The engine of benchmark database ``name`` if it exists and holds the set ``stamp`` names."""
+    """Return an engine on benchmark database ``name`` if it holds the set ``stamp`` names.
+
+    None when the database does not exist or holds another set.
+    """
     server = database_url(settings)
     if not database_exists(server, name):
         return None
@@ -209,6 +226,10 @@ def _reused(settings: Settings, name: str, stamp: str) -> Engine | None:
 
 
 def province(settings: Settings, counties: int, reuse: bool = False) -> None:
+    """Measure a synthetic province of ``counties`` counties; print each figure.
+
+    With ``reuse``, an earlier benchmark database holding the same set is used as it is.
+    """
     size = DemoSize(counties=counties)
     name, stamp = "gridsight_bench_province", f"seed=7 {size}"
     engine = _reused(settings, name, stamp) if reuse else None
@@ -220,7 +241,8 @@ def province(settings: Settings, counties: int, reuse: bool = False) -> None:
     with engine.connect() as conn:
         cells, cameras, incidents = conn.execute(
             text(
-                "SELECT (SELECT count(*) FROM grid_cell), (SELECT count(*) FROM camera), (SELECT count(*) FROM incident)"
+                "SELECT (SELECT count(*) FROM grid_cell), (SELECT count(*) FROM camera),"
+                " (SELECT count(*) FROM incident)"
             )
         ).one()
     _print("province_counties", counties, "counties")
@@ -242,6 +264,7 @@ def province(settings: Settings, counties: int, reuse: bool = False) -> None:
 
 
 def wall_soak(settings: Settings, refreshes: int) -> None:
+    """Soak the command wall for ``refreshes`` polls on a fresh demo county; print each figure."""
     url = recreate_database(database_url(settings), "gridsight_bench_wall")
     engine = make_engine(url)
     upgrade(engine)
@@ -254,6 +277,7 @@ def wall_soak(settings: Settings, refreshes: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks that ``argv`` selects (see ``python -m bench --help``); return 0."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
         "--province-counties",

@@ -12,7 +12,7 @@ from geo.errors import NotFound
 
 
 def account(engine: Engine, role: str) -> tuple[str, str]:
-    """``(name, password)`` of ``bench-<role>``, made (or given a new password) now."""
+    """Return ``(name, password)`` of ``bench-<role>``, made (or given a new password) now."""
     name, password = f"bench-{role}", accounts.generate_password()
     with engine.begin() as conn:
         try:

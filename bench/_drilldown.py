@@ -1,5 +1,8 @@
-"""Drill-down timings: server time of each step (county → township → village → cell), and the time
-from a click in headless Chromium to the new view drawn."""
+"""Drill-down timings: server time of each step, and click to drawn in headless Chromium.
+
+The steps are county → township → village → cell; the browser's time runs from a click to the new
+view drawn.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from geo.settings import Settings
 
 
 def path(engine: Engine) -> list[str | None]:
-    """The top, then the first child at each level down to a grid cell."""
+    """Return the top, then the first child at each level down to a grid cell."""
     steps: list[str | None] = [None]
     with engine.connect() as conn:
         code = hierarchy.top(conn)[0].code
@@ -43,9 +46,11 @@ ZOOM = {
 def server_step_seconds(
     settings: Settings, engine: Engine, repeat: int = 10, parts: dict[str, float] | None = None
 ) -> list[float]:
-    """Seconds of server work per drill-down step: the panels and the layers (one request, as the
-    map asks) for the unit's bounds at the zoom that shows it; ``parts`` accumulates seconds of
-    the panels and of the layers."""
+    """Measure the seconds of server work per drill-down step.
+
+    A step is the panels and the layers (one request, as the map asks) for the unit's bounds at the
+    zoom that shows it; ``parts`` accumulates seconds of the panels and of the layers.
+    """
     parts = {} if parts is None else parts
     app = build_app(settings, engine)
     client = app.server.test_client()
@@ -79,7 +84,10 @@ def server_step_seconds(
 
 
 def click_to_drawn_seconds(settings: Settings, engine: Engine) -> list[float]:
-    """Seconds from clicking the first ranking row to the next level drawn, per step, in Chromium."""
+    """Measure the seconds from clicking the first ranking row to the next level drawn, per step.
+
+    In headless Chromium.
+    """
     from playwright.sync_api import expect
 
     from tests.browser import chromium, offline_page, serve

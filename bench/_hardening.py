@@ -87,7 +87,8 @@ def flood(base: str, clients: int = 24) -> None:
     )
     print(
         f"hotspot_flood: {clients} requests in {total:.1f} s, statuses {statuses} "
-        f"({sum(1 for a in answers if a[0] == 200)} answered 200), slowest {max(a[2] for a in answers):.1f} s"
+        f"({sum(1 for a in answers if a[0] == 200)} answered 200),"
+        f" slowest {max(a[2] for a in answers):.1f} s"
     )
 
 

@@ -1,6 +1,7 @@
-"""What row-level security costs: the layer endpoint's work and a drill-down step, as the owner (a
-superuser, whom the policies never bind: how every request ran before jurisdiction) and as the web
-app's role, for the whole deployment and for a township.
+"""What row-level security costs: the layer endpoint's work and a drill-down step.
+
+Both are measured as the owner (a superuser, whom the policies never bind: how every request ran
+before jurisdiction) and as the web app's role, for the whole deployment and for a township.
 
 ``python -m bench._jurisdiction`` (the working database, the demo county loaded): median and p95
 milliseconds of each, the figures caches emptied before every step so that they are computed.
@@ -64,8 +65,10 @@ def _time(fn: Callable[[], None], repeat: int) -> list[float]:
 
 
 def measure(settings: Settings, owner: Engine, repeat: int = 10) -> None:
-    """Print the timings (ms) of the layer requests and drill-down steps under each role; the
-    cases take turns, so that the machine's load weighs on each alike."""
+    """Print the timings (ms) of the layer requests and drill-down steps under each role.
+
+    The cases take turns, so that the machine's load weighs on each alike.
+    """
     web = jurisdiction.web_engine(settings, owner)
     with owner.connect() as conn:
         township = str(
@@ -106,8 +109,10 @@ def measure(settings: Settings, owner: Engine, repeat: int = 10) -> None:
         top_all, drill_all = sorted(tops[name]), sorted(drills[name])
         print(
             f"{name:30} layers of the top view: median {statistics.median(top_all):6.1f} ms, "
-            f"p95 {top_all[int(0.95 * (len(top_all) - 1))]:6.1f} | drill-down step (panels + layers): "
-            f"median {statistics.median(drill_all):6.1f} ms, p95 {drill_all[int(0.95 * (len(drill_all) - 1))]:6.1f}",
+            f"p95 {top_all[int(0.95 * (len(top_all) - 1))]:6.1f}"
+            " | drill-down step (panels + layers): "
+            f"median {statistics.median(drill_all):6.1f} ms,"
+            f" p95 {drill_all[int(0.95 * (len(drill_all) - 1))]:6.1f}",
             flush=True,
         )
     web.dispose()

@@ -1,6 +1,8 @@
-"""Planning figures on the demo county: hot spots, dosage, blind spots, the what-if of one placed
-camera (the planning page's server work), the camera optimiser against a greedy baseline, and
-the route suggestion."""
+"""Planning figures on the demo county.
+
+Hot spots, dosage, blind spots, the what-if of one placed camera (the planning page's server work),
+the camera optimiser against a greedy baseline, and the route suggestion.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""Time playback in Chromium: 30 days of the county's incidents drawn frame after frame (one frame
-per animation frame, hour steps, cumulative: the last frames draw every incident of the window),
-from the data the page fetched once."""
+"""Time playback in Chromium: 30 days of the county's incidents drawn frame after frame.
+
+One frame per animation frame, hour steps, cumulative (the last frames draw every incident of the
+window), from the data the page fetched once.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +17,11 @@ FRAMES = 720  # 30 days by the hour: the whole window once
 
 
 def fps(settings: Settings, engine: Engine, frames: int = FRAMES) -> dict[str, Any]:
-    """``{frames, fps, drawMedianMs, drawP95Ms, incidents}`` of the county's 30-day playback at
-    1600x900 in Debian's Chromium (frames per second with the browser's own frame clock)."""
+    """Measure the county's 30-day playback at 1600x900 in Debian's Chromium.
+
+    Returns ``{frames, fps, drawMedianMs, drawP95Ms, incidents}`` (frames per second with the
+    browser's own frame clock).
+    """
     from playwright.sync_api import expect
 
     from tests.browser import chromium, offline_page, serve

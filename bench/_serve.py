@@ -1,5 +1,7 @@
-"""``python -m bench._serve [--no-auth]``: the production server (gunicorn) of the app, with or
-without sign-in and authorization, for the throughput bench. Settings from the environment."""
+"""``python -m bench._serve [--no-auth]``: the production server (gunicorn) of the app.
+
+With or without sign-in and authorization, for the throughput bench. Settings from the environment.
+"""
 
 from __future__ import annotations
 

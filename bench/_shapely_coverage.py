@@ -1,5 +1,6 @@
-"""The floor for the engine's full recompute: the same figures computed in memory with Shapely, as
-fast as a single thread can, for the benchmark's ratio.
+"""The floor for the engine's full recompute: the same figures in memory with Shapely.
+
+They are computed as fast as a single thread can, for the benchmark's ratio.
 
 Per grid cell: the views, patrol buffers and road lines that touch it (STRtree queries, all cells at
 once), each clipped to the cell, then unioned (clipping first keeps the unions small), and the
@@ -33,8 +34,10 @@ def _load(engine: Engine, sql: str, srid: int) -> tuple[list[tuple[object, ...]]
 
 
 def _by_cell(cells: np.ndarray, shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The cell index of each (cell, shape) pair that meets, sorted by cell, and the shape clipped
-    to the cell (as it is when inside)."""
+    """Pair cells with the shapes that meet them, sorted by cell, each shape clipped to its cell.
+
+    Returns the cell index of each pair and the shape clipped to the cell (as it is when inside).
+    """
     if not len(shapes):
         return np.zeros(0, dtype=int), np.array([], dtype=object)
     pairs = shapely.STRtree(shapes).query(cells, predicate="intersects")
@@ -57,8 +60,11 @@ def _unions(n: int, cell_i: np.ndarray, clipped: np.ndarray) -> np.ndarray:
 
 
 def compute(engine: Engine, buffer_m: float, srid: int = 32649) -> dict[str, dict[str, float]]:
-    """Working, installed, patrol and combined area (m²) and road, working and installed road
-    length (m) per unit code, cells measured, villages, townships and counties summed."""
+    """Compute the figures of every unit in memory.
+
+    Working, installed, patrol and combined area (m²) and road, working and installed road length
+    (m) per unit code; cells measured, villages, townships and counties summed.
+    """
     codes, cells = _load(
         engine, "SELECT code, ST_AsBinary(geom) FROM grid_cell ORDER BY code", srid
     )

@@ -1,6 +1,7 @@
-"""Throughput of the production server with and without sign-in and authorization: requests per
-second and p95 latency of the layer endpoint and of a drill-down step, at 1, 8 and 32 concurrent
-clients (threads with a keep-alive connection each, on loopback).
+"""Throughput of the production server with and without sign-in and authorization.
+
+Requests per second and p95 latency of the layer endpoint and of a drill-down step, at 1, 8 and 32
+concurrent clients (threads with a keep-alive connection each, on loopback).
 
 Both servers (gunicorn, the same workers and threads) run at once on the same database, and the
 measurement alternates between them in short rounds, so that the machine's drift (other work on
@@ -127,8 +128,11 @@ class _Client:
 
 
 def _requests(engine: Engine) -> dict[str, Callable[[_Client], None]]:
-    """The two measured requests: the map's layer request for the county, and a drill-down step to
-    the first township (its panels callback and its layers)."""
+    """Return the two measured requests.
+
+    The map's layer request for the county, and a drill-down step to the first township (its panels
+    callback and its layers).
+    """
     with engine.connect() as conn:
         county = hierarchy.top(conn)[0]
         township = hierarchy.children(conn, county.code)[0]
@@ -176,7 +180,7 @@ def _round(
     request: Callable[[_Client], None],
     seconds: float,
 ) -> list[float]:
-    """Latencies (s) of the requests ``clients`` threads completed in ``seconds``."""
+    """Measure the latencies (s) of the requests ``clients`` threads completed in ``seconds``."""
     conns = [_Client(port, account) for _ in range(clients)]
     for c in conns:  # warm the connection and the server's caches
         request(c)
@@ -204,8 +208,11 @@ def _round(
 
 
 def check_cost_ms(engine: Engine, settings: Settings, repeat: int = 400) -> tuple[float, float]:
-    """Median milliseconds of a cheap request (``/_dash-dependencies``) in-process, with and without
-    sign-in and authorization: their difference is what the checks cost every request."""
+    """Measure the median milliseconds of a cheap request in-process, with and without sign-in.
+
+    The request is ``/_dash-dependencies``, with and without sign-in and authorization: their
+    difference is what the checks cost every request.
+    """
     from dashboard import build_app
 
     timings = []
@@ -223,8 +230,11 @@ def check_cost_ms(engine: Engine, settings: Settings, repeat: int = 400) -> tupl
 
 
 def run(engine: Engine, database_url: str, emit: Callable[[str, float, str], None]) -> None:
-    """Emit ``throughput_<request>_<n>clients_<auth|noauth>_rps`` and ``..._p95`` for every request
-    kind and client count, and ``authorization_cost_<request>_<n>clients`` (share of throughput lost)."""
+    """Measure the throughput with and without authorization and emit the figures.
+
+    ``throughput_<request>_<n>clients_<auth|noauth>_rps`` and ``..._p95`` for every request kind and
+    client count, and ``authorization_cost_<request>_<n>clients`` (share of throughput lost).
+    """
     with_checks, without_checks = check_cost_ms(
         engine, Settings.from_env(database_url=database_url)
     )

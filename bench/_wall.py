@@ -1,7 +1,9 @@
-"""Wall display soak: a thousand refreshes or more with a shortened interval while incidents (one
-new soak incident replacing the previous, so the data does not grow) and camera changes arrive,
-measuring DOM nodes, JS heap (after garbage collection) and the server's resident memory at the
-start, the middle and the end."""
+"""Wall display soak: a thousand refreshes or more with a shortened interval.
+
+Incidents (one new soak incident replacing the previous, so the data does not grow) and camera
+changes arrive meanwhile; DOM nodes, JS heap (after garbage collection) and the server's resident
+memory are measured at the start, the middle and the end.
+"""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ def _rss_mb(pid: int) -> float:
 
 @contextmanager
 def _server(database_url: str, interval_s: float) -> Iterator[tuple[str, int]]:
-    """``python app.py`` in a process of its own (so that its memory is its own); yield URL and pid."""
+    """Run ``python app.py`` in a process of its own (its memory its own); yield URL and pid."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -106,8 +108,10 @@ def soak(
                     conn.execute(text("DELETE FROM incident WHERE code LIKE 'ESOAK%'"))
                     conn.execute(
                         text(
-                            "INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
-                            "SELECT 'ESOAK' || lpad(CAST(:n AS text), 6, '0'), now(), 'theft', 1, 'reported', geom "
+                            "INSERT INTO incident"
+                            " (code, occurred_at, category, severity, status, geom) "
+                            "SELECT 'ESOAK' || lpad(CAST(:n AS text), 6, '0'), now(), 'theft', 1,"
+                            " 'reported', geom "
                             "FROM incident ORDER BY code LIMIT 1"
                         ),
                         {"n": written},

@@ -1,5 +1,7 @@
-"""``/audit``: the audit log for administrators, filtered by account, kind and time (a plain HTML
-page rendered on the server; every value escaped)."""
+"""``/audit``: the audit log for administrators, filtered by account, kind and time.
+
+A plain HTML page rendered on the server; every value escaped.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +20,8 @@ _LIMIT = 500
 
 def _options(kinds: list[str], chosen: str) -> str:
     rows = ['<option value="">*</option>'] + [
-        f'<option value="{html.escape(k)}"{" selected" if k == chosen else ""}>{html.escape(k)}</option>'
+        f'<option value="{html.escape(k)}"{" selected" if k == chosen else ""}>'
+        f"{html.escape(k)}</option>"
         for k in kinds
     ]
     return "".join(rows)
@@ -61,14 +64,17 @@ def register(server: Flask, engine: Engine, settings: Settings) -> None:
 <title>{html.escape(t("audit_title", lang))} · {html.escape(t("app_title", lang))}</title>
 <link rel="stylesheet" href="/assets/gridsight.css"></head>
 <body class="gs-audit-body"><main class="gs-audit">
-<h1>{html.escape(t("audit_title", lang))}</h1><p><a href="/?lang={lang}">{html.escape(t("back_to_map", lang))}</a></p>
+<h1>{html.escape(t("audit_title", lang))}</h1>\
+<p><a href="/?lang={lang}">{html.escape(t("back_to_map", lang))}</a></p>
 <form method="get" action="/audit"><input type="hidden" name="lang" value="{lang}">
-<label>{html.escape(t("audit_account", lang))} <input name="user" value="{html.escape(user or "")}"></label>
+<label>{html.escape(t("audit_account", lang))} \
+<input name="user" value="{html.escape(user or "")}"></label>
 <label>{html.escape(t("audit_kind", lang))} <select name="kind">{choices}</select></label>
 <label>{html.escape(t("audit_since", lang))} <input name="since" value="{html.escape(since_raw)}"
  placeholder="2026-12-01, 12h, 7d"></label>
 <button type="submit">{html.escape(t("audit_filter", lang))}</button></form>{error}
 <p>{len(events)} / {_LIMIT}</p>
-<table class="gs-audit-table"><thead><tr>{"".join(f"<th>{html.escape(t(h, lang))}</th>" for h in heads)}</tr></thead>
+<table class="gs-audit-table"><thead><tr>\
+{"".join(f"<th>{html.escape(t(h, lang))}</th>" for h in heads)}</tr></thead>
 <tbody>{rows}</tbody></table></main></body></html>"""
         return Response(body, mimetype="text/html", headers={"Cache-Control": "no-store"})

@@ -42,7 +42,7 @@ def _json(status: int, message: str, **headers: str) -> Response:
 
 
 def cancelled(exc: BaseException) -> bool:
-    """Whether ``exc`` is PostgreSQL cancelling a statement (``statement_timeout``)."""
+    """Return whether ``exc`` is PostgreSQL cancelling a statement (``statement_timeout``)."""
     return isinstance(exc, OperationalError) and isinstance(exc.orig, psycopg.errors.QueryCanceled)
 
 
@@ -94,9 +94,10 @@ def install(server: Flask, statement_timeout_s: float) -> None:
 
 
 def timeout_message(statement_timeout_s: float) -> str:
-    """What a user is told when the database cancelled a request's statement."""
+    """Return what a user is told when the database cancelled a request's statement."""
     return (
-        f"the request took longer than {statement_timeout_s:g} s (GRIDSIGHT_STATEMENT_TIMEOUT_S) and was "
+        f"the request took longer than {statement_timeout_s:g} s"
+        " (GRIDSIGHT_STATEMENT_TIMEOUT_S) and was "
         "stopped; ask for less (a shorter window, a smaller view, a smaller camera range)"
     )
 
@@ -126,8 +127,11 @@ def heavy() -> Iterator[None]:
 
 
 def identity() -> str:
-    """Who is asking, as recorded on uploads: the signed-in account (``g.account``, set by
-    :mod:`dashboard.auth` for every request), else the client's address."""
+    """Return who is asking, as recorded on uploads.
+
+    The signed-in account (``g.account``, set by :mod:`dashboard.auth` for every request), else the
+    client's address.
+    """
     account = getattr(g, "account", None)
     if account is not None:
         return f"user:{account.name}"

@@ -24,13 +24,19 @@ LIMIT_REQUEST_FIELD_SIZE = 8190
 
 
 def worker_count(settings: Settings) -> int:
-    """``GRIDSIGHT_WORKERS``, or when 0 one worker per core plus one (each has ``GRIDSIGHT_THREADS``
-    threads; the database does the heavy work, so more processes would mostly add memory)."""
+    """Return the number of server workers: ``GRIDSIGHT_WORKERS``, or when 0 one per core plus one.
+
+    Each has ``GRIDSIGHT_THREADS`` threads; the database does the heavy work, so more processes
+    would mostly add memory.
+    """
     return settings.workers or (os.cpu_count() or 1) + 1
 
 
 def options(settings: Settings) -> dict[str, Any]:
-    """gunicorn's settings for ``settings``: address, workers, threads, request limits, time limits."""
+    """Return Gunicorn's settings for ``settings``.
+
+    Address, workers, threads, request limits, time limits.
+    """
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     return {
         "bind": f"{host}:{settings.port}",

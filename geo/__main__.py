@@ -117,7 +117,8 @@ def _parser() -> argparse.ArgumentParser:
         "--format",
         choices=["csv", "json"],
         default="csv",
-        help="csv (importable with 'python -m etl import cameras'; the coverage goes to stderr) or json",
+        help="csv (importable with 'python -m etl import cameras'; the coverage goes to stderr)"
+        " or json",
     )
     plan.add_argument(
         "--fov",
@@ -139,7 +140,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _instant(value: str) -> dt.datetime:
-    """An ISO 8601 time with its UTC offset (argparse type)."""
+    """Parse an ISO 8601 time with its UTC offset (argparse type)."""
     try:
         instant = dt.datetime.fromisoformat(value)
     except ValueError:
@@ -215,7 +216,8 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
         pending = conn.execute(text("SELECT count(*) FROM coverage_change")).scalar_one()
         if pending:
             print(
-                f"warning: {pending} changes since the last refresh: the stored figures predate them "
+                f"warning: {pending} changes since the last refresh:"
+                " the stored figures predate them "
                 "(python -m geo coverage refreshes)",
                 file=sys.stderr,
             )
@@ -270,7 +272,8 @@ def _crs(choice: str, settings: Settings) -> int:
         sessions=settings.refresh_sessions,
     )
     print(
-        f"measuring in {metric_crs.describe(srid)}; every figure recomputed in {report.seconds:.2f} s"
+        f"measuring in {metric_crs.describe(srid)};"
+        f" every figure recomputed in {report.seconds:.2f} s"
     )
     return 0
 
@@ -280,7 +283,8 @@ def _db(action: str, settings: Settings, login: str | None = None) -> int:
         with connect(settings).begin() as conn:
             grant_app_role(conn, member=login)
         print(
-            f"role gridsight_app has the web app's grants{f'; {login} is a member' if login else ''}"
+            "role gridsight_app has the web app's grants"
+            f"{f'; {login} is a member' if login else ''}"
         )
         return 0
     if settings.database_url and action != "url":
@@ -290,7 +294,8 @@ def _db(action: str, settings: Settings, login: str | None = None) -> int:
     if action == "start":
         connect(settings)
         print(
-            f"embedded PostGIS running on 127.0.0.1:{cluster.port()} (credentials in {cluster.credentials_file})"
+            f"embedded PostGIS running on 127.0.0.1:{cluster.port()}"
+            f" (credentials in {cluster.credentials_file})"
         )
     elif action == "stop":
         print("stopped" if cluster.stop() else "not running")
@@ -303,6 +308,7 @@ def _db(action: str, settings: Settings, login: str | None = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``python -m geo`` with ``argv`` (default: the process's); return the exit code."""
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
     if args.command == "db":

@@ -1,5 +1,7 @@
-"""``python -m geo users ...`` and ``python -m geo audit``: accounts and the audit log, for
-administrators, working on the database directly."""
+"""``python -m geo users ...`` and ``python -m geo audit``: accounts and the audit log.
+
+For administrators, working on the database directly.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from geo.settings import Settings
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """The ``users`` and ``audit`` sub-commands."""
+    """Add the ``users`` and ``audit`` sub-commands."""
     users = sub.add_parser("users", help="accounts: add, list, disable, reset-password, kiosk")
     actions = users.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="create an account (a generated password is printed once)")
@@ -74,7 +76,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def _password(from_stdin: bool) -> tuple[str, bool]:
-    """The password and whether it was generated."""
+    """Return the password (read from stdin, else generated) and whether it was generated."""
     if not from_stdin:
         return accounts.generate_password(), True
     line = sys.stdin.readline().rstrip("\r\n")
@@ -92,7 +94,8 @@ def users(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
         with engine.connect() as conn:
             for a in accounts.listing(conn):
                 print(
-                    f"{a.name}\t{a.role}\t{a.unit_code or '*'}\t{'disabled' if a.disabled else 'enabled'}"
+                    f"{a.name}\t{a.role}\t{a.unit_code or '*'}"
+                    f"\t{'disabled' if a.disabled else 'enabled'}"
                 )
         return 0
     with engine.begin() as conn:
@@ -108,7 +111,8 @@ def users(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
                 detail={"role": account.role, "unit": account.unit_code},
             )
             print(
-                f"account {account.name} ({account.role}, {account.unit_code or 'whole deployment'}) created"
+                f"account {account.name}"
+                f" ({account.role}, {account.unit_code or 'whole deployment'}) created"
             )
         elif args.action == "disable":
             account = accounts.disable(conn, args.name)
@@ -130,7 +134,8 @@ def users(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
             base = (args.base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
             print(f"{base}/kiosk/{token}")
             print(
-                "open this link once on the wall display; 'users kiosk' again or 'users disable' revokes it",
+                "open this link once on the wall display;"
+                " 'users kiosk' again or 'users disable' revokes it",
                 file=sys.stderr,
             )
             return 0

@@ -110,14 +110,17 @@ _CONFIG = {
 
 
 def configure() -> None:
-    """Set GDAL's restrictions in the environment (idempotent; effective when pyogrio loads after)."""
+    """Set GDAL's restrictions in the environment (idempotent; effective if pyogrio loads after)."""
     for name, value in _CONFIG.items():
         os.environ[name] = value
 
 
 def check() -> None:
-    """Raise :class:`DataError` when GDAL has a vector driver loaded that Gridsight does not allow
-    (GDAL was loaded before :mod:`geo`, or a newer GDAL brings a driver this module does not know)."""
+    """Raise :class:`DataError` when GDAL has a vector driver loaded that Gridsight does not allow.
+
+    That happens when GDAL was loaded before :mod:`geo`, or when a newer GDAL brings a driver this
+    module does not know.
+    """
     import pyogrio
 
     extra = sorted(set(pyogrio.list_drivers()) - ALLOWED - _UNSKIPPABLE)

@@ -63,23 +63,29 @@ class Account:
     session_epoch: int
 
     def at_least(self, role: str) -> bool:
-        """Whether this account's role includes ``role``."""
+        """Return whether this account's role includes ``role``."""
         return at_least(self.role, role)
 
 
 def at_least(role: str, minimum: str) -> bool:
-    """Whether ``role`` includes ``minimum`` (wall < viewer < leader < planner < data < admin)."""
+    """Return whether ``role`` includes ``minimum``.
+
+    Roles rank wall < viewer < leader < planner < data < admin.
+    """
     return ROLES.index(role) >= ROLES.index(minimum)
 
 
 def generate_password() -> str:
-    """A random password of 16 URL-safe characters (96 bits)."""
+    """Return a random password of 16 URL-safe characters (96 bits)."""
     return secrets.token_urlsafe(12)
 
 
 def session_secret(data_dir: Path) -> bytes:
-    """The key that signs session cookies: made once (64 random bytes) in ``data_dir/session_secret``
-    with mode 0600, then read by every worker and restart. Never in the repository."""
+    """Return the key that signs session cookies.
+
+    It is made once (64 random bytes) in ``data_dir/session_secret`` with mode 0600, then read by
+    every worker and restart. Never in the repository.
+    """
     path = data_dir / "session_secret"
     try:
         return bytes.fromhex(path.read_text().strip())
@@ -116,16 +122,24 @@ def _check(
         raise DataError(f"role {role!r}: expected one of {', '.join(ROLES)}")
     if password is not None and len(password) < MIN_PASSWORD:
         raise DataError(
-            f"password of {name!r}: expected at least {MIN_PASSWORD} characters, got {len(password)}"
+            f"password of {name!r}: expected at least {MIN_PASSWORD} characters,"
+            f" got {len(password)}"
         )
 
 
 def add(
     conn: Connection, name: str, role: str, password: str, unit_code: str | None = None
 ) -> Account:
-    """Create account ``name``. ``unit_code`` must name an existing admin unit (county, township,
-    village) or be None for the whole deployment. Raises :class:`DataError` for a bad name, role,
-    unit or password, or a name already taken."""
+    """Create account ``name``.
+
+    ``unit_code`` must name an existing admin unit (county, township, village) or be None for the
+    whole deployment.
+
+    Raises
+    ------
+    DataError
+        For a bad name, role, unit or password, or a name already taken.
+    """
     _check(name, role, password=password)
     if unit_code is not None:
         found = conn.execute(
@@ -198,8 +212,13 @@ def _sha256(token: str) -> str:
 
 
 def issue_kiosk(conn: Connection, name: str) -> str:
-    """A new kiosk token for ``name`` (earlier ones revoked); only its hash is stored. Raises
-    :class:`DataError` when the account is disabled."""
+    """Issue a new kiosk token for ``name``, revoking earlier ones; only its hash is stored.
+
+    Raises
+    ------
+    DataError
+        When the account is disabled.
+    """
     account = get(conn, name)
     if account.disabled:
         raise DataError(f"account {name!r} is disabled; reset its password to enable it first")
@@ -218,7 +237,10 @@ def issue_kiosk(conn: Connection, name: str) -> str:
 
 
 def kiosk_sign_in(conn: Connection, token: str) -> tuple[Account, int] | None:
-    """``(account, kiosk id)`` for a valid, unrevoked kiosk token of an enabled account, else None."""
+    """Return ``(account, kiosk id)`` for a valid, unrevoked kiosk token of an enabled account.
+
+    None for any other token.
+    """
     row = conn.execute(
         text(f"""
         SELECT k.id AS kiosk_id, {", ".join("a." + c for c in _COLUMNS.split(", "))}
@@ -232,14 +254,18 @@ def kiosk_sign_in(conn: Connection, token: str) -> tuple[Account, int] | None:
 def session_account(
     conn: Connection, account_id: int, epoch: int, kiosk_id: int | None
 ) -> Account | None:
-    """The account of a session, or None when the account is gone or disabled, its sessions were
-    ended since (``epoch``), or the session's kiosk link was revoked."""
+    """Return the account of a session.
+
+    None when the account is gone or disabled, its sessions were ended since (``epoch``), or the
+    session's kiosk link was revoked.
+    """
     row = conn.execute(
         text(f"""
         SELECT {_COLUMNS} FROM account a
         WHERE id = :a AND session_epoch = :e AND NOT disabled
           AND (CAST(:k AS integer) IS NULL OR EXISTS (
-              SELECT 1 FROM kiosk_token k WHERE k.id = :k AND k.account_id = a.id AND k.revoked_at IS NULL))"""),
+              SELECT 1 FROM kiosk_token k
+              WHERE k.id = :k AND k.account_id = a.id AND k.revoked_at IS NULL))"""),
         {"a": account_id, "e": epoch, "k": kiosk_id},
     ).first()
     return None if row is None else _account(row)
@@ -249,9 +275,12 @@ DEMO_FILE = "demo-accounts.txt"
 
 
 def make_demo_accounts(conn: Connection, data_dir: Path) -> list[tuple[Account, str]] | None:
-    """On a database with no account yet: ``demo-<role>`` for every role and ``demo-township`` (a
-    leader limited to the first township), each with a generated password, also written to
-    ``data_dir/demo-accounts.txt`` (mode 0600). Returns them, or None when accounts exist already."""
+    """Create the demo accounts on a database with no account yet.
+
+    ``demo-<role>`` for every role and ``demo-township`` (a leader limited to the first township),
+    each with a generated password, also written to ``data_dir/demo-accounts.txt`` (mode 0600).
+    Returns them, or None when accounts exist already.
+    """
     if conn.execute(text("SELECT EXISTS (SELECT 1 FROM account)")).scalar():
         return None
     township = conn.execute(
@@ -280,7 +309,7 @@ def make_demo_accounts(conn: Connection, data_dir: Path) -> list[tuple[Account, 
 
 
 def _wait(conn: Connection, key: str, free: int) -> int:
-    """Seconds ``key`` must still wait before its next sign-in attempt (0: may try now)."""
+    """Return the seconds ``key`` must still wait before its next sign-in attempt (0: none)."""
     row = conn.execute(
         text("""
         SELECT count(*) AS n, max(at) AS last, clock_timestamp() AS now FROM auth_failure
@@ -295,11 +324,16 @@ def _wait(conn: Connection, key: str, free: int) -> int:
 
 
 def authenticate(engine: Engine, name: str, password: str, address: str) -> Account:
-    """The account ``name`` when ``password`` is right, it is enabled, and neither the name nor the
-    address has failed too often lately; the failure is recorded (committed) otherwise.
+    """Return the account ``name`` when ``password`` is right.
 
-    Raises :class:`SignInRefused` with a message fit to show (it never says whether the name exists);
-    ``retry_after`` is set when throttled.
+    The account must be enabled, and neither the name nor the address may have failed too often
+    lately; otherwise the failure is recorded (committed).
+
+    Raises
+    ------
+    SignInRefused
+        With a message fit to show (it never says whether the name exists); ``retry_after`` is set
+        when throttled.
     """
     keys = {"account": f"account:{name.lower()[:80]}", "address": f"address:{address[:80]}"}
     with engine.connect() as conn:

@@ -31,8 +31,10 @@ _UNGUARDED = f"""
 unguarded AS MATERIALIZED (
     SELECT i.code, ST_Transform(i.geom, :srid) AS p FROM incident i
     WHERE i.occurred_at > :start AND i.occurred_at <= :end
-      AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
-      AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
+      AND (cardinality(CAST(:categories AS text[])) = 0
+           OR i.category = ANY(CAST(:categories AS text[])))
+      AND (cardinality(CAST(:statuses AS text[])) = 0
+           OR i.status = ANY(CAST(:statuses AS text[])))
       AND NOT i.watched
       AND NOT EXISTS (SELECT 1 FROM coverage_piece cp WHERE cp.kind IN {_PATROL}
                       AND ST_Intersects(cp.geom, ST_Transform(i.geom, :srid))))
@@ -40,19 +42,25 @@ unguarded AS MATERIALIZED (
 
 _SPOTS = f"""
 WITH spot AS MATERIALIZED ({{spots}}), {_UNGUARDED},
-counted AS (SELECT s.id, s.geom, (SELECT count(*) FROM unguarded u WHERE ST_Intersects(s.geom, u.p)) AS n
+counted AS (SELECT s.id, s.geom,
+                   (SELECT count(*) FROM unguarded u WHERE ST_Intersects(s.geom, u.p)) AS n
             FROM spot s),
-shaped AS (SELECT id, n, CASE WHEN covered IS NULL THEN geom ELSE ST_Difference(geom, covered) END AS g FROM (
+shaped AS (SELECT id, n,
+                  CASE WHEN covered IS NULL THEN geom ELSE ST_Difference(geom, covered) END AS g
+           FROM (
                SELECT c.id, c.n, c.geom, (SELECT ST_Union(cp.geom) FROM coverage_piece cp
-                                          WHERE cp.kind IN {_COMBINED} AND ST_Intersects(cp.geom, c.geom)) AS covered
+                                          WHERE cp.kind IN {_COMBINED}
+                                            AND ST_Intersects(cp.geom, c.geom)) AS covered
                FROM counted c WHERE c.n > 0) x)
 SELECT 'hot_spot', id, n, ST_Area(g), ST_AsGeoJSON(ST_Transform(g, 4326), 6),
-       ST_X(ST_Transform(ST_PointOnSurface(g), 4326)), ST_Y(ST_Transform(ST_PointOnSurface(g), 4326))
+       ST_X(ST_Transform(ST_PointOnSurface(g), 4326)),
+       ST_Y(ST_Transform(ST_PointOnSurface(g), 4326))
 FROM shaped WHERE NOT ST_IsEmpty(g)
 """
 _CLUSTERS = f"""
 WITH {_UNGUARDED},
-labelled AS (SELECT p, ST_ClusterDBSCAN(p, eps => :eps, minpoints => :minpts) OVER () AS cid FROM unguarded),
+labelled AS (SELECT p, ST_ClusterDBSCAN(p, eps => :eps, minpoints => :minpts) OVER () AS cid
+             FROM unguarded),
 hull AS (SELECT cid, count(*) AS n, ST_Buffer(ST_ConvexHull(ST_Collect(p)), :margin) AS g
          FROM labelled WHERE cid IS NOT NULL GROUP BY cid)
 SELECT 'cluster', 'C' || (row_number() OVER (ORDER BY n DESC, ST_XMin(g))), n, ST_Area(g),
@@ -64,8 +72,11 @@ FROM hull
 
 @dataclass(frozen=True)
 class BlindSpot:
-    """One blind spot: ``incidents`` unguarded in the window, ``area_m2`` of its shape (metric
-    CRS), the shape as GeoJSON text and a label point in EPSG:4326 degrees."""
+    """One blind spot: where incidents happen that no camera or patrol guards.
+
+    ``incidents`` unguarded in the window, ``area_m2`` of its shape (metric CRS), the shape as
+    GeoJSON text and a label point in EPSG:4326 degrees.
+    """
 
     kind: str
     id: str
@@ -83,8 +94,26 @@ def blind_spots(
     eps_m: float = 150.0,
     min_incidents: int = 5,
 ) -> list[BlindSpot]:
-    """Blind hot spots of ``analysis`` (if given) and clusters of unguarded incidents, most
-    unguarded incidents first."""
+    """Find the blind hot spots of ``analysis`` (if given) and clusters of unguarded incidents.
+
+    Parameters
+    ----------
+    conn
+        Connection to the Gridsight database.
+    window
+        The incident window whose unguarded incidents count.
+    analysis
+        Hot spots whose parts left uncovered are blind spots too.
+    eps_m
+        DBSCAN neighbourhood radius for the clusters, in metres of the metric CRS.
+    min_incidents
+        Fewest unguarded incidents a cluster holds (DBSCAN's ``minpoints``).
+
+    Returns
+    -------
+    list of BlindSpot
+        Most unguarded incidents first.
+    """
     params: dict[str, Any] = {
         "srid": metric_srid(conn),
         "start": window.start,

@@ -16,10 +16,10 @@ TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell(value: Any) -> Any:
-    """``value`` safe for a CSV cell.
+    r"""Return ``value`` made safe for a CSV cell.
 
-    >>> cell("=HYPERLINK(\\"http://x\\")"), cell("-1"), cell(-1.5), cell("示范镇")
-    ('\\'=HYPERLINK("http://x")', "'-1", -1.5, '示范镇')
+    >>> cell("=HYPERLINK(\"http://x\")"), cell("-1"), cell(-1.5), cell("示范镇")
+    ('\'=HYPERLINK("http://x")', "'-1", -1.5, '示范镇')
     """
     if isinstance(value, str) and value.startswith(TRIGGERS):
         return "'" + value
@@ -37,7 +37,7 @@ def mapping(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def restore(value: str) -> str:
-    """The text :func:`cell` was given: one leading apostrophe before a trigger taken off.
+    """Return the text :func:`cell` was given: one leading apostrophe before a trigger taken off.
 
     >>> restore("'=1+2"), restore("'quoted"), restore("=raw")
     ('=1+2', "'quoted", '=raw')

@@ -50,19 +50,22 @@ NO_READ = ("coverage_change",)
 
 
 def cluster_for(settings: Settings) -> EmbeddedCluster:
-    """The embedded cluster that ``settings`` designate (used when DATABASE_URL is unset)."""
+    """Return the embedded cluster that ``settings`` designate (used when DATABASE_URL is unset)."""
     return EmbeddedCluster(settings.data_dir / "postgres", port_hint=settings.pg_port)
 
 
 def database_url(settings: Settings) -> str:
-    """The URL to use: ``DATABASE_URL`` as given, or the embedded cluster's (started if needed)."""
+    """Return the URL to use: ``DATABASE_URL`` as given, else the embedded cluster's.
+
+    The embedded cluster is started if needed.
+    """
     if settings.database_url:
         return settings.database_url
     return cluster_for(settings).ensure_running()
 
 
 def make_engine(url: str, statement_timeout_s: float = 0) -> Engine:
-    """A pooled engine for ``url`` that checks connections before use (survives DB restarts).
+    """Create a pooled engine for ``url`` that checks connections before use (survives restarts).
 
     JIT compilation is off for its sessions: PostGIS functions carry high planner costs that make
     PostgreSQL compile almost every spatial query, which costs 0.1-0.3 s, far more than running it.
@@ -84,6 +87,7 @@ def make_engine(url: str, statement_timeout_s: float = 0) -> Engine:
 
 
 def alembic_config() -> Config:
+    """Return the Alembic configuration of Gridsight's migrations (``geo/migrations``)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
@@ -115,7 +119,8 @@ def upgrade(engine: Engine) -> None:
 
 
 def grant_app_role(conn: Connection, member: str | None = None) -> None:
-    """Give ``gridsight_app`` (the web app's group role) exactly its grants on ``conn``'s database:
+    """Give ``gridsight_app`` (the web app's group role) exactly its grants on ``conn``'s database.
+
     SELECT on every table of schema public, the writes of :data:`WRITE_GRANTS` (and the sequences
     their inserts draw from), nothing on other schemas. Run after every upgrade, so a table added by
     any migration is readable at once; creates the role if missing, and with ``member`` makes that
@@ -133,7 +138,8 @@ def grant_app_role(conn: Connection, member: str | None = None) -> None:
         may = "SELECT rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user"
         if not conn.execute(text(may)).scalar():
             raise DatabaseUnavailable(
-                f"The web app's role {APP_GROUP!r} does not exist and {conn.engine.url.username!r} may not create "
+                f"The web app's role {APP_GROUP!r} does not exist and"
+                f" {conn.engine.url.username!r} may not create "
                 f"it. As a database administrator run: CREATE ROLE {APP_GROUP} NOLOGIN; then "
                 f"'python -m geo db grant LOGIN' (see the README, 'The embedded database')."
             )
@@ -156,8 +162,10 @@ def grant_app_role(conn: Connection, member: str | None = None) -> None:
         if "INSERT" in privileges:
             sequences = conn.execute(
                 text(
-                    "SELECT s.oid::regclass::text FROM pg_depend d JOIN pg_class s ON s.oid = d.objid "
-                    "WHERE s.relkind = 'S' AND d.refobjid = CAST(:t AS regclass) AND d.deptype IN ('a', 'i')"
+                    "SELECT s.oid::regclass::text"
+                    " FROM pg_depend d JOIN pg_class s ON s.oid = d.objid "
+                    "WHERE s.relkind = 'S' AND d.refobjid = CAST(:t AS regclass)"
+                    " AND d.deptype IN ('a', 'i')"
                 ),
                 {"t": f'public."{table}"'},
             ).scalars()
@@ -180,7 +188,7 @@ END $$""")
 
 
 def _server(server_url: str) -> psycopg.Connection[tuple[object, ...]]:
-    """An autocommit connection to the maintenance database of the server of ``server_url``."""
+    """Open an autocommit connection to the maintenance database of the server of ``server_url``."""
     url = make_url(server_url)
     return psycopg.connect(
         host=url.host,
@@ -193,13 +201,15 @@ def _server(server_url: str) -> psycopg.Connection[tuple[object, ...]]:
 
 
 def sibling_url(server_url: str, name: str) -> str:
-    """The URL of database ``name`` on the server of ``server_url``."""
+    """Return the URL of database ``name`` on the server of ``server_url``."""
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 def recreate_database(server_url: str, name: str) -> str:
-    """Drop database ``name`` on the server of ``server_url`` if it exists, create it empty, and
-    return its URL (for tests and benchmarks; never used on the working database)."""
+    """Drop database ``name`` on the server of ``server_url`` if it exists, and create it empty.
+
+    Returns its URL. For tests and benchmarks; never used on the working database.
+    """
     with _server(server_url) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
@@ -209,7 +219,7 @@ def recreate_database(server_url: str, name: str) -> str:
 
 
 def database_exists(server_url: str, name: str) -> bool:
-    """Whether the server of ``server_url`` has a database ``name``."""
+    """Return whether the server of ``server_url`` has a database ``name``."""
     with _server(server_url) as conn:
         return (
             conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
@@ -218,9 +228,12 @@ def database_exists(server_url: str, name: str) -> bool:
 
 
 def bounded(engine: Engine, statement_timeout_s: float) -> Engine:
-    """An engine on ``engine``'s database whose statements are cancelled after
-    ``statement_timeout_s`` seconds (``engine`` itself when that is 0); one per database and
-    timeout in a process, however many apps are built (tests build many)."""
+    """Return an engine on ``engine``'s database that cancels statements after a timeout.
+
+    Statements are cancelled after ``statement_timeout_s`` seconds (``engine`` itself is returned
+    when that is 0); one engine per database and timeout in a process, however many apps are built
+    (tests build many).
+    """
     if statement_timeout_s <= 0:
         return engine
     return _bounded(engine.url.render_as_string(hide_password=False), statement_timeout_s)

@@ -37,7 +37,8 @@ MAX_STEP_S = 600.0  # a point stands for at most 10 minutes
 
 _HITS = """
 WITH area AS MATERIALIZED ({areas}),
-zone AS MATERIALIZED (SELECT id, ST_Transform(ST_Buffer(geom, :buffer, 'quad_segs=16'), 4326) AS g FROM area),
+zone AS MATERIALIZED (SELECT id, ST_Transform(ST_Buffer(geom, :buffer, 'quad_segs=16'), 4326) AS g
+                      FROM area),
 pt AS (SELECT id, unit, recorded_at,
               lead(recorded_at) OVER (PARTITION BY unit ORDER BY recorded_at) AS next_at,
               row_number() OVER (PARTITION BY unit ORDER BY recorded_at) AS rn
@@ -69,6 +70,7 @@ class Dosage:
 
     @property
     def total_visits(self) -> int:
+        """Visits to the area over all shifts."""
         return sum(self.visits.values())
 
 
@@ -86,18 +88,22 @@ class Report:
         return 100.0 * sum(1 for a in self.areas if a.total_visits) / len(self.areas)
 
     def never_visited(self) -> list[str]:
+        """Return the ids of the areas no patrol visited in the period."""
         return [a.id for a in self.areas if not a.total_visits]
 
 
 def shift_of(moment: dt.datetime, tz: ZoneInfo) -> str:
-    """'day' or 'night' for an aware datetime, by its local hour in ``tz``."""
+    """Return 'day' or 'night' for an aware datetime, by its local hour in ``tz``."""
     return "day" if DAY_START_H <= moment.astimezone(tz).hour < NIGHT_START_H else "night"
 
 
 def shift_instances(
     start: dt.datetime, end: dt.datetime, tz: ZoneInfo
 ) -> list[tuple[str, dt.datetime, dt.datetime]]:
-    """The shifts that overlap ``[start, end]``, clipped to it: (shift, from, to), aware datetimes."""
+    """Return the shifts that overlap ``[start, end]``, clipped to it.
+
+    As (shift, from, to), with aware datetimes.
+    """
     out = []
     day = start.astimezone(tz).date() - dt.timedelta(days=1)
     while True:
@@ -131,8 +137,28 @@ def dosage(
     buffer_m: float,
     timezone: str,
 ) -> Report:
-    """Dosage of the areas of the SQL subquery ``areas`` (rows ``(id, geom)``, geom in the metric
-    CRS; its bind parameters in ``params``) over the tracks of ``window``."""
+    """Measure the patrol dosage of the areas of SQL subquery ``areas`` over ``window``'s tracks.
+
+    Parameters
+    ----------
+    conn
+        Connection to the Gridsight database.
+    areas
+        SQL subquery yielding rows ``(id, geom)``, geom in the metric CRS.
+    params
+        The bind parameters of ``areas``.
+    window
+        The time window whose patrol tracks count.
+    buffer_m
+        A track point within this many metres of an area visits it.
+    timezone
+        IANA time zone whose local hours make the day and night shifts.
+
+    Returns
+    -------
+    Report
+        The period the tracks cover (None without track points) and each area's dosage, by id.
+    """
     tz = ZoneInfo(timezone)
     bind = params | {
         "srid": metric_srid(conn),
@@ -184,11 +210,11 @@ def _longest_gaps(
 def hot_spot_dosage(
     conn: Connection, analysis: Analysis, window: Window, buffer_m: float, timezone: str
 ) -> Report:
-    """Dosage of every hot spot of ``analysis``."""
+    """Measure the patrol dosage of every hot spot of ``analysis``."""
     sql, params = spot_sql(analysis)
     return dosage(conn, sql, params, window, buffer_m, timezone)
 
 
 def cell_dosage(conn: Connection, window: Window, buffer_m: float, timezone: str) -> Report:
-    """Dosage of every grid cell."""
+    """Measure the patrol dosage of every grid cell."""
     return dosage(conn, _CELLS, {}, window, buffer_m, timezone)

@@ -50,7 +50,9 @@ host    all       all   127.0.0.1/32   scram-sha-256
 
 
 def find_bindir() -> Path:
-    """The folder holding ``initdb``/``pg_ctl`` of the newest installed PostgreSQL (Debian layout).
+    """Find the folder holding ``initdb``/``pg_ctl`` of the newest installed PostgreSQL.
+
+    The Debian layout (``/usr/lib/postgresql/<version>/bin``) is searched.
 
     Raises
     ------
@@ -93,10 +95,12 @@ class EmbeddedCluster:
 
     @property
     def data(self) -> Path:
+        """The cluster's data directory."""
         return self.root / "data"
 
     @property
     def log(self) -> Path:
+        """The server's log file."""
         return self.root / "postgres.log"
 
     @property
@@ -105,10 +109,13 @@ class EmbeddedCluster:
 
     @property
     def credentials_file(self) -> Path:
+        """The JSON file of the login roles' passwords (mode 0600)."""
         return self.root / "credentials.json"
 
     def credentials(self) -> dict[str, str]:
-        """``{role: password}`` of the cluster's login roles (created on first use, mode 0600).
+        """Return ``{role: password}`` of the cluster's login roles.
+
+        The file is created on first use, with mode 0600.
 
         Raises
         ------
@@ -148,12 +155,15 @@ class EmbeddedCluster:
         return wanted
 
     def url(self, database: str = DATABASE, role: str = SUPERUSER) -> str:
-        """SQLAlchemy URL of ``database`` on this cluster as ``role`` (SUPERUSER or WEB_USER), with
-        its password (after :meth:`ensure_running`)."""
+        """Return the SQLAlchemy URL of ``database`` on this cluster as ``role``, with its password.
+
+        ``role`` is SUPERUSER or WEB_USER; the URL works after :meth:`ensure_running`.
+        """
         password = self.credentials()[role]
         return f"postgresql+psycopg://{role}:{password}@127.0.0.1:{self.port()}/{database}"
 
     def port(self) -> int:
+        """Return the cluster's TCP port: the one it was started on, else the one it would use."""
         if self._port_file.exists():
             return int(self._port_file.read_text().strip())
         return self.port_hint or _default_port(self.root)
@@ -170,7 +180,8 @@ class EmbeddedCluster:
         if check and result.returncode != 0:
             tail = (result.stdout + result.stderr).strip()[-1500:]
             raise DatabaseUnavailable(
-                f"'{' '.join(args[:2])}' failed for the embedded PostgreSQL in {self.data}:\n{tail}\n"
+                f"'{' '.join(args[:2])}' failed for the embedded PostgreSQL in {self.data}:"
+                f"\n{tail}\n"
                 f"See {self.log}. To start afresh: 'make stop' and delete {self.root}."
             )
         return result
@@ -239,7 +250,7 @@ class EmbeddedCluster:
         self._configure(port)
 
     def _configure(self, port: int) -> None:
-        """Append the server settings (loopback only, no Unix socket, ``port``) and note the port."""
+        """Append the server settings (loopback only, no Unix socket, ``port``); note the port."""
         settings = (
             f"\n# --- Gridsight embedded cluster ---\nport = {port}\n"
             "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
@@ -256,14 +267,20 @@ class EmbeddedCluster:
             hba.write(PG_HBA)
 
     def _trusting(self) -> bool:
-        """Whether ``pg_hba.conf`` still lets anyone in without a password (an earlier version's)."""
+        """Tell whether ``pg_hba.conf`` still lets anyone in without a password.
+
+        An earlier version of this module wrote such a file.
+        """
         hba = (self.data / "pg_hba.conf").read_text()
         lines = [line.split("#", 1)[0].split() for line in hba.splitlines()]
         return any(words and words[-1] == "trust" for words in lines)
 
     def _secure_in_place(self) -> None:
-        """Upgrade a running cluster that trusts local connections: give the roles their passwords
-        (over the trusting connection), then require them and reload the configuration."""
+        """Upgrade a running cluster that trusts local connections to passwords.
+
+        Give the roles their passwords (over the trusting connection), then require them and reload
+        the configuration.
+        """
         import psycopg
 
         creds = self.credentials()
@@ -281,6 +298,7 @@ class EmbeddedCluster:
             conn.execute("SELECT pg_reload_conf()")
 
     def is_running(self) -> bool:
+        """Tell whether the cluster exists and its server is running (``pg_ctl status``)."""
         if not (self.data / "PG_VERSION").exists():
             return False
         return self._run("pg_ctl", "status", "-D", str(self.data), check=False).returncode == 0
@@ -341,8 +359,11 @@ class EmbeddedCluster:
                 time.sleep(0.3)
 
     def _ensure_web_role(self, conn: Any) -> None:
-        """Create (or re-key) ``gridsight_web``: a login that is no superuser, creates no databases
-        or roles, owns nothing, and holds the grants of ``gridsight_app``."""
+        """Create (or re-key) ``gridsight_web``, the web app's login role.
+
+        A login that is no superuser, creates no databases or roles, owns nothing, and holds the
+        grants of ``gridsight_app``.
+        """
         password = _literal(self.credentials()[WEB_USER])
         conn.execute("SET password_encryption = 'scram-sha-256'")
         for role, options in ((APP_GROUP, "NOLOGIN"), (WEB_USER, f"LOGIN PASSWORD {password}")):
@@ -367,5 +388,5 @@ class EmbeddedCluster:
 
 
 def _literal(value: str) -> str:
-    """``value`` as an SQL string literal (for DDL, which takes no bound parameters)."""
+    """Quote ``value`` as an SQL string literal (for DDL, which takes no bound parameters)."""
     return "'" + value.replace("'", "''") + "'"

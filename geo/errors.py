@@ -20,7 +20,10 @@ class DatabaseUnavailable(GridsightError):
 
 
 class DataError(GridsightError):
-    """Input data is wrong: names the source, the feature, the field, the value, what was expected."""
+    """Input data is wrong.
+
+    The message names the source, the feature, the field, the value, and what was expected.
+    """
 
 
 class NotFound(GridsightError):

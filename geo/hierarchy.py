@@ -28,7 +28,10 @@ LEVEL_RANK = {level: rank for rank, level in enumerate(CHILD_LEVEL)}
 
 @dataclass(frozen=True)
 class Unit:
-    """A unit: code, name, level, parent code, and bounds ``[[south, west], [north, east]]`` in degrees."""
+    """A unit: code, name, level, parent code, and bounds.
+
+    Bounds are ``[[south, west], [north, east]]`` in EPSG:4326 degrees.
+    """
 
     code: str
     name: str
@@ -38,6 +41,7 @@ class Unit:
 
     @property
     def child_level(self) -> str | None:
+        """The level of this unit's children (None for a grid cell)."""
         return CHILD_LEVEL[self.level]
 
 
@@ -59,7 +63,13 @@ def _unit(row: tuple[Any, ...]) -> Unit:
 
 
 def get(conn: Connection, code: str) -> Unit:
-    """The unit ``code``; raises :class:`NotFound` when there is none."""
+    """Return the unit ``code``.
+
+    Raises
+    ------
+    NotFound
+        When there is none.
+    """
     row = conn.execute(text(_UNIT.format(where="code = :code")), {"code": code}).first()
     if row is None:
         raise NotFound(f"no unit with code {code!r}")
@@ -67,15 +77,19 @@ def get(conn: Connection, code: str) -> Unit:
 
 
 def top(conn: Connection) -> list[Unit]:
-    """The top of the hierarchy ``conn`` may see: the unit its transaction is limited to
-    (``gridsight.scope``, see :mod:`geo.jurisdiction`) when it has figures, else the admin units
-    without a parent (a province, cities or counties; row-level security keeps those out of scope),
-    highest level first, then by code."""
+    """Return the top of the hierarchy ``conn`` may see.
+
+    The unit its transaction is limited to (``gridsight.scope``, see :mod:`geo.jurisdiction`) when
+    it has figures, else the admin units without a parent (a province, cities or counties; row-level
+    security keeps those out of scope), highest level first, then by code.
+    """
     rows = conn.execute(
         text(
             _UNIT.format(
-                where="code = current_setting('gridsight.scope', true) OR (parent_code IS NULL AND level <> 'grid' "
-                "AND NOT EXISTS (SELECT 1 FROM unit_coverage s WHERE s.code = current_setting('gridsight.scope', true)))"
+                where="code = current_setting('gridsight.scope', true)"
+                " OR (parent_code IS NULL AND level <> 'grid' "
+                "AND NOT EXISTS (SELECT 1 FROM unit_coverage s"
+                " WHERE s.code = current_setting('gridsight.scope', true)))"
             )
         )
     )
@@ -83,7 +97,7 @@ def top(conn: Connection) -> list[Unit]:
 
 
 def children(conn: Connection, code: str) -> list[Unit]:
-    """The units one level below ``code`` (townships of a county, …, cells of a village)."""
+    """Return the units one level below ``code`` (townships of a county, …, cells of a village)."""
     return [
         _unit(tuple(r))
         for r in conn.execute(text(_UNIT.format(where="parent_code = :code")), {"code": code})
@@ -91,7 +105,7 @@ def children(conn: Connection, code: str) -> list[Unit]:
 
 
 def ancestry(conn: Connection, code: str) -> list[Unit]:
-    """``code`` and its ancestors, the top first (the breadcrumbs)."""
+    """Return ``code`` and its ancestors, the top first (the breadcrumbs)."""
     prefixes = (
         [code[:2] + "0000", code[:4] + "00"]
         + [code[:n] for n in (6, 9, 12) if n < len(code)]

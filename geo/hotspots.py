@@ -1,5 +1,7 @@
-"""Incident hot spots: Getis-Ord Gi* (PySAL esda) on a square lattice or on grid cells, and a
-kernel-density surface.
+"""Incident hot spots and incident density.
+
+Hot spots are Getis-Ord Gi* (PySAL esda) on a square lattice or on grid cells; the density is a
+kernel-density surface on the lattice.
 
 Lattice
     Squares of ``cell_m`` metres in the metric CRS (:func:`geo.coverage.metric_srid`), aligned on
@@ -39,8 +41,10 @@ HOT_BIN = 2  # a hot spot is made of units at 95 % or more
 _QUEEN = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
 _FILTER = """occurred_at > :start AND occurred_at <= :end
-      AND (cardinality(CAST(:categories AS text[])) = 0 OR category = ANY(CAST(:categories AS text[])))
-      AND (cardinality(CAST(:statuses AS text[])) = 0 OR status = ANY(CAST(:statuses AS text[])))"""
+      AND (cardinality(CAST(:categories AS text[])) = 0
+           OR category = ANY(CAST(:categories AS text[])))
+      AND (cardinality(CAST(:statuses AS text[])) = 0
+           OR status = ANY(CAST(:statuses AS text[])))"""
 
 _LATTICE = f"""
 -- A square belongs to the lattice when its inside meets a county's: squares that only touch the
@@ -50,7 +54,8 @@ _LATTICE = f"""
 WITH county AS MATERIALIZED (SELECT ST_Transform(geom, :srid) AS g,
                                     ST_Buffer(ST_Transform(geom, :srid), -0.01) AS inner_g
                              FROM admin_unit
-                             WHERE level = 'county' OR code = current_setting('gridsight.scope', true)),
+                             WHERE level = 'county'
+                                OR code = current_setting('gridsight.scope', true)),
 sq AS (SELECT DISTINCT s.i, s.j FROM county, ST_SquareGrid(:size, county.g) s
        WHERE EXISTS (SELECT 1 FROM county c WHERE ST_Intersects(s.geom, c.inner_g))),
 inc AS (SELECT floor(ST_X(p) / :size)::int AS i, floor(ST_Y(p) / :size)::int AS j, count(*) AS n
@@ -97,12 +102,14 @@ class Analysis:
     hot_spots: tuple[HotSpot, ...]
 
     def significant(self) -> list[Unit]:
-        """Units with a non-zero bin (hot or cold at 90 % or more)."""
+        """Return the units with a non-zero bin (hot or cold at 90 % or more)."""
         return [u for u in self.units if u.bin != 0]
 
 
 def gi_star(values: np.ndarray, neighbours: list[list[int]]) -> np.ndarray:
-    """Gi* z-scores of ``values`` with binary weights: each unit's ``neighbours`` (indices) and itself.
+    """Compute the Gi* z-scores of ``values`` with binary weights.
+
+    The weights are each unit's ``neighbours`` (indices) and the unit itself.
 
     Computed by :class:`esda.getisord.G_Local` (``star=True``, ``transform='B'``); a constant
     variable has no hot spots, so it gives zeros.
@@ -125,7 +132,10 @@ def gi_star(values: np.ndarray, neighbours: list[list[int]]) -> np.ndarray:
 
 
 def confidence_bin(z: float) -> int:
-    """ArcGIS-style ``Gi_Bin`` of a z-score: ±3, ±2, ±1 or 0 (see the module's docstring)."""
+    """Return the ArcGIS-style ``Gi_Bin`` of a z-score: ±3, ±2, ±1 or 0.
+
+    See the module's docstring.
+    """
     for threshold, b in BINS:
         if abs(z) >= threshold:
             return b if z > 0 else -b
@@ -135,8 +145,29 @@ def confidence_bin(z: float) -> int:
 def analyse(
     conn: Connection, window: Window, method: str = "lattice", cell_m: float = 250.0
 ) -> Analysis:
-    """Gi* hot spots of the window's incidents on the lattice (squares of ``cell_m`` metres) or on
-    grid cells. Raises :class:`DataError` for an unknown method or a square size outside 50-5,000 m."""
+    """Find the Gi* hot spots of the window's incidents on the lattice or on grid cells.
+
+    Parameters
+    ----------
+    conn
+        Connection to the Gridsight database.
+    window
+        The incident window (time range, categories, statuses).
+    method
+        One of :data:`METHODS`: ``"lattice"`` or ``"cells"``.
+    cell_m
+        Side of a lattice square, in metres of the metric CRS.
+
+    Returns
+    -------
+    Analysis
+        The units with their counts, z-scores and bins, and the hot spots.
+
+    Raises
+    ------
+    DataError
+        For an unknown method or a square size outside 50-5,000 m.
+    """
     if method not in METHODS:
         raise DataError(
             f"hot-spot method {method!r} is not allowed: expected one of {', '.join(METHODS)}"
@@ -192,7 +223,10 @@ def _touching(conn: Connection, keys: list[str]) -> list[list[int]]:
 
 
 def _hot_spots(units: tuple[Unit, ...], neighbours: list[list[int]]) -> tuple[HotSpot, ...]:
-    """Connected groups of units with bin ≥ :data:`HOT_BIN`, most incidents first, ids H1, H2, ..."""
+    """Group neighbouring units with bin ≥ :data:`HOT_BIN` into hot spots.
+
+    Most incidents first, ids H1, H2, ...
+    """
     hot = [n for n, u in enumerate(units) if u.bin >= HOT_BIN]
     if not hot:
         return ()
@@ -215,10 +249,11 @@ def _hot_spots(units: tuple[Unit, ...], neighbours: list[list[int]]) -> tuple[Ho
     )
 
 
-# -- geometry of the results ------------------------------------------------------------------------
+# -- geometry of the results -----------------------------------------------------------------------
 
 _SQUARES = """
-SELECT k, ST_AsGeoJSON(ST_Transform(ST_MakeEnvelope(i * :size, j * :size, (i + 1) * :size, (j + 1) * :size,
+SELECT k, ST_AsGeoJSON(ST_Transform(ST_MakeEnvelope(i * :size, j * :size,
+                                                    (i + 1) * :size, (j + 1) * :size,
                                                     :srid), 4326), 6)
 FROM unnest(CAST(:keys AS text[]), CAST(:i AS int[]), CAST(:j AS int[])) AS u(k, i, j)
 """
@@ -228,7 +263,7 @@ _CELL_SHAPES = (
 
 
 def shapes(conn: Connection, analysis: Analysis, keys: list[str]) -> dict[str, str]:
-    """GeoJSON geometry text (EPSG:4326, 6 decimals) of the units ``keys`` of ``analysis``."""
+    """Return the GeoJSON geometry text (EPSG:4326, 6 decimals) of the units ``keys``."""
     if analysis.method == "cells":
         return {k: g for k, g in conn.execute(text(_CELL_SHAPES), {"keys": keys})}
     ij = [k.split(",") for k in keys]
@@ -243,8 +278,11 @@ def shapes(conn: Connection, analysis: Analysis, keys: list[str]) -> dict[str, s
 
 
 def spot_sql(analysis: Analysis) -> tuple[str, dict[str, Any]]:
-    """A SQL subquery of the hot spots as rows ``(id, geom)``, geom in the metric CRS (one
-    polygon per hot spot), and its bind parameters (``hs_*``; ``:srid`` is needed too)."""
+    """Return a SQL subquery of the hot spots as rows ``(id, geom)`` and its bind parameters.
+
+    ``geom`` is one polygon per hot spot in the metric CRS. The parameters are named ``hs_*``; the
+    caller binds ``:srid`` too.
+    """
     ids, keys = [], []
     for spot in analysis.hot_spots:
         ids += [spot.id] * len(spot.keys)
@@ -255,9 +293,11 @@ def spot_sql(analysis: Analysis) -> tuple[str, dict[str, Any]]:
                  JOIN grid_cell c ON c.code = h.k GROUP BY h.id"""
         return sql, {"hs_ids": ids, "hs_keys": keys}
     ij = [k.split(",") for k in keys]
-    sql = """SELECT h.id, ST_Union(ST_MakeEnvelope(h.i * :hs_size, h.j * :hs_size, (h.i + 1) * :hs_size,
-                                                   (h.j + 1) * :hs_size, :srid)) AS geom
-             FROM unnest(CAST(:hs_ids AS text[]), CAST(:hs_i AS int[]), CAST(:hs_j AS int[])) AS h(id, i, j)
+    sql = """SELECT h.id, ST_Union(ST_MakeEnvelope(h.i * :hs_size, h.j * :hs_size,
+                                                   (h.i + 1) * :hs_size, (h.j + 1) * :hs_size,
+                                                   :srid)) AS geom
+             FROM unnest(CAST(:hs_ids AS text[]), CAST(:hs_i AS int[]), CAST(:hs_j AS int[]))
+                  AS h(id, i, j)
              GROUP BY h.id"""
     return sql, {
         "hs_ids": ids,
@@ -267,17 +307,43 @@ def spot_sql(analysis: Analysis) -> tuple[str, dict[str, Any]]:
     }
 
 
-# -- kernel density ---------------------------------------------------------------------------------
+# -- kernel density --------------------------------------------------------------------------------
 
-_POINTS = f"SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(geom, :srid) AS p FROM incident WHERE {_FILTER}) x"
+_POINTS = (
+    "SELECT ST_X(p), ST_Y(p)"
+    f" FROM (SELECT ST_Transform(geom, :srid) AS p FROM incident WHERE {_FILTER}) x"
+)
 
 
 def density(
     conn: Connection, window: Window, cell_m: float = 250.0, bandwidth_m: float = 750.0
 ) -> list[tuple[str, float]]:
-    """Kernel density of the window's incidents at the centre of every lattice square, in incidents
-    per km², with the quartic (biweight) kernel of radius ``bandwidth_m`` metres:
-    ``K(d) = 3/(π h²) · (1 - d²/h²)²`` for d < h. Returns ``("i,j", density)`` for squares above 0."""
+    """Estimate the kernel density of the window's incidents at the centre of every lattice square.
+
+    The kernel is quartic (biweight) of radius ``bandwidth_m`` metres:
+    ``K(d) = 3/(π h²) · (1 - d²/h²)²`` for d < h.
+
+    Parameters
+    ----------
+    conn
+        Connection to the Gridsight database.
+    window
+        The incident window (time range, categories, statuses).
+    cell_m
+        Side of a lattice square, in metres of the metric CRS.
+    bandwidth_m
+        Kernel radius, in metres.
+
+    Returns
+    -------
+    list of (str, float)
+        ``("i,j", density)`` for the squares above 0, density in incidents per km².
+
+    Raises
+    ------
+    DataError
+        For a bandwidth outside 50-20,000 m.
+    """
     if not 50 <= bandwidth_m <= 20_000:
         raise DataError(f"bandwidth {bandwidth_m} m is not allowed: expected 50 to 20,000 m")
     from scipy.spatial import cKDTree
@@ -304,8 +370,11 @@ def density(
 
 
 def spot_points(conn: Connection, analysis: Analysis) -> dict[str, tuple[float, float]]:
-    """A point inside each hot spot of ``analysis`` (``ST_PointOnSurface`` of its units' union), as
-    (lon, lat) in EPSG:4326 degrees, by hot spot id: where its place is named."""
+    """Return a point inside each hot spot of ``analysis``, where its place is named.
+
+    The point is ``ST_PointOnSurface`` of its units' union, as (lon, lat) in EPSG:4326 degrees, by
+    hot spot id.
+    """
     if not analysis.hot_spots:
         return {}
     sql, params = spot_sql(analysis)

@@ -1,5 +1,7 @@
-"""The limits of every entry point, declared once: the importer, what-ifs, plans, the optimiser,
-route suggestion, incident windows and map layer requests.
+"""The limits of every entry point, declared once.
+
+The entry points are the importer, what-ifs, plans, the optimiser, route suggestion, incident
+windows and map layer requests.
 
 A value outside a limit raises :class:`~geo.errors.DataError` naming the input, the value and what
 is allowed; the web app answers it with 400, the command lines print it. The checks here are pure
@@ -61,7 +63,8 @@ IMPORT_DRIVERS: dict[str, str] = {
     ".shp": "ESRI Shapefile",
     ".gpkg": "GPKG",
     ".gpx": "GPX",
-    ".kml": "LIBKML",  # reads ExtendedData (attributes); the plain KML driver reads only name and description
+    # LIBKML reads ExtendedData (attributes); the plain KML driver reads only name and description
+    ".kml": "LIBKML",
     ".osm": "OSM",  # OpenStreetMap XML and PBF: roads (etl/osm.py)
     ".osm.pbf": "OSM",
     ".pbf": "OSM",
@@ -71,7 +74,7 @@ EXPORT_DRIVERS = ("GeoJSON", "GPKG", "ESRI Shapefile")
 
 
 def driver_for(name: str) -> str | None:
-    """The GDAL driver allowed to open a file called ``name``, or None.
+    """Return the GDAL driver allowed to open a file called ``name``, or None.
 
     >>> driver_for("a.GeoJSON"), driver_for("x.vrt"), driver_for("roads.shp")
     ('GeoJSON', None, 'ESRI Shapefile')
@@ -84,7 +87,7 @@ def driver_for(name: str) -> str | None:
 
 
 def number(name: str, raw: Any, low: float, high: float, *, low_open: bool = False) -> float:
-    """``raw`` as a finite float in [low, high] (``(low, high]`` with ``low_open``).
+    """Return ``raw`` as a finite float in [low, high] (``(low, high]`` with ``low_open``).
 
     >>> number("fov_deg", "90", 0, 360, low_open=True)
     90.0
@@ -105,7 +108,9 @@ def number(name: str, raw: Any, low: float, high: float, *, low_open: bool = Fal
 
 
 def whole(name: str, raw: Any, low: int, high: int) -> int:
-    """``raw`` as an int in [low, high] (a float must be whole); :class:`DataError` otherwise.
+    """Return ``raw`` as an int in [low, high] (a float must be whole).
+
+    Raises :class:`DataError` otherwise.
 
     >>> whole("days", "30", 1, 3660), whole("count", 10.0, 1, 50)
     (30, 10)
@@ -124,7 +129,7 @@ def whole(name: str, raw: Any, low: int, high: int) -> int:
 
 
 def window_days(raw: Any, name: str = "days") -> int:
-    """The length of a "last N days" window, in days (1-3660)."""
+    """Check the length of a "last N days" window, in days (1-3660), and return it."""
     return whole(name, raw, *WINDOW_DAYS)
 
 
@@ -138,13 +143,16 @@ def custom_days(first: dt.date, last: dt.date) -> None:
             )
     if (last - first).days + 1 > WINDOW_DAYS[1]:
         raise DataError(
-            f"the window {first.isoformat()} – {last.isoformat()} is {(last - first).days + 1} days; "
+            f"the window {first.isoformat()} – {last.isoformat()}"
+            f" is {(last - first).days + 1} days; "
             f"at most {WINDOW_DAYS[1]} are allowed"
         )
 
 
 def distinct(name: str, values: Iterable[str], most: int) -> list[str]:
-    """``values`` without repeats, in their first order; :class:`DataError` when more than ``most``.
+    """Return ``values`` without repeats, in their first order.
+
+    Raises :class:`DataError` when there are more than ``most``.
 
     >>> distinct("ids", ["a", "b", "a"], 5)
     ['a', 'b']
@@ -158,7 +166,9 @@ def distinct(name: str, values: Iterable[str], most: int) -> list[str]:
 def view_span_px(
     west: float, south: float, east: float, north: float, zoom: int
 ) -> tuple[float, float]:
-    """How many pixels (256-px Web Mercator tiles) the box spans at ``zoom``: (width, height).
+    """Return how many pixels (256-px Web Mercator tiles) the box spans at ``zoom``.
+
+    As (width, height); the box is in EPSG:4326 degrees.
 
     >>> [round(v) for v in view_span_px(113.0, 37.0, 114.0, 38.0, 10)]
     [728, 918]
@@ -173,13 +183,18 @@ def view_span_px(
 
 
 def view_box(west: float, south: float, east: float, north: float, zoom: int) -> None:
-    """Check that a view's box spans at most :data:`MAX_VIEW_PX` pixels each way at ``zoom``
-    (degrees, EPSG:4326): a larger box at a deep zoom asks for every feature at full detail."""
+    """Check that a view's box spans at most :data:`MAX_VIEW_PX` pixels each way at ``zoom``.
+
+    The box is in EPSG:4326 degrees. A larger box at a deep zoom asks for every feature at full
+    detail.
+    """
     width, height = view_span_px(west, south, east, north, zoom)
     if max(width, height) > MAX_VIEW_PX:
         raise DataError(
-            f"bbox {west:g},{south:g},{east:g},{north:g} spans {width:,.0f} × {height:,.0f} pixels at "
-            f"zoom {zoom}; at most {MAX_VIEW_PX} each way are allowed (a smaller box or a lower zoom)"
+            f"bbox {west:g},{south:g},{east:g},{north:g}"
+            f" spans {width:,.0f} × {height:,.0f} pixels at "
+            f"zoom {zoom}; at most {MAX_VIEW_PX} each way are allowed"
+            " (a smaller box or a lower zoom)"
         )
 
 

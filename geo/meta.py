@@ -1,4 +1,7 @@
-"""Key-value facts the database keeps about itself (table ``gs_meta``): dataset kind, refresh state."""
+"""Key-value facts the database keeps about itself (table ``gs_meta``).
+
+For instance the dataset's kind and the refresh state.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from sqlalchemy import Connection, text
 
 
 def get(conn: Connection, key: str) -> str | None:
-    """The value stored under ``key``, or None."""
+    """Return the value stored under ``key``, or None."""
     value = conn.execute(text("SELECT value FROM gs_meta WHERE key = :k"), {"k": key}).scalar()
     return None if value is None else str(value)
 

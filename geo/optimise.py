@@ -41,8 +41,10 @@ DROP TABLE IF EXISTS gs_blind;
 CREATE TEMP TABLE gs_blind ON COMMIT DROP AS
     SELECT i.code, i.geom, ST_Transform(i.geom, :srid) AS p FROM incident i
     WHERE i.occurred_at > :start AND i.occurred_at <= :end
-      AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
-      AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
+      AND (cardinality(CAST(:categories AS text[])) = 0
+           OR i.category = ANY(CAST(:categories AS text[])))
+      AND (cardinality(CAST(:statuses AS text[])) = 0
+           OR i.status = ANY(CAST(:statuses AS text[])))
       AND NOT i.watched;
 CREATE INDEX ON gs_blind USING gist (geom);
 CREATE INDEX ON gs_blind USING gist (p);
@@ -51,15 +53,18 @@ ANALYZE gs_blind
 _CANDIDATES = """
 WITH line AS (SELECT (ST_Dump(ST_Transform(geom, :srid))).geom AS g FROM road
               WHERE class = ANY(CAST(:classes AS text[]))),
-point AS (SELECT (ST_Dump(ST_LineInterpolatePoints(g, least(1.0, :spacing / ST_Length(g)), true))).geom AS q
+point AS (SELECT (ST_Dump(ST_LineInterpolatePoints(g, least(1.0, :spacing / ST_Length(g)),
+                                                   true))).geom AS q
           FROM line WHERE ST_Length(g) > 0),
 site AS MATERIALIZED (
-    SELECT DISTINCT round(ST_X(w)::numeric, 7)::float8 AS lon, round(ST_Y(w)::numeric, 7)::float8 AS lat
+    SELECT DISTINCT round(ST_X(w)::numeric, 7)::float8 AS lon,
+                    round(ST_Y(w)::numeric, 7)::float8 AS lat
     FROM (SELECT q, ST_Transform(q, 4326) AS w FROM point) x
     WHERE EXISTS (SELECT 1 FROM gs_blind b WHERE ST_DWithin(b.p, x.q, :range))),
 cand AS MATERIALIZED (
     SELECT s.lon, s.lat, d.az,
-           gs_camera_view(ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), d.az, :fov, :range, :srid) AS v
+           gs_camera_view(ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), d.az, :fov, :range,
+                          :srid) AS v
     FROM site s, unnest(CAST(:azimuths AS float8[])) AS d(az))
 SELECT c.lon, c.lat, c.az, array_agg(b.code ORDER BY b.code)
 FROM cand c JOIN gs_blind b ON ST_Intersects(c.v, b.geom)
@@ -70,7 +75,10 @@ ROAD_CLASSES = ("highway", "main", "local")
 
 @dataclass(frozen=True)
 class Candidate:
-    """A possible camera: site (EPSG:4326 degrees, 7 decimals), azimuth, and the demand it covers."""
+    """A possible camera: its site, azimuth, and the demand it covers.
+
+    The site is in EPSG:4326 degrees, rounded to 7 decimals.
+    """
 
     lon: float
     lat: float
@@ -80,8 +88,10 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Proposal:
-    """A proposed camera and the incidents it newly covers (counted in the order of the list, so
-    the counts add up to the plan's gain)."""
+    """A proposed camera and the incidents it newly covers.
+
+    They are counted in the order of the list, so the counts add up to the plan's gain.
+    """
 
     camera: Camera
     incidents_newly_covered: int
@@ -89,7 +99,10 @@ class Proposal:
 
 @dataclass(frozen=True)
 class Result:
-    """The proposals, the county's incident coverage before and after (engine's what-if), timings."""
+    """The proposals, and the county's incident coverage before and after them, with timings.
+
+    The coverage after is the engine's what-if.
+    """
 
     proposals: tuple[Proposal, ...]
     coverage_before_pct: float | None
@@ -109,7 +122,38 @@ def candidates(
     directions: int = 8,
     classes: Sequence[str] = ROAD_CLASSES,
 ) -> list[Candidate]:
-    """Every candidate camera that would see at least one blind incident of ``window``."""
+    """List every candidate camera that would see at least one blind incident of ``window``.
+
+    Candidates stand on the roads of ``classes``, every ``spacing_m`` metres along them, and look
+    in ``directions`` azimuths (one for a full circle).
+
+    Parameters
+    ----------
+    conn
+        Connection to the Gridsight database.
+    window
+        The incident window whose blind incidents are the demand.
+    fov_deg
+        Field of view of a candidate, in degrees (0-360].
+    range_m
+        Range of a candidate, in metres (up to 2,000).
+    spacing_m
+        Distance between candidate sites along a road, in metres of the metric CRS (10-5,000).
+    directions
+        Number of azimuths tried at each site (1-36), evenly spread from north.
+    classes
+        Road classes candidates may stand on.
+
+    Returns
+    -------
+    list of Candidate
+        Sites in EPSG:4326 degrees with their azimuth and the blind incidents they would see.
+
+    Raises
+    ------
+    DataError
+        For settings outside the ranges above.
+    """
     if (
         not 0 < fov_deg <= 360
         or not 0 < range_m <= 2000
@@ -144,9 +188,12 @@ def candidates(
 
 
 def solve(cands: Sequence[Candidate], count: int, seconds: float = 25.0) -> list[int]:
-    """Indices of the candidates of an optimal MCLP solution: at most ``count`` cameras, one per
-    site, maximising the demand covered (each demand code weighs 1). Solved by CBC with a time
-    limit of ``seconds`` (the best solution found so far when it is reached)."""
+    """Return the indices of the candidates of an optimal MCLP solution.
+
+    At most ``count`` cameras, one per site, maximising the demand covered (each demand code
+    weighs 1). Solved by CBC with a time limit of ``seconds`` (the best solution found so far when
+    it is reached).
+    """
     import pulp
 
     if count < 1:
@@ -172,7 +219,8 @@ def solve(cands: Sequence[Candidate], count: int, seconds: float = 25.0) -> list
         if len(options) > 1:
             model += pulp.lpSum(x[i] for i in options) <= 1
     with warnings.catch_warnings():
-        # PuLP 3.3 (pinned) bundles CBC as PULP_CBC_CMD and warns that 4.0 moves it to the cbcbox extra
+        # PuLP 3.3 (pinned) bundles CBC as PULP_CBC_CMD and warns that 4.0 moves it to the cbcbox
+        # extra
         warnings.simplefilter("ignore", DeprecationWarning)
         model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=seconds, threads=2))
     chosen = [i for i in useful if (x[i].value() or 0) > 0.5]
@@ -180,8 +228,11 @@ def solve(cands: Sequence[Candidate], count: int, seconds: float = 25.0) -> list
 
 
 def greedy(cands: Sequence[Candidate], count: int) -> list[int]:
-    """The greedy baseline: ``count`` times, the candidate (on a site not used yet) covering the
-    most uncovered demand; stops early when nothing adds coverage."""
+    """Choose candidates greedily: the baseline.
+
+    ``count`` times, the candidate (on a site not used yet) covering the most uncovered demand;
+    stops early when nothing adds coverage.
+    """
     covered: set[str] = set()
     used: set[tuple[float, float]] = set()
     chosen: list[int] = []
@@ -207,7 +258,7 @@ def covered(cands: Sequence[Candidate], chosen: Sequence[int]) -> int:
 
 
 def _in_gain_order(cands: Sequence[Candidate], chosen: list[int]) -> list[int]:
-    """``chosen`` reordered: each next the one adding the most demand to those before it."""
+    """Reorder ``chosen``: each next the one adding the most demand to those before it."""
     rest, order, seen = list(chosen), [], set[str]()
     while rest:
         best = max(rest, key=lambda i: (len(cands[i].covers - seen), -i))
@@ -227,10 +278,39 @@ def plan_cameras(
     spacing_m: float = 100.0,
     directions: int = 8,
 ) -> Result:
-    """The best ``count`` new cameras for ``window``'s blind incidents, and the county's incident
-    coverage before and after them (the engine's what-if on the proposals, written nowhere).
+    """Propose the best ``count`` new cameras for ``window``'s blind incidents.
 
-    Raises :class:`DataError` for a count, field of view or range outside :mod:`geo.limits`."""
+    Also returns the county's incident coverage before and after them (the engine's what-if on the
+    proposals, written nowhere).
+
+    Parameters
+    ----------
+    conn
+        Connection to the Gridsight database.
+    count
+        How many cameras to propose.
+    window
+        The incident window whose blind incidents are to be covered.
+    patrol_buffer_m
+        Half-width of a patrol route's coverage in metres, for the what-if.
+    fov_deg, range_m
+        Field of view (degrees) and range (metres) of every proposed camera.
+    spacing_m, directions
+        Candidate sites every ``spacing_m`` metres along the roads, each with ``directions``
+        azimuths (see :func:`candidates`).
+
+    Returns
+    -------
+    Result
+        The proposals in the order of their gain, the coverage before and after (percent), the
+        incidents newly covered, the number of candidates and of coverable blind incidents, and
+        the seconds taken.
+
+    Raises
+    ------
+    DataError
+        For a count, field of view or range outside :mod:`geo.limits`.
+    """
     count = limits.whole("count", count, *limits.OPTIMISE_COUNT)
     limits.number("fov_deg", fov_deg, 0, 360, low_open=True)
     limits.number("range_m", range_m, 0, limits.MAX_CAMERA_RANGE_M, low_open=True)

@@ -8,14 +8,18 @@ from sqlalchemy import Connection, text
 
 
 def names_at(conn: Connection, points: Sequence[tuple[float, float]]) -> list[str]:
-    """ "township · village" (or the part found, or "") for each (lon, lat) in EPSG:4326 degrees, in
-    the order given; one query for all points (the units' GiST index finds the holders)."""
+    """Name the township and village holding each (lon, lat) in EPSG:4326 degrees.
+
+    Returns "township · village" (or the part found, or "") for each point, in the order given; one
+    query for all points (the units' GiST index finds the holders).
+    """
     if not points:
         return []
     rows = conn.execute(
         text("""
         SELECT p.n, coalesce(t.name, '') AS township, coalesce(v.name, '') AS village
-        FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY AS p(lon, lat, n)
+        FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[]))
+             WITH ORDINALITY AS p(lon, lat, n)
         LEFT JOIN LATERAL (SELECT name FROM admin_unit WHERE level = 'township'
                            AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
                            ORDER BY code LIMIT 1) t ON true

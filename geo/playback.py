@@ -23,20 +23,25 @@ _SQL = text("""
            extract(hour FROM occurred_at AT TIME ZONE CAST(:tz AS text))::int AS h,
            (extract(isodow FROM occurred_at AT TIME ZONE CAST(:tz AS text))::int - 1) AS d
     FROM incident
-    WHERE unit_code >= CAST(:code AS text) COLLATE "C" AND unit_code < CAST(:code || ':' AS text) COLLATE "C"
+    WHERE unit_code >= CAST(:code AS text) COLLATE "C"
+      AND unit_code < CAST(:code || ':' AS text) COLLATE "C"
       AND occurred_at > :start AND occurred_at <= :end
-      AND (cardinality(CAST(:categories AS text[])) = 0 OR category = ANY(CAST(:categories AS text[])))
-      AND (cardinality(CAST(:statuses AS text[])) = 0 OR status = ANY(CAST(:statuses AS text[])))
+      AND (cardinality(CAST(:categories AS text[])) = 0
+           OR category = ANY(CAST(:categories AS text[])))
+      AND (cardinality(CAST(:statuses AS text[])) = 0
+           OR status = ANY(CAST(:statuses AS text[])))
     ORDER BY occurred_at, code
     LIMIT :limit""")
 
 
 @dataclass(frozen=True)
 class Playback:
-    """Column arrays, one entry per incident, in time order: ``t`` milliseconds since 1970 (UTC),
-    ``x``/``y`` longitude/latitude (EPSG:4326 degrees, 6 decimals), ``s`` severity 1-4, ``h`` the
-    hour of day 0-23 and ``d`` the weekday 0 (Monday) - 6 in the display time zone; ``start`` and
-    ``end`` the window in milliseconds since 1970."""
+    """Column arrays, one entry per incident, in time order.
+
+    ``t`` milliseconds since 1970 (UTC), ``x``/``y`` longitude/latitude (EPSG:4326 degrees, 6
+    decimals), ``s`` severity 1-4, ``h`` the hour of day 0-23 and ``d`` the weekday 0 (Monday) - 6
+    in the display time zone; ``start`` and ``end`` the window in milliseconds since 1970.
+    """
 
     unit: str
     start: float
@@ -49,6 +54,7 @@ class Playback:
     d: list[int]
 
     def as_json(self) -> dict[str, object]:
+        """Return the columns as a JSON-ready dictionary (the body of ``GET /api/playback``)."""
         return {
             "unit": self.unit,
             "start": self.start,
@@ -64,8 +70,9 @@ class Playback:
 
 
 def incidents(conn: Connection, code: str, window: Window, timezone: str) -> Playback:
-    """The incidents of unit ``code`` in ``window`` (see the module's doc), hours and weekdays in
-    ``timezone`` (an IANA name).
+    """Return the incidents of unit ``code`` in ``window`` (see the module's doc) as columns.
+
+    Hours and weekdays are in ``timezone`` (an IANA name).
 
     Raises
     ------

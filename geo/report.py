@@ -17,7 +17,7 @@ FORMATS = ("table", "csv", "json")
 
 
 def render(units: Sequence[UnitFigures], fmt: str) -> str:
-    """The command line's columns of ``units`` in ``fmt`` ('table', 'csv' or 'json')."""
+    """Render the command line's columns of ``units`` in ``fmt`` ('table', 'csv' or 'json')."""
     rows = [u.row() for u in units]
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=1)
@@ -59,8 +59,11 @@ PLAN_COLUMNS = (
 
 
 def plan_rows(result: Result) -> list[dict[str, Any]]:
-    """One row per proposed camera; ``code``, ``status`` and ``kind`` make the CSV importable as
-    cameras (``python -m etl import cameras``)."""
+    """Return one row per proposed camera.
+
+    ``code``, ``status`` and ``kind`` make the CSV importable as cameras
+    (``python -m etl import cameras``).
+    """
     return [
         {
             "lon": p.camera.lon,
@@ -84,14 +87,17 @@ def plan_summary(result: Result) -> str:
         return "n/a" if v is None else f"{v:.1f} %"
 
     return (
-        f"incident coverage {shown(result.coverage_before_pct)} -> {shown(result.coverage_after_pct)} "
-        f"({result.incidents_newly_covered} incidents newly covered by {len(result.proposals)} cameras; "
-        f"{result.candidates} candidates, {result.demand} coverable blind incidents, {result.seconds:.1f} s)"
+        f"incident coverage {shown(result.coverage_before_pct)}"
+        f" -> {shown(result.coverage_after_pct)} "
+        f"({result.incidents_newly_covered} incidents newly covered"
+        f" by {len(result.proposals)} cameras; "
+        f"{result.candidates} candidates, {result.demand} coverable blind incidents,"
+        f" {result.seconds:.1f} s)"
     )
 
 
 def render_plan(result: Result, window: Window, fmt: str) -> str:
-    """The proposals as CSV (:data:`PLAN_COLUMNS`) or JSON (with the coverage before and after)."""
+    """Render the proposals as CSV (:data:`PLAN_COLUMNS`) or JSON (with coverage before, after)."""
     rows = plan_rows(result)
     if fmt == "json":
         return json.dumps(
@@ -126,7 +132,10 @@ DOSAGE_COLUMNS = (
 
 
 def render_dosage(report: Report, fmt: str) -> str:
-    """Patrol dosage, one row per area, as CSV (gaps empty when the period has no such shift) or JSON."""
+    """Render patrol dosage, one row per area, as CSV or JSON.
+
+    In the CSV, gaps are empty when the period has no such shift.
+    """
     rows = [
         {
             "id": a.id,

@@ -39,25 +39,32 @@ FROM (SELECT (ST_Dump(ST_Node(ST_Collect(g)))).geom AS g
 """
 _START = """
 SELECT coalesce(
-    (SELECT ST_Transform(ST_StartPoint(ST_GeometryN(geom, 1)), :srid) FROM patrol_route WHERE unit = :unit
+    (SELECT ST_Transform(ST_StartPoint(ST_GeometryN(geom, 1)), :srid) FROM patrol_route
+     WHERE unit = :unit
      ORDER BY code LIMIT 1),
-    (SELECT ST_Transform(geom, :srid) FROM patrol_track WHERE unit = :unit ORDER BY recorded_at DESC LIMIT 1))
+    (SELECT ST_Transform(geom, :srid) FROM patrol_track WHERE unit = :unit
+     ORDER BY recorded_at DESC LIMIT 1))
 """
 _TARGETS = """
 WITH spot AS ({spots})
 SELECT s.id, ST_X(ST_PointOnSurface(s.geom)), ST_Y(ST_PointOnSurface(s.geom)),
        (SELECT count(*) FROM incident i
-        WHERE ST_Intersects(s.geom, ST_Transform(i.geom, :srid)) AND i.occurred_at > :start AND i.occurred_at <= :end
+        WHERE ST_Intersects(s.geom, ST_Transform(i.geom, :srid))
+          AND i.occurred_at > :start AND i.occurred_at <= :end
           AND (:shift = 'all' OR (extract(hour FROM i.occurred_at AT TIME ZONE :tz) >= :day_h
-                                  AND extract(hour FROM i.occurred_at AT TIME ZONE :tz) < :night_h) = (:shift = 'day')))
+                                  AND extract(hour FROM i.occurred_at AT TIME ZONE :tz) < :night_h)
+                                 = (:shift = 'day')))
 FROM spot s
 """
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A suggested loop: the route (EPSG:4326), its length in metres, the hot spots it passes
-    (in order) with their shift weight, and the coverage changes the engine's what-if gives."""
+    """A suggested patrol loop.
+
+    The route (EPSG:4326), its length in metres, the hot spots it passes (in order) with their
+    shift weight, and the coverage changes the engine's what-if gives.
+    """
 
     route: Route | None  # None when no hot spot fits the budget
     length_m: float
@@ -101,9 +108,40 @@ def suggest_route(
     timezone: str,
     patrol_buffer_m: float,
 ) -> Suggestion:
-    """A loop for ``unit`` through the hot spots of ``analysis`` weighted for ``shift`` ('day',
-    'night' or 'all'), at most ``budget_m`` metres long. Raises :class:`DataError` for a bad shift
-    or budget, or when there is no road network or no hot spot."""
+    """Suggest a patrol loop for ``unit`` through the hot spots of ``analysis``.
+
+    Parameters
+    ----------
+    conn
+        Connection to the Gridsight database.
+    analysis
+        The hot-spot analysis whose hot spots the loop visits.
+    unit
+        Code of the unit whose patrol the loop is for: it starts at the unit's first patrol route
+        or latest patrol track (the network's centre without either).
+    shift
+        ``'day'``, ``'night'`` or ``'all'``: the hot spots are weighted by their incidents in that
+        shift.
+    budget_m
+        Longest loop allowed, in metres.
+    window
+        The incident window whose incidents weigh the hot spots.
+    timezone
+        IANA time zone in which the shifts' hours are read.
+    patrol_buffer_m
+        Half-width of a patrol route's coverage in metres, for the what-if.
+
+    Returns
+    -------
+    Suggestion
+        The loop, its length, the hot spots it passes and the coverage changes; no route when no
+        hot spot fits within the budget.
+
+    Raises
+    ------
+    DataError
+        For a bad shift or budget, or when there is no road network or no hot spot.
+    """
     import networkx as nx
 
     if shift not in ("day", "night", "all"):
@@ -172,8 +210,10 @@ def _insert(
     targets: list[tuple[str, tuple[float, float], int]],
     budget_m: float,
 ) -> tuple[list[tuple[float, float]], list[tuple[str, int]]]:
-    """Cheapest insertion of targets into the loop [start, start]; returns the node path and the
-    targets visited in order."""
+    """Insert targets into the loop [start, start] by cheapest insertion.
+
+    Returns the node path and the targets visited in order.
+    """
     import networkx as nx
 
     stops = [start, *{t[1] for t in targets}]
@@ -216,7 +256,7 @@ def _insert(
 
 
 def _coordinates(graph: Any, path: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The road geometry along a node path (each edge's vertices, oriented)."""
+    """Return the road geometry along a node path (each edge's vertices, oriented)."""
     coords: list[tuple[float, float]] = [path[0]]
     for a, b in itertools.pairwise(path):
         edge = graph[a][b]["coords"]

@@ -61,8 +61,10 @@ FIGURES = (
 
 @dataclass(frozen=True)
 class Check:
-    """One figure of one unit: as stored, as recomputed, what difference is allowed, and whether it
-    holds. Percentages in percent (None: n/a), counts as numbers."""
+    """One figure of one unit: as stored, as recomputed, and the difference allowed.
+
+    Percentages in percent (None: n/a), counts as numbers.
+    """
 
     code: str
     level: str
@@ -73,6 +75,7 @@ class Check:
 
     @property
     def ok(self) -> bool:
+        """Whether the stored and recomputed figures agree within :attr:`allowed` (both n/a too)."""
         if self.stored is None or self.recomputed is None:
             return self.stored is None and self.recomputed is None
         return abs(self.stored - self.recomputed) <= self.allowed + 1e-9
@@ -85,10 +88,33 @@ def choose_units(
     level: str | None = None,
     seed: int | None = None,
 ) -> list[str]:
-    """The codes to verify: ``unit``; or the units of ``level`` (``sample`` of them at random); or a
-    random ``sample`` (default :data:`DEFAULT_SAMPLE`) of all units, one of each level among them.
-    ``seed`` makes the sample repeatable. Raises
-    :class:`DataError` for an unknown unit or level or a sample below 1."""
+    """Choose the codes of the units to verify.
+
+    Parameters
+    ----------
+    conn
+        Connection to the Gridsight database.
+    sample
+        How many units to draw at random; default :data:`DEFAULT_SAMPLE` when neither ``unit`` nor
+        ``level`` is given, otherwise all of them.
+    unit
+        Verify this one unit only.
+    level
+        Draw among the units of this level only; without it the sample holds one unit of each
+        level.
+    seed
+        Makes the sample repeatable.
+
+    Returns
+    -------
+    list of str
+        The unit codes, sorted.
+
+    Raises
+    ------
+    DataError
+        For an unknown unit or level, or a sample below 1.
+    """
     if level is not None and level not in LEVELS:
         raise DataError(f"level {level!r} is not allowed: expected one of {', '.join(LEVELS)}")
     if sample is not None and sample < 1:
@@ -122,8 +148,27 @@ def choose_units(
 def verify(
     conn: Connection, codes: Sequence[str], window: Window, patrol_buffer_m: float
 ) -> list[Check]:
-    """Every figure of :data:`FIGURES` of the units ``codes``, stored (the engine's last refresh and
-    the window's incidents as the page shows them) beside recomputed (see the module docstring)."""
+    """Compare every figure of :data:`FIGURES` of the units ``codes``, stored and recomputed.
+
+    The stored figures are the engine's last refresh and the window's incidents as the page shows
+    them; the recomputation is described in the module docstring.
+
+    Parameters
+    ----------
+    conn
+        Connection to the Gridsight database.
+    codes
+        Codes of the units (admin units or grid cells) to check.
+    window
+        The incident window (time range, categories, statuses).
+    patrol_buffer_m
+        Half-width of a patrol route's coverage, in metres.
+
+    Returns
+    -------
+    list of Check
+        One check per unit and figure.
+    """
     stored = {f.code: f for f in figures(conn, window, codes=list(codes))}
     max_range = float(
         conn.execute(text("SELECT coalesce(max(range_m), 0) FROM camera")).scalar_one()
@@ -143,8 +188,10 @@ def verify(
 def _recompute(
     conn: Connection, code: str, window: Window, buffer_m: float, max_range: float
 ) -> tuple[dict[str, Any], dict[str, int]]:
-    """Unrounded figures of unit ``code`` from the raw rows, and the incidents near an edge (the
-    tolerance of each count)."""
+    """Recompute the unrounded figures of unit ``code`` from the raw rows.
+
+    Also returns the incidents near an edge (the tolerance of each count).
+    """
     row = conn.execute(
         text(
             "SELECT level, ST_AsBinary(geom) FROM admin_unit WHERE code = :c "
@@ -213,9 +260,12 @@ def _recompute(
                 g
                 for (g,) in _rows(
                     conn,
-                    "SELECT ST_AsBinary(geom) FROM incident WHERE occurred_at > :start AND occurred_at <= :end"
-                    " AND (cardinality(CAST(:cats AS text[])) = 0 OR category = ANY(CAST(:cats AS text[])))"
-                    " AND (cardinality(CAST(:sts AS text[])) = 0 OR status = ANY(CAST(:sts AS text[])))",
+                    "SELECT ST_AsBinary(geom) FROM incident"
+                    " WHERE occurred_at > :start AND occurred_at <= :end"
+                    " AND (cardinality(CAST(:cats AS text[])) = 0"
+                    " OR category = ANY(CAST(:cats AS text[])))"
+                    " AND (cardinality(CAST(:sts AS text[])) = 0"
+                    " OR status = ANY(CAST(:sts AS text[])))",
                     box,
                     1e-5,
                     {
@@ -259,7 +309,7 @@ def _recompute(
 
 
 def utm_zone(lon: float, lat: float) -> int:
-    """The EPSG code of the WGS-84 UTM zone holding (``lon``, ``lat``) in degrees.
+    """Return the EPSG code of the WGS-84 UTM zone holding (``lon``, ``lat``) in degrees.
 
     >>> utm_zone(113.7, 37.6), utm_zone(-70.6, -33.4)
     (32649, 32719)
@@ -275,8 +325,11 @@ def _rows(
     margin_deg: float,
     params: dict[str, Any] | None = None,
 ) -> list[tuple[Any, ...]]:
-    """Rows of ``select`` (its last column WKB, EPSG:4326) whose geometry meets ``box`` grown by
-    ``margin_deg`` degrees (the raw table's own spatial index); the geometry parsed."""
+    """Fetch the rows of ``select`` whose geometry meets ``box`` grown by ``margin_deg`` degrees.
+
+    The last column of ``select`` is WKB in EPSG:4326; it is filtered with the raw table's own
+    spatial index and returned parsed.
+    """
     where = " AND " if " WHERE " in select else " WHERE "
     margin_lon = margin_deg / max(math.cos(math.radians(max(abs(box[1]), abs(box[3])) + 1)), 0.05)
     rows = conn.execute(
@@ -293,11 +346,25 @@ def _rows(
 
 
 def sector_array(cameras: Sequence[tuple[float, float, float, float, float]]) -> np.ndarray:
-    """The view regions of ``cameras`` (lon, lat in EPSG:4326 degrees, azimuth and fov in degrees
-    clockwise from true north, range in metres) as polygons in EPSG:4326: geodesic sectors whose arc
-    has :data:`ARC_SEGMENTS` segments per full turn (at least 2), geodesic discs where fov >= 360.
+    """Build the view regions of ``cameras`` as polygons in EPSG:4326.
 
-    >>> disc, half = sector_array([(113.7, 37.6, 0.0, 360.0, 100.0), (113.7, 37.6, 90.0, 180.0, 100.0)])
+    Geodesic sectors whose arc has :data:`ARC_SEGMENTS` segments per full turn (at least 2),
+    geodesic discs where fov >= 360.
+
+    Parameters
+    ----------
+    cameras
+        ``(lon, lat, azimuth, fov, range)`` per camera: lon, lat in EPSG:4326 degrees, azimuth and
+        fov in degrees clockwise from true north, range in metres.
+
+    Returns
+    -------
+    numpy.ndarray
+        One Shapely polygon per camera, in EPSG:4326.
+
+    >>> disc, half = sector_array(
+    ...     [(113.7, 37.6, 0.0, 360.0, 100.0), (113.7, 37.6, 90.0, 180.0, 100.0)]
+    ... )
     >>> len(disc.exterior.coords), len(half.exterior.coords)
     (257, 131)
     """
@@ -331,8 +398,10 @@ def sector_array(cameras: Sequence[tuple[float, float, float, float, float]]) ->
 
 
 def _inside(unit: Any, geom: Any) -> np.ndarray:
-    """The parts of ``geom`` (disjoint polygons, or lines) clipped to ``unit`` (prepared): the parts
-    inside as they are, only the others intersected."""
+    """Clip the parts of ``geom`` (disjoint polygons, or lines) to ``unit`` (prepared).
+
+    The parts inside are kept as they are, only the others are intersected.
+    """
     parts = shapely.get_parts(geom)
     if not len(parts):
         return np.array([], dtype=object)
@@ -348,13 +417,16 @@ def _area_inside(unit: Any, geom: Any) -> float:
 
 
 def _union_near(shapes: list[Any], unit: Any) -> Any:
-    """The union of the ``shapes`` that meet ``unit`` (an empty polygon if none)."""
+    """Return the union of the ``shapes`` that meet ``unit`` (an empty polygon if none)."""
     near = [s for s in shapes if s.intersects(unit)]
     return shapely.union_all(near) if near else shapely.Polygon()
 
 
 def render(checks: Sequence[Check]) -> str:
-    """An aligned table: unit, level, figure, stored, recomputed, difference, 'ok' or 'DIFFERS'."""
+    """Render ``checks`` as an aligned table.
+
+    Columns: unit, level, figure, stored, recomputed, difference, allowed, 'ok' or 'DIFFERS'.
+    """
     counts = {name for name, kind in FIGURES if kind == "count"}
 
     def shown(v: float | None, digits: int) -> str:

@@ -1,6 +1,8 @@
 """Names of the enumerated values of DOMAIN.md, in English and Chinese.
 
-The map shows them in popups and panels; the importers accept the Chinese names as well as the codes."""
+The map shows them in popups and panels; the importers accept the Chinese names as well as the
+codes.
+"""
 
 from __future__ import annotations
 

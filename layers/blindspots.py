@@ -1,5 +1,7 @@
-"""Blind spots (:mod:`geo.blindspots`): hot spots and incident clusters that no working camera sees
-and no patrol passes, numbered by rank."""
+"""Blind spots (:mod:`geo.blindspots`), numbered by rank.
+
+Hot spots and incident clusters that no working camera sees and no patrol passes.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ KIND = {"hot_spot": ("hot spot", "热点盲区"), "cluster": ("incident cluster"
 
 
 def spots(conn: Connection, view: View) -> list[blindspots.BlindSpot]:
-    """The blind spots of ``view``'s window, most unguarded incidents first (cached)."""
+    """Return the blind spots of ``view``'s window, most unguarded incidents first (cached)."""
     window = planning_window(view)
     result = analysis(conn, view)
     return cached(

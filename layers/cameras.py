@@ -1,4 +1,7 @@
-"""Surveillance cameras: clusters up to the township's zoom, points closer, view sectors too from zoom 15."""
+"""Surveillance cameras.
+
+Clusters up to the township's zoom, points closer, view sectors too from zoom 15.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +17,12 @@ _COLUMNS = """code, name, kind, status, round(azimuth_deg::numeric, 1)::float AS
               fov_deg, range_m, installed_on::text AS installed_on"""
 _NO_CLUSTER = "NULL::bigint AS n, NULL::bigint AS broken"
 _POINTS = f"""
-    SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, {_COLUMNS}, 'point' AS part, {_NO_CLUSTER}
+    SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, {_COLUMNS}, 'point' AS part,
+           {_NO_CLUSTER}
     FROM camera WHERE {in_view()}"""
 _SECTORS = f"""
-    SELECT code || '/view' AS fid, {simplified("view_geom")} AS geometry, {_COLUMNS}, 'view' AS part, {_NO_CLUSTER}
+    SELECT code || '/view' AS fid, {simplified("view_geom")} AS geometry, {_COLUMNS},
+           'view' AS part, {_NO_CLUSTER}
     FROM camera WHERE {in_view("view_geom")}"""
 # A cluster tells how many of its cameras are broken (offline or fault).
 _CLUSTERS = text(f"""

@@ -1,5 +1,7 @@
-"""Incident hot spots of the window (Getis-Ord Gi*, :mod:`geo.hotspots`): squares or grid cells hot
-or cold at 90, 95 or 99 % confidence; and the kernel-density surface as an alternative view.
+"""Incident hot spots of the window and the kernel-density surface as an alternative view.
+
+Hot spots are Getis-Ord Gi* (:mod:`geo.hotspots`): squares or grid cells hot or cold at 90, 95 or
+99 % confidence.
 
 Both layers compute over the whole territory and keep the result for the current data (the
 ``gs_live`` versions) and minute, so panning and the planning page's panels share one run.
@@ -30,7 +32,7 @@ T = TypeVar("T")
 
 
 def planning_window(view: View) -> Window:
-    """The view's window, its end cut to the minute (so that repeated requests share a result)."""
+    """Return the view's window, its end cut to the minute (so repeated requests share a result)."""
     window = view.window()
     end = window.end.replace(second=0, microsecond=0)
     start = window.start if view.start is not None else end - dt.timedelta(days=view.window_days)
@@ -38,9 +40,11 @@ def planning_window(view: View) -> Window:
 
 
 def cached(conn: Connection, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """``compute()``, kept per data version (incidents, cameras, coverage) and ``key`` (the last 16
-    results). Keys hold the window, which ends at a whole minute, so nothing is kept longer than a
-    minute after a change ``gs_live`` does not follow (GPS tracks)."""
+    """Return ``compute()``, kept per data version (incidents, cameras, coverage) and ``key``.
+
+    The last 16 results are kept. Keys hold the window, which ends at a whole minute, so nothing is
+    kept longer than a minute after a change ``gs_live`` does not follow (GPS tracks).
+    """
     full = (
         tuple(sorted(wall_feed.versions(conn).items())),
         current_scope.get(),
@@ -59,7 +63,7 @@ def cached(conn: Connection, key: tuple[Any, ...], compute: Callable[[], T]) -> 
 
 
 def analysis(conn: Connection, view: View) -> hotspots.Analysis:
-    """The Gi* analysis of ``view``'s window by its hot-spot method (cached)."""
+    """Return the Gi* analysis of ``view``'s window by its hot-spot method (cached)."""
     window = planning_window(view)
     return cached(
         conn,
@@ -69,8 +73,10 @@ def analysis(conn: Connection, view: View) -> hotspots.Analysis:
 
 
 def unvisited(conn: Connection, view: View) -> set[str]:
-    """Ids of the hot spots no patrol visited in ``view``'s window (dosage with the patrol buffer
-    of the last coverage refresh; cached)."""
+    """Return the ids of the hot spots no patrol visited in ``view``'s window (cached).
+
+    Visits are the dosage with the patrol buffer of the last coverage refresh.
+    """
     window = planning_window(view)
     result = analysis(conn, view)
     buffer_m = float(meta.get(conn, "coverage_patrol_buffer_m") or 100.0)

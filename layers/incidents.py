@@ -1,5 +1,7 @@
-"""Incidents of the time window (default the last 30 days), coloured by severity; clusters up to the
-township's zoom."""
+"""Incidents of the time window (default the last 30 days), coloured by severity.
+
+Incidents are clustered up to the township's zoom.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +13,21 @@ from layers.base import Field, Layer, LegendEntry, View
 
 _FIELDS = ("code", "occurred", "category", "severity", "status")
 _WHERE = f"""{in_view()} AND occurred_at > :start AND occurred_at <= :end
-      AND (cardinality(CAST(:categories AS text[])) = 0 OR category = ANY(CAST(:categories AS text[])))
-      AND (cardinality(CAST(:statuses AS text[])) = 0 OR status = ANY(CAST(:statuses AS text[])))"""
+      AND (cardinality(CAST(:categories AS text[])) = 0
+           OR category = ANY(CAST(:categories AS text[])))
+      AND (cardinality(CAST(:statuses AS text[])) = 0
+           OR status = ANY(CAST(:statuses AS text[])))"""
 _POINTS = text(f"""
-    SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, code, {local_time("occurred_at")} AS occurred,
+    SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, code,
+           {local_time("occurred_at")} AS occurred,
            category, severity, status, NULL::bigint AS n, NULL::smallint AS top
     FROM incident WHERE {_WHERE}
     ORDER BY occurred_at DESC LIMIT :limit""")
 # A cluster is coloured by its most severe incident (``top``).
 _CLUSTERS = text(
     clustered(
-        f"SELECT code AS fid, geom, code, {local_time('occurred_at')} AS occurred, category, severity, status "
+        f"SELECT code AS fid, geom, code, {local_time('occurred_at')} AS occurred,"
+        " category, severity, status "
         f"FROM incident WHERE {_WHERE}",
         _FIELDS,
         {"top": "max(severity)"},

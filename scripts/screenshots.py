@@ -1,6 +1,8 @@
-"""Take the README's screenshots of the leaders' map from the real app on the working database
-(``make demo``'s data): ``.venv/bin/python scripts/screenshots.py`` writes docs/county.png,
-docs/township.png, docs/cell.png, docs/playback.png and docs/briefing.png (and briefing.pdf)."""
+"""Take the README's screenshots of the leaders' map from the real app on the working database.
+
+With ``make demo``'s data, ``.venv/bin/python scripts/screenshots.py`` writes docs/county.png,
+docs/township.png, docs/cell.png, docs/playback.png and docs/briefing.png (and briefing.pdf).
+"""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ def _ready(page: Page) -> None:
 
 
 def main() -> None:
+    """Serve the app on the working database and take every screenshot."""
     settings = Settings.from_env()
     engine = make_engine(database_url(settings))
     upgrade(engine)

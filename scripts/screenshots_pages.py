@@ -1,6 +1,7 @@
 """Take the README's screenshots of the planning, wall (1080p and 4K) and import pages.
 
-    python scripts/screenshots_pages.py http://127.0.0.1:8050     # a running app with the demo county
+    # a running app with the demo county
+    python scripts/screenshots_pages.py http://127.0.0.1:8050
 
 Writes docs/plan.png, docs/wall.png, docs/wall-4k.png and docs/import.png (Chinese interface).
 """
@@ -24,7 +25,7 @@ ARGS = [
 
 
 def _cameras(lon: float, lat: float) -> dict[str, object]:
-    """24 cameras around (lon, lat), two of them wrong (a status and a field of view)."""
+    """Make 24 cameras around (lon, lat), two of them wrong (a status and a field of view)."""
     features = []
     for n in range(24):
         props = {
@@ -52,6 +53,7 @@ def _cameras(lon: float, lat: float) -> dict[str, object]:
 
 
 def plan(page: Page, base: str) -> None:
+    """Screenshot the planning page with ten proposed cameras placed (docs/plan.png)."""
     page.set_viewport_size({"width": 1600, "height": 900})
     page.goto(f"{base}/plan?lang=zh")
     expect(page.locator("#gs-plan-blind-table")).to_be_visible(timeout=120_000)
@@ -65,6 +67,7 @@ def plan(page: Page, base: str) -> None:
 
 
 def wall(page: Page, base: str, width: int, height: int, name: str) -> None:
+    """Screenshot the wall at ``width`` × ``height`` pixels into docs/``name``."""
     page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{base}/wall?lang=zh")
     expect(page.locator(".gs-wall-name").first).to_be_visible(timeout=60_000)
@@ -73,6 +76,7 @@ def wall(page: Page, base: str, width: int, height: int, name: str) -> None:
 
 
 def import_page(page: Page, base: str) -> None:
+    """Screenshot the import page after a file of cameras with errors (docs/import.png)."""
     page.set_viewport_size({"width": 1600, "height": 900})
     page.goto(f"{base}/import?lang=zh")
     page.wait_for_function(
@@ -93,6 +97,7 @@ def import_page(page: Page, base: str) -> None:
 
 
 def main(base: str) -> None:
+    """Take every screenshot from the app at ``base``."""
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_page()

@@ -37,7 +37,10 @@ COUNT_FEATURES = """() => {
 
 @contextmanager
 def serve(app: Dash) -> Iterator[str]:
-    """Serve ``app`` on a free loopback port in a thread; yield its base URL (requests not logged)."""
+    """Serve ``app`` on a free loopback port in a thread; yield its base URL.
+
+    Requests are not logged.
+    """
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -61,7 +64,8 @@ def chromium() -> Iterator[Browser]:
 def screen_point(page: Page, lon: float, lat: float) -> tuple[float, float]:
     """Page coordinates (pixels) of a longitude/latitude on the map."""
     x, y = page.evaluate(f"""() => {{ const m = window.gridsightMap;
-        const p = m.latLngToContainerPoint([{lat}, {lon}]); const r = m.getContainer().getBoundingClientRect();
+        const p = m.latLngToContainerPoint([{lat}, {lon}]);
+        const r = m.getContainer().getBoundingClientRect();
         return [r.left + p.x, r.top + p.y]; }}""")
     return float(x), float(y)
 

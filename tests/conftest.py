@@ -109,8 +109,9 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 @pytest.fixture
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
-    """Stops the clock every window is measured from (``geo.figures.utc_now``) at the test's start, so
-    that the windows the test builds and the ones the app builds while serving it are the same."""
+    """Stops the clock every window is measured from (``geo.figures.utc_now``) at the test's start,
+    so that the windows the test builds and the ones the app builds while serving it are the
+    same."""
     import geo.figures
 
     now = dt.datetime.now(dt.UTC)
@@ -213,7 +214,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.fixture(scope="module")
 def real_engine(base_settings: Settings) -> Iterator[Engine]:
-    """An empty database (``gridsight_test_real``), as a new user's: its first units choose the metric CRS."""
+    """An empty database (``gridsight_test_real``), as a new user's: its first units choose the
+    metric CRS."""
     eng = make_engine(fresh_database(base_settings, "gridsight_test_real"))
     upgrade(eng)
     yield eng

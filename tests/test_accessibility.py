@@ -1,6 +1,6 @@
-"""WCAG 2.1 AA on every page in both languages: axe-core (from npm, installed by ``make setup-browser``
-into tests/axe/node_modules) injected into the real pages in Chromium; a serious or critical
-violation fails."""
+"""WCAG 2.1 AA on every page in both languages: axe-core (from npm, installed by ``make
+setup-browser`` into tests/axe/node_modules) injected into the real pages in Chromium; a serious or
+critical violation fails."""
 
 from __future__ import annotations
 
@@ -24,10 +24,10 @@ PAGES = ["map", "cell", "wall", "plan", "import"]
 
 @pytest.fixture
 def axe_page(browser: Browser, base_url: str) -> Iterator[Page]:
-    """A page signed in as an administrator, offline like the other browser tests, whose context lets
-    the test add axe-core's script: the app's Content-Security-Policy rightly refuses every inline
-    script but Dash's own (``bypass_csp`` is for the test's script; the other browser tests keep the
-    policy and fail on any violation)."""
+    """A page signed in as an administrator, offline like the other browser tests, whose context
+    lets the test add axe-core's script: the app's Content-Security-Policy rightly refuses every
+    inline script but Dash's own (``bypass_csp`` is for the test's script; the other browser tests
+    keep the policy and fail on any violation)."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, bypass_csp=True)
     page = context.new_page()
     errors: list[str] = []
@@ -87,7 +87,8 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
     page.evaluate("() => window.gridsightA11y && window.gridsightA11y()")  # no repair left pending
     page.add_script_tag(path=str(AXE))
     result: dict[str, Any] = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        "async (tags) => await axe.run(document,"
+        " {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         TAGS,
     )
     return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]

@@ -22,7 +22,8 @@ def page(blank_page: Page, base_url: str) -> Page:
 
 def _drawn(page: Page, layer_ids: set[str]) -> dict[str, int]:
     page.wait_for_function(
-        f"() => {{ const c = ({COUNT_FEATURES})(); return {sorted(layer_ids)!r}.every(id => c[id] > 0); }}",
+        f"() => {{ const c = ({COUNT_FEATURES})();"
+        f" return {sorted(layer_ids)!r}.every(id => c[id] > 0); }}",
         timeout=20_000,
         polling=250,
     )
@@ -42,7 +43,8 @@ def test_zooming_in_draws_grid_cells_and_camera_sectors(page: Page, engine: Engi
     with engine.connect() as conn:
         lon, lat = conn.execute(
             text(
-                "SELECT ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM admin_unit WHERE code = '140724001'"
+                "SELECT ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM admin_unit"
+                " WHERE code = '140724001'"
             )
         ).one()
     page.evaluate(f"() => {{ window.gridsightMap.setView([{lat}, {lon}], 16); }}")
@@ -59,7 +61,8 @@ def test_clicking_a_camera_shows_its_attributes(page: Page, engine: Engine) -> N
     with engine.connect() as conn:
         code, lon, lat = conn.execute(
             text(
-                "SELECT code, ST_X(geom), ST_Y(geom) FROM camera WHERE status = 'fault' ORDER BY code LIMIT 1"
+                "SELECT code, ST_X(geom), ST_Y(geom) FROM camera WHERE status = 'fault'"
+                " ORDER BY code LIMIT 1"
             )
         ).one()
     with page.expect_response(
@@ -71,7 +74,8 @@ def test_clicking_a_camera_shows_its_attributes(page: Page, engine: Engine) -> N
         )
     page.wait_for_function(
         f"""() => {{ let hit = false; window.gridsightMap.eachLayer(l => {{
-        if (l.feature && l.feature.id === {code!r} && l.getLatLng) hit = true; }}); return hit; }}""",
+        if (l.feature && l.feature.id === {code!r} && l.getLatLng) hit = true; }});
+        return hit; }}""",
         timeout=20_000,
         polling=250,
     )

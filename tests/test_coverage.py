@@ -182,7 +182,8 @@ def test_a_parent_with_a_missing_child_is_measured_on_its_own_shape(tx: Connecti
 def test_a_road_along_a_cell_border_counts_in_both_cells_and_once_in_the_village(
     tx: Connection,
 ) -> None:
-    # between two rows of cells, through their corners: in EPSG:4326 it is exactly their shared edges
+    # between two rows of cells, through their corners: in EPSG:4326 it is exactly their shared
+    # edges
     border = LineString([(X, Y + 1000), (X + 1000, Y + 1000), (X + 2000, Y + 1000)])
     tx.execute(
         text("INSERT INTO road (code, class, geom) VALUES ('RB', 'local', ST_GeomFromEWKT(:g))"),
@@ -247,8 +248,10 @@ def raw(conn: Connection) -> dict[str, tuple[Any, ...]]:
     """Every stored figure of every unit, unrounded."""
     rows = conn.execute(
         text(
-            "SELECT code, camera_area_m2, camera_area_installed_m2, patrol_area_m2, combined_area_m2, "
-            "camera_road_m, camera_road_installed_m, cameras, cameras_online FROM unit_coverage ORDER BY code"
+            "SELECT code, camera_area_m2, camera_area_installed_m2, patrol_area_m2,"
+            " combined_area_m2, "
+            "camera_road_m, camera_road_installed_m, cameras, cameras_online FROM unit_coverage"
+            " ORDER BY code"
         )
     ).all()
     return {r[0]: tuple(r[1:]) for r in rows}
@@ -281,7 +284,8 @@ def test_a_full_refresh_keeps_the_units_until_units_or_roads_change(tx: Connecti
     assert raw(tx) == pytest.approx(figures_kept, rel=1e-9)  # the same as from scratch
     tx.execute(
         text(
-            "UPDATE grid_cell SET population = population + 1 WHERE code = (SELECT min(code) FROM grid_cell)"
+            "UPDATE grid_cell SET population = population + 1"
+            " WHERE code = (SELECT min(code) FROM grid_cell)"
         )
     )
     assert refresh(tx, BUFFER).units  # a unit changed: rebuilt
@@ -410,7 +414,8 @@ def test_the_view_arc_keeps_the_area_error_below_a_tenth_of_a_percent(tx: Connec
     for fov in (1.0, 45.0, 90.0, 359.0, 360.0):
         area = tx.execute(
             text(
-                "SELECT ST_Area(ST_Transform(gs_camera_view(ST_SetSRID(ST_MakePoint(113.7, 37.6), 4326), "
+                "SELECT ST_Area(ST_Transform(gs_camera_view("
+                "ST_SetSRID(ST_MakePoint(113.7, 37.6), 4326), "
                 "10, :fov, 150, 32649), 32649))"
             ),
             {"fov": fov},
@@ -430,7 +435,10 @@ def test_a_road_nearly_tangent_to_a_dome(tx: Connection) -> None:
 def _covered_lengths(
     conn: Connection, roads: list[str], pieces: list[tuple[str, str]]
 ) -> dict[str, float]:
-    """Covered length by camera kind of ``roads`` (WKT, metres) under mosaic ``pieces`` (class, WKT)."""
+    """Covered length by camera kind of ``roads`` (WKT, metres) under mosaic ``pieces``.
+
+    ``pieces`` are (class, WKT).
+    """
     conn.execute(text("CREATE TEMP TABLE gs_roads (id bigint, geom geometry) ON COMMIT DROP"))
     conn.execute(text("CREATE TEMP TABLE gs_test_pieces (kind text, geom geometry) ON COMMIT DROP"))
     for i, wkt in enumerate(roads):

@@ -135,7 +135,8 @@ def test_full_refresh(tx: Connection, case: str) -> None:
     _add(tx, cams, [])
     refresh(tx, BUFFER, full=True)
     _check(_stored(tx), cams, [], [meant or road])
-    # python -m geo verify, which recomputes with geodesic sectors in each unit's own projection, agrees
+    # python -m geo verify, which recomputes with geodesic sectors in each unit's own projection,
+    # agrees
     checks = verify(tx, sorted(ref.UNITS), WINDOW, BUFFER)
     assert [(c.code, c.figure, c.stored, c.recomputed) for c in checks if not c.ok] == []
 

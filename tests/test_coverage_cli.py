@@ -89,7 +89,8 @@ def test_a_units_incidents_are_those_inside_it(engine: Engine) -> None:
             inside, on_border, blind = conn.execute(
                 text("""
                 SELECT count(*), count(*) FILTER (WHERE ST_Intersects(ST_Boundary(u.geom), i.geom)),
-                       count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online'
+                       count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM camera c
+                                                          WHERE c.status = 'online'
                                                           AND ST_Intersects(c.view_geom, i.geom)))
                 FROM unit_coverage u JOIN incident i ON ST_Intersects(u.geom, i.geom)
                 WHERE u.code = :c AND i.occurred_at > :s AND i.occurred_at <= :e"""),
@@ -111,7 +112,8 @@ def test_what_if_a_camera_equals_really_adding_it(conn: Connection, azimuth: flo
     window = Window.last_days(30)
     lon, lat = conn.execute(
         text(
-            "SELECT ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM grid_cell ORDER BY code LIMIT 1"
+            "SELECT ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM grid_cell"
+            " ORDER BY code LIMIT 1"
         )
     ).one()
     camera = Camera(lon, lat, azimuth, 90, 150)
@@ -121,7 +123,8 @@ def test_what_if_a_camera_equals_really_adding_it(conn: Connection, azimuth: flo
     conn.execute(
         text(
             "INSERT INTO camera (code, azimuth_deg, fov_deg, range_m, status, kind, geom) "
-            "VALUES ('WHATIF', :a, 90, 150, 'online', 'gun', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
+            "VALUES ('WHATIF', :a, 90, 150, 'online', 'gun',"
+            " ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
         ),
         {"a": azimuth, "x": lon, "y": lat},
     )
@@ -135,7 +138,8 @@ def test_what_if_a_route_equals_really_adding_it(conn: Connection) -> None:
     window = Window.last_days(30)
     lon, lat = conn.execute(
         text(
-            "SELECT ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM grid_cell ORDER BY code DESC LIMIT 1"
+            "SELECT ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM grid_cell"
+            " ORDER BY code DESC LIMIT 1"
         )
     ).one()
     route = Route(((lon - 0.01, lat), (lon, lat + 0.005), (lon + 0.01, lat)))
@@ -172,7 +176,8 @@ def test_incremental_refresh_equals_full_on_the_demo_county(conn: Connection) ->
     )
     conn.execute(
         text(
-            "UPDATE camera SET azimuth_deg = (azimuth_deg + 90)::numeric % 360, range_m = range_m * 1.5 "
+            "UPDATE camera SET azimuth_deg = (azimuth_deg + 90)::numeric % 360,"
+            " range_m = range_m * 1.5 "
             "WHERE code IN (SELECT code FROM camera ORDER BY code DESC LIMIT 10)"
         )
     )

@@ -79,7 +79,8 @@ def test_it_rebuilds_changed_units_into_the_live_tables(county: Engine) -> None:
         with county.connect() as conn:
             population = conn.execute(
                 text(
-                    "SELECT u.population - g.population FROM unit_coverage u JOIN grid_cell g USING (code)"
+                    "SELECT u.population - g.population"
+                    " FROM unit_coverage u JOIN grid_cell g USING (code)"
                 )
             )
             assert set(population.scalars()) == {0}

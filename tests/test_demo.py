@@ -47,7 +47,8 @@ def test_loaded_county_has_the_structure_of_the_brief(engine: Engine) -> None:
         cells = conn.execute(text("SELECT count(*) FROM grid_cell")).scalar()
         per_village = conn.execute(
             text(
-                "SELECT min(n), max(n) FROM (SELECT count(*) n FROM grid_cell GROUP BY village_code) x"
+                "SELECT min(n), max(n)"
+                " FROM (SELECT count(*) n FROM grid_cell GROUP BY village_code) x"
             )
         ).one()
         cameras, offline = conn.execute(
@@ -75,13 +76,15 @@ def test_cells_tile_their_village_and_villages_their_township(engine: Engine) ->
             text("""
             SELECT max(abs(v_area - c_area) / v_area) FROM (
               SELECT ST_Area(v.geom::geography) v_area, sum(ST_Area(g.geom::geography)) c_area
-              FROM admin_unit v JOIN grid_cell g ON g.village_code = v.code GROUP BY v.code, v.geom) x
+              FROM admin_unit v JOIN grid_cell g ON g.village_code = v.code
+              GROUP BY v.code, v.geom) x
         """)
         ).scalar()
         overlaps = conn.execute(
             text("""
             SELECT count(*) FROM grid_cell a JOIN grid_cell b
-              ON a.village_code = b.village_code AND a.code < b.code AND ST_Intersects(a.geom, b.geom)
+              ON a.village_code = b.village_code AND a.code < b.code
+             AND ST_Intersects(a.geom, b.geom)
             WHERE ST_Area(ST_Intersection(a.geom, b.geom)::geography) > 1
         """)
         ).scalar()
@@ -94,7 +97,8 @@ def test_the_incident_rhythm_peaks_in_the_evening(engine: Engine) -> None:
         by_hour = dict(
             conn.execute(
                 text(
-                    "SELECT extract(hour FROM occurred_at AT TIME ZONE 'UTC')::int, count(*) FROM incident GROUP BY 1"
+                    "SELECT extract(hour FROM occurred_at AT TIME ZONE 'UTC')::int, count(*)"
+                    " FROM incident GROUP BY 1"
                 )
             ).all()
         )

@@ -10,7 +10,8 @@ from dashboard.state import ViewState
 from geo.figures import Window, figures
 from tests.browser import screen_point
 
-# The clock every window is measured from stops at each test's start: the test's windows are the app's.
+# The clock every window is measured from stops at each test's start: the test's windows are the
+# app's.
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("frozen_clock")]
 
 
@@ -61,7 +62,8 @@ def test_drill_down_by_ranking_and_map_then_back_up(
         ).scalar()
         code, name, lon, lat = conn.execute(
             text(
-                "SELECT code, name, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM admin_unit "
+                "SELECT code, name, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))"
+                " FROM admin_unit "
                 "WHERE parent_code = '140724001' ORDER BY ST_Area(geom) DESC LIMIT 1"
             )
         ).one()
@@ -69,7 +71,8 @@ def test_drill_down_by_ranking_and_map_then_back_up(
     # with every layer on: points and lines over the villages let the click through
     page.wait_for_function(
         """() => { const m = window.gridsightMap; let n = 0; m.eachLayer(l => {
-        if (l.feature && l.feature.properties.layer === 'units' && l.feature.properties.level === 'village') n++; });
+        if (l.feature && l.feature.properties.layer === 'units'
+            && l.feature.properties.level === 'village') n++; });
         return n > 0 && !m._animatingZoom && document.querySelector('.gs-status.ok') !== null; }""",
         timeout=20_000,
         polling=100,
@@ -147,7 +150,8 @@ def test_a_cell_shows_its_details_gap_and_blind_incidents(
         code, worker, village = conn.execute(
             text(
                 "SELECT g.code, g.grid_worker, g.village_code FROM grid_cell g JOIN incident i "
-                "ON ST_Intersects(g.geom, i.geom) AND i.occurred_at > :start AND i.occurred_at <= :end "
+                "ON ST_Intersects(g.geom, i.geom)"
+                " AND i.occurred_at > :start AND i.occurred_at <= :end "
                 "GROUP BY g.code ORDER BY count(*) DESC LIMIT 1"
             ),
             {"start": window.start, "end": window.end},

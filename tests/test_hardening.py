@@ -93,7 +93,7 @@ def callback(
     return client.post("/_dash-update-component", json=payload)
 
 
-# -- GDAL: virtual files -----------------------------------------------------------------------------
+# -- GDAL: virtual files ---------------------------------------------------------------------------
 
 
 def _vrt(source: str) -> str:
@@ -105,7 +105,10 @@ def _vrt(source: str) -> str:
 
 @pytest.fixture
 def watched_fifo(tmp_path: Path) -> Iterator[tuple[Path, list[bool]]]:
-    """A named pipe and a flag set if anything opens it for reading (proof a target was not read)."""
+    """A named pipe and a flag set if anything opens it for reading.
+
+    The flag unset is the proof that a target was not read.
+    """
     fifo = tmp_path / "secret.csv"
     os.mkfifo(fifo)
     opened: list[bool] = []
@@ -210,7 +213,7 @@ def test_only_the_importers_drivers_are_loaded_and_content_must_match_the_extens
     assert limits.driver_for("roads.SHP") == "ESRI Shapefile" and limits.driver_for("a.vrt") is None
 
 
-# -- malformed files ---------------------------------------------------------------------------------
+# -- malformed files -------------------------------------------------------------------------------
 
 
 def test_a_malformed_kml_and_a_zip_with_a_falsified_size_are_refused(tmp_path: Path) -> None:
@@ -235,7 +238,8 @@ def test_a_malformed_kml_and_a_zip_with_a_falsified_size_are_refused(tmp_path: P
         if declared < inner.stat().st_size:
             message = str(_refusal(archive))
             assert archive.name in message and "cannot be extracted" in message
-        else:  # overstated: harmless, the bytes really extracted are what is counted against the limit
+        else:
+            # overstated: harmless, the bytes really extracted are what is counted against the limit
             with read(archive, ReadOptions()) as source:
                 assert [f.props["code"] for f in source.features] == ["CZIPF1"]
 
@@ -291,7 +295,7 @@ def test_the_vrt_uploaded_on_the_import_page_is_refused(client: FlaskClient, app
     assert "root:" not in text_
 
 
-# -- uploads -------------------------------------------------------------------------------------------
+# -- uploads ---------------------------------------------------------------------------------------
 
 
 def test_uploads_are_private_owned_bounded_and_expire(settings: Settings, tmp_path: Path) -> None:
@@ -377,7 +381,7 @@ def test_a_custom_range_is_bounded_in_length_too() -> None:
     assert custom_range("2026-11-01", "2026-11-30")[0] is not None
 
 
-# -- planning ----------------------------------------------------------------------------------------
+# -- planning --------------------------------------------------------------------------------------
 
 
 def test_days_of_a_billion_on_the_planning_page_is_400(client: FlaskClient, app: Dash) -> None:
@@ -584,7 +588,8 @@ def test_formulas_in_exported_csv_are_neutralised_and_read_back(
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO camera (code, name, azimuth_deg, fov_deg, range_m, status, kind, geom) "
+                "INSERT INTO camera"
+                " (code, name, azimuth_deg, fov_deg, range_m, status, kind, geom) "
                 "VALUES ('CFORMULA1', :n, 0, 90, 50, 'online', 'gun', "
                 "ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
             ),

@@ -128,8 +128,10 @@ def test_reimport_changes_nothing_and_a_changed_feature_updates_its_row(
 def test_an_import_refreshes_coverage(conn: Connection, settings: Settings, tmp_path: Path) -> None:
     cell = conn.execute(
         text(
-            "SELECT g.code, ST_X(p) AS lon, ST_Y(p) AS lat FROM grid_cell g, ST_PointOnSurface(g.geom) p "
-            "WHERE NOT EXISTS (SELECT 1 FROM camera c WHERE ST_DWithin(c.geom, g.geom, 0.01)) LIMIT 1"
+            "SELECT g.code, ST_X(p) AS lon, ST_Y(p) AS lat"
+            " FROM grid_cell g, ST_PointOnSurface(g.geom) p "
+            "WHERE NOT EXISTS (SELECT 1 FROM camera c WHERE ST_DWithin(c.geom, g.geom, 0.01))"
+            " LIMIT 1"
         )
     ).one()
     before = conn.execute(
@@ -199,7 +201,8 @@ def test_a_crash_midway_leaves_the_database_as_it_was(
 def test_polygon_repaired_when_the_area_barely_changes(
     conn: Connection, settings: Settings, tmp_path: Path
 ) -> None:
-    # a square with a tiny self-crossing spike: invalid, and fixing it changes the area by far under 1 %
+    # a square with a tiny self-crossing spike: invalid, and fixing it changes the area by far under
+    # 1 %
     s = 0.002
     ring = [
         [LON, LAT],
@@ -300,9 +303,10 @@ def test_gbk_shapefile_without_cpg_with_encoding_option(
 def test_gbk_csv_is_detected(conn: Connection, settings: Settings, tmp_path: Path) -> None:
     path = tmp_path / "incidents.csv"
     path.write_bytes(
-        f"编号,发生时间,类别,等级,状态,lng,lat\nEGBK1,2026-11-01 08:30,盗窃,2,已结案,{LON},{LAT}\n".encode(
-            "gbk"
-        )
+        (
+            "编号,发生时间,类别,等级,状态,lng,lat\n"
+            f"EGBK1,2026-11-01 08:30,盗窃,2,已结案,{LON},{LAT}\n"
+        ).encode("gbk")
     )
     result = run_import(conn, settings, "incidents", path)
     assert result.inserted == 1 and any("GB18030" in n for n in result.notes)
@@ -364,7 +368,8 @@ def test_gpx_track_points_and_routes(conn: Connection, settings: Settings, tmp_p
     gpx.write_text(
         f"""<?xml version="1.0" encoding="UTF-8"?>
 <gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">
-  <rte><name>RGPX1</name><rtept lat="{LAT}" lon="{LON}"/><rtept lat="{LAT}" lon="{LON + 0.01}"/></rte>
+  <rte><name>RGPX1</name><rtept lat="{LAT}" lon="{LON}"/>\
+<rtept lat="{LAT}" lon="{LON + 0.01}"/></rte>
   <trk><name>巡逻001-01组</name><trkseg>
     <trkpt lat="{LAT}" lon="{LON}"><time>2026-11-01T00:00:00Z</time></trkpt>
     <trkpt lat="{LAT}" lon="{LON + 0.001}"><time>2026-11-01T00:01:00Z</time></trkpt>
@@ -539,8 +544,8 @@ def test_command_line_prints_a_summary_and_an_error(settings: Settings, tmp_path
             check=True,
         )
         assert (
-            "cameras from good.geojson: 1 read, 1 inserted, 0 updated, 0 unchanged, 0 repaired, 0 rejected"
-            in result.stdout
+            "cameras from good.geojson: 1 read, 1 inserted, 0 updated, 0 unchanged, 0 repaired,"
+            " 0 rejected" in result.stdout
         )
     finally:
         from geo.db import make_engine
@@ -569,7 +574,8 @@ def _snapshot(conn: Connection, spec: Any) -> list[tuple[Any, ...]]:
         tuple(r)
         for r in conn.execute(
             text(
-                f"SELECT {columns}, ST_AsBinary(geom) FROM {spec.table} ORDER BY {', '.join(spec.key)}"
+                f"SELECT {columns}, ST_AsBinary(geom) FROM {spec.table}"
+                f" ORDER BY {', '.join(spec.key)}"
             )
         )
     ]
@@ -618,7 +624,8 @@ def test_gpx_waypoints_as_incidents(conn: Connection, settings: Settings, tmp_pa
     gpx.write_text(
         f"""<?xml version="1.0" encoding="UTF-8"?>
 <gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">
-  <wpt lat="{LAT}" lon="{LON}"><time>2026-11-02T10:00:00Z</time><name>EWPT1</name><type>纠纷</type></wpt>
+  <wpt lat="{LAT}" lon="{LON}"><time>2026-11-02T10:00:00Z</time>\
+<name>EWPT1</name><type>纠纷</type></wpt>
 </gpx>""",
         encoding="utf-8",
     )

@@ -1,5 +1,5 @@
-"""A corpus of malformed files: each refused with its own error (file, feature, field, value, what was
-expected) and the database left exactly as it was."""
+"""A corpus of malformed files: each refused with its own error (file, feature, field, value, what
+was expected) and the database left exactly as it was."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""OpenStreetMap files, real GPS tracks, GPX track names, codes for files without ids, undo and replace,
-the progress off a terminal, the no-CRS note, and the ``gridsight`` command from another folder."""
+"""OpenStreetMap files, real GPS tracks, GPX track names, codes for files without ids, undo and
+replace, the progress off a terminal, the no-CRS note, and the ``gridsight`` command from another
+folder."""
 
 from __future__ import annotations
 
@@ -23,9 +24,11 @@ OSM = """<?xml version="1.0" encoding="UTF-8"?>
 <osm version="0.6" generator="test">
   <node id="1" lat="22.53" lon="113.93"/><node id="2" lat="22.531" lon="113.935"/>
   <node id="3" lat="22.532" lon="113.94"/><node id="4" lat="22.533" lon="113.945"/>
-  <way id="100"><nd ref="1"/><nd ref="2"/><tag k="highway" v="primary"/><tag k="name" v="深南大道"/></way>
+  <way id="100"><nd ref="1"/><nd ref="2"/><tag k="highway" v="primary"/>\
+<tag k="name" v="深南大道"/></way>
   <way id="101"><nd ref="2"/><nd ref="3"/><tag k="highway" v="footway"/></way>
-  <way id="102"><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/><tag k="name:zh" v="科技路"/></way>
+  <way id="102"><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/>\
+<tag k="name:zh" v="科技路"/></way>
   <way id="103"><nd ref="3"/><nd ref="4"/><tag k="highway" v="trunk_link"/></way>
   <way id="104"><nd ref="1"/><nd ref="4"/><tag k="building" v="yes"/></way>
 </osm>
@@ -80,7 +83,8 @@ def test_gpx_with_several_tracks_names_the_units(
     tracks = "".join(
         f"""<trk><name>巡逻{n}组</name><trkseg>
         <trkpt lat="22.53" lon="113.9{n}"><time>2026-11-01T00:0{n}:00Z</time></trkpt>
-        <trkpt lat="22.54" lon="113.9{n}"><time>2026-11-01T00:1{n}:00Z</time></trkpt></trkseg></trk>"""
+        <trkpt lat="22.54" lon="113.9{n}"><time>2026-11-01T00:1{n}:00Z</time></trkpt>\
+</trkseg></trk>"""
         for n in (1, 2, 3)
     )
     path = tmp_path / "several.gpx"
@@ -129,7 +133,8 @@ def test_a_code_over_64_characters_is_refused_with_the_reason(
 ) -> None:
     path = tmp_path / "long.csv"
     path.write_text(
-        f"code,name,azimuth,fov,range,status,kind,lon,lat\n{'路' * 65},a,0,90,50,online,gun,113.93,22.53\n",
+        "code,name,azimuth,fov,range,status,kind,lon,lat\n"
+        f"{'路' * 65},a,0,90,50,online,gun,113.93,22.53\n",
         encoding="utf-8",
     )
     with pytest.raises(

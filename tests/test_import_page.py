@@ -52,7 +52,8 @@ def test_upload_preview_and_confirm_writes_the_rows(
         page.wait_for_function(
             """() => { let n = 0;
             window.gridsightMap && window.gridsightMap.eachLayer(l => {
-                if (l.feature && !l.feature.properties.layer) n++; });  // the territory's have a layer
+                // the territory's have a layer
+                if (l.feature && !l.feature.properties.layer) n++; });
             return n === 2; }""",
             timeout=15_000,
             polling=250,

@@ -1,5 +1,5 @@
-"""Real public files imported as they come (tests/data/real/, sources in its README), the levels above
-the county, column steering, times, track repeats, and the metric CRS chosen from the data.
+"""Real public files imported as they come (tests/data/real/, sources in its README), the levels
+above the county, column steering, times, track repeats, and the metric CRS chosen from the data.
 
 These run on a database of their own that starts empty (``gridsight_test_real``), each test in a
 rolled-back transaction, so that the first units imported choose the metric CRS as they would for a
@@ -328,7 +328,8 @@ def test_osm_highway_values_map_to_classes_footways_skipped(
 def test_a_vertex_past_the_measured_area_is_named_with_the_remedy(
     conn: Connection, settings: Settings, tmp_path: Path
 ) -> None:
-    # the demo database measures in UTM 49N (105-117° E with the margin); its third vertex is at 118° E
+    # the demo database measures in UTM 49N (105-117° E with the margin); its third vertex is at
+    # 118° E
     ring = [(116.5, 40.0), (116.9, 40.0), (118.0, 40.3), (116.5, 40.3), (116.5, 40.0)]
     path = tmp_path / "east.json"
     path.write_text(

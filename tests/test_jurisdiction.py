@@ -1,5 +1,6 @@
-"""Jurisdiction: PostgreSQL's row-level security alone keeps other units' rows from a scoped session,
-the web app's role holds only its grants, and a township account sees only its township in the app.
+"""Jurisdiction: PostgreSQL's row-level security alone keeps other units' rows from a scoped
+session, the web app's role holds only its grants, and a township account sees only its township in
+the app.
 
 In the app, the test account ``test-township`` (a leader limited to the demo's first township, see
 tests/accounts.py) signs in; the app sets the scope from the account.
@@ -340,7 +341,8 @@ def test_the_maps_box_queries_keep_their_index_under_the_policies(
     settings: Settings, engine: Engine
 ) -> None:
     """PostgreSQL uses an index under row-level security only for leakproof operators: without
-    geometry_overlaps marked so (geo.db.grant_app_role), every map request would read whole tables."""
+    geometry_overlaps marked so (geo.db.grant_app_role), every map request would read whole
+    tables."""
     mine, _ = townships(engine)
     with web_connection(settings, engine) as web:
         for scope in ("*", mine):
@@ -349,7 +351,8 @@ def test_the_maps_box_queries_keep_their_index_under_the_policies(
             plan = "\n".join(
                 r[0]
                 for r in web.execute(
-                    "EXPLAIN SELECT code FROM camera WHERE geom && ST_MakeEnvelope(113.7, 37.6, 113.701, 37.601, 4326)"
+                    "EXPLAIN SELECT code FROM camera"
+                    " WHERE geom && ST_MakeEnvelope(113.7, 37.6, 113.701, 37.601, 4326)"
                 )
             )
             assert "camera_geom_idx" in plan, plan
@@ -357,8 +360,8 @@ def test_the_maps_box_queries_keep_their_index_under_the_policies(
 
 
 def test_a_request_without_an_account_sees_nothing(settings: Settings, engine: Engine) -> None:
-    """Until a request's account is known its scope is NOTHING (dashboard.auth sets it first): the web
-    role then sees no row of any scoped table, whatever the SQL asks for."""
+    """Until a request's account is known its scope is NOTHING (dashboard.auth sets it first): the
+    web role then sees no row of any scoped table, whatever the SQL asks for."""
     web = jurisdiction.web_engine(settings, engine)
     token = jurisdiction.current_scope.set(jurisdiction.NOTHING)
     try:

@@ -56,7 +56,8 @@ def test_every_layer_returns_features_with_escaped_popups(
         cell = conn.execute(
             text(
                 "SELECT g.code FROM grid_cell g JOIN incident i ON ST_Intersects(g.geom, i.geom) "
-                "AND i.occurred_at > :start AND i.occurred_at <= :end GROUP BY g.code ORDER BY count(*) DESC LIMIT 1"
+                "AND i.occurred_at > :start AND i.occurred_at <= :end"
+                " GROUP BY g.code ORDER BY count(*) DESC LIMIT 1"
             ),
             {"start": window.start, "end": window.end},
         ).scalar()
@@ -204,8 +205,8 @@ def test_an_incident_in_the_windows_first_minute_counts_as_the_app_counts_it(
     conn: Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The app's "last 30 days" ends at the end of the current minute. An incident between
-    ``now - 30 days`` and that window's start is outside it: a test that counted from ``now()`` would
-    expect one incident more than the layer sends (the flaky ``1989 == 1990``)."""
+    ``now - 30 days`` and that window's start is outside it: a test that counted from ``now()``
+    would expect one incident more than the layer sends (the flaky ``1989 == 1990``)."""
     import geo.figures
 
     now = dt.datetime.now(dt.UTC).replace(second=30, microsecond=0)
@@ -218,7 +219,8 @@ def test_an_incident_in_the_windows_first_minute_counts_as_the_app_counts_it(
     conn.execute(
         text(
             "INSERT INTO incident (code, occurred_at, category, severity, status, geom) "
-            "VALUES ('ESLIVER', :t, 'theft', 1, 'reported', ST_SetSRID(ST_MakePoint(113.7, 37.6), 4326))"
+            "VALUES ('ESLIVER', :t, 'theft', 1, 'reported',"
+            " ST_SetSRID(ST_MakePoint(113.7, 37.6), 4326))"
         ),
         {"t": sliver},
     )

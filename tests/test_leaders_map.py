@@ -1,5 +1,6 @@
-"""The leaders' map in a real Chromium: clicks that drill with every layer on, colours that separate,
-a legend and a header that fit, the time playback, the briefing; and the wall feed's rows."""
+"""The leaders' map in a real Chromium: clicks that drill with every layer on, colours that
+separate, a legend and a header that fit, the time playback, the briefing; and the wall feed's
+rows."""
 
 from __future__ import annotations
 
@@ -32,10 +33,13 @@ _UNITS = """() => { const out = {}; const m = window.gridsightMap; if (!m) retur
   m.eachLayer(l => { const p = l.feature && l.feature.properties;
     if (p && p.layer === 'units') out[p.code] = l.options.fillColor; }); return out; }"""
 _STILL = """() => { const m = window.gridsightMap; return !!m && !m._animatingZoom
-  && !(m._panAnim && m._panAnim._inProgress) && document.querySelector('.gs-status.ok') !== null; }"""
+  && !(m._panAnim && m._panAnim._inProgress)
+  && document.querySelector('.gs-status.ok') !== null; }"""
 # Cluster centres drawn on the map (cameras and incidents), [lon, lat]
-_CLUSTERS = """() => { const out = []; window.gridsightMap.eachLayer(l => { const p = l.feature && l.feature.properties;
-  if (p && p.n > 1 && l.getLatLng) { const c = l.getLatLng(); out.push([c.lng, c.lat]); } }); return out; }"""
+_CLUSTERS = """() => { const out = [];
+  window.gridsightMap.eachLayer(l => { const p = l.feature && l.feature.properties;
+    if (p && p.n > 1 && l.getLatLng) { const c = l.getLatLng(); out.push([c.lng, c.lat]); } });
+  return out; }"""
 
 # What a click at page point [x, y] reaches: the element, its classes, whether the map drills.
 _HIT = """([x, y]) => { const e = document.elementFromPoint(x, y); const m = window.gridsightMap;
@@ -72,8 +76,10 @@ def _wait_units(page: Page, codes: set[str]) -> dict[str, str]:
 def _targets(
     engine: Engine, parent: str, clusters: list[list[float]], limit: int | None = None
 ) -> list[Any]:
-    """For each child of ``parent`` (largest first): its code, name and a point inside it, the centre
-    of a point cluster drawn there when there is one (where a click used to zoom instead of drill)."""
+    """For each child of ``parent`` (largest first): its code, name and a point inside it.
+
+    The point is the centre of a point cluster drawn there when there is one (where a click used to
+    zoom instead of drill)."""
     with engine.connect() as conn:
         rows = conn.execute(
             text("""
@@ -84,7 +90,8 @@ def _targets(
                           ORDER BY c.g <-> ST_PointOnSurface(u.geom) LIMIT 1) AS on_cluster
                   FROM admin_unit u WHERE u.parent_code = :parent)
             SELECT code, name, ST_X(coalesce(on_cluster, ST_PointOnSurface(geom))) AS x,
-                   ST_Y(coalesce(on_cluster, ST_PointOnSurface(geom))) AS y, on_cluster IS NOT NULL AS hit
+                   ST_Y(coalesce(on_cluster, ST_PointOnSurface(geom))) AS y,
+                   on_cluster IS NOT NULL AS hit
             FROM u ORDER BY area DESC"""),
             {"parent": parent, "xs": [c[0] for c in clusters], "ys": [c[1] for c in clusters]},
         ).all()
@@ -181,7 +188,8 @@ def test_the_legend_and_the_header_fit_the_window(
     page.set_viewport_size({"width": size[0], "height": size[1]})
     _open(page, f"{base_url}/?lang={lang}")
     expect(page.locator(".gs-legend [data-layer=units] .gs-legend-row").first).to_be_visible()
-    box = page.evaluate("""() => { const l = document.querySelector('.gs-legend').getBoundingClientRect();
+    box = page.evaluate("""() => {
+        const l = document.querySelector('.gs-legend').getBoundingClientRect();
         const m = document.querySelector('.gs-map').getBoundingClientRect();
         return {top: l.top, bottom: l.bottom, left: l.left, right: l.right, mapRight: m.right,
                 w: window.innerWidth, h: window.innerHeight}; }""")
@@ -201,13 +209,19 @@ def test_the_legend_and_the_header_fit_the_window(
     )  # but the cell's gap: a cell's only
     expect(page.locator(".gs-legend-block[data-layer=focus]")).to_have_count(0)
     if size == (1600, 900):  # the header on one line: no element of it wraps or leaves the window
-        wrapped = page.evaluate("""() => { const out = []; const h = document.querySelector('.gs-header');
+        wrapped = page.evaluate("""() => {
+            const out = []; const h = document.querySelector('.gs-header');
             const hb = h.getBoundingClientRect();
             h.querySelectorAll('*').forEach(el => {
-              const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
-              if (!own || !el.offsetParent || el.closest('.gs-how-text')) return;  // a closed note's text
-              const r = el.getBoundingClientRect(); const line = parseFloat(getComputedStyle(el).fontSize) * 2.2;
-              if (r.height > line || r.right > window.innerWidth || r.bottom > hb.bottom + 1) out.push(el.textContent);
+              const own = Array.from(el.childNodes)
+                .some(n => n.nodeType === 3 && n.textContent.trim());
+              // a closed note's text
+              if (!own || !el.offsetParent || el.closest('.gs-how-text')) return;
+              const r = el.getBoundingClientRect();
+              const line = parseFloat(getComputedStyle(el).fontSize) * 2.2;
+              if (r.height > line || r.right > window.innerWidth || r.bottom > hb.bottom + 1) {
+                out.push(el.textContent);
+              }
             }); return [hb.height, out]; }""")
         assert wrapped[0] <= 60 and wrapped[1] == [], f"the header wraps: {wrapped}"
 

@@ -1,4 +1,7 @@
-"""'How is this computed' beside every figure of the map page, in a real browser, in both languages."""
+"""'How is this computed' beside every figure of the map page.
+
+In a real browser, in both languages.
+"""
 
 from __future__ import annotations
 
@@ -57,7 +60,8 @@ def test_a_cells_figures_and_the_chinese_page_have_notes(
         cell = str(
             conn.execute(
                 text(
-                    "SELECT code FROM unit_coverage WHERE level = 'grid' AND road_m > 0 ORDER BY code LIMIT 1"
+                    "SELECT code FROM unit_coverage WHERE level = 'grid' AND road_m > 0"
+                    " ORDER BY code LIMIT 1"
                 )
             ).scalar_one()
         )

@@ -17,7 +17,8 @@ from geo import blindspots, hotspots
 from geo.figures import Window
 from tests.browser import screen_point
 
-# The clock every window is measured from stops at each test's start: the test's windows are the app's.
+# The clock every window is measured from stops at each test's start: the test's windows are the
+# app's.
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
@@ -44,7 +45,8 @@ def test_hot_spots_blind_spots_and_dosage_are_shown(page: Page, engine: Engine) 
     expect(page.locator("#gs-plan-blind-table tbody tr").first).to_be_visible()
     drawn = page.evaluate("""() => { const m = window.gridsightMap; const spots = {};
         m.eachLayer(l => { const p = l.feature && l.feature.properties;
-                           if (p && p.layer === 'hotspots') { spots[l.feature.id] = p.unvisited ? p.spot : ''; } });
+                           if (p && p.layer === 'hotspots') {
+                             spots[l.feature.id] = p.unvisited ? p.spot : ''; } });
         return spots; }""")
     assert len(drawn) == len(analysis.significant())
     never = page.locator(".gs-never").first.inner_text().split(", ")
@@ -110,7 +112,8 @@ def test_the_optimiser_and_the_route_suggestion_answer(page: Page) -> None:
     expect(page.locator("#gs-plan-route-through")).to_contain_text("H", timeout=60_000)
 
 
-_SECTOR = """() => { let out = null; window.gridsightMap.eachLayer(l => { const p = l.feature && l.feature.properties;
+_SECTOR = """() => { let out = null;
+  window.gridsightMap.eachLayer(l => { const p = l.feature && l.feature.properties;
     if (p && p.kind === 'view' && p.selected && l.getBounds) { const c = l.getBounds().getCenter();
       out = [c.lat, c.lng]; } }); return out; }"""
 
@@ -153,7 +156,8 @@ def test_a_placed_camera_follows_the_form_and_the_table_fits_at_1280(
     last = county.locator("td").last
     last.scroll_into_view_if_needed()
     expect(last).to_be_visible()
-    fits = page.evaluate("""() => { const cell = document.querySelector('.gs-compare tr.gs-level-county td:last-child');
+    fits = page.evaluate("""() => {
+        const cell = document.querySelector('.gs-compare tr.gs-level-county td:last-child');
         const panel = cell.closest('.gs-plan-tools'); const box = cell.closest('.gs-plan-table');
         const c = cell.getBoundingClientRect(), p = panel.getBoundingClientRect();
         return [c.right <= p.right + 0.5, c.left >= p.left, box.scrollWidth <= box.clientWidth + 1,
@@ -174,9 +178,11 @@ def test_spot_rows_fly_to_labelled_spots(page: Page) -> None:
     page.wait_for_timeout(1500)
     # the map is now on the spot: its label is inside the map's view
     inside = page.evaluate(f"""() => {{ const map = window.gridsightMap; let hit = false;
-        document.querySelectorAll('.gs-spot-label').forEach(el => {{ if (el.textContent === {spot!r}) {{
+        document.querySelectorAll('.gs-spot-label').forEach(el => {{
+          if (el.textContent === {spot!r}) {{
             const r = el.getBoundingClientRect(), m = map.getContainer().getBoundingClientRect();
-            hit = hit || (r.left >= m.left && r.right <= m.right && r.top >= m.top && r.bottom <= m.bottom); }} }});
+            hit = hit || (r.left >= m.left && r.right <= m.right
+                          && r.top >= m.top && r.bottom <= m.bottom); }} }});
         return hit; }}""")
     assert inside and page.evaluate("() => window.gridsightMap.getCenter()") != before
     # the dosage table names things once: never-visited hot spots say so instead of a 12-hour gap

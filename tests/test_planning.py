@@ -47,7 +47,8 @@ def _incidents(conn: Connection, points: list[tuple[float, float]], days_ago: fl
         conn.execute(
             text("""INSERT INTO incident (code, occurred_at, category, severity, status, geom)
                              VALUES (:c, :t, 'theft', 1, 'reported',
-                                     ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), 32649), 4326))"""),
+                                     ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), 32649),
+                                                  4326))"""),
             {"c": f"T{n:05d}", "t": at, "x": x, "y": y},
         )
 
@@ -118,7 +119,9 @@ def _track(
     for n, (x, y) in enumerate(points):
         conn.execute(
             text("""INSERT INTO patrol_track (unit, recorded_at, geom)
-                             VALUES (:u, :t, ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), 32649), 4326))"""),
+                             VALUES (:u, :t,
+                                     ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), 32649),
+                                                  4326))"""),
             {"u": unit, "t": start + dt.timedelta(minutes=2 * n), "x": x, "y": y},
         )
 
@@ -178,7 +181,8 @@ def test_blind_spots_are_unguarded_hot_spots_and_clusters(tx: Connection) -> Non
     # a working dome over them removes both
     tx.execute(
         text("""INSERT INTO camera (code, azimuth_deg, fov_deg, range_m, status, kind, geom)
-                       VALUES ('DOME', 0, 360, 150, 'online', 'dome', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"""),
+                       VALUES ('DOME', 0, 360, 150, 'online', 'dome',
+                               ST_SetSRID(ST_MakePoint(:x, :y), 4326))"""),
         {"x": lon, "y": lat},
     )
     refresh(tx, 100.0)
@@ -188,7 +192,8 @@ def test_blind_spots_are_unguarded_hot_spots_and_clusters(tx: Connection) -> Non
     line = ref.to_wgs84_wkt(LineString([(cx - 500, cy + 20), (cx + 500, cy + 20)]))
     tx.execute(
         text(
-            "INSERT INTO patrol_route (code, unit, shift, geom) VALUES ('R', 'u', 'all', ST_GeomFromEWKT(:g))"
+            "INSERT INTO patrol_route (code, unit, shift, geom)"
+            " VALUES ('R', 'u', 'all', ST_GeomFromEWKT(:g))"
         ),
         {"g": line},
     )

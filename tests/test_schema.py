@@ -63,7 +63,10 @@ def test_models_mirror_the_migrated_schema(engine: Any) -> None:
         assert {c.name for c in table.columns} <= db_columns, table.name
 
 
-SQUARE = "SRID=4326;MULTIPOLYGON(((113.70 37.60, 113.71 37.60, 113.71 37.61, 113.70 37.61, 113.70 37.60)))"
+SQUARE = (
+    "SRID=4326;MULTIPOLYGON(((113.70 37.60, 113.71 37.60, 113.71 37.61, 113.70 37.61,"
+    " 113.70 37.60)))"
+)
 POINT = "SRID=4326;POINT(113.705 37.605)"
 LINE = "SRID=4326;MULTILINESTRING((113.70 37.60, 113.71 37.61))"
 

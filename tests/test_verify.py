@@ -1,4 +1,7 @@
-"""`python -m geo verify`: the stored figures against an independent recomputation (geo/verify.py)."""
+"""`python -m geo verify`: the stored figures against an independent recomputation.
+
+The recomputation is geo/verify.py's.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +50,8 @@ def _village_with_roads(conn: Connection) -> str:
     return str(
         conn.execute(
             text(
-                "SELECT code FROM unit_coverage WHERE level = 'village' AND road_m > 1000 AND camera_road_m > 0 "
+                "SELECT code FROM unit_coverage"
+                " WHERE level = 'village' AND road_m > 1000 AND camera_road_m > 0 "
                 "ORDER BY code LIMIT 1"
             )
         ).scalar_one()
@@ -60,7 +64,8 @@ def test_it_catches_a_figure_changed_by_hand(conn: Connection) -> None:
     # 0.6 percentage points more covered road, written straight into the engine's table
     conn.execute(
         text(
-            "UPDATE unit_coverage SET camera_road_m = camera_road_m + 0.006 * road_m WHERE code = :c"
+            "UPDATE unit_coverage SET camera_road_m = camera_road_m + 0.006 * road_m"
+            " WHERE code = :c"
         ),
         {"c": village},
     )

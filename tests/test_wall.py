@@ -42,7 +42,10 @@ def wall(browser: Browser, base_url: str) -> Iterator[Page]:
 
 
 def _cameras_text(engine: Engine) -> str:
-    """The county's cameras online / total, as ``python -m geo coverage --level county`` counts them."""
+    """The county's cameras online / total.
+
+    As ``python -m geo coverage --level county`` counts them.
+    """
     from geo.coverage import refresh
     from geo.figures import Window, figures
 
@@ -69,10 +72,12 @@ def test_the_wall_shows_the_county_and_is_readable_from_afar(wall: Page, engine:
     smallest = wall.evaluate("""() => {
         let min = 1e9, what = '';
         document.querySelectorAll('.gs-wall *').forEach(el => {
-            const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+            const own = Array.from(el.childNodes)
+                .some(n => n.nodeType === 3 && n.textContent.trim());
             if (!own || !el.offsetParent) return;
             const size = parseFloat(getComputedStyle(el).fontSize);
-            if (size < min) { min = size; what = el.className + ': ' + el.textContent.slice(0, 30); }
+            if (size < min) {
+                min = size; what = el.className + ': ' + el.textContent.slice(0, 30); }
         });
         return [min, what]; }""")
     assert smallest[0] >= 21, f"text too small to read from 5 m: {smallest}"
@@ -101,7 +106,8 @@ def test_an_imported_incident_and_a_camera_change_appear_within_5_s(
         assert time.monotonic() - started <= LIVE_S
         wall.wait_for_function(
             """() => { let hit = false; window.gridsightMap.eachLayer(l => {
-            if (l.feature && l.feature.properties.code === 'ELIVE0001' && l.feature.properties.new) hit = true; });
+            if (l.feature && l.feature.properties.code === 'ELIVE0001'
+                && l.feature.properties.new) hit = true; });
             return hit; }""",
             timeout=LIVE_S * 1000,
             polling=200,
@@ -119,8 +125,10 @@ def test_an_imported_incident_and_a_camera_change_appear_within_5_s(
 
 
 def _restart_database(settings: Settings, engine: Engine, wall: Page) -> None:
-    """Stop the embedded PostGIS until the wall says so, then start it again; with an external
-    DATABASE_URL (which the tests cannot restart) every session of the test database is cut instead."""
+    """Stop the embedded PostGIS until the wall says so, then start it again.
+
+    With an external DATABASE_URL (which the tests cannot restart) every session of the test
+    database is cut instead."""
     if os.environ.get("DATABASE_URL"):  # an external server
         with engine.connect() as conn:
             conn.execute(
@@ -257,8 +265,10 @@ def test_the_feed_names_the_village_and_township_each_incident_lies_in(engine: E
         for item in items:
             where = conn.execute(
                 text(
-                    "SELECT v.name, t.name FROM incident i JOIN admin_unit v ON v.level = 'village' "
-                    "AND ST_Intersects(v.geom, i.geom) JOIN admin_unit t ON t.code = v.parent_code "
+                    "SELECT v.name, t.name"
+                    " FROM incident i JOIN admin_unit v ON v.level = 'village' "
+                    "AND ST_Intersects(v.geom, i.geom)"
+                    " JOIN admin_unit t ON t.code = v.parent_code "
                     "WHERE i.code = :c ORDER BY v.code LIMIT 1"
                 ),
                 {"c": item.code},
@@ -267,12 +277,17 @@ def test_the_feed_names_the_village_and_township_each_incident_lies_in(engine: E
 
 
 _COUNTY_SHARE = """() => { const map = window.gridsightMap; let b = null;
-    map.eachLayer(l => { if (l.feature && l.feature.properties.level === 'township' && l.getBounds) {
-        const o = l.getBounds(); b = b ? b.extend(o) : L.latLngBounds(o.getSouthWest(), o.getNorthEast()); } });
-    const w = map.latLngToContainerPoint(b.getNorthEast()).x - map.latLngToContainerPoint(b.getSouthWest()).x;
+    map.eachLayer(l => {
+      if (l.feature && l.feature.properties.level === 'township' && l.getBounds) {
+        const o = l.getBounds();
+        b = b ? b.extend(o) : L.latLngBounds(o.getSouthWest(), o.getNorthEast()); } });
+    const w = map.latLngToContainerPoint(b.getNorthEast()).x
+        - map.latLngToContainerPoint(b.getSouthWest()).x;
     return w / map.getSize().x; }"""
-_FEED_FIT = """() => { const box = document.querySelector('.gs-wall-feed-box').getBoundingClientRect();
-    const rows = Array.from(document.querySelectorAll('#gs-wall-feed > li')).filter(li => li.offsetParent);
+_FEED_FIT = """() => {
+    const box = document.querySelector('.gs-wall-feed-box').getBoundingClientRect();
+    const rows = Array.from(document.querySelectorAll('#gs-wall-feed > li'))
+        .filter(li => li.offsetParent);
     return [rows.filter(li => li.classList.contains('gs-wall-item')).length,
             rows.filter(li => { const r = li.getBoundingClientRect();
                                 return r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5; })
@@ -295,7 +310,8 @@ def test_the_wall_fits_the_screen_it_is_on(
         expect(page.locator(".gs-wall-item")).to_have_count(10, timeout=20_000)
         page.wait_for_function(
             """() => { let n = 0; window.gridsightMap && window.gridsightMap.eachLayer(l => {
-            if (l.feature && l.feature.properties.level === 'township') n++; }); return n === 10; }""",
+            if (l.feature && l.feature.properties.level === 'township') n++; });
+            return n === 10; }""",
             timeout=15_000,
             polling=250,
         )

@@ -1,5 +1,7 @@
-""" "Export briefing": the map page of a view rendered by headless Chromium from the app itself, as a
-one-page A4 landscape PDF or a PNG, stamped with the time of export and the account.
+"""Export briefing: the map page of a view as a one-page PDF or PNG.
+
+The map page is rendered by headless Chromium from the app itself, as a one-page A4 landscape PDF
+or a PNG, stamped with the time of export and the account.
 
 ``GET /api/briefing.pdf?<view>`` and ``/api/briefing.png?<view>`` open ``/?<view>&briefing=1`` (the
 map page laid out for paper: no controls, the selected unit's figures and the window shown) in
@@ -45,7 +47,8 @@ TIMEOUT_MS = 60_000
 _RENDERS = threading.BoundedSemaphore(2)  # Chromium takes ~150 MB and a core per render
 # Drawn: the map's units, the KPIs, the legend's classes, no request under way
 _READY = """() => { const m = window.gridsightMap; if (!m) return false;
-  let units = 0; m.eachLayer(l => { if (l.feature && l.feature.properties.layer === 'units') units++; });
+  let units = 0;
+  m.eachLayer(l => { if (l.feature && l.feature.properties.layer === 'units') units++; });
   return units > 0 && document.querySelector('.gs-status.ok') !== null
     && document.querySelectorAll('.gs-kpi-value').length > 0
     && document.querySelector('.gs-unit-name') !== null
@@ -57,7 +60,7 @@ class BriefingError(RuntimeError):
 
 
 def account() -> str:
-    """The signed-in account of the current request, as the sign-in stores it, else '-'."""
+    """Return the signed-in account of the current request, as the sign-in stores it, else '-'."""
     for source in (g, session):
         for key in ("account", "user", "username"):
             value: Any = source.get(key) if hasattr(source, "get") else None
@@ -70,8 +73,10 @@ def account() -> str:
 def render(
     base_url: str, state: ViewState, lang: str, kind: str, stamp: str, cookies: dict[str, str]
 ) -> bytes:
-    """The briefing of ``state`` in ``lang`` as ``kind`` ('pdf' or 'png') bytes, rendered from the
-    app at ``base_url`` with ``cookies``; ``stamp`` is the line of export time and account.
+    """Render the briefing of ``state`` in ``lang`` as ``kind`` ('pdf' or 'png') bytes.
+
+    The page is rendered from the app at ``base_url`` with ``cookies``; ``stamp`` is the line of
+    export time and account.
 
     Raises
     ------
@@ -120,8 +125,11 @@ def render(
 
 
 def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
-    """Add ``GET /api/briefing.pdf`` and ``GET /api/briefing.png`` (the view's arguments as the map
-    page's address) to ``server``; each export is audited through ``engine``."""
+    """Add ``GET /api/briefing.pdf`` and ``GET /api/briefing.png`` to ``server``.
+
+    Their arguments are the view's, as in the map page's address; each export is audited through
+    ``engine``.
+    """
 
     def briefing(kind: str) -> Response:
         query = request.query_string.decode("utf-8", "replace")
@@ -131,7 +139,8 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
         stamp = t("briefing_exported", lang).format(time=now, account=account())
         host = request.environ.get("SERVER_NAME", "127.0.0.1")
         host = "127.0.0.1" if host in ("0.0.0.0", "", "localhost") else host
-        base = f"http://{'[' + host + ']' if ':' in host else host}:{request.environ.get('SERVER_PORT', settings.port)}"
+        port = request.environ.get("SERVER_PORT", settings.port)
+        base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
         if not _RENDERS.acquire(timeout=TIMEOUT_MS / 1000):
             return Response(
                 t("briefing_failed", lang).format(error="busy"), status=503, mimetype="text/plain"

@@ -1,4 +1,7 @@
-"""The drill-down panels: KPI header, breadcrumbs and the ranking of the children (components only)."""
+"""The drill-down panels: KPI header, breadcrumbs and the ranking of the children.
+
+Components only.
+"""
 
 from __future__ import annotations
 
@@ -21,12 +24,12 @@ from layers import View, units
 
 
 def fmt(value: float | None, lang: str, suffix: str = " %") -> str:
-    """A figure with one decimal and its unit, or n/a in ``lang``."""
+    """Format a figure with one decimal and its unit, or n/a in ``lang``."""
     return t("na", lang) if value is None else f"{value:.1f}{suffix}"
 
 
 def kpis(unit: UnitFigures, open_incidents: int, lang: str, how: Notes) -> list[Any]:
-    """The KPI tiles of ``unit`` (the selected unit, the county at the top), each with its note."""
+    """Build the KPI tiles of ``unit`` (the selected unit, the county at the top), with notes."""
     tiles = [
         ("kpi_coverage", fmt(unit.camera_area_pct, lang), "coverage", "camera_area_pct"),
         ("kpi_cameras", f"{unit.cameras_online} / {unit.cameras}", "cameras", "cameras"),
@@ -62,9 +65,11 @@ def breadcrumbs(trail: list[Unit], state: ViewState) -> list[Any]:
 
 
 def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes) -> list[Any]:
-    """The children ranked by the state's metric, worst first (n/a last); each row drills down.
+    """Rank the children by the state's metric, worst first (n/a last); each row drills down.
+
     A percentage's ranking shows the target line between the units below the target (marked) and
-    the others."""
+    the others.
+    """
     worse_high = state.metric == "incident_rate"  # more incidents is worse; less coverage is worse
 
     def key(u: UnitFigures) -> tuple[bool, float]:
@@ -103,7 +108,7 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes
 
 
 def unit_figures(unit: UnitFigures, window: Window, lang: str) -> list[Any]:
-    """The selected unit's figures and the window, as the briefing shows them."""
+    """Show the selected unit's figures and the window, as the briefing does."""
     rows = [
         (
             METRICS[m][0 if lang == "en" else 1],
@@ -128,7 +133,7 @@ def unit_figures(unit: UnitFigures, window: Window, lang: str) -> list[Any]:
 
 
 def classes(conn: Connection, state: ViewState, lang: str) -> units.Classes:
-    """The colour classes of the units the map shows for ``state`` (the same as the map's)."""
+    """Return the colour classes of the units the map shows for ``state`` (as the map does)."""
     shown = units.shown_with_focus(conn, _view(state, lang))[0]
     return units.class_breaks([getattr(u, state.metric) for u in shown], state.metric)
 
@@ -156,8 +161,11 @@ def _view(state: ViewState, lang: str) -> View:
 def panels(
     conn: Connection, state: ViewState, lang: str, phone: bool = False
 ) -> tuple[Any, Any, Any, Any]:
-    """KPI tiles, breadcrumbs, the ranking (or, for a grid cell, its details) and the selected unit's
-    figures for ``state``; the grid worker's phone only when ``phone`` (leader and above)."""
+    """Build the drill-down panels for ``state``.
+
+    KPI tiles, breadcrumbs, the ranking (or, for a grid cell, its details) and the selected unit's
+    figures; the grid worker's phone only when ``phone`` (leader and above).
+    """
     focus = state.unit or hierarchy.top(conn)[0].code
     window = state.window()
     all_time_open = Window.since(

@@ -1,5 +1,8 @@
-"""'How is this computed' notes: beside every figure on the map page, its definition in one sentence,
-the incident window, and when the figure was computed (components only; the words are in i18n)."""
+"""'How is this computed' notes beside every figure on the map page.
+
+Each note gives the figure's definition in one sentence, the incident window, and when the figure
+was computed (components only; the words are in i18n).
+"""
 
 from __future__ import annotations
 
@@ -15,14 +18,18 @@ from geo import meta
 from geo.coverage import computed_at
 from geo.figures import DISPLAY_TZ, Window
 
-# Figures counted from the window's incidents at each request; the others come from the last refresh.
+# Figures counted from the window's incidents at each request; the others come from the last
+# refresh.
 _WINDOWED = ("incidents", "blind_incidents", "incident_coverage_pct", "incident_rate")
 
 
 @dataclass(frozen=True)
 class Notes:
-    """What the notes of one view say: ``lang``, the incident ``window``, when the coverage was
-    ``computed`` (None: never), when the incidents were ``counted``, the patrol buffer (metres)."""
+    """What the notes of one view say.
+
+    ``lang``, the incident ``window``, when the coverage was ``computed`` (None: never), when the
+    incidents were ``counted``, the patrol buffer (metres).
+    """
 
     lang: str
     window: Window
@@ -31,7 +38,10 @@ class Notes:
     buffer_m: float
 
     def text(self, figure: str) -> str:
-        """The note of ``figure`` (a UnitFigures field, 'cameras' or 'open'): definition, then when."""
+        """Return the note of ``figure`` (a UnitFigures field, 'cameras' or 'open').
+
+        Its definition, then when it was computed.
+        """
         definition = t(f"how_{figure}", self.lang).format(buffer=f"{self.buffer_m:g}")
         if figure in _WINDOWED:
             when = t("how_window", self.lang).format(
@@ -48,7 +58,10 @@ class Notes:
         return f"{definition} {when}"
 
     def mark(self, figure: str) -> Any:
-        """A small 'i' that opens the note of ``figure`` when clicked (no callback: HTML details)."""
+        """Build a small 'i' that opens the note of ``figure`` when clicked.
+
+        No callback: an HTML details element.
+        """
         return html.Details(
             [
                 html.Summary("i", title=t("how", self.lang), className="gs-how-mark"),
@@ -59,7 +72,7 @@ class Notes:
 
 
 def notes(conn: Connection, window: Window, lang: str) -> Notes:
-    """The notes of a view over ``window`` in ``lang``, with the last refresh's time and buffer."""
+    """Return the notes of a view over ``window`` in ``lang`` (last refresh time, patrol buffer)."""
     buffer = meta.get(conn, "coverage_patrol_buffer_m")
     return Notes(
         lang, window, computed_at(conn), dt.datetime.now(dt.UTC), float(buffer) if buffer else 100.0

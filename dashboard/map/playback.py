@@ -1,5 +1,6 @@
-"""The time bar under the map: incident playback of the chosen window and an hour-of-day × weekday
-chart of the selected unit (components only).
+"""The time bar under the map: incident playback and an hour-of-day × weekday chart.
+
+The playback is of the chosen window, the chart of the selected unit (components only).
 
 Every frame is drawn by ``assets/playback.js`` from the incidents the browser fetched once per view
 (``GET /api/playback``): play, pause, speed, a step or a scrub never ask the server anything.
@@ -28,14 +29,16 @@ DEFAULT_SPEED = 10
 
 
 def attrs(values: dict[str, str]) -> dict[str, Any]:
-    """Attributes with dashes (aria-*, data-*) as keyword arguments of a Dash component."""
+    """Return attributes with dashes (aria-*, data-*) as keyword arguments of a Dash component."""
     return dict(values)
 
 
 def bar(lang: str, timezone: str) -> html.Div:
-    """The playback bar in ``lang``, times shown in ``timezone`` (an IANA name). The buttons are
-    Dash's; the selects and the time slider are built by assets/playback.js from ``data-config`` (so
-    that React never resets what the player sets at every frame)."""
+    """Build the playback bar in ``lang``, times shown in ``timezone`` (an IANA name).
+
+    The buttons are Dash's; the selects and the time slider are built by assets/playback.js from
+    ``data-config`` (so that React never resets what the player sets at every frame).
+    """
     config = {
         "speeds": list(SPEEDS),
         "speed": DEFAULT_SPEED,
@@ -116,8 +119,11 @@ def bar(lang: str, timezone: str) -> html.Div:
 
 
 def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
-    """Add ``GET /api/playback?unit=CODE&days=N&cat=..&status=..&start=..&end=..`` to ``server``: the
-    incidents of the unit (default: the top unit) and window as columns (:mod:`geo.playback`)."""
+    """Add ``GET /api/playback?unit=CODE&days=N&cat=..&status=..&start=..&end=..`` to ``server``.
+
+    It answers the incidents of the unit (default: the top unit) and window as columns
+    (:mod:`geo.playback`).
+    """
 
     @server.get("/api/playback")
     def playback_data() -> Response:

@@ -16,7 +16,8 @@ SCHEMA = """
 -- Areas in square metres and lengths in metres, measured in the metric CRS gs_metric_srid().
 CREATE TABLE unit_coverage (
     code                      text PRIMARY KEY,
-    level                     text NOT NULL CHECK (level IN ('county', 'township', 'village', 'grid')),
+    level                     text NOT NULL
+                              CHECK (level IN ('county', 'township', 'village', 'grid')),
     name                      text NOT NULL,
     parent_code               text,
     population                integer NOT NULL DEFAULT 0,
@@ -94,7 +95,8 @@ CREATE TRIGGER camera_coverage_change AFTER INSERT OR UPDATE OR DELETE ON camera
 
 CREATE FUNCTION gs_note_route_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND (TG_OP = 'DELETE' OR NEW.geom IS DISTINCT FROM OLD.geom) THEN
+    IF TG_OP IN ('UPDATE', 'DELETE')
+       AND (TG_OP = 'DELETE' OR NEW.geom IS DISTINCT FROM OLD.geom) THEN
         INSERT INTO coverage_change (layer, region) VALUES ('route', OLD.geom);
     END IF;
     IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.geom IS DISTINCT FROM OLD.geom) THEN

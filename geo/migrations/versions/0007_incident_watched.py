@@ -1,4 +1,6 @@
-"""Each incident knows whether a working camera sees it (``incident.watched``), kept true by triggers.
+"""Each incident knows whether a working camera sees it (``incident.watched``).
+
+Triggers keep it current.
 
 Blind incidents (DOMAIN.md: outside every working view) were found by testing every incident of a
 window against the camera views on every read: most of a unit's figures' time, and it grows with
@@ -20,10 +22,13 @@ depends_on = None
 _SEEN = (
     "EXISTS (SELECT 1 FROM camera c WHERE c.status = 'online' AND ST_Intersects(c.view_geom, {g}))"
 )
+# the views of an update's cameras, before and after
+_BOTH_VIEWS = "(SELECT view_geom FROM old_rows UNION ALL SELECT view_geom FROM new_rows)"
 # Setting ``watched`` fires the incident's own trigger, which recomputes it: only rows that differ.
 _REWATCH = (
     "UPDATE incident i SET watched = NOT i.watched WHERE i.code IN "
-    "(SELECT DISTINCT i2.code FROM {views} r JOIN incident i2 ON ST_Intersects(r.view_geom, i2.geom)) "
+    "(SELECT DISTINCT i2.code FROM {views} r"
+    " JOIN incident i2 ON ST_Intersects(r.view_geom, i2.geom)) "
     "AND i.watched <> " + _SEEN.format(g="i.geom")
 )
 
@@ -51,13 +56,14 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN
         {_REWATCH.format(views="old_rows")};
     ELSE
-        {_REWATCH.format(views="(SELECT view_geom FROM old_rows UNION ALL SELECT view_geom FROM new_rows)")};
+        {_REWATCH.format(views=_BOTH_VIEWS)};
     END IF;
     RETURN NULL;
 END $$;
 CREATE TRIGGER camera_rewatch_insert AFTER INSERT ON camera REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION gs_camera_rewatch();
-CREATE TRIGGER camera_rewatch_update AFTER UPDATE ON camera REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+CREATE TRIGGER camera_rewatch_update AFTER UPDATE ON camera
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION gs_camera_rewatch();
 CREATE TRIGGER camera_rewatch_delete AFTER DELETE ON camera REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION gs_camera_rewatch();

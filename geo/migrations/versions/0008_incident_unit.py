@@ -33,7 +33,8 @@ def upgrade() -> None:
 CREATE FUNCTION gs_finest_unit(g geometry) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT coalesce(
         (SELECT c.code FROM grid_cell c WHERE ST_Intersects(c.geom, g) ORDER BY c.code LIMIT 1),
-        (SELECT a.code FROM admin_unit a WHERE ST_Intersects(a.geom, g) ORDER BY length(a.code) DESC, a.code LIMIT 1))
+        (SELECT a.code FROM admin_unit a WHERE ST_Intersects(a.geom, g)
+         ORDER BY length(a.code) DESC, a.code LIMIT 1))
 $$;
 ALTER TABLE incident ADD COLUMN unit_code text COLLATE "C";
 UPDATE incident SET unit_code = gs_finest_unit(geom);
@@ -65,7 +66,8 @@ END $$;
         op.execute(f"""
 CREATE TRIGGER {table}_relook_insert AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION gs_unit_relook();
-CREATE TRIGGER {table}_relook_update AFTER UPDATE ON {table} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+CREATE TRIGGER {table}_relook_update AFTER UPDATE ON {table}
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION gs_unit_relook();
 CREATE TRIGGER {table}_relook_delete AFTER DELETE ON {table} REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION gs_unit_relook();

@@ -23,7 +23,8 @@ depends_on = None
 def upgrade() -> None:
     op.execute("""
 CREATE INDEX camera_online_view_idx ON camera USING gist (view_geom) WHERE status = 'online';
-CREATE OR REPLACE FUNCTION gs_finest_unit(g geometry) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+CREATE OR REPLACE FUNCTION gs_finest_unit(g geometry) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
     WITH cells AS MATERIALIZED (SELECT c.code FROM grid_cell c WHERE ST_Intersects(c.geom, g)),
          units AS MATERIALIZED (SELECT a.code FROM admin_unit a WHERE ST_Intersects(a.geom, g))
     SELECT coalesce((SELECT min(code) FROM cells),
@@ -35,9 +36,11 @@ $$;
 def downgrade() -> None:
     op.execute("""
 DROP INDEX camera_online_view_idx;
-CREATE OR REPLACE FUNCTION gs_finest_unit(g geometry) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+CREATE OR REPLACE FUNCTION gs_finest_unit(g geometry) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT coalesce(
         (SELECT c.code FROM grid_cell c WHERE ST_Intersects(c.geom, g) ORDER BY c.code LIMIT 1),
-        (SELECT a.code FROM admin_unit a WHERE ST_Intersects(a.geom, g) ORDER BY length(a.code) DESC, a.code LIMIT 1))
+        (SELECT a.code FROM admin_unit a WHERE ST_Intersects(a.geom, g)
+         ORDER BY length(a.code) DESC, a.code LIMIT 1))
 $$;
 """)

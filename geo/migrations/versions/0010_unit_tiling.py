@@ -1,4 +1,6 @@
-"""Which parents their children tile, kept with the units (``unit_coverage.tiled``, ``roads_tiled``).
+"""Which parents their children tile, kept with the units.
+
+The columns are ``unit_coverage.tiled`` and ``roads_tiled``.
 
 A full refresh sums a tiled parent's covered areas (and, when no road runs along a child's border,
 its covered road lengths) from its children instead of measuring it (see ``geo/_coverage_sql.py``,
@@ -22,7 +24,8 @@ def upgrade() -> None:
 ALTER TABLE unit_coverage ADD COLUMN tiled boolean NOT NULL DEFAULT false,
                           ADD COLUMN roads_tiled boolean NOT NULL DEFAULT false;
 COMMENT ON COLUMN unit_coverage.tiled IS 'its children tile it: its covered areas are their sums';
-COMMENT ON COLUMN unit_coverage.roads_tiled IS 'tiled, and its children''s road lengths add up to its own';
+COMMENT ON COLUMN unit_coverage.roads_tiled IS
+    'tiled, and its children''s road lengths add up to its own';
 """)
 
 

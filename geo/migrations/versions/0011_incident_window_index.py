@@ -19,7 +19,8 @@ depends_on = None
 
 def upgrade() -> None:
     op.execute("""
-CREATE INDEX incident_window_idx ON incident (occurred_at) INCLUDE (unit_code, watched, category, status);
+CREATE INDEX incident_window_idx ON incident (occurred_at)
+    INCLUDE (unit_code, watched, category, status);
 DROP INDEX incident_occurred_idx;
 """)
 

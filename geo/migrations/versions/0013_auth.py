@@ -42,7 +42,8 @@ CREATE TABLE auth_failure (
     at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX auth_failure_key_at ON auth_failure (key, at);
-COMMENT ON TABLE auth_failure IS 'failed sign-ins by ''account:NAME'' and ''address:IP'', for throttling';
+COMMENT ON TABLE auth_failure IS
+    'failed sign-ins by ''account:NAME'' and ''address:IP'', for throttling';
 
 CREATE TABLE kiosk_token (
     id serial PRIMARY KEY,
@@ -66,7 +67,8 @@ CREATE TABLE audit (
 CREATE INDEX audit_at ON audit (at);
 CREATE INDEX audit_account_at ON audit (account, at);
 CREATE INDEX audit_kind_at ON audit (kind, at);
-COMMENT ON TABLE audit IS 'append-only record of sign-ins, writes, exports and personal data views (geo/audit.py)';
+COMMENT ON TABLE audit IS
+    'append-only record of sign-ins, writes, exports and personal data views (geo/audit.py)';
 
 CREATE FUNCTION gs_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

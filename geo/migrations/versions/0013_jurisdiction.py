@@ -47,7 +47,8 @@ SCOPED = {
     "road": _ANY.format(key="unit_codes"),
     "patrol_route": _ANY.format(key="unit_codes"),
     "plan": _IN.format(key="scope_code"),
-    "plan_item": "EXISTS (SELECT 1 FROM plan p WHERE p.id = plan_id)",  # the plan's own policy applies
+    # the plan's own policy applies
+    "plan_item": "EXISTS (SELECT 1 FROM plan p WHERE p.id = plan_id)",
 }
 
 _FUNCTIONS = """
@@ -56,7 +57,8 @@ $$ SELECT coalesce(current_setting('gridsight.scope', true) = '*', false) $$;
 
 -- the scope when a prefix test decides (a township or village: 9 digits or more), else NULL
 CREATE FUNCTION gs_scope_prefix() RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN length(s) > 6 THEN s END FROM (SELECT current_setting('gridsight.scope', true) AS s) x
+    SELECT CASE WHEN length(s) > 6 THEN s END
+    FROM (SELECT current_setting('gridsight.scope', true) AS s) x
 $$;
 
 -- for a 6-digit scope (county, city, province): it and every 6-digit unit under it by the parent
@@ -73,7 +75,8 @@ BEGIN
     WITH RECURSIVE down AS (
         SELECT a.code FROM admin_unit a WHERE a.code = s
         UNION
-        SELECT a.code FROM admin_unit a JOIN down d ON a.parent_code = d.code WHERE length(a.code) = 6)
+        SELECT a.code FROM admin_unit a JOIN down d ON a.parent_code = d.code
+        WHERE length(a.code) = 6)
     SELECT coalesce(array_agg(code), '{}') INTO codes FROM down;
     RETURN codes;
 END $$;
@@ -94,7 +97,8 @@ $$ SELECT gs_scope_all() OR gs_code_in(code, gs_scope_prefix(), gs_scope_countie
 
 -- every admin unit (any level) a line touches, closed: a road along a border is in both units
 CREATE FUNCTION gs_units_touching(g geometry) RETURNS text[] LANGUAGE sql STABLE PARALLEL SAFE AS
-$$ SELECT coalesce(array_agg(a.code ORDER BY a.code), '{}') FROM admin_unit a WHERE ST_Intersects(a.geom, g) $$;
+$$ SELECT coalesce(array_agg(a.code ORDER BY a.code), '{}') FROM admin_unit a
+   WHERE ST_Intersects(a.geom, g) $$;
 
 CREATE FUNCTION gs_point_unit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -208,7 +212,8 @@ def downgrade() -> None:
     for table in SCOPED:
         op.execute(
             f"DROP POLICY gs_scope ON {table}; DROP POLICY gs_owner ON {table}; "
-            f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY; ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;"
+            f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;"
+            f" ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;"
         )
     op.execute("""
 DROP TRIGGER camera_unit ON camera; DROP TRIGGER patrol_track_unit ON patrol_track;
@@ -216,7 +221,8 @@ DROP TRIGGER road_units ON road; DROP TRIGGER patrol_route_units ON patrol_route
 ALTER TABLE camera DROP COLUMN unit_code; ALTER TABLE patrol_track DROP COLUMN unit_code;
 ALTER TABLE road DROP COLUMN unit_codes; ALTER TABLE patrol_route DROP COLUMN unit_codes;
 ALTER TABLE plan DROP COLUMN scope_code;
-DROP FUNCTION gs_line_units(); DROP FUNCTION gs_point_unit(); DROP FUNCTION gs_units_touching(geometry);
+DROP FUNCTION gs_line_units(); DROP FUNCTION gs_point_unit();
+DROP FUNCTION gs_units_touching(geometry);
 DROP FUNCTION gs_in_scope(text); DROP FUNCTION gs_codes_in(text[], text, text[]);
 DROP FUNCTION gs_code_in(text, text, text[]); DROP FUNCTION gs_scope_counties();
 DROP FUNCTION gs_scope_prefix(); DROP FUNCTION gs_scope_all();

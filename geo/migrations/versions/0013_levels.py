@@ -33,7 +33,8 @@ ALTER TABLE admin_unit ADD CONSTRAINT admin_unit_code_fits_level CHECK (
     OR (level = 'city' AND code ~ '^[0-9]{{4}}00$' AND code !~ '0000$'
         AND (parent_code IS NULL OR parent_code = left(code, 2) || '0000'))
     OR (level = 'county' AND code ~ '^[0-9]{{6}}$' AND code !~ '00$'
-        AND (parent_code IS NULL OR parent_code IN (left(code, 2) || '0000', left(code, 4) || '00')))
+        AND (parent_code IS NULL
+             OR parent_code IN (left(code, 2) || '0000', left(code, 4) || '00')))
     OR (level = 'township' AND code ~ '^[0-9]{{9}}$' AND parent_code = left(code, 6))
     OR (level = 'village' AND code ~ '^[0-9]{{12}}$' AND parent_code = left(code, 9))
 );
@@ -43,13 +44,16 @@ ALTER TABLE unit_coverage ADD CONSTRAINT unit_coverage_level_check
 
 CREATE FUNCTION gs_unit_prefix(code text, level text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT CASE level WHEN 'province' THEN left(code, 2) WHEN 'city' THEN left(code, 4) ELSE code END
+    SELECT CASE level WHEN 'province' THEN left(code, 2) WHEN 'city' THEN left(code, 4)
+                      ELSE code END
 $$;
 
-CREATE OR REPLACE FUNCTION gs_finest_unit(g geometry) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+CREATE OR REPLACE FUNCTION gs_finest_unit(g geometry) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT coalesce(
         (SELECT c.code FROM grid_cell c WHERE ST_Intersects(c.geom, g) ORDER BY c.code LIMIT 1),
-        (SELECT a.code FROM admin_unit a WHERE ST_Intersects(a.geom, g) ORDER BY {_RANK}, a.code LIMIT 1))
+        (SELECT a.code FROM admin_unit a WHERE ST_Intersects(a.geom, g)
+         ORDER BY {_RANK}, a.code LIMIT 1))
 $$;
 """)
 
@@ -67,5 +71,6 @@ ALTER TABLE admin_unit ADD CONSTRAINT admin_unit_code_fits_level CHECK (
     OR (level = 'village' AND code ~ '^[0-9]{12}$' AND parent_code = left(code, 9))
 );
 ALTER TABLE admin_unit DROP CONSTRAINT admin_unit_level_check;
-ALTER TABLE admin_unit ADD CONSTRAINT admin_unit_level_check CHECK (level IN ('county', 'township', 'village'));
+ALTER TABLE admin_unit ADD CONSTRAINT admin_unit_level_check
+    CHECK (level IN ('county', 'township', 'village'));
 """)
