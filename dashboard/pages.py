@@ -1,8 +1,8 @@
 """The dashboard's pages, declared once.
 
-Each page has a name (the last part of its address: ``/plan`` is ``plan``, ``/`` is the deployment's
-home page, ``GRIDSIGHT_HOME``), the least role that opens it and calls its callbacks, and the element
-its skip link moves the focus to. Routing (:mod:`dashboard`) and authorization
+Each page has a name (the last part of its address: ``/plan`` is ``plan``, ``/`` is the
+deployment's home page, ``GRIDSIGHT_HOME``), the least role that opens it and calls its callbacks,
+and the element its skip link moves the focus to. Routing (:mod:`dashboard`) and authorization
 (:mod:`dashboard.auth`) both read this table, so a new page is one entry here and a layout builder.
 """
 
@@ -35,6 +35,6 @@ PAGES: dict[str, Page] = {
 
 
 def page_for(path: str, home: str) -> Page:
-    """The page at ``path`` (``/`` is ``home``); an unknown name is the map."""
+    """Return the page at ``path`` (``/`` is ``home``); an unknown name is the map."""
     name = path.rstrip("/").rsplit("/", 1)[-1] or home
     return PAGES.get(name, PAGES["map"])

@@ -43,7 +43,8 @@ _CLUSTERS = """() => { const out = [];
 
 # What a click at page point [x, y] reaches: the element, its classes, whether the map drills.
 _HIT = """([x, y]) => { const e = document.elementFromPoint(x, y); const m = window.gridsightMap;
-  return {tag: e && e.tagName, cls: e && String(e.getAttribute('class')), drill: window.gridsightDrill,
+  return {tag: e && e.tagName, cls: e && String(e.getAttribute('class')),
+          drill: window.gridsightDrill,
           zoom: m && m.getZoom(), status: document.querySelector('.gs-status').className,
           seq: window.gridsightSeq}; }"""
 
