@@ -13,16 +13,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import TextClause, text
 
-# The incidents of a window (its category and status filters; an empty filter keeps everything),
-# for an incident table whose alias is ``$i`` (``i.`` or empty for none). Binds ``:categories`` and
-# ``:statuses`` (text arrays; see :func:`window_params`). Its time bounds are left to each query,
-# since they differ ("(start, end]", or since a start).
-INCIDENT_FILTERS = (
-    "(cardinality(CAST(:categories AS text[])) = 0 OR ${i}category = ANY(CAST(:categories AS text[])))"
+if TYPE_CHECKING:
+    from geo.figures import Window
+
+# The incidents of a window: ``(start, end]`` and its category and status filters (an empty filter
+# keeps everything), for an incident table whose alias is ``$i`` (with its dot, or empty). Binds
+# ``:start``, ``:end`` (timestamptz), ``:categories`` and ``:statuses`` (text arrays): see
+# :func:`window_params`.
+INCIDENT_WINDOW = (
+    "${i}occurred_at > :start AND ${i}occurred_at <= :end"
+    " AND (cardinality(CAST(:categories AS text[])) = 0 OR ${i}category = ANY(CAST(:categories AS text[])))"
     " AND (cardinality(CAST(:statuses AS text[])) = 0 OR ${i}status = ANY(CAST(:statuses AS text[])))"
 )
 
@@ -61,19 +65,19 @@ def statement(template: str, **fragments: object) -> TextClause:
     return text(complete(template, **fragments))
 
 
-def incident_filters(alias: str = "i") -> str:
-    """:data:`INCIDENT_FILTERS` for incident table alias ``alias`` ('' when unaliased).
+def incident_window(alias: str = "i") -> str:
+    """:data:`INCIDENT_WINDOW` for incident table alias ``alias`` ('' when unaliased).
 
-    >>> incident_filters("").startswith("(cardinality(CAST(:categories AS text[])) = 0 OR category")
+    >>> incident_window("").startswith("occurred_at > :start AND occurred_at <= :end AND")
     True
     """
-    return fill(INCIDENT_FILTERS, i=f"{alias}." if alias else "")
+    return fill(INCIDENT_WINDOW, i=f"{alias}." if alias else "")
 
 
-def window_params(window: Any) -> dict[str, Any]:
+def window_params(window: Window) -> dict[str, Any]:
     """The bound parameters of a window (:class:`geo.figures.Window`): ``start`` and ``end``
     (timezone-aware datetimes), ``categories`` and ``statuses`` (lists of text) for
-    :data:`INCIDENT_FILTERS`."""
+    :data:`INCIDENT_WINDOW`."""
     return {
         "start": window.start,
         "end": window.end,

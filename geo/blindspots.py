@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geo._sql import incident_window, window_params
 from geo.coverage import metric_srid
 from geo.figures import Window
 from geo.hotspots import Analysis, spot_sql
@@ -30,9 +31,7 @@ _COMBINED = "('wp', 'w', 'op', 'p')"
 _UNGUARDED = f"""
 unguarded AS MATERIALIZED (
     SELECT i.code, ST_Transform(i.geom, :srid) AS p FROM incident i
-    WHERE i.occurred_at > :start AND i.occurred_at <= :end
-      AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
-      AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
+    WHERE {incident_window("i")}
       AND NOT i.watched
       AND NOT EXISTS (SELECT 1 FROM coverage_piece cp WHERE cp.kind IN {_PATROL}
                       AND ST_Intersects(cp.geom, ST_Transform(i.geom, :srid))))
@@ -87,10 +86,7 @@ def blind_spots(
     unguarded incidents first."""
     params: dict[str, Any] = {
         "srid": metric_srid(conn),
-        "start": window.start,
-        "end": window.end,
-        "categories": list(window.categories),
-        "statuses": list(window.statuses),
+        **window_params(window),
         "eps": eps_m,
         "minpts": min_incidents,
         "margin": HULL_MARGIN_M,

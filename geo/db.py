@@ -51,7 +51,9 @@ NO_READ = ("coverage_change",)
 
 def cluster_for(settings: Settings) -> EmbeddedCluster:
     """The embedded cluster that ``settings`` designate (used when DATABASE_URL is unset)."""
-    return EmbeddedCluster(settings.data_dir / "postgres", port_hint=settings.pg_port)
+    return EmbeddedCluster(
+        settings.data_dir / "postgres", port_hint=settings.pg_port, bindir=settings.pg_bin
+    )
 
 
 def database_url(settings: Settings) -> str:

@@ -29,6 +29,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from sqlalchemy import Connection, text
 
+from geo._sql import incident_window, window_params
 from geo.coverage import metric_srid
 from geo.errors import DataError
 from geo.figures import Window
@@ -38,9 +39,7 @@ BINS = ((2.576, 3), (1.960, 2), (1.645, 1))  # |z| threshold, bin
 HOT_BIN = 2  # a hot spot is made of units at 95 % or more
 _QUEEN = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
-_FILTER = """occurred_at > :start AND occurred_at <= :end
-      AND (cardinality(CAST(:categories AS text[])) = 0 OR category = ANY(CAST(:categories AS text[])))
-      AND (cardinality(CAST(:statuses AS text[])) = 0 OR status = ANY(CAST(:statuses AS text[])))"""
+_FILTER = incident_window("")
 
 _LATTICE = f"""
 -- A square belongs to the lattice when its inside meets a county's: squares that only touch the
@@ -167,10 +166,7 @@ def analyse(
 def _params(conn: Connection, window: Window) -> dict[str, Any]:
     return {
         "srid": metric_srid(conn),
-        "start": window.start,
-        "end": window.end,
-        "categories": list(window.categories),
-        "statuses": list(window.statuses),
+        **window_params(window),
     }
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, text
 
 from geo import limits
 from geo._coverage_sql import BORDER_M, KIND_CLASSES, QUAD_SEGS, ROAD_SHAPE
-from geo._sql import complete, fill, incident_filters, window_params
+from geo._sql import complete, fill, incident_window, window_params
 from geo.coverage import metric_srid
 from geo.errors import DataError
 from geo.figures import UnitFigures, Window, raw_figures, unit_figures
@@ -110,8 +110,7 @@ road AS (SELECT code, kind, sum(ST_Length(ST_Intersection(line, area))) AS l FRO
          GROUP BY 1, 2),
 view AS (SELECT ST_Transform(g, 4326) AS g FROM cams WHERE g IS NOT NULL),
 seen AS (SELECT i.geom, i.unit_code FROM incident i, view
-         WHERE i.occurred_at > :start AND i.occurred_at <= :end
-           AND $incident_filters
+         WHERE $incident_window
            AND ST_Intersects(view.g, i.geom)
            AND NOT i.watched),
 -- counted in the units whose code starts its unit_code, as the figures count it (a border incident once)
@@ -130,7 +129,7 @@ _DELTA_SQL = complete(
     quad_segs=QUAD_SEGS,
     road_shape=fill(ROAD_SHAPE, g="u.geom"),
     border_m=BORDER_M,
-    incident_filters=incident_filters("i"),
+    incident_window=incident_window("i"),
 )
 _FIELDS = {
     "working": "camera_area_m2",

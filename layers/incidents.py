@@ -6,13 +6,11 @@ from __future__ import annotations
 from sqlalchemy import TextClause, text
 
 from geo.vocabulary import INCIDENT_CATEGORY, INCIDENT_STATUS
-from layers._sql import CLUSTER_MAX_ZOOM, clustered, in_view, local_time
+from layers._sql import CLUSTER_MAX_ZOOM, clustered, in_view, incident_window, local_time
 from layers.base import Field, Layer, LegendEntry, View
 
 _FIELDS = ("code", "occurred", "category", "severity", "status")
-_WHERE = f"""{in_view()} AND occurred_at > :start AND occurred_at <= :end
-      AND (cardinality(CAST(:categories AS text[])) = 0 OR category = ANY(CAST(:categories AS text[])))
-      AND (cardinality(CAST(:statuses AS text[])) = 0 OR status = ANY(CAST(:statuses AS text[])))"""
+_WHERE = f"""{in_view()} AND {incident_window("")}"""
 _POINTS = text(f"""
     SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, code, {local_time("occurred_at")} AS occurred,
            category, severity, status, NULL::bigint AS n, NULL::smallint AS top
