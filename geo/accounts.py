@@ -35,9 +35,9 @@ FAILURE_WINDOW = dt.timedelta(minutes=15)
 FREE_FAILURES = {"account": 3, "address": 10}
 MAX_WAIT_S = 900
 
-# Argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane): about 0.1 s of one core per sign-in
-# here; argon2-cffi's defaults (64 MiB, 3 passes, 4 lanes) took 0.8 s on this 2-core machine, which
-# would let a few sign-in requests a second occupy the server.
+# Argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane): argon2-cffi's heavier defaults
+# (64 MiB, 3 passes, 4 lanes) would let a few sign-in requests a second occupy the server. The
+# README gives what a sign-in costs.
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Verified against when the account does not exist, so an unknown name takes as long as a known one.
 _DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))

@@ -78,8 +78,8 @@ def refresh(
     """
     started = time.perf_counter()
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REFRESH_LOCK})
-    # PostGIS functions carry high planner costs, which trigger JIT compilation: 0.1-0.3 s per
-    # statement, more than the statements themselves take here.
+    # PostGIS functions carry high planner costs, which trigger JIT compilation, costlier than the
+    # statements themselves.
     conn.execute(text("SET LOCAL jit = off"))
     conn.execute(statement("DROP TABLE IF EXISTS $tables", tables=", ".join(sql.TEMP_TABLES)))
     plan = plan_refresh(conn, patrol_buffer_m, full, rebuild_units)

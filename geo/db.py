@@ -67,9 +67,9 @@ def make_engine(url: str, statement_timeout_s: float = 0) -> Engine:
     """A pooled engine for ``url`` that checks connections before use (survives DB restarts).
 
     JIT compilation is off for its sessions: PostGIS functions carry high planner costs that make
-    PostgreSQL compile almost every spatial query, which costs 0.1-0.3 s, far more than running it.
+    PostgreSQL compile almost every spatial query, which costs far more than running it.
     The pool keeps 12 connections open: a map view fetches about ten layers at once, and a new
-    connection costs its first spatial query ~20 ms more (PostGIS and the catalog load per backend).
+    connection makes its first spatial query slower (PostGIS and the catalog load per backend).
     ``statement_timeout_s`` > 0 makes PostgreSQL cancel any of its statements that runs longer (the
     web requests' engine); 0 leaves statements unbounded (imports, refreshes, command lines).
     """

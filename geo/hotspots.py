@@ -44,7 +44,7 @@ _FILTER = incident_window("")
 _LATTICE = f"""
 -- A square belongs to the lattice when its inside meets a county's: squares that only touch the
 -- boundary do not (the county shrunk by 1 cm). The EXISTS lets PostGIS prepare each county once (a
--- plain join tests every square unprepared: 30x slower). An account limited to a unit (geo/
+-- plain join tests every square unprepared). An account limited to a unit (geo/
 -- jurisdiction.py) sees no county: its lattice covers its own unit.
 WITH county AS MATERIALIZED (SELECT ST_Transform(geom, :srid) AS g,
                                     ST_Buffer(ST_Transform(geom, :srid), -0.01) AS inner_g
@@ -115,7 +115,9 @@ def gi_star(values: np.ndarray, neighbours: list[list[int]]) -> np.ndarray:
     rows = [a for a, near in enumerate(neighbours) for _ in near]
     cols = [b for near in neighbours for b in near]
     matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(y), len(y)))
-    w = WSP(matrix).to_W(silence_warnings=True)  # 30x faster than W() from a dict
+    w = WSP(matrix).to_W(
+        silence_warnings=True
+    )  # from the sparse matrix: W() from a dict is far slower
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # islands and the like: expected on clipped lattices
         g = G_Local(y, w, transform="B", star=True, permutations=0)

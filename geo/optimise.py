@@ -36,7 +36,7 @@ from geo.figures import Window, figures
 from geo.whatif import Camera, what_if
 
 # The blind incidents go to an indexed temporary table first: joined as a CTE, every candidate
-# view would test every incident (minutes instead of seconds).
+# view would test every incident, without an index.
 _BLIND = fill(
     """
 DROP TABLE IF EXISTS gs_blind;
