@@ -69,13 +69,14 @@ def cell_details(
         .mappings()
         .all()
     )
+    # S608 below: the constant incident-window fragment
     incidents = (
         conn.execute(
             text(f"""
         SELECT i.code, to_char(i.occurred_at AT TIME ZONE CAST(:tz AS text), 'YYYY-MM-DD HH24:MI') AS occurred,
                i.category, i.severity, i.status,
                NOT i.watched AS blind
-        FROM incident i WHERE i.unit_code = :code AND {_WINDOW_FILTER} ORDER BY i.occurred_at DESC"""),
+        FROM incident i WHERE i.unit_code = :code AND {_WINDOW_FILTER} ORDER BY i.occurred_at DESC"""),  # noqa: S608
             params,
         )
         .mappings()
@@ -91,11 +92,12 @@ def cell_details(
         .mappings()
         .all()
     )
+    # S608 below: the constant incident-window fragment
     daily = (
         conn.execute(
             text(f"""
         SELECT to_char(i.occurred_at AT TIME ZONE CAST(:tz AS text), 'YYYY-MM-DD') AS day, i.category, count(*) AS count
-        FROM incident i WHERE i.unit_code = :code AND {_WINDOW_FILTER} GROUP BY 1, 2 ORDER BY 1, 2"""),
+        FROM incident i WHERE i.unit_code = :code AND {_WINDOW_FILTER} GROUP BY 1, 2 ORDER BY 1, 2"""),  # noqa: S608
             params,
         )
         .mappings()

@@ -55,4 +55,4 @@ def clustered(points: str, columns: tuple[str, ...], summaries: dict[str, str]) 
            ST_AsGeoJSON(CASE WHEN k.n = 1 THEN g.geom ELSE k.centre END, 6) AS geometry{lone},
            CASE WHEN k.n > 1 THEN k.n END AS n{totals}
     FROM k JOIN g ON g.gx = k.gx AND g.gy = k.gy AND g.fid = k.first
-    ORDER BY k.n DESC, fid LIMIT :limit"""
+    ORDER BY k.n DESC, fid LIMIT :limit"""  # noqa: S608 (fragments from layers._sql; values bound)

@@ -287,6 +287,7 @@ class Layer:
 
     def _collection_sql(self, view: View) -> TextClause:
         assert self.query is not None
+        # S608 below: fragments from layers._sql; values bound
         return text(f"""
             WITH q AS ({self.query(view).text})
             SELECT json_build_object(
@@ -296,7 +297,7 @@ class Layer:
                     'type', 'Feature', 'id', q.fid, 'geometry', q.geometry::json,
                     'properties', {self._properties_sql()}
                                   || jsonb_build_object('layer', CAST(:layer_id AS text), 'z', CAST(:z AS integer))))
-                    FROM (SELECT * FROM q LIMIT :shown) q), '[]'::json))::text""")
+                    FROM (SELECT * FROM q LIMIT :shown) q), '[]'::json))::text""")  # noqa: S608
 
     def _properties_sql(self) -> str:
         if not self.sent:
@@ -319,9 +320,10 @@ class Layer:
                 f"fid of {len(fid)} characters is not allowed: expected at most {limits.MAX_FID_CHARS}"
             )
         if self.query is not None:
+            # S608 below: fragments from layers._sql; values bound
             found = conn.execute(
                 text(
-                    f"WITH q AS ({self.query(view).text}) SELECT {self._popup_sql()} "
+                    f"WITH q AS ({self.query(view).text}) SELECT {self._popup_sql()} "  # noqa: S608
                     "FROM q WHERE q.fid::text = :fid LIMIT 1"
                 ),
                 {**self._collection_params(view, limit), "fid": fid},

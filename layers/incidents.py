@@ -11,15 +11,17 @@ from layers.base import Field, Layer, LegendEntry, View
 
 _FIELDS = ("code", "occurred", "category", "severity", "status")
 _WHERE = f"""{in_view()} AND {incident_window("")}"""
+# S608 below: fragments from layers._sql; values bound
 _POINTS = text(f"""
     SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, code, {local_time("occurred_at")} AS occurred,
            category, severity, status, NULL::bigint AS n, NULL::smallint AS top
     FROM incident WHERE {_WHERE}
-    ORDER BY occurred_at DESC LIMIT :limit""")
+    ORDER BY occurred_at DESC LIMIT :limit""")  # noqa: S608
 # A cluster is coloured by its most severe incident (``top``).
+# S608 below: fragments from layers._sql; values bound
 _CLUSTERS = text(
     clustered(
-        f"SELECT code AS fid, geom, code, {local_time('occurred_at')} AS occurred, category, severity, status "
+        f"SELECT code AS fid, geom, code, {local_time('occurred_at')} AS occurred, category, severity, status "  # noqa: S608
         f"FROM incident WHERE {_WHERE}",
         _FIELDS,
         {"top": "max(severity)"},

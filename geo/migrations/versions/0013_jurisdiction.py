@@ -182,7 +182,7 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-"""
+"""  # noqa: S608 (the migration's constant SQL)
 
 
 def _policies() -> str:
