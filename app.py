@@ -13,7 +13,7 @@ from dash import Dash
 from dashboard import build_app, serving
 from geo import _cli
 from geo.db import connect
-from geo.settings import Settings
+from geo.settings import Settings, epilog, help_text
 
 
 def create_app(settings: Settings | None = None) -> Dash:
@@ -25,10 +25,13 @@ def create_app(settings: Settings | None = None) -> Dash:
 def main(argv: list[str] | None = None) -> int:
     """Serve the dashboard with the options in ``argv`` (``python app.py --help``)."""
     parser = argparse.ArgumentParser(
-        prog="python app.py", description="Serve the Gridsight dashboard."
+        prog="python app.py",
+        description="Serve the Gridsight dashboard.",
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to listen on (default 8050)")
+    parser.add_argument("--host", help=help_text("host"))
+    parser.add_argument("--port", type=int, help=help_text("port"))
     parser.add_argument(
         "--wall", action="store_true", help="open on the wall display (/ serves /wall)"
     )

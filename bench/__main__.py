@@ -111,7 +111,7 @@ def demo_county(settings: Settings) -> None:
     clicks = _drilldown.click_to_drawn_seconds(settings, engine)
     _print("drilldown_click_to_drawn_max_demo", max(clicks) * 1000, "ms")
     playback(settings, engine)
-    _planning.run(engine, BUFFER, _print)
+    _planning.run(engine, BUFFER, settings.timezone, _print)
     _throughput.run(engine, engine.url.render_as_string(hide_password=False), _print)
     engine.dispose()
 
@@ -198,7 +198,7 @@ def _camera_changes(engine: Engine, prefix: str) -> None:
 def planning_only(settings: Settings) -> None:
     """Measure planning and throughput only, on a fresh demo county; print each figure."""
     engine, _load_s = _fresh(settings, "gridsight_bench", DemoSize())
-    _planning.run(engine, BUFFER, _print)
+    _planning.run(engine, BUFFER, settings.timezone, _print)
     _throughput.run(engine, engine.url.render_as_string(hide_password=False), _print)
     engine.dispose()
 

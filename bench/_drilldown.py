@@ -61,7 +61,7 @@ def server_step_seconds(
             state = ViewState(unit=unit)
             started = time.perf_counter()
             with engine.begin() as conn:
-                drilldown.panels(conn, state, "zh")
+                drilldown.panels(conn, state, "zh", timezone=settings.timezone)
                 focus = hierarchy.get(conn, unit) if unit else hierarchy.top(conn)[0]
             parts["panels"] = parts.get("panels", 0.0) + time.perf_counter() - started
             (s, w), (n, e) = focus.bounds

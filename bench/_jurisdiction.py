@@ -94,7 +94,9 @@ def measure(settings: Settings, owner: Engine, repeat: int = 10) -> None:
                 def drill(steps: list[str | None] = steps, engine: Engine = engine) -> None:
                     for unit in steps[1:]:
                         with engine.begin() as conn:
-                            drilldown.panels(conn, ViewState(unit=unit), "zh")
+                            drilldown.panels(
+                                conn, ViewState(unit=unit), "zh", timezone=settings.timezone
+                            )
                         with engine.connect() as conn:
                             _layers(conn, unit, settings)
 

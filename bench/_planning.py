@@ -20,8 +20,11 @@ from geo.whatif import Camera, view_shapes, what_if
 Printer = Callable[[str, float, str], None]
 
 
-def run(engine: Engine, buffer_m: float, out: Printer) -> None:
-    """Print the planning figures (``name: value unit``) through ``out``."""
+def run(engine: Engine, buffer_m: float, timezone: str, out: Printer) -> None:
+    """Print the planning figures (``name: value unit``) through ``out``.
+
+    Shifts are local to ``timezone`` (an IANA name: the ``GRIDSIGHT_TIMEZONE`` setting).
+    """
     window = Window.last_days(30)
     with engine.begin() as conn:
         hotspots.gi_star(numpy.arange(4.0), [[1], [0, 2], [1, 3], [2]])  # import esda once, untimed
@@ -36,11 +39,11 @@ def run(engine: Engine, buffer_m: float, out: Printer) -> None:
         hotspots.density(conn, window)
         out("plan_kernel_density", time.perf_counter() - started, "s")
         started = time.perf_counter()
-        report = dosage.hot_spot_dosage(conn, analysis, window, buffer_m, "Asia/Shanghai")
+        report = dosage.hot_spot_dosage(conn, analysis, window, buffer_m, timezone)
         out("plan_dosage_hot_spots", time.perf_counter() - started, "s")
         out("plan_hot_spots_visited", report.share_visited() or 0.0, "%")
         started = time.perf_counter()
-        dosage.cell_dosage(conn, window, buffer_m, "Asia/Shanghai")
+        dosage.cell_dosage(conn, window, buffer_m, timezone)
         out("plan_dosage_all_cells", time.perf_counter() - started, "s")
         started = time.perf_counter()
         blindspots.blind_spots(conn, window, analysis)
@@ -81,7 +84,7 @@ def run(engine: Engine, buffer_m: float, out: Printer) -> None:
         ).scalar_one()
         started = time.perf_counter()
         suggestion = routing.suggest_route(
-            conn, analysis, unit, "night", 20_000, window, "Asia/Shanghai", buffer_m
+            conn, analysis, unit, "night", 20_000, window, timezone, buffer_m
         )
         out("plan_route_suggestion_20km", time.perf_counter() - started, "s")
         out("plan_route_hot_spots_reached", len(suggestion.hot_spots), "hot spots")

@@ -69,7 +69,7 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
         """``?fid=`` and the view's arguments: the popup HTML of one feature (values escaped)."""
         try:
             layer = layers.get(layer_id)
-            view = View.parse(request.args, settings.window_days)
+            view = View.parse(request.args, settings.window_days, settings.timezone)
             with _bounded(layer.heavy), engine.connect() as conn:
                 _check_scope(conn, view)
                 body = layer.popup_html(
@@ -96,7 +96,7 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
                 "ids", request.args.get("ids", "").split(","), len(layers.REGISTRY)
             )
             chosen = [layers.get(i) for i in wanted]
-            view = View.parse(request.args, settings.window_days)
+            view = View.parse(request.args, settings.window_days, settings.timezone)
         except NotFound as exc:
             return _error(404, str(exc))
         except DataError as exc:
@@ -126,7 +126,7 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
     def layer_features(layer_id: str) -> Response:
         try:
             layer = layers.get(layer_id)
-            view = View.parse(request.args, settings.window_days)
+            view = View.parse(request.args, settings.window_days, settings.timezone)
         except NotFound as exc:
             return _error(404, str(exc))
         except DataError as exc:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from geo.errors import DataError
-from geo.figures import MAP_METRICS, Window, custom_range
+from geo.figures import MAP_METRICS, Window, custom_range, day_range
 from geo.vocabulary import INCIDENT_CATEGORY, INCIDENT_STATUS
 
 METRICS: dict[str, tuple[str, str]] = {
@@ -67,7 +67,7 @@ class ViewState:
         status = tuple(s for s in args.get("status", "").split(",") if s in STATUSES)
         start, end = args.get("start"), args.get("end")
         try:
-            custom_range(start, end)
+            day_range(start, end)
         except DataError:
             start = end = None
         return cls(
@@ -111,9 +111,10 @@ class ViewState:
             }
         )
 
-    def window(self) -> Window:
-        """The incident window and filters of this state: the custom range, or the last days."""
-        start, end = custom_range(self.start, self.end)
+    def window(self, timezone: str) -> Window:
+        """The incident window and filters of this state: the custom range (its days in
+        ``timezone``, an IANA name: the ``GRIDSIGHT_TIMEZONE`` setting), or the last days."""
+        start, end = custom_range(self.start, self.end, timezone)
         if start is not None and end is not None:
             return Window(start, end, self.cat, self.status)
         return Window.last_days(self.days, categories=self.cat, statuses=self.status)

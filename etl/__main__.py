@@ -22,11 +22,16 @@ from geo import _cli, audit, meta
 from geo.coverage import refresh
 from geo.db import connect
 from geo.errors import DataError
-from geo.settings import Settings
+from geo.settings import Settings, epilog
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m etl",
+        description=__doc__,
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser(
         "demo", help="generate and load the demo county, replacing earlier demo data"

@@ -109,4 +109,4 @@ def copy_rows(
 def delete_all(conn: Connection) -> None:
     """Delete every row of every layer table (in the caller's transaction)."""
     for table in DELETE_ORDER:
-        conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (table names from DELETE_ORDER)

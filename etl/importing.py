@@ -160,8 +160,10 @@ def _conversion(
 def _existing(conn: Connection, table: str, codes: set[str], where: str = "") -> set[str]:
     if not codes:
         return set()
+    # S608 below: table and column names from the layer specs
     rows = conn.execute(
-        text(f"SELECT code FROM {table} WHERE code = ANY(:codes) {where}"), {"codes": sorted(codes)}
+        text(f"SELECT code FROM {table} WHERE code = ANY(:codes) {where}"),  # noqa: S608
+        {"codes": sorted(codes)},
     )
     return {r[0] for r in rows}
 
@@ -288,8 +290,9 @@ def _upsert_sql(spec: LayerSpec) -> str:
         )
         + ["NOT ST_Equals(t.geom, EXCLUDED.geom)"]
     )
+    # S608 below: table and column names from the layer specs
     return (
-        f"INSERT INTO {spec.table} AS t ({', '.join(quoted)}) SELECT {', '.join(quoted)} FROM gs_import "
+        f"INSERT INTO {spec.table} AS t ({', '.join(quoted)}) SELECT {', '.join(quoted)} FROM gs_import "  # noqa: S608
         f"ON CONFLICT ({', '.join(spec.key)}) DO UPDATE SET {assignments} WHERE {changed} "
         "RETURNING (xmax = 0) AS inserted"
     )
@@ -300,9 +303,10 @@ def write(conn: Connection, prepared: Prepared) -> tuple[int, int, int]:
     spec, rows = prepared.spec, prepared.checked.rows
     columns = ", ".join(f'"{f.name}"' for f in spec.fields)
     conn.execute(text("DROP TABLE IF EXISTS gs_import"))
+    # S608 below: table and column names from the layer specs
     conn.execute(
         text(
-            f"CREATE TEMP TABLE gs_import ON COMMIT DROP AS SELECT {columns}, geom FROM {spec.table} "
+            f"CREATE TEMP TABLE gs_import ON COMMIT DROP AS SELECT {columns}, geom FROM {spec.table} "  # noqa: S608
             "WITH NO DATA"
         )
     )
@@ -390,7 +394,7 @@ def _replace(conn: Connection, prepared: Prepared) -> Deletion:
                 SELECT c.code FROM admin_unit c, unnest(CAST(:g AS text[])) AS f(w)
                 WHERE c.level = 'county'
                   AND ST_Intersects(c.geom, ST_SetSRID(ST_GeomFromWKB(decode(f.w, 'hex')), 4326)))
-            ORDER BY 1"""),
+            ORDER BY 1"""),  # noqa: S608 (table and column names from the layer specs)
                 {"k": keep, "g": shapes},
             )
             .scalars()

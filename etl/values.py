@@ -1,7 +1,7 @@
 """Reading one attribute value of a file into the type its field needs, or saying why not.
 
 Every parser returns the value, or raises :class:`BadValue` whose message completes "expected ...".
-Times without a zone are in the configured time zone (``GRIDSIGHT_TIMEZONE``, default Asia/Shanghai).
+Times without a zone are in the configured time zone (the ``GRIDSIGHT_TIMEZONE`` setting).
 """
 
 from __future__ import annotations

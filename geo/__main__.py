@@ -18,13 +18,18 @@ from geo.figures import LEVELS, Window, figures
 from geo.hotspots import analyse
 from geo.optimise import plan_cameras
 from geo.report import FORMATS, plan_summary, render, render_dosage, render_plan
-from geo.settings import Settings
+from geo.settings import Settings, epilog, setting_note
 from geo.verify import DEFAULT_SAMPLE, EDGE_M, MAX_PP, choose_units, verify
 from geo.verify import render as render_checks
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m geo", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m geo",
+        description=__doc__,
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     db = sub.add_parser("db", help="the embedded PostGIS")
     db.add_argument(
@@ -47,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
         "--window-days",
         type=int,
         default=None,
-        help="incident window in days, ending now (default GRIDSIGHT_WINDOW_DAYS, 30)",
+        help=f"incident window in days, ending now ({setting_note('window_days')})",
     )
     cov.add_argument(
         "--window-end",
@@ -84,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
         "--window-days",
         type=int,
         default=None,
-        help="incident window in days, ending now (default GRIDSIGHT_WINDOW_DAYS, 30)",
+        help=f"incident window in days, ending now ({setting_note('window_days')})",
     )
     crs = sub.add_parser(
         "crs", help="the metric CRS coverage is measured in: show it, or change it and recompute"
@@ -111,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
         "--window-days",
         type=int,
         default=None,
-        help="incident window in days, ending now (default GRIDSIGHT_WINDOW_DAYS, 30)",
+        help=f"incident window in days, ending now ({setting_note('window_days')})",
     )
     plan.add_argument(
         "--format",

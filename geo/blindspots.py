@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geo._sql import incident_window, window_params
 from geo.coverage import metric_srid
 from geo.figures import Window
 from geo.hotspots import Analysis, spot_sql
@@ -30,15 +31,11 @@ _COMBINED = "('wp', 'w', 'op', 'p')"
 _UNGUARDED = f"""
 unguarded AS MATERIALIZED (
     SELECT i.code, ST_Transform(i.geom, :srid) AS p FROM incident i
-    WHERE i.occurred_at > :start AND i.occurred_at <= :end
-      AND (cardinality(CAST(:categories AS text[])) = 0
-           OR i.category = ANY(CAST(:categories AS text[])))
-      AND (cardinality(CAST(:statuses AS text[])) = 0
-           OR i.status = ANY(CAST(:statuses AS text[])))
+    WHERE {incident_window("i")}
       AND NOT i.watched
       AND NOT EXISTS (SELECT 1 FROM coverage_piece cp WHERE cp.kind IN {_PATROL}
                       AND ST_Intersects(cp.geom, ST_Transform(i.geom, :srid))))
-"""
+"""  # noqa: S608 (constant fragments; values bound)
 
 _SPOTS = f"""
 WITH spot AS MATERIALIZED ({{spots}}), {_UNGUARDED},
@@ -56,7 +53,7 @@ SELECT 'hot_spot', id, n, ST_Area(g), ST_AsGeoJSON(ST_Transform(g, 4326), 6),
        ST_X(ST_Transform(ST_PointOnSurface(g), 4326)),
        ST_Y(ST_Transform(ST_PointOnSurface(g), 4326))
 FROM shaped WHERE NOT ST_IsEmpty(g)
-"""
+"""  # noqa: S608 (constant fragments; values bound)
 _CLUSTERS = f"""
 WITH {_UNGUARDED},
 labelled AS (SELECT p, ST_ClusterDBSCAN(p, eps => :eps, minpoints => :minpts) OVER () AS cid
@@ -67,7 +64,7 @@ SELECT 'cluster', 'C' || (row_number() OVER (ORDER BY n DESC, ST_XMin(g))), n, S
        ST_AsGeoJSON(ST_Transform(g, 4326), 6), ST_X(ST_Transform(ST_Centroid(g), 4326)),
        ST_Y(ST_Transform(ST_Centroid(g), 4326))
 FROM hull
-"""
+"""  # noqa: S608 (constant fragments; values bound)
 
 
 @dataclass(frozen=True)
@@ -116,10 +113,7 @@ def blind_spots(
     """
     params: dict[str, Any] = {
         "srid": metric_srid(conn),
-        "start": window.start,
-        "end": window.end,
-        "categories": list(window.categories),
-        "statuses": list(window.statuses),
+        **window_params(window),
         "eps": eps_m,
         "minpts": min_incidents,
         "margin": HULL_MARGIN_M,

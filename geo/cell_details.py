@@ -8,13 +8,11 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo import hierarchy
+from geo._sql import incident_window, window_params
 from geo.errors import NotFound
 from geo.figures import UnitFigures, Window, figures
 
-_TZ = "Asia/Shanghai"
-_WINDOW_FILTER = """i.occurred_at > :start AND i.occurred_at <= :end
-  AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
-  AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))"""
+_WINDOW_FILTER = incident_window("i")
 
 
 @dataclass(frozen=True)
@@ -31,10 +29,13 @@ class CellDetails:
     daily: list[dict[str, Any]]  # day (YYYY-MM-DD, local), category, count
 
 
-def cell_details(conn: Connection, code: str, window: Window, phone: bool = True) -> CellDetails:
+def cell_details(
+    conn: Connection, code: str, window: Window, phone: bool = True, *, timezone: str
+) -> CellDetails:
     """The details of grid cell ``code`` for ``window``; raises :class:`NotFound` for another code.
     The grid worker's phone (staff personal data) is read only when ``phone`` is true; otherwise
-    ``cell['grid_worker_phone']`` is None."""
+    ``cell['grid_worker_phone']`` is None. Times and days are local to ``timezone`` (an IANA name:
+    the ``GRIDSIGHT_TIMEZONE`` setting)."""
     cell = (
         conn.execute(
             text("""
@@ -55,10 +56,8 @@ def cell_details(conn: Connection, code: str, window: Window, phone: bool = True
     by_code = {f.code: f for f in figures(conn, window, codes=trail)}
     params = {
         "code": code,
-        "start": window.start,
-        "end": window.end,
-        "categories": list(window.categories),
-        "statuses": list(window.statuses),
+        **window_params(window),
+        "tz": timezone,
     }
     cameras = (
         conn.execute(
@@ -70,13 +69,14 @@ def cell_details(conn: Connection, code: str, window: Window, phone: bool = True
         .mappings()
         .all()
     )
+    # S608 below: the constant incident-window fragment
     incidents = (
         conn.execute(
             text(f"""
-        SELECT i.code, to_char(i.occurred_at AT TIME ZONE '{_TZ}', 'YYYY-MM-DD HH24:MI') AS occurred,
+        SELECT i.code, to_char(i.occurred_at AT TIME ZONE CAST(:tz AS text), 'YYYY-MM-DD HH24:MI') AS occurred,
                i.category, i.severity, i.status,
                NOT i.watched AS blind
-        FROM incident i WHERE i.unit_code = :code AND {_WINDOW_FILTER} ORDER BY i.occurred_at DESC"""),
+        FROM incident i WHERE i.unit_code = :code AND {_WINDOW_FILTER} ORDER BY i.occurred_at DESC"""),  # noqa: S608
             params,
         )
         .mappings()
@@ -92,11 +92,12 @@ def cell_details(conn: Connection, code: str, window: Window, phone: bool = True
         .mappings()
         .all()
     )
+    # S608 below: the constant incident-window fragment
     daily = (
         conn.execute(
             text(f"""
-        SELECT to_char(i.occurred_at AT TIME ZONE '{_TZ}', 'YYYY-MM-DD') AS day, i.category, count(*) AS count
-        FROM incident i WHERE i.unit_code = :code AND {_WINDOW_FILTER} GROUP BY 1, 2 ORDER BY 1, 2"""),
+        SELECT to_char(i.occurred_at AT TIME ZONE CAST(:tz AS text), 'YYYY-MM-DD') AS day, i.category, count(*) AS count
+        FROM incident i WHERE i.unit_code = :code AND {_WINDOW_FILTER} GROUP BY 1, 2 ORDER BY 1, 2"""),  # noqa: S608
             params,
         )
         .mappings()

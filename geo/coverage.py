@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,36 +35,16 @@ from sqlalchemy import Connection, text
 
 from geo import _coverage_sql as sql
 from geo import meta
+from geo._sql import fill, fill_all, statement
 
 # Past this cost of changes (a changed camera region 1, a changed route region ROUTE_COST) a full
-# refresh is faster than rebuilding the changed regions. Measured on the demo county: full 3.4 s;
-# incrementally one camera 0.15 s, 4,000 new cameras 51 s (13 ms each), 30 new routes 6 s (0.2 s each).
+# refresh is faster than rebuilding the changed regions one by one (``make bench`` measures both).
 INCREMENTAL_MAX_COST = 200
 ROUTE_COST = 10
 COMPUTED_AT = (
     "coverage_computed_at"  # gs_meta key: when the last refresh wrote the figures (ISO 8601)
 )
 REFRESH_LOCK = 7_361_624_101  # advisory lock key: one refresh at a time
-_TEMP_TABLES = (
-    "gs_new",
-    "gs_old",
-    "gs_region",
-    "gs_changed",
-    "gs_views",
-    "gs_buffers",
-    "gs_tiled",
-    "gs_w",
-    "gs_o",
-    "gs_o2",
-    "gs_p",
-    "gs_wo",
-    "gs_roads",
-    "gs_kept",
-    "gs_after",
-    "gs_before",
-    "gs_rc_gs_after",
-    "gs_rc_gs_before",
-)
 
 
 @dataclass(frozen=True)
@@ -97,10 +78,10 @@ def refresh(
     """
     started = time.perf_counter()
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REFRESH_LOCK})
-    # PostGIS functions carry high planner costs, which trigger JIT compilation: 0.1-0.3 s per
-    # statement, more than the statements themselves take here.
+    # PostGIS functions carry high planner costs, which trigger JIT compilation, costlier than the
+    # statements themselves.
     conn.execute(text("SET LOCAL jit = off"))
-    conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(_TEMP_TABLES)}"))
+    conn.execute(statement("DROP TABLE IF EXISTS $tables", tables=", ".join(sql.TEMP_TABLES)))
     plan = plan_refresh(conn, patrol_buffer_m, full, rebuild_units)
     full, rebuild_units = plan.full, plan.rebuild_units
     if plan.mode == "none":
@@ -114,19 +95,23 @@ def refresh(
     run_script(conn, sql.WHOLE_REGION if full else sql.CHANGED_REGION, params)
     run_script(conn, sql.SOURCES_FULL if full else sql.SOURCES_IN_REGION, params)
     run_script(conn, sql.MOSAIC, params)
-    units = sql.MEASURED_AREAS.format(u="u") if full else _in_region("u", full)
-    _apply_areas(conn, "gs_new", "+", units)
+    units = fill(sql.MEASURED_AREAS, u="u") if full else _in_region("u", full)
+    _apply_areas(conn, "gs_new_pieces", "+", units)
     if not full:
-        _apply_areas(conn, "gs_old", "-", units)
-    run_script(conn, sql.ROAD_SIDES.format(near="true" if full else sql.ROADS_NEAR_REGION), params)
-    _apply_roads(conn, "gs_after", "+", sql.MEASURED_ROADS.format(u="u") if full else units)
+        _apply_areas(conn, "gs_old_pieces", "-", units)
+    near = "true" if full else sql.ROADS_NEAR_REGION
+    run_script(conn, fill_all(sql.ROAD_SIDES, near=near), params)
+    measured_roads = fill(sql.MEASURED_ROADS, u="u") if full else units
+    _apply_roads(conn, "gs_pieces_after", "gs_covered_roads_after", "+", measured_roads)
     if not full:
-        _apply_roads(conn, "gs_before", "-", units)
+        _apply_roads(conn, "gs_pieces_before", "gs_covered_roads_before", "-", units)
     if full:
         roll_up(conn)
-    conn.execute(text("INSERT INTO coverage_piece (kind, geom) SELECT kind, geom FROM gs_new"))
-    counts = sql.CAMERAS_BY_UNIT.format(units="unit_coverage", where=_in_region("u2", full))
-    conn.execute(text(sql.CAMERA_COUNTS.format(counts=counts)))
+    conn.execute(
+        text("INSERT INTO coverage_piece (kind, geom) SELECT kind, geom FROM gs_new_pieces")
+    )
+    counts = fill(sql.CAMERAS_BY_UNIT, units="unit_coverage", where=_in_region("u2", full))
+    conn.execute(statement(sql.CAMERA_COUNTS, counts=counts))
     finish(conn, plan, patrol_buffer_m)
     return RefreshReport(plan.mode, plan.changes, time.perf_counter() - started, rebuild_units)
 
@@ -192,9 +177,9 @@ def rebuild_units_in(
 ) -> None:
     """Rebuild the units' metric shapes, areas, population, road pieces, road lengths and tiling into
     ``tables`` (keys of :data:`geo._coverage_sql.LIVE_TABLES`: the live tables or work tables)."""
-    run_script(conn, sql.UNITS.format(**tables), params)
-    conn.execute(text(sql.ROAD_LENGTHS.format(**tables, where="true")))
-    conn.execute(text(sql.TILING.format(**tables, parents_of_c="true", parents_of_a="true")))
+    run_script(conn, fill_all(sql.UNITS, **tables), params)
+    conn.execute(statement(sql.ROAD_LENGTHS, **tables, where="true"))
+    conn.execute(statement(sql.TILING, **tables, parents_of_c="true", parents_of_a="true"))
 
 
 def computed_at(conn: Connection) -> dt.datetime | None:
@@ -212,53 +197,53 @@ def gap(conn: Connection, code: str) -> dict[str, Any] | None:
     return None if geojson is None else dict(json.loads(geojson))
 
 
-def run_script(conn: Connection, script: str, params: dict[str, float | int]) -> None:
-    """Run a multi-statement script, binding only the parameters each statement uses."""
-    for statement in (s.strip() for s in script.split(";\n")):
-        if statement:
-            stmt = text(statement)
-            conn.execute(stmt, {k: v for k, v in params.items() if k in stmt.compile().params})
+def run_script(conn: Connection, script: Sequence[str], params: dict[str, float | int]) -> None:
+    """Run the statements of ``script`` in order (each complete: see :func:`geo._sql.statement`),
+    binding only the parameters each statement uses."""
+    for sql_text in script:
+        stmt = statement(sql_text)
+        conn.execute(stmt, {k: v for k, v in params.items() if k in stmt.compile().params})
 
 
 def roll_up(conn: Connection, units: str = "unit_coverage") -> None:
     """Sum the figures of the parents their children tile from the children, bottom level first
     (``units``: the unit table)."""
     for level in sql.PARENT_LEVELS:
-        conn.execute(text(sql.ROLL_UP_AREAS.format(units=units)), {"level": level})
-        conn.execute(text(sql.ROLL_UP_ROADS.format(units=units)), {"level": level})
+        conn.execute(statement(sql.ROLL_UP_AREAS, units=units), {"level": level})
+        conn.execute(statement(sql.ROLL_UP_ROADS, units=units), {"level": level})
 
 
 def _in_region(alias: str, full: bool) -> str:
     """SQL condition on unit ``alias``: its shape meets the refreshed region (always true when full)."""
-    return "true" if full else f"ST_Intersects({alias}.geom_m, (SELECT g FROM gs_region))"
+    return "true" if full else fill("ST_Intersects($u.geom_m, (SELECT g FROM gs_region))", u=alias)
+
+
+# Add (sign '+') or subtract ('-') the covered areas and road lengths of the pieces, per unit.
+_ADD_AREAS = """
+UPDATE unit_coverage u SET
+    camera_area_m2 = u.camera_area_m2 $sign coalesce(x.working, 0),
+    camera_area_installed_m2 = u.camera_area_installed_m2 $sign coalesce(x.installed, 0),
+    patrol_area_m2 = u.patrol_area_m2 $sign coalesce(x.patrol, 0),
+    combined_area_m2 = u.combined_area_m2 $sign coalesce(x.combined, 0)
+FROM ($sums) x
+WHERE u.code = x.code"""
+_ADD_ROADS = """
+UPDATE unit_coverage u SET
+    camera_road_m = u.camera_road_m $sign coalesce(x.working, 0),
+    camera_road_installed_m = u.camera_road_installed_m $sign coalesce(x.installed, 0)
+FROM ($sums) x
+WHERE u.code = x.code"""
 
 
 def _apply_areas(conn: Connection, pieces: str, sign: str, units: str) -> None:
     """Add (sign '+') or subtract ('-') the area that ``pieces`` cover in each unit meeting ``units``."""
-    areas = sql.AREA_BY_CLASS.format(pieces=pieces, units="unit_coverage", where=units)
-    conn.execute(
-        text(f"""
-        UPDATE unit_coverage u SET
-            camera_area_m2 = u.camera_area_m2 {sign} coalesce(x.working, 0),
-            camera_area_installed_m2 = u.camera_area_installed_m2 {sign} coalesce(x.installed, 0),
-            patrol_area_m2 = u.patrol_area_m2 {sign} coalesce(x.patrol, 0),
-            combined_area_m2 = u.combined_area_m2 {sign} coalesce(x.combined, 0)
-        FROM ({sql.AREA_SUMS.format(areas=areas)}) x
-        WHERE u.code = x.code""")
-    )
+    areas = fill(sql.AREA_BY_CLASS, pieces=pieces, units="unit_coverage", where=units)
+    conn.execute(statement(_ADD_AREAS, sign=sign, sums=fill(sql.AREA_SUMS, areas=areas)))
 
 
-def _apply_roads(conn: Connection, pieces: str, sign: str, units: str) -> None:
-    """Add (sign '+') or subtract ('-') the length of the roads in ``gs_roads`` that ``pieces`` cover,
-    in each unit meeting ``units``."""
-    covered = f"gs_rc_{pieces}"
-    run_script(conn, sql.COVERED_ROADS.format(name=covered, pieces=pieces), {})
-    lengths = sql.LENGTH_BY_UNIT.format(lines=covered, units="unit_coverage", where=units)
-    conn.execute(
-        text(f"""
-        UPDATE unit_coverage u SET
-            camera_road_m = u.camera_road_m {sign} coalesce(x.working, 0),
-            camera_road_installed_m = u.camera_road_installed_m {sign} coalesce(x.installed, 0)
-        FROM ({sql.ROAD_SUMS.format(lengths=lengths)}) x
-        WHERE u.code = x.code""")
-    )
+def _apply_roads(conn: Connection, pieces: str, covered: str, sign: str, units: str) -> None:
+    """Add (sign '+') or subtract ('-') the length of the roads in ``gs_roads_to_measure`` that
+    ``pieces`` cover, in each unit meeting ``units``; the covered lines go to table ``covered``."""
+    run_script(conn, fill_all(sql.COVERED_ROADS, table=covered, pieces=pieces), {})
+    lengths = fill(sql.LENGTH_BY_UNIT, lines=covered, units="unit_coverage", where=units)
+    conn.execute(statement(_ADD_ROADS, sign=sign, sums=fill(sql.ROAD_SUMS, lengths=lengths)))

@@ -35,7 +35,7 @@ from __future__ import annotations
 import heapq
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 
@@ -43,6 +43,7 @@ from sqlalchemy import Connection, Engine, text
 
 from geo import _coverage_sql as sql
 from geo import meta
+from geo._sql import fill, fill_all, statement
 from geo.coverage import (
     REFRESH_LOCK,
     RefreshPlan,
@@ -78,66 +79,98 @@ _WORK = (
 # The chunk (:j of :k) a unit or a road piece belongs to (tiles: coverage_work.tile).
 _UNIT_CHUNK = "mod(hashtext(u.code) & 2147483647, :k) = :j"
 _CAMERA_UNIT_CHUNK = "mod(hashtext(u2.code) & 2147483647, :k) = :j"
-_PARENT_CHUNK = "mod(hashtext({c}.parent_code) & 2147483647, :k) = :j"
+_PARENT_CHUNK = "mod(hashtext($c.parent_code) & 2147483647, :k) = :j"
 _ROAD_CHUNK = "mod(r.id, :k) = :j"
 
+# The scripts of the chunks; $units and $roads: the unit and road tables the chunks read.
 _SOURCES_CHUNK = (
-    sql.SOURCES.format(
+    *fill_all(
+        sql.SOURCES,
         cameras="mod(hashtext(c.code) & 2147483647, :k) = :j",
         routes="mod(hashtext(r.code) & 2147483647, :k) = :j",
-    )
-    + f""";
-INSERT INTO coverage_work.source (kind, tx, ty, g) {sql.TILED_SOURCES}
-"""
+    ),
+    fill("INSERT INTO coverage_work.source (kind, tx, ty, g) $sources", sources=sql.TILED_SOURCES),
 )
-_MOSAIC_CHUNK = f"""
-CREATE TEMP TABLE gs_tiled ON COMMIT DROP AS
-SELECT s.kind, s.tx, s.ty, s.g FROM coverage_work.source s JOIN coverage_work.tile t USING (tx, ty) WHERE t.chunk = :j;
-{sql.UNIONS};
-INSERT INTO coverage_work.piece (kind, geom) SELECT kind, geom FROM gs_new
-"""
-_COVERED_ROADS_CHUNK = f"""
-CREATE TEMP TABLE gs_roads ON COMMIT DROP AS SELECT r.id, r.geom FROM {{roads}} r WHERE {_ROAD_CHUNK};
-ANALYZE gs_roads;
+_MOSAIC_CHUNK = (
+    """
+CREATE TEMP TABLE gs_tiled_sources ON COMMIT DROP AS
+SELECT s.kind, s.tx, s.ty, s.g FROM coverage_work.source s JOIN coverage_work.tile t USING (tx, ty) WHERE t.chunk = :j""",
+    *sql.UNIONS,
+    "INSERT INTO coverage_work.piece (kind, geom) SELECT kind, geom FROM gs_new_pieces",
+)
+_COVERED_ROADS_CHUNK = (
+    fill(
+        """
+CREATE TEMP TABLE gs_roads_to_measure ON COMMIT DROP AS
+SELECT r.id, r.geom FROM $roads r WHERE $chunk""",
+        chunk=_ROAD_CHUNK,
+    ),
+    "ANALYZE gs_roads_to_measure",
+    fill(
+        """
 INSERT INTO coverage_work.covered_road (kind, geom)
-SELECT kind, geom FROM ({sql.COVERED_ROAD_LINES.format(pieces="coverage_work.piece")}) x WHERE NOT ST_IsEmpty(geom)
-"""
+SELECT kind, geom FROM ($lines) x WHERE NOT ST_IsEmpty(geom)""",
+        lines=fill(sql.COVERED_ROAD_LINES, pieces="coverage_work.piece"),
+    ),
+)
 _AREAS_CHUNK = (
-    "INSERT INTO coverage_work.area (code, working, installed, patrol, combined) "
-    + sql.AREA_SUMS.format(
-        areas=sql.AREA_BY_CLASS.format(
-            pieces="coverage_work.piece",
-            units="{units}",
-            where=f"{sql.MEASURED_AREAS.format(u='u')} AND {_UNIT_CHUNK}",
-        )
-    )
+    fill(
+        "INSERT INTO coverage_work.area (code, working, installed, patrol, combined) $sums",
+        sums=fill(
+            sql.AREA_SUMS,
+            areas=fill(
+                sql.AREA_BY_CLASS,
+                pieces="coverage_work.piece",
+                where=fill(
+                    "$measured AND $chunk",
+                    measured=fill(sql.MEASURED_AREAS, u="u"),
+                    chunk=_UNIT_CHUNK,
+                ),
+            ),
+        ),
+    ),
 )
 _CAMERAS_CHUNK = (
-    "INSERT INTO coverage_work.cameras (code, n, online) "
-    + sql.CAMERAS_BY_UNIT.format(units="{units}", where=_CAMERA_UNIT_CHUNK)
+    fill(
+        "INSERT INTO coverage_work.cameras (code, n, online) $counts",
+        counts=fill(sql.CAMERAS_BY_UNIT, where=_CAMERA_UNIT_CHUNK),
+    ),
 )
-_ROADS_CHUNK = "INSERT INTO coverage_work.road (code, working, installed) " + sql.ROAD_SUMS.format(
-    lengths=sql.LENGTH_BY_UNIT.format(
-        lines="coverage_work.covered_road",
-        units="{units}",
-        where=f"{sql.MEASURED_ROADS.format(u='u')} AND {_UNIT_CHUNK}",
-    )
+_ROADS_CHUNK = (
+    fill(
+        "INSERT INTO coverage_work.road (code, working, installed) $sums",
+        sums=fill(
+            sql.ROAD_SUMS,
+            lengths=fill(
+                sql.LENGTH_BY_UNIT,
+                lines="coverage_work.covered_road",
+                where=fill(
+                    "$measured AND $chunk",
+                    measured=fill(sql.MEASURED_ROADS, u="u"),
+                    chunk=_UNIT_CHUNK,
+                ),
+            ),
+        ),
+    ),
 )
 # When the units are rebuilt: their road lengths, then which parents their children tile.
-_ROAD_LENGTHS_CHUNK = sql.ROAD_LENGTHS.format(units="{units}", roads="{roads}", where=_UNIT_CHUNK)
-_TILING_CHUNK = sql.TILING.format(
-    units="{units}",
-    parents_of_c=_PARENT_CHUNK.format(c="c"),
-    parents_of_a=_PARENT_CHUNK.format(c="a"),
+_ROAD_LENGTHS_CHUNK = (fill(sql.ROAD_LENGTHS, where=_UNIT_CHUNK),)
+_TILING_CHUNK = (
+    fill(
+        sql.TILING,
+        parents_of_c=fill(_PARENT_CHUNK, c="c"),
+        parents_of_a=fill(_PARENT_CHUNK, c="a"),
+    ),
 )
 # The sums of the tiled parents of one level (:level) from their children's, into the work tables
 # (the children's are final by then: villages first, then townships, then counties).
 _ROLL_UP_WORK = """
-INSERT INTO coverage_work.{table} (code, {columns})
-SELECT c.parent_code, {sums} FROM {{units}} c LEFT JOIN coverage_work.{table} x ON x.code = c.code
-WHERE c.parent_code IN (SELECT code FROM {{units}} WHERE level = :level AND {ok}) GROUP BY c.parent_code
+INSERT INTO coverage_work.$table (code, $columns)
+SELECT c.parent_code, $sums FROM $units c LEFT JOIN coverage_work.$table x ON x.code = c.code
+WHERE c.parent_code IN (SELECT code FROM $units WHERE level = :level AND $ok) GROUP BY c.parent_code
 """
-_ROLL_UP_AREAS = _ROLL_UP_WORK.format(
+_ROLL_UP_AREAS = fill(
+    _ROLL_UP_WORK,
     table="area",
     columns="working, installed, patrol, combined",
     ok="tiled",
@@ -145,7 +178,8 @@ _ROLL_UP_AREAS = _ROLL_UP_WORK.format(
         f"sum(coalesce(x.{c}, 0))" for c in ("working", "installed", "patrol", "combined")
     ),
 )
-_ROLL_UP_ROADS = _ROLL_UP_WORK.format(
+_ROLL_UP_ROADS = fill(
+    _ROLL_UP_WORK,
     table="road",
     columns="working, installed",
     ok="roads_tiled",
@@ -153,11 +187,11 @@ _ROLL_UP_ROADS = _ROLL_UP_WORK.format(
 )
 # Every figure of every unit from the work tables' sums, in one write per unit.
 _FIGURES = """
-UPDATE {units} u SET camera_area_m2 = coalesce(a.working, 0), camera_area_installed_m2 = coalesce(a.installed, 0),
+UPDATE $units u SET camera_area_m2 = coalesce(a.working, 0), camera_area_installed_m2 = coalesce(a.installed, 0),
        patrol_area_m2 = coalesce(a.patrol, 0), combined_area_m2 = coalesce(a.combined, 0),
        camera_road_m = coalesce(r.working, 0), camera_road_installed_m = coalesce(r.installed, 0),
        cameras = coalesce(c.n, 0), cameras_online = coalesce(c.online, 0)
-FROM {units} u2 LEFT JOIN coverage_work.area a ON a.code = u2.code
+FROM $units u2 LEFT JOIN coverage_work.area a ON a.code = u2.code
      LEFT JOIN coverage_work.road r ON r.code = u2.code LEFT JOIN coverage_work.cameras c ON c.code = u2.code
 WHERE u.code = u2.code
 """
@@ -190,13 +224,10 @@ def refresh_with_sessions(
         with ThreadPoolExecutor(sessions, thread_name_prefix="coverage") as pool:
             plan, units = _start(engine, lead, pool, chunks, patrol_buffer_m, full, rebuild_units)
 
-            def step(*scripts: str) -> None:
-                _run_chunks(
-                    engine,
-                    pool,
-                    [s.format(units=units, roads=_tables(plan)["roads"]) for s in scripts],
-                    chunks,
-                )
+            def step(*scripts: tuple[str, ...]) -> None:
+                roads = _tables(plan)["roads"]
+                filled = [fill_all(s, units=units, roads=roads) for s in scripts]
+                _run_chunks(engine, pool, filled, chunks)
 
             # rebuilt units: the area sums need the tiling, which needs the road lengths
             if plan.rebuild_units:
@@ -233,7 +264,10 @@ def _refresh_lock(engine: Engine) -> Iterator[Connection]:
 
 def _empty_work_tables(lead: Connection) -> None:
     lead.execute(
-        text(f"TRUNCATE {', '.join('coverage_work.' + t for t in _WORK)} RESTART IDENTITY")
+        statement(
+            "TRUNCATE $tables RESTART IDENTITY",
+            tables=", ".join("coverage_work." + t for t in _WORK),
+        )
     )
     lead.execute(
         text("DROP INDEX IF EXISTS coverage_work.piece_geom, coverage_work.covered_road_geom")
@@ -268,7 +302,7 @@ def _start(
         for j in range(chunks)
     ]
     if plan.rebuild_units:
-        run_script(lead, sql.UNITS.format(**WORK_TABLES), params)
+        run_script(lead, fill_all(sql.UNITS, **WORK_TABLES), params)
     _wait(sources)
     lead.commit()
     lead.execute(text("ANALYZE coverage_work.source"))
@@ -301,7 +335,9 @@ def _deal_tiles(lead: Connection, chunks: int) -> None:
     )
 
 
-def _run_chunks(engine: Engine, pool: ThreadPoolExecutor, scripts: list[str], chunks: int) -> None:
+def _run_chunks(
+    engine: Engine, pool: ThreadPoolExecutor, scripts: list[tuple[str, ...]], chunks: int
+) -> None:
     """Run every script once per chunk (:j of :k), each chunk in a transaction of its own, on the
     pool's sessions, the first script's chunks first (list the costliest first: the sessions then
     end the step on small chunks, together); the first failure cancels what has not started and
@@ -316,7 +352,10 @@ def _run_chunks(engine: Engine, pool: ThreadPoolExecutor, scripts: list[str], ch
 
 
 def _chunk(
-    engine: Engine, script: str, params: dict[str, float | int], snapshot: str | None = None
+    engine: Engine,
+    script: Sequence[str],
+    params: dict[str, float | int],
+    snapshot: str | None = None,
 ) -> Callable[[], None]:
     """A task running ``script`` in a transaction of its own (on the snapshot ``snapshot`` exported)."""
     if snapshot is not None and not re.fullmatch(r"[0-9A-F-]+", snapshot):
@@ -326,7 +365,7 @@ def _chunk(
         with engine.begin() as conn:
             if snapshot is not None:
                 conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
-                conn.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+                conn.execute(statement("SET TRANSACTION SNAPSHOT '$id'", id=snapshot))
             run_script(conn, script, params)
 
     return run
@@ -346,9 +385,13 @@ def _wait(futures: list[Future[None]]) -> None:
 def _index(lead: Connection, table: str, column: str) -> None:
     """Index a work table the next step searches by location, and gather its statistics."""
     lead.execute(
-        text(f"CREATE INDEX {table}_{column} ON coverage_work.{table} USING gist ({column})")
+        statement(
+            "CREATE INDEX ${table}_$column ON coverage_work.$table USING gist ($column)",
+            table=table,
+            column=column,
+        )
     )
-    lead.execute(text(f"ANALYZE coverage_work.{table}"))
+    lead.execute(statement("ANALYZE coverage_work.$table", table=table))
     lead.commit()
 
 
@@ -356,9 +399,9 @@ def _finish(lead: Connection, plan: RefreshPlan, patrol_buffer_m: float, units: 
     """Step 5, one transaction: every figure, the mosaic and, if rebuilt, the units and road pieces
     go into the live tables."""
     for level in sql.PARENT_LEVELS:
-        lead.execute(text(_ROLL_UP_AREAS.format(units=units)), {"level": level})
-        lead.execute(text(_ROLL_UP_ROADS.format(units=units)), {"level": level})
-    lead.execute(text(_FIGURES.format(units=units)))
+        lead.execute(statement(_ROLL_UP_AREAS, units=units), {"level": level})
+        lead.execute(statement(_ROLL_UP_ROADS, units=units), {"level": level})
+    lead.execute(statement(_FIGURES, units=units))
     if plan.rebuild_units:
         _replace_units(lead)
         meta.put(lead, "coverage_units", plan.units_stamp)
@@ -379,7 +422,10 @@ def _replace_units(lead: Connection) -> None:
     ).scalar_one()
     lead.execute(text("DELETE FROM unit_coverage"))  # and, by cascade, unit_piece
     lead.execute(
-        text(f"INSERT INTO unit_coverage ({columns}) SELECT {columns} FROM coverage_work.unit")
+        statement(
+            "INSERT INTO unit_coverage ($columns) SELECT $columns FROM coverage_work.unit",
+            columns=columns,
+        )
     )
     lead.execute(
         text("INSERT INTO unit_piece (code, geom) SELECT code, geom FROM coverage_work.unit_piece")
@@ -389,4 +435,4 @@ def _replace_units(lead: Connection) -> None:
         text("INSERT INTO road_piece (geom) SELECT geom FROM coverage_work.road_piece ORDER BY id")
     )
     for table in ("unit_coverage", "unit_piece", "road_piece"):
-        lead.execute(text(f"ANALYZE {table}"))
+        lead.execute(statement("ANALYZE $table", table=table))

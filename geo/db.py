@@ -51,7 +51,9 @@ NO_READ = ("coverage_change",)
 
 def cluster_for(settings: Settings) -> EmbeddedCluster:
     """Return the embedded cluster that ``settings`` designate (used when DATABASE_URL is unset)."""
-    return EmbeddedCluster(settings.data_dir / "postgres", port_hint=settings.pg_port)
+    return EmbeddedCluster(
+        settings.data_dir / "postgres", port_hint=settings.pg_port, bindir=settings.pg_bin
+    )
 
 
 def database_url(settings: Settings) -> str:
@@ -68,9 +70,9 @@ def make_engine(url: str, statement_timeout_s: float = 0) -> Engine:
     """Create a pooled engine for ``url`` that checks connections before use (survives restarts).
 
     JIT compilation is off for its sessions: PostGIS functions carry high planner costs that make
-    PostgreSQL compile almost every spatial query, which costs 0.1-0.3 s, far more than running it.
+    PostgreSQL compile almost every spatial query, which costs far more than running it.
     The pool keeps 12 connections open: a map view fetches about ten layers at once, and a new
-    connection costs its first spatial query ~20 ms more (PostGIS and the catalog load per backend).
+    connection makes its first spatial query slower (PostGIS and the catalog load per backend).
     ``statement_timeout_s`` > 0 makes PostgreSQL cancel any of its statements that runs longer (the
     web requests' engine); 0 leaves statements unbounded (imports, refreshes, command lines).
     """
@@ -153,7 +155,8 @@ def grant_app_role(conn: Connection, member: str | None = None) -> None:
         conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars()
     )
     for table in tables & set(NO_READ):
-        conn.execute(text(f'REVOKE SELECT ON TABLE public."{table}" FROM {role}'))
+        # S608 below: role and table names from code
+        conn.execute(text(f'REVOKE SELECT ON TABLE public."{table}" FROM {role}'))  # noqa: S608
     present = tables & set(WRITE_GRANTS)
     for table, privileges in WRITE_GRANTS.items():
         if table not in present:

@@ -49,18 +49,18 @@ host    all       all   127.0.0.1/32   scram-sha-256
 """
 
 
-def find_bindir() -> Path:
-    """Find the folder holding ``initdb``/``pg_ctl`` of the newest installed PostgreSQL.
+def find_bindir(override: Path | None = None) -> Path:
+    """Find the folder holding ``initdb``/``pg_ctl``.
 
-    The Debian layout (``/usr/lib/postgresql/<version>/bin``) is searched.
+    ``override`` (the ``GRIDSIGHT_PG_BIN`` setting) when it holds them, else the newest installed
+    PostgreSQL's (the Debian layout, ``/usr/lib/postgresql/<version>/bin``).
 
     Raises
     ------
     DatabaseUnavailable
         When no PostgreSQL server binaries are installed.
     """
-    override = os.environ.get("GRIDSIGHT_PG_BIN")
-    candidates = [override] if override else []
+    candidates = [str(override)] if override else []
     candidates += sorted(
         glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True
     )
@@ -92,6 +92,7 @@ class EmbeddedCluster:
 
     root: Path
     port_hint: int | None = None
+    bindir: Path | None = None  # the GRIDSIGHT_PG_BIN setting; None: found by find_bindir
 
     @property
     def data(self) -> Path:
@@ -173,7 +174,7 @@ class EmbeddedCluster:
         return os.geteuid() == 0
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        cmd = [str(find_bindir() / args[0]), *args[1:]]
+        cmd = [str(find_bindir(self.bindir) / args[0]), *args[1:]]
         if self._as_root():
             cmd = ["runuser", "-u", _SERVICE_USER, "--", *cmd]
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, text
 
 from geo import limits
+from geo._sql import fill, incident_window, statement, window_params
 from geo.errors import DataError
 
 LEVELS = ("province", "city", "county", "township", "village", "grid")
@@ -86,18 +87,15 @@ def _end_of_minute() -> dt.datetime:
     return utc_now().replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
 
 
-DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
+def day_range(start: str | None, end: str | None) -> tuple[dt.date, dt.date] | None:
+    """The calendar days ``YYYY-MM-DD`` from ``start`` to ``end`` (both inclusive), or None when
+    either is missing.
 
-
-def custom_range(
-    start: str | None, end: str | None
-) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """A window from local calendar days ``YYYY-MM-DD`` (both inclusive), or (None, None).
-
-    Raises :class:`DataError` when a date is malformed or the end comes before the start.
+    Raises :class:`DataError` when a date is malformed, the end comes before the start or the
+    range is longer than :mod:`geo.limits` allows.
     """
     if not start or not end:
-        return None, None
+        return None
     try:
         first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     except ValueError:
@@ -105,8 +103,28 @@ def custom_range(
     if last < first:
         raise DataError(f"the window ends ({end}) before it starts ({start})")
     limits.custom_days(first, last)
-    begin = dt.datetime.combine(first, dt.time(), DISPLAY_TZ)
-    return begin, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), DISPLAY_TZ)
+    return first, last
+
+
+def custom_range(
+    start: str | None, end: str | None, timezone: str
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """A window from calendar days ``YYYY-MM-DD`` (both inclusive) in ``timezone`` (an IANA name,
+    the ``GRIDSIGHT_TIMEZONE`` setting): from the first day's midnight to the midnight after the
+    last, timezone-aware; (None, None) when either date is missing.
+
+    Raises :class:`DataError` as :func:`day_range` does.
+
+    >>> custom_range("2026-03-01", "2026-03-01", "Europe/Berlin")[0].isoformat()
+    '2026-03-01T00:00:00+01:00'
+    """
+    days = day_range(start, end)
+    if days is None:
+        return None, None
+    zone = ZoneInfo(timezone)
+    first, last = days
+    begin = dt.datetime.combine(first, dt.time(), zone)
+    return begin, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone)
 
 
 def pct(part: float, whole: float) -> float | None:
@@ -161,19 +179,18 @@ class UnitFigures:
 # code followed by ':' (the character after '9').
 _SPAN = (
     'SELECT min(gs_unit_prefix(code, level) COLLATE "C"), '
-    "max((gs_unit_prefix(code, level) || ':') COLLATE \"C\") FROM unit_coverage u WHERE {where}"
+    "max((gs_unit_prefix(code, level) || ':') COLLATE \"C\") FROM unit_coverage u WHERE $where"
 )
-_FIGURES = """
+_FIGURES = fill(
+    """
 WITH units AS MATERIALIZED (
-    SELECT u.*, gs_unit_prefix(u.code, u.level) AS prefix FROM unit_coverage u WHERE {where}),
+    SELECT u.*, gs_unit_prefix(u.code, u.level) AS prefix FROM unit_coverage u WHERE $where),
 lengths AS (SELECT DISTINCT length(prefix) AS n FROM units),
 inc AS (
     SELECT i.unit_code, i.watched
     FROM incident i
     WHERE i.unit_code >= CAST(:low AS text) COLLATE "C" AND i.unit_code < CAST(:high AS text) COLLATE "C"
-      AND i.occurred_at > :start AND i.occurred_at <= :end
-      AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
-      AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
+      AND $window
 ),
 counts AS (
     SELECT left(inc.unit_code, lengths.n) AS code, count(*) AS incidents,
@@ -187,7 +204,9 @@ SELECT u.code, u.name, u.level, u.parent_code, u.population, u.area_m2, u.camera
        coalesce(c.incidents, 0) AS incidents, coalesce(c.blind, 0) AS blind
 FROM units u LEFT JOIN counts c ON c.code = u.prefix
 ORDER BY u.code
-"""
+""",
+    window=incident_window("i"),
+)
 
 
 def figures(
@@ -216,20 +235,17 @@ def raw_figures(
     conn.execute(text("SET LOCAL jit = off"))
     # the units' code range first, so that the planner sees it: the whole territory's range is read
     # by time (the window's index), one unit's by code (the code index)
-    low, high = conn.execute(text(_SPAN.format(where=where)), params).one()
+    low, high = conn.execute(statement(_SPAN, where=where), params).one()
     if low is None:
         return []
     rows = (
         conn.execute(
-            text(_FIGURES.format(where=where)),
+            statement(_FIGURES, where=where),
             {
                 **params,
                 "low": low,
                 "high": high,
-                "start": window.start,
-                "end": window.end,
-                "categories": list(window.categories),
-                "statuses": list(window.statuses),
+                **window_params(window),
             },
         )
         .mappings()

@@ -31,6 +31,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from sqlalchemy import Connection, text
 
+from geo._sql import incident_window, window_params
 from geo.coverage import metric_srid
 from geo.errors import DataError
 from geo.figures import Window
@@ -40,16 +41,12 @@ BINS = ((2.576, 3), (1.960, 2), (1.645, 1))  # |z| threshold, bin
 HOT_BIN = 2  # a hot spot is made of units at 95 % or more
 _QUEEN = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
-_FILTER = """occurred_at > :start AND occurred_at <= :end
-      AND (cardinality(CAST(:categories AS text[])) = 0
-           OR category = ANY(CAST(:categories AS text[])))
-      AND (cardinality(CAST(:statuses AS text[])) = 0
-           OR status = ANY(CAST(:statuses AS text[])))"""
+_FILTER = incident_window("")
 
 _LATTICE = f"""
 -- A square belongs to the lattice when its inside meets a county's: squares that only touch the
 -- boundary do not (the county shrunk by 1 cm). The EXISTS lets PostGIS prepare each county once (a
--- plain join tests every square unprepared: 30x slower). An account limited to a unit (geo/
+-- plain join tests every square unprepared). An account limited to a unit (geo/
 -- jurisdiction.py) sees no county: its lattice covers its own unit.
 WITH county AS MATERIALIZED (SELECT ST_Transform(geom, :srid) AS g,
                                     ST_Buffer(ST_Transform(geom, :srid), -0.01) AS inner_g
@@ -61,12 +58,12 @@ sq AS (SELECT DISTINCT s.i, s.j FROM county, ST_SquareGrid(:size, county.g) s
 inc AS (SELECT floor(ST_X(p) / :size)::int AS i, floor(ST_Y(p) / :size)::int AS j, count(*) AS n
         FROM (SELECT ST_Transform(geom, :srid) AS p FROM incident WHERE {_FILTER}) x GROUP BY 1, 2)
 SELECT sq.i, sq.j, coalesce(inc.n, 0) AS n FROM sq LEFT JOIN inc USING (i, j) ORDER BY sq.i, sq.j
-"""
+"""  # noqa: S608 (constant fragments; values bound)
 _CELLS = f"""
 SELECT c.code, ST_Area(ST_Transform(c.geom, :srid)) / 1e6 AS km2,
        (SELECT count(*) FROM incident i WHERE ST_Intersects(c.geom, i.geom) AND {_FILTER}) AS n
 FROM grid_cell c ORDER BY c.code
-"""
+"""  # noqa: S608 (constant fragments; values bound)
 _TOUCHING = """SELECT a.code, b.code FROM grid_cell a JOIN grid_cell b
                ON a.code < b.code AND ST_Intersects(a.geom, b.geom)"""
 
@@ -123,7 +120,9 @@ def gi_star(values: np.ndarray, neighbours: list[list[int]]) -> np.ndarray:
     rows = [a for a, near in enumerate(neighbours) for _ in near]
     cols = [b for near in neighbours for b in near]
     matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(y), len(y)))
-    w = WSP(matrix).to_W(silence_warnings=True)  # 30x faster than W() from a dict
+    w = WSP(matrix).to_W(
+        silence_warnings=True
+    )  # from the sparse matrix: W() from a dict is far slower
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # islands and the like: expected on clipped lattices
         g = G_Local(y, w, transform="B", star=True, permutations=0)
@@ -198,10 +197,7 @@ def analyse(
 def _params(conn: Connection, window: Window) -> dict[str, Any]:
     return {
         "srid": metric_srid(conn),
-        "start": window.start,
-        "end": window.end,
-        "categories": list(window.categories),
-        "statuses": list(window.statuses),
+        **window_params(window),
     }
 
 
@@ -309,8 +305,9 @@ def spot_sql(analysis: Analysis) -> tuple[str, dict[str, Any]]:
 
 # -- kernel density --------------------------------------------------------------------------------
 
+# constant fragments; values bound
 _POINTS = (
-    "SELECT ST_X(p), ST_Y(p)"
+    "SELECT ST_X(p), ST_Y(p)"  # noqa: S608
     f" FROM (SELECT ST_Transform(geom, :srid) AS p FROM incident WHERE {_FILTER}) x"
 )
 
@@ -378,10 +375,11 @@ def spot_points(conn: Connection, analysis: Analysis) -> dict[str, tuple[float, 
     if not analysis.hot_spots:
         return {}
     sql, params = spot_sql(analysis)
+    # S608 below: constant fragments; values bound
     rows = conn.execute(
         text(f"""
         SELECT s.id, ST_X(p), ST_Y(p)
-        FROM ({sql}) s, LATERAL (SELECT ST_Transform(ST_PointOnSurface(s.geom), 4326) AS p) pt"""),
+        FROM ({sql}) s, LATERAL (SELECT ST_Transform(ST_PointOnSurface(s.geom), 4326) AS p) pt"""),  # noqa: S608
         {**params, "srid": metric_srid(conn)},
     )
     return {str(i): (float(x), float(y)) for i, x, y in rows}

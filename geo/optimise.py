@@ -29,27 +29,27 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from geo import limits
+from geo._sql import fill, incident_window, window_params
 from geo.coverage import metric_srid
 from geo.errors import DataError
 from geo.figures import Window, figures
 from geo.whatif import Camera, what_if
 
 # The blind incidents go to an indexed temporary table first: joined as a CTE, every candidate
-# view would test every incident (minutes instead of seconds).
-_BLIND = """
+# view would test every incident, without an index.
+_BLIND = fill(
+    """
 DROP TABLE IF EXISTS gs_blind;
 CREATE TEMP TABLE gs_blind ON COMMIT DROP AS
     SELECT i.code, i.geom, ST_Transform(i.geom, :srid) AS p FROM incident i
-    WHERE i.occurred_at > :start AND i.occurred_at <= :end
-      AND (cardinality(CAST(:categories AS text[])) = 0
-           OR i.category = ANY(CAST(:categories AS text[])))
-      AND (cardinality(CAST(:statuses AS text[])) = 0
-           OR i.status = ANY(CAST(:statuses AS text[])))
+    WHERE $window
       AND NOT i.watched;
 CREATE INDEX ON gs_blind USING gist (geom);
 CREATE INDEX ON gs_blind USING gist (p);
 ANALYZE gs_blind
-"""
+""",
+    window=incident_window("i"),
+)
 _CANDIDATES = """
 WITH line AS (SELECT (ST_Dump(ST_Transform(geom, :srid))).geom AS g FROM road
               WHERE class = ANY(CAST(:classes AS text[]))),
@@ -168,10 +168,7 @@ def candidates(
     azimuths = [0.0] if fov_deg >= 360 else [360.0 * k / directions for k in range(directions)]
     params = {
         "srid": metric_srid(conn),
-        "start": window.start,
-        "end": window.end,
-        "categories": list(window.categories),
-        "statuses": list(window.statuses),
+        **window_params(window),
         "classes": list(classes),
         "spacing": spacing_m,
         "range": range_m,

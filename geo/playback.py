@@ -11,12 +11,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from geo._sql import fill, incident_window, window_params
 from geo.errors import DataError
 from geo.figures import Window
 
 MAX_INCIDENTS = 200_000  # a year of a large city; the browser holds 6 numbers per incident
 
-_SQL = text("""
+_SQL = text(
+    fill(
+        """
     SELECT extract(epoch FROM occurred_at)::float8 * 1000 AS t,
            round(ST_X(geom)::numeric, 6)::float8 AS x, round(ST_Y(geom)::numeric, 6)::float8 AS y,
            severity AS s,
@@ -25,13 +28,12 @@ _SQL = text("""
     FROM incident
     WHERE unit_code >= CAST(:code AS text) COLLATE "C"
       AND unit_code < CAST(:code || ':' AS text) COLLATE "C"
-      AND occurred_at > :start AND occurred_at <= :end
-      AND (cardinality(CAST(:categories AS text[])) = 0
-           OR category = ANY(CAST(:categories AS text[])))
-      AND (cardinality(CAST(:statuses AS text[])) = 0
-           OR status = ANY(CAST(:statuses AS text[])))
+      AND $window
     ORDER BY occurred_at, code
-    LIMIT :limit""")
+    LIMIT :limit""",
+        window=incident_window(""),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -84,11 +86,8 @@ def incidents(conn: Connection, code: str, window: Window, timezone: str) -> Pla
         _SQL,
         {
             "code": code,
-            "start": window.start,
-            "end": window.end,
+            **window_params(window),
             "tz": timezone,
-            "categories": list(window.categories),
-            "statuses": list(window.statuses),
             "limit": MAX_INCIDENTS + 1,
         },
     ).all()

@@ -116,139 +116,295 @@ def _parse_tile_url(raw: str) -> str:
     return raw
 
 
-# field name -> (environment variable, parser, description)
-_ENV: dict[str, tuple[str, Callable[[str], Any], str]] = {
-    "database_url": ("DATABASE_URL", _parse_database_url, "external PostGIS; unset = embedded"),
-    "app_database_url": (
+@dataclass(frozen=True)
+class Option:
+    """One setting, declared once: its :class:`Settings` field, environment variable, parser,
+    default and help; the settings, ``--help`` texts and the README's table derive from these.
+
+    ``default`` is the text the variable would hold (parsed like a value from the environment),
+    or None when the setting is unset by default: then the field holds ``unset`` and the docs
+    show ``shown`` (how the program decides without it). ``empty_is_unset``: an empty variable
+    counts as unset rather than as a value.
+    """
+
+    name: str
+    var: str
+    parse: Callable[[str], Any]
+    default: str | None
+    help: str
+    unset: Any = None
+    shown: str | None = None
+    empty_is_unset: bool = False
+
+    def default_value(self) -> Any:
+        """The field's value when the variable is not set."""
+        return self.unset if self.default is None else self.parse(self.default)
+
+    def shown_default(self) -> str:
+        """The default as the docs show it (Markdown)."""
+        if self.shown is not None:
+            return self.shown
+        return "empty" if self.default == "" else f"`{self.default}`"
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "database_url",
+        "DATABASE_URL",
+        _parse_database_url,
+        None,
+        "external PostGIS (`postgresql://user:pass@host:5432/db`); unset = embedded",
+        shown="unset",
+        empty_is_unset=True,
+    ),
+    Option(
+        "app_database_url",
         "GRIDSIGHT_APP_DATABASE_URL",
         _parse_database_url,
-        "with DATABASE_URL: the web app's login role (a member of gridsight_app; its user and password)",
+        None,
+        "with `DATABASE_URL`: the web app's own login (a member of `gridsight_app`); see "
+        '"Jurisdiction and the database\'s roles"',
+        shown="unset",
+        empty_is_unset=True,
     ),
-    "data_dir": ("GRIDSIGHT_DATA_DIR", Path, "folder of the embedded PostgreSQL cluster"),
-    "pg_port": ("GRIDSIGHT_PG_PORT", _parse_int(1024, 65535), "embedded PostgreSQL TCP port"),
-    "host": ("GRIDSIGHT_HOST", str, "address the dashboard listens on"),
-    "port": ("GRIDSIGHT_PORT", _parse_int(1, 65535), "port the dashboard listens on"),
-    "tile_url": ("GRIDSIGHT_TILE_URL", _parse_tile_url, "intranet XYZ tile server; empty = none"),
-    "tile_attribution": ("GRIDSIGHT_TILE_ATTRIBUTION", str, "attribution shown for the tiles"),
-    "patrol_buffer_m": (
+    Option(
+        "data_dir",
+        "GRIDSIGHT_DATA_DIR",
+        Path,
+        None,
+        "where the embedded cluster lives",
+        unset=PROJECT_DIR / "var",
+        shown="`./var`",
+    ),
+    Option(
+        "pg_port",
+        "GRIDSIGHT_PG_PORT",
+        _parse_int(1024, 65535),
+        None,
+        "port of the embedded cluster when it is first created",
+        shown="derived from the folder",
+        empty_is_unset=True,
+    ),
+    Option(
+        "pg_bin",
+        "GRIDSIGHT_PG_BIN",
+        Path,
+        None,
+        "folder of the PostgreSQL server programs (`pg_ctl`, `initdb`) for the embedded cluster",
+        shown="the newest in `/usr/lib/postgresql`",
+        empty_is_unset=True,
+    ),
+    Option(
+        "host",
+        "GRIDSIGHT_HOST",
+        str,
+        "127.0.0.1",
+        "address the dashboard listens on (`python app.py --host` overrides it)",
+    ),
+    Option(
+        "port",
+        "GRIDSIGHT_PORT",
+        _parse_int(1, 65535),
+        "8050",
+        "port the dashboard listens on (`python app.py --port` overrides it)",
+    ),
+    Option(
+        "tile_url",
+        "GRIDSIGHT_TILE_URL",
+        _parse_tile_url,
+        "",
+        "intranet XYZ tile URL template with `{z}`, `{x}`, `{y}`",
+    ),
+    Option(
+        "tile_attribution",
+        "GRIDSIGHT_TILE_ATTRIBUTION",
+        str,
+        "",
+        "attribution shown with the tiles",
+    ),
+    Option(
+        "patrol_buffer_m",
         "GRIDSIGHT_PATROL_BUFFER_M",
         _parse_positive_float,
-        "patrol buffer width in metres",
+        "100",
+        "patrol buffer width, metres",
     ),
-    "window_days": ("GRIDSIGHT_WINDOW_DAYS", _parse_int(1, 3660), "default incident window, days"),
-    "language": ("GRIDSIGHT_LANGUAGE", _parse_language, "default interface language"),
-    "debug": ("GRIDSIGHT_DEBUG", _parse_bool, "Dash debug mode"),
-    "max_features": (
+    Option(
+        "window_days",
+        "GRIDSIGHT_WINDOW_DAYS",
+        _parse_int(1, 3660),
+        "30",
+        "default incident window, days",
+    ),
+    Option(
+        "language",
+        "GRIDSIGHT_LANGUAGE",
+        _parse_language,
+        "zh",
+        "interface language, `zh` or `en`",
+    ),
+    Option(
+        "max_features",
         "GRIDSIGHT_MAX_FEATURES",
         _parse_int(100, 1_000_000),
+        "20000",
         "most features one layer request returns",
     ),
-    "max_upload_mb": (
+    Option("debug", "GRIDSIGHT_DEBUG", _parse_bool, "0", "Dash debug mode"),
+    Option(
+        "max_upload_mb",
         "GRIDSIGHT_MAX_UPLOAD_MB",
         _parse_int(1, 100_000),
-        "largest file an import accepts, MB (an archive: also its decompressed size)",
+        "200",
+        "largest file an import accepts (an archive: also decompressed)",
     ),
-    "upload_quota_mb": (
+    Option(
+        "upload_quota_mb",
         "GRIDSIGHT_UPLOAD_QUOTA_MB",
         _parse_int(1, 1_000_000),
+        "1000",
         "most MB all uploads kept at once may hold (each is removed after its import or an hour)",
     ),
-    "statement_timeout_s": (
+    Option(
+        "statement_timeout_s",
         "GRIDSIGHT_STATEMENT_TIMEOUT_S",
         _parse_int(0, 86_400),
+        "30",
         "longest a database statement of a web request may run, seconds; 0 = no limit",
     ),
-    "timezone": (
+    Option(
+        "timezone",
         "GRIDSIGHT_TIMEZONE",
         _parse_timezone,
-        "time zone of imported times and of 'today'",
+        "Asia/Shanghai",
+        "time zone of imported times without one, of the times the pages show, of a custom "
+        'range\'s days and of "today" on the wall',
     ),
-    "wall_refresh_s": (
+    Option(
+        "wall_refresh_s",
         "GRIDSIGHT_WALL_REFRESH_S",
         _parse_positive_float,
+        "2",
         "wall display poll interval, seconds",
     ),
-    "wall_tour_s": (
+    Option(
+        "wall_tour_s",
         "GRIDSIGHT_WALL_TOUR_S",
         _parse_int(0, 86_400),
-        "wall tour: seconds per township; 0 = off",
+        "0",
+        "wall tour, seconds per township; 0 = off (`?tour=N` overrides)",
     ),
-    "home": ("GRIDSIGHT_HOME", _parse_home, "page served at /: map or wall"),
-    "default_metric": (
+    Option(
+        "home",
+        "GRIDSIGHT_HOME",
+        _parse_home,
+        "map",
+        "the page at `/`: `map` or `wall` (`python app.py --wall`)",
+    ),
+    Option(
+        "default_metric",
         "GRIDSIGHT_DEFAULT_METRIC",
         _parse_metric,
-        "the metric the map colours units by when the address names none",
+        "camera_road_pct",
+        "the metric the map colours units by when the address names none ("
+        + ", ".join(f"`{m}`" for m in MAP_METRICS)
+        + ")",
     ),
-    "target_pct": (
+    Option(
+        "target_pct",
         "GRIDSIGHT_TARGET_PCT",
         _parse_percent,
-        "target of a coverage metric, %: units below it are marked (the address's target= overrides)",
+        "60",
+        "target of a coverage metric, %: units below it are marked (`target=` in the address "
+        "overrides)",
     ),
-    "refresh_sessions": (
+    Option(
+        "refresh_sessions",
         "GRIDSIGHT_REFRESH_SESSIONS",
         _parse_int(1, 16),  # the engine's pool: 12 connections and 8 more, one of them the lead's
-        "database sessions a full coverage refresh runs on at once (about the database server's cores)",
+        "2",
+        "database sessions a full coverage recompute runs on at once, 1-16 (about the database "
+        "server's cores; 1 = serial)",
     ),
-    "allowed_hosts": (
+    Option(
+        "allowed_hosts",
         "GRIDSIGHT_ALLOWED_HOSTS",
         _parse_hosts,
-        "host names the dashboard answers to (Host header)",
+        "localhost,127.0.0.1,::1",
+        "host names the dashboard answers to (the `Host` header, without port); `*` any",
     ),
-    "session_idle_min": (
+    Option(
+        "session_idle_min",
         "GRIDSIGHT_SESSION_IDLE_MIN",
         _parse_int(1, 24 * 60),
+        "30",
         "a session ends after this many minutes without a request (kiosk links excepted)",
     ),
-    "workers": (
+    Option(
+        "workers",
         "GRIDSIGHT_WORKERS",
         _parse_int(0, 64),
-        "server worker processes; 0 = by cores (2 x cores + 1)",
+        "0",
+        "gunicorn worker processes; 0 = cores + 1",
     ),
-    "threads": ("GRIDSIGHT_THREADS", _parse_int(1, 64), "threads per server worker"),
-    "request_timeout_s": (
+    Option("threads", "GRIDSIGHT_THREADS", _parse_int(1, 64), "4", "threads per worker"),
+    Option(
+        "request_timeout_s",
         "GRIDSIGHT_REQUEST_TIMEOUT_S",
         _parse_int(5, 3600),
-        "a worker busy longer than this on one request is restarted, seconds",
+        "120",
+        "a worker stuck this long on one request is restarted, seconds",
     ),
-}
+)
+OPTION = {o.name: o for o in OPTIONS}
+
+
+def _default(name: str) -> Any:
+    return OPTION[name].default_value()
+
+
+DEFAULT_TIMEZONE: str = _default("timezone")
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Every Gridsight setting. Build with :meth:`from_env`; never mutate (it is frozen)."""
+    """Every Gridsight setting (one field per :data:`OPTIONS` entry, its default from there).
+    Build with :meth:`from_env`; never mutate (it is frozen)."""
 
-    database_url: str | None = None
-    app_database_url: str | None = None
-    data_dir: Path = PROJECT_DIR / "var"
-    pg_port: int | None = None
-    host: str = "127.0.0.1"
-    port: int = 8050
-    tile_url: str = ""
-    tile_attribution: str = ""
-    patrol_buffer_m: float = 100.0
-    window_days: int = 30
-    language: str = "zh"
-    debug: bool = False
-    max_features: int = 20_000
-    max_upload_mb: int = 200
-    upload_quota_mb: int = 1000
-    statement_timeout_s: int = 30
-    timezone: str = "Asia/Shanghai"
-    wall_refresh_s: float = 2.0
-    wall_tour_s: int = 0
-    home: str = "map"
-    refresh_sessions: int = 2
-    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
-    session_idle_min: int = 30
-    workers: int = 0
-    threads: int = 4
-    request_timeout_s: int = 120
-    default_metric: str = "camera_road_pct"
-    target_pct: float = 60.0
+    database_url: str | None = _default("database_url")
+    app_database_url: str | None = _default("app_database_url")
+    data_dir: Path = _default("data_dir")  # noqa: RUF009 (a Path is immutable)
+    pg_port: int | None = _default("pg_port")
+    pg_bin: Path | None = _default("pg_bin")  # noqa: RUF009 (None by default)
+    host: str = _default("host")
+    port: int = _default("port")
+    tile_url: str = _default("tile_url")
+    tile_attribution: str = _default("tile_attribution")
+    patrol_buffer_m: float = _default("patrol_buffer_m")
+    window_days: int = _default("window_days")
+    language: str = _default("language")
+    debug: bool = _default("debug")
+    max_features: int = _default("max_features")
+    max_upload_mb: int = _default("max_upload_mb")
+    upload_quota_mb: int = _default("upload_quota_mb")
+    statement_timeout_s: int = _default("statement_timeout_s")
+    timezone: str = _default("timezone")
+    wall_refresh_s: float = _default("wall_refresh_s")
+    wall_tour_s: int = _default("wall_tour_s")
+    home: str = _default("home")
+    refresh_sessions: int = _default("refresh_sessions")
+    allowed_hosts: tuple[str, ...] = _default("allowed_hosts")
+    session_idle_min: int = _default("session_idle_min")
+    workers: int = _default("workers")
+    threads: int = _default("threads")
+    request_timeout_s: int = _default("request_timeout_s")
+    default_metric: str = _default("default_metric")
+    target_pct: float = _default("target_pct")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Read settings from ``environ`` (default ``os.environ``), then apply ``overrides``.
+        """Read settings from ``environ`` (default ``os.environ``), then apply ``overrides``
+        (None values ignored: a command-line option not given).
 
         Raises
         ------
@@ -258,16 +414,16 @@ class Settings:
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        for name, (var, parse, _doc) in _ENV.items():
-            raw = env.get(var)
-            if raw is None or (
-                raw == "" and name in {"database_url", "app_database_url", "pg_port"}
-            ):
+        for option in OPTIONS:
+            raw = env.get(option.var)
+            if raw is None or (raw == "" and option.empty_is_unset):
                 continue
             try:
-                values[name] = parse(raw)
+                values[option.name] = option.parse(raw)
             except ValueError as exc:
-                raise SettingsError(f"{var}={raw!r} is not allowed: expected {exc}") from None
+                raise SettingsError(
+                    f"{option.var}={raw!r} is not allowed: expected {exc}"
+                ) from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -276,10 +432,44 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
+if {f.name for f in dataclasses.fields(Settings)} != set(OPTION):  # a field without its Option
+    raise RuntimeError("geo.settings: the fields of Settings and the OPTIONS differ")
+
+
+def help_text(name: str) -> str:
+    """The ``--help`` text of a command-line option that overrides setting ``name``: its help, its
+    variable and its default (plain text).
+
+    >>> help_text("port")
+    'port the dashboard listens on; setting GRIDSIGHT_PORT, default 8050'
+    """
+    text = OPTION[name].help.split(" (`python app.py")[0].replace("`", "")
+    return f"{text}; {setting_note(name)}"
+
+
+def setting_note(name: str) -> str:
+    """Which setting gives a command-line default, and its default (plain text).
+
+    >>> setting_note("window_days")
+    'setting GRIDSIGHT_WINDOW_DAYS, default 30'
+    """
+    option = OPTION[name]
+    return f"setting {option.var}, default {option.shown_default().replace('`', '')}"
+
+
+def epilog() -> str:
+    """Every setting, one a line, for the end of a command's ``--help`` (plain text)."""
+    lines = [f"  {o.var} ({o.shown_default().replace('`', '')})" for o in OPTIONS]
+    return "settings (environment variables; see the README):\n" + "\n".join(lines)
+
+
+def markdown_table() -> str:
+    """The README's table of settings (Markdown), one row per :data:`OPTIONS` entry."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    rows += [f"| `{o.var}` | {o.shown_default()} | {o.help} |" for o in OPTIONS]
+    return "\n".join(rows) + "\n"
+
+
 def describe() -> list[tuple[str, str, str]]:
-    """``(environment variable, default, description)`` for every setting, for docs and --help."""
-    defaults = Settings()
-    return [
-        (var, str(getattr(defaults, name) if getattr(defaults, name) is not None else ""), doc)
-        for name, (var, _parse, doc) in _ENV.items()
-    ]
+    """``(environment variable, default as the docs show it, help)`` for every setting."""
+    return [(o.var, o.shown_default(), o.help) for o in OPTIONS]

@@ -33,6 +33,7 @@ import shapely
 from pyproj import Geod, Transformer
 from sqlalchemy import Connection, text
 
+from geo._sql import fill, incident_window, window_params
 from geo.errors import DataError
 from geo.figures import LEVELS, Window, figures
 
@@ -260,20 +261,13 @@ def _recompute(
                 g
                 for (g,) in _rows(
                     conn,
-                    "SELECT ST_AsBinary(geom) FROM incident"
-                    " WHERE occurred_at > :start AND occurred_at <= :end"
-                    " AND (cardinality(CAST(:cats AS text[])) = 0"
-                    " OR category = ANY(CAST(:cats AS text[])))"
-                    " AND (cardinality(CAST(:sts AS text[])) = 0"
-                    " OR status = ANY(CAST(:sts AS text[])))",
+                    fill(
+                        "SELECT ST_AsBinary(geom) FROM incident WHERE $window",
+                        window=incident_window(""),
+                    ),
                     box,
                     1e-5,
-                    {
-                        "start": window.start,
-                        "end": window.end,
-                        "cats": list(window.categories),
-                        "sts": list(window.statuses),
-                    },
+                    window_params(window),
                 )
             ],
             dtype=object,

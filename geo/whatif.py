@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo import limits
-from geo._coverage_sql import BORDER_M, KIND_CLASSES, ROAD_SHAPE
+from geo._coverage_sql import BORDER_M, KIND_CLASSES, QUAD_SEGS, ROAD_SHAPE
+from geo._sql import complete, fill, incident_window, window_params
 from geo.coverage import metric_srid
 from geo.errors import DataError
 from geo.figures import UnitFigures, Window, raw_figures, unit_figures
@@ -78,15 +79,14 @@ class Change:
 # Per unit: the area, road length and blind incidents that the new coverage adds. ``shape`` holds,
 # per kind, the union of the new views (working, installed) and route buffers (patrol); combined
 # is both. ``n`` is each kind's shape minus what the mosaic already covers of that kind.
-_KIND_CLASSES = ", ".join(f"('{k}', '{c}')" for k, cs in KIND_CLASSES.items() for c in cs)
-_DELTA = f"""
-WITH m (kind, class) AS (VALUES {_KIND_CLASSES}),
+_DELTA = """
+WITH m (kind, class) AS (VALUES $kind_classes),
 cam AS MATERIALIZED (
     SELECT ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS p,
            ST_Transform(gs_camera_view(ST_SetSRID(ST_MakePoint(lon, lat), 4326), az, fov, rng, :srid), :srid) AS g
     FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[]), CAST(:azs AS float8[]),
                 CAST(:fovs AS float8[]), CAST(:rngs AS float8[])) AS c(lon, lat, az, fov, rng)),
-route AS (SELECT ST_Buffer(ST_Transform(ST_GeomFromText(w, 4326), :srid), :buffer, 'quad_segs=32') AS g
+route AS (SELECT ST_Buffer(ST_Transform(ST_GeomFromText(w, 4326), :srid), :buffer, '$quad_segs') AS g
           FROM unnest(CAST(:routes AS text[])) AS r(w)),
 cams AS MATERIALIZED (SELECT ST_Union(g) AS g FROM cam),
 routes AS MATERIALIZED (SELECT ST_Union(g) AS g FROM route),
@@ -103,16 +103,14 @@ area AS (SELECT u.code, n.kind, sum(ST_Area(ST_Intersection(u.geom, n.g))) AS a
          FROM unit_piece u JOIN n ON ST_Intersects(u.geom, n.g) GROUP BY 1, 2),
 road AS (SELECT code, kind, sum(ST_Length(ST_Intersection(line, area))) AS l FROM (
              SELECT u.code, n.kind, ST_Intersection(r.geom, n.g) AS line,
-                    ST_Union({ROAD_SHAPE.format(g="u.geom")}) AS area
+                    ST_Union($road_shape) AS area
              FROM n JOIN road_piece r ON ST_Intersects(r.geom, n.g)
-             JOIN unit_piece u ON ST_DWithin(u.geom, r.geom, {BORDER_M})
+             JOIN unit_piece u ON ST_DWithin(u.geom, r.geom, $border_m)
              WHERE n.kind IN ('working', 'installed') GROUP BY u.code, n.kind, r.id, r.geom, n.g) x
          GROUP BY 1, 2),
 view AS (SELECT ST_Transform(g, 4326) AS g FROM cams WHERE g IS NOT NULL),
 seen AS (SELECT i.geom, i.unit_code FROM incident i, view
-         WHERE i.occurred_at > :start AND i.occurred_at <= :end
-           AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
-           AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
+         WHERE $incident_window
            AND ST_Intersects(view.g, i.geom)
            AND NOT i.watched),
 -- counted in the units whose code starts its unit_code, as the figures count it (a border incident once)
@@ -125,6 +123,14 @@ UNION ALL SELECT code, 'road_' || kind, l FROM road
 UNION ALL SELECT code, 'seen', c FROM newly
 UNION ALL SELECT code, 'camera', c FROM host
 """
+_DELTA_SQL = complete(
+    _DELTA,
+    kind_classes=", ".join(f"('{k}', '{c}')" for k, cs in KIND_CLASSES.items() for c in cs),
+    quad_segs=QUAD_SEGS,
+    road_shape=fill(ROAD_SHAPE, g="u.geom"),
+    border_m=BORDER_M,
+    incident_window=incident_window("i"),
+)
 _FIELDS = {
     "working": "camera_area_m2",
     "installed": "camera_area_installed_m2",
@@ -156,10 +162,7 @@ def what_if(
     conn.execute(text("SET LOCAL jit = off"))
     params: dict[str, Any] = {
         "srid": metric_srid(conn),
-        "start": window.start,
-        "end": window.end,
-        "categories": list(window.categories),
-        "statuses": list(window.statuses),
+        **window_params(window),
         "buffer": patrol_buffer_m,
         "lons": [c.lon for c in cams],
         "lats": [c.lat for c in cams],
@@ -169,7 +172,7 @@ def what_if(
         "routes": routes,
     }
     deltas: dict[str, dict[str, float]] = {}
-    for code, kind, value in conn.execute(text(_DELTA), params):
+    for code, kind, value in conn.execute(text(_DELTA_SQL), params):
         deltas.setdefault(code, {})[kind] = float(value or 0)
     return _changes(conn, window, deltas)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-DISPLAY_TZ = "Asia/Shanghai"
+from geo._sql import incident_window
+
+__all__ = ["clustered", "in_view", "incident_window", "local_time", "simplified"]
+
 IN_VIEW = "{col} && ST_MakeEnvelope(:west, :south, :east, :north, 4326)"
 
 
@@ -17,8 +20,9 @@ def simplified(col: str = "geom") -> str:
 
 
 def local_time(col: str) -> str:
-    """``col`` (timestamptz) as 'YYYY-MM-DD HH24:MI' in the display time zone."""
-    return f"to_char({col} AT TIME ZONE '{DISPLAY_TZ}', 'YYYY-MM-DD HH24:MI')"
+    """``col`` (timestamptz) as 'YYYY-MM-DD HH24:MI' in the display time zone (binds ``:tz``, an
+    IANA name: the ``GRIDSIGHT_TIMEZONE`` setting, which :meth:`layers.base.View.params` binds)."""
+    return f"to_char({col} AT TIME ZONE CAST(:tz AS text), 'YYYY-MM-DD HH24:MI')"
 
 
 # Zoomed out, point layers send clusters rather than thousands of points nobody can tell apart: the
@@ -51,4 +55,4 @@ def clustered(points: str, columns: tuple[str, ...], summaries: dict[str, str]) 
            ST_AsGeoJSON(CASE WHEN k.n = 1 THEN g.geom ELSE k.centre END, 6) AS geometry{lone},
            CASE WHEN k.n > 1 THEN k.n END AS n{totals}
     FROM k JOIN g ON g.gx = k.gx AND g.gy = k.gy AND g.fid = k.first
-    ORDER BY k.n DESC, fid LIMIT :limit"""
+    ORDER BY k.n DESC, fid LIMIT :limit"""  # noqa: S608 (fragments from layers._sql; values bound)

@@ -14,7 +14,7 @@ def _query(level: str) -> TextClause:
                p.name AS parent_name
         FROM admin_unit u LEFT JOIN admin_unit p ON p.code = u.parent_code
         WHERE u.level = '{level}' AND {in_view("u.geom")}
-        ORDER BY u.code LIMIT :limit""")
+        ORDER BY u.code LIMIT :limit""")  # noqa: S608 (fragments from layers._sql; values bound)
 
 
 _FIELDS = (

@@ -19,10 +19,12 @@ from typing import Any
 from sqlalchemy import Connection, TextClause, text
 
 from geo import limits
+from geo._sql import window_params
 from geo.errors import DataError, NotFound
 from geo.figures import Window, custom_range
 from geo.hotspots import METHODS
 from geo.models import INCIDENT_CATEGORIES, INCIDENT_STATUSES
+from geo.settings import DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class View:
     fixed_classes: bool = (
         False  # units coloured by fixed classes (the wall) instead of the shown units' quantiles
     )
+    timezone: str = DEFAULT_TIMEZONE  # IANA name: times shown, and custom ranges' days, in it
 
     def window(self) -> Window:
         """The incident window and filters of this view."""
@@ -94,9 +97,12 @@ class View:
         )
 
     @classmethod
-    def parse(cls, args: Mapping[str, str], window_days: int = 30) -> View:
+    def parse(
+        cls, args: Mapping[str, str], window_days: int = 30, timezone: str = DEFAULT_TIMEZONE
+    ) -> View:
         """Build from query arguments ``bbox=west,south,east,north&zoom=z&lang=zh|en``, and for the
-        drill-down ``unit=CODE&metric=NAME&days=N``."""
+        drill-down ``unit=CODE&metric=NAME&days=N``; ``start``/``end`` days are in ``timezone``
+        (the ``GRIDSIGHT_TIMEZONE`` setting)."""
         try:
             west, south, east, north = (float(v) for v in args.get("bbox", "").split(","))
             zoom = int(args.get("zoom", "12"))
@@ -141,7 +147,7 @@ class View:
                 raise DataError(
                     f"{name} {','.join(unknown)!r} is not allowed: expected some of {', '.join(allowed)}"
                 )
-        start, end = custom_range(args.get("start"), args.get("end"))
+        start, end = custom_range(args.get("start"), args.get("end"), timezone)
         method = args.get("hs") or cls.method
         if method not in METHODS:
             raise DataError(f"hs {method!r} is not allowed: expected one of {', '.join(METHODS)}")
@@ -171,6 +177,7 @@ class View:
             end,
             method,
             target,
+            timezone=timezone,
         )
 
     def params(self) -> dict[str, Any]:
@@ -183,10 +190,8 @@ class View:
             "north": self.north,
             "zoom": self.zoom,
             "tolerance": 180.0 / (256 * 2**self.zoom),
-            "start": window.start,
-            "end": window.end,
-            "categories": list(self.categories),
-            "statuses": list(self.statuses),
+            **window_params(window),
+            "tz": self.timezone,
         }
 
 
@@ -282,6 +287,7 @@ class Layer:
 
     def _collection_sql(self, view: View) -> TextClause:
         assert self.query is not None
+        # S608 below: fragments from layers._sql; values bound
         return text(f"""
             WITH q AS ({self.query(view).text})
             SELECT json_build_object(
@@ -291,7 +297,7 @@ class Layer:
                     'type', 'Feature', 'id', q.fid, 'geometry', q.geometry::json,
                     'properties', {self._properties_sql()}
                                   || jsonb_build_object('layer', CAST(:layer_id AS text), 'z', CAST(:z AS integer))))
-                    FROM (SELECT * FROM q LIMIT :shown) q), '[]'::json))::text""")
+                    FROM (SELECT * FROM q LIMIT :shown) q), '[]'::json))::text""")  # noqa: S608
 
     def _properties_sql(self) -> str:
         if not self.sent:
@@ -314,9 +320,10 @@ class Layer:
                 f"fid of {len(fid)} characters is not allowed: expected at most {limits.MAX_FID_CHARS}"
             )
         if self.query is not None:
+            # S608 below: fragments from layers._sql; values bound
             found = conn.execute(
                 text(
-                    f"WITH q AS ({self.query(view).text}) SELECT {self._popup_sql()} "
+                    f"WITH q AS ({self.query(view).text}) SELECT {self._popup_sql()} "  # noqa: S608
                     "FROM q WHERE q.fid::text = :fid LIMIT 1"
                 ),
                 {**self._collection_params(view, limit), "fid": fid},

@@ -8,8 +8,24 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geo._sql import fill
 from geo.coverage import gap
+from layers._sql import incident_window, local_time
 from layers.base import Field, Layer, LegendEntry, View
+
+# The cell's blind incidents, as its figures count them (incident.unit_code).
+_BLIND = text(
+    fill(
+        """
+        SELECT i.code, ST_AsGeoJSON(i.geom, 6) AS geometry, $occurred AS occurred, i.category
+        FROM incident i
+        WHERE i.unit_code = :code AND $window
+          AND NOT i.watched
+        ORDER BY i.occurred_at DESC LIMIT :limit""",
+        occurred=local_time("i.occurred_at"),
+        window=incident_window("i"),
+    )
+)
 
 
 def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
@@ -30,15 +46,7 @@ def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
         )
     blind = (
         conn.execute(
-            text("""
-        SELECT i.code, ST_AsGeoJSON(i.geom, 6) AS geometry,
-               to_char(i.occurred_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') AS occurred, i.category
-        FROM incident i  -- the cell's incidents as its figures count them (incident.unit_code)
-        WHERE i.unit_code = :code AND i.occurred_at > :start AND i.occurred_at <= :end
-          AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(CAST(:categories AS text[])))
-          AND (cardinality(CAST(:statuses AS text[])) = 0 OR i.status = ANY(CAST(:statuses AS text[])))
-          AND NOT i.watched
-        ORDER BY i.occurred_at DESC LIMIT :limit"""),
+            _BLIND,
             {**view.params(), "code": view.unit, "limit": limit},
         )
         .mappings()

@@ -8,25 +8,23 @@ from __future__ import annotations
 from sqlalchemy import TextClause, text
 
 from geo.vocabulary import INCIDENT_CATEGORY, INCIDENT_STATUS
-from layers._sql import CLUSTER_MAX_ZOOM, clustered, in_view, local_time
+from layers._sql import CLUSTER_MAX_ZOOM, clustered, in_view, incident_window, local_time
 from layers.base import Field, Layer, LegendEntry, View
 
 _FIELDS = ("code", "occurred", "category", "severity", "status")
-_WHERE = f"""{in_view()} AND occurred_at > :start AND occurred_at <= :end
-      AND (cardinality(CAST(:categories AS text[])) = 0
-           OR category = ANY(CAST(:categories AS text[])))
-      AND (cardinality(CAST(:statuses AS text[])) = 0
-           OR status = ANY(CAST(:statuses AS text[])))"""
+_WHERE = f"""{in_view()} AND {incident_window("")}"""
+# S608 below: fragments from layers._sql; values bound
 _POINTS = text(f"""
     SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, code,
            {local_time("occurred_at")} AS occurred,
            category, severity, status, NULL::bigint AS n, NULL::smallint AS top
     FROM incident WHERE {_WHERE}
-    ORDER BY occurred_at DESC LIMIT :limit""")
+    ORDER BY occurred_at DESC LIMIT :limit""")  # noqa: S608
 # A cluster is coloured by its most severe incident (``top``).
+# S608 below: fragments from layers._sql; values bound
 _CLUSTERS = text(
     clustered(
-        f"SELECT code AS fid, geom, code, {local_time('occurred_at')} AS occurred,"
+        f"SELECT code AS fid, geom, code, {local_time('occurred_at')} AS occurred,"  # noqa: S608
         " category, severity, status "
         f"FROM incident WHERE {_WHERE}",
         _FIELDS,

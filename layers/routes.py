@@ -8,10 +8,11 @@ from geo.vocabulary import SHIFT
 from layers._sql import in_view, simplified
 from layers.base import Field, Layer, LegendEntry, View
 
+# S608 below: fragments from layers._sql; values bound
 _SQL = text(f"""
     SELECT code AS fid, {simplified()} AS geometry, code, name, unit, shift,
            round(ST_Length(geom::geography))::int AS length_m
-    FROM patrol_route WHERE {in_view()} ORDER BY code LIMIT :limit""")
+    FROM patrol_route WHERE {in_view()} ORDER BY code LIMIT :limit""")  # noqa: S608
 
 
 def _query(view: View) -> TextClause:

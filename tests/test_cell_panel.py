@@ -12,6 +12,7 @@ from dashboard.map.cell_panel import day_label, panel
 from dashboard.map.notes import notes
 from geo.cell_details import cell_details
 from geo.figures import Window
+from geo.settings import DEFAULT_TIMEZONE as TZ
 
 
 def _cell(conn: Connection, window: Window, busiest: bool) -> str:
@@ -39,10 +40,10 @@ def test_day_labels_are_in_the_pages_language() -> None:
 
 def test_a_busy_cells_chart_and_list(conn: Connection) -> None:
     window = Window.last_days(30)
-    details = cell_details(conn, _cell(conn, window, busiest=True), window)
+    details = cell_details(conn, _cell(conn, window, busiest=True), window, timezone=TZ)
     assert details.incidents
     for lang in ("zh", "en"):
-        shown = panel(details, lang, notes(conn, window, lang))
+        shown = panel(details, lang, notes(conn, window, lang, timezone=TZ))
         graph = _find(shown, dcc.Graph)[0].figure
         days = sorted({d["day"] for d in details.daily})
         assert list(graph.layout.xaxis.categoryarray) == [day_label(d, lang) for d in days]
@@ -53,8 +54,8 @@ def test_a_busy_cells_chart_and_list(conn: Connection) -> None:
 
 def test_a_cell_without_incidents_says_so(conn: Connection) -> None:
     window = Window.last_days(30)
-    details = cell_details(conn, _cell(conn, window, busiest=False), window)
+    details = cell_details(conn, _cell(conn, window, busiest=False), window, timezone=TZ)
     assert not details.daily
-    shown = panel(details, "zh", notes(conn, window, "zh"))
+    shown = panel(details, "zh", notes(conn, window, "zh", timezone=TZ))
     assert not _find(shown, dcc.Graph)
     assert any(isinstance(c, html.P) and c.children == "时段内本网格没有警情。" for c in shown)

@@ -12,6 +12,7 @@ from shapely.geometry import LineString, Point
 from sqlalchemy import Connection, Engine, text
 
 from geo import _coverage_sql as sql
+from geo._sql import fill
 from geo.coverage import refresh
 from geo.figures import Window, figures, pct
 from tests import coverage_reference as ref
@@ -439,22 +440,25 @@ def _covered_lengths(
 
     ``pieces`` are (class, WKT).
     """
-    conn.execute(text("CREATE TEMP TABLE gs_roads (id bigint, geom geometry) ON COMMIT DROP"))
+    conn.execute(
+        text("CREATE TEMP TABLE gs_roads_to_measure (id bigint, geom geometry) ON COMMIT DROP")
+    )
     conn.execute(text("CREATE TEMP TABLE gs_test_pieces (kind text, geom geometry) ON COMMIT DROP"))
     for i, wkt in enumerate(roads):
         conn.execute(
-            text("INSERT INTO gs_roads VALUES (:i, ST_GeomFromText(:g, 32649))"), {"i": i, "g": wkt}
+            text("INSERT INTO gs_roads_to_measure VALUES (:i, ST_GeomFromText(:g, 32649))"),
+            {"i": i, "g": wkt},
         )
     for kind, wkt in pieces:
         conn.execute(
             text("INSERT INTO gs_test_pieces VALUES (:k, ST_GeomFromText(:g, 32649))"),
             {"k": kind, "g": wkt},
         )
-    lines = sql.COVERED_ROAD_LINES.format(pieces="gs_test_pieces")
+    lines = fill(sql.COVERED_ROAD_LINES, pieces="gs_test_pieces")
     rows = conn.execute(
         text(f"SELECT kind, sum(ST_Length(geom)) FROM ({lines}) x GROUP BY kind")
     ).all()
-    conn.execute(text("DROP TABLE gs_roads, gs_test_pieces"))
+    conn.execute(text("DROP TABLE gs_roads_to_measure, gs_test_pieces"))
     return {kind: float(length) for kind, length in rows}
 
 

@@ -140,7 +140,7 @@ def test_a_failing_chunk_leaves_the_figures_and_the_lock(
     county: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before, mosaic = _serial(county), _mosaic(county)
-    monkeypatch.setattr(parallel, "_ROADS_CHUNK", "SELECT no_such_function(:j)")  # the last step
+    monkeypatch.setattr(parallel, "_ROADS_CHUNK", ("SELECT no_such_function(:j)",))  # the last step
     with pytest.raises(Exception, match="no_such_function"):
         parallel.refresh_with_sessions(county, BUFFER, full=True, sessions=2)
     with county.connect() as conn:

@@ -189,10 +189,11 @@ def test_a_custom_range_and_the_incident_rate_metric(
     import datetime as dt
 
     from geo.figures import custom_range
+    from geo.settings import DEFAULT_TIMEZONE
 
     last = dt.date.today() - dt.timedelta(days=3)
     first = last - dt.timedelta(days=9)
-    start, end = custom_range(first.isoformat(), last.isoformat())
+    start, end = custom_range(first.isoformat(), last.isoformat(), DEFAULT_TIMEZONE)
     assert start is not None and end is not None
     with engine.connect() as conn:
         county = figures(conn, Window(start, end), level="county")[0]

@@ -377,8 +377,8 @@ def test_bad_view_values_are_400_with_what_was_expected(
 
 def test_a_custom_range_is_bounded_in_length_too() -> None:
     with pytest.raises(DataError, match="at most 3660"):
-        custom_range("1990-01-01", "2100-01-01")
-    assert custom_range("2026-11-01", "2026-11-30")[0] is not None
+        custom_range("1990-01-01", "2100-01-01", "Asia/Shanghai")
+    assert custom_range("2026-11-01", "2026-11-30", "Asia/Shanghai")[0] is not None
 
 
 # -- planning --------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ In a real browser, in both languages.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -14,14 +15,15 @@ from sqlalchemy import Engine, text
 from dashboard.map.notes import notes
 from dashboard.state import METRICS, ViewState
 from geo.coverage import computed_at
-from geo.figures import DISPLAY_TZ, Window
+from geo.figures import Window
+from geo.settings import DEFAULT_TIMEZONE
 from tests.test_drilldown import _open
 
 pytestmark = pytest.mark.browser
 
 
 def _local(moment: dt.datetime) -> str:
-    return moment.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).strftime("%Y-%m-%d %H:%M")
 
 
 def test_every_kpi_and_the_ranking_say_how_they_are_computed(
@@ -82,7 +84,7 @@ def test_each_metric_has_a_note_in_both_languages(engine: Engine) -> None:
     window = Window.last_days(7)
     with engine.connect() as conn:
         for lang in ("zh", "en"):
-            how = notes(conn, window, lang)
+            how = notes(conn, window, lang, timezone=DEFAULT_TIMEZONE)
             for figure in (
                 *METRICS,
                 "cameras",

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from geo.errors import SettingsError
-from geo.settings import Settings, describe
+from geo.settings import OPTIONS, PROJECT_DIR, Settings, describe, markdown_table
 
 
 def test_defaults_without_environment() -> None:
@@ -63,6 +63,44 @@ def test_settings_are_frozen() -> None:
 def test_every_setting_is_documented() -> None:
     names = [var for var, _default, doc in describe() if doc]
     assert "DATABASE_URL" in names and "GRIDSIGHT_PATROL_BUFFER_M" in names
+    assert len(names) == len(OPTIONS) == len({o.var for o in OPTIONS})
+
+
+def test_the_readme_table_is_the_declaration() -> None:
+    """The README's table of settings is made from ``geo.settings.OPTIONS``: when a setting is
+    added, removed or redescribed there, paste ``markdown_table()`` into the README."""
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    assert markdown_table() in readme
+    section = readme.split("\n## Settings\n")[1].split("\n## ")[0]
+    listed = {line.split("`")[1] for line in section.splitlines() if line.startswith("| `")}
+    assert listed == {o.var for o in OPTIONS}
+
+
+def test_defaults_come_from_the_declaration() -> None:
+    defaults = Settings()
+    for option in OPTIONS:
+        assert getattr(defaults, option.name) == option.default_value(), option.name
+        assert Settings.from_env({}) == defaults
+
+
+def test_every_declared_variable_is_read() -> None:
+    for option in OPTIONS:
+        if option.default is None or option.name in ("host", "tile_attribution"):
+            continue
+        changed = Settings.from_env({option.var: option.default})
+        assert getattr(changed, option.name) == option.default_value(), option.var
+    assert Settings.from_env({"GRIDSIGHT_PG_BIN": "/opt/pg/bin"}).pg_bin == Path("/opt/pg/bin")
+    assert Settings.from_env({"GRIDSIGHT_TIMEZONE": "Europe/Berlin"}).timezone == "Europe/Berlin"
+
+
+def test_help_names_the_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    import app
+
+    with pytest.raises(SystemExit):
+        app.main(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "setting GRIDSIGHT_PORT, default 8050" in shown
+    assert all(o.var in shown for o in OPTIONS)
 
 
 def test_every_interface_string_exists_in_both_languages() -> None:

@@ -104,7 +104,9 @@ def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> No
         state = ViewState.from_dict(data)
         phone = auth.allowed("leader")  # staff phones: leader and above, and every view audited
         with engine.begin() as conn:
-            kpis, trail, ranking, unit_figures = drilldown.panels(conn, state, lang, phone=phone)
+            kpis, trail, ranking, unit_figures = drilldown.panels(
+                conn, state, lang, phone=phone, timezone=settings.timezone
+            )
         if phone and state.unit and len(state.unit) == 15:
             auth.record(
                 engine, "personal_data_view", state.unit, detail={"what": "grid worker phone"}
@@ -138,7 +140,7 @@ def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> No
     def legend(data: dict[str, Any] | None, overlays: list[str] | None, lang: str) -> list[Any]:
         state = ViewState.from_dict(data)
         with engine.begin() as conn:
-            classes = drilldown.classes(conn, state, lang)
+            classes = drilldown.classes(conn, state, lang, timezone=settings.timezone)
         # the cell's gap and blind incidents are drawn for a cell only
         cell = bool(state.unit and len(state.unit) == 15)
         switched_on = (

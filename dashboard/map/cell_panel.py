@@ -91,7 +91,7 @@ def panel(details: CellDetails, lang: str, how: Notes) -> list[Any]:
 
 
 def warm_up() -> None:
-    """Build one chart, so that plotly's first-use cost (~0.15 s of imports and validators) is paid
+    """Build one chart, so that plotly's first-use cost (its imports and validators) is paid
     when the server starts, not by the first leader who opens a cell."""
     _chart(
         CellDetails({}, [], [], [], [], [{"day": "2026-01-01", "category": "theft", "count": 1}]),

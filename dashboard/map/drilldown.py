@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dash import dcc, html
 from sqlalchemy import Connection
@@ -18,7 +19,7 @@ from dashboard.state import METRICS, ViewState
 from geo import cell_details as details
 from geo import hierarchy
 from geo.errors import NotFound
-from geo.figures import DISPLAY_TZ, OPEN_STATUSES, UnitFigures, Window, figures
+from geo.figures import OPEN_STATUSES, UnitFigures, Window, figures
 from geo.hierarchy import Unit
 from layers import View, units
 
@@ -107,8 +108,11 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes
     return [html.H3([title, how.mark(state.metric)]), html.Ol(rows, className="gs-ranking-list")]
 
 
-def unit_figures(unit: UnitFigures, window: Window, lang: str) -> list[Any]:
-    """Show the selected unit's figures and the window, as the briefing does."""
+def unit_figures(unit: UnitFigures, window: Window, lang: str, timezone: str) -> list[Any]:
+    """Show the selected unit's figures and the window, as the briefing does.
+
+    Times are shown in ``timezone`` (an IANA name).
+    """
     rows = [
         (
             METRICS[m][0 if lang == "en" else 1],
@@ -117,7 +121,8 @@ def unit_figures(unit: UnitFigures, window: Window, lang: str) -> list[Any]:
         for m in METRICS
     ]
     local = [
-        w.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M") for w in (window.start, window.end)
+        w.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+        for w in (window.start, window.end)
     ]
     return [
         html.H3(unit.name, className="gs-unit-name"),
@@ -132,14 +137,17 @@ def unit_figures(unit: UnitFigures, window: Window, lang: str) -> list[Any]:
     ]
 
 
-def classes(conn: Connection, state: ViewState, lang: str) -> units.Classes:
-    """Return the colour classes of the units the map shows for ``state`` (as the map does)."""
-    shown = units.shown_with_focus(conn, _view(state, lang))[0]
+def classes(conn: Connection, state: ViewState, lang: str, *, timezone: str) -> units.Classes:
+    """Return the colour classes of the units the map shows for ``state`` (as the map does).
+
+    A custom range's days are in ``timezone`` (an IANA name: the ``GRIDSIGHT_TIMEZONE`` setting).
+    """
+    shown = units.shown_with_focus(conn, _view(state, lang, timezone))[0]
     return units.class_breaks([getattr(u, state.metric) for u in shown], state.metric)
 
 
-def _view(state: ViewState, lang: str) -> View:
-    window = state.window()
+def _view(state: ViewState, lang: str, timezone: str) -> View:
+    window = state.window(timezone)
     return View(
         -180,
         -90,
@@ -155,40 +163,42 @@ def _view(state: ViewState, lang: str) -> View:
         window.start,
         window.end,
         target=state.target,
+        timezone=timezone,
     )
 
 
 def panels(
-    conn: Connection, state: ViewState, lang: str, phone: bool = False
+    conn: Connection, state: ViewState, lang: str, phone: bool = False, *, timezone: str
 ) -> tuple[Any, Any, Any, Any]:
     """Build the drill-down panels for ``state``.
 
     KPI tiles, breadcrumbs, the ranking (or, for a grid cell, its details) and the selected unit's
-    figures; the grid worker's phone only when ``phone`` (leader and above).
+    figures; the grid worker's phone only when ``phone`` (leader and above); times and a custom
+    range's days in ``timezone`` (an IANA name: the ``GRIDSIGHT_TIMEZONE`` setting).
     """
     focus = state.unit or hierarchy.top(conn)[0].code
-    window = state.window()
+    window = state.window(timezone)
     all_time_open = Window.since(
         dt.datetime(1970, 1, 1, tzinfo=dt.UTC), categories=state.cat, statuses=OPEN_STATUSES
     )
     open_now = figures(conn, all_time_open, codes=[focus])[0].incidents
     trail = breadcrumbs(hierarchy.ancestry(conn, focus), state)
-    how = notes(conn, window, lang)
+    how = notes(conn, window, lang, timezone=timezone)
     if len(focus) == 15:  # a grid cell: its details instead of a ranking
-        cell = details.cell_details(conn, focus, window, phone=phone)
+        cell = details.cell_details(conn, focus, window, phone=phone, timezone=timezone)
         mine = cell.figures[0]
         return (
             kpis(mine, open_now, lang, how),
             trail,
             cell_panel.panel(cell, lang, how),
-            unit_figures(mine, window, lang),
+            unit_figures(mine, window, lang, timezone),
         )
-    shown, unit = units.shown_with_focus(conn, _view(state, lang))
+    shown, unit = units.shown_with_focus(conn, _view(state, lang, timezone))
     if unit is None:
         raise NotFound(f"no unit {focus}")
     return (
         kpis(unit, open_now, lang, how),
         trail,
         ranking([u for u in shown if u.code != focus], state, lang, how),
-        unit_figures(unit, window, lang),
+        unit_figures(unit, window, lang, timezone),
     )

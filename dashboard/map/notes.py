@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dash import html
 from sqlalchemy import Connection
@@ -16,7 +17,7 @@ from sqlalchemy import Connection
 from dashboard.i18n import t
 from geo import meta
 from geo.coverage import computed_at
-from geo.figures import DISPLAY_TZ, Window
+from geo.figures import Window
 
 # Figures counted from the window's incidents at each request; the others come from the last
 # refresh.
@@ -36,6 +37,7 @@ class Notes:
     computed: dt.datetime | None
     counted: dt.datetime
     buffer_m: float
+    timezone: str  # IANA name (the GRIDSIGHT_TIMEZONE setting): the times are shown in it
 
     def text(self, figure: str) -> str:
         """Return the note of ``figure`` (a UnitFigures field, 'cameras' or 'open').
@@ -45,17 +47,20 @@ class Notes:
         definition = t(f"how_{figure}", self.lang).format(buffer=f"{self.buffer_m:g}")
         if figure in _WINDOWED:
             when = t("how_window", self.lang).format(
-                start=_local(self.window.start),
-                end=_local(self.window.end),
-                now=_local(self.counted),
+                start=self._local(self.window.start),
+                end=self._local(self.window.end),
+                now=self._local(self.counted),
             )
         elif figure == "open":
-            when = t("how_now", self.lang).format(now=_local(self.counted))
+            when = t("how_now", self.lang).format(now=self._local(self.counted))
         elif self.computed is None:
             when = t("how_not_computed", self.lang)
         else:
-            when = t("how_computed", self.lang).format(time=_local(self.computed))
+            when = t("how_computed", self.lang).format(time=self._local(self.computed))
         return f"{definition} {when}"
+
+    def _local(self, moment: dt.datetime) -> str:
+        return moment.astimezone(ZoneInfo(self.timezone)).strftime("%Y-%m-%d %H:%M")
 
     def mark(self, figure: str) -> Any:
         """Build a small 'i' that opens the note of ``figure`` when clicked.
@@ -71,13 +76,17 @@ class Notes:
         )
 
 
-def notes(conn: Connection, window: Window, lang: str) -> Notes:
-    """Return the notes of a view over ``window`` in ``lang`` (last refresh time, patrol buffer)."""
+def notes(conn: Connection, window: Window, lang: str, *, timezone: str) -> Notes:
+    """Return the notes of a view over ``window`` in ``lang`` (last refresh time, patrol buffer).
+
+    Times are shown in ``timezone`` (an IANA name: the ``GRIDSIGHT_TIMEZONE`` setting).
+    """
     buffer = meta.get(conn, "coverage_patrol_buffer_m")
     return Notes(
-        lang, window, computed_at(conn), dt.datetime.now(dt.UTC), float(buffer) if buffer else 100.0
+        lang,
+        window,
+        computed_at(conn),
+        dt.datetime.now(dt.UTC),
+        float(buffer) if buffer else 100.0,
+        timezone,
     )
-
-
-def _local(moment: dt.datetime) -> str:
-    return moment.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M")

@@ -130,7 +130,9 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
         args = request.args
         try:
             view = View.parse(
-                {**args, "bbox": "-180,-90,180,90", "zoom": "0"}, settings.window_days
+                {**args, "bbox": "-180,-90,180,90", "zoom": "0"},
+                settings.window_days,
+                settings.timezone,
             )
             with engine.connect() as conn:
                 code = view.unit or next((u.code for u in hierarchy.top(conn)), None)

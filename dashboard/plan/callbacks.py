@@ -38,14 +38,16 @@ _COMPARED = (
 _ORDER = {"province": -2, "city": -1, "county": 0, "township": 1, "village": 2, "grid": 3}
 
 
-def county_view(days: Any, method: Any) -> View:
-    """A view of everything (planning works on the whole territory) for the window and method.
+def county_view(days: Any, method: Any, timezone: str) -> View:
+    """A view of everything (planning works on the whole territory) for the window and method,
+    times in ``timezone`` (an IANA name: the ``GRIDSIGHT_TIMEZONE`` setting).
 
     Raises :class:`~geo.errors.DataError` for a window outside the limits or an unknown method."""
     method = method or "lattice"
     if method not in METHODS:
         raise DataError(f"method {method!r} is not allowed: expected one of {', '.join(METHODS)}")
-    return View(-180, -90, 180, 90, 10, window_days=limits.window_days(days or 30), method=method)
+    days = limits.window_days(days or 30)
+    return View(-180, -90, 180, 90, 10, window_days=days, method=method, timezone=timezone)
 
 
 def to_items(data: Any) -> list[Camera | Route]:
@@ -260,7 +262,7 @@ def _register_analysis(app: Dash, engine: Engine, settings: Settings) -> None:
         prevent_initial_call="initial_duplicate",
     )
     def analyse(days: int, method: str, lang: str) -> tuple[Any, ...]:
-        view = county_view(days, method)
+        view = county_view(days, method, settings.timezone)
         window = planning_window(view)
         with guard.heavy(), engine.begin() as conn:
             result = analysis(conn, view)
@@ -740,7 +742,7 @@ def _register_suggestions(app: Dash, engine: Engine, settings: Settings) -> None
                         True,
                         _framing(cams),
                     )
-                view = county_view(days, method)
+                view = county_view(days, method, settings.timezone)
                 suggestion = routing.suggest_route(
                     conn,
                     analysis(conn, view),

@@ -397,6 +397,7 @@ def _outputs(
             settings.window_days,
             metric=MAP_METRIC,  # zoom: detail
             fixed_classes=True,
+            timezone=settings.timezone,
         )  # the wall's legend: the same classes every day
         out[12] = json.loads(units.LAYER.features_json(conn, view, settings.max_features))
     if (tick.cameras or tick.incidents) and county:

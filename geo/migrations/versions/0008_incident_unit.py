@@ -61,7 +61,7 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-""")
+""")  # noqa: S608 (the migration's constant SQL)
     for table in ("grid_cell", "admin_unit"):
         op.execute(f"""
 CREATE TRIGGER {table}_relook_insert AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows

@@ -186,7 +186,7 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-"""
+"""  # noqa: S608 (the migration's constant SQL)
 
 
 def _policies() -> str:
