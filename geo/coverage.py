@@ -238,11 +238,7 @@ def _apply_areas(conn: Connection, pieces: str, sign: str, units: str) -> None:
     areas = sql.AREA_BY_CLASS.format(pieces=pieces, units="unit_coverage", where=units)
     conn.execute(
         text(f"""
-        UPDATE unit_coverage u SET
-            camera_area_m2 = u.camera_area_m2 {sign} coalesce(x.working, 0),
-            camera_area_installed_m2 = u.camera_area_installed_m2 {sign} coalesce(x.installed, 0),
-            patrol_area_m2 = u.patrol_area_m2 {sign} coalesce(x.patrol, 0),
-            combined_area_m2 = u.combined_area_m2 {sign} coalesce(x.combined, 0)
+        UPDATE unit_coverage u SET {_added(sql.AREA_COLUMNS, sign)}
         FROM ({sql.AREA_SUMS.format(areas=areas)}) x
         WHERE u.code = x.code""")
     )
@@ -256,9 +252,17 @@ def _apply_roads(conn: Connection, pieces: str, sign: str, units: str) -> None:
     lengths = sql.LENGTH_BY_UNIT.format(lines=covered, units="unit_coverage", where=units)
     conn.execute(
         text(f"""
-        UPDATE unit_coverage u SET
-            camera_road_m = u.camera_road_m {sign} coalesce(x.working, 0),
-            camera_road_installed_m = u.camera_road_installed_m {sign} coalesce(x.installed, 0)
+        UPDATE unit_coverage u SET {_added(sql.ROAD_COLUMNS, sign)}
         FROM ({sql.ROAD_SUMS.format(lengths=lengths)}) x
         WHERE u.code = x.code""")
     )
+
+
+def _added(columns: tuple[str, ...], sign: str) -> str:
+    """SQL assignments adding (sign '+') or subtracting ('-') the sums ``x.<column>`` to the unit's
+    ``columns`` (the metrics' columns, from :mod:`geo.metrics`, never from input).
+
+    >>> _added(("camera_road_m",), "-")
+    'camera_road_m = u.camera_road_m - coalesce(x.camera_road_m, 0)'
+    """
+    return ", ".join(f"{c} = u.{c} {sign} coalesce(x.{c}, 0)" for c in columns)

@@ -103,7 +103,7 @@ INSERT INTO coverage_work.covered_road (kind, geom)
 SELECT kind, geom FROM ({sql.COVERED_ROAD_LINES.format(pieces="coverage_work.piece")}) x WHERE NOT ST_IsEmpty(geom)
 """
 _AREAS_CHUNK = (
-    "INSERT INTO coverage_work.area (code, working, installed, patrol, combined) "
+    f"INSERT INTO coverage_work.area (code, {', '.join(sql.AREA_COLUMNS)}) "
     + sql.AREA_SUMS.format(
         areas=sql.AREA_BY_CLASS.format(
             pieces="coverage_work.piece",
@@ -116,11 +116,14 @@ _CAMERAS_CHUNK = (
     "INSERT INTO coverage_work.cameras (code, n, online) "
     + sql.CAMERAS_BY_UNIT.format(units="{units}", where=_CAMERA_UNIT_CHUNK)
 )
-_ROADS_CHUNK = "INSERT INTO coverage_work.road (code, working, installed) " + sql.ROAD_SUMS.format(
-    lengths=sql.LENGTH_BY_UNIT.format(
-        lines="coverage_work.covered_road",
-        units="{units}",
-        where=f"{sql.MEASURED_ROADS.format(u='u')} AND {_UNIT_CHUNK}",
+_ROADS_CHUNK = (
+    f"INSERT INTO coverage_work.road (code, {', '.join(sql.ROAD_COLUMNS)}) "
+    + sql.ROAD_SUMS.format(
+        lengths=sql.LENGTH_BY_UNIT.format(
+            lines="coverage_work.covered_road",
+            units="{units}",
+            where=f"{sql.MEASURED_ROADS.format(u='u')} AND {_UNIT_CHUNK}",
+        )
     )
 )
 # When the units are rebuilt: their road lengths, then which parents their children tile.
@@ -139,25 +142,25 @@ WHERE c.parent_code IN (SELECT code FROM {{units}} WHERE level = :level AND {ok}
 """
 _ROLL_UP_AREAS = _ROLL_UP_WORK.format(
     table="area",
-    columns="working, installed, patrol, combined",
+    columns=", ".join(sql.AREA_COLUMNS),
     ok="tiled",
-    sums=", ".join(
-        f"sum(coalesce(x.{c}, 0))" for c in ("working", "installed", "patrol", "combined")
-    ),
+    sums=", ".join(f"sum(coalesce(x.{c}, 0))" for c in sql.AREA_COLUMNS),
 )
 _ROLL_UP_ROADS = _ROLL_UP_WORK.format(
     table="road",
-    columns="working, installed",
+    columns=", ".join(sql.ROAD_COLUMNS),
     ok="roads_tiled",
-    sums="sum(coalesce(x.working, 0)), sum(coalesce(x.installed, 0))",
+    sums=", ".join(f"sum(coalesce(x.{c}, 0))" for c in sql.ROAD_COLUMNS),
 )
-# Every figure of every unit from the work tables' sums, in one write per unit.
-_FIGURES = """
-UPDATE {units} u SET camera_area_m2 = coalesce(a.working, 0), camera_area_installed_m2 = coalesce(a.installed, 0),
-       patrol_area_m2 = coalesce(a.patrol, 0), combined_area_m2 = coalesce(a.combined, 0),
-       camera_road_m = coalesce(r.working, 0), camera_road_installed_m = coalesce(r.installed, 0),
+# Every figure of every unit from the work tables' sums (a: areas, r: roads), in one write per unit.
+_SUMS = ", ".join(
+    [f"{c} = coalesce(a.{c}, 0)" for c in sql.AREA_COLUMNS]
+    + [f"{c} = coalesce(r.{c}, 0)" for c in sql.ROAD_COLUMNS]
+)
+_FIGURES = f"""
+UPDATE {{units}} u SET {_SUMS},
        cameras = coalesce(c.n, 0), cameras_online = coalesce(c.online, 0)
-FROM {units} u2 LEFT JOIN coverage_work.area a ON a.code = u2.code
+FROM {{units}} u2 LEFT JOIN coverage_work.area a ON a.code = u2.code
      LEFT JOIN coverage_work.road r ON r.code = u2.code LEFT JOIN coverage_work.cameras c ON c.code = u2.code
 WHERE u.code = u2.code
 """

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from geo.errors import SettingsError
-from geo.figures import MAP_METRICS
+from geo.metrics import DEFAULT_MAP_METRIC, MAP_METRICS
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -243,7 +243,7 @@ class Settings:
     workers: int = 0
     threads: int = 4
     request_timeout_s: int = 120
-    default_metric: str = "camera_road_pct"
+    default_metric: str = DEFAULT_MAP_METRIC
     target_pct: float = 60.0
 
     @classmethod
