@@ -8,6 +8,7 @@ import dataclasses
 import doctest
 import io
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -140,6 +141,18 @@ def test_every_metric_with_a_column_has_it_in_unit_coverage_and_in_the_work_tabl
     assert covered == {m.column for m in COVERAGE}
     assert set(area) - {"code"} == set(sql.AREA_COLUMNS)
     assert set(road) - {"code"} == set(sql.ROAD_COLUMNS)
+
+
+def test_the_mosaic_in_the_database_holds_exactly_the_named_classes(conn: Connection) -> None:
+    check = conn.execute(
+        text(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'coverage_piece'::regclass AND contype = 'c'"
+        )
+    ).scalar_one()
+    assert sorted(re.findall(r"'(\w+)'", check)) == sorted(c.value for c in MosaicClass)
+    stored = set(conn.execute(text("SELECT DISTINCT kind FROM coverage_piece")).scalars())
+    assert stored == {c.value for c in MosaicClass}  # the demo county has pieces of every class
 
 
 def _covered_area(conn: Connection, code: str, metric: Metric) -> float:
