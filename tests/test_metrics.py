@@ -109,6 +109,13 @@ def test_every_metric_is_a_field_of_the_figures_and_every_coverage_metric_a_cli_
     assert [name for name, kind in verify.FIGURES if kind == "pct"] == [m.key for m in COVERAGE]
 
 
+def test_every_metric_shown_beside_a_note_has_its_definition_in_both_languages() -> None:
+    from dashboard.i18n import STRINGS
+
+    for m in metrics.shown_in(Shown.MAP) + metrics.shown_in(Shown.CELL):  # the "i" marks
+        assert STRINGS[f"how_{m.key}"]["en"] and STRINGS[f"how_{m.key}"]["zh"], m.key
+
+
 # -- the database and the engine -----------------------------------------------------------------
 
 
