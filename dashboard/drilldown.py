@@ -27,7 +27,7 @@ def fmt(value: float | None, lang: str, suffix: str = " %") -> str:
 def kpis(unit: UnitFigures, open_incidents: int, lang: str, how: Notes) -> list[Any]:
     """The KPI tiles of ``unit`` (the selected unit, the county at the top), each with its note."""
     tiles = [
-        ("kpi_coverage", fmt(unit.camera_area_pct, lang), "coverage", "camera_area_pct"),
+        ("kpi_coverage", fmt(unit.camera_area_pct, lang), "coverage", metrics.CAMERA_AREA_PCT.key),
         ("kpi_cameras", f"{unit.cameras_online} / {unit.cameras}", "cameras", "cameras"),
         ("kpi_incidents", str(unit.incidents), "incidents", "incidents"),
         ("kpi_blind", str(unit.blind_incidents), "blind", "blind_incidents"),

@@ -271,7 +271,7 @@ def _register_analysis(app: Dash, engine: Engine, settings: Settings) -> None:
             points = spot_points(conn, result)
             spots = [s.id for s in result.hot_spots if s.id in points]
             hot_places = dict(zip(spots, names_at(conn, [points[s] for s in spots]), strict=True))
-        state = {"days": view.window_days, "metric": "camera_area_pct", "hs": view.method}
+        state = {"days": view.window_days, "metric": metrics.CAMERA_AREA_PCT.key, "hs": view.method}
         zone = ZoneInfo(settings.timezone)
         return (
             state,

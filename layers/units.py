@@ -112,7 +112,7 @@ def class_breaks(values: Sequence[float | None], metric: str) -> Classes:
     return Classes(tuple(lower), tuple(colors), len(known), (known[0], known[-1]))
 
 
-def color(value: float | None, metric: str = "camera_area_pct") -> str:
+def color(value: float | None, metric: str = metrics.CAMERA_AREA_PCT.key) -> str:
     """The fill colour of ``value`` of ``metric`` (a percentage, or incidents per 1,000); grey for n/a.
 
     >>> color(5.0), color(60.0), color(None), color(0.5, "incident_rate")
