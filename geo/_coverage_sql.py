@@ -355,13 +355,14 @@ ROAD_LENGTHS = (
 
 # The road network inside the pieces of each road metric's classes (kind: the metric's column), per
 # road piece: the fragments inside those pieces, each part a stretch [t0, t1] of the road piece
-# (fractions of its length), and the stretches that overlap or touch merged into one, cut from the road piece again. A stretch along the
-# border of two pieces (or along a border two refreshes computed a hair apart) is in the fragments
-# of both, and must not count twice. A closed road piece, whose start and end are the same point,
-# or a multi-part one, has its fragments dissolved on a 1 mm grid instead (3x slower). Pieces are
-# found by bounding box, then by distance 0 (PostGIS's own distance code: half of the boxes' pairs
-# never meet, and the test costs a fifth of an overlay), never by GEOS's ST_Intersects, which threw
-# "side location conflict" on a sliver of a province's mosaic.
+# (fractions of its length), and the stretches that overlap or touch merged into one, cut from the
+# road piece again. A stretch along the border of two pieces (or along a border two refreshes
+# computed a hair apart) is in the fragments of both, and must not count twice. A closed road
+# piece, whose start and end are the same point, or a multi-part one, has its fragments dissolved
+# on a 1 mm grid instead (3x slower). Pieces are found by bounding box, then by distance 0
+# (PostGIS's own distance code: half of the boxes' pairs never meet, and the test costs a fifth of
+# an overlay), never by GEOS's ST_Intersects, which threw "side location conflict" on a sliver of
+# a province's mosaic.
 _ROAD_KINDS = ", ".join(f"('{c}')" for c in ROAD_COLUMNS)
 _ROAD_KIND_CLASSES = "\n  OR ".join(
     f"(k.kind = '{m.column}' AND p.kind IN {classes_sql(m.classes)})" for m in ROAD_METRICS

@@ -171,7 +171,8 @@ counts AS (
     GROUP BY 1
 )
 SELECT u.code, u.name, u.level, u.parent_code, u.population, u.area_m2, u.road_m, {covered},
-       u.cameras, u.cameras_online, coalesce(c.incidents, 0) AS incidents, coalesce(c.blind, 0) AS blind
+       u.cameras, u.cameras_online,
+       coalesce(c.incidents, 0) AS incidents, coalesce(c.blind, 0) AS blind
 FROM units u LEFT JOIN counts c ON c.code = u.prefix
 ORDER BY u.code
 """

@@ -10,8 +10,9 @@ entry here and a migration adding its column (square metres or metres) to ``unit
 the parallel refresh's ``coverage_work.unit`` and ``coverage_work.area`` (or ``.road``), plus its
 field in :class:`geo.figures.UnitFigures` (``tests/test_metrics.py`` fails until all exist).
 
-Areas are in square metres and lengths in metres of the database's metric CRS (``gs_metric_srid()``);
-the metrics themselves are percentages (0-100), counts, or incidents per 1,000 residents.
+Areas are in square metres and lengths in metres of the database's metric CRS
+(``gs_metric_srid()``); the metrics themselves are percentages (0-100), counts, or incidents per
+1,000 residents.
 """
 
 from __future__ import annotations
@@ -35,10 +36,10 @@ class Cover(StrEnum):
 class MosaicClass(StrEnum):
     """The class of a piece of the coverage mosaic (``coverage_piece.kind``): what covers it.
 
-    With W the union of working views, O' the union of the other views minus W, and P the union of
-    patrol buffers, the five classes are disjoint and together cover W ∪ O' ∪ P, so every coverage
-    metric is a sum over the classes it is covered by (:attr:`Metric.classes`). The values are the
-    codes stored in the database.
+    With W the union of working views, O' the union of the other views minus W, and P the union
+    of patrol buffers, the five classes are disjoint and together cover W ∪ O' ∪ P, so every
+    coverage metric is a sum over the classes it is covered by (:attr:`Metric.classes`). The
+    values are the codes stored in the database.
     """
 
     WORKING_VIEW_AND_PATROL = "wp"
@@ -100,10 +101,10 @@ class Metric:
 
     ``key`` names it everywhere (the :class:`geo.figures.UnitFigures` field, the address's
     ``metric=``, the exports). A *coverage* metric has a ``measure`` and the ``covered_by`` that
-    count: the covered part (m² or m) is kept in ``unit_coverage.<column>``, the sum over its mosaic
-    classes, and the metric is that part as a percentage of the whole. The others are counted from
-    cameras and incidents; ``column`` then names the ``unit_coverage`` column holding the count, if
-    one does.
+    count: the covered part (m² or m) is kept in ``unit_coverage.<column>``, the sum over its
+    mosaic classes, and the metric is that part as a percentage of the whole. The others are
+    counted from cameras and incidents; ``column`` then names the ``unit_coverage`` column holding
+    the count, if one does.
     """
 
     key: str
@@ -151,8 +152,10 @@ class Metric:
     def text(self, value: float | None, na: str) -> str:
         """``value`` as shown: formatted, with its unit; ``na`` when there is none.
 
-        >>> CAMERA_ROAD_PCT.text(31.25, "n/a"), BLIND_INCIDENTS.text(7, "-"), PATROL_PCT.text(None, "-")
-        ('31.2 %', '7', '-')
+        >>> CAMERA_ROAD_PCT.text(31.25, "n/a"), BLIND_INCIDENTS.text(7, "-")
+        ('31.2 %', '7')
+        >>> PATROL_PCT.text(None, "n/a")
+        'n/a'
         """
         return na if value is None else f"{value:{self.number_format}}{self.suffix}"
 
