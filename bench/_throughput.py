@@ -30,7 +30,7 @@ import layers
 from bench import _auth
 from dashboard import ids
 from dashboard.state import ViewState
-from geo import hierarchy
+from geo import hierarchy, metrics
 from geo.settings import PROJECT_DIR, Settings
 
 CLIENTS = (1, 8, 32)
@@ -145,7 +145,7 @@ def _requests(engine: Engine) -> dict[str, Callable[[_Client], None]]:
             "bbox": f"{w},{s},{e},{n}",
             "zoom": str(zoom),
             "days": "30",
-            "metric": "camera_road_pct",
+            "metric": metrics.DEFAULT_MAP_METRIC,
             **({"unit": code} if code else {}),
         }
         return "/api/layers?" + urlencode(args)

@@ -194,7 +194,6 @@ STRINGS.update(
         "plan_shift": {"zh": "班次", "en": "Shift"},
         "plan_budget": {"zh": "长度上限(公里)", "en": "Length budget (km)"},
         "plan_route_none": {"zh": "预算内无法到达任何热点", "en": "No hot spot within the budget"},
-        "plan_incident_cov": {"zh": "警情监控覆盖率", "en": "Incident coverage"},
         "plan_newly": {"zh": "新覆盖警情", "en": "Incidents newly covered"},
         "plan_length": {"zh": "长度", "en": "Length"},
         "plan_through": {"zh": "经过热点", "en": "Through hot spots"},
@@ -202,10 +201,6 @@ STRINGS.update(
         "plan_visits": {"zh": "到访次数 日/夜", "en": "Visits day/night"},
         "plan_minutes": {"zh": "停留(人·分钟)", "en": "Presence (unit-min)"},
         "plan_gap": {"zh": "最长间隔(时) 日/夜", "en": "Longest gap (h) day/night"},
-        "col_camera_area": {"zh": "摄像机覆盖", "en": "Camera coverage"},
-        "col_camera_road": {"zh": "道路覆盖", "en": "Road coverage"},
-        "col_combined": {"zh": "综合覆盖", "en": "Combined"},
-        "col_blind": {"zh": "盲区警情", "en": "Blind incidents"},
         "col_incidents": {"zh": "警情", "en": "Incidents"},
     }
 )
@@ -344,23 +339,23 @@ STRINGS.update(
 )
 STRINGS.update(
     {
-        "tip_col_camera_area": {
+        "tip_camera_area_pct": {
             "zh": "在线摄像机视域覆盖的面积占比(%)",
             "en": "Share of the area seen by online cameras (%)",
         },
-        "tip_col_camera_road": {
+        "tip_camera_road_pct": {
             "zh": "在线摄像机视域覆盖的道路长度占比(%)",
             "en": "Share of the road length seen by online cameras (%)",
         },
-        "tip_col_combined": {
+        "tip_combined_pct": {
             "zh": "在线摄像机或巡逻缓冲区覆盖的面积占比(%)",
             "en": "Share of the area covered by an online camera or a patrol buffer (%)",
         },
-        "tip_col_blind": {
+        "tip_blind_incidents": {
             "zh": "时间窗内不在任何在线摄像机视域内的警情数(起)",
             "en": "Incidents of the window outside every online camera's view (count)",
         },
-        "tip_plan_incident_cov": {
+        "tip_incident_coverage_pct": {
             "zh": "时间窗内位于在线摄像机视域内的警情占比(%)",
             "en": "Share of the window's incidents inside an online camera's view (%)",
         },

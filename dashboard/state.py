@@ -14,19 +14,15 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from geo import metrics
 from geo.errors import DataError
-from geo.figures import MAP_METRICS, Window, custom_range, day_range
+from geo.figures import Window, custom_range, day_range
 from geo.vocabulary import INCIDENT_CATEGORY, INCIDENT_STATUS
 
+# The metrics the map can colour by: key -> (English, Chinese) name.
 METRICS: dict[str, tuple[str, str]] = {
-    "camera_area_pct": ("Camera coverage (area)", "视频覆盖率(面积)"),
-    "camera_road_pct": ("Camera coverage (roads)", "视频覆盖率(道路)"),
-    "patrol_pct": ("Patrol coverage", "巡逻覆盖率"),
-    "combined_pct": ("Combined coverage", "综合覆盖率"),
-    "working_rate_pct": ("Camera working rate", "摄像机完好率"),
-    "incident_rate": ("Incidents per 1,000 residents", "每千人警情"),
+    m.key: (m.label_en, m.label_zh) for m in metrics.shown_in(metrics.Shown.MAP)
 }
-assert tuple(METRICS) == MAP_METRICS
 WINDOWS = (7, 30, 90)
 CATEGORIES = {k: (en.capitalize(), zh) for k, (en, zh) in INCIDENT_CATEGORY.items()}
 STATUSES = {k: (en.capitalize(), zh) for k, (en, zh) in INCIDENT_STATUS.items()}
@@ -38,9 +34,7 @@ class ViewState:
     """The map page's state: ``unit`` None means the top (the county)."""
 
     unit: str | None = None
-    metric: str = (
-        "camera_road_pct"  # working road coverage: the figure the county's story is told in
-    )
+    metric: str = metrics.DEFAULT_MAP_METRIC
     days: int = 30
     lang: str | None = None
     cat: tuple[str, ...] = ()
@@ -85,7 +79,8 @@ class ViewState:
     def below_target(self, value: float | None) -> bool:
         """Whether ``value`` of this state's metric is below its target (percentages only: incidents
         per 1,000 residents have no target)."""
-        return self.metric != "incident_rate" and value is not None and value < self.target
+        is_pct = metrics.get(self.metric).is_percentage
+        return is_pct and value is not None and value < self.target
 
     def search(self, **changes: Any) -> str:
         """The query string of this state with ``changes`` applied."""

@@ -5,7 +5,9 @@ of working views, O' the union of the other views minus W, and P the union of pa
 
     wp = W ∩ P    w = W − P    op = O' ∩ P    o = O' − P    p = P − W − O'
 
-so that every metric is a sum over classes (:data:`KIND_CLASSES`), and pieces never overlap.
+(:class:`geo.metrics.MosaicClass`), so that every coverage metric is a sum over the classes it is
+covered by (:attr:`geo.metrics.Metric.classes`), and pieces never overlap. The per-metric sums
+below are generated from the table :data:`geo.metrics.METRICS`.
 Bind parameters: ``:srid``, ``:buffer`` (patrol buffer, metres), ``:max_id`` (last change handled).
 Templates and their ``$fragments`` follow :mod:`geo._sql`; a script is a tuple of statements.
 Temporary tables live for the refresh's transaction only; each is named for what it holds.
@@ -14,13 +16,8 @@ Temporary tables live for the refresh's transaction only; each is named for what
 from __future__ import annotations
 
 from geo._sql import fill, fill_all
+from geo.metrics import AREA_METRICS, COMBINED_PCT, COVERAGE, ROAD_METRICS, classes_sql
 
-KIND_CLASSES: dict[str, tuple[str, ...]] = {
-    "working": ("wp", "w"),
-    "installed": ("wp", "w", "op", "o"),
-    "patrol": ("wp", "op", "p"),
-    "combined": ("wp", "w", "op", "p"),
-}
 # Quarter-circle segments of patrol buffers: 32 keeps the area error of a round end below 0.05 %.
 QUAD_SEGS = "quad_segs=32"
 PIECE_VERTICES = 96  # most vertices of one mosaic piece (ST_Subdivide)
@@ -53,11 +50,6 @@ TEMP_TABLES = (
 )
 
 
-def classes_sql(kind: str) -> str:
-    """SQL list literal of the classes that make up ``kind``, e.g. ``('wp', 'w')``."""
-    return "(" + ", ".join(f"'{c}'" for c in KIND_CLASSES[kind]) + ")"
-
-
 # -- units and roads (full refresh) ------------------------------------------------------------------
 
 # What UNITS, ROAD_LENGTH and TILING derive from the units and roads alone (metric shapes, pieces,
@@ -66,10 +58,10 @@ def classes_sql(kind: str) -> str:
 UNITS_VERSION = "1"
 
 # A full refresh that keeps the units starts every coverage figure from zero.
-RESET = """
-UPDATE unit_coverage SET camera_area_m2 = 0, camera_area_installed_m2 = 0, patrol_area_m2 = 0,
-       combined_area_m2 = 0, camera_road_m = 0, camera_road_installed_m = 0, cameras = 0, cameras_online = 0
-"""
+RESET = fill(
+    "UPDATE unit_coverage SET $zeros, cameras = 0, cameras_online = 0",
+    zeros=", ".join(f"{m.column} = 0" for m in COVERAGE),
+)
 
 # The units' metric shapes, areas and population into $units, their pieces into $unit_pieces, the
 # road network's pieces into $roads: the live tables (a serial refresh) or the work tables of a
@@ -160,18 +152,19 @@ FROM (SELECT parent_code AS code, $sums FROM $units c
       WHERE c.parent_code IN (SELECT code FROM $units WHERE level = :level AND $ok) GROUP BY parent_code) x
 WHERE u.code = x.code
 """
-_AREA_COLUMNS = ("camera_area_m2", "camera_area_installed_m2", "patrol_area_m2", "combined_area_m2")
-_ROAD_COLUMNS = ("camera_road_m", "camera_road_installed_m")
+# The unit_coverage columns of the covered areas (m²) and covered road lengths (m).
+AREA_COLUMNS = tuple(str(m.column) for m in AREA_METRICS)
+ROAD_COLUMNS = tuple(str(m.column) for m in ROAD_METRICS)
 ROLL_UP_AREAS = fill(
     _ROLL_UP,
-    assign=", ".join(f"{c} = x.{c}" for c in _AREA_COLUMNS),
-    sums=", ".join(f"sum({c}) AS {c}" for c in _AREA_COLUMNS),
+    assign=", ".join(f"{c} = x.{c}" for c in AREA_COLUMNS),
+    sums=", ".join(f"sum({c}) AS {c}" for c in AREA_COLUMNS),
     ok="tiled",
 )
 ROLL_UP_ROADS = fill(
     _ROLL_UP,
-    assign=", ".join(f"{c} = x.{c}" for c in _ROAD_COLUMNS),
-    sums=", ".join(f"sum({c}) AS {c}" for c in _ROAD_COLUMNS),
+    assign=", ".join(f"{c} = x.{c}" for c in ROAD_COLUMNS),
+    sums=", ".join(f"sum({c}) AS {c}" for c in ROAD_COLUMNS),
     ok="roads_tiled",
 )
 PARENT_LEVELS = ("village", "township", "county", "city", "province")
@@ -370,17 +363,20 @@ SELECT kind, geom FROM gs_kept_pieces UNION ALL SELECT kind, geom FROM gs_old_pi
 )
 ROADS_NEAR_REGION = "ST_Intersects(r.geom, (SELECT g FROM gs_region))"
 
-# A unit's covered areas by metric, from AREA_BY_CLASS ($areas), and its covered road lengths by
-# camera kind, from LENGTH_BY_UNIT ($lengths).
+# A unit's covered area of each area metric, from AREA_BY_CLASS ($areas), and its covered road
+# length of each road metric, from LENGTH_BY_UNIT ($lengths) over COVERED_ROADS: each named as the
+# metric's unit_coverage column (AREA_COLUMNS, ROAD_COLUMNS).
 AREA_SUMS = fill(
     "SELECT code, $sums FROM ($areas) a GROUP BY code",
     sums=", ".join(
-        f"sum(area) FILTER (WHERE kind IN {classes_sql(k)}) AS {k}"
-        for k in ("working", "installed", "patrol", "combined")
+        f"sum(area) FILTER (WHERE kind IN {classes_sql(m.classes)}) AS {m.column}"
+        for m in AREA_METRICS
     ),
 )
-ROAD_SUMS = """SELECT code, sum(length) FILTER (WHERE kind = 'working') AS working,
-       sum(length) FILTER (WHERE kind = 'installed') AS installed FROM ($lengths) r GROUP BY code"""
+ROAD_SUMS = fill(
+    "SELECT code, $sums FROM ($lengths) r GROUP BY code",
+    sums=", ".join(f"sum(length) FILTER (WHERE kind = '{c}') AS {c}" for c in ROAD_COLUMNS),
+)
 
 # -- per-unit sums -----------------------------------------------------------------------------------
 
@@ -431,27 +427,29 @@ ROAD_LENGTHS = fill(
     lengths=fill(LENGTH_BY_UNIT, lines="(SELECT 'road' AS kind, geom FROM $roads)"),
 )
 
-# The road network inside the pieces of each camera kind, per road piece: the fragments inside its
-# classes' pieces, each part a stretch [t0, t1] of the road piece (fractions of its length), and the
-# stretches that overlap or touch merged into one, cut from the road piece again. A stretch along the
-# border of two pieces (or along a border two refreshes computed a hair apart) is in the fragments
-# of both, and must not count twice. A closed road piece, whose start and end are the same point,
-# or a multi-part one, has its fragments dissolved on a 1 mm grid instead (slower). Pieces are
-# found by bounding box, then by distance 0 (PostGIS's own distance code: half of the boxes' pairs
-# never meet, and the test is cheaper than an overlay), never by GEOS's ST_Intersects, which threw
-# "side location conflict" on a sliver of a province's mosaic.
+# The road network inside the pieces of each road metric's classes (kind: the metric's column), per
+# road piece: the fragments inside those pieces, each part a stretch [t0, t1] of the road piece
+# (fractions of its length), and the stretches that overlap or touch merged into one, cut from the
+# road piece again. A stretch along the border of two pieces (or along a border two refreshes
+# computed a hair apart) is in the fragments of both, and must not count twice. A closed road
+# piece, whose start and end are the same point, or a multi-part one, has its fragments dissolved
+# on a 1 mm grid instead (slower). Pieces are found by bounding box, then by distance 0 (PostGIS's
+# own distance code: half of the boxes' pairs never meet, and the test is cheaper than an
+# overlay), never by GEOS's ST_Intersects, which threw "side location conflict" on a sliver of a
+# province's mosaic.
 # $roads selects the road pieces r of gs_roads_to_measure; $pieces is the mosaic's table.
 _ROAD_FRAGMENTS = fill(
     """
 SELECT r.id AS road_id, r.geom AS road, k.kind, ST_CollectionExtract(ST_Intersection(r.geom, p.geom), 2) AS g
 FROM gs_roads_to_measure r JOIN $pieces p ON r.geom && p.geom AND ST_DWithin(r.geom, p.geom, 0)
-JOIN (VALUES ('working'), ('installed')) AS k(kind)
-  ON (k.kind = 'working' AND p.kind IN $working_classes)
-  OR (k.kind = 'installed' AND p.kind IN $installed_classes)
+JOIN (VALUES $kinds) AS k(kind)
+  ON $kind_classes
 WHERE $roads
 """,
-    working_classes=classes_sql("working"),
-    installed_classes=classes_sql("installed"),
+    kinds=", ".join(f"('{c}')" for c in ROAD_COLUMNS),
+    kind_classes="\n  OR ".join(
+        f"(k.kind = '{m.column}' AND p.kind IN {classes_sql(m.classes)})" for m in ROAD_METRICS
+    ),
 )
 _SIMPLE_ROAD = "GeometryType(r.geom) = 'LINESTRING' AND NOT ST_IsClosed(r.geom)"
 COVERED_ROAD_LINES = fill(
@@ -516,5 +514,5 @@ SELECT ST_AsGeoJSON(ST_Multi(ST_CollectionExtract(ST_Transform(
              u.geom_m), 4326), 3)), 7)
 FROM unit_coverage u WHERE u.code = :code
 """,
-    combined_classes=classes_sql("combined"),
+    combined_classes=classes_sql(COMBINED_PCT.classes),
 )

@@ -219,18 +219,9 @@ def _in_region(alias: str, full: bool) -> str:
 
 
 # Add (sign '+') or subtract ('-') the covered areas and road lengths of the pieces, per unit.
-_ADD_AREAS = """
-UPDATE unit_coverage u SET
-    camera_area_m2 = u.camera_area_m2 $sign coalesce(x.working, 0),
-    camera_area_installed_m2 = u.camera_area_installed_m2 $sign coalesce(x.installed, 0),
-    patrol_area_m2 = u.patrol_area_m2 $sign coalesce(x.patrol, 0),
-    combined_area_m2 = u.combined_area_m2 $sign coalesce(x.combined, 0)
-FROM ($sums) x
-WHERE u.code = x.code"""
-_ADD_ROADS = """
-UPDATE unit_coverage u SET
-    camera_road_m = u.camera_road_m $sign coalesce(x.working, 0),
-    camera_road_installed_m = u.camera_road_installed_m $sign coalesce(x.installed, 0)
+# Add ($sign '+') or subtract ('-') the sums x.<column> ($sums: AREA_SUMS, ROAD_SUMS) to each unit.
+_ADD = """
+UPDATE unit_coverage u SET $assign
 FROM ($sums) x
 WHERE u.code = x.code"""
 
@@ -238,7 +229,8 @@ WHERE u.code = x.code"""
 def _apply_areas(conn: Connection, pieces: str, sign: str, units: str) -> None:
     """Add (sign '+') or subtract ('-') the area that ``pieces`` cover in each unit meeting ``units``."""
     areas = fill(sql.AREA_BY_CLASS, pieces=pieces, units="unit_coverage", where=units)
-    conn.execute(statement(_ADD_AREAS, sign=sign, sums=fill(sql.AREA_SUMS, areas=areas)))
+    sums = fill(sql.AREA_SUMS, areas=areas)
+    conn.execute(statement(_ADD, assign=_added(sql.AREA_COLUMNS, sign), sums=sums))
 
 
 def _apply_roads(conn: Connection, pieces: str, covered: str, sign: str, units: str) -> None:
@@ -246,4 +238,15 @@ def _apply_roads(conn: Connection, pieces: str, covered: str, sign: str, units: 
     ``pieces`` cover, in each unit meeting ``units``; the covered lines go to table ``covered``."""
     run_script(conn, fill_all(sql.COVERED_ROADS, table=covered, pieces=pieces), {})
     lengths = fill(sql.LENGTH_BY_UNIT, lines=covered, units="unit_coverage", where=units)
-    conn.execute(statement(_ADD_ROADS, sign=sign, sums=fill(sql.ROAD_SUMS, lengths=lengths)))
+    sums = fill(sql.ROAD_SUMS, lengths=lengths)
+    conn.execute(statement(_ADD, assign=_added(sql.ROAD_COLUMNS, sign), sums=sums))
+
+
+def _added(columns: tuple[str, ...], sign: str) -> str:
+    """SQL assignments adding (sign '+') or subtracting ('-') the sums ``x.<column>`` to the unit's
+    ``columns`` (the metrics' columns, from :mod:`geo.metrics`, never from input).
+
+    >>> _added(("camera_road_m",), "-")
+    'camera_road_m = u.camera_road_m - coalesce(x.camera_road_m, 0)'
+    """
+    return ", ".join(f"{c} = u.{c} {sign} coalesce(x.{c}, 0)" for c in columns)

@@ -115,7 +115,8 @@ SELECT kind, geom FROM ($lines) x WHERE NOT ST_IsEmpty(geom)""",
 )
 _AREAS_CHUNK = (
     fill(
-        "INSERT INTO coverage_work.area (code, working, installed, patrol, combined) $sums",
+        "INSERT INTO coverage_work.area (code, $columns) $sums",
+        columns=", ".join(sql.AREA_COLUMNS),
         sums=fill(
             sql.AREA_SUMS,
             areas=fill(
@@ -138,7 +139,8 @@ _CAMERAS_CHUNK = (
 )
 _ROADS_CHUNK = (
     fill(
-        "INSERT INTO coverage_work.road (code, working, installed) $sums",
+        "INSERT INTO coverage_work.road (code, $columns) $sums",
+        columns=", ".join(sql.ROAD_COLUMNS),
         sums=fill(
             sql.ROAD_SUMS,
             lengths=fill(
@@ -172,29 +174,31 @@ WHERE c.parent_code IN (SELECT code FROM $units WHERE level = :level AND $ok) GR
 _ROLL_UP_AREAS = fill(
     _ROLL_UP_WORK,
     table="area",
-    columns="working, installed, patrol, combined",
+    columns=", ".join(sql.AREA_COLUMNS),
     ok="tiled",
-    sums=", ".join(
-        f"sum(coalesce(x.{c}, 0))" for c in ("working", "installed", "patrol", "combined")
-    ),
+    sums=", ".join(f"sum(coalesce(x.{c}, 0))" for c in sql.AREA_COLUMNS),
 )
 _ROLL_UP_ROADS = fill(
     _ROLL_UP_WORK,
     table="road",
-    columns="working, installed",
+    columns=", ".join(sql.ROAD_COLUMNS),
     ok="roads_tiled",
-    sums="sum(coalesce(x.working, 0)), sum(coalesce(x.installed, 0))",
+    sums=", ".join(f"sum(coalesce(x.{c}, 0))" for c in sql.ROAD_COLUMNS),
 )
-# Every figure of every unit from the work tables' sums, in one write per unit.
-_FIGURES = """
-UPDATE $units u SET camera_area_m2 = coalesce(a.working, 0), camera_area_installed_m2 = coalesce(a.installed, 0),
-       patrol_area_m2 = coalesce(a.patrol, 0), combined_area_m2 = coalesce(a.combined, 0),
-       camera_road_m = coalesce(r.working, 0), camera_road_installed_m = coalesce(r.installed, 0),
+# Every figure of every unit from the work tables' sums (a: areas, r: roads), in one write per unit.
+_FIGURES = fill(
+    """
+UPDATE $units u SET $sums,
        cameras = coalesce(c.n, 0), cameras_online = coalesce(c.online, 0)
 FROM $units u2 LEFT JOIN coverage_work.area a ON a.code = u2.code
      LEFT JOIN coverage_work.road r ON r.code = u2.code LEFT JOIN coverage_work.cameras c ON c.code = u2.code
 WHERE u.code = u2.code
-"""
+""",
+    sums=", ".join(
+        [f"{c} = coalesce(a.{c}, 0)" for c in sql.AREA_COLUMNS]
+        + [f"{c} = coalesce(r.{c}, 0)" for c in sql.ROAD_COLUMNS]
+    ),
+)
 
 
 def refresh_with_sessions(

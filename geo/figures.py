@@ -18,19 +18,10 @@ from sqlalchemy import Connection, text
 from geo import limits
 from geo._sql import fill, incident_window, statement, window_params
 from geo.errors import DataError
+from geo.metrics import COMBINED_PCT, COVERAGE, Measure, Metric
 
 LEVELS = ("province", "city", "county", "township", "village", "grid")
 OPEN_STATUSES = ("reported", "dispatched", "handling")
-# The figures a map can colour units by (UnitFigures attributes): percentages, and incidents per
-# 1,000 residents (the one where more is worse).
-MAP_METRICS = (
-    "camera_area_pct",
-    "camera_road_pct",
-    "patrol_pct",
-    "combined_pct",
-    "working_rate_pct",
-    "incident_rate",
-)
 
 # The command line's columns, in order.
 COLUMNS = (
@@ -38,12 +29,7 @@ COLUMNS = (
     "name",
     "level",
     "area_km2",
-    "camera_area_pct",
-    "camera_area_installed_pct",
-    "camera_road_pct",
-    "camera_road_installed_pct",
-    "patrol_pct",
-    "combined_pct",
+    *(m.key for m in COVERAGE),
     "gap_km2",
     "cameras",
     "cameras_online",
@@ -141,7 +127,10 @@ def pct(part: float, whole: float) -> float | None:
 
 @dataclass(frozen=True)
 class UnitFigures:
-    """Every figure of one unit. Areas in km², percentages 0-100 with one decimal, None = n/a."""
+    """Every figure of one unit. Areas in km², percentages 0-100 with one decimal, None = n/a.
+
+    Each metric of :data:`geo.metrics.METRICS` is the field of its key.
+    """
 
     code: str
     name: str
@@ -198,14 +187,14 @@ counts AS (
     FROM inc JOIN lengths ON length(inc.unit_code) >= lengths.n
     GROUP BY 1
 )
-SELECT u.code, u.name, u.level, u.parent_code, u.population, u.area_m2, u.camera_area_m2,
-       u.camera_area_installed_m2, u.road_m, u.camera_road_m, u.camera_road_installed_m,
-       u.patrol_area_m2, u.combined_area_m2, u.cameras, u.cameras_online,
+SELECT u.code, u.name, u.level, u.parent_code, u.population, u.area_m2, u.road_m, $covered,
+       u.cameras, u.cameras_online,
        coalesce(c.incidents, 0) AS incidents, coalesce(c.blind, 0) AS blind
 FROM units u LEFT JOIN counts c ON c.code = u.prefix
 ORDER BY u.code
 """,
     window=incident_window("i"),
+    covered=", ".join(f"u.{m.column}" for m in COVERAGE),  # the covered parts of every metric
 )
 
 
@@ -259,10 +248,19 @@ def raw_figures(
 NO_ROADS_M = 0.01
 
 
+def coverage_pct(metric: Metric, r: dict[str, Any]) -> float | None:
+    """The coverage metric ``metric`` of a row of :func:`raw_figures`: its covered part (m² or m)
+    as a percentage of the unit's area or road length; None (n/a) for a unit without roads."""
+    whole = r[metric.measure.value] if metric.measure is not None else 0.0
+    if metric.measure is Measure.ROADS and whole < NO_ROADS_M:
+        return None
+    return pct(r[str(metric.column)], whole)
+
+
 def unit_figures(r: dict[str, Any]) -> UnitFigures:
     """Round the sums of :func:`raw_figures` into a unit's figures."""
     area = r["area_m2"]
-    no_roads = r["road_m"] < NO_ROADS_M
+    coverage: dict[str, Any] = {m.key: coverage_pct(m, r) for m in COVERAGE}
     return UnitFigures(
         code=r["code"],
         name=r["name"],
@@ -270,15 +268,8 @@ def unit_figures(r: dict[str, Any]) -> UnitFigures:
         parent_code=r["parent_code"],
         population=r["population"],
         area_km2=round(area / 1e6, 3),
-        camera_area_pct=pct(r["camera_area_m2"], area),
-        camera_area_installed_pct=pct(r["camera_area_installed_m2"], area),
-        camera_road_pct=None if no_roads else pct(r["camera_road_m"], r["road_m"]),
-        camera_road_installed_pct=None
-        if no_roads
-        else pct(r["camera_road_installed_m"], r["road_m"]),
-        patrol_pct=pct(r["patrol_area_m2"], area),
-        combined_pct=pct(r["combined_area_m2"], area),
-        gap_km2=round(max(area - r["combined_area_m2"], 0.0) / 1e6, 3),
+        **coverage,
+        gap_km2=round(max(area - r[str(COMBINED_PCT.column)], 0.0) / 1e6, 3),
         cameras=r["cameras"],
         cameras_online=r["cameras_online"],
         working_rate_pct=pct(r["cameras_online"], r["cameras"]),

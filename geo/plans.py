@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from geo import csvcells, limits
+from geo import csvcells, limits, metrics
 from geo.coverage import metric_srid, refresh
 from geo.errors import DataError, NotFound
 from geo.figures import Window
@@ -168,14 +168,7 @@ def apply(conn: Connection, plan_id: int, patrol_buffer_m: float) -> Plan:
 # -- export -----------------------------------------------------------------------------------------
 
 SUMMARY_COLUMNS = ("code", "name", "level", "metric", "before", "after", "change")
-_SUMMARY_METRICS = (
-    "camera_area_pct",
-    "camera_road_pct",
-    "patrol_pct",
-    "combined_pct",
-    "blind_incidents",
-    "incident_coverage_pct",
-)
+_SUMMARY_METRICS = tuple(m.key for m in metrics.shown_in(metrics.Shown.PLAN_EXPORT))
 
 
 def to_geojson(plan: Plan) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from geo.errors import SettingsError
-from geo.figures import MAP_METRICS
+from geo.metrics import MAP_METRICS
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 

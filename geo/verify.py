@@ -36,6 +36,7 @@ from sqlalchemy import Connection, text
 from geo._sql import fill, incident_window, window_params
 from geo.errors import DataError
 from geo.figures import LEVELS, Window, figures
+from geo.metrics import COVERAGE, Cover, Measure
 
 ARC_SEGMENTS = 256
 DEFAULT_SAMPLE = 100
@@ -47,12 +48,7 @@ _DEG_M = 111_000.0  # metres per degree of latitude, a little less: box margins 
 
 # The figures compared: (name, kind) with kind 'pct' (percentage points) or 'count'.
 FIGURES = (
-    ("camera_area_pct", "pct"),
-    ("camera_area_installed_pct", "pct"),
-    ("camera_road_pct", "pct"),
-    ("camera_road_installed_pct", "pct"),
-    ("patrol_pct", "pct"),
-    ("combined_pct", "pct"),
+    *((m.key, "pct") for m in COVERAGE),
     ("cameras", "count"),
     ("cameras_online", "count"),
     ("incidents", "count"),
@@ -225,7 +221,7 @@ def _recompute(
     )
     online = np.array([c[0] == "online" for c in cams], dtype=bool)
     working = _union_near(list(sectors[online]), unit)
-    installed = shapely.union(working, _union_near(list(sectors[~online]), unit))
+    others = _union_near(list(sectors[~online]), unit)
     routes = [
         project(g)
         for (g,) in _rows(
@@ -282,14 +278,16 @@ def _recompute(
     near_view = np.asarray(shapely.dwithin(view_edges, incidents, EDGE_M), dtype=bool) & (
         inside | near_border
     )
-    figures_ = {
-        "level": row[0],
-        "camera_area_pct": pct(_area_inside(unit, working), area),
-        "camera_area_installed_pct": pct(_area_inside(unit, installed), area),
-        "patrol_pct": pct(_area_inside(unit, patrol), area),
-        "combined_pct": pct(_area_inside(unit, shapely.union(working, patrol)), area),
-        "camera_road_pct": on_road(working),
-        "camera_road_installed_pct": on_road(installed),
+    covers = {Cover.WORKING_VIEW: working, Cover.OTHER_VIEW: others, Cover.PATROL: patrol}
+    figures_: dict[str, Any] = {"level": row[0]}
+    for metric in COVERAGE:  # what covers each metric, by its declaration (geo/metrics.py)
+        cover = shapely.union_all([covers[c] for c in sorted(metric.covered_by)])
+        figures_[metric.key] = (
+            pct(_area_inside(unit, cover), area)
+            if metric.measure is Measure.AREA
+            else on_road(cover)
+        )
+    figures_ |= {
         "cameras": len(in_unit),
         "cameras_online": sum(1 for c in in_unit if c[0] == "online"),
         "incidents": int(inside.sum()),

@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo import limits
-from geo._coverage_sql import BORDER_M, KIND_CLASSES, QUAD_SEGS, ROAD_SHAPE
+from geo._coverage_sql import BORDER_M, QUAD_SEGS, ROAD_SHAPE
 from geo._sql import complete, fill, incident_window, window_params
 from geo.coverage import metric_srid
 from geo.errors import DataError
 from geo.figures import UnitFigures, Window, raw_figures, unit_figures
+from geo.metrics import COVERAGE, Cover, Measure, Metric
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,52 @@ class Change:
     after: UnitFigures
 
 
-# Per unit: the area, road length and blind incidents that the new coverage adds. ``shape`` holds,
-# per kind, the union of the new views (working, installed) and route buffers (patrol); combined
-# is both. ``n`` is each kind's shape minus what the mosaic already covers of that kind.
+# The new coverage of each coverage metric comes from the cameras (working, like every new one) when
+# a working view covers it, and from the routes when a patrol does. Metrics covered by the same
+# things share one *shape* (named, e.g., 'patrol+working_view'), computed once.
+def _shape_name(metric: Metric) -> str:
+    return "+".join(sorted(c.value for c in metric.covered_by))
+
+
+def _shape_sql(metric: Metric) -> str | None:
+    """SQL selecting (name, the union of the new views and/or route buffers that cover ``metric``),
+    or None when nothing new can (a metric of the other cameras only)."""
+    sources = [
+        s
+        for s, cover in (("cams", Cover.WORKING_VIEW), ("routes", Cover.PATROL))
+        if cover in metric.covered_by
+    ]
+    name = _shape_name(metric)
+    if not sources:
+        return None
+    if len(sources) == 1:
+        return fill(
+            "SELECT '$name', g FROM $source WHERE g IS NOT NULL", name=name, source=sources[0]
+        )
+    union = " UNION ALL ".join(fill("SELECT g FROM $source", source=s) for s in sources)
+    return fill(
+        "SELECT '$name', ST_Union(g) FROM ($union) x HAVING count(g) > 0", name=name, union=union
+    )
+
+
+_SHAPES = {_shape_name(m): m for m in COVERAGE}  # one metric per shape: their classes are the same
+_SHAPE_CLASSES = ", ".join(
+    f"('{name}', '{c.value}')" for name, m in _SHAPES.items() for c in m.classes
+)
+_SHAPE_SQL = "\n          UNION ALL ".join(
+    q for q in (_shape_sql(m) for m in _SHAPES.values()) if q is not None
+)
+
+
+def _kinds(measure: Measure) -> str:
+    """SQL list of the shapes a metric of ``measure`` is measured on."""
+    names = sorted({_shape_name(m) for m in COVERAGE if m.measure is measure})
+    return "(" + ", ".join(f"'{n}'" for n in names) + ")"
+
+
+# Per unit: the area and road length that the new coverage adds to each shape ('area ' or 'roads '
+# and the shape's name), the blind incidents it sees ('seen') and the new cameras in it ('camera').
+# ``n`` is each shape minus what the mosaic already covers of the classes of its metrics.
 _DELTA = """
 WITH m (kind, class) AS (VALUES $kind_classes),
 cam AS MATERIALIZED (
@@ -90,23 +134,21 @@ route AS (SELECT ST_Buffer(ST_Transform(ST_GeomFromText(w, 4326), :srid), :buffe
           FROM unnest(CAST(:routes AS text[])) AS r(w)),
 cams AS MATERIALIZED (SELECT ST_Union(g) AS g FROM cam),
 routes AS MATERIALIZED (SELECT ST_Union(g) AS g FROM route),
-shape AS (SELECT k.kind, cams.g FROM cams, (VALUES ('working'), ('installed')) k(kind) WHERE cams.g IS NOT NULL
-          UNION ALL SELECT 'patrol', g FROM routes WHERE g IS NOT NULL
-          UNION ALL SELECT 'combined', ST_Union(g) FROM (SELECT g FROM cams UNION ALL SELECT g FROM routes) x
-                    HAVING count(g) > 0),
+shape (kind, g) AS ($shapes),
 n AS MATERIALIZED (
     SELECT kind, CASE WHEN covered IS NULL THEN g ELSE ST_Difference(g, covered) END AS g
     FROM (SELECT s.kind, s.g, (SELECT ST_Union(p.geom) FROM coverage_piece p JOIN m ON m.class = p.kind
                                WHERE m.kind = s.kind AND ST_Intersects(p.geom, s.g)) AS covered
           FROM shape s) x),
 area AS (SELECT u.code, n.kind, sum(ST_Area(ST_Intersection(u.geom, n.g))) AS a
-         FROM unit_piece u JOIN n ON ST_Intersects(u.geom, n.g) GROUP BY 1, 2),
+         FROM unit_piece u JOIN n ON ST_Intersects(u.geom, n.g)
+         WHERE n.kind IN $area_kinds GROUP BY 1, 2),
 road AS (SELECT code, kind, sum(ST_Length(ST_Intersection(line, area))) AS l FROM (
              SELECT u.code, n.kind, ST_Intersection(r.geom, n.g) AS line,
                     ST_Union($road_shape) AS area
              FROM n JOIN road_piece r ON ST_Intersects(r.geom, n.g)
              JOIN unit_piece u ON ST_DWithin(u.geom, r.geom, $border_m)
-             WHERE n.kind IN ('working', 'installed') GROUP BY u.code, n.kind, r.id, r.geom, n.g) x
+             WHERE n.kind IN $road_kinds GROUP BY u.code, n.kind, r.id, r.geom, n.g) x
          GROUP BY 1, 2),
 view AS (SELECT ST_Transform(g, 4326) AS g FROM cams WHERE g IS NOT NULL),
 seen AS (SELECT i.geom, i.unit_code FROM incident i, view
@@ -118,26 +160,26 @@ newly AS (SELECT u.code, count(*) AS c FROM unit_coverage u
           JOIN seen ON ST_Intersects(u.geom, seen.geom) AND starts_with(seen.unit_code, u.code)
           GROUP BY 1),
 host AS (SELECT u.code, count(*) AS c FROM unit_coverage u JOIN cam ON ST_Intersects(u.geom, cam.p) GROUP BY 1)
-SELECT code, kind, a AS value FROM area
-UNION ALL SELECT code, 'road_' || kind, l FROM road
+SELECT code, 'area ' || kind, a AS value FROM area
+UNION ALL SELECT code, 'roads ' || kind, l FROM road
 UNION ALL SELECT code, 'seen', c FROM newly
 UNION ALL SELECT code, 'camera', c FROM host
 """
 _DELTA_SQL = complete(
     _DELTA,
-    kind_classes=", ".join(f"('{k}', '{c}')" for k, cs in KIND_CLASSES.items() for c in cs),
+    kind_classes=_SHAPE_CLASSES,
+    shapes=_SHAPE_SQL,
+    area_kinds=_kinds(Measure.AREA),
+    road_kinds=_kinds(Measure.ROADS),
     quad_segs=QUAD_SEGS,
     road_shape=fill(ROAD_SHAPE, g="u.geom"),
     border_m=BORDER_M,
     incident_window=incident_window("i"),
 )
+# The column of each coverage metric, by the delta that adds to it.
 _FIELDS = {
-    "working": "camera_area_m2",
-    "installed": "camera_area_installed_m2",
-    "patrol": "patrol_area_m2",
-    "combined": "combined_area_m2",
-    "road_working": "camera_road_m",
-    "road_installed": "camera_road_installed_m",
+    f"{'area' if m.measure is Measure.AREA else 'roads'} {_shape_name(m)}": str(m.column)
+    for m in COVERAGE
 }
 
 

@@ -23,6 +23,7 @@ from geo._sql import window_params
 from geo.errors import DataError, NotFound
 from geo.figures import Window, custom_range
 from geo.hotspots import METHODS
+from geo.metrics import DEFAULT_MAP_METRIC, MAP_METRICS
 from geo.models import INCIDENT_CATEGORIES, INCIDENT_STATUSES
 from geo.settings import DEFAULT_TIMEZONE
 
@@ -76,7 +77,7 @@ class View:
     lang: str = "zh"
     window_days: int = 30
     unit: str | None = None
-    metric: str = "camera_road_pct"
+    metric: str = DEFAULT_MAP_METRIC
     categories: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     start: dt.datetime | None = None  # a custom window (timezone-aware); else the last window_days
@@ -129,9 +130,9 @@ class View:
         if days:
             window_days = limits.window_days(days)
         metric = args.get("metric") or cls.metric
-        if metric not in _metrics():
+        if metric not in MAP_METRICS:
             raise DataError(
-                f"metric {metric!r} is not allowed: expected one of {', '.join(_metrics())}"
+                f"metric {metric!r} is not allowed: expected one of {', '.join(MAP_METRICS)}"
             )
         unit = args.get("unit") or None
         if unit is not None and not (unit.isdigit() and len(unit) in (6, 9, 12, 15)):
@@ -193,12 +194,6 @@ class View:
             **window_params(window),
             "tz": self.timezone,
         }
-
-
-def _metrics() -> tuple[str, ...]:
-    from layers.units import METRIC_FIELDS  # the units layer declares what it can colour by
-
-    return METRIC_FIELDS
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from geo import hierarchy, wall_feed
-from geo.figures import MAP_METRICS, UnitFigures, raw_figures, unit_figures
+from geo import hierarchy, metrics, wall_feed
+from geo.figures import UnitFigures, raw_figures, unit_figures
 from geo.jurisdiction import current_scope
 from layers._sql import in_view
 from layers.base import Field, Layer, LegendEntry, View
@@ -37,7 +37,7 @@ RATE_RAMP: tuple[tuple[float, str], ...] = (
     (float("inf"), "#7f1d1d"),
 )
 NA_COLOR = "#475569"
-METRIC_FIELDS = MAP_METRICS
+METRIC_FIELDS = metrics.MAP_METRICS  # what the layer can colour by
 CLASSES = 5  # at most; fewer when the shown units have fewer distinct values
 
 
@@ -79,7 +79,7 @@ def class_breaks(values: Sequence[float | None], metric: str) -> Classes:
     """Quantile classes (equal numbers of units) of the shown units' ``values`` of ``metric``, so that
     siblings that differ get different colours; up to :data:`CLASSES` classes, one per distinct value
     at most. Colours run from worst (dark red) to best (green): low is worse for a percentage, high
-    for the incident rate.
+    for the incident rate (the metric's ``higher_is_better``).
 
     >>> class_breaks([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], "camera_road_pct").lower[1:]
     (3.0, 5.0, 7.0, 9.0)
@@ -97,8 +97,9 @@ def class_breaks(values: Sequence[float | None], metric: str) -> Classes:
         bound = known[round(i * len(known) / k)]
         if bound > max(lower) and bound > known[0]:
             lower.append(bound)
-    ramp = [c for _, c in (RATE_RAMP if metric == "incident_rate" else RAMP)]
-    if metric == "incident_rate":
+    worse_high = not metrics.get(metric).higher_is_better
+    ramp = [c for _, c in _ramp(metric)]
+    if worse_high:
         ramp.reverse()  # worst first, as for percentages
     if (
         len(lower) == 1
@@ -106,12 +107,12 @@ def class_breaks(values: Sequence[float | None], metric: str) -> Classes:
         return Classes(tuple(lower), (color(known[0], metric),), len(known), (known[0], known[-1]))
     picks = {2: [0, 4], 3: [0, 2, 4], 4: [0, 1, 3, 4], 5: [0, 1, 2, 3, 4]}[len(lower)]
     colors = [ramp[i] for i in picks]
-    if metric == "incident_rate":
+    if worse_high:
         colors.reverse()  # low rates (the first classes) are the best
     return Classes(tuple(lower), tuple(colors), len(known), (known[0], known[-1]))
 
 
-def color(value: float | None, metric: str = "camera_area_pct") -> str:
+def color(value: float | None, metric: str = metrics.CAMERA_AREA_PCT.key) -> str:
     """The fill colour of ``value`` of ``metric`` (a percentage, or incidents per 1,000); grey for n/a.
 
     >>> color(5.0), color(60.0), color(None), color(0.5, "incident_rate")
@@ -119,8 +120,12 @@ def color(value: float | None, metric: str = "camera_area_pct") -> str:
     """
     if value is None:
         return NA_COLOR
-    ramp = RATE_RAMP if metric == "incident_rate" else RAMP
-    return next(c for bound, c in ramp if value < bound)
+    return next(c for bound, c in _ramp(metric) if value < bound)
+
+
+def _ramp(metric: str) -> tuple[tuple[float, str], ...]:
+    """The fixed classes of ``metric``: a percentage's, or the incident rate's (per 1,000)."""
+    return RAMP if metrics.get(metric).is_percentage else RATE_RAMP
 
 
 def shown_units(conn: Connection, code: str | None) -> tuple[str, str]:
@@ -201,7 +206,7 @@ def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
     is 140 counties, of which a view of one county sees a handful)."""
     units = shown_with_focus(conn, view)[0]
     classes = class_breaks([getattr(u, view.metric, None) for u in units], view.metric)
-    percent = view.metric != "incident_rate"
+    percent = metrics.get(view.metric).is_percentage
     # S608 below: fragments from layers._sql; values bound
     geoms: dict[str, str] = dict(
         conn.execute(
@@ -236,6 +241,11 @@ def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
     return out
 
 
+def _field(metric: metrics.Metric) -> Field:
+    """The popup's row of ``metric``: its name with its unit, as a heading over a bare number."""
+    return Field(metric.key, metric.heading("en"), metric.heading("zh"))
+
+
 LAYER = Layer(
     id="units",
     title_en="Coverage by unit",
@@ -245,15 +255,10 @@ LAYER = Layer(
     fields=(
         Field("code", "Code", "编码"),
         Field("name", "Name", "名称"),
-        Field("camera_area_pct", "Camera coverage, area (%)", "视频覆盖率-面积(%)"),
-        Field("camera_road_pct", "Camera coverage, roads (%)", "视频覆盖率-道路(%)"),
-        Field("patrol_pct", "Patrol coverage (%)", "巡逻覆盖率(%)"),
-        Field("combined_pct", "Combined coverage (%)", "综合覆盖率(%)"),
+        *(_field(m) for m in metrics.shown_in(metrics.Shown.MAP)),
         Field("cameras_text", "Cameras online / total", "在线/总数"),
-        Field("working_rate_pct", "Working rate (%)", "完好率(%)"),
         Field("incidents", "Incidents (window)", "警情(时间窗)"),
-        Field("blind_incidents", "Blind incidents", "盲区警情"),
-        Field("incident_rate", "Incidents per 1,000 residents", "每千人警情"),
+        _field(metrics.BLIND_INCIDENTS),
     ),
     legend=(
         LegendEntry("#7f1d1d", "below 10 %", "低于10%"),

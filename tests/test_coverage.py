@@ -15,6 +15,7 @@ from geo import _coverage_sql as sql
 from geo._sql import fill
 from geo.coverage import refresh
 from geo.figures import Window, figures, pct
+from geo.metrics import CAMERA_ROAD_INSTALLED_PCT, CAMERA_ROAD_PCT
 from tests import coverage_reference as ref
 
 BUFFER = 100.0
@@ -436,7 +437,7 @@ def test_a_road_nearly_tangent_to_a_dome(tx: Connection) -> None:
 def _covered_lengths(
     conn: Connection, roads: list[str], pieces: list[tuple[str, str]]
 ) -> dict[str, float]:
-    """Covered length by camera kind of ``roads`` (WKT, metres) under mosaic ``pieces``.
+    """Covered length by road metric (its column) of ``roads`` (WKT, metres) under ``pieces``.
 
     ``pieces`` are (class, WKT).
     """
@@ -462,24 +463,32 @@ def _covered_lengths(
     return {kind: float(length) for kind, length in rows}
 
 
+def _by_metric(working: float, installed: float) -> dict[str, float]:
+    """Covered lengths (m) of working and installed road coverage, by the metrics' columns."""
+    return {
+        str(CAMERA_ROAD_PCT.column): working,
+        str(CAMERA_ROAD_INSTALLED_PCT.column): installed,
+    }
+
+
 def test_a_road_along_the_border_of_two_pieces_counts_once(tx: Connection) -> None:
     below, above = "POLYGON((0 -5, 10 -5, 10 0, 0 0, 0 -5))", "POLYGON((0 0, 10 0, 10 5, 0 5, 0 0))"
     road = "LINESTRING(2 0, 8 0)"  # along the shared edge
     assert _covered_lengths(tx, [road], [("w", below), ("o", above)]) == pytest.approx(
-        {"working": 6.0, "installed": 6.0}
+        _by_metric(6.0, 6.0)
     )
     assert _covered_lengths(tx, [road], [("w", below), ("wp", above)]) == pytest.approx(
-        {"working": 6.0, "installed": 6.0}
+        _by_metric(6.0, 6.0)
     )
     # across three pieces, touching end to end; and a stretch outside every piece
     across = "LINESTRING(-4 2, 30 2)"
     right = "POLYGON((10 0, 20 0, 20 5, 10 5, 10 0))"
     assert _covered_lengths(
         tx, [across], [("o", above), ("w", right), ("p", below)]
-    ) == pytest.approx({"working": 10.0, "installed": 20.0})
+    ) == pytest.approx(_by_metric(10.0, 20.0))
     # a closed road (a roundabout) and a two-part one take the dissolving path
     ring = "LINESTRING(1 1, 4 1, 4 4, 1 4, 1 1)"
     parts = "MULTILINESTRING((1 -1, 9 -1), (1 -2, 9 -2))"
     assert _covered_lengths(tx, [ring, parts], [("w", below), ("o", above)]) == pytest.approx(
-        {"working": 16.0, "installed": 16.0 + 12.0}
+        _by_metric(16.0, 16.0 + 12.0)
     )

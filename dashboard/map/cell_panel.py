@@ -10,25 +10,15 @@ from dash import dcc, html
 from dashboard.i18n import t
 from dashboard.map.notes import Notes
 from dashboard.state import CATEGORIES, STATUSES
+from geo import metrics
 from geo.cell_details import CellDetails
 from geo.vocabulary import CAMERA_KIND, CAMERA_STATUS, SHIFT
 
-_ROWS = (
-    ("camera_area_pct", "Camera coverage, area", "视频覆盖率(面积)"),
-    ("camera_road_pct", "Camera coverage, roads", "视频覆盖率(道路)"),
-    ("patrol_pct", "Patrol coverage", "巡逻覆盖率"),
-    ("combined_pct", "Combined coverage", "综合覆盖率"),
-    ("working_rate_pct", "Camera working rate", "摄像机完好率"),
-    ("incident_coverage_pct", "Incident coverage", "警情覆盖率"),
-)
+_ROWS = metrics.shown_in(metrics.Shown.CELL)
 
 
 def _label(names: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     return names[key][0 if lang == "en" else 1] if key in names else key
-
-
-def _pct(value: float | None, lang: str) -> str:
-    return t("na", lang) if value is None else f"{value:.1f} %"
 
 
 def panel(details: CellDetails, lang: str, how: Notes) -> list[Any]:
@@ -45,10 +35,10 @@ def panel(details: CellDetails, lang: str, how: Notes) -> list[Any]:
     head = [html.Th("")] + [html.Th(f.name) for f in details.figures]
     rows = [
         html.Tr(
-            [html.Th([en if lang == "en" else zh, how.mark(key)])]
-            + [html.Td(_pct(getattr(f, key), lang)) for f in details.figures]
+            [html.Th([m.label(lang), how.mark(m.key)])]
+            + [html.Td(m.text(getattr(f, m.key), t("na", lang))) for f in details.figures]
         )
-        for key, en, zh in _ROWS
+        for m in _ROWS
     ]
     cameras = [
         html.Li(

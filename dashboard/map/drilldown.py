@@ -15,9 +15,9 @@ from sqlalchemy import Connection
 from dashboard.i18n import t
 from dashboard.map import cell_panel
 from dashboard.map.notes import Notes, notes
-from dashboard.state import METRICS, ViewState
+from dashboard.state import ViewState
 from geo import cell_details as details
-from geo import hierarchy
+from geo import hierarchy, metrics
 from geo.errors import NotFound
 from geo.figures import OPEN_STATUSES, UnitFigures, Window, figures
 from geo.hierarchy import Unit
@@ -32,7 +32,7 @@ def fmt(value: float | None, lang: str, suffix: str = " %") -> str:
 def kpis(unit: UnitFigures, open_incidents: int, lang: str, how: Notes) -> list[Any]:
     """Build the KPI tiles of ``unit`` (the selected unit, the county at the top), with notes."""
     tiles = [
-        ("kpi_coverage", fmt(unit.camera_area_pct, lang), "coverage", "camera_area_pct"),
+        ("kpi_coverage", fmt(unit.camera_area_pct, lang), "coverage", metrics.CAMERA_AREA_PCT.key),
         ("kpi_cameras", f"{unit.cameras_online} / {unit.cameras}", "cameras", "cameras"),
         ("kpi_incidents", str(unit.incidents), "incidents", "incidents"),
         ("kpi_blind", str(unit.blind_incidents), "blind", "blind_incidents"),
@@ -71,18 +71,18 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes
     A percentage's ranking shows the target line between the units below the target (marked) and
     the others.
     """
-    worse_high = state.metric == "incident_rate"  # more incidents is worse; less coverage is worse
+    metric = metrics.get(state.metric)
+    worse_high = not metric.higher_is_better  # more incidents is worse; less coverage is worse
 
     def key(u: UnitFigures) -> tuple[bool, float]:
         value = getattr(u, state.metric)
         return (value is None, (-value if worse_high else value) if value is not None else 0.0)
 
-    suffix = " ‰" if worse_high else " %"
     rows: list[Any] = []
     line = html.Li(
         t("target_line", lang).format(target=f"{state.target:g}"), className="gs-target-line"
     )
-    drawn = worse_high  # the incident rate has no target
+    drawn = not metric.is_percentage  # only a percentage has a target
     for u in sorted(children, key=key):
         value = getattr(u, state.metric)
         below = state.below_target(value)
@@ -94,7 +94,7 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes
                 dcc.Link(
                     [
                         html.Span(u.name, className="gs-rank-name"),
-                        html.Span(fmt(value, lang, suffix), className="gs-rank-value"),
+                        html.Span(metric.text(value, t("na", lang)), className="gs-rank-value"),
                     ],
                     href=state.search(unit=u.code),
                     title=u.code,
@@ -104,7 +104,7 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes
         )
     if not drawn:
         rows.append(line)
-    title = f"{t('ranking', lang)} · {METRICS[state.metric][0 if lang == 'en' else 1]}"
+    title = f"{t('ranking', lang)} · {metric.label(lang)}"
     return [html.H3([title, how.mark(state.metric)]), html.Ol(rows, className="gs-ranking-list")]
 
 
@@ -114,11 +114,8 @@ def unit_figures(unit: UnitFigures, window: Window, lang: str, timezone: str) ->
     Times are shown in ``timezone`` (an IANA name).
     """
     rows = [
-        (
-            METRICS[m][0 if lang == "en" else 1],
-            fmt(getattr(unit, m), lang, " ‰" if m == "incident_rate" else " %"),
-        )
-        for m in METRICS
+        (m.label(lang), m.text(getattr(unit, m.key), t("na", lang)))
+        for m in metrics.shown_in(metrics.Shown.MAP)
     ]
     local = [
         w.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")

@@ -14,6 +14,7 @@ from dashboard.i18n import t
 from dashboard.map import playback
 from dashboard.map.playback import attrs
 from dashboard.state import CATEGORIES, METRICS, STATUSES, WINDOWS, ViewState
+from geo import metrics
 from geo.settings import Settings
 from layers import Layer, for_page, units
 
@@ -73,20 +74,19 @@ def legend(
 def units_legend(classes: units.Classes, state: ViewState, lang: str) -> list[Any]:
     """The units layer's legend: the class bounds actually used for the shown units, n/a, and the
     target line when the metric is a percentage."""
-    suffix = " ‰" if state.metric == "incident_rate" else " %"
+    metric = metrics.get(state.metric)
     rows: list[Any] = [
         html.Div(
-            f"{METRICS[state.metric][0 if lang == 'en' else 1]} · "
-            + t("legend_quantiles", lang).format(n=classes.count),
+            f"{metric.label(lang)} · " + t("legend_quantiles", lang).format(n=classes.count),
             className="gs-legend-note",
         )
     ]
     rows += [
         _swatch_row(color, "fill", label)
-        for color, label in zip(classes.colors, classes.labels(suffix), strict=True)
+        for color, label in zip(classes.colors, classes.labels(metric.suffix), strict=True)
     ]
     rows.append(_swatch_row(units.NA_COLOR, "fill", t("na", lang)))
-    if state.metric != "incident_rate":
+    if metric.is_percentage:
         rows.append(
             html.Div(
                 [

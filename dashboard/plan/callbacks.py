@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from dashboard import auth, guard, ids
 from dashboard.i18n import STRINGS, t
 from dashboard.map.drilldown import fmt
-from geo import dosage, jurisdiction, limits, optimise, plans, routing
+from geo import dosage, jurisdiction, limits, metrics, optimise, plans, routing
 from geo.errors import DataError, GridsightError, PermissionDenied
 from geo.figures import Window
 from geo.hotspots import METHODS, spot_points
@@ -28,13 +28,7 @@ from layers import View, blindspots
 from layers.hotspots import analysis, cached, planning_window
 
 _CAM_FIELDS = ("lon", "lat", "az", "fov", "range")
-_COMPARED = (
-    ("col_camera_area", "camera_area_pct"),
-    ("col_camera_road", "camera_road_pct"),
-    ("col_combined", "combined_pct"),
-    ("col_blind", "blind_incidents"),
-    ("plan_incident_cov", "incident_coverage_pct"),
-)
+_COMPARED = metrics.shown_in(metrics.Shown.WHATIF)
 _ORDER = {"province": -2, "city": -1, "county": 0, "township": 1, "village": 2, "grid": 3}
 
 
@@ -214,15 +208,15 @@ def compare_table(
     )
     head = html.Tr(
         [html.Th(t("plan_unit", lang), scope="col")]
-        + [html.Th(t(k, lang), title=t(f"tip_{k}", lang), scope="col") for k, _ in _COMPARED]
+        + [html.Th(m.label(lang), title=_tip(m.key, lang), scope="col") for m in _COMPARED]
     )
     rows = []
     for c in ranked[:limit]:
         b, a = c.before.row(), c.after.row()
         cells: list[Any] = [html.Th(f"{b['name']}", title=b["code"], scope="row")]
-        for _, metric in _COMPARED:
-            changed = a[metric] != b[metric]
-            before, after = _shown(metric, b[metric], lang), _shown(metric, a[metric], lang)
+        for m in _COMPARED:
+            changed = a[m.key] != b[m.key]
+            before, after = m.text(b[m.key], t("na", lang)), m.text(a[m.key], t("na", lang))
             cells.append(
                 html.Td(
                     [
@@ -237,8 +231,9 @@ def compare_table(
     return html.Table([html.Thead(head), html.Tbody(rows)], className="gs-compare gs-whatif")
 
 
-def _shown(metric: str, value: Any, lang: str) -> str:
-    return str(value) if metric == "blind_incidents" else fmt(value, lang)
+def _tip(key: str, lang: str) -> str | None:
+    """The tooltip of column ``key`` (``tip_<key>``: its definition and unit), if it has one."""
+    return t(f"tip_{key}", lang) if f"tip_{key}" in STRINGS else None
 
 
 def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> None:
@@ -278,7 +273,7 @@ def _register_analysis(app: Dash, engine: Engine, settings: Settings) -> None:
             points = spot_points(conn, result)
             spots = [s.id for s in result.hot_spots if s.id in points]
             hot_places = dict(zip(spots, names_at(conn, [points[s] for s in spots]), strict=True))
-        state = {"days": view.window_days, "metric": "camera_area_pct", "hs": view.method}
+        state = {"days": view.window_days, "metric": metrics.CAMERA_AREA_PCT.key, "hs": view.method}
         zone = ZoneInfo(settings.timezone)
         return (
             state,
@@ -325,7 +320,7 @@ def _head(keys: list[str], lang: str) -> html.Tr:
         [
             html.Th(
                 t(k, lang),
-                title=t(f"tip_{k}", lang) if f"tip_{k}" in STRINGS else None,
+                title=_tip(k, lang),
                 scope="col",
             )
             for k in keys
@@ -806,7 +801,7 @@ def _optimise_out(result: optimise.Result, places: list[str], lang: str) -> list
     return [
         html.Div(
             [
-                html.Span(t("plan_incident_cov", lang) + " "),
+                html.Span(metrics.INCIDENT_COVERAGE_PCT.label(lang) + " "),
                 html.B(
                     f"{fmt(result.coverage_before_pct, lang)} → {fmt(result.coverage_after_pct, lang)}",
                     id="gs-plan-opt-coverage",

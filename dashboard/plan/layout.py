@@ -18,6 +18,7 @@ from dashboard.a11y import named
 from dashboard.i18n import dropdown_labels, t
 from dashboard.map.layout import geojson, legend
 from dashboard.state import WINDOWS
+from geo import metrics
 from geo.settings import Settings
 from layers import for_page
 
@@ -279,7 +280,8 @@ def layout(
         children=[
             dcc.Store(id=ids.LANG_STORE, data=lang),
             dcc.Store(
-                id=ids.STATE, data={"days": 30, "metric": "camera_area_pct", "hs": "lattice"}
+                id=ids.STATE,
+                data={"days": 30, "metric": metrics.CAMERA_AREA_PCT.key, "hs": "lattice"},
             ),
             dcc.Store(id=ids.PLAN_ITEMS, data=[]),
             dcc.Store(id=ids.PLAN_SELECTED, data=None),

@@ -26,7 +26,7 @@ from sqlalchemy.exc import OperationalError
 from dashboard import ids
 from dashboard.i18n import t
 from dashboard.map.drilldown import fmt
-from geo import hierarchy, wall_feed
+from geo import hierarchy, metrics, wall_feed
 from geo.coverage import refresh
 from geo.figures import Window, figures
 from geo.settings import Settings
@@ -34,9 +34,8 @@ from geo.vocabulary import INCIDENT_CATEGORY, SEVERITY
 from layers import View, units
 
 HIGHLIGHT_S = 60
-MAP_METRIC = (
-    "camera_road_pct"  # the map tells where streets go unseen; the area figure is in the tile
-)
+# the map tells where streets go unseen; the area figure is in the tile
+MAP_METRIC = metrics.CAMERA_ROAD_PCT.key
 _STYLE = Namespace("gridsight", "style")
 _POINT = Namespace("gridsight", "point")
 
