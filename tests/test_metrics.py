@@ -13,17 +13,19 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from dashboard.notes import notes
 from flask.testing import FlaskClient
-from geo.details import cell_details
 from sqlalchemy import Connection, Engine, text
 
-from dashboard import build_app, ids, map_page, planning
-from dashboard import details as cell_panel
+from dashboard import build_app, ids
 from dashboard.i18n import t
+from dashboard.map import cell_panel
+from dashboard.map import layout as map_page
+from dashboard.map.notes import notes
+from dashboard.plan import callbacks as planning
 from dashboard.state import METRICS as PAGE_METRICS
 from geo import _coverage_sql as sql
 from geo import metrics, plans, verify
+from geo.cell_details import cell_details
 from geo.coverage import refresh
 from geo.figures import COLUMNS, UnitFigures, Window, coverage_pct, figures
 from geo.metrics import COVERAGE, METRICS, Measure, Metric, MosaicClass, Shown
