@@ -25,6 +25,7 @@ from dashboard.plan import callbacks as planning
 from dashboard.state import METRICS as PAGE_METRICS
 from geo import _coverage_sql as sql
 from geo import metrics, plans, verify
+from geo._sql import fill
 from geo.cell_details import cell_details
 from geo.coverage import refresh
 from geo.figures import COLUMNS, UnitFigures, Window, coverage_pct, figures
@@ -182,7 +183,7 @@ def _covered_area(conn: Connection, code: str, metric: Metric) -> float:
 def _covered_road(conn: Connection, code: str, metric: Metric) -> float:
     """The road length (m) of unit ``code`` (closed: grown by the engine's border tolerance) under
     the union of the mosaic pieces of ``metric``'s classes, measured directly."""
-    shape = sql.ROAD_SHAPE.format(g="u.geom_m")
+    shape = fill(sql.ROAD_SHAPE, g="u.geom_m")
     return float(
         conn.execute(
             text(f"""
@@ -322,10 +323,12 @@ def test_the_cell_panel_compares_the_tables_metrics_with_its_labels(
     cell = refreshed.execute(
         text("SELECT min(code) FROM unit_coverage WHERE level = 'grid' AND road_m > 0")
     ).scalar_one()
-    found = cell_details(refreshed, cell, window)
+    found = cell_details(refreshed, cell, window, timezone="Asia/Shanghai")
     shown = metrics.shown_in(Shown.CELL)
     for lang in ("en", "zh"):
-        panel = cell_panel.panel(found, lang, notes(refreshed, window, lang))
+        panel = cell_panel.panel(
+            found, lang, notes(refreshed, window, lang, timezone="Asia/Shanghai")
+        )
         table = next(
             c for c in _walk(html_root(panel)) if getattr(c, "className", "") == "gs-compare"
         )
