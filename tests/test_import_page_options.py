@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, text
 
+from geo.settings import Settings
 from tests.importfiles import LAT, LON
 
 
@@ -183,3 +184,37 @@ def test_a_steering_box_in_the_wrong_syntax_is_refused_with_the_entry() -> None:
     steer = ["code", None, None, None, None, None, []]
     with pytest.raises(DataError, match="'code': expected field=value"):
         import_page._options(None, None, "wgs84", None, [], steer)
+
+
+def test_a_replace_dry_run_says_what_it_would_delete_and_deletes_nothing(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    from etl.importing import ImportOptions, import_file
+
+    unit = "DRYREPLACE"
+    count = "SELECT count(*) FROM patrol_track WHERE unit = :u"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO patrol_track (unit, recorded_at, geom) SELECT :u, t, "
+                "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) FROM unnest(CAST(:t AS timestamptz[])) t"
+            ),
+            {
+                "u": unit,
+                "lon": LON,
+                "lat": LAT,
+                "t": ["2026-11-01T08:00:00Z", "2026-11-01T08:01:00Z"],
+            },
+        )
+    path = tmp_path / "track.csv"
+    path.write_text(f"unit,recorded_at,lon,lat\n{unit},2026-11-01T08:00:00Z,{LON},{LAT}\n")
+    try:
+        options = ImportOptions(replace=True, dry_run=True)
+        result = import_file(engine, "tracks", path, options, settings)
+        assert result.deletion is not None and result.deletion.count == 1
+        assert result.deletion.summary().startswith("tracks: would delete 1 row(s)")
+        with engine.connect() as conn:
+            assert conn.execute(text(count), {"u": unit}).scalar() == 2
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM patrol_track WHERE unit = :u"), {"u": unit})
