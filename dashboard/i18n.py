@@ -466,10 +466,11 @@ STRINGS.update(
         "help_formats": {
             "zh": "格式：GeoJSON(.geojson/.json)、Shapefile(.zip 为压缩的 Shapefile，"
             "或 .shp 连同 .dbf/.shx/.prj/.cpg)、GeoPackage(.gpkg)、"
-            "CSV(经纬度列 lon/lat、经度/纬度，或 WKT 列)、GPX、KML/KMZ。",
+            "CSV(经纬度列 lon/lat、经度/纬度，或 WKT 列)、GPX、KML/KMZ、"
+            "OpenStreetMap(.osm/.osm.pbf，道路)。",
             "en": "Formats: GeoJSON (.geojson/.json), Shapefile (.zip is a zipped Shapefile, or the .shp "
             "with its .dbf/.shx/.prj/.cpg), GeoPackage (.gpkg), CSV (lon/lat columns or a WKT column), "
-            "GPX, KML/KMZ.",
+            "GPX, KML/KMZ, OpenStreetMap (.osm/.osm.pbf, roads).",
         },
         "help_limit": {
             "zh": "文件大小上限 {mb} MB(压缩包按解压后大小计)。",

@@ -53,6 +53,8 @@ def test_a_file_without_ids_imports_with_a_code_prefix(
         f"name,kind,lon,lat\n路口东,gun,{LON},{LAT}\n路口西,dome,{LON + 0.01},{LAT}\n",
         encoding="utf-8",
     )
+    expect(page.locator(".gs-import-help")).to_contain_text("OpenStreetMap (.osm/.osm.pbf, roads)")
+    expect(page.locator(".gs-import-form .gs-hint").first).to_contain_text(".osm .pbf")
     try:
         _upload(page, path)
         expect(page.locator(".gs-import-summary")).to_contain_text("2 features: 0 ready")
