@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from bench import _drilldown, _planning, _playback, _shapely_coverage, _throughput, _wall
+from bench import _drilldown, _osm, _planning, _playback, _shapely_coverage, _throughput, _wall
 from etl.demo import DemoSize
 from etl.loading import load_demo
 from geo import meta
@@ -311,6 +311,17 @@ def main(argv: list[str] | None = None) -> int:
         help="only the server throughput with and without authorization (fresh demo county)",
     )
     parser.add_argument(
+        "--osm-only",
+        action="store_true",
+        help="only importing OpenStreetMap roads (tests/data/real/'s real export, or --osm-file)",
+    )
+    parser.add_argument(
+        "--osm-file",
+        type=Path,
+        default=_osm.NINGHUA,
+        help="the .osm or .osm.pbf file of the OpenStreetMap figures (in China)",
+    )
+    parser.add_argument(
         "--reuse-province",
         action="store_true",
         help="measure the province-size set already loaded by an earlier run of the same size "
@@ -331,11 +342,15 @@ def main(argv: list[str] | None = None) -> int:
         _throughput.run(engine, engine.url.render_as_string(hide_password=False), _print)
         engine.dispose()
         return 0
+    if args.osm_only:
+        _osm.run(settings, _print, args.osm_file)
+        return 0
     if args.province_only:
         province(settings, args.province_counties, args.reuse_province)
         return 0
     if not args.wall_only:
         demo_county(settings)
+        _osm.run(settings, _print, args.osm_file)
     if args.wall_refreshes > 0:
         wall_soak(settings, args.wall_refreshes)
     if args.province_counties > 0 and not args.wall_only:

@@ -90,6 +90,43 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Skip bad features, import the good ones",
     },
     "import_confirm": {"zh": "确认导入", "en": "Import"},
+    "import_steering": {"zh": "字段对应与编码", "en": "Columns and codes"},
+    "import_map_columns": {
+        "zh": "字段取自列(字段=列名，多项用分号分隔；字段= 不取该列)",
+        "en": "Read a field from a column (FIELD=COLUMN; several: separate with ;, FIELD= ignores it)",
+    },
+    "import_ignore": {
+        "zh": "忽略的列(逗号分隔)",
+        "en": "Columns never matched to a field (comma-separated)",
+    },
+    "import_set": {
+        "zh": "统一取值(字段=值，覆盖文件中的列；多项用分号分隔)",
+        "en": "One value for every feature (FIELD=VALUE, over the file's column; separate with ;)",
+    },
+    "import_values": {
+        "zh": "取值对应(字段=原值:新值,原值:新值；原值: 跳过这些要素)",
+        "en": "Read values as others (FIELD=a:b,c:d; a: with nothing after skips those features)",
+    },
+    "import_code_from": {
+        "zh": "编码取自列(文件无编号时，逗号分隔，以 - 连接)",
+        "en": "Codes from columns (files without ids; comma-separated, joined by -)",
+    },
+    "import_code_prefix": {
+        "zh": "编码前缀(文件无编号时：前缀加内容摘要，重复导入不变)",
+        "en": "Code prefix (files without ids: the prefix and a digest of the content, stable)",
+    },
+    "import_replace": {
+        "zh": "替换：同时删除文件所涉单元内、文件中已没有的记录",
+        "en": "Replace: also delete the layer's rows within the file's units that it no longer has",
+    },
+    "import_replace_would": {
+        "zh": "确认后将删除 {n} 条文件中已没有的记录：",
+        "en": "Importing will delete {n} row(s) the file no longer has:",
+    },
+    "import_replace_none": {
+        "zh": "替换：没有需要删除的记录",
+        "en": "Replace: no row would be deleted",
+    },
     "import_checked": {
         "zh": "共 {total} 个要素：{good} 个可导入，{bad} 个有错误，{repaired} 个已修复",
         "en": "{total} features: {good} ready, {bad} with errors, {repaired} repaired",
@@ -424,10 +461,11 @@ STRINGS.update(
         "help_formats": {
             "zh": "格式：GeoJSON(.geojson/.json)、Shapefile(.zip 为压缩的 Shapefile，"
             "或 .shp 连同 .dbf/.shx/.prj/.cpg)、GeoPackage(.gpkg)、"
-            "CSV(经纬度列 lon/lat、经度/纬度，或 WKT 列)、GPX、KML/KMZ。",
+            "CSV(经纬度列 lon/lat、经度/纬度，或 WKT 列)、GPX、KML/KMZ、"
+            "OpenStreetMap(.osm/.osm.pbf，道路)。",
             "en": "Formats: GeoJSON (.geojson/.json), Shapefile (.zip is a zipped Shapefile, or the .shp "
             "with its .dbf/.shx/.prj/.cpg), GeoPackage (.gpkg), CSV (lon/lat columns or a WKT column), "
-            "GPX, KML/KMZ.",
+            "GPX, KML/KMZ, OpenStreetMap (.osm/.osm.pbf, roads).",
         },
         "help_limit": {
             "zh": "文件大小上限 {mb} MB(压缩包按解压后大小计)。",

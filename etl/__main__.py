@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from etl import deleting
+from etl import deleting, steering
 from etl.datum import DATUMS
 from etl.demo import DemoSize
 from etl.exporting import export_layer
@@ -25,7 +25,8 @@ from geo.errors import DataError
 from geo.settings import Settings, epilog
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """Return the command line's parser (the import page builds its options with it too)."""
     parser = argparse.ArgumentParser(
         prog="python -m etl",
         description=__doc__,
@@ -75,23 +76,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _pair(raw: str) -> tuple[str, str]:
-    name, sep, value = raw.partition("=")
-    if not sep or not name:
-        raise argparse.ArgumentTypeError(f"{raw!r}: expected field=value")
-    return name.strip(), value.strip()
+    try:
+        return steering.pair(raw)
+    except DataError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _value_map(raw: str) -> tuple[str, dict[str, str]]:
-    name, values = _pair(raw)
-    mapping = {}
-    for item in values.split(","):
-        source, sep, target = item.partition(":")
-        if not sep or not source.strip():
-            raise argparse.ArgumentTypeError(
-                f"{raw!r}: expected FIELD=value:replacement,value:replacement ({item!r} has no ':')"
-            )
-        mapping[source.strip().lower()] = target.strip()
-    return name, mapping
+    try:
+        return steering.value_map(raw)
+    except DataError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _import_parser(sub: Any) -> None:
@@ -145,7 +140,7 @@ def _import_parser(sub: Any) -> None:
     )
     imp.add_argument(
         "--code-from",
-        type=lambda raw: tuple(c.strip() for c in raw.split(",") if c.strip()),
+        type=steering.names,
         default=(),
         metavar="COLUMN,COLUMN",
         help="codes made of these columns' values joined by '-'",
@@ -242,8 +237,9 @@ def _run_delete(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _run_import(args: argparse.Namespace, settings: Settings) -> int:
-    options = ImportOptions(
+def import_options(args: argparse.Namespace) -> ImportOptions:
+    """The options of ``python -m etl import`` as parsed: the object the import page builds too."""
+    return ImportOptions(
         layer=args.sublayer,
         crs=args.crs,
         datum=args.datum,
@@ -258,6 +254,10 @@ def _run_import(args: argparse.Namespace, settings: Settings) -> int:
         replace=args.replace,
         dry_run=args.dry_run,
     )
+
+
+def _run_import(args: argparse.Namespace, settings: Settings) -> int:
+    options = import_options(args)
     engine = connect(settings)
     result = import_file(
         engine, args.layer, args.file, options, settings, progress=ProgressBar(sys.stderr)
@@ -284,7 +284,7 @@ def _run_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     settings = Settings.from_env()
     if args.command == "demo":
         engine = connect(settings)

@@ -505,6 +505,8 @@ def import_file(
         if options.dry_run:
             transaction.rollback()
             result.dry_run = True
+            if result.deletion is not None:
+                result.deletion.dry_run = True
         else:
             transaction.commit()
         return result

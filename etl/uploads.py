@@ -27,7 +27,19 @@ from geo import limits
 from geo.errors import DataError
 from geo.settings import Settings
 
-MAIN = (".geojson", ".json", ".zip", ".shp", ".gpkg", ".csv", ".gpx", ".kml", ".kmz")
+MAIN = (
+    ".geojson",
+    ".json",
+    ".zip",
+    ".shp",
+    ".gpkg",
+    ".csv",
+    ".gpx",
+    ".kml",
+    ".kmz",
+    ".osm",
+    ".pbf",
+)
 SIBLINGS = (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
 MAX_AGE_S = limits.UPLOAD_MAX_AGE_S
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")

@@ -134,3 +134,18 @@ def test_keyboard_skip_link_and_focus_after_a_drill(
     current = page.locator("#gs-breadcrumbs .gs-crumb.current")
     expect(current).to_have_text(str(name))
     expect(current).to_be_focused()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_import_options_panel_has_no_serious_accessibility_violation(
+    axe_page: Page, base_url: str, lang: str
+) -> None:
+    axe_page.goto(f"{base_url}/import?lang={lang}")
+    expect(axe_page.locator("#gs-import-upload")).to_be_visible(timeout=20_000)
+    axe_page.get_by_text("字段对应与编码" if lang == "zh" else "Columns and codes").click()
+    expect(axe_page.locator("#gs-import-code-prefix")).to_be_visible()
+    assert axe_violations(axe_page) == []
+    boxes = axe_page.locator(".gs-import-options input[type=text]").all()
+    assert len(boxes) >= 6
+    for box in boxes:
+        assert box.evaluate("(e) => e.labels.length") == 1  # each its own visible label

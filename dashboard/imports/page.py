@@ -20,6 +20,7 @@ from dashboard import auth, guard, ids
 from dashboard.a11y import named
 from dashboard.i18n import dropdown_labels, t
 from dashboard.imports import help as import_help
+from dashboard.imports import steering as import_steering
 from etl import uploads
 from etl.datum import DATUMS
 from etl.fields import LAYERS
@@ -131,12 +132,14 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str) -> html.Div
                     ),
                 ],
             ),
+            *import_steering.controls(lang),
             dcc.Checklist(
                 id=ids.IMPORT_SKIP,
                 options=[{"label": t("import_skip", lang), "value": "skip"}],
                 value=[],
             ),
             html.Div(id=ids.IMPORT_SUMMARY, className="gs-import-summary"),
+            html.Div(id=ids.IMPORT_REPLACEMENT, className="gs-import-replacement"),
             html.Button(
                 t("import_confirm", lang),
                 id=ids.IMPORT_CONFIRM,
@@ -313,6 +316,7 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         Output(ids.IMPORT_PREVIEW, "data"),
         Output(ids.IMPORT_MAP, "viewport"),
         Output(ids.IMPORT_CONFIRM, "disabled"),
+        Output(ids.IMPORT_REPLACEMENT, "children"),
         Input(ids.IMPORT_TOKEN, "data"),
         Input(ids.IMPORT_LAYER, "value"),
         Input(ids.IMPORT_SUBLAYER, "value"),
@@ -320,6 +324,7 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         Input(ids.IMPORT_DATUM, "value"),
         Input(ids.IMPORT_ENCODING, "value"),
         Input(ids.IMPORT_SKIP, "value"),
+        *import_steering.inputs(),
         State(ids.LANG_STORE, "data"),
         prevent_initial_call=True,
     )
@@ -331,24 +336,37 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         web_datum: str,
         encoding: str | None,
         skip: list[str],
-        lang: str,
+        *rest: Any,
     ) -> tuple[Any, ...]:
+        *steer, lang = rest
         empty = {"type": "FeatureCollection", "features": []}
         if not token:
-            return None, None, empty, no_update, True
-        options = _options(sublayer, crs, web_datum, encoding, skip)
+            return None, None, empty, no_update, True, None
         try:
-            prepared = check_file(
-                engine, layer, uploads.find(token, guard.identity(), settings), options, settings
+            options = _options(sublayer, crs, web_datum, encoding, skip, steer)
+            path = uploads.find(token, guard.identity(), settings)
+            prepared = check_file(engine, layer, path, options, settings)
+            blocked = not prepared.checked.rows or (
+                bool(prepared.checked.errors) and not options.skip_invalid
+            )
+            deletion = (
+                None
+                if blocked
+                else import_steering.would_delete(engine, layer, path, options, settings)
             )
         except GridsightError as exc:
-            return html.P(str(exc), className="gs-error"), None, empty, no_update, True
+            return html.P(str(exc), className="gs-error"), None, empty, no_update, True, None
         data, bounds = _preview(prepared)
         viewport = {"bounds": bounds, "transition": "fitBounds"} if bounds else no_update
-        blocked = not prepared.checked.rows or (
-            bool(prepared.checked.errors) and not options.skip_invalid
+        replacement = import_steering.listing(deletion, lang)
+        return (
+            _summary(prepared, lang),
+            _errors(prepared, lang),
+            data,
+            viewport,
+            blocked,
+            replacement,
         )
-        return _summary(prepared, lang), _errors(prepared, lang), data, viewport, blocked
 
     @app.callback(
         Output(ids.IMPORT_RESULT, "children"),
@@ -361,6 +379,7 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         State(ids.IMPORT_DATUM, "value"),
         State(ids.IMPORT_ENCODING, "value"),
         State(ids.IMPORT_SKIP, "value"),
+        *import_steering.states(),
         prevent_initial_call=True,
     )
     def confirm(
@@ -372,11 +391,12 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         web_datum: str,
         encoding: str | None,
         skip: list[str],
+        *steer: Any,
     ) -> tuple[Any, Any]:
         if not clicks or not token:
             return no_update, no_update
-        options = _options(sublayer, crs, web_datum, encoding, skip)
         try:
+            options = _options(sublayer, crs, web_datum, encoding, skip, list(steer))
             result = import_file(
                 engine, layer, uploads.find(token, guard.identity(), settings), options, settings
             )
@@ -392,18 +412,31 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         except GridsightError as exc:
             auth.record(engine, "import", layer, outcome="error", detail={"error": str(exc)})
             return html.P(str(exc), className="gs-error"), no_update
-        auth.record(engine, "import", layer, detail={"summary": result.summary()})
+        auth.record(
+            engine,
+            "import",
+            layer,
+            detail={"summary": result.summary(), "replace": options.replace},
+        )
         uploads.discard(token, settings)
         return html.P(result.summary(), className="gs-ok"), None
 
 
 def _options(
-    sublayer: str | None, crs: str | None, web_datum: str, encoding: str | None, skip: list[str]
+    sublayer: str | None,
+    crs: str | None,
+    web_datum: str,
+    encoding: str | None,
+    skip: list[str],
+    steer: list[Any],
 ) -> ImportOptions:
-    return ImportOptions(
+    """The command line's options object from the page's controls (``steer``: the values of
+    :func:`import_steering.inputs`, in order)."""
+    base = ImportOptions(
         layer=(sublayer or "").strip() or None,
         crs=(crs or "").strip() or None,
         datum=web_datum or "wgs84",
         encoding=(encoding or "").strip() or None,
         skip_invalid="skip" in (skip or []),
     )
+    return import_steering.options(base, steer)
