@@ -143,9 +143,9 @@ def build_app(settings: Settings, engine: Engine, authorize: bool = True) -> Das
     app.layout = page
     # Every callback gets the least role of its page; the server checks it on every call.
     roles = auth.CallbackRoles({})
-    roles.track(app, "viewer", lambda: callbacks.register(app, engine, settings, owner))
+    roles.track(app, "viewer", lambda: callbacks.register(app, engine, settings))
     roles.track(app, "data", lambda: import_page.register(app, owner, settings))
-    roles.track(app, "wall", lambda: wall.register(app, engine, settings, owner))
+    roles.track(app, "wall", lambda: wall.register(app, engine, settings))
     roles.track(app, "planner", lambda: planning.register(app, engine, settings, owner))
     api.register_api(app.server, engine, settings)
     playback.register_api(app.server, engine, settings)

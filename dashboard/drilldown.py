@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from dashboard import details as cell_panel
 from dashboard.i18n import t
-from dashboard.notes import Notes, notes
+from dashboard.notes import Notes, figures_as_of, notes
 from dashboard.state import METRICS, ViewState
 from geo import details, hierarchy
 from geo.errors import NotFound
@@ -101,8 +101,11 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes
     return [html.H3([title, how.mark(state.metric)]), html.Ol(rows, className="gs-ranking-list")]
 
 
-def unit_figures(unit: UnitFigures, window: Window, lang: str) -> list[Any]:
-    """The selected unit's figures and the window, as the briefing shows them."""
+def unit_figures(
+    unit: UnitFigures, window: Window, lang: str, computed: dt.datetime | None
+) -> list[Any]:
+    """The selected unit's figures, the window and when the coverage was ``computed`` (the last
+    refresh; None: never), as the briefing shows them."""
     rows = [
         (
             METRICS[m][0 if lang == "en" else 1],
@@ -123,6 +126,7 @@ def unit_figures(unit: UnitFigures, window: Window, lang: str) -> list[Any]:
             html.Tbody([html.Tr([html.Th(k), html.Td(v)]) for k, v in rows]),
             className="gs-unit-table",
         ),
+        html.Div(figures_as_of(computed, lang), className="gs-as-of"),
     ]
 
 
@@ -172,7 +176,7 @@ def panels(
             kpis(mine, open_now, lang, how),
             trail,
             cell_panel.panel(cell, lang, how),
-            unit_figures(mine, window, lang),
+            unit_figures(mine, window, lang, how.computed),
         )
     shown, unit = units.shown_with_focus(conn, _view(state, lang))
     if unit is None:
@@ -181,5 +185,5 @@ def panels(
         kpis(unit, open_now, lang, how),
         trail,
         ranking([u for u in shown if u.code != focus], state, lang, how),
-        unit_figures(unit, window, lang),
+        unit_figures(unit, window, lang, how.computed),
     )

@@ -66,5 +66,16 @@ def notes(conn: Connection, window: Window, lang: str) -> Notes:
     )
 
 
+def figures_as_of(computed: dt.datetime | None, lang: str, zone: dt.tzinfo = DISPLAY_TZ) -> str:
+    """The line a page shows under its figures: "figures as of HH:MM" (the last refresh's time in
+    ``zone``; with the date when it was not today), or that they were never computed."""
+    if computed is None:
+        return t("how_not_computed", lang)
+    local = computed.astimezone(zone)
+    today = dt.datetime.now(zone).date()
+    shown = local.strftime("%H:%M" if local.date() == today else "%Y-%m-%d %H:%M")
+    return t("figures_as_of", lang).format(time=shown)
+
+
 def _local(moment: dt.datetime) -> str:
     return moment.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M")

@@ -26,8 +26,9 @@ from sqlalchemy.exc import OperationalError
 from dashboard import ids
 from dashboard.drilldown import fmt
 from dashboard.i18n import t
+from dashboard.notes import figures_as_of
 from geo import hierarchy, live
-from geo.coverage import refresh
+from geo.coverage import computed_at
 from geo.figures import Window, figures
 from geo.settings import Settings
 from geo.vocabulary import INCIDENT_CATEGORY, SEVERITY
@@ -332,8 +333,9 @@ class _Tick:
         }
 
 
-def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> None:
-    """Wire the wall's timer callback to ``engine`` (the web app's, scoped); ``owner`` refreshes."""
+def register(app: Dash, engine: Engine, settings: Settings) -> None:
+    """Wire the wall's timer callback to ``engine`` (the web app's, scoped). It only reads: the
+    figures are refreshed where data changes (imports, plans, :mod:`geo.refresher`)."""
     zone = ZoneInfo(settings.timezone)
     tiles = ("coverage", "cameras", "today", "open", "blind")
     outputs = (
@@ -363,7 +365,7 @@ def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> No
         skip: list[Any] = [no_update] * len(outputs)
         try:
             with engine.begin() as conn:
-                return _outputs(conn, _Tick(conn, seen), settings, zone, lang, skip, owner)
+                return _outputs(conn, _Tick(conn, seen), settings, zone, lang, skip)
         except OperationalError:
             return [*skip[:-3], "gs-wall-status reconnecting", no_update, no_update]
 
@@ -375,14 +377,11 @@ def _outputs(
     zone: ZoneInfo,
     lang: str,
     skip: list[Any],
-    owner: Engine,
 ) -> list[Any]:
     tiles: dict[str, tuple[str, str]] = {}
     out = list(skip)
     county = hierarchy.top(conn)  # the account's own unit when it is limited to one
     if tick.cameras and county:
-        with owner.begin() as engine_conn:  # the coverage engine's role writes the figures
-            refresh(engine_conn, settings.patrol_buffer_m)
         view = View(
             -180,
             -90,
@@ -408,4 +407,5 @@ def _outputs(
         if name in tiles:
             out[i], out[5 + i] = tiles[name]
     updated = t("wall_updated", lang).format(time=tick.now.astimezone(zone).strftime("%H:%M:%S"))
+    updated += " · " + figures_as_of(computed_at(conn), lang, zone)
     return [*out[:14], "gs-wall-status ok", updated, tick.seen()]

@@ -189,6 +189,12 @@ _ENV: dict[str, tuple[str, Callable[[str], Any], str]] = {
         _parse_int(1, 16),  # the engine's pool: 12 connections and 8 more, one of them the lead's
         "database sessions a full coverage refresh runs on at once (about the database server's cores)",
     ),
+    "refresh_s": (
+        "GRIDSIGHT_REFRESH_S",
+        _parse_int(0, 86_400),
+        "how often each server process checks for rows other programs wrote and refreshes the "
+        "coverage figures, seconds; 0 = off (imports and plans refresh anyway)",
+    ),
     "allowed_hosts": (
         "GRIDSIGHT_ALLOWED_HOSTS",
         _parse_hosts,
@@ -238,6 +244,7 @@ class Settings:
     wall_tour_s: int = 0
     home: str = "map"
     refresh_sessions: int = 2
+    refresh_s: int = 60
     allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
     session_idle_min: int = 30
     workers: int = 0
