@@ -38,7 +38,7 @@ class OutOfJurisdiction(PermissionDenied):
 def _check_scope(conn: Connection, view: View) -> None:
     """Refuse a view of a unit the request's jurisdiction does not hold, in the view's language."""
     if view.unit and not jurisdiction.in_scope(conn, view.unit):
-        raise OutOfJurisdiction(t("not_in_jurisdiction", view.lang))
+        raise OutOfJurisdiction(t("not_in_jurisdiction", view.language))
 
 
 def register_api(server: Flask, engine: Engine, settings: Settings) -> None:

@@ -32,6 +32,7 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         Input(ids.STATE, "data"),
         State(ids.LANG_STORE, "data"),
         State({"type": ids.LAYER_TYPE, "index": ALL}, "id"),
+        State(ids.VIEW_FIELDS, "data"),
     )
 
     # The playback's incidents: fetched by the browser once per unit and window (assets/playback.js)
@@ -179,6 +180,8 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
                 status=tuple(status or ()),
                 start=start[:10] if custom and start else None,
                 end=end[:10] if custom and end else None,
-                target=parse_target(str(goal), state.target),
+                target=parse_target(
+                    str(goal), settings.target_pct if state.target is None else state.target
+                ),
             )
         return no_update if target == state.search() else target

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from dash import dcc, html
@@ -137,23 +138,7 @@ def classes(conn: Connection, state: ViewState, lang: str) -> units.Classes:
 
 
 def _view(state: ViewState, lang: str) -> View:
-    window = state.window()
-    return View(
-        -180,
-        -90,
-        180,
-        90,
-        0,
-        lang,
-        state.days,
-        state.unit,
-        state.metric,
-        state.cat,
-        state.status,
-        window.start,
-        window.end,
-        target=state.target,
-    )
+    return replace(state, lang=lang)
 
 
 def panels(

@@ -16,10 +16,10 @@ from dash_extensions.javascript import Namespace
 from dashboard import ids
 from dashboard.a11y import named
 from dashboard.i18n import dropdown_labels, t
-from dashboard.map_page import geojson, legend
+from dashboard.map_page import geojson, legend, view_fields
 from dashboard.state import WINDOWS
 from geo.settings import Settings
-from layers import for_page
+from layers import View, for_page
 
 # Drawn at first on the planning map (the others are in its layer switcher).
 SHOWN = ("townships", "roads", "routes", "hotspots", "blindspots")
@@ -279,8 +279,9 @@ def layout(
         children=[
             dcc.Store(id=ids.LANG_STORE, data=lang),
             dcc.Store(
-                id=ids.STATE, data={"days": 30, "metric": "camera_area_pct", "hs": "lattice"}
+                id=ids.STATE, data=View(metric="camera_area_pct", method="lattice").to_dict()
             ),
+            view_fields(),
             dcc.Store(id=ids.PLAN_ITEMS, data=[]),
             dcc.Store(id=ids.PLAN_SELECTED, data=None),
             dcc.Store(id=ids.PLAN_SUGGESTED, data={}),

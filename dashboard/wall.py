@@ -382,17 +382,10 @@ def _outputs(
     out = list(skip)
     county = hierarchy.top(conn)  # the account's own unit when it is limited to one
     if tick.cameras and county:
+        # zoom 12: the detail of the townships' outlines; fixed classes: the same legend every day
         view = View(
-            -180,
-            -90,
-            180,
-            90,
-            12,
-            lang,
-            settings.window_days,
-            metric=MAP_METRIC,  # zoom: detail
-            fixed_classes=True,
-        )  # the wall's legend: the same classes every day
+            zoom=12, lang=lang, days=settings.window_days, metric=MAP_METRIC, fixed_classes=True
+        )
         out[12] = json.loads(units.LAYER.features_json(conn, view, settings.max_features))
     if (tick.cameras or tick.incidents) and county:
         tiles.update(_county_tiles(conn, county[0].code, settings, lang))

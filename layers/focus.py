@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo.coverage import gap
-from layers.base import Field, Layer, LegendEntry, View
+from layers.base import Field, Layer, LegendEntry
+from layers.view import View
 
 
 def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:

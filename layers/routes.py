@@ -6,7 +6,8 @@ from sqlalchemy import TextClause, text
 
 from geo.vocabulary import SHIFT
 from layers._sql import in_view, simplified
-from layers.base import Field, Layer, LegendEntry, View
+from layers.base import Field, Layer, LegendEntry
+from layers.view import View
 
 _SQL = text(f"""
     SELECT code AS fid, {simplified()} AS geometry, code, name, unit, shift,

@@ -146,3 +146,30 @@ def test_opening_a_page_on_stale_data_writes_nothing(
             computed,
             figures,
         )
+
+
+def test_the_period_is_a_setting_and_zero_switches_it_off() -> None:
+    from geo.errors import SettingsError
+
+    assert Settings.from_env({}).refresh_s == 60
+    assert Settings.from_env({"GRIDSIGHT_REFRESH_S": "0"}).refresh_s == 0
+    with pytest.raises(SettingsError, match="GRIDSIGHT_REFRESH_S='-1' is not allowed"):
+        Settings.from_env({"GRIDSIGHT_REFRESH_S": "-1"})
+
+
+def test_create_app_starts_one_refresher_unless_switched_off(
+    county: Engine, base_settings: Settings
+) -> None:
+    import threading
+
+    from app import create_app
+
+    def running() -> int:
+        return sum(t.name == "gridsight-refresher" for t in threading.enumerate())
+
+    settings = base_settings.replace(database_url=county.url.render_as_string(hide_password=False))
+    before = running()
+    create_app(settings.replace(refresh_s=0))
+    assert running() == before
+    create_app(settings.replace(refresh_s=86_400))  # its first turn a day away: it only waits
+    assert running() == before + 1
