@@ -13,13 +13,21 @@ from dash import Dash
 from dashboard import build_app, serving
 from geo import _cli
 from geo.db import connect
+from geo.refresher import Refresher
 from geo.settings import Settings, epilog, help_text
 
 
 def create_app(settings: Settings | None = None) -> Dash:
-    """Build the Dash app for ``settings`` (default: from the environment), database migrated."""
+    """Build the Dash app for ``settings`` (default: from the environment), database migrated.
+
+    The background coverage refresher of this process is started (``GRIDSIGHT_REFRESH_S``, 0:
+    none).
+    """
     settings = settings or Settings.from_env()
-    return build_app(settings, connect(settings))
+    engine = connect(settings)
+    if settings.refresh_s > 0:
+        Refresher(engine, settings.patrol_buffer_m, settings.refresh_s).start()
+    return build_app(settings, engine)
 
 
 def main(argv: list[str] | None = None) -> int:

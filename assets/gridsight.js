@@ -246,7 +246,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   gridsight_cb: {
     // Fetch every layer for the current view; bounds are [[south, west], [north, east]].
     // Responses to an older view are dropped, so a quick pan never leaves stale layers behind.
-    layerData: async function (bounds, zoom, state, lang, layerIds) {
+    layerData: async function (bounds, zoom, state, lang, layerIds, viewFields) {
       const skip = window.dash_clientside.no_update;
       const unchanged = [layerIds.map(function () { return skip; }), skip];
       if (!bounds || zoom === undefined || zoom === null) { return unchanged; }
@@ -300,15 +300,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       const bbox = [w - dx, s - dy, e + dx, n + dy].map(function (v) { return v.toFixed(5); }).join(",");
       window.gridsightFetched = { stateKey: stateKey, zoom: Math.round(zoom), s: s - dy, w: w - dx, n: n + dy, e: e + dx };
       let query = "?bbox=" + bbox + "&zoom=" + Math.round(zoom) + "&lang=" + (lang || "zh");
-      if (state) {
-        if (state.unit) { query += "&unit=" + encodeURIComponent(state.unit); }
-        query += "&metric=" + encodeURIComponent(state.metric) + "&days=" + state.days;
-        if (state.cat && state.cat.length) { query += "&cat=" + state.cat.join(","); }
-        if (state.status && state.status.length) { query += "&status=" + state.status.join(","); }
-        if (state.start && state.end) { query += "&start=" + state.start + "&end=" + state.end; }
-        if (state.hs) { query += "&hs=" + encodeURIComponent(state.hs); }
-        if (state.target !== undefined && state.target !== null) { query += "&target=" + state.target; }
-      }
+      // The state's parameters, named by the server (layers/view.py FIELDS); lists comma-separated.
+      ((viewFields && viewFields.fields) || []).forEach(function (name) {
+        const value = state ? state[name] : undefined;
+        if (value === undefined || value === null) { return; }
+        const text = Array.isArray(value) ? value.join(",") : String(value);
+        if (text !== "") { query += "&" + name + "=" + encodeURIComponent(text); }
+      });
       window.gridsightQuery = query;  // popups are fetched for the same view
       let bodies;
       try {  // every layer in one request (a browser opens at most six connections to a server)

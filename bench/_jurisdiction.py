@@ -39,7 +39,9 @@ def _forget() -> None:
 def _layers(conn: Connection, unit: str | None, settings: Settings) -> None:
     focus = hierarchy.get(conn, unit) if unit else hierarchy.top(conn)[0]
     (s, w), (n, e) = focus.bounds
-    view = View(w, s, e, n, ZOOM[focus.level], "zh", 30, unit)
+    view = View(
+        west=w, south=s, east=e, north=n, zoom=ZOOM[focus.level], lang="zh", days=30, unit=unit
+    )
     for layer in layers.for_page("map"):
         layer.features_json(conn, view, settings.max_features)
 

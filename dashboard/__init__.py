@@ -68,8 +68,9 @@ def build_app(settings: Settings, engine: Engine, authorize: bool = True) -> Das
     """A Dash app serving the map page, its assets (offline) and the layer endpoints, every request
     signed in and authorized (``authorize=False`` only for the bench's measure of what that costs).
 
-    ``engine`` is the owner's (:func:`geo.db.connect`): the app refreshes the coverage, imports and
-    applies plans with it. Everything a request reads (and the plans it saves) goes through the web
+    ``engine`` is the owner's (:func:`geo.db.connect`): the app imports and applies plans with it
+    (each refreshing the coverage in its transaction; pages never refresh, the background refresher
+    :mod:`geo.refresher` that ``create_app`` starts does for other programs' rows). Everything a request reads (and the plans it saves) goes through the web
     app's own role instead, scoped to the request's jurisdiction (:func:`geo.jurisdiction.web_engine`).
     """
     # The web engine's statements are cancelled after GRIDSIGHT_STATEMENT_TIMEOUT_S; imports and
@@ -128,9 +129,9 @@ def build_app(settings: Settings, engine: Engine, authorize: bool = True) -> Das
         "import": import_layout,
     }
     registers: dict[str, Callable[[], None]] = {
-        "map": lambda: callbacks.register(app, engine, settings, owner),
+        "map": lambda: callbacks.register(app, engine, settings),
         "import": lambda: import_page.register(app, owner, settings),
-        "wall": lambda: wall.register(app, engine, settings, owner),
+        "wall": lambda: wall.register(app, engine, settings),
         "plan": lambda: planning.register(app, engine, settings, owner),
     }
     app.layout = page

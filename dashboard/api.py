@@ -8,13 +8,12 @@ from pathlib import Path
 
 from flask import Flask, Response, request, send_file
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import OperationalError
 
 import layers
 from dashboard import guard
 from dashboard.i18n import t
 from geo import jurisdiction, limits
-from geo.errors import DataError, NotFound
+from geo.errors import DataError, NotFound, PermissionDenied
 from geo.settings import Settings
 from layers import View
 
@@ -22,14 +21,6 @@ from layers import View
 def _bounded(heavy: bool) -> AbstractContextManager[None]:
     """A slot of expensive work for a heavy layer (hot spots...), nothing for the others."""
     return guard.heavy() if heavy else nullcontext()
-
-
-def _error(status: int, message: str) -> Response:
-    return Response(
-        json.dumps({"error": message}, ensure_ascii=False),
-        status=status,
-        mimetype="application/json",
-    )
 
 
 # CJK fonts the app can serve to screens without one (Debian's fonts-wqy-microhei, installed by
@@ -40,82 +31,61 @@ CJK_FONTS = (
 )
 
 
-class OutOfJurisdiction(NotFound):
+class OutOfJurisdiction(PermissionDenied):
     """A request for a unit outside the account's jurisdiction (answered 403)."""
 
 
 def _check_scope(conn: Connection, view: View) -> None:
     """Refuse a view of a unit the request's jurisdiction does not hold, in the view's language."""
     if view.unit and not jurisdiction.in_scope(conn, view.unit):
-        raise OutOfJurisdiction(t("not_in_jurisdiction", view.lang))
+        raise OutOfJurisdiction(t("not_in_jurisdiction", view.language))
 
 
 def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
     """Add ``GET /api/layers/<layer_id>?bbox=w,s,e,n&zoom=z&lang=zh|en`` (the features of a view),
     ``GET /api/layers?ids=a,b,...&<the same>`` (several layers in one answer: what the map asks for)
-    and ``GET /api/layers/<layer_id>/popup?fid=...&<the same>`` (one feature's popup) to ``server``."""
+    and ``GET /api/layers/<layer_id>/popup?fid=...&<the same>`` (one feature's popup) to ``server``.
+
+    Errors are answered by the app's one error handler (:func:`dashboard.guard.install`): an unknown
+    layer or feature 404, a malformed view 400, a unit outside the jurisdiction 403, an unreachable
+    database 503."""
 
     @server.get("/fonts/cjk")
     def cjk_font() -> Response:
         font = next((f for f in CJK_FONTS if f.is_file()), None)
         if font is None:
-            return _error(
-                404, "no CJK font installed on the server (apt-get install fonts-wqy-microhei)"
+            raise NotFound(
+                "no CJK font installed on the server (apt-get install fonts-wqy-microhei)"
             )
         return send_file(font, mimetype="font/collection", max_age=7 * 24 * 3600)
 
     @server.get("/api/layers/<layer_id>/popup")
     def feature_popup(layer_id: str) -> Response:
         """``?fid=`` and the view's arguments: the popup HTML of one feature (values escaped)."""
-        try:
-            layer = layers.get(layer_id)
-            view = View.parse(request.args, settings.window_days, settings.timezone)
-            with _bounded(layer.heavy), engine.connect() as conn:
-                _check_scope(conn, view)
-                body = layer.popup_html(
-                    conn, view, request.args.get("fid", ""), settings.max_features
-                )
-        except OutOfJurisdiction as exc:
-            return _error(403, str(exc))
-        except NotFound as exc:
-            return _error(404, str(exc))
-        except DataError as exc:
-            return _error(400, str(exc))
-        except OperationalError as exc:
-            if guard.cancelled(exc):
-                raise
-            return _error(503, "the database is not reachable; retrying")
+        layer = layers.get(layer_id)
+        view = View.parse(request.args, settings.window_days, settings.timezone)
+        with _bounded(layer.heavy), engine.connect() as conn:
+            _check_scope(conn, view)
+            body = layer.popup_html(conn, view, request.args.get("fid", ""), settings.max_features)
         return Response(body, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
     @server.get("/api/layers")
     def layers_features() -> Response:
         """``{id: FeatureCollection}`` for every layer of ``?ids=``: one request per view rather than
         one per layer (a browser opens at most six connections to a server at a time)."""
-        try:
-            wanted = limits.distinct(
-                "ids", request.args.get("ids", "").split(","), len(layers.REGISTRY)
-            )
-            chosen = [layers.get(i) for i in wanted]
-            view = View.parse(request.args, settings.window_days, settings.timezone)
-        except NotFound as exc:
-            return _error(404, str(exc))
-        except DataError as exc:
-            return _error(400, str(exc))
+        wanted = limits.distinct(
+            "ids", request.args.get("ids", "").split(","), len(layers.REGISTRY)
+        )
+        chosen = [layers.get(i) for i in wanted]
+        view = View.parse(request.args, settings.window_days, settings.timezone)
         if not chosen:
-            return _error(400, "ids must name at least one layer, e.g. ids=townships,cameras")
-        try:
-            with _bounded(any(layer.heavy for layer in chosen)), engine.connect() as conn:
-                _check_scope(conn, view)
-                parts = [
-                    f"{json.dumps(layer.id)}: {layer.features_json(conn, view, settings.max_features)}"
-                    for layer in chosen
-                ]
-        except OutOfJurisdiction as exc:
-            return _error(403, str(exc))
-        except OperationalError as exc:
-            if guard.cancelled(exc):
-                raise
-            return _error(503, "the database is not reachable; retrying")
+            raise DataError("ids must name at least one layer, e.g. ids=townships,cameras")
+        with _bounded(any(layer.heavy for layer in chosen)), engine.connect() as conn:
+            _check_scope(conn, view)
+            parts = [
+                f"{json.dumps(layer.id)}: {layer.features_json(conn, view, settings.max_features)}"
+                for layer in chosen
+            ]
         return Response(
             "{" + ", ".join(parts) + "}",
             mimetype="application/json",
@@ -124,21 +94,9 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
 
     @server.get("/api/layers/<layer_id>")
     def layer_features(layer_id: str) -> Response:
-        try:
-            layer = layers.get(layer_id)
-            view = View.parse(request.args, settings.window_days, settings.timezone)
-        except NotFound as exc:
-            return _error(404, str(exc))
-        except DataError as exc:
-            return _error(400, str(exc))
-        try:
-            with _bounded(layer.heavy), engine.connect() as conn:
-                _check_scope(conn, view)
-                body = layer.features_json(conn, view, settings.max_features)
-        except OutOfJurisdiction as exc:
-            return _error(403, str(exc))
-        except OperationalError as exc:
-            if guard.cancelled(exc):
-                raise
-            return _error(503, "the database is not reachable; retrying")
+        layer = layers.get(layer_id)
+        view = View.parse(request.args, settings.window_days, settings.timezone)
+        with _bounded(layer.heavy), engine.connect() as conn:
+            _check_scope(conn, view)
+            body = layer.features_json(conn, view, settings.max_features)
         return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})

@@ -1,7 +1,9 @@
 """What every web request goes through: errors answered in one place, expensive work bounded.
 
 - A :class:`~geo.errors.DataError` (a bad value: the message says what was expected) is answered
-  400, :class:`~geo.errors.NotFound` 404, a statement cancelled by the web requests'
+  400, :class:`~geo.errors.NotFound` 404, :class:`~geo.errors.PermissionDenied` 403, an unreachable
+  database 503 (``{"error": ...}`` each; the routes raise, they never map errors themselves), a
+  statement cancelled by the web requests'
   ``statement_timeout`` 503, and a request that waited too long for a slot of expensive work 503
   with ``Retry-After``; never a 500 with a stack trace. Pages and callbacks that can show an error
   in place still do; this is the net under them.
@@ -23,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from geo import limits
-from geo.errors import DataError, GridsightError, NotFound
+from geo.errors import DataError, GridsightError, NotFound, PermissionDenied
 
 _HEAVY = "gridsight.heavy"
 
@@ -65,6 +67,10 @@ def install(server: Flask, statement_timeout_s: float) -> None:
     @server.errorhandler(NotFound)
     def not_found(exc: NotFound) -> Response:
         return _json(404, str(exc))
+
+    @server.errorhandler(PermissionDenied)
+    def forbidden(exc: PermissionDenied) -> Response:
+        return _json(403, str(exc))
 
     @server.errorhandler(Busy)
     def busy(exc: Busy) -> Response:

@@ -170,6 +170,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "wall_legend": {"zh": "乡镇道路有效覆盖率", "en": "Townships: working road coverage"},
     "wall_updated": {"zh": "更新于 {time}", "en": "updated {time}"},
     "wall_reconnecting": {"zh": "正在重新连接…", "en": "reconnecting…"},
+    "figures_as_of": {"zh": "覆盖率数据截至 {time}", "en": "figures as of {time}"},
 }
 
 STRINGS.update(

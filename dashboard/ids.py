@@ -10,6 +10,7 @@ LANG_STORE = "gs-lang"
 URL = "gs-url"
 LANG_SWITCH = "gs-lang-switch"
 STATE = "gs-state"
+VIEW_FIELDS = "gs-view-fields"  # the state's parameters the browser sends to the layer API
 KPIS = "gs-kpis"
 BREADCRUMBS = "gs-breadcrumbs"
 RANKING = "gs-ranking"

@@ -327,6 +327,14 @@ OPTIONS: tuple[Option, ...] = (
         "server's cores; 1 = serial)",
     ),
     Option(
+        "refresh_s",
+        "GRIDSIGHT_REFRESH_S",
+        _parse_int(0, 86_400),
+        "60",
+        "how often each server process checks for rows other programs wrote and refreshes the "
+        "coverage figures, seconds; 0 = off (imports and plans refresh anyway)",
+    ),
+    Option(
         "allowed_hosts",
         "GRIDSIGHT_ALLOWED_HOSTS",
         _parse_hosts,
@@ -393,6 +401,7 @@ class Settings:
     wall_tour_s: int = _default("wall_tour_s")
     home: str = _default("home")
     refresh_sessions: int = _default("refresh_sessions")
+    refresh_s: int = _default("refresh_s")
     allowed_hosts: tuple[str, ...] = _default("allowed_hosts")
     session_idle_min: int = _default("session_idle_min")
     workers: int = _default("workers")

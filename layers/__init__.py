@@ -21,7 +21,8 @@ from layers import (
     routes,
     units,
 )
-from layers.base import Field, Layer, LegendEntry, View
+from layers.base import Field, Layer, LegendEntry
+from layers.view import View
 
 REGISTRY: tuple[Layer, ...] = tuple(
     replace(layer, z=index)

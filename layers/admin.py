@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import TextClause, text
 
 from layers._sql import in_view, simplified
-from layers.base import Field, Layer, LegendEntry, View
+from layers.base import Field, Layer, LegendEntry
+from layers.view import View
 
 
 def _query(level: str) -> TextClause:

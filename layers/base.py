@@ -8,10 +8,8 @@ GeoJSON FeatureCollection. A feature's popup is HTML built on demand by :meth:`L
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,13 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, TextClause, text
 
 from geo import limits
-from geo._sql import window_params
 from geo.errors import DataError, NotFound
-from geo.figures import Window, custom_range
-from geo.hotspots import METHODS
-from geo.metrics import DEFAULT_MAP_METRIC, MAP_METRICS
-from geo.models import INCIDENT_CATEGORIES, INCIDENT_STATUSES
-from geo.settings import DEFAULT_TIMEZONE
+from layers.view import View
 
 
 @dataclass(frozen=True)
@@ -60,142 +53,6 @@ class Field:
 
 
 @dataclass(frozen=True)
-class View:
-    """The part of the map a request is for: bounds in EPSG:4326 degrees and the zoom level.
-
-    Raises
-    ------
-    DataError
-        From :meth:`parse` when the bounding box or zoom is malformed.
-    """
-
-    west: float
-    south: float
-    east: float
-    north: float
-    zoom: int
-    lang: str = "zh"
-    window_days: int = 30
-    unit: str | None = None
-    metric: str = DEFAULT_MAP_METRIC
-    categories: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-    start: dt.datetime | None = None  # a custom window (timezone-aware); else the last window_days
-    end: dt.datetime | None = None
-    method: str = "lattice"  # hot spots: on the lattice or on grid cells
-    target: float | None = None  # %, the drill-down's target: shown units below it are marked
-    fixed_classes: bool = (
-        False  # units coloured by fixed classes (the wall) instead of the shown units' quantiles
-    )
-    timezone: str = DEFAULT_TIMEZONE  # IANA name: times shown, and custom ranges' days, in it
-
-    def window(self) -> Window:
-        """The incident window and filters of this view."""
-        if self.start is not None and self.end is not None:
-            return Window(self.start, self.end, self.categories, self.statuses)
-        return Window.last_days(
-            self.window_days, categories=self.categories, statuses=self.statuses
-        )
-
-    @classmethod
-    def parse(
-        cls, args: Mapping[str, str], window_days: int = 30, timezone: str = DEFAULT_TIMEZONE
-    ) -> View:
-        """Build from query arguments ``bbox=west,south,east,north&zoom=z&lang=zh|en``, and for the
-        drill-down ``unit=CODE&metric=NAME&days=N``; ``start``/``end`` days are in ``timezone``
-        (the ``GRIDSIGHT_TIMEZONE`` setting)."""
-        try:
-            west, south, east, north = (float(v) for v in args.get("bbox", "").split(","))
-            zoom = int(args.get("zoom", "12"))
-        except ValueError:
-            raise DataError(
-                "bbox must be 'west,south,east,north' in degrees and zoom an integer"
-            ) from None
-        if (
-            not all(math.isfinite(v) for v in (west, south, east, north))
-            or west >= east
-            or south >= north
-        ):
-            raise DataError(
-                f"bbox {west},{south},{east},{north} is not a box west<east, south<north"
-            )
-        if not limits.ZOOM[0] <= zoom <= limits.ZOOM[1]:
-            raise DataError(
-                f"zoom {zoom} is not allowed: expected {limits.ZOOM[0]} to {limits.ZOOM[1]}"
-            )
-        west, south, east, north = max(west, -180), max(south, -90), min(east, 180), min(north, 90)
-        limits.view_box(west, south, east, north, zoom)
-        lang = "en" if args.get("lang") == "en" else "zh"
-        days = args.get("days", "")
-        if days:
-            window_days = limits.window_days(days)
-        metric = args.get("metric") or cls.metric
-        if metric not in MAP_METRICS:
-            raise DataError(
-                f"metric {metric!r} is not allowed: expected one of {', '.join(MAP_METRICS)}"
-            )
-        unit = args.get("unit") or None
-        if unit is not None and not (unit.isdigit() and len(unit) in (6, 9, 12, 15)):
-            raise DataError(f"unit {unit!r} is not a unit code (6, 9, 12 or 15 digits)")
-        categories = tuple(c for c in args.get("cat", "").split(",") if c)
-        statuses = tuple(s for s in args.get("status", "").split(",") if s)
-        for value, allowed, name in (
-            (categories, INCIDENT_CATEGORIES, "cat"),
-            (statuses, INCIDENT_STATUSES, "status"),
-        ):
-            unknown = sorted(set(value) - set(allowed))
-            if unknown:
-                raise DataError(
-                    f"{name} {','.join(unknown)!r} is not allowed: expected some of {', '.join(allowed)}"
-                )
-        start, end = custom_range(args.get("start"), args.get("end"), timezone)
-        method = args.get("hs") or cls.method
-        if method not in METHODS:
-            raise DataError(f"hs {method!r} is not allowed: expected one of {', '.join(METHODS)}")
-        target: float | None = None
-        if args.get("target"):
-            try:
-                target = float(args["target"])
-            except ValueError:
-                target = -1.0
-            if not 0 <= target <= 100:
-                raise DataError(
-                    f"target {args['target']!r} is not allowed: expected a percentage from 0 to 100"
-                )
-        return cls(
-            west,
-            south,
-            east,
-            north,
-            zoom,
-            lang,
-            window_days,
-            unit,
-            metric,
-            categories,
-            statuses,
-            start,
-            end,
-            method,
-            target,
-            timezone=timezone,
-        )
-
-    def params(self) -> dict[str, Any]:
-        """Bind parameters every layer query may use; ``tolerance`` is half a pixel in degrees."""
-        window = self.window()
-        return {
-            "west": self.west,
-            "south": self.south,
-            "east": self.east,
-            "north": self.north,
-            "zoom": self.zoom,
-            "tolerance": 180.0 / (256 * 2**self.zoom),
-            **window_params(window),
-            "tz": self.timezone,
-        }
-
-
 @dataclass(frozen=True)
 class Layer:
     """A map layer of the registry.
@@ -253,7 +110,7 @@ class Layer:
         if self.rows is None:
             raise NotFound(f"layer {self.id!r} has neither a query nor rows")
         rows: Sequence[Mapping[Any, Any]] = self.rows(conn, view, limit + 1)
-        features = [self._feature(row, view.lang) for row in rows[:limit]]
+        features = [self._feature(row, view.language) for row in rows[:limit]]
         return json.dumps(
             {"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit},
             ensure_ascii=False,
@@ -325,7 +182,7 @@ class Layer:
             ).scalar()
         elif self.rows is not None:
             row = next((r for r in self.rows(conn, view, limit) if str(r["fid"]) == fid), None)
-            found = None if row is None else self.popup(row, view.lang)
+            found = None if row is None else self.popup(row, view.language)
         else:
             found = None
         if found is None:
@@ -333,18 +190,20 @@ class Layer:
         return found
 
     def _collection_params(self, view: View, limit: int) -> dict[str, Any]:
-        labels = {f"label_{i}": html.escape(f.label(view.lang)) for i, f in enumerate(self.fields)}
+        labels = {
+            f"label_{i}": html.escape(f.label(view.language)) for i, f in enumerate(self.fields)
+        }
         for i, f in enumerate(self.fields):
             for k, (raw, names) in enumerate(f.values.items()):
                 labels[f"enum_{i}_{k}"] = raw
-                labels[f"name_{i}_{k}"] = names[0 if view.lang == "en" else 1]
+                labels[f"name_{i}_{k}"] = names[0 if view.language == "en" else 1]
         return {
             **view.params(),
             "limit": limit + 1,
             "shown": limit,
             "layer_id": self.id,
             "z": self.z,
-            "title": html.escape(self.title(view.lang)),
+            "title": html.escape(self.title(view.language)),
             **labels,
         }
 

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from geo import blindspots
-from layers.base import Field, Layer, LegendEntry, View
+from layers.base import Field, Layer, LegendEntry
 from layers.hotspots import analysis, cached, planning_window
+from layers.view import View
 
 KIND = {"hot_spot": ("hot spot", "热点盲区"), "cluster": ("incident cluster", "警情聚集盲区")}
 
@@ -23,7 +24,7 @@ def spots(conn: Connection, view: View) -> list[blindspots.BlindSpot]:
     result = analysis(conn, view)
     return cached(
         conn,
-        ("blind", window, view.method, len(result.hot_spots)),
+        ("blind", window, view.hotspot_method, len(result.hot_spots)),
         lambda: blindspots.blind_spots(conn, window, result),
     )
 

@@ -9,7 +9,8 @@ from sqlalchemy import TextClause, text
 
 from geo.vocabulary import CAMERA_KIND, CAMERA_STATUS
 from layers._sql import CLUSTER_MAX_ZOOM, clustered, in_view, simplified
-from layers.base import Field, Layer, LegendEntry, View
+from layers.base import Field, Layer, LegendEntry
+from layers.view import View
 
 SECTOR_ZOOM = 15
 _FIELDS = ("code", "name", "kind", "status", "azimuth_deg", "fov_deg", "range_m", "installed_on")

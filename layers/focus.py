@@ -11,7 +11,8 @@ from sqlalchemy import Connection, text
 from geo._sql import fill
 from geo.coverage import gap
 from layers._sql import incident_window, local_time
-from layers.base import Field, Layer, LegendEntry, View
+from layers.base import Field, Layer, LegendEntry
+from layers.view import View
 
 # The cell's blind incidents, as its figures count them (incident.unit_code).
 _BLIND = text(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import TextClause, text
 
 from layers._sql import in_view, simplified
-from layers.base import Field, Layer, LegendEntry, View
+from layers.base import Field, Layer, LegendEntry
+from layers.view import View
 
 _SQL = text(f"""
     SELECT g.code AS fid, {simplified("g.geom")} AS geometry, g.code, g.name, v.name AS village,

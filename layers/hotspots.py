@@ -20,7 +20,8 @@ from sqlalchemy import Connection
 from geo import dosage, hotspots, meta, wall_feed
 from geo.figures import Window
 from geo.jurisdiction import current_scope
-from layers.base import Field, Layer, LegendEntry, View
+from layers.base import Field, Layer, LegendEntry
+from layers.view import View
 
 BIN_COLORS = {3: "#b91c1c", 2: "#ef4444", 1: "#fca5a5", -1: "#93c5fd", -2: "#3b82f6", -3: "#1e40af"}
 DENSITY_COLORS = ("#fef3c7", "#fcd34d", "#f59e0b", "#ea580c", "#b91c1c")  # fifths of the maximum
@@ -35,7 +36,7 @@ def planning_window(view: View) -> Window:
     """Return the view's window, its end cut to the minute (so repeated requests share a result)."""
     window = view.window()
     end = window.end.replace(second=0, microsecond=0)
-    start = window.start if view.start is not None else end - dt.timedelta(days=view.window_days)
+    start = window.start if view.start is not None else end - dt.timedelta(days=view.days)
     return Window(start, end, window.categories, window.statuses)
 
 
@@ -67,8 +68,8 @@ def analysis(conn: Connection, view: View) -> hotspots.Analysis:
     window = planning_window(view)
     return cached(
         conn,
-        ("gi", window, view.method, LATTICE_M),
-        lambda: hotspots.analyse(conn, window, view.method, LATTICE_M),
+        ("gi", window, view.hotspot_method, LATTICE_M),
+        lambda: hotspots.analyse(conn, window, view.hotspot_method, LATTICE_M),
     )
 
 
@@ -82,7 +83,7 @@ def unvisited(conn: Connection, view: View) -> set[str]:
     buffer_m = float(meta.get(conn, "coverage_patrol_buffer_m") or 100.0)
     report = cached(
         conn,
-        ("visited", window, view.method, buffer_m),
+        ("visited", window, view.hotspot_method, buffer_m),
         lambda: dosage.hot_spot_dosage(conn, result, window, buffer_m, "UTC"),
     )
     return set(report.never_visited())

@@ -9,7 +9,8 @@ from sqlalchemy import TextClause, text
 
 from geo.vocabulary import INCIDENT_CATEGORY, INCIDENT_STATUS
 from layers._sql import CLUSTER_MAX_ZOOM, clustered, in_view, incident_window, local_time
-from layers.base import Field, Layer, LegendEntry, View
+from layers.base import Field, Layer, LegendEntry
+from layers.view import View
 
 _FIELDS = ("code", "occurred", "category", "severity", "status")
 _WHERE = f"""{in_view()} AND {incident_window("")}"""

@@ -6,7 +6,8 @@ from sqlalchemy import TextClause, text
 
 from geo.vocabulary import ROAD_CLASS
 from layers._sql import in_view, simplified
-from layers.base import Field, Layer, LegendEntry, View
+from layers.base import Field, Layer, LegendEntry
+from layers.view import View
 
 # Classes drawn from which zoom: the county view shows only highways and main roads.
 _SQL = text(f"""

@@ -6,7 +6,8 @@ from sqlalchemy import TextClause, text
 
 from geo.vocabulary import SHIFT
 from layers._sql import in_view, simplified
-from layers.base import Field, Layer, LegendEntry, View
+from layers.base import Field, Layer, LegendEntry
+from layers.view import View
 
 # S608 below: fragments from layers._sql; values bound
 _SQL = text(f"""

@@ -18,7 +18,8 @@ from geo import hierarchy, metrics, wall_feed
 from geo.figures import UnitFigures, raw_figures, unit_figures
 from geo.jurisdiction import current_scope
 from layers._sql import in_view
-from layers.base import Field, Layer, LegendEntry, View
+from layers.base import Field, Layer, LegendEntry
+from layers.view import View
 
 # Upper bounds (exclusive) of the colour classes of a percentage, worst first.
 RAMP: tuple[tuple[float, str], ...] = (

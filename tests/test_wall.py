@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 from etl.importing import ImportOptions, import_file
 from geo import wall_feed
 from geo.db import cluster_for
+from geo.refresher import Refresher
 from geo.settings import Settings
 from tests.accounts import sign_in_client, sign_in_page
 from tests.browser import offline_page
@@ -28,7 +29,17 @@ LIVE_S = 5.0
 
 
 @pytest.fixture
-def wall(browser: Browser, base_url: str) -> Iterator[Page]:
+def wall(browser: Browser, base_url: str, engine: Engine) -> Iterator[Page]:
+    """The wall signed in, with a background refresher running (as ``create_app`` starts one): the
+    wall's callback never refreshes, so a camera changed by SQL reaches its figures through it."""
+    refresher = Refresher(engine, 100.0, period_s=0.5).start()
+    try:
+        yield from _wall(browser, base_url)
+    finally:
+        refresher.stop()
+
+
+def _wall(browser: Browser, base_url: str) -> Iterator[Page]:
     external: list[str] = []
     errors: list[str] = []
     page = offline_page(browser, external, errors)

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, text
 
 from dashboard.state import ViewState
+from geo.refresher import refresh_if_stale
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +39,9 @@ _FIELDS = [  # table, column, the rows' key column, SQL choosing the rows
 
 @pytest.fixture
 def hostile(engine: Engine) -> Iterator[dict[str, Any]]:
-    """The fields above set to :data:`PAYLOAD` (committed: the app reads them), restored after."""
+    """The fields above set to :data:`PAYLOAD` (committed: the app reads them), restored after;
+    the coverage figures (which copy the units' names) refreshed each time, as the background
+    refresher does for rows another program wrote."""
     saved: list[tuple[str, str, str, Any, Any]] = []
     with engine.begin() as conn:
         for table, column, key, chooser in _FIELDS:
@@ -52,6 +55,7 @@ def hostile(engine: Engine) -> Iterator[dict[str, Any]]:
                     {"v": PAYLOAD, "k": code},
                 )
         cell = conn.execute(text("SELECT min(code) FROM grid_cell")).scalar_one()
+    refresh_if_stale(engine, 100.0)
     layer_of = {
         "camera": "cameras",
         "road": "roads",
@@ -69,6 +73,7 @@ def hostile(engine: Engine) -> Iterator[dict[str, Any]]:
                     text(f"UPDATE {table} SET {column} = :v WHERE {key} = :k"),
                     {"v": old, "k": code},
                 )
+        refresh_if_stale(engine, 100.0)
 
 
 def _settled(page: Page) -> None:

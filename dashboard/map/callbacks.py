@@ -14,7 +14,6 @@ from dashboard.map import drilldown
 from dashboard.map import layout as map_page
 from dashboard.state import ViewState, parse_target
 from geo import hierarchy, jurisdiction
-from geo.coverage import refresh
 from geo.errors import NotFound
 from geo.settings import Settings
 from layers import focus, for_page, units
@@ -22,8 +21,9 @@ from layers import focus, for_page, units
 _UNITS_LAYER = {"type": ids.LAYER_TYPE, "index": units.LAYER.id}
 
 
-def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> None:
-    """Wire the map page's callbacks to ``engine`` (the web app's, scoped); ``owner`` refreshes."""
+def register(app: Dash, engine: Engine, settings: Settings) -> None:
+    """Wire the map page's callbacks to ``engine`` (the web app's, scoped). They only read: the
+    figures are refreshed where data changes (imports, plans, :mod:`geo.refresher`)."""
     # Every layer is fetched by the browser for the current view and drill-down state.
     app.clientside_callback(  # type: ignore[no-untyped-call]
         ClientsideFunction(namespace="gridsight_cb", function_name="layerData"),
@@ -34,6 +34,7 @@ def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> No
         Input(ids.STATE, "data"),
         State(ids.LANG_STORE, "data"),
         State({"type": ids.LAYER_TYPE, "index": ALL}, "id"),
+        State(ids.VIEW_FIELDS, "data"),
     )
 
     # The playback's incidents: fetched by the browser once per unit and window (assets/playback.js)
@@ -60,8 +61,6 @@ def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> No
     )
     def load_state(search: str | None, lang: str) -> tuple[Any, ...]:
         state = ViewState.from_search(search, settings.default_metric, settings.target_pct)
-        with owner.begin() as conn:
-            refresh(conn, settings.patrol_buffer_m)
         denied = None
         with engine.begin() as conn:
             if state.unit and not jurisdiction.in_scope(conn, state.unit):  # said so, then the top
@@ -187,6 +186,8 @@ def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> No
                 status=tuple(status or ()),
                 start=start[:10] if custom and start else None,
                 end=end[:10] if custom and end else None,
-                target=parse_target(str(goal), state.target),
+                target=parse_target(
+                    str(goal), settings.target_pct if state.target is None else state.target
+                ),
             )
         return no_update if target == state.search() else target

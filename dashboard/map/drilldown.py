@@ -6,6 +6,7 @@ Components only.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from sqlalchemy import Connection
 
 from dashboard.i18n import t
 from dashboard.map import cell_panel
-from dashboard.map.notes import Notes, notes
+from dashboard.map.notes import Notes, figures_as_of, notes
 from dashboard.state import ViewState
 from geo import cell_details as details
 from geo import hierarchy, metrics
@@ -108,10 +109,13 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes
     return [html.H3([title, how.mark(state.metric)]), html.Ol(rows, className="gs-ranking-list")]
 
 
-def unit_figures(unit: UnitFigures, window: Window, lang: str, timezone: str) -> list[Any]:
-    """Show the selected unit's figures and the window, as the briefing does.
+def unit_figures(
+    unit: UnitFigures, window: Window, lang: str, computed: dt.datetime | None, timezone: str
+) -> list[Any]:
+    """Show the selected unit's figures, the window and when the coverage was ``computed``.
 
-    Times are shown in ``timezone`` (an IANA name).
+    As the briefing shows them; ``computed`` is the last refresh (None: never), times are in
+    ``timezone`` (an IANA name).
     """
     rows = [
         (m.label(lang), m.text(getattr(unit, m.key), t("na", lang)))
@@ -131,6 +135,7 @@ def unit_figures(unit: UnitFigures, window: Window, lang: str, timezone: str) ->
             html.Tbody([html.Tr([html.Th(k), html.Td(v)]) for k, v in rows]),
             className="gs-unit-table",
         ),
+        html.Div(figures_as_of(computed, lang, timezone=timezone), className="gs-as-of"),
     ]
 
 
@@ -144,24 +149,7 @@ def classes(conn: Connection, state: ViewState, lang: str, *, timezone: str) -> 
 
 
 def _view(state: ViewState, lang: str, timezone: str) -> View:
-    window = state.window(timezone)
-    return View(
-        -180,
-        -90,
-        180,
-        90,
-        0,
-        lang,
-        state.days,
-        state.unit,
-        state.metric,
-        state.cat,
-        state.status,
-        window.start,
-        window.end,
-        target=state.target,
-        timezone=timezone,
-    )
+    return replace(state, lang=lang, timezone=timezone)
 
 
 def panels(
@@ -188,7 +176,7 @@ def panels(
             kpis(mine, open_now, lang, how),
             trail,
             cell_panel.panel(cell, lang, how),
-            unit_figures(mine, window, lang, timezone),
+            unit_figures(mine, window, lang, how.computed, timezone),
         )
     shown, unit = units.shown_with_focus(conn, _view(state, lang, timezone))
     if unit is None:
@@ -197,5 +185,5 @@ def panels(
         kpis(unit, open_now, lang, how),
         trail,
         ranking([u for u in shown if u.code != focus], state, lang, how),
-        unit_figures(unit, window, lang, timezone),
+        unit_figures(unit, window, lang, how.computed, timezone),
     )

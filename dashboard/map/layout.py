@@ -17,6 +17,7 @@ from dashboard.state import CATEGORIES, METRICS, STATUSES, WINDOWS, ViewState
 from geo import metrics
 from geo.settings import Settings
 from layers import Layer, for_page, units
+from layers.view import FIELDS
 
 _STYLE = Namespace("gridsight", "style")
 _POINT = Namespace("gridsight", "point")
@@ -69,6 +70,12 @@ def legend(
             )
         )
     return rows
+
+
+def view_fields() -> dcc.Store:
+    """The parameters of a page's state the browser sends with its layer requests
+    (:data:`layers.view.FIELDS`): ``assets/gridsight.js`` builds the query from this list."""
+    return dcc.Store(id=ids.VIEW_FIELDS, data={"fields": list(FIELDS)})
 
 
 def units_legend(classes: units.Classes, state: ViewState, lang: str) -> list[Any]:
@@ -264,6 +271,7 @@ def layout(
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.LANG_STORE, data=lang),
             dcc.Store(id=ids.STATE),
+            view_fields(),
             header,
             html.Div(
                 className="gs-body",

@@ -90,3 +90,18 @@ def notes(conn: Connection, window: Window, lang: str, *, timezone: str) -> Note
         float(buffer) if buffer else 100.0,
         timezone,
     )
+
+
+def figures_as_of(computed: dt.datetime | None, lang: str, *, timezone: str) -> str:
+    """Return the line a page shows under its figures: "figures as of HH:MM".
+
+    The last refresh's time in ``timezone`` (an IANA name: the ``GRIDSIGHT_TIMEZONE`` setting), with
+    the date when it was not today, or that the figures were never computed.
+    """
+    if computed is None:
+        return t("how_not_computed", lang)
+    zone = ZoneInfo(timezone)
+    local = computed.astimezone(zone)
+    today = dt.datetime.now(zone).date()
+    shown = local.strftime("%H:%M" if local.date() == today else "%Y-%m-%d %H:%M")
+    return t("figures_as_of", lang).format(time=shown)

@@ -14,13 +14,12 @@ from typing import Any
 from dash import dcc, html
 from flask import Flask, Response, request
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
 from dashboard import ids
 from dashboard.i18n import t
 from geo import hierarchy
 from geo import playback as geo_playback
-from geo.errors import DataError, NotFound
+from geo.errors import NotFound
 from geo.settings import Settings
 from layers import View
 
@@ -128,36 +127,19 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
     @server.get("/api/playback")
     def playback_data() -> Response:
         args = request.args
-        try:
-            view = View.parse(
-                {**args, "bbox": "-180,-90,180,90", "zoom": "0"},
-                settings.window_days,
-                settings.timezone,
-            )
-            with engine.connect() as conn:
-                code = view.unit or next((u.code for u in hierarchy.top(conn)), None)
-                if code is None:
-                    raise NotFound("the database holds no units yet")
-                hierarchy.get(conn, code)
-                body = geo_playback.incidents(
-                    conn, code, view.window(), settings.timezone
-                ).as_json()
-        except NotFound as exc:
-            return _error(404, str(exc))
-        except DataError as exc:
-            return _error(400, str(exc))
-        except OperationalError:
-            return _error(503, "the database is not reachable; retrying")
+        view = View.parse(
+            {**args, "bbox": "-180,-90,180,90", "zoom": "0"},
+            settings.window_days,
+            settings.timezone,
+        )
+        with engine.connect() as conn:
+            code = view.unit or next((u.code for u in hierarchy.top(conn)), None)
+            if code is None:
+                raise NotFound("the database holds no units yet")
+            hierarchy.get(conn, code)
+            body = geo_playback.incidents(conn, code, view.window(), settings.timezone).as_json()
         return Response(
             json.dumps(body, separators=(",", ":")),
             mimetype="application/json",
             headers={"Cache-Control": "no-store"},
         )
-
-
-def _error(status: int, message: str) -> Response:
-    return Response(
-        json.dumps({"error": message}, ensure_ascii=False),
-        status=status,
-        mimetype="application/json",
-    )

@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import zipfile
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,7 +42,7 @@ def county_view(days: Any, method: Any, timezone: str) -> View:
     if method not in METHODS:
         raise DataError(f"method {method!r} is not allowed: expected one of {', '.join(METHODS)}")
     days = limits.window_days(days or 30)
-    return View(-180, -90, 180, 90, 10, window_days=days, method=method, timezone=timezone)
+    return View(zoom=10, days=days, method=method, timezone=timezone)
 
 
 def to_items(data: Any) -> list[Camera | Route]:
@@ -264,7 +265,7 @@ def _register_analysis(app: Dash, engine: Engine, settings: Settings) -> None:
             blind = blindspots.spots(conn, view)
             dose = cached(
                 conn,
-                ("dosage", window, view.method, settings.patrol_buffer_m),
+                ("dosage", window, view.hotspot_method, settings.patrol_buffer_m),
                 lambda: dosage.hot_spot_dosage(
                     conn, result, window, settings.patrol_buffer_m, settings.timezone
                 ),
@@ -273,11 +274,11 @@ def _register_analysis(app: Dash, engine: Engine, settings: Settings) -> None:
             points = spot_points(conn, result)
             spots = [s.id for s in result.hot_spots if s.id in points]
             hot_places = dict(zip(spots, names_at(conn, [points[s] for s in spots]), strict=True))
-        state = {"days": view.window_days, "metric": metrics.CAMERA_AREA_PCT.key, "hs": view.method}
+        state = replace(view, metric=metrics.CAMERA_AREA_PCT.key).to_dict()
         zone = ZoneInfo(settings.timezone)
         return (
             state,
-            _summary(result, dose, view.window_days, zone, lang),
+            _summary(result, dose, view.days, zone, lang),
             _blind_table(blind, places, lang),
             _dosage_table(result, dose, hot_places, lang),
         )

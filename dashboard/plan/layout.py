@@ -16,11 +16,11 @@ from dash_extensions.javascript import Namespace
 from dashboard import ids
 from dashboard.a11y import named
 from dashboard.i18n import dropdown_labels, t
-from dashboard.map.layout import geojson, legend
+from dashboard.map.layout import geojson, legend, view_fields
 from dashboard.state import WINDOWS
 from geo import metrics
 from geo.settings import Settings
-from layers import for_page
+from layers import View, for_page
 
 # Drawn at first on the planning map (the others are in its layer switcher).
 SHOWN = ("townships", "roads", "routes", "hotspots", "blindspots")
@@ -281,8 +281,9 @@ def layout(
             dcc.Store(id=ids.LANG_STORE, data=lang),
             dcc.Store(
                 id=ids.STATE,
-                data={"days": 30, "metric": metrics.CAMERA_AREA_PCT.key, "hs": "lattice"},
+                data=View(metric=metrics.CAMERA_AREA_PCT.key, method="lattice").to_dict(),
             ),
+            view_fields(),
             dcc.Store(id=ids.PLAN_ITEMS, data=[]),
             dcc.Store(id=ids.PLAN_SELECTED, data=None),
             dcc.Store(id=ids.PLAN_SUGGESTED, data={}),

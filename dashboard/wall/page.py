@@ -26,8 +26,9 @@ from sqlalchemy.exc import OperationalError
 from dashboard import ids
 from dashboard.i18n import t
 from dashboard.map.drilldown import fmt
+from dashboard.map.notes import figures_as_of
 from geo import hierarchy, metrics, wall_feed
-from geo.coverage import refresh
+from geo.coverage import computed_at
 from geo.figures import Window, figures
 from geo.settings import Settings
 from geo.vocabulary import INCIDENT_CATEGORY, SEVERITY
@@ -335,8 +336,9 @@ class _Tick:
         }
 
 
-def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> None:
-    """Wire the wall's timer callback to ``engine`` (the web app's, scoped); ``owner`` refreshes."""
+def register(app: Dash, engine: Engine, settings: Settings) -> None:
+    """Wire the wall's timer callback to ``engine`` (the web app's, scoped). It only reads: the
+    figures are refreshed where data changes (imports, plans, :mod:`geo.refresher`)."""
     zone = ZoneInfo(settings.timezone)
     tiles = ("coverage", "cameras", "today", "open", "blind")
     outputs = (
@@ -366,7 +368,7 @@ def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> No
         skip: list[Any] = [no_update] * len(outputs)
         try:
             with engine.begin() as conn:
-                return _outputs(conn, _Tick(conn, seen), settings, zone, lang, skip, owner)
+                return _outputs(conn, _Tick(conn, seen), settings, zone, lang, skip)
         except OperationalError:
             return [*skip[:-3], "gs-wall-status reconnecting", no_update, no_update]
 
@@ -378,26 +380,20 @@ def _outputs(
     zone: ZoneInfo,
     lang: str,
     skip: list[Any],
-    owner: Engine,
 ) -> list[Any]:
     tiles: dict[str, tuple[str, str]] = {}
     out = list(skip)
     county = hierarchy.top(conn)  # the account's own unit when it is limited to one
     if tick.cameras and county:
-        with owner.begin() as engine_conn:  # the coverage engine's role writes the figures
-            refresh(engine_conn, settings.patrol_buffer_m)
+        # zoom 12: the detail of the townships' outlines; fixed classes: the same legend every day
         view = View(
-            -180,
-            -90,
-            180,
-            90,
-            12,
-            lang,
-            settings.window_days,
-            metric=MAP_METRIC,  # zoom: detail
-            fixed_classes=True,
+            zoom=12,
+            lang=lang,
+            days=settings.window_days,
+            metric=MAP_METRIC,
+            fixed_classes=True,  # the wall's legend: the same classes every day
             timezone=settings.timezone,
-        )  # the wall's legend: the same classes every day
+        )
         out[12] = json.loads(units.LAYER.features_json(conn, view, settings.max_features))
     if (tick.cameras or tick.incidents) and county:
         tiles.update(_county_tiles(conn, county[0].code, settings, lang))
@@ -412,4 +408,5 @@ def _outputs(
         if name in tiles:
             out[i], out[5 + i] = tiles[name]
     updated = t("wall_updated", lang).format(time=tick.now.astimezone(zone).strftime("%H:%M:%S"))
+    updated += " · " + figures_as_of(computed_at(conn), lang, timezone=settings.timezone)
     return [*out[:14], "gs-wall-status ok", updated, tick.seen()]
