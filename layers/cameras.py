@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import TextClause, text
 
 from geo.vocabulary import CAMERA_KIND, CAMERA_STATUS
-from layers._sql import CLUSTER_MAX_ZOOM, clustered, in_view, simplified
+from layers._sql import CLUSTER_MAX_ZOOM, clipped, clustered, in_view, simplified
 from layers.base import Field, Layer, LegendEntry, View
 
 SECTOR_ZOOM = 15
@@ -16,8 +16,9 @@ _NO_CLUSTER = "NULL::bigint AS n, NULL::bigint AS broken"
 _POINTS = f"""
     SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, {_COLUMNS}, 'point' AS part, {_NO_CLUSTER}
     FROM camera WHERE {in_view()}"""
+# A sector reaching over the jurisdiction's border is cut at it.
 _SECTORS = f"""
-    SELECT code || '/view' AS fid, {simplified("view_geom")} AS geometry, {_COLUMNS}, 'view' AS part, {_NO_CLUSTER}
+    SELECT code || '/view' AS fid, {simplified(clipped("view_geom"))} AS geometry, {_COLUMNS}, 'view' AS part, {_NO_CLUSTER}
     FROM camera WHERE {in_view("view_geom")}"""
 # A cluster tells how many of its cameras are broken (offline or fault).
 _CLUSTERS = text(f"""
