@@ -69,7 +69,8 @@ engine = make_engine(sys.argv[1])
 upgrade(engine)
 load_demo(engine, seed=7, patrol_buffer_m=100.0)
 with engine.connect() as conn:
-    township = conn.execute(text("SELECT min(code) FROM admin_unit WHERE level = 'township'")).scalar()
+    township = conn.execute(
+        text("SELECT min(code) FROM admin_unit WHERE level = 'township'")).scalar()
 outputs = [(ids.KPIS, "children"), (ids.BREADCRUMBS, "children"), (ids.RANKING, "children")]
 print(json.dumps({
     "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",

@@ -36,7 +36,8 @@ NODE_STEP_M = (
 _EDGES = """
 SELECT ST_AsGeoJSON((ST_DumpSegments(ST_Segmentize(n.g, :step))).geom, 2)
 FROM (SELECT (ST_Dump(ST_Node(ST_Collect(g)))).geom AS g
-      FROM (SELECT (ST_Dump(ST_Force2D(ST_Transform(gs_clip_to(geom, (SELECT gs_scope_geom())), :srid)))).geom AS g
+      FROM (SELECT (ST_Dump(ST_Force2D(ST_Transform(
+                gs_clip_to(geom, (SELECT gs_scope_geom())), :srid)))).geom AS g
             FROM road) lines) n
 """
 _START = """

@@ -18,7 +18,8 @@ _POINTS = f"""
     FROM camera WHERE {in_view()}"""
 # A sector reaching over the jurisdiction's border is cut at it.
 _SECTORS = f"""
-    SELECT code || '/view' AS fid, {simplified(clipped("view_geom"))} AS geometry, {_COLUMNS}, 'view' AS part, {_NO_CLUSTER}
+    SELECT code || '/view' AS fid, {simplified(clipped("view_geom"))} AS geometry, {_COLUMNS},
+           'view' AS part, {_NO_CLUSTER}
     FROM camera WHERE {in_view("view_geom")}"""
 # A cluster tells how many of its cameras are broken (offline or fault).
 _CLUSTERS = text(f"""

@@ -16,7 +16,8 @@ _SQL = text(f"""
     FROM road r CROSS JOIN LATERAL (SELECT {clipped("r.geom")} AS geom) c
     WHERE {in_view("r.geom")} AND (r.class IN ('highway', 'main') OR :zoom >= 13)
       AND NOT ST_IsEmpty(c.geom)
-    ORDER BY CASE r.class WHEN 'highway' THEN 0 WHEN 'main' THEN 1 WHEN 'local' THEN 2 ELSE 3 END, r.code
+    ORDER BY CASE r.class WHEN 'highway' THEN 0 WHEN 'main' THEN 1 WHEN 'local' THEN 2 ELSE 3 END,
+             r.code
     LIMIT :limit""")
 
 

@@ -28,7 +28,7 @@ ClientAs = Callable[[str | None], FlaskClient]
 def _signed_in(
     client_as: ClientAs, engine: Engine, role: str, address: str
 ) -> tuple[FlaskClient, str]:
-    """A client from ``address`` signed in as a fresh account of ``role``, and the account's name."""
+    """A client from ``address`` signed in as a fresh account of ``role``, and its name."""
     user = f"flood-{secrets.token_hex(4)}"
     with engine.begin() as conn:
         accounts.add(conn, user, role, PASSWORD)

@@ -1,5 +1,5 @@
-"""The audit log under row-level security (migration 0016_audit_scope): an administrator limited to a
-township reads, on ``/audit``, only the events of accounts of its township; PostgreSQL's policies
+"""The audit log under row-level security (migration 0016_audit_scope): an administrator limited to
+a township reads, on ``/audit``, only the events of accounts of its township; PostgreSQL's policies
 alone do it; the whole deployment's administrator and the command line (the owner) read them all.
 """
 

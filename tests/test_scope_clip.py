@@ -56,7 +56,7 @@ def _shapes(answer: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def _farthest_m(engine: Engine, geometries: list[dict[str, Any]], unit: str) -> list[float]:
-    """For each GeoJSON geometry (EPSG:4326), how far (m) its farthest vertex lies outside ``unit``."""
+    """How far (m) the farthest vertex of each GeoJSON geometry (EPSG:4326) is outside ``unit``."""
     with engine.connect() as conn:
         return [
             float(d)

@@ -40,7 +40,8 @@ CREATE INDEX audit_throttle_pending ON audit_throttle (window_start) WHERE suppr
 COMMENT ON TABLE audit_throttle IS
     'refused requests and sign-ins per key and minute, beyond the recorded ones (migration 0015)';
 
-CREATE FUNCTION gs_audit_refusals_per_minute() RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 30 $$;
+CREATE FUNCTION gs_audit_refusals_per_minute() RETURNS integer LANGUAGE sql IMMUTABLE
+AS $$ SELECT 30 $$;
 
 -- the summary row of a closed window's suppressed events; the caller holds the key's row lock
 CREATE FUNCTION gs_audit_summary(t audit_throttle) RETURNS void LANGUAGE sql
