@@ -62,18 +62,23 @@ def _server(database_url: str, authorize: bool) -> Iterator[int]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(600):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/login")
-                if conn.getresponse().status in (200, 404):
-                    break
-            except OSError:
-                time.sleep(0.1)
+        _wait(port, "/login")
         yield port
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def _wait(port: int, path: str) -> None:
+    """Wait (at most about a minute) until the server on ``port`` answers ``path``."""
+    for _ in range(600):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", path)
+            if conn.getresponse().status in (200, 404):
+                return
+        except OSError:
+            time.sleep(0.1)
 
 
 class _Client:
@@ -127,11 +132,10 @@ class _Client:
         assert status == 200, (path, status)
 
 
-def _requests(engine: Engine) -> dict[str, Callable[[_Client], None]]:
-    """Return the two measured requests.
+def _layer_paths(engine: Engine) -> tuple[str, str]:
+    """Return the map's layer requests for the county at zoom 11 and its first township at 13.
 
-    The map's layer request for the county, and a drill-down step to the first township (its panels
-    callback and its layers).
+    Every layer the map draws, in one request each.
     """
     with engine.connect() as conn:
         county = hierarchy.top(conn)[0]
@@ -150,10 +154,19 @@ def _requests(engine: Engine) -> dict[str, Callable[[_Client], None]]:
         }
         return "/api/layers?" + urlencode(args)
 
-    county_layers, township_layers = (
-        layer_query(county, 11, None),
-        layer_query(township, 13, township.code),
-    )
+    return layer_query(county, 11, None), layer_query(township, 13, township.code)
+
+
+def _requests(engine: Engine) -> dict[str, Callable[[_Client], None]]:
+    """Return the two measured requests.
+
+    The map's layer request for the county, and a drill-down step to the first township (its
+    panels callback and its layers).
+    """
+    with engine.connect() as conn:
+        county = hierarchy.top(conn)[0]
+        township = hierarchy.children(conn, county.code)[0]
+    county_layers, township_layers = _layer_paths(engine)
     outputs = [(i, "children") for i in (ids.KPIS, ids.BREADCRUMBS, ids.RANKING, ids.UNIT_FIGURES)]
     outputs += [(i, "href") for i in (ids.BRIEFING_PDF, ids.BRIEFING_PNG)]
     panels = {

@@ -41,6 +41,7 @@ def register(server: Flask, engine: Engine, settings: Settings) -> None:
             since = audit.parse_since(since_raw) if since_raw else None
             if kind is not None and kind not in audit.KINDS:
                 raise DataError(f"kind {kind!r}: expected one of {', '.join(audit.KINDS)}")
+            audit.flush(engine)
             with engine.connect() as conn:
                 events = audit.events(conn, account=user, since=since, kind=kind, limit=_LIMIT)
         except DataError as exc:

@@ -177,6 +177,7 @@ def _demo(engine: Engine, settings: Settings) -> int:
 def audit_log(args: argparse.Namespace, engine: Engine) -> int:
     """Print the audit events matching ``--user``, ``--since``, ``--kind``."""
     since = audit.parse_since(args.since) if args.since else None
+    audit.flush(engine)
     with engine.connect() as conn:
         for event in audit.events(
             conn, account=args.user, since=since, kind=args.kind, limit=args.limit

@@ -4,6 +4,13 @@ Every sign-in (and failed one), every write (import, plan saved/applied/deleted,
 every export and every view of staff personal data is one row of table ``audit`` (migration
 ``0013_auth``); a trigger refuses UPDATE, DELETE and TRUNCATE. :func:`record` writes in a
 transaction of its own, so a refused or failed action stays recorded when the action rolls back.
+
+Refusals are recorded at a bounded rate (migration ``0015_audit_throttle``): at most
+:func:`refusals_per_minute` events of kind ``denied`` per account and address, and of kind
+``sign_in_failed`` per address, each minute; the rest are counted in the database and summed up in
+one row of kind ``suppressed`` once the minute has closed (written before the key's next recorded
+event, or by :func:`flush`, which the readers call first). The counts are the database's, so the
+limit holds across every web worker.
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ KINDS: dict[str, str] = {
     "export": "an export (plan, layer, figures)",
     "personal_data_view": "staff personal data (a grid worker's phone) was shown",
     "denied": "a request refused for the account's role",
+    "suppressed": "how many refusals of one account and address (denied) or one address "
+    "(sign_in_failed) were left out of the log beyond the limit per minute",
 }
 
 
@@ -104,6 +113,19 @@ def record(
             conn.execute(sql, params)
     else:
         engine_or_conn.execute(sql, params)
+
+
+def refusals_per_minute(conn: Connection) -> int:
+    """How many ``denied`` (per account and address) or ``sign_in_failed`` (per address) events the
+    database records each minute before it only counts them."""
+    return int(conn.execute(text("SELECT gs_audit_refusals_per_minute()")).scalar_one())
+
+
+def flush(engine: Engine) -> int:
+    """Write the ``suppressed`` summaries of every closed minute that left refusals out (in a
+    transaction of its own); returns how many were written. Call before reading the log."""
+    with engine.begin() as conn:
+        return int(conn.execute(text("SELECT gs_audit_flush()")).scalar_one())
 
 
 def parse_since(raw: str) -> dt.datetime:

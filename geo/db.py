@@ -45,8 +45,9 @@ WRITE_GRANTS: dict[str, tuple[str, ...]] = {
     ),  # a hash re-made with newer Argon2 parameters at sign-in
 }
 #: Tables of schema public the web app may not even read: the coverage engine's own queue of changed
-#: regions (camera views, routes), read and emptied by the refresh only.
-NO_READ = ("coverage_change",)
+#: regions (camera views, routes), read and emptied by the refresh only; the audit's counts of
+#: refusals per account and address (kept by the audit's own trigger, running as the owner).
+NO_READ = ("coverage_change", "audit_throttle")
 
 
 def cluster_for(settings: Settings) -> EmbeddedCluster:

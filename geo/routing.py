@@ -1,7 +1,8 @@
 """Patrol route suggestion: a loop on the road network through the top hot spots, within a length.
 
-The network is the roads noded at every crossing (PostGIS ``ST_Node``) in the metric CRS and cut
-into segments of at most :data:`NODE_STEP_M`; vertices closer than 0.1 m are one node. The loop
+The network is the roads (for an account limited to a unit, their parts inside it: a suggestion
+never leaves the jurisdiction) noded at every crossing (PostGIS ``ST_Node``) in the metric CRS and
+cut into segments of at most :data:`NODE_STEP_M`; vertices closer than 0.1 m are one node. The loop
 starts and ends at the patrol unit's start: the first point of its current route (else its latest
 GPS point, else the network's middle). Hot spots (:mod:`geo.hotspots`) are weighted by their
 incidents in the chosen shift's hours (day 08:00-20:00, night 20:00-08:00 local; ``all`` counts
@@ -35,7 +36,9 @@ NODE_STEP_M = (
 _EDGES = """
 SELECT ST_AsGeoJSON((ST_DumpSegments(ST_Segmentize(n.g, :step))).geom, 2)
 FROM (SELECT (ST_Dump(ST_Node(ST_Collect(g)))).geom AS g
-      FROM (SELECT (ST_Dump(ST_Force2D(ST_Transform(geom, :srid)))).geom AS g FROM road) lines) n
+      FROM (SELECT (ST_Dump(ST_Force2D(ST_Transform(
+                gs_clip_to(geom, (SELECT gs_scope_geom())), :srid)))).geom AS g
+            FROM road) lines) n
 """
 _START = """
 SELECT coalesce(

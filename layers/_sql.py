@@ -14,6 +14,13 @@ def in_view(col: str = "geom") -> str:
     return IN_VIEW.format(col=col)
 
 
+def clipped(col: str = "geom") -> str:
+    """``col`` cut to the request's jurisdiction: the part inside the scope unit's polygon for an
+    account limited to a unit, ``col`` itself for the whole deployment (migration 0014_scope_clip;
+    the polygon is looked up once per statement). Same CRS as ``col`` (EPSG:4326 here)."""
+    return f"gs_clip_to({col}, (SELECT gs_scope_geom()))"
+
+
 def simplified(col: str = "geom") -> str:
     """GeoJSON text of ``col`` simplified to half a pixel at the view's zoom, 6 decimals (~0.1 m)."""
     return f"ST_AsGeoJSON(ST_SimplifyPreserveTopology({col}, :tolerance), 6)"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import TextClause, text
 
 from geo.vocabulary import CAMERA_KIND, CAMERA_STATUS
-from layers._sql import CLUSTER_MAX_ZOOM, clustered, in_view, simplified
+from layers._sql import CLUSTER_MAX_ZOOM, clipped, clustered, in_view, simplified
 from layers.base import Field, Layer, LegendEntry
 from layers.view import View
 
@@ -21,9 +21,10 @@ _POINTS = f"""
     SELECT code AS fid, ST_AsGeoJSON(geom, 6) AS geometry, {_COLUMNS}, 'point' AS part,
            {_NO_CLUSTER}
     FROM camera WHERE {in_view()}"""  # noqa: S608 (fragments from layers._sql; values bound)
+# A sector reaching over the jurisdiction's border is cut at it.
 # S608 below: fragments from layers._sql; values bound
 _SECTORS = f"""
-    SELECT code || '/view' AS fid, {simplified("view_geom")} AS geometry, {_COLUMNS},
+    SELECT code || '/view' AS fid, {simplified(clipped("view_geom"))} AS geometry, {_COLUMNS},
            'view' AS part, {_NO_CLUSTER}
     FROM camera WHERE {in_view("view_geom")}"""  # noqa: S608
 # A cluster tells how many of its cameras are broken (offline or fault).

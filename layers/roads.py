@@ -5,17 +5,20 @@ from __future__ import annotations
 from sqlalchemy import TextClause, text
 
 from geo.vocabulary import ROAD_CLASS
-from layers._sql import in_view, simplified
+from layers._sql import clipped, in_view, simplified
 from layers.base import Field, Layer, LegendEntry
 from layers.view import View
 
-# Classes drawn from which zoom: the county view shows only highways and main roads.
+# Classes drawn from which zoom: the county view shows only highways and main roads. A road is
+# sent cut to the account's jurisdiction (its length is the part inside).
 _SQL = text(f"""
-    SELECT code AS fid, {simplified()} AS geometry, code, name, class,
-           round(ST_Length(geom::geography))::int AS length_m
-    FROM road
-    WHERE {in_view()} AND (class IN ('highway', 'main') OR :zoom >= 13)
-    ORDER BY CASE class WHEN 'highway' THEN 0 WHEN 'main' THEN 1 WHEN 'local' THEN 2 ELSE 3 END, code
+    SELECT r.code AS fid, {simplified("c.geom")} AS geometry, r.code, r.name, r.class,
+           round(ST_Length(c.geom::geography))::int AS length_m
+    FROM road r CROSS JOIN LATERAL (SELECT {clipped("r.geom")} AS geom) c
+    WHERE {in_view("r.geom")} AND (r.class IN ('highway', 'main') OR :zoom >= 13)
+      AND NOT ST_IsEmpty(c.geom)
+    ORDER BY CASE r.class WHEN 'highway' THEN 0 WHEN 'main' THEN 1 WHEN 'local' THEN 2 ELSE 3 END,
+             r.code
     LIMIT :limit""")  # noqa: S608 (fragments from layers._sql; values bound)
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 from sqlalchemy import TextClause, text
 
 from geo.vocabulary import SHIFT
-from layers._sql import in_view, simplified
+from layers._sql import clipped, in_view, simplified
 from layers.base import Field, Layer, LegendEntry
 from layers.view import View
 
+# A route is sent cut to the account's jurisdiction (its length is the part inside).
 # S608 below: fragments from layers._sql; values bound
 _SQL = text(f"""
-    SELECT code AS fid, {simplified()} AS geometry, code, name, unit, shift,
-           round(ST_Length(geom::geography))::int AS length_m
-    FROM patrol_route WHERE {in_view()} ORDER BY code LIMIT :limit""")  # noqa: S608
+    SELECT r.code AS fid, {simplified("c.geom")} AS geometry, r.code, r.name, r.unit, r.shift,
+           round(ST_Length(c.geom::geography))::int AS length_m
+    FROM patrol_route r CROSS JOIN LATERAL (SELECT {clipped("r.geom")} AS geom) c
+    WHERE {in_view("r.geom")} AND NOT ST_IsEmpty(c.geom) ORDER BY r.code LIMIT :limit""")  # noqa: S608
 
 
 def _query(view: View) -> TextClause:

@@ -37,13 +37,14 @@ def _csrf(html: str) -> str:
     return found.group(1)
 
 
-def sign_in_client(client: FlaskClient, role: str) -> None:
-    """Sign ``client`` in as the test account of ``role``; the client then sends this server's
-    Origin header with every request."""
+def sign_in_client(client: FlaskClient, role: str, username: str | None = None) -> None:
+    """Sign ``client`` in as the test account of ``role`` (or the account ``username``, with the
+    test password); the client then sends this server's Origin header with every request."""
     client.environ_base["HTTP_ORIGIN"] = "http://localhost"
     token = _csrf(client.get("/login").get_data(as_text=True))
     answer = client.post(
-        "/login", data={"username": name(role), "password": PASSWORD, "csrf_token": token}
+        "/login",
+        data={"username": username or name(role), "password": PASSWORD, "csrf_token": token},
     )
     assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
 

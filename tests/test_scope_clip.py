@@ -1,0 +1,161 @@
+"""Lines and shapes cut at the jurisdiction's border (migration 0014_scope_clip): a township account
+receives no vertex of a road, patrol route or camera sector outside its township, in the layer API
+and in the road network a route suggestion is drawn on; a whole-deployment account still receives
+them whole.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+
+from geo import jurisdiction, routing
+from geo.coverage import metric_srid
+from geo.settings import Settings
+from tests.test_jurisdiction import townships
+
+BOX = "bbox=113.0,37.0,114.5,38.2&zoom=16"
+TOLERANCE_M = 1.0
+CROSSING = "TEST-CROSSING"
+
+
+@pytest.fixture
+def a_route_across(engine: Engine) -> Iterator[str]:
+    """A patrol route from the middle of the first township to the middle of the last one
+    (committed: the app's connections must see it); the demo's routes stay inside townships."""
+    mine, other = townships(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            text("""
+            INSERT INTO patrol_route (code, name, unit, shift, geom)
+            SELECT :code, 'across', 'TEST', 'day', ST_Multi(ST_MakeLine(
+                ST_PointOnSurface((SELECT geom FROM admin_unit WHERE code = :a)),
+                ST_PointOnSurface((SELECT geom FROM admin_unit WHERE code = :b))))"""),
+            {"code": CROSSING, "a": mine, "b": other},
+        )
+    try:
+        yield CROSSING
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM patrol_route WHERE code = :c"), {"c": CROSSING})
+
+
+def _shapes(answer: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(layer, feature id, geometry) of every line and polygon of an /api/layers answer."""
+    return [
+        (layer, f["id"], f["geometry"])
+        for layer in ("roads", "routes", "cameras")
+        for f in answer[layer]["features"]
+        if f["geometry"]["type"] != "Point"
+    ]
+
+
+def _farthest_m(engine: Engine, geometries: list[dict[str, Any]], unit: str) -> list[float]:
+    """How far (m) the farthest vertex of each GeoJSON geometry (EPSG:4326) is outside ``unit``."""
+    with engine.connect() as conn:
+        return [
+            float(d)
+            for d in conn.execute(
+                text("""
+                SELECT (SELECT coalesce(max(ST_Distance(p.geom::geography, u.geom::geography)), 0)
+                        FROM ST_DumpPoints(ST_SetSRID(ST_GeomFromGeoJSON(g), 4326)) p)
+                FROM unnest(CAST(:gs AS text[])) WITH ORDINALITY AS x(g, n), admin_unit u
+                WHERE u.code = :unit ORDER BY n"""),
+                {"gs": [json.dumps(g) for g in geometries], "unit": unit},
+            ).scalars()
+        ]
+
+
+def test_a_township_account_gets_no_vertex_outside_its_township(
+    client_as: Callable[[str | None], FlaskClient], engine: Engine, a_route_across: str
+) -> None:
+    mine, _ = townships(engine)
+    ids = "ids=roads,routes,cameras"
+    township = client_as("township").get(f"/api/layers?{ids}&{BOX}").get_json()
+    whole = client_as("admin").get(f"/api/layers?{ids}&{BOX}").get_json()
+    for answer in (township, whole):
+        assert not any(answer[layer]["truncated"] for layer in ("roads", "routes", "cameras"))
+    sent = _shapes(township)
+    assert {layer for layer, _, _ in sent} == {"roads", "routes", "cameras"}
+    outside = _farthest_m(engine, [g for _, _, g in sent], mine)
+    assert max(outside) <= TOLERANCE_M, [
+        (layer, fid, d) for (layer, fid, _), d in zip(sent, outside, strict=True) if d > 1
+    ]
+    # the same features, whole, for an account of the whole deployment: the test had lines to cut
+    ours = {fid for _, fid, _ in sent}
+    theirs = [(layer, fid, g) for layer, fid, g in _shapes(whole) if fid in ours]
+    distances = _farthest_m(engine, [g for *_, g in theirs], mine)
+    reach = dict(zip([fid for _, fid, _ in theirs], distances, strict=True))
+    for layer in ("roads", "routes", "cameras"):
+        cut = [fid for lay, fid, _ in theirs if lay == layer and reach[fid] > 10]
+        assert cut, f"{layer}: no feature of {mine} reaches 10 m out of it, nothing was cut"
+    assert reach[a_route_across] > 1000
+    # the length shown is the part inside
+    with engine.connect() as conn:
+        inside, total = conn.execute(
+            text("""
+            SELECT ST_Length(ST_Intersection(r.geom, u.geom)::geography),
+                   ST_Length(r.geom::geography)
+            FROM patrol_route r, admin_unit u WHERE r.code = :c AND u.code = :u"""),
+            {"c": a_route_across, "u": mine},
+        ).one()
+    route = next(f for f in township["routes"]["features"] if f["id"] == a_route_across)
+    assert route["properties"]["length_m"] == pytest.approx(inside, abs=1)
+    assert total > inside + 1000
+
+
+def test_a_township_account_routes_on_its_own_roads_only(
+    settings: Settings, engine: Engine
+) -> None:
+    """The road network of a route suggestion, under a township's scope, lies inside it."""
+    mine, _ = townships(engine)
+    web = jurisdiction.web_engine(settings, engine)
+    token = jurisdiction.current_scope.set(mine)
+    try:
+        with web.connect() as conn:
+            srid = metric_srid(conn)
+            nodes = list(routing._graph(conn, srid).nodes)
+            assert nodes
+            farthest = conn.execute(
+                text("""
+                SELECT max(ST_Distance(ST_SetSRID(ST_MakePoint(x, y), CAST(:srid AS int)),
+                                       ST_Transform(u.geom, CAST(:srid AS int))))
+                FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) AS p(x, y), admin_unit u
+                WHERE u.code = :unit"""),
+                {
+                    "xs": [float(x) for x, _ in nodes],
+                    "ys": [float(y) for _, y in nodes],
+                    "srid": srid,
+                    "unit": mine,
+                },
+            ).scalar()
+            assert farthest is not None and farthest <= TOLERANCE_M
+    finally:
+        jurisdiction.current_scope.reset(token)
+        web.dispose()
+    # the owner (the whole deployment) routes on every road
+    with engine.connect() as conn:
+        srid = metric_srid(conn)
+        everywhere = routing._graph(conn, srid).number_of_nodes()
+    assert everywhere > len(nodes)
+
+
+def test_clipping_costs_a_whole_deployment_account_nothing(engine: Engine) -> None:
+    """Unscoped or whole-deployment sessions: the scope polygon is NULL and every line is its own
+    geometry; a scope naming no unit clips everything away."""
+    with engine.begin() as conn:
+        same = (
+            "SELECT bool_and(ST_Equals(gs_clip_to(geom, (SELECT gs_scope_geom())), geom)) FROM road"
+        )
+        assert conn.execute(text(same)).scalar() is True
+        conn.execute(text("SELECT set_config('gridsight.scope', '*', true)"))
+        assert conn.execute(text("SELECT gs_scope_geom() IS NULL")).scalar() is True
+        assert conn.execute(text(same)).scalar() is True
+        conn.execute(text("SELECT set_config('gridsight.scope', '990000', true)"))
+        empty = "SELECT bool_and(ST_IsEmpty(gs_clip_to(geom, (SELECT gs_scope_geom())))) FROM road"
+        assert conn.execute(text(empty)).scalar() is True
