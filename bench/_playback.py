@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from bench import _auth
 from dashboard import build_app
 from geo.settings import Settings
 
@@ -26,9 +27,11 @@ def fps(settings: Settings, engine: Engine, frames: int = FRAMES) -> dict[str, A
 
     from tests.browser import chromium, offline_page, serve
 
+    name, password = _auth.account(engine, "viewer")
     with serve(build_app(settings, engine)) as url, chromium() as browser:
         page = offline_page(browser, [], [])
         page.set_viewport_size({"width": 1600, "height": 900})
+        _auth.sign_in_page(page, url, name, password)
         page.goto(url + "/?days=30")
         expect(page.locator(".gs-status.ok")).to_have_count(1, timeout=30_000)
         page.wait_for_function(

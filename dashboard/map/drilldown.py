@@ -80,10 +80,9 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes
         return (value is None, (-value if worse_high else value) if value is not None else 0.0)
 
     rows: list[Any] = []
-    line = html.Li(
-        t("target_line", lang).format(target=f"{state.target:g}"), className="gs-target-line"
-    )
-    drawn = not metric.is_percentage  # only a percentage has a target
+    target = "" if state.target is None else f"{state.target:g}"
+    line = html.Li(t("target_line", lang).format(target=target), className="gs-target-line")
+    drawn = not metric.is_percentage or state.target is None  # only a percentage has a target
     for u in sorted(children, key=key):
         value = getattr(u, state.metric)
         below = state.below_target(value)

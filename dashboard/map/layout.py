@@ -93,7 +93,7 @@ def units_legend(classes: units.Classes, state: ViewState, lang: str) -> list[An
         for color, label in zip(classes.colors, classes.labels(metric.suffix), strict=True)
     ]
     rows.append(_swatch_row(units.NA_COLOR, "fill", t("na", lang)))
-    if metric.is_percentage:
+    if metric.is_percentage and state.target is not None:
         rows.append(
             html.Div(
                 [
