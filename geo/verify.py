@@ -279,9 +279,14 @@ def _recompute(
         inside | near_border
     )
     covers = {Cover.WORKING_VIEW: working, Cover.OTHER_VIEW: others, Cover.PATROL: patrol}
+    unions: dict[frozenset[Cover], Any] = {}  # metrics covered by the same things share one union
     figures_: dict[str, Any] = {"level": row[0]}
     for metric in COVERAGE:  # what covers each metric, by its declaration (geo/metrics.py)
-        cover = shapely.union_all([covers[c] for c in sorted(metric.covered_by)])
+        by = frozenset(metric.covered_by)
+        if by not in unions:
+            parts = [covers[c] for c in sorted(by)]
+            unions[by] = parts[0] if len(parts) == 1 else shapely.union_all(parts)
+        cover = unions[by]
         figures_[metric.key] = (
             pct(_area_inside(unit, cover), area)
             if metric.measure is Measure.AREA
