@@ -29,7 +29,8 @@ _FALLBACK_BOUNDS = [[37.4, 113.45], [37.8, 113.95]]
 
 def initial_bounds(engine: Engine) -> list[list[float]]:
     """[[south, west], [north, east]] (EPSG:4326) of the top units ``engine`` may see (all counties,
-    or the account's own unit), or the demo area when there are none."""
+    or the account's own unit), or the demo area when there are none.
+    """
     with engine.connect() as conn:
         top = hierarchy.top(conn)
     if not top:
@@ -42,7 +43,8 @@ def initial_bounds(engine: Engine) -> list[list[float]]:
 
 class _App(Dash):  # type: ignore[misc]
     """Dash whose page names its language (``<html lang>``, WCAG 3.1.1): the one asked for with
-    ``?lang=``, else ``default_lang``; screen readers pick their voice and the browser its fonts."""
+    ``?lang=``, else ``default_lang``; screen readers pick their voice and the browser its fonts.
+    """
 
     default_lang = "zh"
 
@@ -58,7 +60,8 @@ HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
 def _skippable(layout: Any, target: str, lang: str) -> html.Div:
     """``layout`` after a skip link (WCAG 2.4.1): the first Tab shows it, Enter moves the focus past
-    the header and the side panel to the map (``target``, focusable: Leaflet gives it a tabindex)."""
+    the header and the side panel to the map (``target``, focusable: Leaflet gives it a tabindex).
+    """
     return html.Div(
         [html.A(t("skip_to_map", lang), href=f"#{target}", className="gs-skip"), layout]
     )

@@ -48,7 +48,8 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
 
     Errors are answered by the app's one error handler (:func:`dashboard.guard.install`): an unknown
     layer or feature 404, a malformed view 400, a unit outside the jurisdiction 403, an unreachable
-    database 503."""
+    database 503.
+    """
 
     @server.get("/fonts/cjk")
     def cjk_font() -> Response:
@@ -72,7 +73,8 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
     @server.get("/api/layers")
     def layers_features() -> Response:
         """``{id: FeatureCollection}`` for every layer of ``?ids=``: one request per view rather than
-        one per layer (a browser opens at most six connections to a server at a time)."""
+        one per layer (a browser opens at most six connections to a server at a time).
+        """
         wanted = limits.distinct(
             "ids", request.args.get("ids", "").split(","), len(layers.REGISTRY)
         )

@@ -100,7 +100,8 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Audit ``kind`` as done by the current request's account, from its address (see
-    :func:`geo.audit.record`: an engine writes in a transaction of its own)."""
+    :func:`geo.audit.record`: an engine writes in a transaction of its own).
+    """
     account = current()
     audit.record(
         where,
@@ -336,7 +337,8 @@ def _same_origin() -> bool:
 
 def _minimum_role(settings: Settings, callback_roles: CallbackRoles) -> str | None:
     """The least role that may make the current request; None when the request names a callback
-    the app does not know."""
+    the app does not know.
+    """
     path = request.path
     if path == "/_dash-update-component":
         body = request.get_json(silent=True)
@@ -383,7 +385,8 @@ def _content_security_policy(app: Dash, settings: Settings) -> str:
 def install(app: Dash, engine: Engine, settings: Settings, callback_roles: CallbackRoles) -> None:
     """Sign-in routes, the per-request checks and the security headers, on ``app``'s server. Call
     after every callback is registered (the CSP hashes Dash's inline scripts, the role map must be
-    complete)."""
+    complete).
+    """
     server = app.server
     server.secret_key = accounts.session_secret(settings.data_dir)
     server.session_interface = _SessionInterface()

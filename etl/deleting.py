@@ -103,7 +103,8 @@ def plan_codes(conn: Connection, layer: str, codes: Sequence[str]) -> dict[str, 
 
 def plan_under(conn: Connection, layer: str, unit: str) -> dict[str, list[str]]:
     """The rows of ``layer`` under the admin unit or grid cell ``unit``: units and cells below it,
-    or the features that lie in it (touching its boundary counts)."""
+    or the features that lie in it (touching its boundary counts).
+    """
     found = conn.execute(
         text(
             "SELECT 1 FROM admin_unit WHERE code = :u UNION ALL "

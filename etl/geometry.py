@@ -40,7 +40,8 @@ def parse_crs(text: str, what: str) -> CRS:
 
 def _first(index: np.ndarray, mask: np.ndarray, count: int) -> np.ndarray:
     """Per geometry, the position (in the flat coordinate array) of its first vertex where ``mask``
-    holds, or -1."""
+    holds, or -1.
+    """
     out = np.full(count, -1)
     hits = np.flatnonzero(mask)
     geoms, first = np.unique(index[hits], return_index=True)
@@ -52,7 +53,8 @@ class Conversion:
     """From the file's CRS (and web datum) to EPSG:4326, checked against the area the database measures.
 
     ``metric_srid`` is the database's metric CRS; ``bounds`` (degrees west, south, east, north) the
-    area accepted, by default the area where that CRS measures true."""
+    area accepted, by default the area where that CRS measures true.
+    """
 
     def __init__(
         self,
@@ -87,7 +89,8 @@ class Conversion:
 
     def _outside_problem(self, lon: float, lat: float, vertex: int) -> str:
         """Why a vertex, converted to WGS-84, is refused: outside China, or outside what the database's
-        CRS measures (then the remedy is choosing another, not fixing the file)."""
+        CRS measures (then the remedy is choosing another, not fixing the file).
+        """
         w, s, e, n = self.bounds
         at = f"vertex {vertex} lies at ({lon:.4f}, {lat:.4f}) in WGS-84"
         cw, cs, ce, cn = metric_crs.CHINA
@@ -105,7 +108,8 @@ class Conversion:
     def to_wgs84(self, geoms: list[shapely.Geometry]) -> tuple[list[shapely.Geometry], list[str]]:
         """Every geometry in EPSG:4326 (lon, lat), converted in one pass, and per geometry the reason
         it cannot be imported ('' when it can): coordinates impossible in the source CRS, or outside
-        the area the database measures after conversion; each reason names the first vertex at fault."""
+        the area the database measures after conversion; each reason names the first vertex at fault.
+        """
         if not geoms:
             return [], []
         arr = np.asarray(geoms, dtype=object)

@@ -170,7 +170,8 @@ def _existing(conn: Connection, table: str, codes: set[str], where: str = "") ->
 
 def _fill_admin_parents(conn: Connection, prepared: Prepared) -> None:
     """A province's, city's or county's parent is optional: one given but in neither the database nor
-    the file is dropped (noted), and one not given is the unit's city or else province when present."""
+    the file is dropped (noted), and one not given is the unit's city or else province when present.
+    """
     rows = prepared.checked.rows
     top = [r for r in rows if r["level"] in ("city", "county")]
     wanted = {p for r in top for p in possible_parents(r["code"], r["level"])}
@@ -195,7 +196,8 @@ def _fill_admin_parents(conn: Connection, prepared: Prepared) -> None:
 
 def _check_references(conn: Connection, prepared: Prepared) -> None:
     """Parents (admin) and villages (grids) must exist in the file or the database; a feature whose
-    parent is rejected is rejected too. Above the township a parent is optional."""
+    parent is rejected is rejected too. Above the township a parent is optional.
+    """
     spec, checked = prepared.spec, prepared.checked
     ref = {"admin": "parent_code", "grids": "village_code"}.get(spec.name)
     if ref is None:
@@ -330,7 +332,8 @@ def write(conn: Connection, prepared: Prepared) -> tuple[int, int, int]:
 def _replace(conn: Connection, prepared: Prepared) -> Deletion:
     """Delete the rows of the layer within the file's units that the file no longer has: admin units
     under the same parents, cells of the same villages, tracks of the same patrol units, other
-    features in the counties the file's features lie in."""
+    features in the counties the file's features lie in.
+    """
     spec, rows = prepared.spec, prepared.checked.rows
     deletion = Deletion(spec.name)
     if not rows:

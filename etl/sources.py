@@ -63,7 +63,8 @@ class Source:
 @dataclass(frozen=True)
 class ReadOptions:
     """``layer``: GeoPackage/KML layer or archive member; ``encoding`` overrides detection;
-    ``gpx_layer``: the GPX sub-layer the target layer reads; ``max_bytes``: size limit."""
+    ``gpx_layer``: the GPX sub-layer the target layer reads; ``max_bytes``: size limit.
+    """
 
     layer: str | None = None
     encoding: str | None = None
@@ -133,7 +134,8 @@ _VSI = (b"/vsi", "/vsi".encode("utf-16-le"), "/vsi".encode("utf-16-be"))
 def _refuse_indirection(path: Path, name: str) -> None:
     """Refuse a file whose content names a GDAL virtual file system (``/vsicurl/``, ``/vsizip/``...):
     no format the importer reads needs one, and a driver following it would read other files or
-    the network."""
+    the network.
+    """
     tail = b""
     with path.open("rb") as f:
         offset = 0
@@ -152,7 +154,8 @@ def _refuse_indirection(path: Path, name: str) -> None:
 def _opened_by(path: Path, name: str, layer: str | int | None = None) -> None:
     """Check, before any feature is read, that GDAL opens ``path`` with the driver its extension
     allows (:data:`geo.limits.IMPORT_DRIVERS`), that only allowed drivers are loaded and that the
-    content names no virtual file."""
+    content names no virtual file.
+    """
     _gdal.check()
     expected = limits.driver_for(path.name)
     if expected is None:
@@ -254,7 +257,8 @@ _TDRIVE_ROW = re.compile(
 
 def _tdrive_layout(text: str) -> bool:
     """Whether the text has no header row and its first line is a T-Drive fix: taxi id, time,
-    longitude, latitude (Microsoft Research's T-Drive, the most common public GPS track in China)."""
+    longitude, latitude (Microsoft Research's T-Drive, the most common public GPS track in China).
+    """
     first = text.lstrip("\ufeff").split("\n", 1)[0]
     return bool(_TDRIVE_ROW.match(first))
 
@@ -328,7 +332,8 @@ def _layer_of(path: Path, name: str, wanted: str | None) -> str | None:
 
 def _name_gpx_tracks(path: Path, name: str, source: Source) -> None:
     """Give the track points of a GPX file with several tracks their track's name (column
-    ``track_name``, which the tracks layer reads as the patrol unit)."""
+    ``track_name``, which the tracks layer reads as the patrol unit).
+    """
     tracks = _from_gdal(path, name, "tracks", None, [])
     names = [f.props.get("name") for f in tracks.features]
     if len(names) < 2 or "track_fid" not in source.columns:

@@ -96,7 +96,8 @@ class RowRules:
     """How rows are read: ``columns`` maps fields to the file's columns, ``constants`` gives a field
     one value for every feature (``--set field=value``, over the file's column), ``values`` maps a
     field's values as read to others (``--values field=a:b,c:d``; lower case keys; an empty target
-    skips the feature); ``zone`` is the zone of times without one."""
+    skips the feature); ``zone`` is the zone of times without one.
+    """
 
     spec: LayerSpec
     columns: dict[str, str]
@@ -188,7 +189,8 @@ def _read_row(
     rules: RowRules, props: dict[str, Any], fail: Callable[[str, Any, str, str], None]
 ) -> tuple[dict[str, Any] | None, str]:
     """The feature's fields as parsed, or None (errors reported through ``fail``); and why the feature
-    is skipped ('' when it is not)."""
+    is skipped ('' when it is not).
+    """
     row: dict[str, Any] = {}
     bad = False
     for spec_field in rules.spec.fields:
@@ -240,7 +242,8 @@ def check(
     GPS fix that exactly repeats an earlier one (same unit, time and position): that is dropped and
     counted (loggers repeat fixes). Features whose
     value a field skips (OSM footways) are counted in ``skipped``. ``progress(stage, done, total)`` is
-    called as features are checked."""
+    called as features are checked.
+    """
     checked = Checked()
     total = len(source.features)
     seen: dict[tuple[Any, ...], tuple[int, dict[str, Any]]] = {}
@@ -320,7 +323,8 @@ MAX_CODE = 64
 def derived_code(rules: RowRules, feature: Feature) -> str | None:
     """The code ``--code-from`` or ``--code-prefix`` gives a feature: its columns' values joined by
     '-', or the prefix and the first 16 hex digits of a SHA-1 of its attributes and geometry (as read,
-    coordinates rounded to 1e-7), so that the same feature always gets the same code."""
+    coordinates rounded to 1e-7), so that the same feature always gets the same code.
+    """
     if rules.code_from:
         parts = [feature.props.get(c) for c in rules.code_from]
         if any(p is None or str(p).strip() == "" for p in parts):
@@ -366,7 +370,8 @@ def rules_for(
 ) -> RowRules:
     """The rules for ``source``: its columns matched to the layer's fields (see ``match_columns``);
     a ``--set`` over a column the file has is noted in ``notes``; ``code_from``/``code_prefix``
-    derive the codes (:func:`derived_code`)."""
+    derive the codes (:func:`derived_code`).
+    """
     columns = match_columns(spec, source.columns, overrides, source.name, ignore)
     if code_from or code_prefix is not None:
         if "code" not in {f.name for f in spec.fields}:

@@ -61,7 +61,8 @@ class Event:
 
     def line(self) -> str:
         """One line: ``time  account  address  kind  target  outcome  detail``, tab-separated, with
-        the time in ISO 8601 (UTC) and the detail as compact JSON."""
+        the time in ISO 8601 (UTC) and the detail as compact JSON.
+        """
         detail = (
             json.dumps(self.detail, ensure_ascii=False, separators=(",", ":"))
             if self.detail
@@ -117,20 +118,23 @@ def record(
 
 def refusals_per_minute(conn: Connection) -> int:
     """How many ``denied`` (per account and address) or ``sign_in_failed`` (per address) events the
-    database records each minute before it only counts them."""
+    database records each minute before it only counts them.
+    """
     return int(conn.execute(text("SELECT gs_audit_refusals_per_minute()")).scalar_one())
 
 
 def flush(engine: Engine) -> int:
     """Write the ``suppressed`` summaries of every closed minute that left refusals out (in a
-    transaction of its own); returns how many were written. Call before reading the log."""
+    transaction of its own); returns how many were written. Call before reading the log.
+    """
     with engine.begin() as conn:
         return int(conn.execute(text("SELECT gs_audit_flush()")).scalar_one())
 
 
 def parse_since(raw: str) -> dt.datetime:
     """``--since``: an ISO 8601 date or time (a time without offset is UTC), or a duration back from
-    now such as ``30m``, ``12h``, ``7d``. Raises :class:`DataError` naming the value otherwise."""
+    now such as ``30m``, ``12h``, ``7d``. Raises :class:`DataError` naming the value otherwise.
+    """
     raw = raw.strip()
     units = {"m": 60, "h": 3600, "d": 86400}
     if raw[-1:] in units and raw[:-1].isdigit():

@@ -19,7 +19,8 @@ _WINDOW_FILTER = incident_window("i")
 class CellDetails:
     """A cell's facts (aggregates and its grid worker, staff), its figures beside its village's and
     township's, its cameras (broken first), the window's incidents, the routes through it, and the
-    incidents per day and category."""
+    incidents per day and category.
+    """
 
     cell: dict[str, Any]
     figures: list[UnitFigures]  # cell, village, township
@@ -35,7 +36,8 @@ def cell_details(
     """The details of grid cell ``code`` for ``window``; raises :class:`NotFound` for another code.
     The grid worker's phone (staff personal data) is read only when ``phone`` is true; otherwise
     ``cell['grid_worker_phone']`` is None. Times and days are local to ``timezone`` (an IANA name:
-    the ``GRIDSIGHT_TIMEZONE`` setting)."""
+    the ``GRIDSIGHT_TIMEZONE`` setting).
+    """
     cell = (
         conn.execute(
             text("""

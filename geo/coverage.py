@@ -50,7 +50,8 @@ REFRESH_LOCK = 7_361_624_101  # advisory lock key: one refresh at a time
 @dataclass(frozen=True)
 class RefreshReport:
     """What a refresh did: ``mode`` is 'full', 'incremental' or 'none' (nothing had changed);
-    ``units``: whether the units' metric shapes, areas, road lengths and tiling were rebuilt too."""
+    ``units``: whether the units' metric shapes, areas, road lengths and tiling were rebuilt too.
+    """
 
     mode: str
     changes: int
@@ -120,7 +121,8 @@ def refresh(
 class RefreshPlan:
     """What a refresh will do: ``mode`` 'full', 'incremental' or 'none'; ``rebuild_units``: rebuild
     what comes from the units and roads too; it handles the changes up to ``max_id`` (``changes``
-    of them); ``units_stamp``: what ``gs_meta.coverage_units`` says once the units are rebuilt."""
+    of them); ``units_stamp``: what ``gs_meta.coverage_units`` says once the units are rebuilt.
+    """
 
     mode: str
     rebuild_units: bool
@@ -137,7 +139,8 @@ def plan_refresh(
     conn: Connection, patrol_buffer_m: float, full: bool = False, rebuild_units: bool = False
 ) -> RefreshPlan:
     """Decide what a refresh must do from the pending changes and what the last one was made with
-    (patrol buffer, units version, metric CRS); ``full`` and ``rebuild_units`` ask for more."""
+    (patrol buffer, units version, metric CRS); ``full`` and ``rebuild_units`` ask for more.
+    """
     max_id, changes, needs_full, cost = conn.execute(
         text(
             "SELECT max(id), count(*), coalesce(bool_or(region IS NULL), false), "
@@ -176,7 +179,8 @@ def rebuild_units_in(
     conn: Connection, params: dict[str, float | int], tables: dict[str, str]
 ) -> None:
     """Rebuild the units' metric shapes, areas, population, road pieces, road lengths and tiling into
-    ``tables`` (keys of :data:`geo._coverage_sql.LIVE_TABLES`: the live tables or work tables)."""
+    ``tables`` (keys of :data:`geo._coverage_sql.LIVE_TABLES`: the live tables or work tables).
+    """
     run_script(conn, fill_all(sql.UNITS, **tables), params)
     conn.execute(statement(sql.ROAD_LENGTHS, **tables, where="true"))
     conn.execute(statement(sql.TILING, **tables, parents_of_c="true", parents_of_a="true"))
@@ -199,7 +203,8 @@ def gap(conn: Connection, code: str) -> dict[str, Any] | None:
 
 def run_script(conn: Connection, script: Sequence[str], params: dict[str, float | int]) -> None:
     """Run the statements of ``script`` in order (each complete: see :func:`geo._sql.statement`),
-    binding only the parameters each statement uses."""
+    binding only the parameters each statement uses.
+    """
     for sql_text in script:
         stmt = statement(sql_text)
         conn.execute(stmt, {k: v for k, v in params.items() if k in stmt.compile().params})
@@ -207,7 +212,8 @@ def run_script(conn: Connection, script: Sequence[str], params: dict[str, float 
 
 def roll_up(conn: Connection, units: str = "unit_coverage") -> None:
     """Sum the figures of the parents their children tile from the children, bottom level first
-    (``units``: the unit table)."""
+    (``units``: the unit table).
+    """
     for level in sql.PARENT_LEVELS:
         conn.execute(statement(sql.ROLL_UP_AREAS, units=units), {"level": level})
         conn.execute(statement(sql.ROLL_UP_ROADS, units=units), {"level": level})
@@ -235,7 +241,8 @@ def _apply_areas(conn: Connection, pieces: str, sign: str, units: str) -> None:
 
 def _apply_roads(conn: Connection, pieces: str, covered: str, sign: str, units: str) -> None:
     """Add (sign '+') or subtract ('-') the length of the roads in ``gs_roads_to_measure`` that
-    ``pieces`` cover, in each unit meeting ``units``; the covered lines go to table ``covered``."""
+    ``pieces`` cover, in each unit meeting ``units``; the covered lines go to table ``covered``.
+    """
     run_script(conn, fill_all(sql.COVERED_ROADS, table=covered, pieces=pieces), {})
     lengths = fill(sql.LENGTH_BY_UNIT, lines=covered, units="unit_coverage", where=units)
     sums = fill(sql.ROAD_SUMS, lengths=lengths)

@@ -296,7 +296,8 @@ def _start(
     """Step 1: plan in a repeatable-read transaction of ``lead`` and share its snapshot with the
     chunks that tile the views and buffers, while ``lead`` rebuilds the units if the plan says so
     (their road lengths and tiling come in the next steps); then deal the tiles out. Returns the
-    plan and the unit table the chunks read."""
+    plan and the unit table the chunks read.
+    """
     lead.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
     plan = plan_refresh(lead, patrol_buffer_m, full, rebuild_units)
     snapshot = str(lead.execute(text("SELECT pg_export_snapshot()")).scalar_one())
@@ -317,7 +318,8 @@ def _start(
 
 def _deal_tiles(lead: Connection, chunks: int) -> None:
     """Deal the tiles out to ``chunks`` chunks of about the same cost (their sources' vertices),
-    largest first: one town's tile can cost as much as a dozen rural ones."""
+    largest first: one town's tile can cost as much as a dozen rural ones.
+    """
     tiles = lead.execute(
         text(
             "SELECT tx, ty, sum(ST_NPoints(g)) AS cost FROM coverage_work.source GROUP BY tx, ty ORDER BY cost DESC"
@@ -345,7 +347,8 @@ def _run_chunks(
     """Run every script once per chunk (:j of :k), each chunk in a transaction of its own, on the
     pool's sessions, the first script's chunks first (list the costliest first: the sessions then
     end the step on small chunks, together); the first failure cancels what has not started and
-    is raised."""
+    is raised.
+    """
     _wait(
         [
             pool.submit(_chunk(engine, s, {"k": chunks, "j": j}))
@@ -401,7 +404,8 @@ def _index(lead: Connection, table: str, column: str) -> None:
 
 def _finish(lead: Connection, plan: RefreshPlan, patrol_buffer_m: float, units: str) -> None:
     """Step 5, one transaction: every figure, the mosaic and, if rebuilt, the units and road pieces
-    go into the live tables."""
+    go into the live tables.
+    """
     for level in sql.PARENT_LEVELS:
         lead.execute(statement(_ROLL_UP_AREAS, units=units), {"level": level})
         lead.execute(statement(_ROLL_UP_ROADS, units=units), {"level": level})

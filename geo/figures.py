@@ -57,7 +57,8 @@ class Window:
     @classmethod
     def last_days(cls, days: int, end: dt.datetime | None = None, **filters: Any) -> Window:
         """The ``days`` days ending at ``end`` (default: the end of the current minute, so that every
-        request within a minute, from any worker or the command line, means the same window)."""
+        request within a minute, from any worker or the command line, means the same window).
+        """
         days = limits.window_days(days, "a window of days")
         if end is None:
             end = _end_of_minute()
@@ -250,7 +251,8 @@ NO_ROADS_M = 0.01
 
 def coverage_pct(metric: Metric, r: dict[str, Any]) -> float | None:
     """The coverage metric ``metric`` of a row of :func:`raw_figures`: its covered part (m² or m)
-    as a percentage of the unit's area or road length; None (n/a) for a unit without roads."""
+    as a percentage of the unit's area or road length; None (n/a) for a unit without roads.
+    """
     whole = r[metric.measure.value] if metric.measure is not None else 0.0
     if metric.measure is Measure.ROADS and whole < NO_ROADS_M:
         return None

@@ -71,7 +71,8 @@ def _set_scope(conn: Connection) -> None:
 
 def scope_transactions(engine: Engine, set_role: bool = False) -> Engine:
     """Make every transaction of ``engine`` run under :data:`current_scope` (and, with
-    ``set_role``, every connection act as ``gridsight_app``); returns ``engine``."""
+    ``set_role``, every connection act as ``gridsight_app``); returns ``engine``.
+    """
     event.listen(engine, "begin", _set_scope)
     if set_role:
 
@@ -120,7 +121,8 @@ def web_url(settings: Settings, owner_url: str) -> tuple[str, bool]:
 def web_engine(settings: Settings, owner: Engine) -> Engine:
     """The engine the web app reads and writes with: the app's role (neither owner nor superuser)
     on ``owner``'s database, every transaction scoped by :data:`current_scope`, every statement
-    cancelled after ``settings.statement_timeout_s``."""
+    cancelled after ``settings.statement_timeout_s``.
+    """
     from geo.db import make_engine
 
     url, set_role = web_url(settings, owner.url.render_as_string(hide_password=False))
@@ -129,7 +131,8 @@ def web_engine(settings: Settings, owner: Engine) -> Engine:
 
 def in_scope(conn: Connection, code: str) -> bool:
     """Whether unit ``code`` is the scope of ``conn``'s transaction or under it (always True for
-    a whole-deployment or unscoped owner session)."""
+    a whole-deployment or unscoped owner session).
+    """
     return bool(
         conn.execute(
             text(

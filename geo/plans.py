@@ -45,7 +45,8 @@ class Plan:
 
 def save(conn: Connection, name: str, items: list[Camera | Route]) -> int:
     """Store a plan; returns its id. Raises :class:`DataError` for an empty name or plan, or an
-    impossible item."""
+    impossible item.
+    """
     if not name.strip():
         raise DataError("a plan needs a name")
     if len(name.strip()) > limits.MAX_PLAN_NAME:
@@ -173,7 +174,8 @@ _SUMMARY_METRICS = tuple(m.key for m in metrics.shown_in(metrics.Shown.PLAN_EXPO
 
 def to_geojson(plan: Plan) -> dict[str, Any]:
     """The plan as a GeoJSON FeatureCollection (EPSG:4326): camera points with their angles and
-    range, their view sectors, and routes."""
+    range, their view sectors, and routes.
+    """
     features: list[dict[str, Any]] = []
     for n, cam in enumerate(plan.cameras, 1):
         props = {

@@ -377,7 +377,8 @@ DEFAULT_TIMEZONE: str = _default("timezone")
 @dataclass(frozen=True)
 class Settings:
     """Every Gridsight setting (one field per :data:`OPTIONS` entry, its default from there).
-    Build with :meth:`from_env`; never mutate (it is frozen)."""
+    Build with :meth:`from_env`; never mutate (it is frozen).
+    """
 
     database_url: str | None = _default("database_url")
     app_database_url: str | None = _default("app_database_url")

@@ -72,7 +72,8 @@ def feed(conn: Connection, limit: int = FEED_SIZE) -> list[FeedItem]:
 
 def arrivals(conn: Connection, since: dt.datetime, opened: dt.datetime) -> list[str]:
     """Codes of incidents written since ``since`` (less a margin for transactions still running
-    then), but not before ``opened`` (what was there when the page opened is not news)."""
+    then), but not before ``opened`` (what was there when the page opened is not news).
+    """
     after = max(since - dt.timedelta(seconds=ARRIVAL_MARGIN_S), opened)
     return list(
         conn.execute(
@@ -93,7 +94,8 @@ def db_now(conn: Connection) -> dt.datetime:
 @dataclass(frozen=True)
 class Today:
     """Incidents today so far, on the same weekday last week up to the same time, open now, and the
-    counts per hour of the last 24 hours (oldest first; the last bar is the current hour)."""
+    counts per hour of the last 24 hours (oldest first; the last bar is the current hour).
+    """
 
     today: int
     same_day_last_week: int

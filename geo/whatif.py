@@ -33,7 +33,8 @@ class Camera:
 
     def check(self) -> None:
         """Raise :class:`DataError` naming the field when a value is impossible or over a limit
-        (:mod:`geo.limits`: range at most 20 km)."""
+        (:mod:`geo.limits`: range at most 20 km).
+        """
         limits.number("camera longitude", self.lon, -180, 180)
         limits.number("camera latitude", self.lat, -90, 90)
         limits.number("azimuth_deg", self.azimuth_deg, -360, 720)
@@ -49,7 +50,8 @@ class Route:
 
     def check(self) -> None:
         """Raise :class:`DataError` for fewer than 2 or more than ``MAX_ROUTE_POINTS`` points, a point
-        that is not a longitude/latitude, or a route longer than ``MAX_ROUTE_KM`` (:mod:`geo.limits`)."""
+        that is not a longitude/latitude, or a route longer than ``MAX_ROUTE_KM`` (:mod:`geo.limits`).
+        """
         if not 2 <= len(self.points) <= limits.MAX_ROUTE_POINTS:
             raise DataError(
                 f"a route has {len(self.points)} points; expected 2 to {limits.MAX_ROUTE_POINTS}"
@@ -86,7 +88,8 @@ def _shape_name(metric: Metric) -> str:
 
 def _shape_sql(metric: Metric) -> str | None:
     """SQL selecting (name, the union of the new views and/or route buffers that cover ``metric``),
-    or None when nothing new can (a metric of the other cameras only)."""
+    or None when nothing new can (a metric of the other cameras only).
+    """
     sources = [
         s
         for s, cover in (("cams", Cover.WORKING_VIEW), ("routes", Cover.PATROL))

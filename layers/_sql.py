@@ -17,7 +17,8 @@ def in_view(col: str = "geom") -> str:
 def clipped(col: str = "geom") -> str:
     """``col`` cut to the request's jurisdiction: the part inside the scope unit's polygon for an
     account limited to a unit, ``col`` itself for the whole deployment (migration 0014_scope_clip;
-    the polygon is looked up once per statement). Same CRS as ``col`` (EPSG:4326 here)."""
+    the polygon is looked up once per statement). Same CRS as ``col`` (EPSG:4326 here).
+    """
     return f"gs_clip_to({col}, (SELECT gs_scope_geom()))"
 
 
@@ -28,7 +29,8 @@ def simplified(col: str = "geom") -> str:
 
 def local_time(col: str) -> str:
     """``col`` (timestamptz) as 'YYYY-MM-DD HH24:MI' in the display time zone (binds ``:tz``, an
-    IANA name: the ``GRIDSIGHT_TIMEZONE`` setting, which :meth:`layers.base.View.params` binds)."""
+    IANA name: the ``GRIDSIGHT_TIMEZONE`` setting, which :meth:`layers.base.View.params` binds).
+    """
     return f"to_char({col} AT TIME ZONE CAST(:tz AS text), 'YYYY-MM-DD HH24:MI')"
 
 

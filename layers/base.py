@@ -98,7 +98,8 @@ class Layer:
 
     def features_json(self, conn: Connection, view: View, limit: int) -> str:
         """:meth:`features` as JSON text; a query layer's is built whole by PostgreSQL (no Python
-        work per feature)."""
+        work per feature).
+        """
         if view.zoom < self.min_zoom:
             return '{"type": "FeatureCollection", "features": [], "truncated": false}'
         if self.query is not None:

@@ -46,7 +46,8 @@ CLASSES = 5  # at most; fewer when the shown units have fewer distinct values
 class Classes:
     """Colour classes of the shown units: class ``i`` holds the values from ``lower[i]`` (included)
     to ``lower[i + 1]`` (excluded), coloured ``colors[i]``; ``lower[0]`` is -inf. Values are the
-    metric's own (a percentage 0-100, or incidents per 1,000 residents)."""
+    metric's own (a percentage 0-100, or incidents per 1,000 residents).
+    """
 
     lower: tuple[float, ...]
     colors: tuple[str, ...]
@@ -204,7 +205,8 @@ def _remembered(
 
 def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
     """The shown units that meet the view's box (the ranking lists them all; a province's top level
-    is 140 counties, of which a view of one county sees a handful)."""
+    is 140 counties, of which a view of one county sees a handful).
+    """
     units = shown_with_focus(conn, view)[0]
     classes = class_breaks([getattr(u, view.metric, None) for u in units], view.metric)
     percent = metrics.get(view.metric).is_percentage

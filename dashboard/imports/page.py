@@ -276,13 +276,13 @@ def _errors(prepared: Prepared, lang: str) -> Any:
 
 def register(app: Dash, engine: Engine, settings: Settings) -> None:
     """Wire the import page's callbacks."""
-
     server: Flask = app.server
 
     @server.post(UPLOAD_ROUTE)
     def upload() -> Response:
         """``multipart/form-data`` with one or more ``file`` parts (a Shapefile with its siblings),
-        streamed to disk: ``{"token": ...}``, which the page's check and confirm then name."""
+        streamed to disk: ``{"token": ...}``, which the page's check and confirm then name.
+        """
         parts = request.files.getlist("file")
         if not parts:
             raise DataError(
@@ -431,7 +431,8 @@ def _options(
     steer: list[Any],
 ) -> ImportOptions:
     """The command line's options object from the page's controls (``steer``: the values of
-    :func:`import_steering.inputs`, in order)."""
+    :func:`import_steering.inputs`, in order).
+    """
     base = ImportOptions(
         layer=(sublayer or "").strip() or None,
         crs=(crs or "").strip() or None,

@@ -1,6 +1,7 @@
 """The import page's column steering, codes for files without ids and replace: the controls, the
 options they make (through :func:`etl.steering.steer`, as ``python -m etl import`` reads the same
-text) and the list of what a replace would delete, shown before the import is confirmed."""
+text) and the list of what a replace would delete, shown before the import is confirmed.
+"""
 
 from __future__ import annotations
 
@@ -90,7 +91,8 @@ def would_delete(
     engine: Engine, layer: str, path: Path, steered: ImportOptions, settings: Settings
 ) -> Deletion | None:
     """What importing ``path`` with ``steered.replace`` would delete: the import run as
-    ``--replace --dry-run`` does (one transaction, rolled back), or None without replace."""
+    ``--replace --dry-run`` does (one transaction, rolled back), or None without replace.
+    """
     if not steered.replace:
         return None
     result = import_file(engine, layer, path, dataclasses.replace(steered, dry_run=True), settings)

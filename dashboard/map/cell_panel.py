@@ -82,7 +82,8 @@ def panel(details: CellDetails, lang: str, how: Notes) -> list[Any]:
 
 def warm_up() -> None:
     """Build one chart, so that plotly's first-use cost (its imports and validators) is paid
-    when the server starts, not by the first leader who opens a cell."""
+    when the server starts, not by the first leader who opens a cell.
+    """
     _chart(
         CellDetails({}, [], [], [], [], [{"day": "2026-01-01", "category": "theft", "count": 1}]),
         "en",
@@ -106,7 +107,8 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 def _chart(details: CellDetails, lang: str) -> go.Figure:
     """Incidents per local day and category, stacked: days named in ``lang`` (categories on the axis,
-    so that no English month name appears), whole-incident ticks."""
+    so that no English month name appears), whole-incident ticks.
+    """
     fig = go.Figure()
     days = sorted({d["day"] for d in details.daily})
     totals = {day: sum(d["count"] for d in details.daily if d["day"] == day) for day in days}

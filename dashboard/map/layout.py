@@ -49,7 +49,8 @@ def legend(
 ) -> list[Any]:
     """The legend of ``page``: one collapsible block per layer shown (``shown``: layer titles, as the
     layer switcher names them; None = every layer), the units layer's block replaced by
-    ``units_block`` (its classes, which depend on the units shown)."""
+    ``units_block`` (its classes, which depend on the units shown).
+    """
     rows: list[Any] = [html.H3(t("legend", lang), className="gs-legend-title")]
     for layer in for_page(page):
         if shown is not None and layer.title(lang) not in shown:
@@ -74,13 +75,15 @@ def legend(
 
 def view_fields() -> dcc.Store:
     """The parameters of a page's state the browser sends with its layer requests
-    (:data:`layers.view.FIELDS`): ``assets/gridsight.js`` builds the query from this list."""
+    (:data:`layers.view.FIELDS`): ``assets/gridsight.js`` builds the query from this list.
+    """
     return dcc.Store(id=ids.VIEW_FIELDS, data={"fields": list(FIELDS)})
 
 
 def units_legend(classes: units.Classes, state: ViewState, lang: str) -> list[Any]:
     """The units layer's legend: the class bounds actually used for the shown units, n/a, and the
-    target line when the metric is a percentage."""
+    target line when the metric is a percentage.
+    """
     metric = metrics.get(state.metric)
     rows: list[Any] = [
         html.Div(
@@ -111,7 +114,8 @@ def layout(
 ) -> html.Div:
     """The whole map page in ``lang`` ('zh' or 'en'). ``bounds`` is the initial view,
     [[south, west], [north, east]] in degrees. ``briefing``: laid out for the exported briefing (no
-    controls; the selected unit's figures, the window and a stamp line shown)."""
+    controls; the selected unit's figures, the window and a stamp line shown).
+    """
     base: list[Any] = []
     if settings.tile_url:
         base.append(dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution))

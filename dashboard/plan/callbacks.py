@@ -1,5 +1,6 @@
 """Callbacks of the planning page: thin, they wire the controls to ``geo`` (hot spots, dosage,
-blind spots, what-if, plans, optimisation, routing) and format the answers."""
+blind spots, what-if, plans, optimisation, routing) and format the answers.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def county_view(days: Any, method: Any, timezone: str) -> View:
     """A view of everything (planning works on the whole territory) for the window and method,
     times in ``timezone`` (an IANA name: the ``GRIDSIGHT_TIMEZONE`` setting).
 
-    Raises :class:`~geo.errors.DataError` for a window outside the limits or an unknown method."""
+    Raises :class:`~geo.errors.DataError` for a window outside the limits or an unknown method.
+    """
     method = method or "lattice"
     if method not in METHODS:
         raise DataError(f"method {method!r} is not allowed: expected one of {', '.join(METHODS)}")
@@ -47,7 +49,8 @@ def county_view(days: Any, method: Any, timezone: str) -> View:
 
 def to_items(data: Any) -> list[Camera | Route]:
     """The what-if items of the page's store as :mod:`geo.whatif` objects, checked against the
-    limits (:class:`~geo.errors.DataError` for a malformed or impossible item, or too many)."""
+    limits (:class:`~geo.errors.DataError` for a malformed or impossible item, or too many).
+    """
     if not isinstance(data, list) or len(data) > limits.MAX_ITEMS:
         raise DataError(f"expected a list of at most {limits.MAX_ITEMS} cameras and routes")
     out: list[Camera | Route] = []
@@ -106,7 +109,8 @@ def drawn(
 ) -> list[dict[str, Any]]:
     """Store entries for what the EditControl holds: lines are patrol routes, markers are cameras.
     A marker already placed keeps its own azimuth, field of view and range (``items``, matched by
-    position to 1e-9°); a new one takes the form's."""
+    position to 1e-9°); a new one takes the form's.
+    """
     placed = {
         (round(i["lon"], 9), round(i["lat"], 9)): i
         for i in items
@@ -147,7 +151,8 @@ def edited(
 ) -> list[dict[str, Any]]:
     """``items`` with the selected camera (index ``selected``) given the form's azimuth (degrees
     clockwise from north), field of view (degrees) and range (metres); unchanged when nothing valid
-    is selected or a value is missing."""
+    is selected or a value is missing.
+    """
     if (
         selected is None
         or not 0 <= selected < len(items)
@@ -169,7 +174,8 @@ def items_layer(
 ) -> dict[str, Any]:
     """GeoJSON (EPSG:4326) of what-if items: camera points (with their azimuth and field of view in
     degrees, for the wedge symbol drawn at every zoom) and view sectors, route lines. ``index`` is
-    the item's position in ``items``; the one at ``selected`` is marked."""
+    the item's position in ``items``; the one at ``selected`` is marked.
+    """
     cams = [(n, i) for n, i in enumerate(items) if isinstance(i, Camera)]
     features: list[dict[str, Any]] = []
     shapes = view_shapes(conn, [c for _, c in cams])
@@ -201,7 +207,8 @@ def compare_table(
 ) -> html.Table | str:
     """Before → after of the affected units: the county and townships first, then the units that
     change most. Each cell holds the figure before and, under it, the figure after, so the six
-    columns fit a 440-pixel panel; the headers carry the definition as a tooltip."""
+    columns fit a 440-pixel panel; the headers carry the definition as a tooltip.
+    """
     if not changes:
         return ""
     ranked = sorted(
@@ -239,7 +246,8 @@ def _tip(key: str, lang: str) -> str | None:
 
 def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> None:
     """Wire the planning page's callbacks to ``engine`` (the web app's, scoped); applying a plan
-    writes the real layers, as ``owner``, once the plan is seen to lie in the jurisdiction."""
+    writes the real layers, as ``owner``, once the plan is seen to lie in the jurisdiction.
+    """
     _register_analysis(app, engine, settings)
     _register_whatif(app, engine, settings)
     _register_plans(app, engine, settings, owner)

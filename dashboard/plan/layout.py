@@ -104,7 +104,8 @@ def layout(
     settings: Settings, bounds: list[list[float]], lang: str, units: list[str], saved: Any
 ) -> html.Div:
     """The planning page in ``lang``; ``units`` are the patrol units offered for route suggestion,
-    ``saved`` the list of saved plans."""
+    ``saved`` the list of saved plans.
+    """
     header = html.Header(
         className="gs-header",
         children=[

@@ -232,7 +232,8 @@ def _severity(level: int, lang: str) -> str:
 
 def _chart(day: wall_feed.Today, lang: str) -> list[Any]:
     """24 bars, oldest first; the last is the current hour, so far: marked "now" so that a quiet
-    hour reads as a quiet hour, not as a stalled feed."""
+    hour reads as a quiet hour, not as a stalled feed.
+    """
     top = max(max(day.hourly), 1)
     last = len(day.hours) - 1
     return [
@@ -260,7 +261,8 @@ def _dated(
     rows: list[Any], items: list[wall_feed.FeedItem], now: dt.datetime, zone: ZoneInfo, lang: str
 ) -> list[Any]:
     """The feed's rows with a date line before the first row of each day other than today (the
-    rows show the time of day only)."""
+    rows show the time of day only).
+    """
     today = now.astimezone(zone).date()
     out: list[Any] = []
     shown = today
@@ -338,7 +340,8 @@ class _Tick:
 
 def register(app: Dash, engine: Engine, settings: Settings) -> None:
     """Wire the wall's timer callback to ``engine`` (the web app's, scoped). It only reads: the
-    figures are refreshed where data changes (imports, plans, :mod:`geo.refresher`)."""
+    figures are refreshed where data changes (imports, plans, :mod:`geo.refresher`).
+    """
     zone = ZoneInfo(settings.timezone)
     tiles = ("coverage", "cameras", "today", "open", "blind")
     outputs = (
