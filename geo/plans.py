@@ -36,22 +36,26 @@ class Plan:
 
     @property
     def cameras(self) -> list[Camera]:
+        """Return the plan's cameras."""
         return [i for i in self.items if isinstance(i, Camera)]
 
     @property
     def routes(self) -> list[Route]:
+        """Return the plan's patrol routes."""
         return [i for i in self.items if isinstance(i, Route)]
 
 
 def save(conn: Connection, name: str, items: list[Camera | Route]) -> int:
-    """Store a plan; returns its id. Raises :class:`DataError` for an empty name or plan, or an
-    impossible item.
+    """Store a plan; return its id.
+
+    Raises :class:`DataError` for an empty name or plan, or an impossible item.
     """
     if not name.strip():
         raise DataError("a plan needs a name")
     if len(name.strip()) > limits.MAX_PLAN_NAME:
         raise DataError(
-            f"a plan name of {len(name.strip())} characters; at most {limits.MAX_PLAN_NAME} are allowed"
+            f"a plan name of {len(name.strip())} characters; "
+            f"at most {limits.MAX_PLAN_NAME} are allowed"
         )
     if not items:
         raise DataError("a plan needs at least one camera or route")
@@ -62,7 +66,8 @@ def save(conn: Connection, name: str, items: list[Camera | Route]) -> int:
         if isinstance(item, Camera):
             conn.execute(
                 text("""INSERT INTO plan_item (plan_id, kind, azimuth_deg, fov_deg, range_m, geom)
-                                 VALUES (:p, 'camera', :az, :fov, :rng, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"""),
+                                 VALUES (:p, 'camera', :az, :fov, :rng,
+                                         ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"""),
                 {
                     "p": plan_id,
                     "az": item.azimuth_deg % 360,
@@ -92,7 +97,7 @@ def plans(conn: Connection) -> list[Plan]:
 
 
 def get(conn: Connection, plan_id: int) -> Plan:
-    """The plan ``plan_id``; raises :class:`NotFound` when there is none."""
+    """Load the plan ``plan_id``; raises :class:`NotFound` when there is none."""
     row = conn.execute(
         text("SELECT id, name, created_at, applied_at FROM plan WHERE id = :id"), {"id": plan_id}
     ).first()
@@ -153,7 +158,8 @@ def apply(conn: Connection, plan_id: int, patrol_buffer_m: float) -> Plan:
     for n, route in enumerate(plan.routes, 1):
         conn.execute(
             text("""INSERT INTO patrol_route (code, name, unit, shift, geom)
-                             VALUES (:code, :name, :unit, 'all', ST_Multi(ST_GeomFromText(:w, 4326)))"""),
+                             VALUES (:code, :name, :unit, 'all',
+                                     ST_Multi(ST_GeomFromText(:w, 4326)))"""),
             {
                 "code": f"P{plan_id}-R{n}",
                 "name": f"{plan.name} R{n}",
@@ -166,15 +172,16 @@ def apply(conn: Connection, plan_id: int, patrol_buffer_m: float) -> Plan:
     return get(conn, plan_id)
 
 
-# -- export -----------------------------------------------------------------------------------------
+# -- export ----------------------------------------------------------------------------------------
 
 SUMMARY_COLUMNS = ("code", "name", "level", "metric", "before", "after", "change")
 _SUMMARY_METRICS = tuple(m.key for m in metrics.shown_in(metrics.Shown.PLAN_EXPORT))
 
 
 def to_geojson(plan: Plan) -> dict[str, Any]:
-    """The plan as a GeoJSON FeatureCollection (EPSG:4326): camera points with their angles and
-    range, their view sectors, and routes.
+    """Export the plan as a GeoJSON FeatureCollection (EPSG:4326).
+
+    It holds camera points with their angles and range, their view sectors, and routes.
     """
     features: list[dict[str, Any]] = []
     for n, cam in enumerate(plan.cameras, 1):
@@ -205,7 +212,10 @@ def to_geojson(plan: Plan) -> dict[str, Any]:
 
 
 def with_sectors(conn: Connection, collection: dict[str, Any]) -> dict[str, Any]:
-    """``collection`` plus one view-sector polygon per camera (built by the engine's function)."""
+    """Return a copy of ``collection`` with one view-sector polygon per camera added.
+
+    The sectors are built by the engine's function.
+    """
     srid = metric_srid(conn)
     extra = []
     for f in collection["features"]:
@@ -215,7 +225,8 @@ def with_sectors(conn: Connection, collection: dict[str, Any]) -> dict[str, Any]
         lon, lat = f["geometry"]["coordinates"]
         geometry = conn.execute(
             text(
-                "SELECT ST_AsGeoJSON(gs_camera_view(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :az, :fov, :rng, "
+                "SELECT ST_AsGeoJSON(gs_camera_view("
+                "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :az, :fov, :rng, "
                 "CAST(:srid AS int)), 7)"
             ),
             {
