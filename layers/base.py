@@ -53,7 +53,6 @@ class Field:
 
 
 @dataclass(frozen=True)
-@dataclass(frozen=True)
 class Layer:
     """A map layer of the registry.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
@@ -16,7 +17,6 @@ from sqlalchemy import Connection, Engine, text
 
 from dashboard import build_app, ids
 from geo.coverage import REFRESH_LOCK, computed_at, refresh
-from geo.figures import DISPLAY_TZ
 from geo.refresher import Refresher, refresh_if_stale
 from geo.settings import Settings
 from tests import coverage_reference as ref
@@ -140,7 +140,10 @@ def test_opening_a_page_on_stale_data_writes_nothing(
         f"{ids.KPIS}.children",
         [{"id": ids.STATE, "property": "data", "value": {"unit": ref.COUNTY}}],
     )
-    assert f"figures as of {computed.astimezone(DISPLAY_TZ).strftime('%H:%M')}" in panel
+    assert (
+        f"figures as of {computed.astimezone(ZoneInfo(base_settings.timezone)).strftime('%H:%M')}"
+        in panel
+    )
     with stale.connect() as conn:
         assert (_pending(conn), computed_at(conn), _county_figures(conn)) == (
             pending,
