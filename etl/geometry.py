@@ -59,7 +59,7 @@ def _first(index: np.ndarray, mask: np.ndarray, count: int) -> np.ndarray:
 
 
 class Conversion:
-    """Convert from the file's CRS (and web datum) to EPSG:4326.
+    """The conversion from the file's CRS (and web datum) to EPSG:4326.
 
     Coordinates are checked against the area the database measures.
 

@@ -14,7 +14,7 @@ MIN_FEATURES = 5_000  # smaller files finish before a bar would help
 
 
 class ProgressBar:
-    """Report an import's progress: call with (stage, done, total).
+    """An import's progress report: call with (stage, done, total).
 
     A bar per stage on a terminal, else ``stage: 40 % (2,000/5,000)`` each time another tenth is
     done.

@@ -73,11 +73,15 @@ def refresh(
 
     Parameters
     ----------
-    conn: a connection inside a transaction (the refresh commits or rolls back with it).
-    patrol_buffer_m: the patrol buffer width in metres (setting ``GRIDSIGHT_PATROL_BUFFER_M``).
-    full: recompute every coverage figure even when an incremental refresh would do.
-    rebuild_units: rebuild what comes from the units and roads alone (metric shapes, areas, road
-        lengths, tiling) too; a full refresh does so anyway when units or roads changed since.
+    conn
+        A connection inside a transaction (the refresh commits or rolls back with it).
+    patrol_buffer_m
+        The patrol buffer width in metres (setting ``GRIDSIGHT_PATROL_BUFFER_M``).
+    full
+        Recompute every coverage figure even when an incremental refresh would do.
+    rebuild_units
+        Rebuild what comes from the units and roads alone (metric shapes, areas, road lengths,
+        tiling) too; a full refresh does so anyway when units or roads changed since.
     """
     started = time.perf_counter()
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REFRESH_LOCK})
@@ -147,6 +151,18 @@ def plan_refresh(
 
     The decision comes from the pending changes and what the last one was made with (patrol buffer,
     units version, metric CRS); ``full`` and ``rebuild_units`` ask for more.
+
+    Parameters
+    ----------
+    conn
+        Connection whose transaction the refresh runs in.
+    patrol_buffer_m
+        The patrol buffer width in metres; a different width than the last refresh's makes the
+        refresh full.
+    full
+        Ask for a full refresh.
+    rebuild_units
+        Ask for the units' metric shapes, areas, road lengths and tiling to be rebuilt too.
     """
     max_id, changes, needs_full, cost = conn.execute(
         text(
@@ -170,7 +186,10 @@ def plan_refresh(
 
 
 def finish(conn: Connection, plan: RefreshPlan, patrol_buffer_m: float) -> None:
-    """Mark the changes ``plan`` handled as done; record the patrol buffer used and the time."""
+    """Mark the changes ``plan`` handled as done; record the patrol buffer used and the time.
+
+    ``patrol_buffer_m`` is that buffer's width in metres.
+    """
     conn.execute(text("DELETE FROM coverage_change WHERE id <= :m"), {"m": plan.max_id})
     meta.put(conn, "coverage_patrol_buffer_m", repr(patrol_buffer_m))
     stamp = conn.execute(text("SELECT clock_timestamp()")).scalar_one()

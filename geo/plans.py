@@ -128,7 +128,24 @@ def delete(conn: Connection, plan_id: int) -> None:
 def apply(conn: Connection, plan_id: int, patrol_buffer_m: float) -> Plan:
     """Make plan ``plan_id`` real: insert its cameras and routes, then refresh the coverage.
 
-    Raises :class:`DataError` when the plan was applied already.
+    Parameters
+    ----------
+    conn
+        The owner's connection; the plan's rows and the refresh share its transaction.
+    plan_id
+        The saved plan's id.
+    patrol_buffer_m
+        The patrol buffer width for the refresh, in metres.
+
+    Returns
+    -------
+    Plan
+        The plan as applied.
+
+    Raises
+    ------
+    DataError
+        When the plan was applied already.
     """
     plan = get(conn, plan_id)
     if plan.applied_at is not None:
@@ -277,7 +294,11 @@ def summary_csv(changes: list[Change]) -> str:
 def export(
     conn: Connection, plan_id: int, window: Window, patrol_buffer_m: float
 ) -> tuple[str, str]:
-    """Plan ``plan_id`` as (GeoJSON text, CSV summary text) for ``window``."""
+    """Export plan ``plan_id`` as (GeoJSON text, CSV summary text) for ``window``.
+
+    The GeoJSON is in EPSG:4326; the summary holds the what-if's before and after for ``window``
+    (none once the plan is applied), computed with patrol buffers ``patrol_buffer_m`` metres wide.
+    """
     plan = get(conn, plan_id)
     changes = (
         what_if(conn, list(plan.items), window, patrol_buffer_m) if plan.applied_at is None else []

@@ -99,7 +99,7 @@ def db_now(conn: Connection) -> dt.datetime:
 
 @dataclass(frozen=True)
 class Today:
-    """Count incidents today so far, on the same weekday last week up to the same time, open now.
+    """Incidents today so far, on the same weekday last week up to the same time, and open now.
 
     Also the counts per hour of the last 24 hours (oldest first; the last bar is the current hour).
     """
@@ -112,7 +112,11 @@ class Today:
 
 
 def today(conn: Connection, now: dt.datetime, zone: ZoneInfo) -> Today:
-    """Today's incident figures at ``now`` in time zone ``zone``."""
+    """Count today's incidents at ``now`` in time zone ``zone``.
+
+    "Today" starts at the local midnight of ``now`` in ``zone``; the hourly counts cover the 24
+    hours ending with ``now``'s hour.
+    """
     local = now.astimezone(zone)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     hour = local.replace(minute=0, second=0, microsecond=0)

@@ -210,10 +210,28 @@ def what_if(
 ) -> list[Change]:
     """Compute the figures, before and after, of every unit (cell to county) ``change`` affects.
 
-    ``change`` is one camera or route, or several together (a plan). New cameras count as working.
+    Reads the last refresh; writes nothing.
 
-    Reads the last refresh; writes nothing. Raises :class:`DataError` for an impossible camera or
-    route.
+    Parameters
+    ----------
+    conn
+        Connection to the Gridsight database.
+    change
+        One camera or route, or several together (a plan). New cameras count as working.
+    window
+        The incident window of the incident figures.
+    patrol_buffer_m
+        Width of the new routes' patrol buffers, in metres of the metric CRS.
+
+    Returns
+    -------
+    list of Change
+        One entry per affected unit.
+
+    Raises
+    ------
+    DataError
+        For an impossible camera or route.
     """
     changes = [change] if isinstance(change, Camera | Route) else list(change)
     check_items(changes)

@@ -94,6 +94,15 @@ class Layer:
 
         At most ``limit`` features; ``truncated`` is true when there were more. Below ``min_zoom``
         the collection is empty (the layer is not drawn that far out).
+
+        Parameters
+        ----------
+        conn
+            Connection, scoped to the request's jurisdiction.
+        view
+            The bounds (EPSG:4326 degrees), zoom and page state of the request.
+        limit
+            Most features sent.
         """
         collection: dict[str, Any] = json.loads(self.features_json(conn, view, limit))
         return collection
