@@ -401,7 +401,7 @@ def test_a_click_queued_with_other_changes_still_drills(client_as: ClientAs) -> 
     output = next(o for o in roles if o == f"{ids.URL}.search")
     units_layer = {"type": ids.LAYER_TYPE, "index": "units"}
     click = {"properties": {"code": "140724001"}}
-    state = ViewState().to_dict()
+    state = ViewState(target=60.0).to_dict()
     inputs = [
         {"id": units_layer, "property": "clickData", "value": click},
         {"id": ids.METRIC, "property": "value", "value": state["metric"]},
