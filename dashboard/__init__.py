@@ -28,8 +28,11 @@ _FALLBACK_BOUNDS = [[37.4, 113.45], [37.8, 113.95]]
 
 
 def initial_bounds(engine: Engine) -> list[list[float]]:
-    """[[south, west], [north, east]] (EPSG:4326) of the top units ``engine`` may see (all counties,
-    or the account's own unit), or the demo area when there are none."""
+    """Return the bounds of the top units ``engine`` may see, else of the demo area.
+
+    The bounds are [[south, west], [north, east]] in EPSG:4326 degrees; the top units are all
+    counties, or the account's own unit; the demo area is used when there are none.
+    """
     with engine.connect() as conn:
         top = hierarchy.top(conn)
     if not top:
@@ -41,8 +44,11 @@ def initial_bounds(engine: Engine) -> list[list[float]]:
 
 
 class _App(Dash):  # type: ignore[misc]
-    """Dash whose page names its language (``<html lang>``, WCAG 3.1.1): the one asked for with
-    ``?lang=``, else ``default_lang``; screen readers pick their voice and the browser its fonts."""
+    """Dash whose page names its language (``<html lang>``, WCAG 3.1.1).
+
+    The language is the one asked for with ``?lang=``, else ``default_lang``; screen readers pick
+    their voice and the browser its fonts.
+    """
 
     default_lang = "zh"
 
@@ -57,21 +63,27 @@ HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
 
 def _skippable(layout: Any, target: str, lang: str) -> html.Div:
-    """``layout`` after a skip link (WCAG 2.4.1): the first Tab shows it, Enter moves the focus past
-    the header and the side panel to the map (``target``, focusable: Leaflet gives it a tabindex)."""
+    """Put a skip link (WCAG 2.4.1) before ``layout``.
+
+    The first Tab shows it, Enter moves the focus past the header and the side panel to the map
+    (``target``, focusable: Leaflet gives it a tabindex).
+    """
     return html.Div(
         [html.A(t("skip_to_map", lang), href=f"#{target}", className="gs-skip"), layout]
     )
 
 
 def build_app(settings: Settings, engine: Engine, authorize: bool = True) -> Dash:
-    """A Dash app serving the map page, its assets (offline) and the layer endpoints, every request
-    signed in and authorized (``authorize=False`` only for the bench's measure of what that costs).
+    """Build a Dash app serving the map page, its assets (offline) and the layer endpoints.
+
+    Every request is signed in and authorized (``authorize=False`` only for the bench's measure of
+    what that costs).
 
     ``engine`` is the owner's (:func:`geo.db.connect`): the app imports and applies plans with it
     (each refreshing the coverage in its transaction; pages never refresh, the background refresher
-    :mod:`geo.refresher` that ``create_app`` starts does for other programs' rows). Everything a request reads (and the plans it saves) goes through the web
-    app's own role instead, scoped to the request's jurisdiction (:func:`geo.jurisdiction.web_engine`).
+    :mod:`geo.refresher` that ``create_app`` starts does for other programs' rows). Everything a
+    request reads (and the plans it saves) goes through the web app's own role instead, scoped to
+    the request's jurisdiction (:func:`geo.jurisdiction.web_engine`).
     """
     # The web engine's statements are cancelled after GRIDSIGHT_STATEMENT_TIMEOUT_S; imports and
     # refreshes run unbounded through the owner's.
@@ -82,7 +94,8 @@ def build_app(settings: Settings, engine: Engine, authorize: bool = True) -> Das
         assets_folder=str(PROJECT_DIR / "assets"),
         serve_locally=True,
         update_title="",
-        suppress_callback_exceptions=True,  # two pages: each page's callbacks see only their components
+        # two pages: each page's callbacks see only their components
+        suppress_callback_exceptions=True,
     )
     app.default_lang = settings.language
     # Uploads are streamed to disk by their own route (multipart, not inside a callback's JSON).

@@ -19,7 +19,7 @@ from layers import View
 
 
 def _bounded(heavy: bool) -> AbstractContextManager[None]:
-    """A slot of expensive work for a heavy layer (hot spots...), nothing for the others."""
+    """Take a slot of expensive work for a heavy layer (hot spots...), nothing for the others."""
     return guard.heavy() if heavy else nullcontext()
 
 
@@ -42,13 +42,16 @@ def _check_scope(conn: Connection, view: View) -> None:
 
 
 def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
-    """Add ``GET /api/layers/<layer_id>?bbox=w,s,e,n&zoom=z&lang=zh|en`` (the features of a view),
+    """Add the layer endpoints to ``server``.
+
+    ``GET /api/layers/<layer_id>?bbox=w,s,e,n&zoom=z&lang=zh|en`` (the features of a view),
     ``GET /api/layers?ids=a,b,...&<the same>`` (several layers in one answer: what the map asks for)
-    and ``GET /api/layers/<layer_id>/popup?fid=...&<the same>`` (one feature's popup) to ``server``.
+    and ``GET /api/layers/<layer_id>/popup?fid=...&<the same>`` (one feature's popup).
 
     Errors are answered by the app's one error handler (:func:`dashboard.guard.install`): an unknown
     layer or feature 404, a malformed view 400, a unit outside the jurisdiction 403, an unreachable
-    database 503."""
+    database 503.
+    """
 
     @server.get("/fonts/cjk")
     def cjk_font() -> Response:
@@ -71,8 +74,11 @@ def register_api(server: Flask, engine: Engine, settings: Settings) -> None:
 
     @server.get("/api/layers")
     def layers_features() -> Response:
-        """``{id: FeatureCollection}`` for every layer of ``?ids=``: one request per view rather than
-        one per layer (a browser opens at most six connections to a server at a time)."""
+        """Answer ``{id: FeatureCollection}`` for every layer of ``?ids=``.
+
+        One request per view rather than one per layer (a browser opens at most six connections to
+        a server at a time).
+        """
         wanted = limits.distinct(
             "ids", request.args.get("ids", "").split(","), len(layers.REGISTRY)
         )

@@ -63,7 +63,7 @@ class CallbackRoles:
     roles: dict[str, str]
 
     def track(self, app: Dash, role: str, register: Callable[[], None]) -> None:
-        """Run ``register`` (which adds callbacks to ``app``) and give every callback it added ``role``."""
+        """Run ``register`` and give every callback it added to ``app`` the role ``role``."""
         before = set(app.callback_map)
         register()
         for key in set(app.callback_map) - before:
@@ -71,7 +71,7 @@ class CallbackRoles:
 
 
 def current() -> Account | None:
-    """The account of the current request (None when anonymous or outside a request)."""
+    """Return the account of the current request (None when anonymous or outside a request)."""
     return g.get("account") if _in_request() else None
 
 
@@ -88,7 +88,7 @@ def allowed(role: str) -> bool:
 
 
 def address() -> str | None:
-    """The client's address as the server saw it."""
+    """Return the client's address as the server saw it."""
     return request.remote_addr if _in_request() else None
 
 
@@ -99,8 +99,10 @@ def record(
     outcome: str = "ok",
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Audit ``kind`` as done by the current request's account, from its address (see
-    :func:`geo.audit.record`: an engine writes in a transaction of its own)."""
+    """Audit ``kind`` as done by the current request's account, from its address.
+
+    See :func:`geo.audit.record`: an engine writes in a transaction of its own.
+    """
     account = current()
     audit.record(
         where,
@@ -162,7 +164,8 @@ def _login_page(settings: Settings, message: str = "", status: int = 200) -> Res
 <label>{html.escape(t("login_username", lang))}
 <input name="username" autocomplete="username" required autofocus maxlength="64"></label>
 <label>{html.escape(t("login_password", lang))}
-<input name="password" type="password" autocomplete="current-password" required maxlength="1024"></label>
+<input name="password" type="password" autocomplete="current-password" \
+required maxlength="1024"></label>
 {error}<button type="submit">{html.escape(t("login_submit", lang))}</button>
 </form>
 <p><a href="{html.escape(switch)}">{"English" if other == "en" else "中文"}</a></p>
@@ -231,7 +234,8 @@ def _register_routes(server: Flask, engine: Engine, settings: Settings) -> None:
         ):  # a link shows a button: a cross-site GET cannot sign anyone out
             body = (
                 f'<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="stylesheet" '
-                f'href="/assets/gridsight.css"></head><body class="gs-login-body"><main class="gs-login">'
+                f'href="/assets/gridsight.css"></head><body class="gs-login-body">'
+                f'<main class="gs-login">'
                 f'<form method="post" action="/logout?lang={lang}"><button type="submit">'
                 f"{html.escape(t('logout', lang))}</button></form></main></body></html>"
             )
@@ -274,7 +278,10 @@ def _register_routes(server: Flask, engine: Engine, settings: Settings) -> None:
 
 
 def _session_account(engine: Engine, settings: Settings) -> Account | None:
-    """The account of the request's session cookie, or None (no cookie, idle too long, revoked)."""
+    """Return the account of the request's session cookie.
+
+    None when there is no cookie, or it was idle too long or revoked.
+    """
     try:
         account_id, epoch, kiosk_id, seen = (
             int(session["a"]),
@@ -296,8 +303,8 @@ def _session_account(engine: Engine, settings: Settings) -> Account | None:
                 conn, account_id, epoch, None if kiosk_id is None else int(kiosk_id)
             )
     except OperationalError:
-        # The database cannot be reached to check the session: the signed cookie's own claims stand in
-        # for this request, which can read nothing from the database either (pages then say
+        # The database cannot be reached to check the session: the signed cookie's own claims stand
+        # in for this request, which can read nothing from the database either (pages then say
         # "reconnecting" instead of failing); revocations apply again as soon as it is back.
         try:
             return Account(
@@ -335,8 +342,10 @@ def _same_origin() -> bool:
 
 
 def _minimum_role(settings: Settings, callback_roles: CallbackRoles) -> str | None:
-    """The least role that may make the current request; None when the request names a callback
-    the app does not know."""
+    """Return the least role that may make the current request.
+
+    None when the request names a callback the app does not know.
+    """
     path = request.path
     if path == "/_dash-update-component":
         body = request.get_json(silent=True)
@@ -381,9 +390,11 @@ def _content_security_policy(app: Dash, settings: Settings) -> str:
 
 
 def install(app: Dash, engine: Engine, settings: Settings, callback_roles: CallbackRoles) -> None:
-    """Sign-in routes, the per-request checks and the security headers, on ``app``'s server. Call
-    after every callback is registered (the CSP hashes Dash's inline scripts, the role map must be
-    complete)."""
+    """Install the sign-in routes, the per-request checks and the security headers on ``app``.
+
+    They go on ``app``'s server. Call after every callback is registered (the CSP hashes Dash's
+    inline scripts, the role map must be complete).
+    """
     server = app.server
     server.secret_key = accounts.session_secret(settings.data_dir)
     server.session_interface = _SessionInterface()

@@ -93,7 +93,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "import_steering": {"zh": "字段对应与编码", "en": "Columns and codes"},
     "import_map_columns": {
         "zh": "字段取自列(字段=列名，多项用分号分隔；字段= 不取该列)",
-        "en": "Read a field from a column (FIELD=COLUMN; several: separate with ;, FIELD= ignores it)",
+        "en": "Read a field from a column "
+        "(FIELD=COLUMN; several: separate with ;, FIELD= ignores it)",
     },
     "import_ignore": {
         "zh": "忽略的列(逗号分隔)",
@@ -291,11 +292,12 @@ STRINGS.update(
 
 
 def t(key: str, lang: str) -> str:
-    """The string ``key`` in ``lang`` ('zh' or 'en')."""
+    """Return the string ``key`` in ``lang`` ('zh' or 'en')."""
     return STRINGS[key]["en" if lang == "en" else "zh"]
 
 
-# "How is this computed": one sentence per figure (DOMAIN.md's definition), then when (dashboard/map/notes.py).
+# "How is this computed": one sentence per figure (DOMAIN.md's definition), then when
+# (dashboard/map/notes.py).
 STRINGS.update(
     {
         "how": {"zh": "如何计算", "en": "How is this computed"},
@@ -328,8 +330,8 @@ STRINGS.update(
         },
         "how_incidents": {
             "zh": "时段内发生在单元内的警情数(按所选类别和状态)；恰在边界上的警情只计入一个单元。",
-            "en": "Incidents of the window in the unit (chosen categories and statuses); one exactly "
-            "on a border counts in one unit.",
+            "en": "Incidents of the window in the unit (chosen categories and statuses); "
+            "one exactly on a border counts in one unit.",
         },
         "how_blind_incidents": {
             "zh": "时段内单元中不在任何在线摄像机视场内的警情数。",
@@ -345,7 +347,8 @@ STRINGS.update(
         },
         "how_open": {
             "zh": "单元内当前处于已报警、已派警或处置中的警情数，不论发生时间。",
-            "en": "The unit's incidents now reported, dispatched or being handled, whenever they occurred.",
+            "en": "The unit's incidents now reported, dispatched or being handled, "
+            "whenever they occurred.",
         },
         "how_computed": {
             "zh": "覆盖率计算于 {time}(据当时的摄像机、巡逻路线和道路)。",
@@ -370,7 +373,8 @@ STRINGS.update(
         "plan_selected": {
             "zh": "选中的摄像机：方位角 {az:.0f}°，视场角 {fov:.0f}°，视距 {range:.0f} 米"
             "（修改上方数值即可调整；点击地图上的摄像机可选中）",
-            "en": "Selected camera: azimuth {az:.0f}°, field of view {fov:.0f}°, range {range:.0f} m "
+            "en": "Selected camera: azimuth {az:.0f}°, field of view {fov:.0f}°, "
+            "range {range:.0f} m "
             "(edit the values above to change it; click a camera on the map to select it)",
         },
     }
@@ -415,7 +419,7 @@ STRINGS.update(
 
 
 def dropdown_labels(lang: str) -> Any:
-    """The texts Dash's Dropdown draws itself ("Search", "Select all", ...) in ``lang``."""
+    """Return the texts Dash's Dropdown draws itself ("Search", "Select all", ...) in ``lang``."""
     keys = {
         "search": "dd_search",
         "clear_search": "dd_clear_search",
@@ -464,8 +468,10 @@ STRINGS.update(
             "或 .shp 连同 .dbf/.shx/.prj/.cpg)、GeoPackage(.gpkg)、"
             "CSV(经纬度列 lon/lat、经度/纬度，或 WKT 列)、GPX、KML/KMZ、"
             "OpenStreetMap(.osm/.osm.pbf，道路)。",
-            "en": "Formats: GeoJSON (.geojson/.json), Shapefile (.zip is a zipped Shapefile, or the .shp "
-            "with its .dbf/.shx/.prj/.cpg), GeoPackage (.gpkg), CSV (lon/lat columns or a WKT column), "
+            "en": "Formats: GeoJSON (.geojson/.json), "
+            "Shapefile (.zip is a zipped Shapefile, or the .shp "
+            "with its .dbf/.shx/.prj/.cpg), GeoPackage (.gpkg), "
+            "CSV (lon/lat columns or a WKT column), "
             "GPX, KML/KMZ, OpenStreetMap (.osm/.osm.pbf, roads).",
         },
         "help_limit": {
@@ -506,8 +512,8 @@ STRINGS.update(
         },
         "tip_plan_visits": {
             "zh": "巡逻到访次数(白班 / 夜班)：同一巡逻组 10 分钟内的连续定位算一次",
-            "en": "Patrol visits (day / night shift): one unit's fixes at most 10 minutes apart are one "
-            "visit",
+            "en": "Patrol visits (day / night shift): "
+            "one unit's fixes at most 10 minutes apart are one visit",
         },
         "tip_plan_minutes": {
             "zh": "轨迹时段内各巡逻组停留分钟数之和(人·分钟)，可超过时段长度",

@@ -127,7 +127,10 @@ def _import_parser(sub: Any) -> None:
         action="append",
         default=[],
         metavar="FIELD=VALUE",
-        help="one value of FIELD for every feature, over the file's column if it has one (repeatable)",
+        help=(
+            "one value of FIELD for every feature, over the file's column if it has one "
+            "(repeatable)"
+        ),
     )
     imp.add_argument(
         "--values",
@@ -238,7 +241,10 @@ def _run_delete(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def import_options(args: argparse.Namespace) -> ImportOptions:
-    """The options of ``python -m etl import`` as parsed: the object the import page builds too."""
+    """Return the options of ``python -m etl import`` as parsed.
+
+    The import page builds the same object.
+    """
     return ImportOptions(
         layer=args.sublayer,
         crs=args.crs,
@@ -284,6 +290,10 @@ def _run_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``python -m etl`` with ``argv`` (default: the process's arguments).
+
+    Returns the exit code.
+    """
     args = parser().parse_args(argv)
     settings = Settings.from_env()
     if args.command == "demo":

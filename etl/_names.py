@@ -31,20 +31,23 @@ _STREETS = ["东街", "西街", "南街", "北街", "新华", "解放", "人民"
 
 
 def village_name(rng: np.random.Generator, urban: bool, index: int) -> str:
-    """A fictional village (村) or, in the town center, community (社区) name."""
+    """Make up a village (村) or, in the town center, community (社区) name."""
     if urban:
-        return f"{_STREETS[index % len(_STREETS)]}{'一二三四五六七八九十'[index // len(_STREETS) % 10]}社区"
+        return (
+            f"{_STREETS[index % len(_STREETS)]}"
+            f"{'一二三四五六七八九十'[index // len(_STREETS) % 10]}社区"
+        )
     surname = _SURNAMES[int(rng.integers(len(_SURNAMES)))]
     suffix = _PLACE_SUFFIX[int(rng.integers(len(_PLACE_SUFFIX)))]
     return f"{surname}家{suffix}村" if rng.random() < 0.4 else f"{surname}{suffix}村"
 
 
 def staff_name(rng: np.random.Generator) -> str:
-    """A fictional staff member's name (grid worker)."""
+    """Make up a staff member's name (grid worker)."""
     given = "".join(_GIVEN[int(i)] for i in rng.integers(len(_GIVEN), size=int(rng.integers(1, 3))))
     return _SURNAMES[int(rng.integers(len(_SURNAMES)))] + given
 
 
 def work_phone(rng: np.random.Generator) -> str:
-    """A fictional work mobile number (11 digits)."""
+    """Make up a work mobile number (11 digits)."""
     return f"13{int(rng.integers(0, 10))}{int(rng.integers(0, 10**8)):08d}"

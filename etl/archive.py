@@ -1,9 +1,9 @@
 """Untrusted archives (zipped Shapefiles, KMZ): every member checked before anything is extracted.
 
 Refused: absolute paths, ``..`` components, drive letters and backslash paths, symbolic links and
-other special members, more than ``MAX_MEMBERS`` members, and a total declared decompressed size over
-the limit (zip bombs). Extraction then streams each member with a byte count, so a member whose data
-is larger than its header declares is stopped too.
+other special members, more than ``MAX_MEMBERS`` members, and a total declared decompressed size
+over the limit (zip bombs). Extraction then streams each member with a byte count, so a member whose
+data is larger than its header declares is stopped too.
 """
 
 from __future__ import annotations

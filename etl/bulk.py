@@ -1,4 +1,4 @@
-"""Bulk loading of generated or imported rows into PostGIS with COPY, in the caller's transaction."""
+"""Bulk loading of generated or imported rows into PostGIS by COPY, in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -82,8 +82,24 @@ def _promote(geom: shapely.Geometry, kind: str) -> shapely.Geometry:
 def copy_rows(
     conn: Connection, table: str, rows: Iterable[dict[str, Any]], into: str | None = None
 ) -> int:
-    """COPY ``rows`` (geometries already in EPSG:4326) into ``table`` (or the table ``into`` with
-    the same columns); return the row count."""
+    """COPY ``rows`` into ``table``, or into the table ``into`` with the same columns.
+
+    Parameters
+    ----------
+    conn
+        Connection whose transaction the rows join.
+    table
+        Key of :data:`TABLES` naming the columns and their kinds.
+    rows
+        Rows keyed by column, geometries already in EPSG:4326.
+    into
+        Table to write instead of ``table`` (a staging table with the same columns).
+
+    Returns
+    -------
+    int
+        The row count.
+    """
     columns, kind = TABLES[table]
     raw = conn.connection.driver_connection
     if raw is None:

@@ -1,4 +1,6 @@
-"""``gridsight``: the one command installed with the project (``pip install -e .``), usable from any folder.
+"""``gridsight``: the one command installed with the project (``pip install -e .``).
+
+Usable from any folder.
 
 ``gridsight import|export|delete|demo ...`` are ``python -m etl``'s commands, ``gridsight
 coverage|crs|plan|db|migrate ...`` ``python -m geo``'s, ``gridsight serve`` runs the dashboard
@@ -47,5 +49,5 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def main() -> None:
-    """The console script's entry point."""
+    """Run the console script and exit with its code."""
     sys.exit(run())

@@ -43,7 +43,7 @@ def _shift_lon(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def wgs84_to_gcj02(lon: np.ndarray, lat: np.ndarray) -> Coords:
-    """The published forward formula: WGS-84 degrees → GCJ-02 degrees."""
+    """Convert WGS-84 degrees to GCJ-02 degrees with the published forward formula."""
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     dlat = _shift_lat(lon - 105.0, lat - 35.0)
     dlon = _shift_lon(lon - 105.0, lat - 35.0)
@@ -57,7 +57,7 @@ def wgs84_to_gcj02(lon: np.ndarray, lat: np.ndarray) -> Coords:
 
 
 def gcj02_to_bd09(lon: np.ndarray, lat: np.ndarray) -> Coords:
-    """The published forward formula: GCJ-02 degrees → BD-09 degrees."""
+    """Convert GCJ-02 degrees to BD-09 degrees with the published forward formula."""
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     z = np.sqrt(lon * lon + lat * lat) + 0.00002 * np.sin(lat * _X_PI)
     theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _X_PI)

@@ -1,10 +1,10 @@
-"""Undoing imports: deleting rows of a layer by code, by a file, or under a unit; replacing a layer's
-rows within a file's area by the file's.
+"""Undoing imports: deleting a layer's rows by code, by a file, or under a unit.
 
-Everything runs in the caller's transaction together with the coverage refresh, so a deletion and
-its figures commit or roll back together; a dry run lists what would go and writes nothing. Deleting
-an admin unit deletes what hangs from it (the units under it and their grid cells), since a unit
-cannot lose its parent. Tracks are keyed by patrol unit and time: their "codes" are patrol units.
+Also replacing a layer's rows within a file's area by the file's. Everything runs in the caller's
+transaction together with the coverage refresh, so a deletion and its figures commit or roll back
+together; a dry run lists what would go and writes nothing. Deleting an admin unit deletes what
+hangs from it (the units under it and their grid cells), since a unit cannot lose its parent. Tracks
+are keyed by patrol unit and time: their "codes" are patrol units.
 """
 
 from __future__ import annotations
@@ -31,9 +31,11 @@ class Deletion:
 
     @property
     def count(self) -> int:
+        """Return the number of rows deleted (or that would be)."""
         return sum(len(v) for v in self.deleted.values())
 
     def summary(self) -> str:
+        """Describe the deletion: the rows per table, a few keys each, and the coverage refresh."""
         verb = "would delete" if self.dry_run else "deleted"
         if not self.count:
             return f"{self.layer}: nothing to delete"
@@ -50,7 +52,7 @@ class Deletion:
 
 
 def _unit_and_below(conn: Connection, codes: Sequence[str]) -> tuple[list[str], list[str]]:
-    """The admin units ``codes`` and every unit under them, and the grid cells under them."""
+    """Return the admin units ``codes`` and every unit under them, and the grid cells under them."""
     units = (
         conn.execute(
             text("""
@@ -93,7 +95,7 @@ def _select(conn: Connection, spec: LayerSpec, codes: Sequence[str]) -> list[str
 
 
 def plan_codes(conn: Connection, layer: str, codes: Sequence[str]) -> dict[str, list[str]]:
-    """The rows (per table) that deleting ``codes`` from ``layer`` removes, dependants included."""
+    """List the rows (per table) that deleting ``codes`` from ``layer`` removes, with dependants."""
     spec = LAYERS[layer]
     if layer == "admin":
         units, cells = _unit_and_below(conn, codes)
@@ -102,8 +104,11 @@ def plan_codes(conn: Connection, layer: str, codes: Sequence[str]) -> dict[str, 
 
 
 def plan_under(conn: Connection, layer: str, unit: str) -> dict[str, list[str]]:
-    """The rows of ``layer`` under the admin unit or grid cell ``unit``: units and cells below it,
-    or the features that lie in it (touching its boundary counts)."""
+    """List the rows (per table) of ``layer`` under the admin unit or grid cell ``unit``.
+
+    These are the units and cells below it, or the features that lie in it (touching its boundary
+    counts).
+    """
     found = conn.execute(
         text(
             "SELECT 1 FROM admin_unit WHERE code = :u UNION ALL "
@@ -126,7 +131,8 @@ def plan_under(conn: Connection, layer: str, unit: str) -> dict[str, list[str]]:
         conn.execute(
             text(f"""
         SELECT DISTINCT t.{column} FROM {spec.table} t,
-            (SELECT geom FROM admin_unit WHERE code = :u UNION ALL SELECT geom FROM grid_cell WHERE code = :u) a
+            (SELECT geom FROM admin_unit WHERE code = :u
+             UNION ALL SELECT geom FROM grid_cell WHERE code = :u) a
         WHERE ST_Intersects(t.geom, a.geom)"""),  # noqa: S608
             {"u": unit},
         )
@@ -139,7 +145,8 @@ def plan_under(conn: Connection, layer: str, unit: str) -> dict[str, list[str]]:
             conn.execute(
                 text(f"""
             SELECT t.unit || ' ' || t.recorded_at FROM {spec.table} t,
-                (SELECT geom FROM admin_unit WHERE code = :u UNION ALL SELECT geom FROM grid_cell WHERE code = :u) a
+                (SELECT geom FROM admin_unit WHERE code = :u
+                 UNION ALL SELECT geom FROM grid_cell WHERE code = :u) a
             WHERE ST_Intersects(t.geom, a.geom) ORDER BY 1"""),  # noqa: S608
                 {"u": unit},
             )
@@ -162,7 +169,8 @@ def execute(
             conn.execute(text("DELETE FROM patrol_track WHERE unit = ANY(:k)"), {"k": units})
         else:
             conn.execute(
-                text("""DELETE FROM patrol_track t USING (SELECT geom FROM admin_unit WHERE code = :u
+                text("""DELETE FROM patrol_track t
+                                 USING (SELECT geom FROM admin_unit WHERE code = :u
                                  UNION ALL SELECT geom FROM grid_cell WHERE code = :u) a
                                  WHERE ST_Intersects(t.geom, a.geom)"""),
                 {"u": unit},

@@ -7,8 +7,8 @@ Structure of one county: a town center with small community cells, ``townships``
 Voronoi partition of the county, villages partitioning each township, 1-8 grid cells partitioning
 each village (smaller and more numerous near the center), highways, main roads from the center to
 every township, local roads to every village and a street grid in the town; cameras concentrated on
-main roads and in settlements (some offline or faulty); patrol routes on the roads with a few days of
-GPS tracks; and a year of incidents with hot spots and daily and weekly rhythms.
+main roads and in settlements (some offline or faulty); patrol routes on the roads with a few days
+of GPS tracks; and a year of incidents with hot spots and daily and weekly rhythms.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ class DemoData:
 
 
 def default_end() -> dt.datetime:
-    """The default end of the incident year: now, truncated to the hour, in UTC."""
+    """Return the default end of the incident year: now, truncated to the hour, in UTC."""
     return dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
 
 
@@ -121,7 +121,8 @@ def _polygons(geom: shapely.Geometry) -> MultiPolygon:
     return MultiPolygon(parts)
 
 
-_GRID = 0.001  # metres: every generated polygon is snapped to a 1 mm grid, so shared edges match exactly
+# metres: every generated polygon is snapped to a 1 mm grid, so shared edges match exactly
+_GRID = 0.001
 
 
 def _union(parts: list[MultiPolygon]) -> MultiPolygon:
@@ -145,7 +146,10 @@ def _points_in(
     center: tuple[float, float] | None = None,
     sigma: float = 0.0,
 ) -> np.ndarray:
-    """``n`` random points inside ``area``: uniform, or Gaussian around ``center`` when sigma > 0."""
+    """Draw ``n`` random points inside ``area``.
+
+    Uniform, or Gaussian around ``center`` when sigma > 0.
+    """
     minx, miny, maxx, maxy = area.bounds
     prepared = shapely.prepared.prep(area)
     out: list[tuple[float, float]] = []
@@ -388,7 +392,7 @@ class _County:
                 self._add_road(self._wiggly((x, y), far, 150, 3), "track", "机耕路", county)
 
     def _streets(self, county: Polygon) -> None:
-        """The town's street grid, every 400 m, turned 17° like the old town's walls."""
+        """Add the town's street grid, every 400 m, turned 17° like the old town's walls."""
         cx, cy = self.center
         town = Point(cx, cy).buffer(2_400)
         for offset in np.arange(-2_400, 2_401, 400):

@@ -112,7 +112,7 @@ class Field:
         return self.short or self.name
 
     def expected(self) -> str:
-        """What a valid value looks like, for error messages."""
+        """Describe what a valid value looks like, for error messages."""
         if self.kind == ENUM:
             return "one of " + ", ".join(sorted(set(self.choices.values())))
         if self.kind in (INT, FLOAT):
@@ -140,6 +140,7 @@ class LayerSpec:
     gpx_layer: str = "waypoints"
 
     def field(self, name: str) -> Field:
+        """Return the field called ``name``."""
         return next(f for f in self.fields if f.name == name)
 
 
@@ -425,7 +426,8 @@ def match_columns(
     """Field name → the file's column holding it (only fields found).
 
     ``overrides`` (``--map FIELD=COLUMN``) wins over the match; ``--map FIELD=`` (an empty column)
-    switches the field's match off, and ``ignore`` (``--ignore COLUMN``) lists columns never matched.
+    switches the field's match off, and ``ignore`` (``--ignore COLUMN``) lists columns never
+    matched.
 
     Raises
     ------

@@ -28,7 +28,15 @@ class BadGeometry(ValueError):
 
 
 def parse_crs(text: str, what: str) -> CRS:
-    """A pyproj CRS from ``EPSG:4326``, ``4326``, WKT or PROJ text; ``what`` names its origin."""
+    """Parse a pyproj CRS from ``EPSG:4326``, ``4326``, WKT or PROJ text.
+
+    ``what`` names where the text came from, for the error message.
+
+    Raises
+    ------
+    DataError
+        When GDAL/PROJ does not know the CRS.
+    """
     try:
         return CRS.from_user_input(int(text) if text.isdigit() else text)
     except CRSError as exc:
@@ -39,8 +47,10 @@ def parse_crs(text: str, what: str) -> CRS:
 
 
 def _first(index: np.ndarray, mask: np.ndarray, count: int) -> np.ndarray:
-    """Per geometry, the position (in the flat coordinate array) of its first vertex where ``mask``
-    holds, or -1."""
+    """Find, per geometry, its first vertex where ``mask`` holds.
+
+    Returns its position in the flat coordinate array, or -1.
+    """
     out = np.full(count, -1)
     hits = np.flatnonzero(mask)
     geoms, first = np.unique(index[hits], return_index=True)
@@ -49,10 +59,13 @@ def _first(index: np.ndarray, mask: np.ndarray, count: int) -> np.ndarray:
 
 
 class Conversion:
-    """From the file's CRS (and web datum) to EPSG:4326, checked against the area the database measures.
+    """The conversion from the file's CRS (and web datum) to EPSG:4326.
+
+    Coordinates are checked against the area the database measures.
 
     ``metric_srid`` is the database's metric CRS; ``bounds`` (degrees west, south, east, north) the
-    area accepted, by default the area where that CRS measures true."""
+    area accepted, by default the area where that CRS measures true.
+    """
 
     def __init__(
         self,
@@ -72,7 +85,8 @@ class Conversion:
         at = f"vertex {vertex} ({x:g}, {y:g})"
         if not self.source.is_geographic:
             return (
-                f"{at}: the coordinates look like degrees, but the CRS {crs} is projected (metres): "
+                f"{at}: the coordinates look like degrees, "
+                f"but the CRS {crs} is projected (metres): "
                 "give the file's real CRS (a .prj, or --crs EPSG:4326)"
             )
         if swapped:
@@ -81,31 +95,41 @@ class Conversion:
                 "expected longitude first (x = longitude, y = latitude)"
             )
         return (
-            f"{at} is not degrees although the CRS is {crs}: the coordinates look like projected metres; "
+            f"{at} is not degrees although the CRS is {crs}: "
+            "the coordinates look like projected metres; "
             "give the file's real CRS (a .prj, or --crs EPSG:xxxx)"
         )
 
     def _outside_problem(self, lon: float, lat: float, vertex: int) -> str:
-        """Why a vertex, converted to WGS-84, is refused: outside China, or outside what the database's
-        CRS measures (then the remedy is choosing another, not fixing the file)."""
+        """Say why a vertex, converted to WGS-84, is refused.
+
+        It is outside China, or outside what the database's CRS measures (then the remedy is
+        choosing another, not fixing the file).
+        """
         w, s, e, n = self.bounds
         at = f"vertex {vertex} lies at ({lon:.4f}, {lat:.4f}) in WGS-84"
         cw, cs, ce, cn = metric_crs.CHINA
         if cw <= lon <= ce and cs <= lat <= cn and (w, s, e, n) != metric_crs.CHINA:
             return (
-                f"{at}, outside the area the database measures in ({metric_crs.describe(self.metric_srid)}, "
-                f"{w:g}..{e:g}° E, {s:g}..{n:g}° N); to hold data there, choose a metric CRS for all of "
+                f"{at}, outside the area the database measures in "
+                f"({metric_crs.describe(self.metric_srid)}, "
+                f"{w:g}..{e:g}° E, {s:g}..{n:g}° N); "
+                "to hold data there, choose a metric CRS for all of "
                 "it: python -m geo crs auto (recomputes every figure)"
             )
         return (
-            f"{at}, outside China ({cw:g}..{ce:g}° E, {cs:g}..{cn:g}° N): is the CRS {self.source.to_string()} "
+            f"{at}, outside China ({cw:g}..{ce:g}° E, {cs:g}..{cn:g}° N): "
+            f"is the CRS {self.source.to_string()} "
             "right, or are longitude and latitude swapped?"
         )
 
     def to_wgs84(self, geoms: list[shapely.Geometry]) -> tuple[list[shapely.Geometry], list[str]]:
-        """Every geometry in EPSG:4326 (lon, lat), converted in one pass, and per geometry the reason
-        it cannot be imported ('' when it can): coordinates impossible in the source CRS, or outside
-        the area the database measures after conversion; each reason names the first vertex at fault."""
+        """Convert every geometry to EPSG:4326 (lon, lat) in one pass.
+
+        Returns the converted geometries and, per geometry, the reason it cannot be imported (''
+        when it can): coordinates impossible in the source CRS, or outside the area the database
+        measures after conversion; each reason names the first vertex at fault.
+        """
         if not geoms:
             return [], []
         arr = np.asarray(geoms, dtype=object)
@@ -163,7 +187,13 @@ class Conversion:
 
 
 def check_shape(geom: shapely.Geometry | None, allowed: tuple[str, ...]) -> shapely.Geometry:
-    """The 2D geometry if it is non-empty, finite and of an allowed type."""
+    """Return the 2D geometry if it is non-empty, finite and of an allowed type.
+
+    Raises
+    ------
+    BadGeometry
+        Otherwise, saying what is wrong and what was expected.
+    """
     if geom is None or shapely.is_empty(geom):
         raise BadGeometry(f"empty; expected a {' or '.join(allowed)}")
     if geom.geom_type not in allowed:
@@ -174,7 +204,7 @@ def check_shape(geom: shapely.Geometry | None, allowed: tuple[str, ...]) -> shap
 
 
 def repair(geom: shapely.Geometry, conversion: Conversion) -> tuple[shapely.Geometry, str]:
-    """A valid polygon and a note when it was repaired (area change below 1 %).
+    """Return a valid polygon and a note when it was repaired (area change below 1 %).
 
     Raises
     ------

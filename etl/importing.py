@@ -87,9 +87,11 @@ class ImportResult:
     dry_run: bool = False
 
     def summary(self) -> str:
+        """Describe the import in one line: rows written, repeats dropped, features skipped."""
         skipped = sum(self.skipped.values())
         extra = (f", {self.repeats} exact repeats dropped" if self.repeats else "") + (
-            f", {skipped} skipped ({', '.join(f'{n} {why}' for why, n in sorted(self.skipped.items()))})"
+            f", {skipped} skipped "
+            f"({', '.join(f'{n} {why}' for why, n in sorted(self.skipped.items()))})"
             if skipped
             else ""
         )
@@ -117,7 +119,8 @@ class ImportRefused(DataError):
         features = len({e.number for e in errors})
         where = errors[0].where if errors else "feature"
         super().__init__(
-            f"{source}: {features} bad {where}(s); nothing was written ({len(errors)} problem(s): fix "
+            f"{source}: {features} bad {where}(s); nothing was written "
+            f"({len(errors)} problem(s): fix "
             f"them, or pass --skip-invalid to write the good ones):\n{shown}{more}"
         )
 
@@ -133,7 +136,8 @@ def _conversion(
         and not declared.equals(given, ignore_axis_order=True)
     ):
         raise DataError(
-            f"{source.name}: declares CRS {declared.to_string()} but --crs says {given.to_string()}; "
+            f"{source.name}: declares CRS {declared.to_string()} "
+            f"but --crs says {given.to_string()}; "
             "the file's CRS is used when it has one: drop --crs or fix the file"
         )
     crs = declared or given
@@ -169,8 +173,11 @@ def _existing(conn: Connection, table: str, codes: set[str], where: str = "") ->
 
 
 def _fill_admin_parents(conn: Connection, prepared: Prepared) -> None:
-    """A province's, city's or county's parent is optional: one given but in neither the database nor
-    the file is dropped (noted), and one not given is the unit's city or else province when present."""
+    """Fill in or drop the optional parents of provinces, cities and counties.
+
+    A province's, city's or county's parent is optional: one given but in neither the database nor
+    the file is dropped (noted), and one not given is the unit's city or else province when present.
+    """
     rows = prepared.checked.rows
     top = [r for r in rows if r["level"] in ("city", "county")]
     wanted = {p for r in top for p in possible_parents(r["code"], r["level"])}
@@ -194,8 +201,10 @@ def _fill_admin_parents(conn: Connection, prepared: Prepared) -> None:
 
 
 def _check_references(conn: Connection, prepared: Prepared) -> None:
-    """Parents (admin) and villages (grids) must exist in the file or the database; a feature whose
-    parent is rejected is rejected too. Above the township a parent is optional."""
+    """Check that parents (admin) and villages (grids) exist in the file or the database.
+
+    A feature whose parent is rejected is rejected too. Above the township a parent is optional.
+    """
     spec, checked = prepared.spec, prepared.checked
     ref = {"admin": "parent_code", "grids": "village_code"}.get(spec.name)
     if ref is None:
@@ -248,7 +257,10 @@ def prepare(
     zone: dt.tzinfo,
     progress: Progress | None = None,
 ) -> Prepared:
-    """Check every feature of ``source`` for ``layer`` (reading references in ``conn``), write nothing."""
+    """Check every feature of ``source`` for ``layer``, reading references in ``conn``.
+
+    Writes nothing.
+    """
     spec = LAYERS.get(layer)
     if spec is None:
         raise DataError(f"unknown layer {layer!r}: expected one of {', '.join(LAYERS)}")
@@ -283,7 +295,8 @@ def _upsert_sql(spec: LayerSpec) -> str:
     changed = " OR ".join(
         (
             [
-                f"({', '.join('t.' + c for c in rest)}) IS DISTINCT FROM ({', '.join('EXCLUDED.' + c for c in rest)})"
+                f"({', '.join('t.' + c for c in rest)}) IS DISTINCT FROM "
+                f"({', '.join('EXCLUDED.' + c for c in rest)})"
             ]
             if len(rest) > 1
             else [f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in rest]
@@ -292,7 +305,8 @@ def _upsert_sql(spec: LayerSpec) -> str:
     )
     # S608 below: table and column names from the layer specs
     return (
-        f"INSERT INTO {spec.table} AS t ({', '.join(quoted)}) SELECT {', '.join(quoted)} FROM gs_import "  # noqa: S608
+        f"INSERT INTO {spec.table} AS t ({', '.join(quoted)}) "  # noqa: S608
+        f"SELECT {', '.join(quoted)} FROM gs_import "
         f"ON CONFLICT ({', '.join(spec.key)}) DO UPDATE SET {assignments} WHERE {changed} "
         "RETURNING (xmax = 0) AS inserted"
     )
@@ -306,7 +320,8 @@ def write(conn: Connection, prepared: Prepared) -> tuple[int, int, int]:
     # S608 below: table and column names from the layer specs
     conn.execute(
         text(
-            f"CREATE TEMP TABLE gs_import ON COMMIT DROP AS SELECT {columns}, geom FROM {spec.table} "  # noqa: S608
+            f"CREATE TEMP TABLE gs_import ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {columns}, geom FROM {spec.table} "
             "WITH NO DATA"
         )
     )
@@ -328,9 +343,11 @@ def write(conn: Connection, prepared: Prepared) -> tuple[int, int, int]:
 
 
 def _replace(conn: Connection, prepared: Prepared) -> Deletion:
-    """Delete the rows of the layer within the file's units that the file no longer has: admin units
-    under the same parents, cells of the same villages, tracks of the same patrol units, other
-    features in the counties the file's features lie in."""
+    """Delete the rows of the layer within the file's units that the file no longer has.
+
+    These are admin units under the same parents, cells of the same villages, tracks of the same
+    patrol units, other features in the counties the file's features lie in.
+    """
     spec, rows = prepared.spec, prepared.checked.rows
     deletion = Deletion(spec.name)
     if not rows:
@@ -374,8 +391,10 @@ def _replace(conn: Connection, prepared: Prepared) -> Deletion:
         stale = (
             conn.execute(
                 text(
-                    "DELETE FROM patrol_track t WHERE t.unit = ANY(:units) AND NOT EXISTS (SELECT 1 FROM gs_keep k "
-                    "WHERE k.unit = t.unit AND k.recorded_at = t.recorded_at) RETURNING t.unit || ' ' || t.recorded_at"
+                    "DELETE FROM patrol_track t WHERE t.unit = ANY(:units) "
+                    "AND NOT EXISTS (SELECT 1 FROM gs_keep k "
+                    "WHERE k.unit = t.unit AND k.recorded_at = t.recorded_at) "
+                    "RETURNING t.unit || ' ' || t.recorded_at"
                 ),
                 {"units": keep},
             )
@@ -389,7 +408,8 @@ def _replace(conn: Connection, prepared: Prepared) -> Deletion:
         stale = (
             conn.execute(
                 text(f"""
-            SELECT DISTINCT t.code FROM {spec.table} t JOIN admin_unit a ON ST_Intersects(t.geom, a.geom)
+            SELECT DISTINCT t.code FROM {spec.table} t
+            JOIN admin_unit a ON ST_Intersects(t.geom, a.geom)
             WHERE a.level = 'county' AND NOT t.code = ANY(:k) AND a.code IN (
                 SELECT c.code FROM admin_unit c, unnest(CAST(:g AS text[])) AS f(w)
                 WHERE c.level = 'county'
@@ -407,7 +427,10 @@ def _replace(conn: Connection, prepared: Prepared) -> Deletion:
 
 
 def spec_first_units(conn: Connection, layer: str) -> bool:
-    """Whether an import into ``layer`` brings the database's first units (which choose its metric CRS)."""
+    """Return whether an import into ``layer`` brings the database's first units.
+
+    The first units choose the database's metric CRS.
+    """
     return layer in ("admin", "grids") and not metric_crs.has_units(conn)
 
 
@@ -481,7 +504,10 @@ def _read_options(layer: str, options: ImportOptions, settings: Settings) -> Rea
 def check_file(
     engine: Engine, layer: str, path: Path, options: ImportOptions, settings: Settings
 ) -> Prepared:
-    """Read and check the file at ``path`` as an import would, writing nothing (the import preview)."""
+    """Read and check the file at ``path`` as an import would, writing nothing.
+
+    This is the import preview.
+    """
     with read(path, _read_options(layer, options, settings)) as source, engine.connect() as conn:
         return prepare(conn, layer, source, options, ZoneInfo(settings.timezone))
 
@@ -513,7 +539,10 @@ def import_file(
 
 
 def write_report(path: Path, errors: list[FeatureError]) -> None:
-    """A CSV (UTF-8) of the rejected features: file, feature number, code, field, value, expected."""
+    """Write a CSV (UTF-8) of the rejected features to ``path``.
+
+    Columns: file, feature number, code, field, value, expected.
+    """
     with path.open("w", newline="", encoding="utf-8-sig") as out:
         writer = csv.writer(out)
         writer.writerow(["file", "feature", "code", "field", "value", "expected"])

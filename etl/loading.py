@@ -34,6 +34,7 @@ class LoadReport:
     seconds: float
 
     def summary(self) -> str:
+        """Describe the load in one line: rows per table and seconds."""
         parts = ", ".join(f"{n} {t}" for t, n in self.counts.items())
         return f"loaded {parts} in {self.seconds:.1f} s"
 

@@ -1,5 +1,7 @@
-"""The catalogue of import error messages in Chinese and English, keyed by the error's kind
-(:attr:`etl.validation.FeatureError.kind`); the dashboard shows an error in the page's language.
+"""The catalogue of import error messages in Chinese and English, keyed by the error's kind.
+
+The key is :attr:`etl.validation.FeatureError.kind`; the dashboard shows an error in the page's
+language.
 
 The English message is the error's own ``expected`` text (what the command line prints); the
 Chinese one is built from the catalogue and the layer's field (its range or choices), with the
@@ -55,7 +57,10 @@ def _range(low: float | None, high: float | None, low_open: bool, high_open: boo
 
 
 def describe(error: FeatureError, spec: LayerSpec, lang: str) -> str:
-    """What is wrong with ``error``'s value and what was expected, in ``lang`` ('zh' or 'en')."""
+    """Say what is wrong with ``error``'s value and what was expected.
+
+    In ``lang``: 'zh' or 'en'.
+    """
     if lang == "en":
         return error.expected
     template = CATALOGUE.get(error.kind, CATALOGUE["other"])["zh"]

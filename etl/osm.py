@@ -1,10 +1,11 @@
 """OpenStreetMap files (``.osm`` XML and ``.osm.pbf``) read as roads, through GDAL's OSM driver.
 
-Only ways tagged ``highway=*`` are kept (the driver's ``lines`` layer; closed ways it files as areas,
-such as pedestrian squares, are not roads here). Each becomes a feature with the columns ``code``
-(``osm:<way id>``, stable across extracts of the same data), ``name`` (``name``, else ``name:zh``)
-and ``highway`` (the road class is mapped from it by :data:`etl.fields.OSM_HIGHWAY`; footways and
-paths are skipped and counted). Coordinates are WGS-84 longitude/latitude, as OSM stores them.
+Only ways tagged ``highway=*`` are kept (the driver's ``lines`` layer; closed ways it files as
+areas, such as pedestrian squares, are not roads here). Each becomes a feature with the columns
+``code`` (``osm:<way id>``, stable across extracts of the same data), ``name`` (``name``, else
+``name:zh``) and ``highway`` (the road class is mapped from it by :data:`etl.fields.OSM_HIGHWAY`;
+footways and paths are skipped and counted). Coordinates are WGS-84 longitude/latitude, as OSM
+stores them.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def is_osm(path: Path) -> bool:
 
 
 def other_tags(raw: str | None) -> dict[str, str]:
-    """The tags GDAL packs into ``other_tags`` (``"k"=>"v","k2"=>"v2"``) as a dict.
+    """Return the tags GDAL packs into ``other_tags`` (``"k"=>"v","k2"=>"v2"``) as a dict.
 
     >>> other_tags('"name:zh"=>"科技路","oneway"=>"yes"')
     {'name:zh': '科技路', 'oneway': 'yes'}
@@ -40,7 +41,7 @@ def other_tags(raw: str | None) -> dict[str, str]:
 
 
 def read_osm(path: Path, name: str) -> Source:
-    """The ways of ``path`` tagged ``highway=*`` as road features (see the module's docstring).
+    """Read the ways of ``path`` tagged ``highway=*`` as road features (see the module's docstring).
 
     Raises
     ------

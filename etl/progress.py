@@ -1,5 +1,8 @@
-"""Progress of a long import on the command line: a tqdm bar on a terminal, a line per 10 % elsewhere
-(a log file or a pipe gets readable lines, never carriage returns). Shown only for large files."""
+"""Progress of a long import on the command line.
+
+A tqdm bar on a terminal, a line per 10 % elsewhere (a log file or a pipe gets readable lines,
+never carriage returns). Shown only for large files.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,11 @@ MIN_FEATURES = 5_000  # smaller files finish before a bar would help
 
 
 class ProgressBar:
-    """Call with (stage, done, total): a bar per stage on a terminal, else ``stage: 40 % (2,000/5,000)``
-    each time another tenth is done."""
+    """An import's progress report: call with (stage, done, total).
+
+    A bar per stage on a terminal, else ``stage: 40 % (2,000/5,000)`` each time another tenth is
+    done.
+    """
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
@@ -22,6 +28,7 @@ class ProgressBar:
         self._tenths = -1
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        """Show that ``done`` of ``total`` features of ``stage`` are done."""
         if total < MIN_FEATURES:
             return
         if stage != self._stage:

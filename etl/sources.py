@@ -1,6 +1,8 @@
-"""Reading GIS files into plain features: GeoJSON, Shapefile (zipped or with siblings), GeoPackage,
-CSV, GPX, KML and KMZ. GDAL (through pyogrio) reads every format but CSV, which is read here so that
-longitude/latitude columns under their common names and GBK-encoded spreadsheets work.
+"""Reading GIS files into plain features.
+
+Formats: GeoJSON, Shapefile (zipped or with siblings), GeoPackage, CSV, GPX, KML and KMZ. GDAL
+(through pyogrio) reads every format but CSV, which is read here so that longitude/latitude columns
+under their common names and GBK-encoded spreadsheets work.
 
 A :class:`Source` keeps each feature's 1-based number in the file, its attributes as Python values
 and its geometry (shapely, 2D) or the reason it has none; the CRS the file declares (or ``None``)
@@ -62,8 +64,11 @@ class Source:
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """``layer``: GeoPackage/KML layer or archive member; ``encoding`` overrides detection;
-    ``gpx_layer``: the GPX sub-layer the target layer reads; ``max_bytes``: size limit."""
+    """How a file is read.
+
+    ``layer``: GeoPackage/KML layer or archive member; ``encoding`` overrides detection;
+    ``gpx_layer``: the GPX sub-layer the target layer reads; ``max_bytes``: size limit.
+    """
 
     layer: str | None = None
     encoding: str | None = None
@@ -104,7 +109,10 @@ def _decode(data: bytes, name: str, encoding: str | None, notes: list[str]) -> s
 
 
 def _dbf_encoding(shp: Path, notes: list[str]) -> str | None:
-    """The encoding of a Shapefile without ``.cpg``: GDAL would read it as Latin-1 (mojibake)."""
+    """Detect the encoding of a Shapefile without ``.cpg``.
+
+    GDAL would read it as Latin-1 (mojibake).
+    """
     siblings = {p.suffix.lower(): p for p in shp.parent.glob(shp.stem + ".*")}
     if ".cpg" in siblings or ".dbf" not in siblings:
         return None
@@ -131,9 +139,11 @@ _VSI = (b"/vsi", "/vsi".encode("utf-16-le"), "/vsi".encode("utf-16-be"))
 
 
 def _refuse_indirection(path: Path, name: str) -> None:
-    """Refuse a file whose content names a GDAL virtual file system (``/vsicurl/``, ``/vsizip/``...):
-    no format the importer reads needs one, and a driver following it would read other files or
-    the network."""
+    """Refuse a file whose content names a GDAL virtual file system (such as ``/vsicurl/``).
+
+    No format the importer reads needs one, and a driver following it would read other files or
+    the network.
+    """
     tail = b""
     with path.open("rb") as f:
         offset = 0
@@ -150,9 +160,11 @@ def _refuse_indirection(path: Path, name: str) -> None:
 
 
 def _opened_by(path: Path, name: str, layer: str | int | None = None) -> None:
-    """Check, before any feature is read, that GDAL opens ``path`` with the driver its extension
-    allows (:data:`geo.limits.IMPORT_DRIVERS`), that only allowed drivers are loaded and that the
-    content names no virtual file."""
+    """Check, before any feature is read, that GDAL opens ``path`` as its extension allows.
+
+    The driver must be the one its extension allows (:data:`geo.limits.IMPORT_DRIVERS`), only
+    allowed drivers may be loaded and the content must name no virtual file.
+    """
     _gdal.check()
     expected = limits.driver_for(path.name)
     if expected is None:
@@ -174,7 +186,7 @@ def _opened_by(path: Path, name: str, layer: str | int | None = None) -> None:
 
 
 def _layers(path: Path, name: str) -> list[str]:
-    """The layer names of ``path`` (checked by :func:`_opened_by` first)."""
+    """List the layer names of ``path`` (checked by :func:`_opened_by` first)."""
     _opened_by(path, name)
     try:
         return [str(row[0]) for row in pyogrio.list_layers(path)]
@@ -190,7 +202,10 @@ def _from_gdal(
     notes: list[str],
     checked: bool = False,
 ) -> Source:
-    """The features of ``path`` (one layer) through GDAL; ``checked``: :func:`_opened_by` passed."""
+    """Read the features of ``path`` (one layer) through GDAL.
+
+    ``checked``: :func:`_opened_by` passed already.
+    """
     if not checked:
         _opened_by(path, name, layer)
     try:
@@ -253,14 +268,20 @@ _TDRIVE_ROW = re.compile(
 
 
 def _tdrive_layout(text: str) -> bool:
-    """Whether the text has no header row and its first line is a T-Drive fix: taxi id, time,
-    longitude, latitude (Microsoft Research's T-Drive, the most common public GPS track in China)."""
+    """Return whether the text has no header row and its first line is a T-Drive fix.
+
+    A fix is taxi id, time, longitude, latitude (Microsoft Research's T-Drive, the most common
+    public GPS track in China).
+    """
     first = text.lstrip("\ufeff").split("\n", 1)[0]
     return bool(_TDRIVE_ROW.match(first))
 
 
 def read_csv(path: Path, name: str, encoding: str | None) -> Source:
-    """A CSV with longitude/latitude columns (lon/lng/longitude/x, lat/latitude/y) or a WKT column."""
+    """Read a CSV with longitude/latitude columns (lon/lng/longitude/x, lat/latitude/y) or WKT.
+
+    The WKT is in a column of its own.
+    """
     notes: list[str] = []
     text = _decode(path.read_bytes(), name, encoding, notes)
     try:
@@ -327,8 +348,10 @@ def _layer_of(path: Path, name: str, wanted: str | None) -> str | None:
 
 
 def _name_gpx_tracks(path: Path, name: str, source: Source) -> None:
-    """Give the track points of a GPX file with several tracks their track's name (column
-    ``track_name``, which the tracks layer reads as the patrol unit)."""
+    """Give the track points of a GPX file with several tracks their track's name.
+
+    The name goes in the column ``track_name``, which the tracks layer reads as the patrol unit.
+    """
     tracks = _from_gdal(path, name, "tracks", None, [])
     names = [f.props.get("name") for f in tracks.features]
     if len(names) < 2 or "track_fid" not in source.columns:
@@ -347,7 +370,8 @@ def _read_shp(shp: Path, name: str, encoding: str | None) -> Source:
     missing = [s for s in (".shx", ".dbf") if s not in present]
     if missing:
         raise DataError(
-            f"{name}: a Shapefile needs its sibling files; {', '.join(shp.stem + m for m in missing)} "
+            f"{name}: a Shapefile needs its sibling files; "
+            f"{', '.join(shp.stem + m for m in missing)} "
             "missing (zip the .shp with its .shx, .dbf, .prj and .cpg)"
         )
     notes: list[str] = []
@@ -373,7 +397,9 @@ def _read_kml(kml: Path, name: str, wanted: str | None) -> Source:
 
 @contextmanager
 def read(path: Path, options: ReadOptions) -> Iterator[Source]:
-    """Read the file at ``path`` (format by its extension); temporary files live as long as the context.
+    """Read the file at ``path`` (format by its extension).
+
+    Temporary files live as long as the context.
 
     Raises
     ------

@@ -1,4 +1,4 @@
-"""Files uploaded through the dashboard: streamed to disk under the data folder, one folder per upload.
+"""Files uploaded through the dashboard: streamed to disk under the data folder, one per upload.
 
 Uploads are untrusted: each file and the upload are limited (``GRIDSIGHT_MAX_UPLOAD_MB``), all the
 uploads kept at once too (``GRIDSIGHT_UPLOAD_QUOTA_MB``); only the base name of a file name is kept,
@@ -45,7 +45,10 @@ MAX_AGE_S = limits.UPLOAD_MAX_AGE_S
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _OWNER = ".owner"
 _CHUNK = 1 << 20
-_GONE = "the upload is gone (it is removed an hour after upload, or after its import); upload the file again"
+_GONE = (
+    "the upload is gone (it is removed an hour after upload, or after its import); "
+    "upload the file again"
+)
 
 
 def _root(settings: Settings) -> Path:
@@ -56,7 +59,7 @@ def _root(settings: Settings) -> Path:
 
 
 def safe_name(raw: str) -> str:
-    """The base name of ``raw`` with unusual characters replaced by ``_``.
+    """Return the base name of ``raw`` with unusual characters replaced by ``_``.
 
     >>> safe_name("../../etc/摄像头 (1).csv")
     '摄像头__1_.csv'
@@ -92,8 +95,9 @@ def _write(path: Path, stream: IO[bytes], budget: int, what: str) -> int:
 def save(
     files: Iterable[tuple[str, IO[bytes]]], owner: str, settings: Settings
 ) -> tuple[str, Path]:
-    """Stream the uploaded ``(name, stream)`` files to a new upload folder of ``owner``; return the
-    upload's token and its main file.
+    """Stream the uploaded ``(name, stream)`` files to a new upload folder of ``owner``.
+
+    Returns the upload's token and its main file.
 
     Raises
     ------
@@ -125,7 +129,8 @@ def save(
                 f"{name}: the upload is over {limit:,} bytes (GRIDSIGHT_MAX_UPLOAD_MB)"
                 if budget == limit - total
                 else f"{name}: the uploads kept would exceed {settings.upload_quota_mb} MB "
-                "(GRIDSIGHT_UPLOAD_QUOTA_MB); import or wait for earlier uploads to expire (an hour)"
+                "(GRIDSIGHT_UPLOAD_QUOTA_MB); "
+                "import or wait for earlier uploads to expire (an hour)"
             )
             total += _write(folder / name, stream, budget, too_big)
     except BaseException:
@@ -135,7 +140,7 @@ def save(
 
 
 def find(token: str, owner: str, settings: Settings) -> Path:
-    """The main file of the upload ``token``, made by ``owner`` less than an hour ago.
+    """Return the main file of the upload ``token``, made by ``owner`` less than an hour ago.
 
     Raises :class:`DataError` otherwise (the same message whether the upload does not exist, expired
     or belongs to someone else: a token reveals nothing).

@@ -27,9 +27,10 @@ _NO_PARENT = ("100000", "000000")  # the country, as DataV files give a province
 
 
 def level_of_code(code: str) -> str | None:
-    """The level a statistical division code implies (GB/T 2260), or None when it is none.
+    """Return the level a statistical division code implies (GB/T 2260), or None when it is none.
 
-    >>> [level_of_code(c) for c in ("440000", "440300", "440305", "440305001", "440305001001", "4403")]
+    >>> codes = ("440000", "440300", "440305", "440305001", "440305001001", "4403")
+    >>> [level_of_code(c) for c in codes]
     ['province', 'city', 'county', 'township', 'village', None]
     """
     if not code.isdigit():
@@ -40,10 +41,16 @@ def level_of_code(code: str) -> str | None:
 
 
 def possible_parents(code: str, level: str) -> tuple[str, ...]:
-    """The codes a unit's parent may have: a county's city or province, a city's province, none for a
-    province, the code's first 6 or 9 digits for a township or village.
+    """Return the codes a unit's parent may have.
 
-    >>> possible_parents("110105", "county"), possible_parents("440300", "city"), possible_parents("110000", "province")
+    These are a county's city or province, a city's province, none for a province, the code's first
+    6 or 9 digits for a township or village.
+
+    >>> (
+    ...     possible_parents("110105", "county"),
+    ...     possible_parents("440300", "city"),
+    ...     possible_parents("110000", "province"),
+    ... )
     (('110100', '110000'), ('440000',), ())
     """
     if level == "county":
@@ -72,6 +79,7 @@ class FeatureError:
     kind: str = "other"
 
     def __str__(self) -> str:
+        """Describe the problem: where, the field and value, what was expected."""
         code = f" (code {self.code})" if self.code else ""
         value = self.value if isinstance(self.value, (int, float)) else repr(self.value)
         shown = f" = {value}" if self.value is not None else ""
@@ -93,10 +101,13 @@ class Checked:
 
 @dataclass(frozen=True)
 class RowRules:
-    """How rows are read: ``columns`` maps fields to the file's columns, ``constants`` gives a field
-    one value for every feature (``--set field=value``, over the file's column), ``values`` maps a
-    field's values as read to others (``--values field=a:b,c:d``; lower case keys; an empty target
-    skips the feature); ``zone`` is the zone of times without one."""
+    """How rows are read.
+
+    ``columns`` maps fields to the file's columns, ``constants`` gives a field one value for every
+    feature (``--set field=value``, over the file's column), ``values`` maps a field's values as
+    read to others (``--values field=a:b,c:d``; lower case keys; an empty target skips the feature);
+    ``zone`` is the zone of times without one.
+    """
 
     spec: LayerSpec
     columns: dict[str, str]
@@ -173,7 +184,10 @@ def _geometries(source: Source, rules: RowRules) -> list[tuple[Any, str]]:
 
 
 def _raw_value(rules: RowRules, name: str, props: dict[str, Any]) -> tuple[Any, str | None]:
-    """The value of field ``name`` before parsing and the column it came from (None: a constant)."""
+    """Return the value of field ``name`` before parsing and the column it came from.
+
+    The column is None for a constant.
+    """
     if name in rules.constants:
         return rules.constants[name], None
     column = rules.columns.get(name)
@@ -187,8 +201,11 @@ def _raw_value(rules: RowRules, name: str, props: dict[str, Any]) -> tuple[Any, 
 def _read_row(
     rules: RowRules, props: dict[str, Any], fail: Callable[[str, Any, str, str], None]
 ) -> tuple[dict[str, Any] | None, str]:
-    """The feature's fields as parsed, or None (errors reported through ``fail``); and why the feature
-    is skipped ('' when it is not)."""
+    """Parse the feature's fields.
+
+    Returns the fields as parsed, or None (errors reported through ``fail``); and why the feature is
+    skipped ('' when it is not).
+    """
     row: dict[str, Any] = {}
     bad = False
     for spec_field in rules.spec.fields:
@@ -214,8 +231,10 @@ def _read_row(
         fail(
             "code",
             code[:80] + ("..." if len(code) > 80 else ""),
-            f"at most {MAX_CODE} characters, not {len(code)} (a code is a key: a Shapefile cuts text at "
-            "254 and a re-import would then add duplicates); use --code-from with shorter columns or "
+            f"at most {MAX_CODE} characters, not {len(code)} "
+            "(a code is a key: a Shapefile cuts text at "
+            "254 and a re-import would then add duplicates); "
+            "use --code-from with shorter columns or "
             "--code-prefix P for codes made from the content",
             "other",
         )
@@ -234,13 +253,13 @@ def _read_row(
 def check(
     source: Source, rules: RowRules, progress: Callable[[str, int, int], None] | None = None
 ) -> Checked:
-    """Every feature of ``source`` read by ``rules``: good rows and one error per problem.
+    """Check every feature of ``source`` read by ``rules``: good rows and one error per problem.
 
     A feature whose key (code; tracks: unit and time) repeats an earlier one's is an error, except a
     GPS fix that exactly repeats an earlier one (same unit, time and position): that is dropped and
-    counted (loggers repeat fixes). Features whose
-    value a field skips (OSM footways) are counted in ``skipped``. ``progress(stage, done, total)`` is
-    called as features are checked."""
+    counted (loggers repeat fixes). Features whose value a field skips (OSM footways) are counted in
+    ``skipped``. ``progress(stage, done, total)`` is called as features are checked.
+    """
     checked = Checked()
     total = len(source.features)
     seen: dict[tuple[Any, ...], tuple[int, dict[str, Any]]] = {}
@@ -318,9 +337,12 @@ MAX_CODE = 64
 
 
 def derived_code(rules: RowRules, feature: Feature) -> str | None:
-    """The code ``--code-from`` or ``--code-prefix`` gives a feature: its columns' values joined by
-    '-', or the prefix and the first 16 hex digits of a SHA-1 of its attributes and geometry (as read,
-    coordinates rounded to 1e-7), so that the same feature always gets the same code."""
+    """Return the code ``--code-from`` or ``--code-prefix`` gives a feature.
+
+    It is its columns' values joined by '-', or the prefix and the first 16 hex digits of a SHA-1 of
+    its attributes and geometry (as read, coordinates rounded to 1e-7), so that the same feature
+    always gets the same code.
+    """
     if rules.code_from:
         parts = [feature.props.get(c) for c in rules.code_from]
         if any(p is None or str(p).strip() == "" for p in parts):
@@ -345,7 +367,10 @@ def _plain(value: Any) -> str:
 
 
 def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Whether two rows are exact repeats: equal values and the same geometry (vertex for vertex)."""
+    """Return whether two rows are exact repeats.
+
+    They are when their values are equal and their geometry the same (vertex for vertex).
+    """
     return all(a[k] == b[k] for k in a if k != "geom") and bool(
         a["geom"].equals_exact(b["geom"], 0.0)
     )
@@ -364,9 +389,12 @@ def rules_for(
     code_from: tuple[str, ...] = (),
     code_prefix: str | None = None,
 ) -> RowRules:
-    """The rules for ``source``: its columns matched to the layer's fields (see ``match_columns``);
-    a ``--set`` over a column the file has is noted in ``notes``; ``code_from``/``code_prefix``
-    derive the codes (:func:`derived_code`)."""
+    """Build the rules for ``source``.
+
+    Its columns are matched to the layer's fields (see ``match_columns``); a ``--set`` over a column
+    the file has is noted in ``notes``; ``code_from``/``code_prefix`` derive the codes
+    (:func:`derived_code`).
+    """
     columns = match_columns(spec, source.columns, overrides, source.name, ignore)
     if code_from or code_prefix is not None:
         if "code" not in {f.name for f in spec.fields}:

@@ -41,7 +41,10 @@ def _zone(raw: str | None, default: dt.tzinfo) -> dt.tzinfo:
 
 
 def _epoch(value: Any) -> dt.datetime | None:
-    """A Unix time in seconds or milliseconds (a number, or digits) as a UTC time; None otherwise."""
+    """Read a Unix time in seconds or milliseconds (a number, or digits) as a UTC time.
+
+    None if ``value`` is not one.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
     text = str(value).strip()
@@ -57,8 +60,10 @@ def _epoch(value: Any) -> dt.datetime | None:
 
 
 def parse_time(value: Any, zone: dt.tzinfo, date_only: bool = False) -> dt.datetime | dt.date:
-    """A date and time or a date: ISO 8601 (offsets ``Z``, ``+08``, ``+0800``, ``+08:00``),
-    ``2026/11/01 08:30``, ``2026年11月1日 08:30`` or ``8时30分``, Unix seconds or milliseconds (UTC).
+    """Parse a date and time, or a date.
+
+    Accepted: ISO 8601 (offsets ``Z``, ``+08``, ``+0800``, ``+08:00``), ``2026/11/01 08:30``,
+    ``2026年11月1日 08:30`` or ``8时30分``, Unix seconds or milliseconds (UTC).
 
     >>> parse_time("2008-12-11 04:47:40+00", dt.UTC).isoformat()
     '2008-12-11T04:47:40+00:00'
@@ -136,7 +141,7 @@ def _text(value: Any) -> str:
 
 
 def _code_in_object(text: str) -> str:
-    """The code inside an object such as DataV's ``parent: {"adcode": 440300}``."""
+    """Return the code inside an object such as DataV's ``parent: {"adcode": 440300}``."""
     try:
         obj = json.loads(text)
     except ValueError:

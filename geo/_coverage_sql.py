@@ -50,7 +50,7 @@ TEMP_TABLES = (
 )
 
 
-# -- units and roads (full refresh) ------------------------------------------------------------------
+# -- units and roads (full refresh) ---------------------------------------------------------------
 
 # What UNITS, ROAD_LENGTH and TILING derive from the units and roads alone (metric shapes, pieces,
 # areas, road lengths, tiling) is kept between full refreshes while neither changes. Bump this when
@@ -93,7 +93,7 @@ WHERE u IS NOT NULL""",
 )
 LIVE_TABLES = {"units": "unit_coverage", "unit_pieces": "unit_piece", "roads": "road_piece"}
 
-# -- parents summed from their children (full refresh) -----------------------------------------------
+# -- parents summed from their children (full refresh) --------------------------------------------
 
 # Relative tolerance of the tiling test: 1e-7 of a unit's area (0.1 m² of a 1 km² cell) leaves the
 # shown percentages (one decimal) untouched; real gaps and overlaps are far larger.
@@ -119,7 +119,8 @@ UPDATE $units u SET tiled = t.tiled, roads_tiled = t.roads_tiled FROM (
     WITH kids AS (
         SELECT c.parent_code AS code, sum(c.area_m2) AS area, sum(c.road_m) AS road_m,
                sum(ST_Area(ST_Intersection(c.geom_m, p.geom_m))) AS inside
-        FROM $units c JOIN $units p ON p.code = c.parent_code WHERE $parents_of_c GROUP BY c.parent_code
+        FROM $units c JOIN $units p ON p.code = c.parent_code WHERE $parents_of_c
+        GROUP BY c.parent_code
     ), overlap AS (
         SELECT a.parent_code AS code, sum(ST_Area(ST_Intersection(a.geom_m, b.geom_m))) AS area
         FROM $units a JOIN $units b
@@ -149,7 +150,8 @@ MEASURED_ROADS = "NOT $u.roads_tiled"
 _ROLL_UP = """
 UPDATE $units u SET $assign
 FROM (SELECT parent_code AS code, $sums FROM $units c
-      WHERE c.parent_code IN (SELECT code FROM $units WHERE level = :level AND $ok) GROUP BY parent_code) x
+      WHERE c.parent_code IN (SELECT code FROM $units WHERE level = :level AND $ok)
+      GROUP BY parent_code) x
 WHERE u.code = x.code
 """
 # The unit_coverage columns of the covered areas (m²) and covered road lengths (m).
@@ -169,7 +171,7 @@ ROLL_UP_ROADS = fill(
 )
 PARENT_LEVELS = ("village", "township", "county", "city", "province")
 
-# -- the region to rebuild ---------------------------------------------------------------------------
+# -- the region to rebuild ------------------------------------------------------------------------
 
 # A full refresh: everything goes; the region is unbounded (NULL).
 WHOLE_REGION = (
@@ -186,13 +188,15 @@ CHANGED_REGION = fill_all(
         """
 CREATE TEMP TABLE gs_changed_region ON COMMIT DROP AS
 SELECT ST_Union(g) AS g FROM (
-    SELECT ST_Transform(region, :srid) AS g FROM coverage_change WHERE layer = 'camera' AND id <= :max_id
+    SELECT ST_Transform(region, :srid) AS g FROM coverage_change
+    WHERE layer = 'camera' AND id <= :max_id
     UNION ALL
     SELECT ST_Buffer(ST_Transform(region, :srid), :buffer, '$quad_segs') FROM coverage_change
     WHERE layer = 'route' AND id <= :max_id
 ) x""",
         """
-UPDATE gs_changed_region SET g = ST_CollectionExtract(ST_MakeValid(g), 3) WHERE NOT ST_IsValid(g)""",
+UPDATE gs_changed_region SET g = ST_CollectionExtract(ST_MakeValid(g), 3)
+WHERE NOT ST_IsValid(g)""",
         """
 -- "interiors meet" as an overlay (robust) rather than ST_Touches, which throws on slivers
 CREATE TEMP TABLE gs_old_pieces ON COMMIT DROP AS
@@ -205,12 +209,13 @@ CREATE TEMP TABLE gs_region ON COMMIT DROP AS
 SELECT ST_Union(r.g, (SELECT ST_Union(geom) FROM gs_old_pieces)) AS g FROM gs_changed_region r""",
         "UPDATE gs_region SET g = (SELECT g FROM gs_changed_region) WHERE g IS NULL",
         """
-UPDATE gs_region SET g = ST_CollectionExtract(CASE WHEN ST_IsValid(g) THEN g ELSE ST_MakeValid(g) END, 3)""",
+UPDATE gs_region
+SET g = ST_CollectionExtract(CASE WHEN ST_IsValid(g) THEN g ELSE ST_MakeValid(g) END, 3)""",
     ),
     quad_segs=QUAD_SEGS,
 )
 
-# -- the mosaic inside the region --------------------------------------------------------------------
+# -- the mosaic inside the region -----------------------------------------------------------------
 
 # Subdividing and clipping can, rarely, leave a polygon GEOS calls invalid; repair those few.
 _REPAIR = (
@@ -224,19 +229,21 @@ _MINUS = fill(
     local_union="(SELECT ST_Union(x.g) FROM $table x WHERE x.g && $g)",
 )
 
-# The views and patrol buffers to rebuild: all of them (full), or those meeting the region, clipped to
-# it. The regional form finds them through the spatial indexes (a bounding box in EPSG:4326 around
-# the region, 1 m wider, so that the curved edges of a transformed box lose nothing).
+# The views and patrol buffers to rebuild: all of them (full), or those meeting the region, clipped
+# to it. The regional form finds them through the spatial indexes (a bounding box in EPSG:4326
+# around the region, 1 m wider, so that the curved edges of a transformed box lose nothing).
 _REGION_BOX = "(SELECT ST_Transform(ST_Expand(ST_Envelope(g), $m), 4326) FROM gs_region)"
 # SOURCES: those of the cameras c and routes r meeting $cameras and $routes.
 SOURCES = fill_all(
     (
         """
 CREATE TEMP TABLE gs_views ON COMMIT DROP AS
-SELECT c.status = 'online' AS online, ST_Transform(c.view_geom, :srid) AS g FROM camera c WHERE $cameras""",
+SELECT c.status = 'online' AS online, ST_Transform(c.view_geom, :srid) AS g
+FROM camera c WHERE $cameras""",
         """
 CREATE TEMP TABLE gs_buffers ON COMMIT DROP AS
-SELECT ST_Buffer(ST_Transform(r.geom, :srid), :buffer, '$quad_segs') AS g FROM patrol_route r WHERE $routes""",
+SELECT ST_Buffer(ST_Transform(r.geom, :srid), :buffer, '$quad_segs') AS g
+FROM patrol_route r WHERE $routes""",
     ),
     quad_segs=QUAD_SEGS,
 )
@@ -270,8 +277,10 @@ FROM (SELECT CASE WHEN online THEN 'w' ELSE 'o' END AS kind, g FROM gs_views
 CROSS JOIN LATERAL (
     SELECT tx, ty, ST_MakeEnvelope(tx * $tile, ty * $tile, (tx + 1) * $tile, (ty + 1) * $tile,
                                    ST_SRID(s.g)) AS box
-    FROM generate_series(floor(ST_XMin(s.g) / $tile)::int, floor(ST_XMax(s.g) / $tile)::int) AS tx,
-         generate_series(floor(ST_YMin(s.g) / $tile)::int, floor(ST_YMax(s.g) / $tile)::int) AS ty) t
+    FROM generate_series(floor(ST_XMin(s.g) / $tile)::int,
+                         floor(ST_XMax(s.g) / $tile)::int) AS tx,
+         generate_series(floor(ST_YMin(s.g) / $tile)::int,
+                         floor(ST_YMax(s.g) / $tile)::int) AS ty) t
 WHERE NOT ST_IsEmpty(s.g)
 """,
     tile=TILE_M,
@@ -298,7 +307,8 @@ UNIONS = (
     "ANALYZE gs_working_union",
     "ANALYZE gs_patrol_union",
     fill(
-        "CREATE TEMP TABLE gs_other_only ON COMMIT DROP AS SELECT $minus AS g FROM gs_other_union o",
+        "CREATE TEMP TABLE gs_other_only ON COMMIT DROP AS "
+        "SELECT $minus AS g FROM gs_other_union o",
         minus=fill(_MINUS, g="o.g", table="gs_working_union"),
     ),
     fill(_REPAIR, table="gs_other_only", g="g"),
@@ -317,9 +327,11 @@ SELECT kind, (ST_Dump(ST_CollectionExtract(g, 3))).geom AS geom FROM (
     SELECT CASE WHEN c.w THEN 'w' ELSE 'o' END || s.side AS kind, s.g
     FROM (SELECT true AS w, g FROM gs_working_union UNION ALL SELECT false, g FROM gs_other_only) c
     CROSS JOIN LATERAL (SELECT ST_Union(x.g) AS u FROM gs_patrol_union x WHERE x.g && c.g) near
-    CROSS JOIN LATERAL (SELECT 'p' AS side, ST_Intersection(c.g, near.u) AS g WHERE near.u IS NOT NULL
+    CROSS JOIN LATERAL (SELECT 'p' AS side, ST_Intersection(c.g, near.u) AS g
+                        WHERE near.u IS NOT NULL
                         UNION ALL
-                        SELECT '', CASE WHEN near.u IS NULL THEN c.g ELSE ST_Difference(c.g, near.u) END) s
+                        SELECT '', CASE WHEN near.u IS NULL THEN c.g
+                                        ELSE ST_Difference(c.g, near.u) END) s
     UNION ALL SELECT 'p', $patrol_only FROM gs_patrol_union p
     OFFSET 0  -- computed once: without it the planner would inline each overlay into every use of g
 ) x
@@ -349,7 +361,8 @@ SELECT r.id, r.geom FROM road_piece r WHERE $near""",
     """
 CREATE TEMP TABLE gs_kept_pieces ON COMMIT DROP AS
 SELECT p.kind, p.geom FROM coverage_piece p
-WHERE p.id IN (SELECT p2.id FROM gs_roads_to_measure r JOIN coverage_piece p2 ON p2.geom && r.geom)""",
+WHERE p.id IN (SELECT p2.id FROM gs_roads_to_measure r
+               JOIN coverage_piece p2 ON p2.geom && r.geom)""",
     """
 CREATE TEMP TABLE gs_pieces_after ON COMMIT DROP AS
 SELECT kind, geom FROM gs_kept_pieces UNION ALL SELECT kind, geom FROM gs_new_pieces""",
@@ -378,12 +391,12 @@ ROAD_SUMS = fill(
     sums=", ".join(f"sum(length) FILTER (WHERE kind = '{c}') AS {c}" for c in ROAD_COLUMNS),
 )
 
-# -- per-unit sums -----------------------------------------------------------------------------------
+# -- per-unit sums --------------------------------------------------------------------------------
 
 # Each unit is measured on its whole geometry, one unit at a time (LATERAL): PostGIS prepares the
-# unit's polygon once for all the pieces near it, so "piece inside the unit" costs a point-in-polygon
-# walk, and only pieces across the unit's boundary are clipped. The cost grows linearly with the
-# data (a join sorted by unit spills geometries to disk on a province's data).
+# unit's polygon once for all the pieces near it, so "piece inside the unit" costs a
+# point-in-polygon walk, and only pieces across the unit's boundary are clipped. The cost grows
+# linearly with the data (a join sorted by unit spills geometries to disk on a province's data).
 # $units is the unit table; $where restricts the units (an incremental refresh: those near the
 # changed region).
 
@@ -440,7 +453,8 @@ ROAD_LENGTHS = fill(
 # $roads selects the road pieces r of gs_roads_to_measure; $pieces is the mosaic's table.
 _ROAD_FRAGMENTS = fill(
     """
-SELECT r.id AS road_id, r.geom AS road, k.kind, ST_CollectionExtract(ST_Intersection(r.geom, p.geom), 2) AS g
+SELECT r.id AS road_id, r.geom AS road, k.kind,
+       ST_CollectionExtract(ST_Intersection(r.geom, p.geom), 2) AS g
 FROM gs_roads_to_measure r JOIN $pieces p ON r.geom && p.geom AND ST_DWithin(r.geom, p.geom, 0)
 JOIN (VALUES $kinds) AS k(kind)
   ON $kind_classes
@@ -463,9 +477,12 @@ WITH part AS (
                                          ST_LineLocatePoint(road, ST_EndPoint(g)) AS b) t
 ), opens AS (  -- 1 where a stretch starts past every earlier one's end: a new merged stretch
     SELECT *, CASE WHEN t0 <= max(t1) OVER earlier THEN 0 ELSE 1 END AS opens FROM span
-    WINDOW earlier AS (PARTITION BY road_id, kind ORDER BY t0, t1 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+    WINDOW earlier AS (PARTITION BY road_id, kind ORDER BY t0, t1
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ), merged AS (
-    SELECT road_id, kind, road, sum(opens) OVER (PARTITION BY road_id, kind ORDER BY t0, t1) AS n, t0, t1 FROM opens
+    SELECT road_id, kind, road, sum(opens) OVER (PARTITION BY road_id, kind ORDER BY t0, t1) AS n,
+           t0, t1
+    FROM opens
 )
 SELECT road_id, kind, ST_Collect(g) AS geom FROM (
     SELECT road_id, kind, ST_LineSubstring((array_agg(road))[1], min(t0), max(t1)) AS g

@@ -60,8 +60,11 @@ class Event:
     detail: dict[str, Any]
 
     def line(self) -> str:
-        """One line: ``time  account  address  kind  target  outcome  detail``, tab-separated, with
-        the time in ISO 8601 (UTC) and the detail as compact JSON."""
+        """Format the event as one tab-separated line.
+
+        The line is ``time  account  address  kind  target  outcome  detail``, with the time in
+        ISO 8601 (UTC) and the detail as compact JSON.
+        """
         detail = (
             json.dumps(self.detail, ensure_ascii=False, separators=(",", ":"))
             if self.detail
@@ -89,8 +92,10 @@ def record(
     outcome: str = "ok",
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Append one event. Given an engine, it is written in a transaction of its own (it survives
-    the caller's rollback); given a connection, in the caller's transaction.
+    """Append one event.
+
+    Given an engine, it is written in a transaction of its own (it survives the caller's rollback);
+    given a connection, in the caller's transaction.
 
     Raises :class:`ValueError` for a ``kind`` not in :data:`KINDS` (a programming error).
     """
@@ -116,21 +121,29 @@ def record(
 
 
 def refusals_per_minute(conn: Connection) -> int:
-    """How many ``denied`` (per account and address) or ``sign_in_failed`` (per address) events the
-    database records each minute before it only counts them."""
+    """Return how many refused events the database records each minute before it only counts them.
+
+    The events are ``denied`` (per account and address) or ``sign_in_failed`` (per address).
+    """
     return int(conn.execute(text("SELECT gs_audit_refusals_per_minute()")).scalar_one())
 
 
 def flush(engine: Engine) -> int:
-    """Write the ``suppressed`` summaries of every closed minute that left refusals out (in a
-    transaction of its own); returns how many were written. Call before reading the log."""
+    """Write the ``suppressed`` summaries of every closed minute that left refusals out.
+
+    They are written in a transaction of its own; returns how many were written. Call before reading
+    the log.
+    """
     with engine.begin() as conn:
         return int(conn.execute(text("SELECT gs_audit_flush()")).scalar_one())
 
 
 def parse_since(raw: str) -> dt.datetime:
-    """``--since``: an ISO 8601 date or time (a time without offset is UTC), or a duration back from
-    now such as ``30m``, ``12h``, ``7d``. Raises :class:`DataError` naming the value otherwise."""
+    """Parse ``--since``: an ISO 8601 date or time, or a duration back from now.
+
+    A time without offset is UTC; a duration is such as ``30m``, ``12h``, ``7d``. Raises
+    :class:`DataError` naming the value otherwise.
+    """
     raw = raw.strip()
     units = {"m": 60, "h": 3600, "d": 86400}
     if raw[-1:] in units and raw[:-1].isdigit():
@@ -153,7 +166,7 @@ def events(
     kind: str | None = None,
     limit: int = 1000,
 ) -> list[Event]:
-    """The newest ``limit`` events (at most 10,000) matching the filters, oldest first.
+    """Return the newest ``limit`` events (at most 10,000) matching the filters, oldest first.
 
     Raises :class:`DataError` for an unknown ``kind``.
     """

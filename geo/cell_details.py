@@ -1,4 +1,4 @@
-"""Everything about one grid cell that a leader asks for: who, what covers it, what happened there."""
+"""Everything about one grid cell a leader asks for: who, what covers it, what happened there."""
 
 from __future__ import annotations
 
@@ -17,9 +17,12 @@ _WINDOW_FILTER = incident_window("i")
 
 @dataclass(frozen=True)
 class CellDetails:
-    """A cell's facts (aggregates and its grid worker, staff), its figures beside its village's and
+    """What the cell panel shows about one grid cell.
+
+    A cell's facts (aggregates and its grid worker, staff), its figures beside its village's and
     township's, its cameras (broken first), the window's incidents, the routes through it, and the
-    incidents per day and category."""
+    incidents per day and category.
+    """
 
     cell: dict[str, Any]
     figures: list[UnitFigures]  # cell, village, township
@@ -32,10 +35,12 @@ class CellDetails:
 def cell_details(
     conn: Connection, code: str, window: Window, phone: bool = True, *, timezone: str
 ) -> CellDetails:
-    """The details of grid cell ``code`` for ``window``; raises :class:`NotFound` for another code.
-    The grid worker's phone (staff personal data) is read only when ``phone`` is true; otherwise
-    ``cell['grid_worker_phone']`` is None. Times and days are local to ``timezone`` (an IANA name:
-    the ``GRIDSIGHT_TIMEZONE`` setting)."""
+    """Read the details of grid cell ``code`` for ``window``.
+
+    Raises :class:`NotFound` for another code. The grid worker's phone (staff personal data) is read
+    only when ``phone`` is true; otherwise ``cell['grid_worker_phone']`` is None. Times and days are
+    local to ``timezone`` (an IANA name: the ``GRIDSIGHT_TIMEZONE`` setting).
+    """
     cell = (
         conn.execute(
             text("""
@@ -62,7 +67,8 @@ def cell_details(
     cameras = (
         conn.execute(
             text("""
-        SELECT c.code, c.name, c.kind, c.status FROM camera c JOIN grid_cell g ON ST_Intersects(g.geom, c.geom)
+        SELECT c.code, c.name, c.kind, c.status
+        FROM camera c JOIN grid_cell g ON ST_Intersects(g.geom, c.geom)
         WHERE g.code = :code ORDER BY c.status = 'online', c.status, c.code"""),
             params,
         )
@@ -73,10 +79,13 @@ def cell_details(
     incidents = (
         conn.execute(
             text(f"""
-        SELECT i.code, to_char(i.occurred_at AT TIME ZONE CAST(:tz AS text), 'YYYY-MM-DD HH24:MI') AS occurred,
+        SELECT i.code,
+               to_char(i.occurred_at AT TIME ZONE CAST(:tz AS text), 'YYYY-MM-DD HH24:MI')
+                   AS occurred,
                i.category, i.severity, i.status,
                NOT i.watched AS blind
-        FROM incident i WHERE i.unit_code = :code AND {_WINDOW_FILTER} ORDER BY i.occurred_at DESC"""),  # noqa: S608
+        FROM incident i WHERE i.unit_code = :code AND {_WINDOW_FILTER}
+        ORDER BY i.occurred_at DESC"""),  # noqa: S608
             params,
         )
         .mappings()
@@ -85,7 +94,8 @@ def cell_details(
     routes = (
         conn.execute(
             text("""
-        SELECT r.code, r.unit, r.shift FROM patrol_route r JOIN grid_cell g ON ST_Intersects(g.geom, r.geom)
+        SELECT r.code, r.unit, r.shift
+        FROM patrol_route r JOIN grid_cell g ON ST_Intersects(g.geom, r.geom)
         WHERE g.code = :code ORDER BY r.code"""),
             params,
         )
@@ -96,8 +106,10 @@ def cell_details(
     daily = (
         conn.execute(
             text(f"""
-        SELECT to_char(i.occurred_at AT TIME ZONE CAST(:tz AS text), 'YYYY-MM-DD') AS day, i.category, count(*) AS count
-        FROM incident i WHERE i.unit_code = :code AND {_WINDOW_FILTER} GROUP BY 1, 2 ORDER BY 1, 2"""),  # noqa: S608
+        SELECT to_char(i.occurred_at AT TIME ZONE CAST(:tz AS text), 'YYYY-MM-DD') AS day,
+               i.category, count(*) AS count
+        FROM incident i WHERE i.unit_code = :code AND {_WINDOW_FILTER}
+        GROUP BY 1, 2 ORDER BY 1, 2"""),  # noqa: S608
             params,
         )
         .mappings()

@@ -49,8 +49,11 @@ REFRESH_LOCK = 7_361_624_101  # advisory lock key: one refresh at a time
 
 @dataclass(frozen=True)
 class RefreshReport:
-    """What a refresh did: ``mode`` is 'full', 'incremental' or 'none' (nothing had changed);
-    ``units``: whether the units' metric shapes, areas, road lengths and tiling were rebuilt too."""
+    """What a refresh did.
+
+    ``mode`` is 'full', 'incremental' or 'none' (nothing had changed); ``units``: whether the units'
+    metric shapes, areas, road lengths and tiling were rebuilt too.
+    """
 
     mode: str
     changes: int
@@ -59,7 +62,7 @@ class RefreshReport:
 
 
 def metric_srid(conn: Connection) -> int:
-    """The EPSG code of the projected CRS (metres) in which coverage is measured."""
+    """Return the EPSG code of the projected CRS (metres) in which coverage is measured."""
     return int(conn.execute(text("SELECT gs_metric_srid()")).scalar_one())
 
 
@@ -70,11 +73,15 @@ def refresh(
 
     Parameters
     ----------
-    conn: a connection inside a transaction (the refresh commits or rolls back with it).
-    patrol_buffer_m: the patrol buffer width in metres (setting ``GRIDSIGHT_PATROL_BUFFER_M``).
-    full: recompute every coverage figure even when an incremental refresh would do.
-    rebuild_units: rebuild what comes from the units and roads alone (metric shapes, areas, road
-        lengths, tiling) too; a full refresh does so anyway when units or roads changed since.
+    conn
+        A connection inside a transaction (the refresh commits or rolls back with it).
+    patrol_buffer_m
+        The patrol buffer width in metres (setting ``GRIDSIGHT_PATROL_BUFFER_M``).
+    full
+        Recompute every coverage figure even when an incremental refresh would do.
+    rebuild_units
+        Rebuild what comes from the units and roads alone (metric shapes, areas, road lengths,
+        tiling) too; a full refresh does so anyway when units or roads changed since.
     """
     started = time.perf_counter()
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REFRESH_LOCK})
@@ -118,9 +125,12 @@ def refresh(
 
 @dataclass(frozen=True)
 class RefreshPlan:
-    """What a refresh will do: ``mode`` 'full', 'incremental' or 'none'; ``rebuild_units``: rebuild
-    what comes from the units and roads too; it handles the changes up to ``max_id`` (``changes``
-    of them); ``units_stamp``: what ``gs_meta.coverage_units`` says once the units are rebuilt."""
+    """What a refresh will do.
+
+    ``mode`` 'full', 'incremental' or 'none'; ``rebuild_units``: rebuild what comes from the units
+    and roads too; it handles the changes up to ``max_id`` (``changes``
+    of them); ``units_stamp``: what ``gs_meta.coverage_units`` says once the units are rebuilt.
+    """
 
     mode: str
     rebuild_units: bool
@@ -130,14 +140,30 @@ class RefreshPlan:
 
     @property
     def full(self) -> bool:
+        """Return whether the refresh is a full one."""
         return self.mode == "full"
 
 
 def plan_refresh(
     conn: Connection, patrol_buffer_m: float, full: bool = False, rebuild_units: bool = False
 ) -> RefreshPlan:
-    """Decide what a refresh must do from the pending changes and what the last one was made with
-    (patrol buffer, units version, metric CRS); ``full`` and ``rebuild_units`` ask for more."""
+    """Decide what a refresh must do.
+
+    The decision comes from the pending changes and what the last one was made with (patrol buffer,
+    units version, metric CRS); ``full`` and ``rebuild_units`` ask for more.
+
+    Parameters
+    ----------
+    conn
+        Connection whose transaction the refresh runs in.
+    patrol_buffer_m
+        The patrol buffer width in metres; a different width than the last refresh's makes the
+        refresh full.
+    full
+        Ask for a full refresh.
+    rebuild_units
+        Ask for the units' metric shapes, areas, road lengths and tiling to be rebuilt too.
+    """
     max_id, changes, needs_full, cost = conn.execute(
         text(
             "SELECT max(id), count(*), coalesce(bool_or(region IS NULL), false), "
@@ -160,7 +186,10 @@ def plan_refresh(
 
 
 def finish(conn: Connection, plan: RefreshPlan, patrol_buffer_m: float) -> None:
-    """Mark the changes ``plan`` handled as done; record the patrol buffer used and the time."""
+    """Mark the changes ``plan`` handled as done; record the patrol buffer used and the time.
+
+    ``patrol_buffer_m`` is that buffer's width in metres.
+    """
     conn.execute(text("DELETE FROM coverage_change WHERE id <= :m"), {"m": plan.max_id})
     meta.put(conn, "coverage_patrol_buffer_m", repr(patrol_buffer_m))
     stamp = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
@@ -175,8 +204,11 @@ def _rebuild_units(conn: Connection, params: dict[str, float | int]) -> None:
 def rebuild_units_in(
     conn: Connection, params: dict[str, float | int], tables: dict[str, str]
 ) -> None:
-    """Rebuild the units' metric shapes, areas, population, road pieces, road lengths and tiling into
-    ``tables`` (keys of :data:`geo._coverage_sql.LIVE_TABLES`: the live tables or work tables)."""
+    """Rebuild the units' metric shapes, areas, population, road pieces, road lengths and tiling.
+
+    They go into ``tables`` (keys of :data:`geo._coverage_sql.LIVE_TABLES`: the live tables or work
+    tables).
+    """
     run_script(conn, fill_all(sql.UNITS, **tables), params)
     conn.execute(statement(sql.ROAD_LENGTHS, **tables, where="true"))
     conn.execute(statement(sql.TILING, **tables, parents_of_c="true", parents_of_a="true"))
@@ -189,32 +221,40 @@ def computed_at(conn: Connection) -> dt.datetime | None:
 
 
 def gap(conn: Connection, code: str) -> dict[str, Any] | None:
-    """The coverage gap of unit ``code`` as a GeoJSON MultiPolygon in EPSG:4326 (None: no such unit).
+    """Return the coverage gap of unit ``code`` as a GeoJSON MultiPolygon in EPSG:4326.
 
-    Its area is ``area × (1 − combined)``: the part covered by neither a working camera nor a patrol.
+    None when there is no such unit. Its area is ``area × (1 − combined)``: the part covered by
+    neither a working camera nor a patrol.
     """
     geojson = conn.execute(text(sql.GAP), {"code": code}).scalar()
     return None if geojson is None else dict(json.loads(geojson))
 
 
 def run_script(conn: Connection, script: Sequence[str], params: dict[str, float | int]) -> None:
-    """Run the statements of ``script`` in order (each complete: see :func:`geo._sql.statement`),
-    binding only the parameters each statement uses."""
+    """Run the statements of ``script`` in order (each complete: see :func:`geo._sql.statement`).
+
+    Each is bound only the parameters it uses.
+    """
     for sql_text in script:
         stmt = statement(sql_text)
         conn.execute(stmt, {k: v for k, v in params.items() if k in stmt.compile().params})
 
 
 def roll_up(conn: Connection, units: str = "unit_coverage") -> None:
-    """Sum the figures of the parents their children tile from the children, bottom level first
-    (``units``: the unit table)."""
+    """Sum the figures of the parents their children tile from the children, bottom level first.
+
+    ``units`` is the unit table.
+    """
     for level in sql.PARENT_LEVELS:
         conn.execute(statement(sql.ROLL_UP_AREAS, units=units), {"level": level})
         conn.execute(statement(sql.ROLL_UP_ROADS, units=units), {"level": level})
 
 
 def _in_region(alias: str, full: bool) -> str:
-    """SQL condition on unit ``alias``: its shape meets the refreshed region (always true when full)."""
+    """Return the SQL condition on unit ``alias``: its shape meets the refreshed region.
+
+    Always true when ``full``.
+    """
     return "true" if full else fill("ST_Intersects($u.geom_m, (SELECT g FROM gs_region))", u=alias)
 
 
@@ -227,15 +267,18 @@ WHERE u.code = x.code"""
 
 
 def _apply_areas(conn: Connection, pieces: str, sign: str, units: str) -> None:
-    """Add (sign '+') or subtract ('-') the area that ``pieces`` cover in each unit meeting ``units``."""
+    """Add (sign '+') or subtract ('-') the area ``pieces`` cover in each unit meeting ``units``."""
     areas = fill(sql.AREA_BY_CLASS, pieces=pieces, units="unit_coverage", where=units)
     sums = fill(sql.AREA_SUMS, areas=areas)
     conn.execute(statement(_ADD, assign=_added(sql.AREA_COLUMNS, sign), sums=sums))
 
 
 def _apply_roads(conn: Connection, pieces: str, covered: str, sign: str, units: str) -> None:
-    """Add (sign '+') or subtract ('-') the length of the roads in ``gs_roads_to_measure`` that
-    ``pieces`` cover, in each unit meeting ``units``; the covered lines go to table ``covered``."""
+    """Add (sign '+') or subtract ('-') the length of roads that ``pieces`` cover in each unit.
+
+    The roads are those in ``gs_roads_to_measure``, the units those meeting ``units``; the covered
+    lines go to table ``covered``.
+    """
     run_script(conn, fill_all(sql.COVERED_ROADS, table=covered, pieces=pieces), {})
     lengths = fill(sql.LENGTH_BY_UNIT, lines=covered, units="unit_coverage", where=units)
     sums = fill(sql.ROAD_SUMS, lengths=lengths)
@@ -243,8 +286,10 @@ def _apply_roads(conn: Connection, pieces: str, covered: str, sign: str, units: 
 
 
 def _added(columns: tuple[str, ...], sign: str) -> str:
-    """SQL assignments adding (sign '+') or subtracting ('-') the sums ``x.<column>`` to the unit's
-    ``columns`` (the metrics' columns, from :mod:`geo.metrics`, never from input).
+    """Return SQL assignments adding (sign '+') or subtracting ('-') the sums ``x.<column>``.
+
+    They apply to the unit's ``columns`` (the metrics' columns, from :mod:`geo.metrics`, never from
+    input).
 
     >>> _added(("camera_road_m",), "-")
     'camera_road_m = u.camera_road_m - coalesce(x.camera_road_m, 0)'

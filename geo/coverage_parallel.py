@@ -94,7 +94,8 @@ _SOURCES_CHUNK = (
 _MOSAIC_CHUNK = (
     """
 CREATE TEMP TABLE gs_tiled_sources ON COMMIT DROP AS
-SELECT s.kind, s.tx, s.ty, s.g FROM coverage_work.source s JOIN coverage_work.tile t USING (tx, ty) WHERE t.chunk = :j""",
+SELECT s.kind, s.tx, s.ty, s.g FROM coverage_work.source s JOIN coverage_work.tile t USING (tx, ty)
+WHERE t.chunk = :j""",
     *sql.UNIONS,
     "INSERT INTO coverage_work.piece (kind, geom) SELECT kind, geom FROM gs_new_pieces",
 )
@@ -191,7 +192,8 @@ _FIGURES = fill(
 UPDATE $units u SET $sums,
        cameras = coalesce(c.n, 0), cameras_online = coalesce(c.online, 0)
 FROM $units u2 LEFT JOIN coverage_work.area a ON a.code = u2.code
-     LEFT JOIN coverage_work.road r ON r.code = u2.code LEFT JOIN coverage_work.cameras c ON c.code = u2.code
+     LEFT JOIN coverage_work.road r ON r.code = u2.code
+     LEFT JOIN coverage_work.cameras c ON c.code = u2.code
 WHERE u.code = u2.code
 """,
     sums=", ".join(
@@ -208,8 +210,9 @@ def refresh_with_sessions(
     rebuild_units: bool = False,
     sessions: int = 2,
 ) -> RefreshReport:
-    """Bring the coverage figures up to date in transactions of their own, on ``sessions``
-    connections of ``engine`` when the refresh is full; an incremental one runs serially.
+    """Bring the coverage figures up to date in transactions of their own.
+
+    A full refresh runs on ``sessions`` connections of ``engine``; an incremental one runs serially.
 
     Parameters are those of :func:`geo.coverage.refresh`; ``sessions``: how many database
     sessions share the work (about the database server's cores).
@@ -254,7 +257,7 @@ def refresh_with_sessions(
 
 @contextmanager
 def _refresh_lock(engine: Engine) -> Iterator[Connection]:
-    """A connection holding the refresh lock for its session (across its transactions)."""
+    """Open a connection holding the refresh lock for its session (across its transactions)."""
     with engine.connect() as lead:
         lead.execute(text("SELECT pg_advisory_lock(:k)"), {"k": REFRESH_LOCK})
         lead.commit()
@@ -280,7 +283,7 @@ def _empty_work_tables(lead: Connection) -> None:
 
 
 def _tables(plan: RefreshPlan) -> dict[str, str]:
-    """The unit and road tables the chunks read: the work tables when the units are rebuilt."""
+    """Name the unit and road tables the chunks read: the work tables when the units are rebuilt."""
     return WORK_TABLES if plan.rebuild_units else sql.LIVE_TABLES
 
 
@@ -293,10 +296,12 @@ def _start(
     full: bool,
     rebuild_units: bool,
 ) -> tuple[RefreshPlan, str]:
-    """Step 1: plan in a repeatable-read transaction of ``lead`` and share its snapshot with the
-    chunks that tile the views and buffers, while ``lead`` rebuilds the units if the plan says so
-    (their road lengths and tiling come in the next steps); then deal the tiles out. Returns the
-    plan and the unit table the chunks read."""
+    """Step 1: plan in a repeatable-read transaction of ``lead`` and share its snapshot.
+
+    The snapshot goes to the chunks that tile the views and buffers, while ``lead`` rebuilds the
+    units if the plan says so (their road lengths and tiling come in the next steps); then deal the
+    tiles out. Returns the plan and the unit table the chunks read.
+    """
     lead.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
     plan = plan_refresh(lead, patrol_buffer_m, full, rebuild_units)
     snapshot = str(lead.execute(text("SELECT pg_export_snapshot()")).scalar_one())
@@ -316,11 +321,14 @@ def _start(
 
 
 def _deal_tiles(lead: Connection, chunks: int) -> None:
-    """Deal the tiles out to ``chunks`` chunks of about the same cost (their sources' vertices),
-    largest first: one town's tile can cost as much as a dozen rural ones."""
+    """Deal the tiles out to ``chunks`` chunks of about the same cost (their sources' vertices).
+
+    Largest first: one town's tile can cost as much as a dozen rural ones.
+    """
     tiles = lead.execute(
         text(
-            "SELECT tx, ty, sum(ST_NPoints(g)) AS cost FROM coverage_work.source GROUP BY tx, ty ORDER BY cost DESC"
+            "SELECT tx, ty, sum(ST_NPoints(g)) AS cost FROM coverage_work.source "
+            "GROUP BY tx, ty ORDER BY cost DESC"
         )
     ).all()
     loads = [(0, j) for j in range(chunks)]
@@ -342,10 +350,12 @@ def _deal_tiles(lead: Connection, chunks: int) -> None:
 def _run_chunks(
     engine: Engine, pool: ThreadPoolExecutor, scripts: list[tuple[str, ...]], chunks: int
 ) -> None:
-    """Run every script once per chunk (:j of :k), each chunk in a transaction of its own, on the
-    pool's sessions, the first script's chunks first (list the costliest first: the sessions then
-    end the step on small chunks, together); the first failure cancels what has not started and
-    is raised."""
+    """Run every script once per chunk (:j of :k), each chunk in a transaction of its own.
+
+    The chunks run on the pool's sessions, the first script's chunks first (list the costliest
+    first: the sessions then end the step on small chunks, together); the first failure cancels what
+    has not started and is raised.
+    """
     _wait(
         [
             pool.submit(_chunk(engine, s, {"k": chunks, "j": j}))
@@ -361,7 +371,10 @@ def _chunk(
     params: dict[str, float | int],
     snapshot: str | None = None,
 ) -> Callable[[], None]:
-    """A task running ``script`` in a transaction of its own (on the snapshot ``snapshot`` exported)."""
+    """Make a task running ``script`` in a transaction of its own.
+
+    The transaction uses the exported snapshot ``snapshot``.
+    """
     if snapshot is not None and not re.fullmatch(r"[0-9A-F-]+", snapshot):
         raise ValueError(f"not a snapshot id: {snapshot!r}")
 
@@ -400,8 +413,10 @@ def _index(lead: Connection, table: str, column: str) -> None:
 
 
 def _finish(lead: Connection, plan: RefreshPlan, patrol_buffer_m: float, units: str) -> None:
-    """Step 5, one transaction: every figure, the mosaic and, if rebuilt, the units and road pieces
-    go into the live tables."""
+    """Step 5, one transaction: move the figures into the live tables.
+
+    Every figure, the mosaic and, if rebuilt, the units and road pieces go into the live tables.
+    """
     for level in sql.PARENT_LEVELS:
         lead.execute(statement(_ROLL_UP_AREAS, units=units), {"level": level})
         lead.execute(statement(_ROLL_UP_ROADS, units=units), {"level": level})
@@ -421,7 +436,8 @@ def _replace_units(lead: Connection) -> None:
     columns = lead.execute(
         text(
             "SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) "
-            "FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'unit_coverage'"
+            "FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = 'unit_coverage'"
         )
     ).scalar_one()
     lead.execute(text("DELETE FROM unit_coverage"))  # and, by cascade, unit_piece

@@ -41,7 +41,10 @@ COLUMNS = (
 
 
 def utc_now() -> dt.datetime:
-    """The current time in UTC: the one clock every window is measured from (tests freeze it)."""
+    """Return the current time in UTC.
+
+    This is the one clock every window is measured from (tests freeze it).
+    """
     return dt.datetime.now(dt.UTC)
 
 
@@ -56,8 +59,11 @@ class Window:
 
     @classmethod
     def last_days(cls, days: int, end: dt.datetime | None = None, **filters: Any) -> Window:
-        """The ``days`` days ending at ``end`` (default: the end of the current minute, so that every
-        request within a minute, from any worker or the command line, means the same window)."""
+        """Return the ``days`` days ending at ``end``.
+
+        ``end`` defaults to the end of the current minute, so that every request within a minute,
+        from any worker or the command line, means the same window.
+        """
         days = limits.window_days(days, "a window of days")
         if end is None:
             end = _end_of_minute()
@@ -74,8 +80,9 @@ def _end_of_minute() -> dt.datetime:
 
 
 def day_range(start: str | None, end: str | None) -> tuple[dt.date, dt.date] | None:
-    """The calendar days ``YYYY-MM-DD`` from ``start`` to ``end`` (both inclusive), or None when
-    either is missing.
+    """Parse the calendar days ``YYYY-MM-DD`` from ``start`` to ``end`` (both inclusive).
+
+    None when either is missing.
 
     Raises :class:`DataError` when a date is malformed, the end comes before the start or the
     range is longer than :mod:`geo.limits` allows.
@@ -95,9 +102,11 @@ def day_range(start: str | None, end: str | None) -> tuple[dt.date, dt.date] | N
 def custom_range(
     start: str | None, end: str | None, timezone: str
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """A window from calendar days ``YYYY-MM-DD`` (both inclusive) in ``timezone`` (an IANA name,
-    the ``GRIDSIGHT_TIMEZONE`` setting): from the first day's midnight to the midnight after the
-    last, timezone-aware; (None, None) when either date is missing.
+    """Build a window from calendar days ``YYYY-MM-DD`` (both inclusive) in ``timezone``.
+
+    ``timezone`` is an IANA name (the ``GRIDSIGHT_TIMEZONE`` setting). The window runs from the
+    first day's midnight to the midnight after the last, timezone-aware; (None, None) when either
+    date is missing.
 
     Raises :class:`DataError` as :func:`day_range` does.
 
@@ -154,16 +163,17 @@ class UnitFigures:
     incident_rate: float | None  # incidents per 1,000 residents
 
     def row(self) -> dict[str, Any]:
-        """The command line's columns of this unit."""
+        """Return the command line's columns of this unit."""
         values = asdict(self)
         return {c: values[c] for c in COLUMNS}
 
 
-# An incident is in unit U when its ``unit_code`` (the smallest unit holding it, kept by the database:
-# migration 0008) starts with U's prefix (its code; a province's first 2 digits, a city's first 4:
-# ``gs_unit_prefix``, migration 0013_levels); blind when no online camera's view holds it (``watched``,
-# migration 0007; DOMAIN.md, "Incident coverage"). One pass over the window's incidents of the
-# units' code range, grouped by each code length the units have: no spatial join per unit.
+# An incident is in unit U when its ``unit_code`` (the smallest unit holding it, kept by the
+# database: migration 0008) starts with U's prefix (its code; a province's first 2 digits, a city's
+# first 4: ``gs_unit_prefix``, migration 0013_levels); blind when no online camera's view holds it
+# (``watched``, migration 0007; DOMAIN.md, "Incident coverage"). One pass over the window's
+# incidents of the units' code range, grouped by each code length the units have: no spatial join
+# per unit.
 # The codes that start with one of the units' codes lie between the lowest code and the highest
 # code followed by ':' (the character after '9').
 _SPAN = (
@@ -178,7 +188,8 @@ lengths AS (SELECT DISTINCT length(prefix) AS n FROM units),
 inc AS (
     SELECT i.unit_code, i.watched
     FROM incident i
-    WHERE i.unit_code >= CAST(:low AS text) COLLATE "C" AND i.unit_code < CAST(:high AS text) COLLATE "C"
+    WHERE i.unit_code >= CAST(:low AS text) COLLATE "C"
+      AND i.unit_code < CAST(:high AS text) COLLATE "C"
       AND $window
 ),
 counts AS (
@@ -201,7 +212,7 @@ ORDER BY u.code
 def figures(
     conn: Connection, window: Window, level: str | None = None, codes: Sequence[str] | None = None
 ) -> list[UnitFigures]:
-    """The figures of the units of ``level`` (or those in ``codes``), ordered by code.
+    """Read the figures of the units of ``level`` (or those in ``codes``), ordered by code.
 
     Reads the last refresh (call :func:`geo.coverage.refresh` first) and counts incidents of
     ``window`` live. Raises :class:`DataError` for an unknown level.
@@ -243,14 +254,17 @@ def raw_figures(
     return [dict(r) for r in rows]
 
 
-# A unit with less road than this (metres) has none: a road that only touches it at a point (a corner
-# it crosses) is measured within the engine's border tolerance (``BORDER_M``, 1 mm) of it.
+# A unit with less road than this (metres) has none: a road that only touches it at a point (a
+# corner it crosses) is measured within the engine's border tolerance (``BORDER_M``, 1 mm) of it.
 NO_ROADS_M = 0.01
 
 
 def coverage_pct(metric: Metric, r: dict[str, Any]) -> float | None:
-    """The coverage metric ``metric`` of a row of :func:`raw_figures`: its covered part (m² or m)
-    as a percentage of the unit's area or road length; None (n/a) for a unit without roads."""
+    """Compute the coverage metric ``metric`` of a row of :func:`raw_figures`.
+
+    It is the covered part (m² or m) as a percentage of the unit's area or road length; None (n/a)
+    for a unit without roads.
+    """
     whole = r[metric.measure.value] if metric.measure is not None else 0.0
     if metric.measure is Measure.ROADS and whole < NO_ROADS_M:
         return None

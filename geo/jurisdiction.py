@@ -37,7 +37,7 @@ _CODE = re.compile(r"^[0-9]{6}([0-9]{3}){0,2}$")  # a province, city, county, to
 
 
 def scope_setting(scope: str | None) -> str:
-    """The value of ``gridsight.scope`` for ``scope``: ``'*'`` for None, else the checked code.
+    """Map ``scope`` to the value of ``gridsight.scope``: ``'*'`` for None, else the checked code.
 
     >>> scope_setting(None), scope_setting("140724001"), scope_setting(NOTHING)
     ('*', '140724001', '')
@@ -70,8 +70,10 @@ def _set_scope(conn: Connection) -> None:
 
 
 def scope_transactions(engine: Engine, set_role: bool = False) -> Engine:
-    """Make every transaction of ``engine`` run under :data:`current_scope` (and, with
-    ``set_role``, every connection act as ``gridsight_app``); returns ``engine``."""
+    """Make every transaction of ``engine`` run under :data:`current_scope`; return ``engine``.
+
+    With ``set_role``, every connection acts as ``gridsight_app`` too.
+    """
     event.listen(engine, "begin", _set_scope)
     if set_role:
 
@@ -88,7 +90,8 @@ def scope_transactions(engine: Engine, set_role: bool = False) -> Engine:
 def web_url(settings: Settings, owner_url: str) -> tuple[str, bool]:
     """``(url, set_role)``: how the web app reaches the database of ``owner_url``.
 
-    - ``GRIDSIGHT_APP_DATABASE_URL`` set: its user, password, host and port, on the owner's database;
+    - ``GRIDSIGHT_APP_DATABASE_URL`` set: its user, password, host and port, on the owner's
+      database;
     - the embedded cluster: the ``gridsight_web`` login and its password from the credentials file;
     - otherwise (an external server and no app URL): the owner's URL, each connection switching to
       ``gridsight_app`` with ``SET ROLE`` (``set_role`` True); a warning says to configure a login.
@@ -110,7 +113,8 @@ def web_url(settings: Settings, owner_url: str) -> tuple[str, bool]:
             hide_password=False
         ), False
     print(
-        f"warning: the web app connects as {owner.username} and switches to role {APP_GROUP} (SET ROLE); "
+        f"warning: the web app connects as {owner.username} "
+        f"and switches to role {APP_GROUP} (SET ROLE); "
         "set GRIDSIGHT_APP_DATABASE_URL to a login of its own (see 'python -m geo db grant')",
         file=sys.stderr,
     )
@@ -118,9 +122,12 @@ def web_url(settings: Settings, owner_url: str) -> tuple[str, bool]:
 
 
 def web_engine(settings: Settings, owner: Engine) -> Engine:
-    """The engine the web app reads and writes with: the app's role (neither owner nor superuser)
-    on ``owner``'s database, every transaction scoped by :data:`current_scope`, every statement
-    cancelled after ``settings.statement_timeout_s``."""
+    """Create the engine the web app reads and writes with.
+
+    It uses the app's role (neither owner nor superuser) on ``owner``'s database, scopes every
+    transaction by :data:`current_scope` and cancels every statement after
+    ``settings.statement_timeout_s``.
+    """
     from geo.db import make_engine
 
     url, set_role = web_url(settings, owner.url.render_as_string(hide_password=False))
@@ -128,12 +135,15 @@ def web_engine(settings: Settings, owner: Engine) -> Engine:
 
 
 def in_scope(conn: Connection, code: str) -> bool:
-    """Whether unit ``code`` is the scope of ``conn``'s transaction or under it (always True for
-    a whole-deployment or unscoped owner session)."""
+    """Return whether unit ``code`` is the scope of ``conn``'s transaction or under it.
+
+    Always True for a whole-deployment or unscoped owner session.
+    """
     return bool(
         conn.execute(
             text(
-                "SELECT coalesce(nullif(current_setting('gridsight.scope', true), ''), '*') = '*' OR gs_in_scope(:code)"
+                "SELECT coalesce(nullif(current_setting('gridsight.scope', true), ''), '*') = '*' "
+                "OR gs_in_scope(:code)"
             ),
             {"code": code},
         ).scalar()
@@ -141,14 +151,19 @@ def in_scope(conn: Connection, code: str) -> bool:
 
 
 def scope_of(conn: Connection) -> str | None:
-    """The unit code ``conn``'s transaction is limited to, or None for the whole deployment."""
+    """Return the unit code ``conn``'s transaction is limited to.
+
+    None for the whole deployment.
+    """
     value = conn.execute(text("SELECT current_setting('gridsight.scope', true)")).scalar()
     return None if value in (None, "", ALL) else str(value)
 
 
 def check_plan_in_scope(conn: Connection, plan_id: int) -> None:
-    """Refuse to apply plan ``plan_id`` (which writes cameras and routes as the owner) when ``conn``
-    is limited to a unit and one of the plan's items touches none of the units it may see.
+    """Refuse to apply plan ``plan_id`` (which writes cameras and routes as the owner) out of scope.
+
+    It is refused when ``conn`` is limited to a unit and one of the plan's items touches none of the
+    units it may see.
 
     Raises
     ------

@@ -47,7 +47,7 @@ def _geom(kind: str) -> Geometry:
 
 
 class Base(DeclarativeBase):
-    pass
+    """The declarative base of every model."""
 
 
 class AdminUnit(Base):
@@ -76,6 +76,8 @@ class GridCell(Base):
 
 
 class Road(Base):
+    """A road; ``class_`` is one of :data:`ROAD_CLASSES`."""
+
     __tablename__ = "road"
     code: Mapped[str] = mapped_column(Text, primary_key=True)
     name: Mapped[str] = mapped_column(Text, default="")
@@ -105,6 +107,8 @@ class Camera(Base):
 
 
 class PatrolRoute(Base):
+    """A planned patrol route of the patrol ``unit`` for a ``shift`` (one of :data:`SHIFTS`)."""
+
     __tablename__ = "patrol_route"
     code: Mapped[str] = mapped_column(Text, primary_key=True)
     name: Mapped[str] = mapped_column(Text, default="")
@@ -117,6 +121,8 @@ class PatrolRoute(Base):
 
 
 class PatrolTrack(Base):
+    """One GPS fix of the patrol ``unit`` at ``recorded_at``."""
+
     __tablename__ = "patrol_track"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     unit: Mapped[str] = mapped_column(Text)

@@ -36,21 +36,26 @@ class Plan:
 
     @property
     def cameras(self) -> list[Camera]:
+        """Return the plan's cameras."""
         return [i for i in self.items if isinstance(i, Camera)]
 
     @property
     def routes(self) -> list[Route]:
+        """Return the plan's patrol routes."""
         return [i for i in self.items if isinstance(i, Route)]
 
 
 def save(conn: Connection, name: str, items: list[Camera | Route]) -> int:
-    """Store a plan; returns its id. Raises :class:`DataError` for an empty name or plan, or an
-    impossible item."""
+    """Store a plan; return its id.
+
+    Raises :class:`DataError` for an empty name or plan, or an impossible item.
+    """
     if not name.strip():
         raise DataError("a plan needs a name")
     if len(name.strip()) > limits.MAX_PLAN_NAME:
         raise DataError(
-            f"a plan name of {len(name.strip())} characters; at most {limits.MAX_PLAN_NAME} are allowed"
+            f"a plan name of {len(name.strip())} characters; "
+            f"at most {limits.MAX_PLAN_NAME} are allowed"
         )
     if not items:
         raise DataError("a plan needs at least one camera or route")
@@ -61,7 +66,8 @@ def save(conn: Connection, name: str, items: list[Camera | Route]) -> int:
         if isinstance(item, Camera):
             conn.execute(
                 text("""INSERT INTO plan_item (plan_id, kind, azimuth_deg, fov_deg, range_m, geom)
-                                 VALUES (:p, 'camera', :az, :fov, :rng, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"""),
+                                 VALUES (:p, 'camera', :az, :fov, :rng,
+                                         ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"""),
                 {
                     "p": plan_id,
                     "az": item.azimuth_deg % 360,
@@ -91,7 +97,7 @@ def plans(conn: Connection) -> list[Plan]:
 
 
 def get(conn: Connection, plan_id: int) -> Plan:
-    """The plan ``plan_id``; raises :class:`NotFound` when there is none."""
+    """Load the plan ``plan_id``; raises :class:`NotFound` when there is none."""
     row = conn.execute(
         text("SELECT id, name, created_at, applied_at FROM plan WHERE id = :id"), {"id": plan_id}
     ).first()
@@ -122,7 +128,24 @@ def delete(conn: Connection, plan_id: int) -> None:
 def apply(conn: Connection, plan_id: int, patrol_buffer_m: float) -> Plan:
     """Make plan ``plan_id`` real: insert its cameras and routes, then refresh the coverage.
 
-    Raises :class:`DataError` when the plan was applied already.
+    Parameters
+    ----------
+    conn
+        The owner's connection; the plan's rows and the refresh share its transaction.
+    plan_id
+        The saved plan's id.
+    patrol_buffer_m
+        The patrol buffer width for the refresh, in metres.
+
+    Returns
+    -------
+    Plan
+        The plan as applied.
+
+    Raises
+    ------
+    DataError
+        When the plan was applied already.
     """
     plan = get(conn, plan_id)
     if plan.applied_at is not None:
@@ -152,7 +175,8 @@ def apply(conn: Connection, plan_id: int, patrol_buffer_m: float) -> Plan:
     for n, route in enumerate(plan.routes, 1):
         conn.execute(
             text("""INSERT INTO patrol_route (code, name, unit, shift, geom)
-                             VALUES (:code, :name, :unit, 'all', ST_Multi(ST_GeomFromText(:w, 4326)))"""),
+                             VALUES (:code, :name, :unit, 'all',
+                                     ST_Multi(ST_GeomFromText(:w, 4326)))"""),
             {
                 "code": f"P{plan_id}-R{n}",
                 "name": f"{plan.name} R{n}",
@@ -165,15 +189,17 @@ def apply(conn: Connection, plan_id: int, patrol_buffer_m: float) -> Plan:
     return get(conn, plan_id)
 
 
-# -- export -----------------------------------------------------------------------------------------
+# -- export ----------------------------------------------------------------------------------------
 
 SUMMARY_COLUMNS = ("code", "name", "level", "metric", "before", "after", "change")
 _SUMMARY_METRICS = tuple(m.key for m in metrics.shown_in(metrics.Shown.PLAN_EXPORT))
 
 
 def to_geojson(plan: Plan) -> dict[str, Any]:
-    """The plan as a GeoJSON FeatureCollection (EPSG:4326): camera points with their angles and
-    range, their view sectors, and routes."""
+    """Export the plan as a GeoJSON FeatureCollection (EPSG:4326).
+
+    It holds camera points with their angles and range, their view sectors, and routes.
+    """
     features: list[dict[str, Any]] = []
     for n, cam in enumerate(plan.cameras, 1):
         props = {
@@ -203,7 +229,10 @@ def to_geojson(plan: Plan) -> dict[str, Any]:
 
 
 def with_sectors(conn: Connection, collection: dict[str, Any]) -> dict[str, Any]:
-    """``collection`` plus one view-sector polygon per camera (built by the engine's function)."""
+    """Return a copy of ``collection`` with one view-sector polygon per camera added.
+
+    The sectors are built by the engine's function.
+    """
     srid = metric_srid(conn)
     extra = []
     for f in collection["features"]:
@@ -213,7 +242,8 @@ def with_sectors(conn: Connection, collection: dict[str, Any]) -> dict[str, Any]
         lon, lat = f["geometry"]["coordinates"]
         geometry = conn.execute(
             text(
-                "SELECT ST_AsGeoJSON(gs_camera_view(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :az, :fov, :rng, "
+                "SELECT ST_AsGeoJSON(gs_camera_view("
+                "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :az, :fov, :rng, "
                 "CAST(:srid AS int)), 7)"
             ),
             {
@@ -264,7 +294,11 @@ def summary_csv(changes: list[Change]) -> str:
 def export(
     conn: Connection, plan_id: int, window: Window, patrol_buffer_m: float
 ) -> tuple[str, str]:
-    """Plan ``plan_id`` as (GeoJSON text, CSV summary text) for ``window``."""
+    """Export plan ``plan_id`` as (GeoJSON text, CSV summary text) for ``window``.
+
+    The GeoJSON is in EPSG:4326; the summary holds the what-if's before and after for ``window``
+    (none once the plan is applied), computed with patrol buffers ``patrol_buffer_m`` metres wide.
+    """
     plan = get(conn, plan_id)
     changes = (
         what_if(conn, list(plan.items), window, patrol_buffer_m) if plan.applied_at is None else []

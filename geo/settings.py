@@ -118,8 +118,10 @@ def _parse_tile_url(raw: str) -> str:
 
 @dataclass(frozen=True)
 class Option:
-    """One setting, declared once: its :class:`Settings` field, environment variable, parser,
-    default and help; the settings, ``--help`` texts and the README's table derive from these.
+    """One setting, declared once.
+
+    Its :class:`Settings` field, environment variable, parser, default and help; the settings,
+    ``--help`` texts and the README's table derive from these.
 
     ``default`` is the text the variable would hold (parsed like a value from the environment),
     or None when the setting is unset by default: then the field holds ``unset`` and the docs
@@ -137,11 +139,11 @@ class Option:
     empty_is_unset: bool = False
 
     def default_value(self) -> Any:
-        """The field's value when the variable is not set."""
+        """Return the field's value when the variable is not set."""
         return self.unset if self.default is None else self.parse(self.default)
 
     def shown_default(self) -> str:
-        """The default as the docs show it (Markdown)."""
+        """Return the default as the docs show it (Markdown)."""
         if self.shown is not None:
             return self.shown
         return "empty" if self.default == "" else f"`{self.default}`"
@@ -377,7 +379,9 @@ DEFAULT_TIMEZONE: str = _default("timezone")
 @dataclass(frozen=True)
 class Settings:
     """Every Gridsight setting (one field per :data:`OPTIONS` entry, its default from there).
-    Build with :meth:`from_env`; never mutate (it is frozen)."""
+
+    Build with :meth:`from_env`; never mutate (it is frozen).
+    """
 
     database_url: str | None = _default("database_url")
     app_database_url: str | None = _default("app_database_url")
@@ -412,8 +416,9 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Read settings from ``environ`` (default ``os.environ``), then apply ``overrides``
-        (None values ignored: a command-line option not given).
+        """Read settings from ``environ`` (default ``os.environ``), then apply ``overrides``.
+
+        None values in ``overrides`` are ignored (a command-line option not given).
 
         Raises
         ------
@@ -437,7 +442,7 @@ class Settings:
         return cls(**values)
 
     def replace(self, **changes: Any) -> Settings:
-        """A copy with some fields changed."""
+        """Return a copy with some fields changed."""
         return dataclasses.replace(self, **changes)
 
 
@@ -446,8 +451,9 @@ if {f.name for f in dataclasses.fields(Settings)} != set(OPTION):  # a field wit
 
 
 def help_text(name: str) -> str:
-    """The ``--help`` text of a command-line option that overrides setting ``name``: its help, its
-    variable and its default (plain text).
+    """Return the ``--help`` text of a command-line option that overrides setting ``name``.
+
+    The text gives the setting's help, its variable and its default (plain text).
 
     >>> help_text("port")
     'port the dashboard listens on; setting GRIDSIGHT_PORT, default 8050'
@@ -473,7 +479,7 @@ def epilog() -> str:
 
 
 def markdown_table() -> str:
-    """The README's table of settings (Markdown), one row per :data:`OPTIONS` entry."""
+    """Build the README's table of settings (Markdown), one row per :data:`OPTIONS` entry."""
     rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
     rows += [f"| `{o.var}` | {o.shown_default()} | {o.help} |" for o in OPTIONS]
     return "\n".join(rows) + "\n"

@@ -1,4 +1,4 @@
-"""What the wall display shows live: change versions, today's incidents, the feed, the last 24 hours.
+"""What the wall shows live: change versions, today's incidents, the feed, the last 24 hours.
 
 Every worker polls ``gs_live`` (one row per topic, bumped by triggers when incidents or cameras
 change, visible at commit), so a change made by anyone reaches every wall on the next poll. "Today"
@@ -22,7 +22,7 @@ ARRIVAL_MARGIN_S = (
 
 
 def versions(conn: Connection) -> dict[str, int]:
-    """The change version of each topic ('incident', 'camera', 'coverage')."""
+    """Read the change version of each topic ('incident', 'camera', 'coverage')."""
     return {topic: int(v) for topic, v in conn.execute(text("SELECT topic, version FROM gs_live"))}
 
 
@@ -42,10 +42,14 @@ class FeedItem:
 
 
 def feed(conn: Connection, limit: int = FEED_SIZE) -> list[FeedItem]:
-    """The latest ``limit`` incidents by time of occurrence, with the village and township they lie in."""
+    """Read the latest ``limit`` incidents by time of occurrence.
+
+    Each comes with the village and township it lies in.
+    """
     rows = conn.execute(
         text("""
-        SELECT i.code, i.category, i.status, i.severity, i.occurred_at, coalesce(t.name, '') AS township,
+        SELECT i.code, i.category, i.status, i.severity, i.occurred_at,
+               coalesce(t.name, '') AS township,
                coalesce(v.name, '') AS village, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat
         FROM (SELECT * FROM incident ORDER BY occurred_at DESC, code LIMIT :n) i
         -- the units holding it, from its unit_code (kept by the database; codes nest)
@@ -71,8 +75,11 @@ def feed(conn: Connection, limit: int = FEED_SIZE) -> list[FeedItem]:
 
 
 def arrivals(conn: Connection, since: dt.datetime, opened: dt.datetime) -> list[str]:
-    """Codes of incidents written since ``since`` (less a margin for transactions still running
-    then), but not before ``opened`` (what was there when the page opened is not news)."""
+    """Return the codes of incidents written since ``since``, but not before ``opened``.
+
+    ``since`` less a margin for transactions still running then; what was there when the page
+    opened is not news.
+    """
     after = max(since - dt.timedelta(seconds=ARRIVAL_MARGIN_S), opened)
     return list(
         conn.execute(
@@ -85,15 +92,17 @@ def arrivals(conn: Connection, since: dt.datetime, opened: dt.datetime) -> list[
 
 
 def db_now(conn: Connection) -> dt.datetime:
-    """The database's clock (the one ``created_at`` uses)."""
+    """Read the database's clock (the one ``created_at`` uses)."""
     now: dt.datetime = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
     return now
 
 
 @dataclass(frozen=True)
 class Today:
-    """Incidents today so far, on the same weekday last week up to the same time, open now, and the
-    counts per hour of the last 24 hours (oldest first; the last bar is the current hour)."""
+    """Incidents today so far, on the same weekday last week up to the same time, and open now.
+
+    Also the counts per hour of the last 24 hours (oldest first; the last bar is the current hour).
+    """
 
     today: int
     same_day_last_week: int
@@ -103,7 +112,11 @@ class Today:
 
 
 def today(conn: Connection, now: dt.datetime, zone: ZoneInfo) -> Today:
-    """Today's incident figures at ``now`` in time zone ``zone``."""
+    """Count today's incidents at ``now`` in time zone ``zone``.
+
+    "Today" starts at the local midnight of ``now`` in ``zone``; the hourly counts cover the 24
+    hours ending with ``now``'s hour.
+    """
     local = now.astimezone(zone)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     hour = local.replace(minute=0, second=0, microsecond=0)

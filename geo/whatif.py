@@ -23,7 +23,10 @@ from geo.metrics import COVERAGE, Cover, Measure, Metric
 
 @dataclass(frozen=True)
 class Camera:
-    """A hypothetical working camera: position in EPSG:4326 degrees, angles in degrees, range in m."""
+    """A hypothetical working camera.
+
+    Position in EPSG:4326 degrees, angles in degrees, range in m.
+    """
 
     lon: float
     lat: float
@@ -32,8 +35,10 @@ class Camera:
     range_m: float
 
     def check(self) -> None:
-        """Raise :class:`DataError` naming the field when a value is impossible or over a limit
-        (:mod:`geo.limits`: range at most 20 km)."""
+        """Raise :class:`DataError` naming the field when a value is impossible or over a limit.
+
+        The limits are in :mod:`geo.limits` (range at most 20 km).
+        """
         limits.number("camera longitude", self.lon, -180, 180)
         limits.number("camera latitude", self.lat, -90, 90)
         limits.number("azimuth_deg", self.azimuth_deg, -360, 720)
@@ -48,8 +53,11 @@ class Route:
     points: tuple[tuple[float, float], ...]
 
     def check(self) -> None:
-        """Raise :class:`DataError` for fewer than 2 or more than ``MAX_ROUTE_POINTS`` points, a point
-        that is not a longitude/latitude, or a route longer than ``MAX_ROUTE_KM`` (:mod:`geo.limits`)."""
+        """Raise :class:`DataError` for a route that is not allowed.
+
+        That is fewer than 2 or more than ``MAX_ROUTE_POINTS`` points, a point that is not a
+        longitude/latitude, or a route longer than ``MAX_ROUTE_KM`` (:mod:`geo.limits`).
+        """
         if not 2 <= len(self.points) <= limits.MAX_ROUTE_POINTS:
             raise DataError(
                 f"a route has {len(self.points)} points; expected 2 to {limits.MAX_ROUTE_POINTS}"
@@ -60,10 +68,12 @@ class Route:
         length = limits.route_length_km(self.points)
         if length > limits.MAX_ROUTE_KM:
             raise DataError(
-                f"a route of {length:,.0f} km is not allowed: expected at most {limits.MAX_ROUTE_KM:g} km"
+                f"a route of {length:,.0f} km is not allowed: "
+                f"expected at most {limits.MAX_ROUTE_KM:g} km"
             )
 
     def wkt(self) -> str:
+        """Return the route as WKT (a LINESTRING, EPSG:4326 longitude/latitude)."""
         return (
             "LINESTRING(" + ", ".join(f"{x!r} {y!r}" for x, y in self.points) + ")"
         )  # exact doubles
@@ -85,8 +95,11 @@ def _shape_name(metric: Metric) -> str:
 
 
 def _shape_sql(metric: Metric) -> str | None:
-    """SQL selecting (name, the union of the new views and/or route buffers that cover ``metric``),
-    or None when nothing new can (a metric of the other cameras only)."""
+    """Return SQL selecting the new shapes that cover ``metric``, or None when nothing new can.
+
+    The SQL selects (name, the union of the new views and/or route buffers that cover ``metric``);
+    None is for a metric of the other cameras only.
+    """
     sources = [
         s
         for s, cover in (("cams", Cover.WORKING_VIEW), ("routes", Cover.PATROL))
@@ -115,7 +128,7 @@ _SHAPE_SQL = "\n          UNION ALL ".join(
 
 
 def _kinds(measure: Measure) -> str:
-    """SQL list of the shapes a metric of ``measure`` is measured on."""
+    """Return the SQL list of the shapes a metric of ``measure`` is measured on."""
     names = sorted({_shape_name(m) for m in COVERAGE if m.measure is measure})
     return "(" + ", ".join(f"'{n}'" for n in names) + ")"
 
@@ -127,17 +140,21 @@ _DELTA = """
 WITH m (kind, class) AS (VALUES $kind_classes),
 cam AS MATERIALIZED (
     SELECT ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS p,
-           ST_Transform(gs_camera_view(ST_SetSRID(ST_MakePoint(lon, lat), 4326), az, fov, rng, :srid), :srid) AS g
+           ST_Transform(
+               gs_camera_view(ST_SetSRID(ST_MakePoint(lon, lat), 4326), az, fov, rng, :srid), :srid)
+               AS g
     FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[]), CAST(:azs AS float8[]),
                 CAST(:fovs AS float8[]), CAST(:rngs AS float8[])) AS c(lon, lat, az, fov, rng)),
-route AS (SELECT ST_Buffer(ST_Transform(ST_GeomFromText(w, 4326), :srid), :buffer, '$quad_segs') AS g
+route AS (SELECT ST_Buffer(ST_Transform(ST_GeomFromText(w, 4326), :srid), :buffer, '$quad_segs')
+                     AS g
           FROM unnest(CAST(:routes AS text[])) AS r(w)),
 cams AS MATERIALIZED (SELECT ST_Union(g) AS g FROM cam),
 routes AS MATERIALIZED (SELECT ST_Union(g) AS g FROM route),
 shape (kind, g) AS ($shapes),
 n AS MATERIALIZED (
     SELECT kind, CASE WHEN covered IS NULL THEN g ELSE ST_Difference(g, covered) END AS g
-    FROM (SELECT s.kind, s.g, (SELECT ST_Union(p.geom) FROM coverage_piece p JOIN m ON m.class = p.kind
+    FROM (SELECT s.kind, s.g, (SELECT ST_Union(p.geom) FROM coverage_piece p
+                               JOIN m ON m.class = p.kind
                                WHERE m.kind = s.kind AND ST_Intersects(p.geom, s.g)) AS covered
           FROM shape s) x),
 area AS (SELECT u.code, n.kind, sum(ST_Area(ST_Intersection(u.geom, n.g))) AS a
@@ -155,11 +172,13 @@ seen AS (SELECT i.geom, i.unit_code FROM incident i, view
          WHERE $incident_window
            AND ST_Intersects(view.g, i.geom)
            AND NOT i.watched),
--- counted in the units whose code starts its unit_code, as the figures count it (a border incident once)
+-- counted in the units whose code starts its unit_code, as the figures count it
+-- (a border incident once)
 newly AS (SELECT u.code, count(*) AS c FROM unit_coverage u
           JOIN seen ON ST_Intersects(u.geom, seen.geom) AND starts_with(seen.unit_code, u.code)
           GROUP BY 1),
-host AS (SELECT u.code, count(*) AS c FROM unit_coverage u JOIN cam ON ST_Intersects(u.geom, cam.p) GROUP BY 1)
+host AS (SELECT u.code, count(*) AS c FROM unit_coverage u
+         JOIN cam ON ST_Intersects(u.geom, cam.p) GROUP BY 1)
 SELECT code, 'area ' || kind, a AS value FROM area
 UNION ALL SELECT code, 'roads ' || kind, l FROM road
 UNION ALL SELECT code, 'seen', c FROM newly
@@ -189,11 +208,30 @@ def what_if(
     window: Window,
     patrol_buffer_m: float = 100.0,
 ) -> list[Change]:
-    """The figures, before and after, of every unit (cell to county) that ``change`` (one camera or
-    route, or several together: a plan) affects. New cameras count as working.
+    """Compute the figures, before and after, of every unit (cell to county) ``change`` affects.
 
-    Reads the last refresh; writes nothing. Raises :class:`DataError` for an impossible camera or
-    route.
+    Reads the last refresh; writes nothing.
+
+    Parameters
+    ----------
+    conn
+        Connection to the Gridsight database.
+    change
+        One camera or route, or several together (a plan). New cameras count as working.
+    window
+        The incident window of the incident figures.
+    patrol_buffer_m
+        Width of the new routes' patrol buffers, in metres of the metric CRS.
+
+    Returns
+    -------
+    list of Change
+        One entry per affected unit.
+
+    Raises
+    ------
+    DataError
+        For an impossible camera or route.
     """
     changes = [change] if isinstance(change, Camera | Route) else list(change)
     check_items(changes)
@@ -248,19 +286,24 @@ def check_items(items: Sequence[Camera | Route]) -> None:
 
 
 def codes(changes: Sequence[Change]) -> list[str]:
-    """The codes of the units in ``changes``."""
+    """Return the codes of the units in ``changes``."""
     return [c.before.code for c in changes]
 
 
 def view_shapes(conn: Connection, cameras: Sequence[Camera]) -> list[str]:
-    """The view region of each camera as GeoJSON text (EPSG:4326), built by the engine's function."""
+    """Build the view region of each camera as GeoJSON text (EPSG:4326).
+
+    The engine's function builds them.
+    """
     if not cameras:
         return []
     rows = conn.execute(
         text("""
-        SELECT ST_AsGeoJSON(gs_camera_view(ST_SetSRID(ST_MakePoint(lon, lat), 4326), az, fov, rng, :srid), 7)
+        SELECT ST_AsGeoJSON(
+                   gs_camera_view(ST_SetSRID(ST_MakePoint(lon, lat), 4326), az, fov, rng, :srid), 7)
         FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[]), CAST(:azs AS float8[]),
-                    CAST(:fovs AS float8[]), CAST(:rngs AS float8[])) WITH ORDINALITY AS c(lon, lat, az, fov, rng, n)
+                    CAST(:fovs AS float8[]), CAST(:rngs AS float8[]))
+             WITH ORDINALITY AS c(lon, lat, az, fov, rng, n)
         ORDER BY n"""),
         {
             "srid": metric_srid(conn),

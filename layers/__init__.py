@@ -47,12 +47,12 @@ _BY_ID = {layer.id: layer for layer in REGISTRY}
 
 
 def for_page(page: str) -> tuple[Layer, ...]:
-    """The layers page ``page`` ('map' or 'plan') draws, in drawing order."""
+    """Return the layers page ``page`` ('map' or 'plan') draws, in drawing order."""
     return tuple(layer for layer in REGISTRY if page in layer.pages)
 
 
 def get(layer_id: str) -> Layer:
-    """The registered layer ``layer_id``; raises :class:`NotFound` for an unknown id."""
+    """Return the registered layer ``layer_id``; raises :class:`NotFound` for an unknown id."""
     try:
         return _BY_ID[layer_id]
     except KeyError:

@@ -15,20 +15,29 @@ def in_view(col: str = "geom") -> str:
 
 
 def clipped(col: str = "geom") -> str:
-    """``col`` cut to the request's jurisdiction: the part inside the scope unit's polygon for an
-    account limited to a unit, ``col`` itself for the whole deployment (migration 0014_scope_clip;
-    the polygon is looked up once per statement). Same CRS as ``col`` (EPSG:4326 here)."""
+    """Return SQL of ``col`` cut to the request's jurisdiction.
+
+    That is the part inside the scope unit's polygon for an account limited to a unit, ``col``
+    itself for the whole deployment (migration 0014_scope_clip; the polygon is looked up once per
+    statement). Same CRS as ``col`` (EPSG:4326 here).
+    """
     return f"gs_clip_to({col}, (SELECT gs_scope_geom()))"
 
 
 def simplified(col: str = "geom") -> str:
-    """GeoJSON text of ``col`` simplified to half a pixel at the view's zoom, 6 decimals (~0.1 m)."""
+    """Return SQL of the GeoJSON text of ``col`` simplified to half a pixel at the view's zoom.
+
+    Coordinates keep 6 decimals (~0.1 m).
+    """
     return f"ST_AsGeoJSON(ST_SimplifyPreserveTopology({col}, :tolerance), 6)"
 
 
 def local_time(col: str) -> str:
-    """``col`` (timestamptz) as 'YYYY-MM-DD HH24:MI' in the display time zone (binds ``:tz``, an
-    IANA name: the ``GRIDSIGHT_TIMEZONE`` setting, which :meth:`layers.base.View.params` binds)."""
+    """Return SQL of ``col`` (timestamptz) as 'YYYY-MM-DD HH24:MI' in the display time zone.
+
+    It binds ``:tz``, an IANA name: the ``GRIDSIGHT_TIMEZONE`` setting, which
+    :meth:`layers.view.View.params` binds.
+    """
     return f"to_char({col} AT TIME ZONE CAST(:tz AS text), 'YYYY-MM-DD HH24:MI')"
 
 
@@ -41,7 +50,9 @@ _EQUATOR_M = 40075016.686  # EPSG:3857 metres around the world, i.e. 256 pixels 
 
 
 def clustered(points: str, columns: tuple[str, ...], summaries: dict[str, str]) -> str:
-    """SQL gathering the rows of ``points`` (columns ``fid``, ``geom`` and ``columns``) into clusters.
+    """Return SQL gathering the rows of ``points`` into clusters.
+
+    ``points`` has the columns ``fid``, ``geom`` and ``columns``.
 
     A cluster's row has ``fid`` 'cluster:x:y', its centroid as ``geometry`` (GeoJSON, EPSG:4326),
     ``n`` and every aggregate of ``summaries`` (name → SQL over the cluster's rows); the ``columns``
@@ -56,7 +67,8 @@ def clustered(points: str, columns: tuple[str, ...], summaries: dict[str, str]) 
     WITH p AS MATERIALIZED ({points}),
     g AS (SELECT p.*, floor(ST_X(m) / {side}) AS gx, floor(ST_Y(m) / {side}) AS gy
           FROM p CROSS JOIN LATERAL ST_Transform(p.geom, 3857) AS m),
-    k AS (SELECT gx, gy, count(*) AS n, min(fid) AS first, ST_Centroid(ST_Collect(geom)) AS centre{aggregates}
+    k AS (SELECT gx, gy, count(*) AS n, min(fid) AS first,
+                 ST_Centroid(ST_Collect(geom)) AS centre{aggregates}
           FROM g GROUP BY gx, gy)
     SELECT CASE WHEN k.n = 1 THEN g.fid ELSE 'cluster:' || k.gx || ':' || k.gy END AS fid,
            ST_AsGeoJSON(CASE WHEN k.n = 1 THEN g.geom ELSE k.centre END, 6) AS geometry{lone},

@@ -31,6 +31,7 @@ class LegendEntry:
     shape: str = "fill"
 
     def label(self, lang: str) -> str:
+        """Return the label in ``lang`` ('zh' or 'en')."""
         return self.label_zh if lang == "zh" else self.label_en
 
 
@@ -44,10 +45,11 @@ class Field:
     values: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def label(self, lang: str) -> str:
+        """Return the label in ``lang`` ('zh' or 'en')."""
         return self.label_zh if lang == "zh" else self.label_en
 
     def value(self, raw: Any, lang: str) -> str:
-        """The value as shown: an enumeration's name in ``lang``, else the value itself."""
+        """Return the value as shown: an enumeration's name in ``lang``, else the value itself."""
         names = self.values.get(str(raw))
         return _text(raw) if names is None else names[0 if lang == "en" else 1]
 
@@ -84,20 +86,32 @@ class Layer:
     )
 
     def title(self, lang: str) -> str:
+        """Return the layer's title in ``lang`` ('zh' or 'en')."""
         return self.title_zh if lang == "zh" else self.title_en
 
     def features(self, conn: Connection, view: View, limit: int) -> dict[str, Any]:
-        """The layer's features in ``view`` as a GeoJSON FeatureCollection (EPSG:4326).
+        """Return the layer's features in ``view`` as a GeoJSON FeatureCollection (EPSG:4326).
 
         At most ``limit`` features; ``truncated`` is true when there were more. Below ``min_zoom``
         the collection is empty (the layer is not drawn that far out).
+
+        Parameters
+        ----------
+        conn
+            Connection, scoped to the request's jurisdiction.
+        view
+            The bounds (EPSG:4326 degrees), zoom and page state of the request.
+        limit
+            Most features sent.
         """
         collection: dict[str, Any] = json.loads(self.features_json(conn, view, limit))
         return collection
 
     def features_json(self, conn: Connection, view: View, limit: int) -> str:
-        """:meth:`features` as JSON text; a query layer's is built whole by PostgreSQL (no Python
-        work per feature)."""
+        """Return :meth:`features` as JSON text.
+
+        A query layer's is built whole by PostgreSQL (no Python work per feature).
+        """
         if view.zoom < self.min_zoom:
             return '{"type": "FeatureCollection", "features": [], "truncated": false}'
         if self.query is not None:
@@ -117,7 +131,10 @@ class Layer:
         )
 
     def _popup_sql(self) -> str:
-        """SQL of the popup HTML of a row ``q`` of the layer's query, every value escaped by gs_html."""
+        """Return SQL of the popup HTML of a row ``q`` of the layer's query.
+
+        Every value is escaped by gs_html.
+        """
 
         def shown(i: int, f: Field) -> str:
             if not f.values:
@@ -147,7 +164,8 @@ class Layer:
                 'features', coalesce((SELECT json_agg(json_build_object(
                     'type', 'Feature', 'id', q.fid, 'geometry', q.geometry::json,
                     'properties', {self._properties_sql()}
-                                  || jsonb_build_object('layer', CAST(:layer_id AS text), 'z', CAST(:z AS integer))))
+                                  || jsonb_build_object('layer', CAST(:layer_id AS text),
+                                                        'z', CAST(:z AS integer))))
                     FROM (SELECT * FROM q LIMIT :shown) q), '[]'::json))::text""")  # noqa: S608
 
     def _properties_sql(self) -> str:
@@ -157,8 +175,10 @@ class Layer:
         return f"jsonb_strip_nulls(jsonb_build_object({pairs}))"  # e.g. a point's cluster size
 
     def popup_html(self, conn: Connection, view: View, fid: str, limit: int) -> str:
-        """The popup of feature ``fid`` of ``view`` (asked for when someone clicks it: the layer's
-        features carry no popups, which would be most of their weight).
+        """Return the popup of feature ``fid`` of ``view``.
+
+        It is asked for when someone clicks the feature: the layer's features carry no popups, which
+        would be most of their weight.
 
         Raises
         ------
@@ -168,7 +188,8 @@ class Layer:
         found: str | None
         if len(fid) > limits.MAX_FID_CHARS:
             raise DataError(
-                f"fid of {len(fid)} characters is not allowed: expected at most {limits.MAX_FID_CHARS}"
+                f"fid of {len(fid)} characters is not allowed: "
+                f"expected at most {limits.MAX_FID_CHARS}"
             )
         if self.query is not None:
             # S608 below: fragments from layers._sql; values bound
@@ -220,10 +241,14 @@ class Layer:
     def popup(self, row: Mapping[Any, Any], lang: str) -> str:
         """HTML of the popup: a title and a table of the fields, every value HTML-escaped."""
         cells = "".join(
-            f"<tr><th>{html.escape(f.label(lang))}</th><td>{html.escape(f.value(row.get(f.column), lang))}</td></tr>"
+            f"<tr><th>{html.escape(f.label(lang))}</th>"
+            f"<td>{html.escape(f.value(row.get(f.column), lang))}</td></tr>"
             for f in self.fields
         )
-        return f'<div class="gs-popup"><b>{html.escape(self.title(lang))}</b><table>{cells}</table></div>'
+        return (
+            f'<div class="gs-popup"><b>{html.escape(self.title(lang))}</b>'
+            f"<table>{cells}</table></div>"
+        )
 
 
 def _jsonable(value: Any) -> Any:

@@ -44,9 +44,12 @@ CLASSES = 5  # at most; fewer when the shown units have fewer distinct values
 
 @dataclass(frozen=True)
 class Classes:
-    """Colour classes of the shown units: class ``i`` holds the values from ``lower[i]`` (included)
-    to ``lower[i + 1]`` (excluded), coloured ``colors[i]``; ``lower[0]`` is -inf. Values are the
-    metric's own (a percentage 0-100, or incidents per 1,000 residents)."""
+    """Colour classes of the shown units.
+
+    Class ``i`` holds the values from ``lower[i]`` (included) to ``lower[i + 1]`` (excluded),
+    coloured ``colors[i]``; ``lower[0]`` is -inf. Values are the metric's own (a percentage 0-100,
+    or incidents per 1,000 residents).
+    """
 
     lower: tuple[float, ...]
     colors: tuple[str, ...]
@@ -54,7 +57,7 @@ class Classes:
     span: tuple[float, float] = (0.0, 0.0)  # the lowest and highest value
 
     def color(self, value: float | None) -> str:
-        """The fill colour of ``value``; grey for n/a.
+        """Return the fill colour of ``value``; grey for n/a.
 
         >>> c = class_breaks([5.0, 12.0, 20.0, 31.0, 44.0], "camera_road_pct")
         >>> c.color(4.0) == c.colors[0], c.color(44.0) == c.colors[-1], c.color(None)
@@ -65,7 +68,10 @@ class Classes:
         return self.colors[sum(1 for b in self.lower[1:] if value >= b)]
 
     def labels(self, suffix: str) -> list[str]:
-        """The bounds of each class as shown in the legend, e.g. '< 12.0 %', '12.0 – 20.0 %', '≥ 31.0 %'."""
+        """Return the bounds of each class as shown in the legend.
+
+        For example '< 12.0 %', '12.0 – 20.0 %', '≥ 31.0 %'.
+        """
         if len(self.lower) == 1:  # one value (or units that all have it)
             return [f"{self.span[0]:.1f}{suffix}"]
         out = [f"< {self.lower[1]:.1f}{suffix}"]
@@ -77,12 +83,14 @@ class Classes:
 
 
 def class_breaks(values: Sequence[float | None], metric: str) -> Classes:
-    """Quantile classes (equal numbers of units) of the shown units' ``values`` of ``metric``, so that
-    siblings that differ get different colours; up to :data:`CLASSES` classes, one per distinct value
-    at most. Colours run from worst (dark red) to best (green): low is worse for a percentage, high
-    for the incident rate (the metric's ``higher_is_better``).
+    """Make quantile classes (equal numbers of units) of the shown units' ``values`` of ``metric``.
 
-    >>> class_breaks([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], "camera_road_pct").lower[1:]
+    Siblings that differ get different colours; up to :data:`CLASSES` classes, one per distinct
+    value at most. Colours run from worst (dark red) to best (green): low is worse for a percentage,
+    high for the incident rate (the metric's ``higher_is_better``).
+
+    >>> ten = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]
+    >>> class_breaks(ten, "camera_road_pct").lower[1:]
     (3.0, 5.0, 7.0, 9.0)
     >>> one = class_breaks([78.3, None], "patrol_pct")
     >>> one.lower, one.colors, one.labels(" %"), class_breaks([None], "patrol_pct").lower
@@ -114,7 +122,9 @@ def class_breaks(values: Sequence[float | None], metric: str) -> Classes:
 
 
 def color(value: float | None, metric: str = metrics.CAMERA_AREA_PCT.key) -> str:
-    """The fill colour of ``value`` of ``metric`` (a percentage, or incidents per 1,000); grey for n/a.
+    """Return the fill colour of ``value`` of ``metric``; grey for n/a.
+
+    ``value`` is a percentage, or incidents per 1,000.
 
     >>> color(5.0), color(60.0), color(None), color(0.5, "incident_rate")
     ('#7f1d1d', '#84cc16', '#475569', '#16a34a')
@@ -125,7 +135,10 @@ def color(value: float | None, metric: str = metrics.CAMERA_AREA_PCT.key) -> str
 
 
 def _ramp(metric: str) -> tuple[tuple[float, str], ...]:
-    """The fixed classes of ``metric``: a percentage's, or the incident rate's (per 1,000)."""
+    """Return the fixed classes of ``metric``.
+
+    A percentage's, or the incident rate's (per 1,000).
+    """
     return RAMP if metrics.get(metric).is_percentage else RATE_RAMP
 
 
@@ -141,8 +154,9 @@ def shown_units(conn: Connection, code: str | None) -> tuple[str, str]:
 
 
 def shown_with_focus(conn: Connection, view: View) -> tuple[list[UnitFigures], UnitFigures | None]:
-    """The figures of the units drawn for ``view`` (its unit and window) and of the selected unit
-    (the county at the top), in one pass over the window's incidents.
+    """Read the figures of the units drawn for ``view`` (its unit and window) and the selected unit.
+
+    The selected unit is the county at the top; one pass over the window's incidents.
 
     The map's units layer and the drill-down panels ask for the same figures in the same step, so
     the answer is kept per view and data version (``gs_live``: incidents, cameras, coverage).
@@ -183,7 +197,10 @@ _GUARD = threading.Lock()
 def _remembered(
     key: tuple[Any, ...], compute: Callable[[], list[UnitFigures]]
 ) -> list[UnitFigures]:
-    """``compute()`` kept under ``key`` (the last 64); concurrent askers of one key wait for the first."""
+    """Return ``compute()`` kept under ``key`` (the last 64).
+
+    Concurrent askers of one key wait for the first.
+    """
     with _GUARD:
         if key in _MEMORY:
             _MEMORY.move_to_end(key)
@@ -203,8 +220,11 @@ def _remembered(
 
 
 def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
-    """The shown units that meet the view's box (the ranking lists them all; a province's top level
-    is 140 counties, of which a view of one county sees a handful)."""
+    """Select the shown units that meet the view's box.
+
+    The ranking lists them all; a province's top level is 140 counties, of which a view of one
+    county sees a handful.
+    """
     units = shown_with_focus(conn, view)[0]
     classes = class_breaks([getattr(u, view.metric, None) for u in units], view.metric)
     percent = metrics.get(view.metric).is_percentage
@@ -212,7 +232,8 @@ def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
     geoms: dict[str, str] = dict(
         conn.execute(
             text(
-                "SELECT code, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, :tolerance), 6) FROM unit_coverage "  # noqa: S608
+                "SELECT code, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, :tolerance), 6) "  # noqa: S608
+                "FROM unit_coverage "
                 f"WHERE code = ANY(:codes) AND {in_view()}"
             ),
             {**view.params(), "codes": [u.code for u in units]},
@@ -243,7 +264,10 @@ def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
 
 
 def _field(metric: metrics.Metric) -> Field:
-    """The popup's row of ``metric``: its name with its unit, as a heading over a bare number."""
+    """Return the popup's row of ``metric``.
+
+    Its name with its unit, as a heading over a bare number.
+    """
     return Field(metric.key, metric.heading("en"), metric.heading("zh"))
 
 

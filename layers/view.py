@@ -1,4 +1,6 @@
-"""What a request is for, declared once: the map page's state, the planning page's and the layer API's.
+"""What a request is for, declared once.
+
+The map page's state, the planning page's and the layer API's.
 
 One :class:`View` holds the part of the map a layer request covers (bounds in EPSG:4326 degrees and
 the zoom; the whole world for the pages' panels) and the state a page's address holds:
@@ -6,8 +8,8 @@ the zoom; the whole world for the pages' panels) and the state a page's address 
 ``start=2026-11-01&end=2026-11-15`` for a custom range of local days, ``lang=en``, ``hs=lattice``).
 
 One parser reads both, in two modes: :meth:`View.parse` (the layer API) refuses a bad value with
-:class:`~geo.errors.DataError` (answered 400), :meth:`View.from_search` (an address a person typed or
-kept) corrects it to the default, so that a link never breaks the page. The limits are those of
+:class:`~geo.errors.DataError` (answered 400), :meth:`View.from_search` (an address a person typed
+or kept) corrects it to the default, so that a link never breaks the page. The limits are those of
 :mod:`geo.limits`. The browser builds its layer requests from :data:`FIELDS`, which the server
 publishes in the page (``assets/gridsight.js`` loops over it).
 """
@@ -98,8 +100,10 @@ class View:
     def parse(
         cls, args: Mapping[str, str], window_days: int = 30, timezone: str = DEFAULT_TIMEZONE
     ) -> View:
-        """Build from a layer request's arguments ``bbox=west,south,east,north&zoom=z&lang=zh|en``
-        and the state's (``unit=CODE&metric=NAME&days=N``...; ``days`` defaults to ``window_days``).
+        """Build from a layer request's arguments and the state's.
+
+        The request's are ``bbox=west,south,east,north&zoom=z&lang=zh|en``, the state's
+        ``unit=CODE&metric=NAME&days=N``...; ``days`` defaults to ``window_days``.
 
         Raises
         ------
@@ -113,9 +117,11 @@ class View:
     def from_search(
         cls, search: str | None, metric: str | None = None, target: float | None = None
     ) -> View:
-        """Build from a page's address ``?unit=140724&metric=patrol_pct&days=7&target=50``: a value
-        that is malformed or not allowed is replaced by its default (``metric`` and ``target``: the
-        settings' defaults when the address names none), so a link never breaks the page.
+        """Build from a page's address ``?unit=140724&metric=patrol_pct&days=7&target=50``.
+
+        A value that is malformed or not allowed is replaced by its default (``metric`` and
+        ``target``: the settings' defaults when the address names none), so a link never breaks the
+        page.
         """
         defaults = cls(target=PAGE_TARGET if target is None else target)
         if metric is not None and _allowed_metric(metric):
@@ -125,8 +131,9 @@ class View:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> View:
-        """The view a page's state store holds (:meth:`to_dict`; empty: the page's defaults); keys it
-        does not know (the map's target bounds, a refused unit) are ignored.
+        """Read the view a page's state store holds (:meth:`to_dict`; empty: the page's defaults).
+
+        Keys it does not know (the map's target bounds, a refused unit) are ignored.
         """
         stored = data or {}
         known: dict[str, Any] = {"target": PAGE_TARGET}
@@ -136,7 +143,10 @@ class View:
         return cls(**known)
 
     def to_dict(self) -> dict[str, Any]:
-        """The page's state for a ``dcc.Store``: the address's parameters, absent ones left out."""
+        """Return the page's state for a ``dcc.Store``.
+
+        These are the address's parameters, absent ones left out.
+        """
         out: dict[str, Any] = {}
         for name, param in PARAMS.items():
             value = getattr(self, name)
@@ -145,7 +155,10 @@ class View:
         return out
 
     def search(self, **changes: Any) -> str:
-        """The address (``?...``) of this view's state with ``changes`` (field names) applied."""
+        """Return the address (``?...``) of this view's state.
+
+        ``changes`` (field names) are applied.
+        """
         view = dataclasses.replace(self, **changes)
         values = {
             param: ",".join(v) if isinstance(v, tuple | list) else v
@@ -156,8 +169,9 @@ class View:
         return "?" + urlencode({k: v for k, v in values.items() if v not in (None, "")})
 
     def below_target(self, value: float | None) -> bool:
-        """Whether ``value`` of this view's metric is below its target (percentages only: incidents
-        per 1,000 residents have no target).
+        """Return whether ``value`` of this view's metric is below its target.
+
+        Percentages only: incidents per 1,000 residents have no target.
         """
         return (
             metrics.get(self.metric).is_percentage
@@ -182,7 +196,7 @@ class View:
 
 
 def parse_target(raw: str | None, default: float) -> float:
-    """A target percentage (0-100, rounded to one decimal), else ``default``.
+    """Parse a target percentage (0-100, rounded to one decimal), else return ``default``.
 
     >>> parse_target("55.25", 60.0), parse_target("x", 60.0), parse_target("120", 60.0)
     (55.2, 60.0, 60.0)
@@ -193,11 +207,14 @@ def parse_target(raw: str | None, default: float) -> float:
         return default
 
 
-# -- the one parser ---------------------------------------------------------------------------------
+# -- the one parser --------------------------------------------------------------------------------
 
 
 def _parse(args: Mapping[str, str], *, lenient: bool, defaults: View) -> View:
-    """Read every argument with its reader; a bad value raises, or (``lenient``) keeps its default."""
+    """Read every argument with its reader.
+
+    A bad value raises, or (``lenient``) keeps its default.
+    """
     values: dict[str, Any] = {}
     readers: dict[str, Callable[[str], Any]] = {
         "unit": _unit,
@@ -232,8 +249,10 @@ def _parse(args: Mapping[str, str], *, lenient: bool, defaults: View) -> View:
 
 
 def _box(bbox: str, zoom_raw: str) -> dict[str, Any]:
-    """``bbox=west,south,east,north`` (degrees, EPSG:4326) and ``zoom``: checked, clipped to the
-    world, and no larger than :data:`geo.limits.MAX_VIEW_PX` at that zoom.
+    """Read ``bbox=west,south,east,north`` (degrees, EPSG:4326) and ``zoom``.
+
+    They are checked, clipped to the world, and no larger than :data:`geo.limits.MAX_VIEW_PX` at
+    that zoom.
     """
     try:
         west, south, east, north = (float(v) for v in bbox.split(","))

@@ -1,0 +1,1 @@
+"""The import page (``/import``): the page, its steering options and the layers' help."""

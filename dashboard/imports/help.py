@@ -1,7 +1,9 @@
-"""The import page's help for one layer: its fields (required or optional, the column names and
-Chinese aliases a file may use, what a value looks like), the file formats, the size limit, and a
-CSV template to download. Built from :data:`etl.fields.LAYERS`, so it cannot drift from what the
-importer accepts."""
+"""The import page's help for one layer.
+
+Its fields (required or optional, the column names and Chinese aliases a file may use, what a value
+looks like), the file formats, the size limit, and a CSV template to download. Built from
+:data:`etl.fields.LAYERS`, so it cannot drift from what the importer accepts.
+"""
 
 from __future__ import annotations
 
@@ -69,7 +71,7 @@ def _aliases(f: Field) -> tuple[str, str]:
 
 
 def _values(f: Field, lang: str) -> str:
-    """What a value of ``f`` looks like, in ``lang``."""
+    """Describe what a value of ``f`` looks like, in ``lang``."""
     if f.kind == ENUM:
         codes = sorted(set(f.choices.values()))
         chinese: dict[str, str] = {}  # the first Chinese spelling: the vocabulary's own name
@@ -85,8 +87,11 @@ def _values(f: Field, lang: str) -> str:
 
 
 def template_csv(spec: LayerSpec, lon: float, lat: float) -> str:
-    """A CSV template for ``spec``: the field names, then the geometry (``lon, lat`` for points,
-    ``wkt`` in EPSG:4326 otherwise), and one example row placed at ``lon, lat`` (degrees)."""
+    """Return a CSV template for ``spec`` (text).
+
+    The field names, then the geometry (``lon, lat`` for points, ``wkt`` in EPSG:4326 otherwise),
+    and one example row placed at ``lon, lat`` (degrees).
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     names = [f.name for f in spec.fields]
@@ -115,8 +120,11 @@ def template_csv(spec: LayerSpec, lon: float, lat: float) -> str:
 
 
 def help_panel(spec: LayerSpec, lang: str, max_upload_mb: int, lon: float, lat: float) -> list[Any]:
-    """The help of layer ``spec`` in ``lang``: a table of its fields, the formats and size limit,
-    and a link downloading its CSV template (UTF-8 with BOM, for spreadsheet programs)."""
+    """Build the help of layer ``spec`` in ``lang``.
+
+    A table of its fields, the formats and size limit, and a link downloading its CSV template
+    (UTF-8 with BOM, for spreadsheet programs).
+    """
     head = html.Tr(
         [html.Th(t(k, lang), scope="col") for k in ("help_field", "help_aliases", "help_values")]
     )

@@ -54,7 +54,10 @@ def _center(bounds: list[list[float]]) -> tuple[float, float]:
 
 
 def layout(settings: Settings, bounds: list[list[float]], lang: str) -> html.Div:
-    """The import page in ``lang``; ``bounds`` ([[south, west], [north, east]]) frames the empty map."""
+    """Build the import page in ``lang``.
+
+    ``bounds`` ([[south, west], [north, east]], EPSG:4326 degrees) frames the empty map.
+    """
 
     def field(label: str, control: Any) -> html.Label:
         return html.Label([html.Span(t(label, lang)), control], className="gs-field")
@@ -78,7 +81,8 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str) -> html.Div
                 ),
                 **named(t("import_layer", lang)),
             ),
-            # The drop zone's files are posted to UPLOAD_ROUTE by assets/upload.js (never base64 in a callback).
+            # The drop zone's files are posted to UPLOAD_ROUTE by assets/upload.js (never base64 in
+            # a callback).
             dcc.Upload(
                 id=ids.IMPORT_UPLOAD,
                 multiple=True,
@@ -152,7 +156,8 @@ def layout(settings: Settings, bounds: list[list[float]], lang: str) -> html.Div
     preview = dl.GeoJSON(
         id=ids.IMPORT_PREVIEW, style=_STYLE("preview"), pointToLayer=_POINT("preview")
     )
-    # the territory's townships, from the map's own layer endpoint, so that a file is seen where it lands
+    # the territory's townships, from the map's own layer endpoint, so that a file is seen where it
+    # lands
     (s, w), (n, e) = bounds
     territory = dl.GeoJSON(
         url=f"/api/layers/townships?bbox={w},{s},{e},{n}&zoom=11&lang={lang}",
@@ -276,13 +281,15 @@ def _errors(prepared: Prepared, lang: str) -> Any:
 
 def register(app: Dash, engine: Engine, settings: Settings) -> None:
     """Wire the import page's callbacks."""
-
     server: Flask = app.server
 
     @server.post(UPLOAD_ROUTE)
     def upload() -> Response:
-        """``multipart/form-data`` with one or more ``file`` parts (a Shapefile with its siblings),
-        streamed to disk: ``{"token": ...}``, which the page's check and confirm then name."""
+        """Receive ``multipart/form-data`` with one or more ``file`` parts, streamed to disk.
+
+        A Shapefile comes with its siblings. Answers ``{"token": ...}``, which the page's check and
+        confirm then name.
+        """
         parts = request.files.getlist("file")
         if not parts:
             raise DataError(
@@ -430,8 +437,10 @@ def _options(
     skip: list[str],
     steer: list[Any],
 ) -> ImportOptions:
-    """The command line's options object from the page's controls (``steer``: the values of
-    :func:`import_steering.inputs`, in order)."""
+    """Build the command line's options object from the page's controls.
+
+    ``steer``: the values of :func:`import_steering.inputs`, in order.
+    """
     base = ImportOptions(
         layer=(sublayer or "").strip() or None,
         crs=(crs or "").strip() or None,

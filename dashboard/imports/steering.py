@@ -1,6 +1,9 @@
-"""The import page's column steering, codes for files without ids and replace: the controls, the
-options they make (through :func:`etl.steering.steer`, as ``python -m etl import`` reads the same
-text) and the list of what a replace would delete, shown before the import is confirmed."""
+"""The import page's column steering, codes for files without ids and replace.
+
+The controls, the options they make (through :func:`etl.steering.steer`, as ``python -m etl import``
+reads the same text) and the list of what a replace would delete, shown before the import is
+confirmed.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ SHOWN = 50  # keys listed per table in the replace preview
 
 
 def controls(lang: str) -> list[Any]:
-    """The steering boxes (one labelled input each) and the replace check box, in ``lang``."""
+    """Build the steering boxes (one labelled input each) and the replace check box, in ``lang``."""
     boxes = [
         html.Label(
             [
@@ -56,17 +59,17 @@ def controls(lang: str) -> list[Any]:
 
 
 def inputs() -> list[Input]:
-    """The controls as callback inputs (the check runs again when one changes)."""
+    """Return the controls as callback inputs (the check runs again when one changes)."""
     return [Input(cid, "value") for cid, _, _ in _BOXES] + [Input(ids.IMPORT_REPLACE, "value")]
 
 
 def states() -> list[State]:
-    """The controls as callback states, in the order of :func:`inputs`."""
+    """Return the controls as callback states, in the order of :func:`inputs`."""
     return [State(cid, "value") for cid, _, _ in _BOXES] + [State(ids.IMPORT_REPLACE, "value")]
 
 
 def options(base: ImportOptions, values: list[Any]) -> ImportOptions:
-    """``base`` steered by the controls' ``values`` (in the order of :func:`inputs`).
+    """Steer ``base`` by the controls' ``values`` (in the order of :func:`inputs`).
 
     Raises
     ------
@@ -89,8 +92,11 @@ def options(base: ImportOptions, values: list[Any]) -> ImportOptions:
 def would_delete(
     engine: Engine, layer: str, path: Path, steered: ImportOptions, settings: Settings
 ) -> Deletion | None:
-    """What importing ``path`` with ``steered.replace`` would delete: the import run as
-    ``--replace --dry-run`` does (one transaction, rolled back), or None without replace."""
+    """List what importing ``path`` with ``steered.replace`` would delete.
+
+    The import runs as ``--replace --dry-run`` does (one transaction, rolled back); None without
+    replace.
+    """
     if not steered.replace:
         return None
     result = import_file(engine, layer, path, dataclasses.replace(steered, dry_run=True), settings)
@@ -98,7 +104,7 @@ def would_delete(
 
 
 def listing(deletion: Deletion | None, lang: str) -> Any:
-    """The rows a replace would delete, per table (the first :data:`SHOWN` keys of each)."""
+    """List the rows a replace would delete, per table (the first :data:`SHOWN` keys of each)."""
     if deletion is None:
         return None
     if not deletion.count:

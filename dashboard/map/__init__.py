@@ -1,0 +1,1 @@
+"""The map page: layout, callbacks, cell panel, drill-down, notes, playback, briefing."""

@@ -22,8 +22,11 @@ _UNITS_LAYER = {"type": ids.LAYER_TYPE, "index": units.LAYER.id}
 
 
 def register(app: Dash, engine: Engine, settings: Settings) -> None:
-    """Wire the map page's callbacks to ``engine`` (the web app's, scoped). They only read: the
-    figures are refreshed where data changes (imports, plans, :mod:`geo.refresher`)."""
+    """Wire the map page's callbacks to ``engine`` (the web app's, scoped).
+
+    They only read: the figures are refreshed where data changes (imports, plans,
+    :mod:`geo.refresher`).
+    """
     # Every layer is fetched by the browser for the current view and drill-down state.
     app.clientside_callback(  # type: ignore[no-untyped-call]
         ClientsideFunction(namespace="gridsight_cb", function_name="layerData"),

@@ -1,4 +1,4 @@
-"""The grid cell panel: facts, figures beside the village's and township's, cameras, incidents, chart."""
+"""The cell panel: facts, figures beside the village's and township's, cameras, incidents, chart."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def _label(names: dict[str, tuple[str, str]], key: str, lang: str) -> str:
 
 
 def panel(details: CellDetails, lang: str, how: Notes) -> list[Any]:
-    """The side panel of a selected grid cell (``how``: the figures' notes)."""
+    """Build the side panel of a selected grid cell (``how``: the figures' notes)."""
     c = details.cell
     worker = c["grid_worker"] or "—"
     if c.get("grid_worker_phone"):  # only read for leader and above
@@ -51,7 +51,8 @@ def panel(details: CellDetails, lang: str, how: Notes) -> list[Any]:
     incidents = [
         html.Li(
             f"{i['occurred']} {_label(CATEGORIES, i['category'], lang)} · "
-            f"{_label(STATUSES, i['status'], lang)}{' · ' + t('blind', lang) if i['blind'] else ''}",
+            f"{_label(STATUSES, i['status'], lang)}"
+            f"{' · ' + t('blind', lang) if i['blind'] else ''}",
             className="gs-incident" + (" blind" if i["blind"] else ""),
         )
         for i in details.incidents
@@ -81,8 +82,10 @@ def panel(details: CellDetails, lang: str, how: Notes) -> list[Any]:
 
 
 def warm_up() -> None:
-    """Build one chart, so that plotly's first-use cost (its imports and validators) is paid
-    when the server starts, not by the first leader who opens a cell."""
+    """Build one chart, so that plotly's first-use cost (its imports and validators) is paid early.
+
+    It is paid when the server starts, not by the first leader who opens a cell.
+    """
     _chart(
         CellDetails({}, [], [], [], [], [{"day": "2026-01-01", "category": "theft", "count": 1}]),
         "en",
@@ -90,7 +93,7 @@ def warm_up() -> None:
 
 
 def day_label(day: str, lang: str) -> str:
-    """A local calendar day ``YYYY-MM-DD`` as the chart names it in ``lang``.
+    """Name a local calendar day ``YYYY-MM-DD`` as the chart does in ``lang``.
 
     >>> day_label("2026-12-01", "zh"), day_label("2026-12-01", "en")
     ('12月1日', 'Dec 1')
@@ -105,8 +108,11 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 def _chart(details: CellDetails, lang: str) -> go.Figure:
-    """Incidents per local day and category, stacked: days named in ``lang`` (categories on the axis,
-    so that no English month name appears), whole-incident ticks."""
+    """Chart the incidents per local day and category, stacked.
+
+    Days are named in ``lang`` (categories on the axis, so that no English month name appears);
+    whole-incident ticks.
+    """
     fig = go.Figure()
     days = sorted({d["day"] for d in details.daily})
     totals = {day: sum(d["count"] for d in details.daily if d["day"] == day) for day in days}

@@ -25,8 +25,12 @@ _FEATURE = Namespace("gridsight", "feature")
 
 
 def geojson(layer: Layer) -> dl.GeoJSON:
-    """The GeoJSON component that draws registry layer ``layer`` (its data is fetched by the browser)."""
-    # the drill-down's units drill when clicked (and tell their figures on hover); the others show a popup
+    """Build the GeoJSON component that draws registry layer ``layer``.
+
+    Its data is fetched by the browser.
+    """
+    # the drill-down's units drill when clicked (and tell their figures on hover); the others show a
+    # popup
     each = "unitTooltip" if layer.id == units.LAYER.id else "lazyPopup"
     kwargs: dict[str, Any] = {"style": _STYLE(layer.style), "onEachFeature": _FEATURE(each)}
     if layer.point:
@@ -47,9 +51,11 @@ def legend(
     shown: Sequence[str] | None = None,
     units_block: list[Any] | None = None,
 ) -> list[Any]:
-    """The legend of ``page``: one collapsible block per layer shown (``shown``: layer titles, as the
-    layer switcher names them; None = every layer), the units layer's block replaced by
-    ``units_block`` (its classes, which depend on the units shown)."""
+    """Build the legend of ``page``: one collapsible block per layer shown.
+
+    ``shown``: layer titles, as the layer switcher names them; None = every layer. The units layer's
+    block is replaced by ``units_block`` (its classes, which depend on the units shown).
+    """
     rows: list[Any] = [html.H3(t("legend", lang), className="gs-legend-title")]
     for layer in for_page(page):
         if shown is not None and layer.title(lang) not in shown:
@@ -73,14 +79,19 @@ def legend(
 
 
 def view_fields() -> dcc.Store:
-    """The parameters of a page's state the browser sends with its layer requests
-    (:data:`layers.view.FIELDS`): ``assets/gridsight.js`` builds the query from this list."""
+    """Return the parameters of a page's state the browser sends with its layer requests.
+
+    They are :data:`layers.view.FIELDS`: ``assets/gridsight.js`` builds the query from this list.
+    """
     return dcc.Store(id=ids.VIEW_FIELDS, data={"fields": list(FIELDS)})
 
 
 def units_legend(classes: units.Classes, state: ViewState, lang: str) -> list[Any]:
-    """The units layer's legend: the class bounds actually used for the shown units, n/a, and the
-    target line when the metric is a percentage."""
+    """Build the units layer's legend.
+
+    The class bounds actually used for the shown units, n/a, and the target line when the metric is
+    a percentage.
+    """
     metric = metrics.get(state.metric)
     rows: list[Any] = [
         html.Div(
@@ -109,9 +120,12 @@ def units_legend(classes: units.Classes, state: ViewState, lang: str) -> list[An
 def layout(
     settings: Settings, bounds: list[list[float]], lang: str, briefing: bool = False
 ) -> html.Div:
-    """The whole map page in ``lang`` ('zh' or 'en'). ``bounds`` is the initial view,
-    [[south, west], [north, east]] in degrees. ``briefing``: laid out for the exported briefing (no
-    controls; the selected unit's figures, the window and a stamp line shown)."""
+    """Build the whole map page in ``lang`` ('zh' or 'en').
+
+    ``bounds`` is the initial view, [[south, west], [north, east]] in degrees. ``briefing``: laid
+    out for the exported briefing (no controls; the selected unit's figures, the window and a stamp
+    line shown).
+    """
     base: list[Any] = []
     if settings.tile_url:
         base.append(dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution))
@@ -129,7 +143,8 @@ def layout(
         preferCanvas=True,
         className="gs-map",
         maxZoom=19,
-        # ``overlays`` must start as the checked names: dash-leaflet filters it when one is unchecked.
+        # ``overlays`` must start as the checked names: dash-leaflet filters it when one is
+        # unchecked.
         children=[
             *base,
             dl.LayersControl(
@@ -290,7 +305,8 @@ def layout(
                                             html.Div(id=ids.STATUS, className="gs-status loading"),
                                         ],
                                     ),
-                                    # beside the map, never over it; scrollable, so reachable by keyboard too
+                                    # beside the map, never over it; scrollable, so reachable by
+                                    # keyboard too
                                     html.Div(
                                         legend(lang),
                                         id=ids.LEGEND,

@@ -1,0 +1,1 @@
+"""The planning page (``/plan``): its layout and callbacks."""

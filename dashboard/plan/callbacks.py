@@ -1,5 +1,7 @@
-"""Callbacks of the planning page: thin, they wire the controls to ``geo`` (hot spots, dosage,
-blind spots, what-if, plans, optimisation, routing) and format the answers."""
+"""Callbacks of the planning page: thin, they wire the controls to ``geo``, format the answers.
+
+The controls reach hot spots, dosage, blind spots, what-if, plans, optimisation and routing.
+"""
 
 from __future__ import annotations
 
@@ -34,10 +36,12 @@ _ORDER = {"province": -2, "city": -1, "county": 0, "township": 1, "village": 2, 
 
 
 def county_view(days: Any, method: Any, timezone: str) -> View:
-    """A view of everything (planning works on the whole territory) for the window and method,
-    times in ``timezone`` (an IANA name: the ``GRIDSIGHT_TIMEZONE`` setting).
+    """Build a view of everything (planning works on the whole territory) for the window and method.
 
-    Raises :class:`~geo.errors.DataError` for a window outside the limits or an unknown method."""
+    Times are in ``timezone`` (an IANA name: the ``GRIDSIGHT_TIMEZONE`` setting).
+
+    Raises :class:`~geo.errors.DataError` for a window outside the limits or an unknown method.
+    """
     method = method or "lattice"
     if method not in METHODS:
         raise DataError(f"method {method!r} is not allowed: expected one of {', '.join(METHODS)}")
@@ -46,8 +50,11 @@ def county_view(days: Any, method: Any, timezone: str) -> View:
 
 
 def to_items(data: Any) -> list[Camera | Route]:
-    """The what-if items of the page's store as :mod:`geo.whatif` objects, checked against the
-    limits (:class:`~geo.errors.DataError` for a malformed or impossible item, or too many)."""
+    """Read the what-if items of the page's store as :mod:`geo.whatif` objects.
+
+    They are checked against the limits (:class:`~geo.errors.DataError` for a malformed or
+    impossible item, or too many).
+    """
     if not isinstance(data, list) or len(data) > limits.MAX_ITEMS:
         raise DataError(f"expected a list of at most {limits.MAX_ITEMS} cameras and routes")
     out: list[Camera | Route] = []
@@ -104,9 +111,11 @@ def from_items(items: list[Camera | Route], source: str) -> list[dict[str, Any]]
 def drawn(
     geojson: dict[str, Any] | None, items: list[dict[str, Any]], az: float, fov: float, rng: float
 ) -> list[dict[str, Any]]:
-    """Store entries for what the EditControl holds: lines are patrol routes, markers are cameras.
+    """Make store entries for what the EditControl holds: lines are patrol routes, markers cameras.
+
     A marker already placed keeps its own azimuth, field of view and range (``items``, matched by
-    position to 1e-9°); a new one takes the form's."""
+    position to 1e-9°); a new one takes the form's.
+    """
     placed = {
         (round(i["lon"], 9), round(i["lat"], 9)): i
         for i in items
@@ -145,9 +154,11 @@ def edited(
     fov: float | None,
     rng: float | None,
 ) -> list[dict[str, Any]]:
-    """``items`` with the selected camera (index ``selected``) given the form's azimuth (degrees
-    clockwise from north), field of view (degrees) and range (metres); unchanged when nothing valid
-    is selected or a value is missing."""
+    """Give the selected camera of ``items`` (index ``selected``) the form's values.
+
+    They are its azimuth (degrees clockwise from north), field of view (degrees) and range (metres);
+    ``items`` is unchanged when nothing valid is selected or a value is missing.
+    """
     if (
         selected is None
         or not 0 <= selected < len(items)
@@ -167,9 +178,12 @@ def edited(
 def items_layer(
     conn: Any, items: list[Camera | Route], color: str = "#facc15", selected: int | None = None
 ) -> dict[str, Any]:
-    """GeoJSON (EPSG:4326) of what-if items: camera points (with their azimuth and field of view in
-    degrees, for the wedge symbol drawn at every zoom) and view sectors, route lines. ``index`` is
-    the item's position in ``items``; the one at ``selected`` is marked."""
+    """Build GeoJSON (EPSG:4326) of what-if items.
+
+    Camera points (with their azimuth and field of view in degrees, for the wedge symbol drawn at
+    every zoom) and view sectors, route lines. ``index`` is the item's position in ``items``; the
+    one at ``selected`` is marked.
+    """
     cams = [(n, i) for n, i in enumerate(items) if isinstance(i, Camera)]
     features: list[dict[str, Any]] = []
     shapes = view_shapes(conn, [c for _, c in cams])
@@ -199,9 +213,12 @@ def items_layer(
 def compare_table(
     changes: list[Change] | tuple[Change, ...], lang: str, limit: int = 12
 ) -> html.Table | str:
-    """Before → after of the affected units: the county and townships first, then the units that
-    change most. Each cell holds the figure before and, under it, the figure after, so the six
-    columns fit a 440-pixel panel; the headers carry the definition as a tooltip."""
+    """Tabulate before → after of the affected units.
+
+    The county and townships come first, then the units that change most. Each cell holds the figure
+    before and, under it, the figure after, so the six columns fit a 440-pixel panel; the headers
+    carry the definition as a tooltip.
+    """
     if not changes:
         return ""
     ranked = sorted(
@@ -233,13 +250,16 @@ def compare_table(
 
 
 def _tip(key: str, lang: str) -> str | None:
-    """The tooltip of column ``key`` (``tip_<key>``: its definition and unit), if it has one."""
+    """Return the tooltip of column ``key`` (``tip_<key>``: its definition and unit), if any."""
     return t(f"tip_{key}", lang) if f"tip_{key}" in STRINGS else None
 
 
 def register(app: Dash, engine: Engine, settings: Settings, owner: Engine) -> None:
-    """Wire the planning page's callbacks to ``engine`` (the web app's, scoped); applying a plan
-    writes the real layers, as ``owner``, once the plan is seen to lie in the jurisdiction."""
+    """Wire the planning page's callbacks to ``engine`` (the web app's, scoped).
+
+    Applying a plan writes the real layers, as ``owner``, once the plan is seen to lie in the
+    jurisdiction.
+    """
     _register_analysis(app, engine, settings)
     _register_whatif(app, engine, settings)
     _register_plans(app, engine, settings, owner)
@@ -316,7 +336,10 @@ def _summary(result: Any, dose: dosage.Report, days: int, zone: ZoneInfo, lang: 
 
 
 def _head(keys: list[str], lang: str) -> html.Tr:
-    """A header row: each column's name with its definition and unit as a tooltip (``tip_<key>``)."""
+    """Build a header row: each column's name with its definition and unit as a tooltip.
+
+    The tooltip is the string ``tip_<key>``.
+    """
     return html.Tr(
         [
             html.Th(
@@ -330,7 +353,10 @@ def _head(keys: list[str], lang: str) -> html.Tr:
 
 
 def _fly_row(cells: list[Any], target: str, lang: str, **kwargs: Any) -> html.Tr:
-    """A table row that selects a spot: click or Enter flies the map to it (``assets/plan.js``)."""
+    """Build a table row that selects a spot: click or Enter flies the map to it.
+
+    The flight is ``assets/plan.js``'s.
+    """
     attrs: dict[str, Any] = {"data-fly": target, **kwargs}
     return html.Tr(cells, tabIndex=0, title=t("plan_fly", lang), **attrs)
 
@@ -652,7 +678,7 @@ def _export_zip(conn: Any, plan_id: int, window: Window, settings: Settings) -> 
 
 
 def plan_list(conn: Any, lang: str) -> Any:
-    """The saved plans, newest first, each with its buttons."""
+    """List the saved plans, newest first, each with its buttons."""
     saved = plans.plans(conn)
     if not saved:
         return html.Div(t("plan_none", lang), className="gs-hint")
@@ -766,7 +792,10 @@ def _register_suggestions(app: Dash, engine: Engine, settings: Settings) -> None
 
 
 def _framing(points: list[Camera] | list[tuple[float, float]]) -> Any:
-    """A map viewport framing ``points`` (cameras or (lon, lat) in degrees), or no update when none."""
+    """Return a map viewport framing ``points`` (cameras or (lon, lat) in degrees).
+
+    No update when there are none.
+    """
     coords = [(p.lon, p.lat) if isinstance(p, Camera) else p for p in points]
     if not coords:
         return no_update
@@ -804,7 +833,8 @@ def _optimise_out(result: optimise.Result, places: list[str], lang: str) -> list
             [
                 html.Span(metrics.INCIDENT_COVERAGE_PCT.label(lang) + " "),
                 html.B(
-                    f"{fmt(result.coverage_before_pct, lang)} → {fmt(result.coverage_after_pct, lang)}",
+                    f"{fmt(result.coverage_before_pct, lang)} → "
+                    f"{fmt(result.coverage_after_pct, lang)}",
                     id="gs-plan-opt-coverage",
                 ),
                 html.Span(f" (+{result.incidents_newly_covered})"),
@@ -840,12 +870,13 @@ def _route_out(suggestion: routing.Suggestion, lang: str) -> list[Any]:
 
 
 def patrol_units(engine: Engine) -> list[str]:
-    """The patrol units that have a route or tracks, for the route suggestion's choice."""
+    """List the patrol units that have a route or tracks, for the route suggestion's choice."""
     with engine.connect() as conn:
         return list(
             conn.execute(
                 text(
-                    "SELECT unit FROM patrol_route UNION SELECT DISTINCT unit FROM patrol_track ORDER BY 1"
+                    "SELECT unit FROM patrol_route "
+                    "UNION SELECT DISTINCT unit FROM patrol_track ORDER BY 1"
                 )
             ).scalars()
         )

@@ -1,5 +1,7 @@
-"""The planning page: hot spots, patrol dosage and blind spots; what-ifs drawn on the map or typed,
-saved as plans; camera optimisation and patrol route suggestion.
+"""The planning page: hot spots, patrol dosage, blind spots, what-ifs, optimisation, routes.
+
+What-ifs are drawn on the map or typed, and saved as plans; cameras are optimised and patrol routes
+suggested.
 
 Its map draws the registry's layers of the 'plan' page through the same layer endpoints as the map
 page (the hot-spot method and window travel in the view state).
@@ -103,8 +105,10 @@ def _map(settings: Settings, bounds: list[list[float]], lang: str) -> dl.Map:
 def layout(
     settings: Settings, bounds: list[list[float]], lang: str, units: list[str], saved: Any
 ) -> html.Div:
-    """The planning page in ``lang``; ``units`` are the patrol units offered for route suggestion,
-    ``saved`` the list of saved plans."""
+    """Build the planning page in ``lang``.
+
+    ``units`` are the patrol units offered for route suggestion, ``saved`` the list of saved plans.
+    """
     header = html.Header(
         className="gs-header",
         children=[
@@ -309,8 +313,10 @@ def layout(
 
 
 def center_lon(bounds: list[list[float]]) -> float:
+    """Return the longitude (degrees) midway across ``bounds`` ([[south, west], [north, east]])."""
     return (bounds[0][1] + bounds[1][1]) / 2
 
 
 def center_lat(bounds: list[list[float]]) -> float:
+    """Return the latitude (degrees) midway across ``bounds`` ([[south, west], [north, east]])."""
     return (bounds[0][0] + bounds[1][0]) / 2

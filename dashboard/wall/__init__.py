@@ -1,0 +1,1 @@
+"""The command-center wall display (``/wall``)."""

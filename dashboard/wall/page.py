@@ -1,12 +1,12 @@
 """The command-center wall display (``/wall``): dark, full screen, live, unattended for days.
 
 One server callback runs on a timer (``GRIDSIGHT_WALL_REFRESH_S``). It reads the change versions of
-:mod:`geo.wall_feed` (one tiny query) and sends only what changed: the incident panels when incidents
-changed (or the minute turned), the choropleth and camera KPIs when cameras or coverage changed;
-nothing else. Every element is replaced in place, never appended, so the page does not grow. When
-the database is unreachable the page keeps what it shows and says "reconnecting"; when the server is
-unreachable ``assets/wall.js`` says so (it watches the page's requests), and the timer resumes by
-itself when either comes back.
+:mod:`geo.wall_feed` (one tiny query) and sends only what changed: the incident panels when
+incidents changed (or the minute turned), the choropleth and camera KPIs when cameras or coverage
+changed; nothing else. Every element is replaced in place, never appended, so the page does not
+grow. When the database is unreachable the page keeps what it shows and says "reconnecting"; when
+the server is unreachable ``assets/wall.js`` says so (it watches the page's requests), and the timer
+resumes by itself when either comes back.
 """
 
 from __future__ import annotations
@@ -59,7 +59,10 @@ def _tile(name: str, lang: str) -> html.Div:
 
 
 def layout(settings: Settings, bounds: list[list[float]], lang: str, tour_s: int) -> html.Div:
-    """The wall in ``lang``; ``bounds`` frames the county; ``tour_s`` > 0 tours the townships."""
+    """Build the wall in ``lang``.
+
+    ``bounds`` frames the county; ``tour_s`` > 0 tours the townships.
+    """
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     base = (
         [dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution)]
@@ -231,8 +234,10 @@ def _severity(level: int, lang: str) -> str:
 
 
 def _chart(day: wall_feed.Today, lang: str) -> list[Any]:
-    """24 bars, oldest first; the last is the current hour, so far: marked "now" so that a quiet
-    hour reads as a quiet hour, not as a stalled feed."""
+    """Draw 24 bars, oldest first; the last is the current hour, so far.
+
+    It is marked "now" so that a quiet hour reads as a quiet hour, not as a stalled feed.
+    """
     top = max(max(day.hourly), 1)
     last = len(day.hours) - 1
     return [
@@ -259,8 +264,10 @@ def _chart(day: wall_feed.Today, lang: str) -> list[Any]:
 def _dated(
     rows: list[Any], items: list[wall_feed.FeedItem], now: dt.datetime, zone: ZoneInfo, lang: str
 ) -> list[Any]:
-    """The feed's rows with a date line before the first row of each day other than today (the
-    rows show the time of day only)."""
+    """Build the feed's rows with a date line before the first row of each day other than today.
+
+    The rows show the time of day only.
+    """
     today = now.astimezone(zone).date()
     out: list[Any] = []
     shown = today
@@ -337,8 +344,11 @@ class _Tick:
 
 
 def register(app: Dash, engine: Engine, settings: Settings) -> None:
-    """Wire the wall's timer callback to ``engine`` (the web app's, scoped). It only reads: the
-    figures are refreshed where data changes (imports, plans, :mod:`geo.refresher`)."""
+    """Wire the wall's timer callback to ``engine`` (the web app's, scoped).
+
+    It only reads: the figures are refreshed where data changes (imports, plans,
+    :mod:`geo.refresher`).
+    """
     zone = ZoneInfo(settings.timezone)
     tiles = ("coverage", "cameras", "today", "open", "blind")
     outputs = (
@@ -355,8 +365,9 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         ]
     )
 
-    # The timer pauses while a poll runs: a poll slower than the interval would otherwise be overtaken
-    # by the next one, and Dash drops the answers of overtaken requests, so nothing would ever show.
+    # The timer pauses while a poll runs: a poll slower than the interval would otherwise be
+    # overtaken by the next one, and Dash drops the answers of overtaken requests, so nothing would
+    # ever show.
     @app.callback(
         *outputs,
         Input(ids.WALL_TICK, "n_intervals"),
