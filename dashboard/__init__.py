@@ -12,13 +12,15 @@ from sqlalchemy import Engine
 
 from dashboard import api, audit_page, auth, guard, pages
 from dashboard.i18n import t
-from dashboard.imports import page as import_page
+from dashboard.imports import callbacks as import_callbacks
+from dashboard.imports import layout as import_page
 from dashboard.map import briefing, callbacks, cell_panel, playback
 from dashboard.map import layout as map_page
 from dashboard.plan import callbacks as planning
 from dashboard.plan import layout as plan_page
 from dashboard.state import ViewState
-from dashboard.wall import page as wall
+from dashboard.wall import callbacks as wall_callbacks
+from dashboard.wall import layout as wall
 from geo import hierarchy
 from geo.jurisdiction import web_engine
 from geo.settings import PROJECT_DIR, Settings
@@ -143,8 +145,8 @@ def build_app(settings: Settings, engine: Engine, authorize: bool = True) -> Das
     }
     registers: dict[str, Callable[[], None]] = {
         "map": lambda: callbacks.register(app, engine, settings),
-        "import": lambda: import_page.register(app, owner, settings),
-        "wall": lambda: wall.register(app, engine, settings),
+        "import": lambda: import_callbacks.register(app, owner, settings),
+        "wall": lambda: wall_callbacks.register(app, engine, settings),
         "plan": lambda: planning.register(app, engine, settings, owner),
     }
     app.layout = page

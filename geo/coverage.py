@@ -119,7 +119,7 @@ def refresh(
     )
     counts = fill(sql.CAMERAS_BY_UNIT, units="unit_coverage", where=_in_region("u2", full))
     conn.execute(statement(sql.CAMERA_COUNTS, counts=counts))
-    finish(conn, plan, patrol_buffer_m)
+    mark_refreshed(conn, plan, patrol_buffer_m)
     return RefreshReport(plan.mode, plan.changes, time.perf_counter() - started, rebuild_units)
 
 
@@ -185,7 +185,7 @@ def plan_refresh(
     return RefreshPlan(mode, rebuild_units, int(max_id or 0), int(changes), units_stamp)
 
 
-def finish(conn: Connection, plan: RefreshPlan, patrol_buffer_m: float) -> None:
+def mark_refreshed(conn: Connection, plan: RefreshPlan, patrol_buffer_m: float) -> None:
     """Mark the changes ``plan`` handled as done; record the patrol buffer used and the time.
 
     ``patrol_buffer_m`` is that buffer's width in metres.

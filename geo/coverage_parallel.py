@@ -17,7 +17,7 @@ The chunks of one step hand their results to the next step through the unlogged 
 3. *covered roads*: covered road lines by chunk of road pieces; area sums by chunk of units (for
    rebuilt units: which parents their children tile, by chunk of parents, instead);
 4. *road sums*: covered road lengths by chunk of units (for rebuilt units: the area sums too);
-5. *finish* (one transaction): write every figure, the mosaic and, if rebuilt, the units and road
+5. *write* (one transaction): write every figure, the mosaic and, if rebuilt, the units and road
    pieces into the live tables, and mark the changes of the snapshot as done.
 
 Readers see the old figures until the last step commits, then all the new ones. A session-level
@@ -48,7 +48,7 @@ from geo.coverage import (
     REFRESH_LOCK,
     RefreshPlan,
     RefreshReport,
-    finish,
+    mark_refreshed,
     metric_srid,
     plan_refresh,
     refresh,
@@ -428,7 +428,7 @@ def _finish(lead: Connection, plan: RefreshPlan, patrol_buffer_m: float, units: 
     lead.execute(
         text("INSERT INTO coverage_piece (kind, geom) SELECT kind, geom FROM coverage_work.piece")
     )
-    finish(lead, plan, patrol_buffer_m)
+    mark_refreshed(lead, plan, patrol_buffer_m)
 
 
 def _replace_units(lead: Connection) -> None:

@@ -175,9 +175,10 @@ def shown_with_focus(conn: Connection, view: View) -> tuple[list[UnitFigures], U
     )
 
     def compute() -> list[UnitFigures]:
-        both = f"({where} OR u.code = :also)" if focus else where
+        children_and_focus = f"({where} OR u.code = :also)" if focus else where
         return [
-            unit_figures(r) for r in raw_figures(conn, window, both, {"code": code, "also": focus})
+            unit_figures(r)
+            for r in raw_figures(conn, window, children_and_focus, {"code": code, "also": focus})
         ]
 
     figs = _remembered(key, compute)

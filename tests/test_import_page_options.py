@@ -140,7 +140,7 @@ def test_a_replace_lists_what_it_would_delete_before_the_import(
 
 
 def test_the_page_and_the_command_line_build_the_same_options() -> None:
-    from dashboard.imports import page as import_page
+    from dashboard.imports import callbacks as import_page
     from etl.__main__ import import_options, parser
 
     args = parser().parse_args(
@@ -181,7 +181,7 @@ def test_the_page_and_the_command_line_build_the_same_options() -> None:
 
 
 def test_a_steering_box_in_the_wrong_syntax_is_refused_with_the_entry() -> None:
-    from dashboard.imports import page as import_page
+    from dashboard.imports import callbacks as import_page
     from geo.errors import DataError
 
     steer = ["code", None, None, None, None, None, []]

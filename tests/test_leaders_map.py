@@ -355,7 +355,7 @@ def test_the_briefing_is_one_a4_page_with_the_units_name_and_kpis(
 def test_the_wall_feed_rows_show_code_category_severity_time_and_place(engine: Engine) -> None:
     from zoneinfo import ZoneInfo
 
-    from dashboard.wall.page import _feed
+    from dashboard.wall.callbacks import _feed
     from geo import wall_feed
 
     with engine.connect() as conn:

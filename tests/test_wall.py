@@ -342,7 +342,7 @@ def test_the_wall_fits_the_screen_it_is_on(
 def test_feed_rows_get_a_date_line_where_the_day_changes() -> None:
     from zoneinfo import ZoneInfo
 
-    from dashboard.wall.page import _dated, _feed
+    from dashboard.wall.callbacks import _dated, _feed
 
     zone = ZoneInfo("Asia/Shanghai")
     now = dt.datetime(2026, 12, 3, 1, 30, tzinfo=zone)

@@ -1,4 +1,4 @@
-"""The command-center wall display (``/wall``): dark, full screen, live, unattended for days.
+"""The wall display's callback (``/wall``): live, unattended for days.
 
 One server callback runs on a timer (``GRIDSIGHT_WALL_REFRESH_S``). It reads the change versions of
 :mod:`geo.wall_feed` (one tiny query) and sends only what changed: the incident panels when
@@ -14,12 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
-from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
-import dash_leaflet as dl
-from dash import Dash, Input, Output, State, dcc, html, no_update
-from dash_extensions.javascript import Namespace
+from dash import Dash, Input, Output, State, html, no_update
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
@@ -27,142 +24,15 @@ from dashboard import ids
 from dashboard.i18n import t
 from dashboard.map.drilldown import fmt
 from dashboard.map.notes import figures_as_of
-from geo import hierarchy, metrics, wall_feed
+from dashboard.wall.layout import MAP_METRIC
+from geo import hierarchy, wall_feed
 from geo.coverage import computed_at
 from geo.figures import Window, figures
 from geo.settings import Settings
 from geo.vocabulary import INCIDENT_CATEGORY, SEVERITY
 from layers import View, units
 
-HIGHLIGHT_S = 60
-# the map tells where streets go unseen; the area figure is in the tile
-MAP_METRIC = metrics.CAMERA_ROAD_PCT.key
-_STYLE = Namespace("gridsight", "style")
-_POINT = Namespace("gridsight", "point")
-
-
-def tour_from(query: str) -> int | None:
-    """Seconds per township of ``?tour=N`` in a query string (0 = no tour), or None when absent."""
-    raw = parse_qs(query).get("tour", [""])[-1]
-    return min(int(raw), 86_400) if raw.isdigit() else None
-
-
-def _tile(name: str, lang: str) -> html.Div:
-    return html.Div(
-        className=f"gs-wall-tile gs-wall-{name}",
-        children=[
-            html.Div(t(f"wall_{name}", lang), className="gs-wall-label"),
-            html.Div("–", id=ids.wall_value(name), className="gs-wall-value"),
-            html.Div("", id=ids.wall_sub(name), className="gs-wall-sub"),
-        ],
-    )
-
-
-def layout(settings: Settings, bounds: list[list[float]], lang: str, tour_s: int) -> html.Div:
-    """Build the wall in ``lang``.
-
-    ``bounds`` frames the county; ``tour_s`` > 0 tours the townships.
-    """
-    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-    base = (
-        [dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution)]
-        if settings.tile_url
-        else []
-    )
-    the_map = dl.Map(
-        id=ids.WALL_MAP,
-        bounds=bounds,
-        center=center,
-        zoom=11,
-        zoomSnap=0.1,
-        preferCanvas=True,
-        zoomControl=False,
-        attributionControl=False,
-        className="gs-wall-map",
-        children=[
-            *base,
-            dl.GeoJSON(
-                id=ids.WALL_UNITS,
-                style=_STYLE("wall_unit"),
-                onEachFeature=Namespace("gridsight", "feature")("wall_unit"),
-            ),
-            dl.GeoJSON(id=ids.WALL_INCIDENTS, pointToLayer=_POINT("wall_incident")),
-        ],
-    )
-    bounds_pct = [b for b, _ in units.RAMP]
-    labels = [f"< {b:g} %" for b in bounds_pct[:-1]] + [f"≥ {bounds_pct[-2]:g} %"]
-    legend = [
-        html.Span([html.I(style={"background": color}), label], className="gs-wall-key")
-        for label, (_, color) in zip(labels, units.RAMP, strict=True)
-    ]
-    return html.Div(
-        id=ids.WALL,
-        className="gs-wall",
-        children=[
-            html.Span(str(tour_s), id=ids.WALL_TOUR, hidden=True),  # read by assets/wall.js
-            dcc.Store(id=ids.LANG_STORE, data=lang),
-            dcc.Store(id=ids.WALL_SEEN),
-            dcc.Interval(id=ids.WALL_TICK, interval=int(settings.wall_refresh_s * 1000)),
-            html.Header(
-                className="gs-wall-header",
-                children=[
-                    html.H1(t("wall_title", lang)),
-                    html.Span(id=ids.WALL_UPDATED, className="gs-wall-updated"),
-                    html.Span(
-                        t("wall_reconnecting", lang),
-                        id=ids.WALL_STATUS,
-                        className="gs-wall-status ok",
-                    ),
-                ],
-            ),
-            html.Div(
-                className="gs-wall-body",
-                children=[
-                    html.Div(
-                        className="gs-wall-left",
-                        children=[
-                            the_map,
-                            html.Div(
-                                [
-                                    html.Span(
-                                        t("wall_legend", lang), className="gs-wall-key-title"
-                                    ),
-                                    *legend,
-                                ],
-                                className="gs-wall-legend",
-                            ),
-                        ],
-                    ),
-                    html.Div(
-                        className="gs-wall-right",
-                        children=[
-                            html.Div(
-                                [
-                                    _tile(n, lang)
-                                    for n in ("coverage", "cameras", "today", "open", "blind")
-                                ],
-                                className="gs-wall-tiles",
-                            ),
-                            html.Section(
-                                [
-                                    html.H2(t("wall_feed", lang)),
-                                    html.Ol(id=ids.WALL_FEED, className="gs-wall-feed"),
-                                ],
-                                className="gs-wall-feed-box",
-                            ),
-                            html.Section(
-                                [
-                                    html.H2(t("wall_hourly", lang)),
-                                    html.Div(id=ids.WALL_CHART, className="gs-wall-chart"),
-                                ],
-                                className="gs-wall-chart-box",
-                            ),
-                        ],
-                    ),
-                ],
-            ),
-        ],
-    )
+HIGHLIGHT_S = 60  # seconds a new incident stands out
 
 
 def _county_tiles(
