@@ -57,7 +57,10 @@ def test_a_file_without_ids_imports_with_a_code_prefix(
     expect(page.locator(".gs-import-form .gs-hint").first).to_contain_text(".osm .pbf")
     try:
         _upload(page, path)
-        expect(page.locator(".gs-import-summary")).to_contain_text("2 features: 0 ready")
+        # each row has several problems (no code, no azimuth, ...): two features with errors
+        expect(page.locator(".gs-import-summary")).to_contain_text(
+            "2 features: 0 ready, 2 with errors"
+        )
         expect(page.locator("#gs-import-confirm")).to_be_disabled()
         page.get_by_text("Columns and codes").click()
         _type(

@@ -59,7 +59,7 @@ def _summary(prepared: Prepared, lang: str) -> list[Any]:
         t("import_checked", lang).format(
             total=prepared.total,
             good=len(checked.rows),
-            bad=len(checked.errors),
+            bad=len({e.number for e in checked.errors}),  # features, not problems
             repaired=len(checked.repaired),
         )
     ]
