@@ -241,6 +241,26 @@
   });
 })();
 
+/* A drill-down (or Back) flies the map to the unit's frame (dash-leaflet's viewport). Leaflet drops
+   a fitBounds asked for while a zoom animation runs, and a Back pressed right after a drill has
+   been seen to leave the map at the village's zoom with the township's layers drawn: shortly after
+   the unit changes, and again when a flight ends, the map flies to the frame of the unit still
+   shown if it stopped short of it. */
+function arrive(map, unit, target, zoom) {
+  function check() {
+    if (window.gridsightUnit !== unit) { return; }  // another unit was asked for meanwhile
+    if (map._animatingZoom || (map._panAnim && map._panAnim._inProgress)) {
+      map.once("moveend", check);
+      return;
+    }
+    // clearly elsewhere: the unit's centre out of view, or zoomed in deeper than a drill allows
+    if (!map.getBounds().contains(target.getCenter()) || map.getZoom() > zoom + 1) {
+      map.fitBounds(target);
+    }
+  }
+  setTimeout(check, 500);
+}
+
 /* Client-side callbacks. */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   gridsight_cb: {
@@ -268,6 +288,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         const ne = map.unproject(centre.add(L.point(half.x, -half.y)), z);
         bounds = [[sw.lat, sw.lng], [ne.lat, ne.lng]];
         zoom = z;
+        arrive(map, unit, target, z);
       }
       // Leaflet snaps to whole zoom levels: a fractional one is a view in the middle of a flight.
       if (zoom !== Math.round(zoom)) { return unchanged; }

@@ -103,6 +103,13 @@ def _targets(
 def _click_drills(page: Page, parent_codes: set[str], parent_name: str, targets: list[Any]) -> None:
     for code, name, lon, lat, _on_cluster in targets:
         _wait_units(page, parent_codes)
+        # a leader clicks what the map shows: the map has arrived at the parent's frame
+        page.wait_for_function(
+            "([lat, lon]) => window.gridsightMap.getBounds().contains([lat, lon])",
+            arg=[lat, lon],
+            timeout=10_000,
+            polling=100,
+        )
         x, y = screen_point(page, lon, lat)
         hit = page.evaluate(_HIT, [x, y])
         page.mouse.click(x, y)
@@ -414,3 +421,36 @@ def test_the_playback_endpoint_refuses_bad_arguments_with_their_name(base_url: s
         with pytest.raises(urllib.error.HTTPError) as failed:
             _get(f"{base_url}/api/playback?{query}")
         assert failed.value.code == status and word in failed.value.read().decode(), query
+
+
+def test_back_during_the_flight_into_a_village_returns_to_the_township(
+    page: Page, base_url: str, engine: Engine
+) -> None:
+    """Leaflet drops a fitBounds asked for while a zoom animation runs: a Back pressed during the
+    flight into a village must still bring the map back to the township's frame."""
+    _open(page, base_url + "/" + ViewState(unit=TOWN).search())
+    with engine.connect() as conn:
+        villages = set(
+            conn.execute(
+                text("SELECT code FROM admin_unit WHERE parent_code = :t"), {"t": TOWN}
+            ).scalars()
+        )
+    _wait_units(page, villages)
+    frame_zoom = page.evaluate("() => window.gridsightMap.getZoom()")
+    _code, name, lon, lat, _hit = _targets(engine, TOWN, [], limit=1)[0]
+    # the flight into the village lasts 3 s longer; Back is pressed when it would have ended
+    page.evaluate(
+        """() => { const m = window.gridsightMap; const end = m._onZoomTransitionEnd;
+        m._onZoomTransitionEnd = function () { const self = this; m._onZoomTransitionEnd = end;
+          window.history.back(); setTimeout(function () { end.call(self); }, 3000); }; }"""
+    )
+    page.mouse.click(*screen_point(page, lon, lat))
+    expect(page.locator(".gs-breadcrumbs .gs-crumb.current")).to_have_text("城关镇", timeout=10_000)
+    page.wait_for_function(
+        "z => { const m = window.gridsightMap; return m.getZoom() === z && !m._animatingZoom; }",
+        arg=frame_zoom,
+        timeout=15_000,
+        polling=100,
+    )
+    _wait_units(page, villages)
+    assert name  # the village drilled into
