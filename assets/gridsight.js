@@ -247,6 +247,9 @@
    the unit changes, and again when a flight ends, the map flies to the frame of the unit still
    shown if it stopped short of it. */
 function arrive(map, unit, target, zoom) {
+  // window.gridsightArriving: the map is still on its way to the unit's frame (tests wait for it)
+  window.gridsightArriving = true;
+  let tries = 2;
   function check() {
     if (window.gridsightUnit !== unit) { return; }  // another unit was asked for meanwhile
     if (map._animatingZoom || (map._panAnim && map._panAnim._inProgress)) {
@@ -254,11 +257,16 @@ function arrive(map, unit, target, zoom) {
       return;
     }
     // clearly elsewhere: the unit's centre out of view, or zoomed in deeper than a drill allows
-    if (!map.getBounds().contains(target.getCenter()) || map.getZoom() > zoom + 1) {
+    const away = !map.getBounds().contains(target.getCenter()) || map.getZoom() > zoom + 1;
+    if (away && tries > 0) {
+      tries -= 1;
+      map.once("moveend", check);
       map.fitBounds(target);
+      return;
     }
+    window.gridsightArriving = false;
   }
-  setTimeout(check, 500);
+  setTimeout(check, 300);
 }
 
 /* Client-side callbacks. */

@@ -33,6 +33,7 @@ _UNITS = """() => { const out = {}; const m = window.gridsightMap; if (!m) retur
   m.eachLayer(l => { const p = l.feature && l.feature.properties;
     if (p && p.layer === 'units') out[p.code] = l.options.fillColor; }); return out; }"""
 _STILL = """() => { const m = window.gridsightMap; return !!m && !m._animatingZoom
+  && !window.gridsightArriving
   && !(m._panAnim && m._panAnim._inProgress)
   && document.querySelector('.gs-status.ok') !== null; }"""
 # Cluster centres drawn on the map (cameras and incidents), [lon, lat]
