@@ -24,17 +24,18 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from urllib.parse import urlencode
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url, text
 
 import layers
 from bench import _auth
 from dashboard import ids
 from dashboard.state import ViewState
 from geo import hierarchy, metrics
+from geo.db import copy_database, make_engine
 from geo.settings import PROJECT_DIR, Settings
 
 CLIENTS = (1, 8, 32)
-ROUNDS = 4
+ROUNDS = 6  # a multiple of the three servers: each goes first as often
 ROUND_S = 3.0
 WORKERS = 2  # per server; each has GRIDSIGHT_THREADS (4) threads
 
@@ -242,11 +243,42 @@ def check_cost_ms(engine: Engine, settings: Settings, repeat: int = 400) -> tupl
     return timings[0], timings[1]
 
 
+def without_policies(engine: Engine, database_url: str) -> str:
+    """Copy the bench database with row-level security switched off on every table; return its URL.
+
+    A server on the copy answers as every request did before jurisdiction: no policy is evaluated.
+    """
+    engine.dispose()
+    url = make_url(database_url)
+    copy = copy_database(database_url, str(url.database), f"{url.database}_nopolicies")
+    bare = make_engine(copy)
+    with bare.begin() as conn:
+        tables = conn.execute(
+            text(
+                "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relrowsecurity"
+            )
+        ).scalars()
+        for table in list(tables):
+            conn.execute(
+                text(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY")
+            )
+    bare.dispose()
+    return copy
+
+
+# The three servers: sign-in, roles and row-level security; row-level security alone (no sign-in,
+# the whole deployment's scope); neither (no sign-in, on a copy without policies).
+_SERVERS = ("auth", "noauth", "bare")
+
+
 def run(engine: Engine, database_url: str, emit: Callable[[str, float, str], None]) -> None:
     """Measure the throughput with and without authorization and emit the figures.
 
-    ``throughput_<request>_<n>clients_<auth|noauth>_rps`` and ``..._p95`` for every request kind and
-    client count, and ``authorization_cost_<request>_<n>clients`` (share of throughput lost).
+    ``throughput_<request>_<n>clients_<auth|noauth|bare>_rps`` and ``..._p95`` for every request
+    kind and client count; ``authorization_cost_<request>_<n>clients`` (share of throughput lost to
+    sign-in and roles), ``policies_cost_...`` (lost to row-level security alone) and
+    ``jurisdiction_cost_...`` (lost to all of it: ``auth`` against ``bare``).
     """
     with_checks, without_checks = check_cost_ms(
         engine, Settings.from_env(database_url=database_url)
@@ -254,29 +286,30 @@ def run(engine: Engine, database_url: str, emit: Callable[[str, float, str], Non
     emit("authorization_check_cost_per_request", with_checks - without_checks, "ms")
     account = _auth.account(engine, "leader")
     requests = _requests(engine)
-    with _server(database_url, True) as with_auth, _server(database_url, False) as without:
+    bare_url = without_policies(engine, database_url)
+    with (
+        _server(database_url, True) as with_auth,
+        _server(database_url, False) as without,
+        _server(bare_url, False) as bare,
+    ):
+        ports = {"auth": with_auth, "noauth": without, "bare": bare}
         for kind, request in requests.items():
             for clients in CLIENTS:
-                done = {True: [], False: []}  # type: dict[bool, list[float]]
+                done: dict[str, list[float]] = {name: [] for name in _SERVERS}
                 for r in range(ROUNDS):
-                    for authorize in (
-                        (False, True) if r % 2 else (True, False)
-                    ):  # each goes first alike
-                        port = with_auth if authorize else without
-                        done[authorize] += _round(
-                            port, account if authorize else None, clients, request, ROUND_S
-                        )
-                rps = {a: len(v) / (ROUNDS * ROUND_S) for a, v in done.items()}
-                for authorize, label in ((True, "auth"), (False, "noauth")):
-                    emit(f"throughput_{kind}_{clients}clients_{label}_rps", rps[authorize], "req/s")
-                    p95 = (
-                        statistics.quantiles(done[authorize], n=20)[-1]
-                        if len(done[authorize]) > 1
-                        else 0.0
-                    )
-                    emit(f"throughput_{kind}_{clients}clients_{label}_p95", p95 * 1000, "ms")
-                emit(
-                    f"authorization_cost_{kind}_{clients}clients",
-                    100 * (1 - rps[True] / rps[False]),
-                    "%",
-                )
+                    order = _SERVERS[r % 3 :] + _SERVERS[: r % 3]  # each goes first alike
+                    for name in order:
+                        who = account if name == "auth" else None
+                        done[name] += _round(ports[name], who, clients, request, ROUND_S)
+                rps = {name: len(v) / (ROUNDS * ROUND_S) for name, v in done.items()}
+                for name in _SERVERS:
+                    emit(f"throughput_{kind}_{clients}clients_{name}_rps", rps[name], "req/s")
+                    p95 = statistics.quantiles(done[name], n=20)[-1] if len(done[name]) > 1 else 0.0
+                    emit(f"throughput_{kind}_{clients}clients_{name}_p95", p95 * 1000, "ms")
+                for label, a, b in (
+                    ("authorization", "auth", "noauth"),
+                    ("policies", "noauth", "bare"),
+                    ("jurisdiction", "auth", "bare"),
+                ):
+                    cost = 100 * (1 - rps[a] / rps[b])
+                    emit(f"{label}_cost_{kind}_{clients}clients", cost, "%")
