@@ -16,7 +16,14 @@ Temporary tables live for the refresh's transaction only; each is named for what
 from __future__ import annotations
 
 from geo._sql import fill, fill_all
-from geo.metrics import AREA_METRICS, COMBINED_PCT, COVERAGE, ROAD_METRICS, classes_sql
+from geo.metrics import (
+    AREA_METRICS,
+    COMBINED_PCT,
+    COVERAGE,
+    ROAD_METRICS,
+    MosaicClass,
+    classes_sql,
+)
 
 # Quarter-circle segments of patrol buffers: 32 keeps the area error of a round end below 0.05 %.
 QUAD_SEGS = "quad_segs=32"
@@ -268,12 +275,26 @@ WHERE ST_Intersects(b.g, r.g)""",
     buffers_box=fill(_REGION_BOX, m=":buffer + 1"),
 )
 
+# The kinds of the tiled sources, named by the mosaic class of a piece covered by that source alone.
+# A piece also covered by a patrol buffer has its camera kind's code followed by the patrol's (the
+# classes' codes are built that way: 'w' + 'p' is WORKING_VIEW_AND_PATROL).
+SOURCE_KINDS = {
+    "working": MosaicClass.WORKING_VIEW_ONLY.value,
+    "other": MosaicClass.OTHER_VIEW_ONLY.value,
+    "patrol": MosaicClass.PATROL_ONLY.value,
+}
+if {MosaicClass.WORKING_VIEW_AND_PATROL, MosaicClass.OTHER_VIEW_AND_PATROL} != {
+    SOURCE_KINDS["working"] + SOURCE_KINDS["patrol"],
+    SOURCE_KINDS["other"] + SOURCE_KINDS["patrol"],
+}:
+    raise RuntimeError("the mosaic classes' codes are not the source kinds' codes combined")
+
 # The views and buffers cut along the tiles (tx, ty): the unions are built tile by tile.
 TILED_SOURCES = fill(
     """
 SELECT s.kind, t.tx, t.ty, CASE WHEN s.g @ t.box THEN s.g ELSE ST_Intersection(s.g, t.box) END AS g
-FROM (SELECT CASE WHEN online THEN 'w' ELSE 'o' END AS kind, g FROM gs_views
-      UNION ALL SELECT 'p', g FROM gs_buffers) s
+FROM (SELECT CASE WHEN online THEN '$working' ELSE '$other' END AS kind, g FROM gs_views
+      UNION ALL SELECT '$patrol', g FROM gs_buffers) s
 CROSS JOIN LATERAL (
     SELECT tx, ty, ST_MakeEnvelope(tx * $tile, ty * $tile, (tx + 1) * $tile, (ty + 1) * $tile,
                                    ST_SRID(s.g)) AS box
@@ -284,6 +305,7 @@ CROSS JOIN LATERAL (
 WHERE NOT ST_IsEmpty(s.g)
 """,
     tile=TILE_M,
+    **SOURCE_KINDS,
 )
 # The union of one kind of tiled source ($kind), tile by tile, cut into pieces.
 _UNION = fill(
@@ -296,9 +318,9 @@ WHERE kind = '$kind' GROUP BY tx, ty""",
 # The mosaic of the tiled sources in temporary table gs_tiled_sources (kind, tx, ty, g):
 # gs_new_pieces (unindexed).
 UNIONS = (
-    fill(_UNION, table="gs_working_union", kind="w"),
-    fill(_UNION, table="gs_other_union", kind="o"),
-    fill(_UNION, table="gs_patrol_union", kind="p"),
+    fill(_UNION, table="gs_working_union", kind=SOURCE_KINDS["working"]),
+    fill(_UNION, table="gs_other_union", kind=SOURCE_KINDS["other"]),
+    fill(_UNION, table="gs_patrol_union", kind=SOURCE_KINDS["patrol"]),
     fill(_REPAIR, table="gs_working_union", g="g"),
     fill(_REPAIR, table="gs_other_union", g="g"),
     fill(_REPAIR, table="gs_patrol_union", g="g"),
@@ -324,19 +346,20 @@ SELECT g FROM gs_working_union UNION ALL SELECT g FROM gs_other_only""",
 CREATE TEMP TABLE gs_new_pieces ON COMMIT DROP AS
 SELECT kind, (ST_Dump(ST_CollectionExtract(g, 3))).geom AS geom FROM (
     -- a camera piece and the union of the patrol pieces near it (once for both of its classes)
-    SELECT CASE WHEN c.w THEN 'w' ELSE 'o' END || s.side AS kind, s.g
+    SELECT CASE WHEN c.w THEN '$working' ELSE '$other' END || s.side AS kind, s.g
     FROM (SELECT true AS w, g FROM gs_working_union UNION ALL SELECT false, g FROM gs_other_only) c
     CROSS JOIN LATERAL (SELECT ST_Union(x.g) AS u FROM gs_patrol_union x WHERE x.g && c.g) near
-    CROSS JOIN LATERAL (SELECT 'p' AS side, ST_Intersection(c.g, near.u) AS g
+    CROSS JOIN LATERAL (SELECT '$patrol' AS side, ST_Intersection(c.g, near.u) AS g
                         WHERE near.u IS NOT NULL
                         UNION ALL
                         SELECT '', CASE WHEN near.u IS NULL THEN c.g
                                         ELSE ST_Difference(c.g, near.u) END) s
-    UNION ALL SELECT 'p', $patrol_only FROM gs_patrol_union p
+    UNION ALL SELECT '$patrol', $patrol_only FROM gs_patrol_union p
     OFFSET 0  -- computed once: without it the planner would inline each overlay into every use of g
 ) x
 WHERE g IS NOT NULL AND NOT ST_IsEmpty(g)""",
         patrol_only=fill(_MINUS, g="p.g", table="gs_camera_union"),
+        **SOURCE_KINDS,
     ),
     fill(_REPAIR, table="gs_new_pieces", g="geom"),
     "DELETE FROM gs_new_pieces WHERE ST_Area(geom) = 0",

@@ -23,10 +23,12 @@ from geo._sql import incident_window, window_params
 from geo.coverage import metric_srid
 from geo.figures import Window
 from geo.hotspots import Analysis, spot_sql
+from geo.metrics import COMBINED_PCT, PATROL_PCT, classes_sql
 
 HULL_MARGIN_M = 30.0
-_PATROL = "('wp', 'op', 'p')"
-_COMBINED = "('wp', 'w', 'op', 'p')"
+# The mosaic classes a patrol buffer covers, and those a working camera or a patrol covers.
+_PATROL = classes_sql(PATROL_PCT.classes)
+_COMBINED = classes_sql(COMBINED_PCT.classes)
 
 _UNGUARDED = f"""
 unguarded AS MATERIALIZED (

@@ -7,8 +7,8 @@ no road coverage, one without cameras no working rate, one without incidents no 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,8 @@ from sqlalchemy import Connection, text
 from geo import limits
 from geo._sql import fill, incident_window, statement, window_params
 from geo.errors import DataError
-from geo.metrics import COMBINED_PCT, COVERAGE, Measure, Metric
+from geo.metrics import COMBINED_PCT, COVERAGE, METRICS, Measure, Metric
+from geo.metrics import get as get_metric
 
 LEVELS = ("province", "city", "county", "township", "village", "grid")
 OPEN_STATUSES = ("reported", "dispatched", "handling")
@@ -128,17 +129,14 @@ def pct(part: float, whole: float) -> float | None:
     >>> pct(1, 3), pct(1, 8), pct(5, 0)
     (33.3, 12.5, None)
     """
-    if whole <= 0:
-        return None
-    value = Decimal(repr(100.0 * part / whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return float(value)
+    return share(part, whole)
 
 
 @dataclass(frozen=True)
 class UnitFigures:
     """Every figure of one unit. Areas in km², percentages 0-100 with one decimal, None = n/a.
 
-    Each metric of :data:`geo.metrics.METRICS` is the field of its key.
+    ``values`` holds every metric of :data:`geo.metrics.METRICS` by its key (:meth:`value`).
     """
 
     code: str
@@ -147,24 +145,24 @@ class UnitFigures:
     parent_code: str | None
     population: int
     area_km2: float
-    camera_area_pct: float | None
-    camera_area_installed_pct: float | None
-    camera_road_pct: float | None
-    camera_road_installed_pct: float | None
-    patrol_pct: float | None
-    combined_pct: float | None
     gap_km2: float
     cameras: int
     cameras_online: int
-    working_rate_pct: float | None
     incidents: int
     blind_incidents: int
-    incident_coverage_pct: float | None
-    incident_rate: float | None  # incidents per 1,000 residents
+    values: Mapping[str, float | None]
+
+    def value(self, metric: Metric | str) -> float | None:
+        """Return the value of ``metric`` (a :class:`Metric` or its key); None = n/a.
+
+        Raises :class:`KeyError` naming the allowed keys for an unknown metric.
+        """
+        key = metric.key if isinstance(metric, Metric) else get_metric(metric).key
+        return self.values[key]
 
     def row(self) -> dict[str, Any]:
         """Return the command line's columns of this unit."""
-        values = asdict(self)
+        values = {**{f.name: getattr(self, f.name) for f in fields(self)}, **self.values}
         return {c: values[c] for c in COLUMNS}
 
 
@@ -259,22 +257,43 @@ def raw_figures(
 NO_ROADS_M = 0.01
 
 
-def coverage_pct(metric: Metric, r: dict[str, Any]) -> float | None:
-    """Compute the coverage metric ``metric`` of a row of :func:`raw_figures`.
+def share(part: float, whole: float, per: int = 100, decimals: int = 1) -> float | None:
+    """``per * part / whole`` rounded half-up to ``decimals``; None when ``whole`` is 0.
 
-    It is the covered part (m² or m) as a percentage of the unit's area or road length; None (n/a)
-    for a unit without roads.
+    >>> share(1, 3), share(7, 3000, per=1000, decimals=2), share(1, 0)
+    (33.3, 2.33, None)
     """
-    whole = r[metric.measure.value] if metric.measure is not None else 0.0
+    if whole <= 0:
+        return None
+    quantum = Decimal(1).scaleb(-decimals)
+    value = Decimal(repr(per * part / whole)).quantize(quantum, rounding=ROUND_HALF_UP)
+    return float(value)
+
+
+def metric_value(metric: Metric, r: Mapping[str, Any]) -> float | None:
+    """Compute ``metric`` from a row of :func:`raw_figures` (with ``watched``: :func:`_counted`).
+
+    A share of its :attr:`~Metric.denominator` (None: n/a, a unit without roads has no road
+    coverage), or the count itself when it has none.
+    """
+    part = r[metric.numerator]
+    if metric.denominator is None:
+        return part  # type: ignore[no-any-return]
+    whole = r[metric.denominator]
     if metric.measure is Measure.ROADS and whole < NO_ROADS_M:
         return None
-    return pct(r[str(metric.column)], whole)
+    return share(part, whole, metric.per, metric.decimals)
 
 
-def unit_figures(r: dict[str, Any]) -> UnitFigures:
+def _counted(r: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the raw row with the figures derived from it: ``watched`` (incidents not blind)."""
+    return {**r, "watched": r["incidents"] - r["blind"]}
+
+
+def unit_figures(r: Mapping[str, Any]) -> UnitFigures:
     """Round the sums of :func:`raw_figures` into a unit's figures."""
+    counted = _counted(r)
     area = r["area_m2"]
-    coverage: dict[str, Any] = {m.key: coverage_pct(m, r) for m in COVERAGE}
     return UnitFigures(
         code=r["code"],
         name=r["name"],
@@ -282,15 +301,10 @@ def unit_figures(r: dict[str, Any]) -> UnitFigures:
         parent_code=r["parent_code"],
         population=r["population"],
         area_km2=round(area / 1e6, 3),
-        **coverage,
         gap_km2=round(max(area - r[str(COMBINED_PCT.column)], 0.0) / 1e6, 3),
         cameras=r["cameras"],
         cameras_online=r["cameras_online"],
-        working_rate_pct=pct(r["cameras_online"], r["cameras"]),
         incidents=r["incidents"],
         blind_incidents=r["blind"],
-        incident_coverage_pct=pct(r["incidents"] - r["blind"], r["incidents"]),
-        incident_rate=None
-        if r["population"] <= 0
-        else round(1000.0 * r["incidents"] / r["population"], 2),
+        values={m.key: metric_value(m, counted) for m in METRICS},
     )

@@ -7,8 +7,9 @@ The coverage engine's sums (:mod:`geo._coverage_sql`), the refresh's figures (:m
 
 Adding a coverage metric (a share of a unit's area or road length covered by something) is one
 entry here and a migration adding its column (square metres or metres) to ``unit_coverage`` and to
-the parallel refresh's ``coverage_work.unit`` and ``coverage_work.area`` (or ``.road``), plus its
-field in :class:`geo.figures.UnitFigures` (``tests/test_metrics.py`` fails until all exist).
+the parallel refresh's ``coverage_work.unit`` and ``coverage_work.area`` (or ``.road``)
+(``tests/test_metrics.py`` fails until they exist). Adding a counted metric (a share of two of the
+raw figures :func:`geo.figures.raw_figures` reads: cameras, incidents, population...) is one entry.
 
 Areas are in square metres and lengths in metres of the database's metric CRS
 (``gs_metric_srid()``); the metrics themselves are percentages (0-100), counts, or incidents per
@@ -119,6 +120,27 @@ class Metric:
     suffix: str = " %"  # after the number: " %", " ‰" or ""
     number_format: str = ".1f"  # of the value, as in format(value, number_format)
     shown: frozenset[Shown] = field(default_factory=frozenset)
+    part: str | None = None
+    """A counted metric's numerator: a figure of :func:`geo.figures.raw_figures`'s rows."""
+    whole: str | None = None
+    """A counted metric's denominator (a raw figure); None: the metric is the part itself."""
+    per: int = 100
+    """The share is per cent (100) or per thousand (1000)."""
+    decimals: int = 1
+    """Decimals the value is rounded to (half-up)."""
+
+    @property
+    def numerator(self) -> str:
+        """The raw figure counted: the covered part's column, or :attr:`part`."""
+        name = self.column if self.is_coverage else self.part
+        if name is None:
+            raise ValueError(f"metric {self.key!r} declares neither a measure nor a part")
+        return name
+
+    @property
+    def denominator(self) -> str | None:
+        """The raw figure it is a share of (measure column or :attr:`whole`); None: a count."""
+        return self.measure.value if self.measure is not None else self.whole
 
     @property
     def classes(self) -> tuple[MosaicClass, ...]:
@@ -222,6 +244,8 @@ WORKING_RATE_PCT = Metric(
     "摄像机完好率",
     column="cameras_online",
     shown=frozenset({_MAP, _CELL}),
+    part="cameras_online",
+    whole="cameras",
 )
 BLIND_INCIDENTS = Metric(
     "blind_incidents",
@@ -231,12 +255,15 @@ BLIND_INCIDENTS = Metric(
     suffix="",
     number_format="d",
     shown=frozenset({_WHATIF, _EXPORT}),
+    part="blind",
 )
 INCIDENT_COVERAGE_PCT = Metric(
     "incident_coverage_pct",
     "Incident coverage",
     "警情监控覆盖率",
     shown=frozenset({_CELL, _WHATIF, _EXPORT}),
+    part="watched",
+    whole="incidents",
 )
 INCIDENT_RATE = Metric(
     "incident_rate",
@@ -245,6 +272,10 @@ INCIDENT_RATE = Metric(
     higher_is_better=False,
     suffix=" ‰",
     shown=frozenset({_MAP}),
+    part="incidents",
+    whole="population",
+    per=1000,
+    decimals=2,
 )
 
 METRICS: tuple[Metric, ...] = (

@@ -29,25 +29,27 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from geo import limits
-from geo._sql import fill, incident_window, window_params
+from geo._sql import fill_all, incident_window, window_params
 from geo.coverage import metric_srid
 from geo.errors import DataError
 from geo.figures import Window, figures
+from geo.metrics import INCIDENT_COVERAGE_PCT
 from geo.whatif import Camera, what_if
 
 # The blind incidents go to an indexed temporary table first: joined as a CTE, every candidate
 # view would test every incident, without an index.
-_BLIND = fill(
-    """
-DROP TABLE IF EXISTS gs_blind;
-CREATE TEMP TABLE gs_blind ON COMMIT DROP AS
+_BLIND = fill_all(
+    (
+        "DROP TABLE IF EXISTS gs_blind_incidents",
+        """
+CREATE TEMP TABLE gs_blind_incidents ON COMMIT DROP AS
     SELECT i.code, i.geom, ST_Transform(i.geom, :srid) AS p FROM incident i
     WHERE $window
-      AND NOT i.watched;
-CREATE INDEX ON gs_blind USING gist (geom);
-CREATE INDEX ON gs_blind USING gist (p);
-ANALYZE gs_blind
-""",
+      AND NOT i.watched""",
+        "CREATE INDEX ON gs_blind_incidents USING gist (geom)",
+        "CREATE INDEX ON gs_blind_incidents USING gist (p)",
+        "ANALYZE gs_blind_incidents",
+    ),
     window=incident_window("i"),
 )
 _CANDIDATES = """
@@ -60,14 +62,14 @@ site AS MATERIALIZED (
     SELECT DISTINCT round(ST_X(w)::numeric, 7)::float8 AS lon,
                     round(ST_Y(w)::numeric, 7)::float8 AS lat
     FROM (SELECT q, ST_Transform(q, 4326) AS w FROM point) x
-    WHERE EXISTS (SELECT 1 FROM gs_blind b WHERE ST_DWithin(b.p, x.q, :range))),
+    WHERE EXISTS (SELECT 1 FROM gs_blind_incidents b WHERE ST_DWithin(b.p, x.q, :range))),
 cand AS MATERIALIZED (
     SELECT s.lon, s.lat, d.az,
            gs_camera_view(ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), d.az, :fov, :range,
                           :srid) AS v
     FROM site s, unnest(CAST(:azimuths AS float8[])) AS d(az))
 SELECT c.lon, c.lat, c.az, array_agg(b.code ORDER BY b.code)
-FROM cand c JOIN gs_blind b ON ST_Intersects(c.v, b.geom)
+FROM cand c JOIN gs_blind_incidents b ON ST_Intersects(c.v, b.geom)
 GROUP BY c.lon, c.lat, c.az ORDER BY c.lon, c.lat, c.az
 """
 ROAD_CLASSES = ("highway", "main", "local")
@@ -175,7 +177,7 @@ def candidates(
         "fov": fov_deg,
         "azimuths": azimuths,
     }
-    for statement in _BLIND.split(";\n"):
+    for statement in _BLIND:
         used = {k: v for k, v in params.items() if f":{k}" in statement}
         conn.execute(text(statement), used)
     return [
@@ -329,7 +331,7 @@ def plan_cameras(
             for ch in what_if(conn, [p.camera for p in proposals], window, patrol_buffer_m)
             if ch.after.level == "county"
         ]
-        after = county[0].after.incident_coverage_pct if county else before
+        after = county[0].after.value(INCIDENT_COVERAGE_PCT) if county else before
     demand = len(set().union(*(c.covers for c in cands))) if cands else 0
     return Result(
         tuple(proposals),
@@ -344,4 +346,4 @@ def plan_cameras(
 
 def _county_coverage(conn: Connection, window: Window) -> float | None:
     rows = figures(conn, window, level="county")
-    return rows[0].incident_coverage_pct if rows else None
+    return rows[0].value(INCIDENT_COVERAGE_PCT) if rows else None

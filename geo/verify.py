@@ -176,7 +176,7 @@ def verify(
         shown = stored.get(code)
         level = str(mine.pop("level"))
         for figure, kind in FIGURES:
-            value = None if shown is None else getattr(shown, figure)
+            value = None if shown is None else shown.row()[figure]
             allowed = MAX_PP if kind == "pct" else float(edge.get(figure, 0))
             checks.append(Check(code, level, figure, value, mine[figure], allowed))
     return checks

@@ -227,7 +227,7 @@ def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
     county sees a handful.
     """
     units = shown_with_focus(conn, view)[0]
-    classes = class_breaks([getattr(u, view.metric, None) for u in units], view.metric)
+    classes = class_breaks([u.value(view.metric) for u in units], view.metric)
     percent = metrics.get(view.metric).is_percentage
     # S608 below: fragments from layers._sql; values bound
     geoms: dict[str, str] = dict(
@@ -242,7 +242,7 @@ def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
     )
     out: list[Mapping[str, Any]] = []
     for unit in [u for u in units if u.code in geoms][:limit]:
-        value = getattr(unit, view.metric, None)
+        value = unit.value(view.metric)
         row: dict[str, Any] = {
             "fid": unit.code,
             "geometry": geoms[unit.code],
@@ -259,7 +259,7 @@ def _rows(conn: Connection, view: View, limit: int) -> list[Mapping[str, Any]]:
             "incidents": unit.incidents,
             "blind_incidents": unit.blind_incidents,
         }
-        row.update({m: getattr(unit, m) for m in METRIC_FIELDS})
+        row.update({m: unit.value(m) for m in METRIC_FIELDS})
         out.append(row)
     return out
 

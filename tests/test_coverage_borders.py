@@ -114,7 +114,7 @@ def _check(
     wrong = []
     for code, metrics in want.items():
         for metric in METRICS:
-            value, reference = getattr(got[code], metric), metrics[metric]
+            value, reference = got[code].value(metric), metrics[metric]
             if (value is None) != (reference is None) or (
                 reference is not None and value is not None and abs(value - reference) > 0.1
             ):
@@ -192,7 +192,7 @@ def test_views_and_buffers_ending_on_a_border(tx: Connection) -> None:
         for c, (lvl, _p, poly) in ref.UNITS.items()
         if lvl == "grid" and poly.contains(Point(X + 500, Y + 2500))
     )
-    assert _stored(tx)[west].camera_area_pct == 0.0
+    assert _stored(tx)[west].value("camera_area_pct") == 0.0
 
 
 def test_what_if_of_a_view_and_route_ending_on_a_border(tx: Connection) -> None:

@@ -34,7 +34,7 @@ def test_county_kpis_and_ranking_equal_the_command_line(
         county = figures(conn, Window.last_days(30), level="county")[0]
         townships = figures(conn, Window.last_days(30), level="township")
     expect(page.locator(".gs-kpi-coverage .gs-kpi-value")).to_have_text(
-        f"{county.camera_area_pct:.1f} %"
+        f"{county.value('camera_area_pct'):.1f} %"
     )
     expect(page.locator(".gs-kpi-cameras .gs-kpi-value")).to_have_text(
         f"{county.cameras_online} / {county.cameras}"
@@ -43,10 +43,10 @@ def test_county_kpis_and_ranking_equal_the_command_line(
     rows = page.locator(".gs-rank-row")
     expect(rows).to_have_count(len(townships))
     worst = min(
-        townships, key=lambda u: u.camera_road_pct or 0
+        townships, key=lambda u: u.value("camera_road_pct") or 0
     )  # the default metric: working road coverage
     expect(rows.first).to_contain_text(worst.name)
-    expect(rows.first).to_contain_text(f"{worst.camera_road_pct:.1f} %")
+    expect(rows.first).to_contain_text(f"{worst.value('camera_road_pct'):.1f} %")
 
 
 def test_drill_down_by_ranking_and_map_then_back_up(
@@ -102,7 +102,11 @@ def test_a_deep_link_reproduces_the_view(page: Page, base_url: str, engine: Engi
     rows = page.locator(".gs-rank-row")
     expect(rows).to_have_count(len(mine))
     for cell in mine:
-        shown = "n/a" if cell.camera_road_pct is None else f"{cell.camera_road_pct:.1f} %"
+        shown = (
+            "n/a"
+            if cell.value("camera_road_pct") is None
+            else f"{cell.value('camera_road_pct'):.1f} %"
+        )
         expect(page.locator(f".gs-rank-row[title='{cell.code}']")).to_contain_text(shown)
 
 
@@ -172,7 +176,7 @@ def test_a_cell_shows_its_details_gap_and_blind_incidents(
     expect(panel).to_contain_text(f"Incidents ({cell.incidents})")
     expect(panel.locator(".gs-incident.blind")).to_have_count(cell.blind_incidents)
     expect(panel.locator(".gs-compare tbody tr").first).to_contain_text(
-        f"{cell.camera_area_pct:.1f} %"
+        f"{cell.value('camera_area_pct'):.1f} %"
     )
     expect(panel.locator(".gs-chart .main-svg").first).to_be_visible()
     page.wait_for_function(
@@ -200,9 +204,11 @@ def test_a_custom_range_and_the_incident_rate_metric(
         townships = figures(conn, Window(start, end), level="township")
     _open(page, base_url + f"/?start={first}&end={last}&metric=incident_rate")
     expect(page.locator(".gs-kpi-incidents .gs-kpi-value")).to_have_text(str(county.incidents))
-    worst = max(townships, key=lambda u: u.incident_rate or 0)
+    worst = max(townships, key=lambda u: u.value("incident_rate") or 0)
     expect(page.locator(".gs-rank-row").first).to_contain_text(worst.name)
-    expect(page.locator(".gs-rank-row").first).to_contain_text(f"{worst.incident_rate:.1f} ‰")
+    expect(page.locator(".gs-rank-row").first).to_contain_text(
+        f"{worst.value('incident_rate'):.1f} ‰"
+    )
 
 
 def test_a_link_to_a_unit_that_does_not_exist_shows_the_top(page: Page, base_url: str) -> None:

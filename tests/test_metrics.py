@@ -4,7 +4,6 @@ and the exports all follow the table, on the demo county in the real PostGIS."""
 from __future__ import annotations
 
 import csv
-import dataclasses
 import doctest
 import io
 import json
@@ -24,11 +23,12 @@ from dashboard.map.notes import notes
 from dashboard.plan import callbacks as planning
 from dashboard.state import METRICS as PAGE_METRICS
 from geo import _coverage_sql as sql
+from geo import figures as figures_module
 from geo import metrics, plans, verify
 from geo._sql import fill
 from geo.cell_details import cell_details
 from geo.coverage import refresh
-from geo.figures import COLUMNS, UnitFigures, Window, coverage_pct, figures
+from geo.figures import COLUMNS, Window, figures, metric_value
 from geo.metrics import COVERAGE, METRICS, Measure, Metric, MosaicClass, Shown
 from geo.settings import Settings, SettingsError
 from geo.whatif import Camera, Change, Route, what_if
@@ -101,15 +101,42 @@ def test_the_table_is_consistent_and_its_examples_hold() -> None:
         metrics.get("nope")
 
 
-def test_every_metric_is_a_field_of_the_figures_and_every_coverage_metric_a_cli_column() -> None:
-    fields = {f.name for f in dataclasses.fields(UnitFigures)}
-    assert {m.key for m in METRICS} <= fields
+def test_every_metric_has_a_value_in_the_figures_and_every_coverage_metric_a_cli_column(
+    refreshed: Connection,
+) -> None:
+    county = figures(refreshed, Window.last_days(30), level="county")[0]
+    assert set(county.values) == {m.key for m in METRICS}
+    assert all(county.value(m) is not None for m in METRICS)
+    with pytest.raises(KeyError, match="expected one of camera_area_pct"):
+        county.value("name")
     assert {m.key for m in COVERAGE} <= set(COLUMNS)
     # the exports read a unit's row: the metrics they list are in it
     exported = metrics.shown_in(Shown.PLAN_EXPORT) + metrics.shown_in(Shown.WHATIF)
     assert {m.key for m in exported} <= set(COLUMNS)
     # verify recomputes every coverage metric
     assert [name for name, kind in verify.FIGURES if kind == "pct"] == [m.key for m in COVERAGE]
+
+
+def test_a_counted_metric_is_one_entry_in_the_table(
+    refreshed: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A metric declared as a share of two raw figures reaches every unit's figures."""
+    per_camera = metrics.Metric(
+        "incidents_per_camera",
+        "Incidents per camera",
+        "每台摄像机警情",
+        suffix="",
+        part="incidents",
+        whole="cameras",
+        per=1,
+        decimals=2,
+    )
+    monkeypatch.setattr(figures_module, "METRICS", (*METRICS, per_camera))
+    window = Window.last_days(30)
+    for unit in figures(refreshed, window, level="township"):
+        expected = None if unit.cameras == 0 else round(unit.incidents / unit.cameras, 2)
+        assert unit.value(per_camera) == pytest.approx(expected, abs=0.005), unit.code
+    assert any(u.value(per_camera) for u in figures(refreshed, window, level="township"))
 
 
 def test_every_metric_shown_beside_a_note_has_its_definition_in_both_languages() -> None:
@@ -234,8 +261,9 @@ def test_the_engines_figures_equal_the_tables_sums_over_the_mosaic(refreshed: Co
             tolerance = 1e-6 if m.measure is Measure.AREA else sql.ROAD_TILING_TOLERANCE
             assert row[m.column] == pytest.approx(measured, rel=tolerance, abs=0.01), (code, m.key)
             assert measured > 0 or m is metrics.PATROL_PCT, (code, m.key)
-            recomputed = coverage_pct(m, {**row, str(m.column): measured})
-            value = getattr(shown, m.key)
+            raw = {**row, str(m.column): measured}
+            recomputed = metric_value(m, raw)
+            value = shown.value(m)
             assert value is not None and recomputed is not None
             assert abs(value - recomputed) <= 0.1, (code, m.key)
 
@@ -335,9 +363,7 @@ def test_the_cell_panel_compares_the_tables_metrics_with_its_labels(
         rows = [r for r in _walk(table) if type(r).__name__ == "Tr"][1:]
         assert [_text(r.children[0]) for r in rows] == [m.label(lang) for m in shown], lang
         values = [[_text(td) for td in r.children[1:]] for r in rows]
-        assert values == [
-            [m.text(getattr(f, m.key), t("na", lang)) for f in found.figures] for m in shown
-        ]
+        assert values == [[m.text(f.value(m), t("na", lang)) for f in found.figures] for m in shown]
 
 
 def html_root(children: list[Any]) -> Any:

@@ -273,7 +273,7 @@ def test_importing_the_proposed_cameras_gives_the_predicted_coverage(
         imported = import_source(conn, "cameras", source, ImportOptions(), settings)
     assert imported.inserted == 4
     county = figures(conn, window, level="county")[0]
-    assert county.incident_coverage_pct == result.coverage_after_pct
+    assert county.value("incident_coverage_pct") == result.coverage_after_pct
     assert blind_before - county.blind_incidents == result.incidents_newly_covered
 
 
@@ -335,7 +335,7 @@ def test_a_suggested_route_runs_on_roads_through_the_hot_spot(tx: Connection) ->
     assert all(abs(y - (ref.Y0 + 1500)) < 1 for _, y in xs)  # never leaves the road
     assert suggestion.route.points[0] == pytest.approx(suggestion.route.points[-1])
     county = next(c for c in suggestion.changes if c.before.level == "county")
-    assert (county.after.patrol_pct or 0) > (county.before.patrol_pct or 0)
+    assert (county.after.value("patrol_pct") or 0) > (county.before.value("patrol_pct") or 0)
     short = routing.suggest_route(tx, analysis, "U1", "all", 1_000, WINDOW, "Asia/Shanghai", 100.0)
     assert short.hot_spots == () and short.route is None
     with pytest.raises(DataError, match="shift"):

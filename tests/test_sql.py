@@ -6,6 +6,7 @@ import pytest
 
 from geo import _coverage_sql as sql
 from geo import coverage_parallel as parallel
+from geo import optimise
 from geo._sql import complete, fill, fill_all, incident_window, statement
 from layers import _sql as layers_sql
 
@@ -31,6 +32,7 @@ def test_the_incident_window_is_one_fragment_for_geo_and_layers() -> None:
 @pytest.mark.parametrize(
     "script",
     [
+        optimise._BLIND,
         sql.WHOLE_REGION,
         sql.CHANGED_REGION,
         sql.SOURCES_FULL,
@@ -64,3 +66,24 @@ def test_every_coverage_script_is_a_tuple_of_complete_statements(script: tuple[s
 def test_temporary_tables_are_named_for_what_they_hold() -> None:
     assert all(len(name) > len("gs_") + 4 for name in sql.TEMP_TABLES)
     assert not {"gs_w", "gs_o", "gs_o2", "gs_p", "gs_wo", "gs_new", "gs_old"} & set(sql.TEMP_TABLES)
+
+
+def test_the_mosaic_sql_names_its_classes_from_the_table() -> None:
+    # no class code is written by hand in the modules that build or read the mosaic: each comes
+    # from geo.metrics (MosaicClass, Metric.classes)
+    import re
+    from pathlib import Path
+
+    from geo.metrics import MosaicClass
+
+    codes = {c.value for c in MosaicClass}
+    geo = Path(sql.__file__).parent
+    for module in ("_coverage_sql", "coverage", "coverage_parallel", "blindspots", "optimise"):
+        code_lines = [
+            line
+            for line in (geo / f"{module}.py").read_text().splitlines()
+            if not line.strip().startswith("#")
+        ]
+        literals = {q for line in code_lines for q in re.findall(r"'(\w{1,2})'", line)}
+        assert not literals & codes, module
+    assert {sql.SOURCE_KINDS[k] for k in ("working", "other", "patrol")} == {"w", "o", "p"}

@@ -36,7 +36,7 @@ def panel(details: CellDetails, lang: str, how: Notes) -> list[Any]:
     rows = [
         html.Tr(
             [html.Th([m.label(lang), how.mark(m.key)])]
-            + [html.Td(m.text(getattr(f, m.key), t("na", lang))) for f in details.figures]
+            + [html.Td(m.text(f.value(m), t("na", lang))) for f in details.figures]
         )
         for m in _ROWS
     ]

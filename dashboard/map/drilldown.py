@@ -33,7 +33,12 @@ def fmt(value: float | None, lang: str, suffix: str = " %") -> str:
 def kpis(unit: UnitFigures, open_incidents: int, lang: str, how: Notes) -> list[Any]:
     """Build the KPI tiles of ``unit`` (the selected unit, the county at the top), with notes."""
     tiles = [
-        ("kpi_coverage", fmt(unit.camera_area_pct, lang), "coverage", metrics.CAMERA_AREA_PCT.key),
+        (
+            "kpi_coverage",
+            fmt(unit.value(metrics.CAMERA_AREA_PCT), lang),
+            "coverage",
+            metrics.CAMERA_AREA_PCT.key,
+        ),
         ("kpi_cameras", f"{unit.cameras_online} / {unit.cameras}", "cameras", "cameras"),
         ("kpi_incidents", str(unit.incidents), "incidents", "incidents"),
         ("kpi_blind", str(unit.blind_incidents), "blind", "blind_incidents"),
@@ -76,7 +81,7 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes
     worse_high = not metric.higher_is_better  # more incidents is worse; less coverage is worse
 
     def key(u: UnitFigures) -> tuple[bool, float]:
-        value = getattr(u, state.metric)
+        value = u.value(state.metric)
         return (value is None, (-value if worse_high else value) if value is not None else 0.0)
 
     rows: list[Any] = []
@@ -84,7 +89,7 @@ def ranking(children: list[UnitFigures], state: ViewState, lang: str, how: Notes
     line = html.Li(t("target_line", lang).format(target=target), className="gs-target-line")
     drawn = not metric.is_percentage or state.target is None  # only a percentage has a target
     for u in sorted(children, key=key):
-        value = getattr(u, state.metric)
+        value = u.value(state.metric)
         below = state.below_target(value)
         if not drawn and not below:
             rows.append(line)
@@ -117,7 +122,7 @@ def unit_figures(
     ``timezone`` (an IANA name).
     """
     rows = [
-        (m.label(lang), m.text(getattr(unit, m.key), t("na", lang)))
+        (m.label(lang), m.text(unit.value(m), t("na", lang)))
         for m in metrics.shown_in(metrics.Shown.MAP)
     ]
     local = [
@@ -144,7 +149,7 @@ def classes(conn: Connection, state: ViewState, lang: str, *, timezone: str) -> 
     A custom range's days are in ``timezone`` (an IANA name: the ``GRIDSIGHT_TIMEZONE`` setting).
     """
     shown = units.shown_with_focus(conn, _view(state, lang, timezone))[0]
-    return units.class_breaks([getattr(u, state.metric) for u in shown], state.metric)
+    return units.class_breaks([u.value(state.metric) for u in shown], state.metric)
 
 
 def _view(state: ViewState, lang: str, timezone: str) -> View:

@@ -25,7 +25,7 @@ from dashboard.i18n import t
 from dashboard.map.drilldown import fmt
 from dashboard.map.notes import figures_as_of
 from dashboard.wall.layout import MAP_METRIC
-from geo import hierarchy, wall_feed
+from geo import hierarchy, metrics, wall_feed
 from geo.coverage import computed_at
 from geo.figures import Window, figures
 from geo.settings import Settings
@@ -39,15 +39,15 @@ def _county_tiles(
     conn: Connection, county: str, settings: Settings, lang: str
 ) -> dict[str, tuple[str, str]]:
     unit = figures(conn, Window.last_days(settings.window_days), codes=[county])[0]
-    road = fmt(unit.camera_road_pct, lang)
+    road = fmt(unit.value(metrics.CAMERA_ROAD_PCT), lang)
     return {
         "coverage": (
-            fmt(unit.camera_area_pct, lang),
+            fmt(unit.value(metrics.CAMERA_AREA_PCT), lang),
             t("wall_coverage_sub", lang).format(road=road),
         ),
         "cameras": (
             f"{unit.cameras_online} / {unit.cameras}",
-            f"{t('wall_working_rate', lang)} {fmt(unit.working_rate_pct, lang)}",
+            f"{t('wall_working_rate', lang)} {fmt(unit.value(metrics.WORKING_RATE_PCT), lang)}",
         ),
         "blind": (
             str(unit.blind_incidents),
