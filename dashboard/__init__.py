@@ -160,4 +160,8 @@ def build_app(settings: Settings, engine: Engine, authorize: bool = True) -> Das
     audit_page.register(app.server, engine, settings)
     if authorize:
         auth.install(app, engine, settings, roles)
+    # Dash lists the scripts it may serve on a worker's first request, and marks that done before
+    # doing it: the other threads' requests for the page's scripts meanwhile answered 500 (blank
+    # pages on a fresh or recycled worker). Done here, before any request.
+    app._setup_server()  # type: ignore[no-untyped-call]
     return app

@@ -9,13 +9,15 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from urllib.parse import urlencode
 
 from sqlalchemy import Engine
 
+from dashboard import build_app
 from geo.settings import PROJECT_DIR, Settings
-from tests.accounts import PASSWORD, name
+from tests.accounts import PASSWORD, name, sign_in_client
 
 
 def _request(
@@ -88,3 +90,34 @@ def test_app_py_serves_with_several_gunicorn_workers_that_agree(
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def test_a_fresh_app_serves_every_script_of_the_page_to_concurrent_first_requests(
+    settings: Settings, engine: Engine
+) -> None:
+    # Dash lists the scripts it may serve on a worker's first request, and marked that done before
+    # doing it: a fresh (or recycled) gunicorn worker answered 500 to the page's scripts asked for
+    # meanwhile by its other threads, and the page stayed blank. The list is made before requests.
+    app = build_app(settings, engine)
+    assert {"dash", "dash_leaflet"} <= set(app.registered_paths)
+    client = app.server.test_client()
+    sign_in_client(client, "viewer")
+    page = client.get("/").get_data(as_text=True)
+    scripts = re.findall(r'src="(/_dash-component-suites/[^"]+)"', page)
+    assert len(scripts) > 5
+    fresh = build_app(settings, engine)  # served straight away, by eight threads at once
+    cookie = client.get_cookie("gridsight_session")
+    assert cookie is not None
+    statuses: list[int] = []
+
+    def fetch(path: str) -> None:
+        other = fresh.server.test_client()
+        other.set_cookie("gridsight_session", cookie.value)
+        statuses.append(other.get(path).status_code)
+
+    threads = [threading.Thread(target=fetch, args=(s,)) for s in scripts[:8]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * len(threads)
