@@ -225,6 +225,10 @@ def test_the_legend_and_the_header_fit_the_window(
         overlays - 1
     )  # but the cell's gap: a cell's only
     expect(page.locator(".gs-legend-block[data-layer=focus]")).to_have_count(0)
+    # every KPI whole: none cut off by the header's narrower controls ("Open incide")
+    kpis = page.evaluate("""() => { const k = document.querySelector('.gs-header .gs-kpis');
+        return [k.scrollWidth, k.clientWidth, k.querySelectorAll('.gs-kpi').length]; }""")
+    assert kpis[0] <= kpis[1] + 1 and kpis[2] == 5, f"a KPI is cut off: {kpis}"
     if size == (1600, 900):  # the header on one line: no element of it wraps or leaves the window
         wrapped = page.evaluate("""() => {
             const out = []; const h = document.querySelector('.gs-header');
