@@ -304,6 +304,11 @@ _FEED_FIT = """() => {
                                 return r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5; })
                 .map(li => li.textContent)]; }"""
 
+# Every field of a feed row but the place (which ends in "…") is whole within its column.
+_FEED_OVERLAPS = """() => Array.from(document.querySelectorAll('.gs-wall-item > span'))
+    .filter(s => !s.classList.contains('gs-wall-place') && s.scrollWidth > s.clientWidth + 1)
+    .map(s => s.textContent)"""
+
 
 @pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160)])
 def test_the_wall_fits_the_screen_it_is_on(
@@ -332,6 +337,8 @@ def test_the_wall_fits_the_screen_it_is_on(
         expect(page.locator(".gs-wall-name")).to_have_count(10)
         shown, cut = page.evaluate(_FEED_FIT)
         assert shown >= 3 and cut == [], (shown, cut)
+        overlapping = page.evaluate(_FEED_OVERLAPS)
+        assert overlapping == [], f"feed texts run into each other: {overlapping[:3]}"
         expect(page.locator(".gs-wall-now")).to_have_count(1)
         expect(page.locator(".gs-wall-now .gs-wall-bar-h")).to_have_text("现在")
     finally:
