@@ -53,6 +53,12 @@ def test_hot_spots_blind_spots_and_dosage_are_shown(page: Page, engine: Engine) 
     assert never and {s for s in drawn.values() if s} == set(
         never
     )  # never-visited hot spots are outlined
+    # the legend opens on the analysis layers; the background layers' blocks start collapsed, so
+    # that it leaves most of the county in view
+    opened = page.evaluate("""() => Object.fromEntries(Array.from(
+        document.querySelectorAll('.gs-legend-block')).map(d => [d.dataset.layer, d.open]))""")
+    assert opened["hotspots"] and opened["blindspots"] and opened["density"], opened
+    assert not (opened["townships"] or opened["roads"] or opened["routes"]), opened
 
 
 def test_placing_a_camera_on_the_map_changes_the_numbers(page: Page, engine: Engine) -> None:

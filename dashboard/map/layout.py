@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import dash_leaflet as dl
@@ -50,11 +50,13 @@ def legend(
     page: str = "map",
     shown: Sequence[str] | None = None,
     units_block: list[Any] | None = None,
+    closed: Collection[str] = (),
 ) -> list[Any]:
     """Build the legend of ``page``: one collapsible block per layer shown.
 
     ``shown``: layer titles, as the layer switcher names them; None = every layer. The units layer's
-    block is replaced by ``units_block`` (its classes, which depend on the units shown).
+    block is replaced by ``units_block`` (its classes, which depend on the units shown). The blocks
+    of the layers in ``closed`` (ids) start collapsed.
     """
     rows: list[Any] = [html.H3(t("legend", lang), className="gs-legend-title")]
     for layer in for_page(page):
@@ -70,7 +72,7 @@ def legend(
         rows.append(
             html.Details(
                 [html.Summary(layer.title(lang)), *entries],
-                open=True,
+                open=layer.id not in closed,
                 className="gs-legend-block",
                 **attrs({"data-layer": layer.id}),
             )

@@ -47,6 +47,11 @@ def _number(suffix: str, value: float, low: float, high: float, step: float = 1)
     )
 
 
+# The layers a planner reads the analysis against: their legend blocks start collapsed, so that the
+# legend leaves the county in view (the analysis layers' blocks stay open).
+_BACKGROUND = ("townships", "roads", "routes", "cameras", "incidents")
+
+
 def _map(settings: Settings, bounds: list[list[float]], lang: str) -> dl.Map:
     layers = for_page("plan")
     base: list[Any] = []
@@ -301,7 +306,9 @@ def layout(
                         className="gs-main",
                         children=[
                             _map(settings, bounds, lang),
-                            html.Div(legend(lang, "plan"), className="gs-legend"),
+                            html.Div(
+                                legend(lang, "plan", closed=_BACKGROUND), className="gs-legend"
+                            ),
                             html.Div(id=ids.STATUS, className="gs-status loading"),
                         ],
                     ),
