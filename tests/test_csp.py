@@ -122,6 +122,7 @@ def test_every_page_runs_without_inline_style(
         watch.step(page, f"cell {lang}: chart and a note")
     page.goto(f"{base_url}/plan?lang=en")
     expect(page.locator("#gs-plan-hot-count")).not_to_have_text("", timeout=60_000)
+    page.wait_for_function("() => window.gridsightMap !== undefined", timeout=30_000)
     assert _computed(page, ".leaflet-draw-section", "position") == "relative"  # leaflet.draw.css
     page.evaluate(
         f"() => {{ window.gridsightMap.setView([{lat}, {lon}], 16, {{animate: false}}); }}"
