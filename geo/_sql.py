@@ -76,6 +76,24 @@ def incident_window(alias: str = "i") -> str:
     return fill(INCIDENT_WINDOW, i=f"{alias}." if alias else "")
 
 
+def clipped_to_scope(expr: str, srid: str | None = None) -> str:
+    """Return SQL of the geometry ``expr`` cut to the session's jurisdiction.
+
+    For a session limited to a unit, the part of ``expr`` inside the unit's polygon, of
+    ``expr``'s own dimension; ``expr`` itself for the whole deployment or an unscoped session
+    (migration 0014_scope_clip). The polygon is looked up once per statement. ``expr`` is in
+    EPSG:4326 unless ``srid`` is given: the SQL of its SRID (a constant or a bound parameter such
+    as ``":srid"``), into which the polygon is transformed.
+
+    >>> clipped_to_scope("r.geom")
+    'gs_clip_to(r.geom, (SELECT gs_scope_geom()))'
+    >>> clipped_to_scope("g", ":srid")
+    'gs_clip_to(g, (SELECT ST_Transform(gs_scope_geom(), :srid)))'
+    """
+    scope = "gs_scope_geom()" if srid is None else f"ST_Transform(gs_scope_geom(), {srid})"
+    return f"gs_clip_to({expr}, (SELECT {scope}))"
+
+
 def window_params(window: Window) -> dict[str, Any]:
     """Return the bound parameters of a window (:class:`geo.figures.Window`).
 

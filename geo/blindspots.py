@@ -10,6 +10,10 @@ every patrol buffer (the last coverage refresh's patrol pieces). Two kinds of bl
   :data:`HULL_MARGIN_M`.
 
 Ranked by unguarded incidents, most first.
+
+For an account limited to a unit, both shapes are cut at the unit's border (the hot spots by
+:func:`geo.hotspots.spot_sql`, the hulls here), their areas and label points are those of the part
+inside; whole-deployment accounts get them whole.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from geo._sql import incident_window, window_params
+from geo._sql import clipped_to_scope, incident_window, window_params
 from geo.coverage import metric_srid
 from geo.figures import Window
 from geo.hotspots import Analysis, spot_sql
@@ -60,12 +64,16 @@ _CLUSTERS = f"""
 WITH {_UNGUARDED},
 labelled AS (SELECT p, ST_ClusterDBSCAN(p, eps => :eps, minpoints => :minpts) OVER () AS cid
              FROM unguarded),
-hull AS (SELECT cid, count(*) AS n, ST_Buffer(ST_ConvexHull(ST_Collect(p)), :margin) AS g
-         FROM labelled WHERE cid IS NOT NULL GROUP BY cid)
+hull AS (SELECT cid, count(*) AS n,
+                {clipped_to_scope("ST_Buffer(ST_ConvexHull(ST_Collect(p)), :margin)", ":srid")} AS g
+         FROM labelled WHERE cid IS NOT NULL GROUP BY cid),
+labelled_hull AS (SELECT n, g, CASE WHEN ST_Intersects(g, ST_Centroid(g)) THEN ST_Centroid(g)
+                                    ELSE ST_PointOnSurface(g) END AS label
+                  FROM hull WHERE NOT ST_IsEmpty(g))
 SELECT 'cluster', 'C' || (row_number() OVER (ORDER BY n DESC, ST_XMin(g))), n, ST_Area(g),
-       ST_AsGeoJSON(ST_Transform(g, 4326), 6), ST_X(ST_Transform(ST_Centroid(g), 4326)),
-       ST_Y(ST_Transform(ST_Centroid(g), 4326))
-FROM hull
+       ST_AsGeoJSON(ST_Transform(g, 4326), 6), ST_X(ST_Transform(label, 4326)),
+       ST_Y(ST_Transform(label, 4326))
+FROM labelled_hull
 """  # noqa: S608 (constant fragments; values bound)
 
 
@@ -74,7 +82,8 @@ class BlindSpot:
     """One blind spot: where incidents happen that no camera or patrol guards.
 
     ``incidents`` unguarded in the window, ``area_m2`` of its shape (metric CRS), the shape as
-    GeoJSON text and a label point in EPSG:4326 degrees.
+    GeoJSON text and a label point inside it (a cluster's centroid when that lies inside), in
+    EPSG:4326 degrees.
     """
 
     kind: str

@@ -18,6 +18,9 @@ normal approximation of its z-score. Each unit gets a confidence bin, as in ArcG
 is hot. There is no correction for multiple testing. A *hot spot* is a group of touching lattice
 squares (or cells), each hot at 95 % or more, holding at least one incident; it is what dosage,
 blind spots and route suggestion work on.
+
+For an account limited to a unit, the lattice covers the unit and every shape this module returns
+(squares, cells, hot spots) is cut at the unit's border; whole-deployment accounts get them whole.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from sqlalchemy import Connection, text
 
-from geo._sql import incident_window, window_params
+from geo._sql import clipped_to_scope, incident_window, window_params
 from geo.coverage import metric_srid
 from geo.errors import DataError
 from geo.figures import Window
@@ -247,19 +250,29 @@ def _hot_spots(units: tuple[Unit, ...], neighbours: list[list[int]]) -> tuple[Ho
 
 # -- geometry of the results -----------------------------------------------------------------------
 
-_SQUARES = """
-SELECT k, ST_AsGeoJSON(ST_Transform(ST_MakeEnvelope(i * :size, j * :size,
-                                                    (i + 1) * :size, (j + 1) * :size,
-                                                    :srid), 4326), 6)
-FROM unnest(CAST(:keys AS text[]), CAST(:i AS int[]), CAST(:j AS int[])) AS u(k, i, j)
-"""
-_CELL_SHAPES = (
-    "SELECT code, ST_AsGeoJSON(geom, 6) FROM grid_cell WHERE code = ANY(CAST(:keys AS text[]))"
-)
+# Shapes leave the server cut to the account's jurisdiction (whole for the whole deployment).
+_SQUARE = """ST_Transform(ST_MakeEnvelope(i * :size, j * :size, (i + 1) * :size, (j + 1) * :size,
+                                        :srid), 4326)"""
+_SQUARES = f"""
+SELECT k, ST_AsGeoJSON(g, 6)
+FROM (SELECT k, {clipped_to_scope(_SQUARE)} AS g
+      FROM unnest(CAST(:keys AS text[]), CAST(:i AS int[]), CAST(:j AS int[])) AS u(k, i, j)) s
+WHERE NOT ST_IsEmpty(g)
+"""  # noqa: S608 (constant fragments; values bound)
+_CELL_SHAPES = f"""
+SELECT code, ST_AsGeoJSON(g, 6)
+FROM (SELECT code, {clipped_to_scope("geom")} AS g FROM grid_cell
+      WHERE code = ANY(CAST(:keys AS text[]))) c
+WHERE NOT ST_IsEmpty(g)
+"""  # noqa: S608 (constant fragments; values bound)
 
 
 def shapes(conn: Connection, analysis: Analysis, keys: list[str]) -> dict[str, str]:
-    """Return the GeoJSON geometry text (EPSG:4326, 6 decimals) of the units ``keys``."""
+    """Return the GeoJSON geometry text (EPSG:4326, 6 decimals) of the units ``keys``.
+
+    For an account limited to a unit, each is the part inside the unit (a unit with nothing
+    inside is left out); whole for the whole deployment.
+    """
     if analysis.method == "cells":
         return {k: g for k, g in conn.execute(text(_CELL_SHAPES), {"keys": keys})}
     ij = [k.split(",") for k in keys]
@@ -276,25 +289,28 @@ def shapes(conn: Connection, analysis: Analysis, keys: list[str]) -> dict[str, s
 def spot_sql(analysis: Analysis) -> tuple[str, dict[str, Any]]:
     """Return a SQL subquery of the hot spots as rows ``(id, geom)`` and its bind parameters.
 
-    ``geom`` is one polygon per hot spot in the metric CRS. The parameters are named ``hs_*``; the
-    caller binds ``:srid`` too.
+    ``geom`` is one polygon per hot spot in the metric CRS: for an account limited to a unit, the
+    part inside the unit (so dosage, blind spots, routes and place names work on what the account
+    may see), the whole group otherwise. The parameters are named ``hs_*``; the caller binds
+    ``:srid`` too.
     """
     ids, keys = [], []
     for spot in analysis.hot_spots:
         ids += [spot.id] * len(spot.keys)
         keys += list(spot.keys)
     if analysis.method == "cells":
-        sql = """SELECT h.id, ST_Union(ST_Transform(c.geom, :srid)) AS geom
-                 FROM unnest(CAST(:hs_ids AS text[]), CAST(:hs_keys AS text[])) AS h(id, k)
-                 JOIN grid_cell c ON c.code = h.k GROUP BY h.id"""
+        union = "ST_Union(ST_Transform(c.geom, :srid))"
+        sql = f"""SELECT h.id, {clipped_to_scope(union, ":srid")} AS geom
+                  FROM unnest(CAST(:hs_ids AS text[]), CAST(:hs_keys AS text[])) AS h(id, k)
+                  JOIN grid_cell c ON c.code = h.k GROUP BY h.id"""  # noqa: S608 (constant)
         return sql, {"hs_ids": ids, "hs_keys": keys}
     ij = [k.split(",") for k in keys]
-    sql = """SELECT h.id, ST_Union(ST_MakeEnvelope(h.i * :hs_size, h.j * :hs_size,
-                                                   (h.i + 1) * :hs_size, (h.j + 1) * :hs_size,
-                                                   :srid)) AS geom
-             FROM unnest(CAST(:hs_ids AS text[]), CAST(:hs_i AS int[]), CAST(:hs_j AS int[]))
-                  AS h(id, i, j)
-             GROUP BY h.id"""
+    union = """ST_Union(ST_MakeEnvelope(h.i * :hs_size, h.j * :hs_size,
+                                        (h.i + 1) * :hs_size, (h.j + 1) * :hs_size, :srid))"""
+    sql = f"""SELECT h.id, {clipped_to_scope(union, ":srid")} AS geom
+              FROM unnest(CAST(:hs_ids AS text[]), CAST(:hs_i AS int[]), CAST(:hs_j AS int[]))
+                   AS h(id, i, j)
+              GROUP BY h.id"""  # noqa: S608 (constant fragments; values bound)
     return sql, {
         "hs_ids": ids,
         "hs_i": [int(a) for a, _ in ij],

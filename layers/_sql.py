@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geo._sql import incident_window
+from geo._sql import clipped_to_scope, incident_window
 
 __all__ = ["clustered", "in_view", "incident_window", "local_time", "simplified"]
 
@@ -21,7 +21,7 @@ def clipped(col: str = "geom") -> str:
     itself for the whole deployment (migration 0014_scope_clip; the polygon is looked up once per
     statement). Same CRS as ``col`` (EPSG:4326 here).
     """
-    return f"gs_clip_to({col}, (SELECT gs_scope_geom()))"
+    return clipped_to_scope(col)
 
 
 def simplified(col: str = "geom") -> str:

@@ -1,7 +1,7 @@
 """Lines and shapes cut at the jurisdiction's border (migration 0014_scope_clip): a township account
-receives no vertex of a road, patrol route or camera sector outside its township, in the layer API
-and in the road network a route suggestion is drawn on; a whole-deployment account still receives
-them whole.
+receives no vertex of a road, patrol route, camera sector, hot-spot or density square or blind spot
+outside its township, in the layer API, in the road network a route suggestion is drawn on and in
+the points the planning page names places by; a whole-deployment account still receives them whole.
 """
 
 from __future__ import annotations
@@ -14,14 +14,56 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 
-from geo import jurisdiction, routing
+from geo import blindspots, hotspots, jurisdiction, routing
 from geo.coverage import metric_srid
+from geo.figures import Window
 from geo.settings import Settings
 from tests.test_jurisdiction import townships
 
 BOX = "bbox=113.0,37.0,114.5,38.2&zoom=16"
 TOLERANCE_M = 1.0
+PLANNING = ("hotspots", "blindspots", "density")
 CROSSING = "TEST-CROSSING"
+BORDER_CLUSTER = 60  # incidents
+
+
+@pytest.fixture
+def a_cluster_at_the_border(engine: Engine) -> Iterator[tuple[float, float]]:
+    """60 incidents of the last days within 8 m of a place 20 m inside the first township's border,
+    where no camera or patrol reaches within 60 m (committed; removed after): a hot spot, a density
+    peak and a blind cluster whose squares and hull cross the border. Yields the place (lon, lat).
+    """
+    mine, _ = townships(engine)
+    with engine.begin() as conn:
+        srid = metric_srid(conn)
+        lon, lat = conn.execute(
+            text("""
+            WITH t AS (SELECT ST_Transform(geom, :srid) AS g FROM admin_unit WHERE code = :unit),
+            cand AS (SELECT f, ST_ClosestPoint(ST_Buffer(t.g, -20), ST_LineInterpolatePoint(
+                                ST_ExteriorRing(ST_GeometryN(t.g, 1)), f)) AS p
+                     FROM t, generate_series(0.005, 0.995, 0.01) f)
+            SELECT ST_X(ST_Transform(p, 4326)), ST_Y(ST_Transform(p, 4326)) FROM cand
+            WHERE NOT EXISTS (SELECT 1 FROM coverage_piece cp
+                              WHERE cp.kind IN ('wp', 'w', 'op', 'p')
+                                AND ST_DWithin(cp.geom, cand.p, 60))
+            ORDER BY f LIMIT 1"""),
+            {"srid": srid, "unit": mine},
+        ).one()
+        conn.execute(
+            text("""
+            INSERT INTO incident (code, occurred_at, category, severity, status, geom)
+            SELECT 'TEST-BORDER-' || n, now() - n * interval '1 hour', 'theft', 2, 'reported',
+                   ST_Transform(ST_Translate(
+                       ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid),
+                       2.0 * (n % 5) * cos(n), 2.0 * (n % 5) * sin(n)), 4326)
+            FROM generate_series(1, :count) n"""),
+            {"lon": lon, "lat": lat, "srid": srid, "count": BORDER_CLUSTER},
+        )
+    try:
+        yield float(lon), float(lat)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM incident WHERE code LIKE 'TEST-BORDER-%'"))
 
 
 @pytest.fixture
@@ -69,6 +111,98 @@ def _farthest_m(engine: Engine, geometries: list[dict[str, Any]], unit: str) -> 
                 {"gs": [json.dumps(g) for g in geometries], "unit": unit},
             ).scalars()
         ]
+
+
+def _reach_m(engine: Engine, geometries: list[dict[str, Any]], unit: str) -> list[float]:
+    """How far (m) the farthest vertex of each GeoJSON geometry (EPSG:4326) that overlaps ``unit``
+    (shares more than its border) is outside it; the others are left out."""
+    return [
+        d
+        for d, inside in zip(
+            _farthest_m(engine, geometries, unit),
+            _overlaps(engine, geometries, unit),
+            strict=True,
+        )
+        if inside
+    ]
+
+
+def _overlaps(engine: Engine, geometries: list[dict[str, Any]], unit: str) -> list[bool]:
+    with engine.connect() as conn:
+        return [
+            bool(b)
+            for b in conn.execute(
+                text("""
+                SELECT ST_Relate(ST_SetSRID(ST_GeomFromGeoJSON(g), 4326), u.geom, 'T********')
+                FROM unnest(CAST(:gs AS text[])) WITH ORDINALITY AS x(g, n), admin_unit u
+                WHERE u.code = :unit ORDER BY n"""),
+                {"gs": [json.dumps(g) for g in geometries], "unit": unit},
+            ).scalars()
+        ]
+
+
+def test_a_township_account_gets_hot_and_blind_spots_cut_at_its_border(
+    client_as: Callable[[str | None], FlaskClient],
+    engine: Engine,
+    a_cluster_at_the_border: tuple[float, float],
+) -> None:
+    """Gi* and density squares and blind spots (hot spots' gaps, incident clusters' hulls) of the
+    planning layers: a township account's end at its border, with the areas of what is sent; an
+    administrator's over the township reach out of it (so there was something to cut)."""
+    mine, _ = townships(engine)
+    query = f"/api/layers?ids={','.join(PLANNING)}&{BOX}"
+    township = client_as("township").get(query).get_json()
+    whole = client_as("admin").get(query).get_json()
+    for layer in PLANNING:
+        assert not township[layer]["truncated"] and not whole[layer]["truncated"]
+        sent = [f["geometry"] for f in township[layer]["features"]]
+        assert sent, f"{layer}: the township account got nothing to check"
+        outside = _farthest_m(engine, sent, mine)
+        assert max(outside) <= TOLERANCE_M, (layer, max(outside))
+        reach = _reach_m(engine, [f["geometry"] for f in whole[layer]["features"]], mine)
+        assert reach and max(reach) > 10, f"{layer}: nothing of the admin's reaches 10 m out"
+    kinds = {f["properties"]["kind"] for f in township["blindspots"]["features"]}
+    assert kinds == {"hot_spot", "cluster"}
+    with engine.connect() as conn:
+        srid = metric_srid(conn)
+        areas = conn.execute(
+            text("""
+            SELECT ST_Area(ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(g), 4326), :srid)) / 1e4
+            FROM unnest(CAST(:gs AS text[])) WITH ORDINALITY AS x(g, n) ORDER BY n"""),
+            {
+                "gs": [json.dumps(f["geometry"]) for f in township["blindspots"]["features"]],
+                "srid": srid,
+            },
+        ).scalars()
+        for feature, area_ha in zip(township["blindspots"]["features"], areas, strict=True):
+            assert feature["properties"]["area_ha"] == pytest.approx(area_ha, abs=0.06)
+
+
+def test_a_township_accounts_planning_places_lie_in_its_township(
+    settings: Settings, engine: Engine, a_cluster_at_the_border: tuple[float, float]
+) -> None:
+    """The points the planning page names a blind spot's or a hot spot's place by (blind spots'
+    label points, :func:`geo.hotspots.spot_points`) lie in the township, and each blind spot's area
+    is that of its shape, under a township's scope."""
+    mine, _ = townships(engine)
+    window = Window.last_days(30)
+    web = jurisdiction.web_engine(settings, engine)
+    token = jurisdiction.current_scope.set(mine)
+    try:
+        with web.connect() as conn:
+            result = hotspots.analyse(conn, window)
+            found = blindspots.blind_spots(conn, window, result)
+            points = hotspots.spot_points(conn, result)
+    finally:
+        jurisdiction.current_scope.reset(token)
+        web.dispose()
+    assert result.hot_spots and found and points
+    labels = [{"type": "Point", "coordinates": [b.lon, b.lat]} for b in found] + [
+        {"type": "Point", "coordinates": list(p)} for p in points.values()
+    ]
+    assert max(_farthest_m(engine, labels, mine)) <= TOLERANCE_M
+    shapes = [json.loads(b.geometry) for b in found]
+    assert max(_farthest_m(engine, shapes, mine)) <= TOLERANCE_M
 
 
 def test_a_township_account_gets_no_vertex_outside_its_township(
