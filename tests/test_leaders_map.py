@@ -245,7 +245,8 @@ def test_the_legend_and_the_header_fit_the_window(
               }
             }); return [hb.height, out]; }""")
         assert wrapped[0] <= 60 and wrapped[1] == [], f"the header wraps: {wrapped}"
-        cut = page.evaluate("""() => Array.from(document.querySelectorAll('.gs-header .gs-metric *'))
+        cut = page.evaluate("""() => Array.from(
+            document.querySelectorAll('.gs-header .gs-metric *'))
             .filter(e => e.textContent && e.scrollWidth > e.clientWidth + 1)
             .map(e => e.textContent)""")
         assert cut == [], f"the metric's name is cut: {cut}"  # "(roads)" or "(area)" matters
