@@ -52,7 +52,13 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     if settings.debug:  # Dash's debug mode needs its own (development) server
-        create_app(settings).run(host=settings.host, port=settings.port, debug=True)
+        # no version check: it would ask plotly.com from every page (the app works offline)
+        create_app(settings).run(
+            host=settings.host,
+            port=settings.port,
+            debug=True,
+            dev_tools_disable_version_check=True,
+        )
     else:
         serving.serve(settings, lambda: create_app(settings).server)
     return 0

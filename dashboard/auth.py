@@ -373,13 +373,16 @@ def _content_security_policy(app: Dash, settings: Settings) -> str:
         images.append(f"{parts.scheme}://{parts.netloc}")
     # Dash's own inline scripts (the renderer's start) by hash; no other inline script runs.
     scripts = ["'self'", *app.csp_hashes()]
+    # Dash's developer tools (GRIDSIGHT_DEBUG, never in production) add styles of their own; with
+    # hashes present a browser ignores 'unsafe-inline', so debug mode lists none.
+    styles = ["'self'", "'unsafe-inline'"] if settings.debug else ["'self'", *style_sources()]
     return "; ".join(
         [
             "default-src 'self'",
             f"script-src {' '.join(scripts)}",
             # No inline style: only the fixed <style> texts the bundles insert, by their hashes
             # (styles set through the CSSOM, as Leaflet's and Plotly's are, are not subject to it).
-            f"style-src 'self' {' '.join(style_sources())}",
+            f"style-src {' '.join(styles)}",
             f"img-src {' '.join(images)}",
             "font-src 'self' data:",
             "connect-src 'self'",

@@ -17,8 +17,10 @@ from flask.testing import FlaskClient
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, text
 
+from dashboard import build_app
 from dashboard._style_hashes import STYLE_HASHES
 from dashboard.state import ViewState
+from geo.settings import Settings
 from tests.browser import screen_point
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("frozen_clock")]
@@ -81,6 +83,15 @@ def test_the_style_src_has_no_unsafe_inline(client_as: Callable[[str | None], Fl
         style_src = next(d for d in csp.split("; ") if d.startswith("style-src "))
         assert style_src == "style-src 'self' " + " ".join(f"'{h}'" for h, _ in STYLE_HASHES)
         assert "unsafe" not in csp
+
+
+def test_only_debug_mode_allows_inline_style(settings: Settings, engine: Engine) -> None:
+    # Dash's developer tools add their own styles: GRIDSIGHT_DEBUG (development only) allows them
+    for debug in (False, True):
+        client = build_app(settings.replace(debug=debug), engine).server.test_client()
+        csp = client.get("/login").headers["Content-Security-Policy"]
+        style_src = next(d for d in csp.split("; ") if d.startswith("style-src "))
+        assert style_src == "style-src 'self' 'unsafe-inline'" if debug else "unsafe" not in csp
 
 
 def test_every_page_runs_without_inline_style(
