@@ -59,6 +59,10 @@ def scope_setting(scope: str | None) -> str:
 
 
 def _set_scope(conn: Connection) -> None:
+    # An autocommit session (the per-request sign-in check) has no transaction for a local setting
+    # to live in: it would be gone after this statement, and the session sees nothing scoped.
+    if getattr(conn.connection.dbapi_connection, "autocommit", False):
+        return
     # The raw DB-API cursor: the transaction is being begun, SQLAlchemy's own execute would recurse.
     cursor = conn.connection.cursor()
     try:
