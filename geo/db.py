@@ -11,15 +11,17 @@ owner's: migrations, the coverage engine, imports, the command line. The web app
 from __future__ import annotations
 
 import functools
+import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from alembic import command
 from alembic.config import Config
 from psycopg import sql
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 
 from geo.embedded import APP_GROUP, EmbeddedCluster
 from geo.errors import DatabaseUnavailable
@@ -27,6 +29,8 @@ from geo.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK = 7_361_624_100  # pg_advisory_lock key for schema upgrades
+#: A pooled connection idle for longer than this (s) is pinged before it is handed out.
+PING_AFTER_IDLE_S = 1.0
 
 #: What the web app's role (``gridsight_app``) may write, table by table; it may read every table of
 #: schema public (row-level security limits the rows) and nothing else. Tables not (yet) in the
@@ -76,17 +80,53 @@ def make_engine(url: str, statement_timeout_s: float = 0) -> Engine:
     connection makes its first spatial query slower (PostGIS and the catalog load per backend).
     ``statement_timeout_s`` > 0 makes PostgreSQL cancel any of its statements that runs longer (the
     web requests' engine); 0 leaves statements unbounded (imports, refreshes, command lines).
+    A connection is pinged when it is handed out after more than :data:`PING_AFTER_IDLE_S` in the
+    pool (see :func:`_ping_when_idle`).
     """
     options = "-c jit=off"
     if statement_timeout_s > 0:
         options += f" -c statement_timeout={int(statement_timeout_s * 1000)}"
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=12,
         max_overflow=8,
         connect_args={"connect_timeout": 10, "options": options},
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping ``engine``'s pooled connections that sat idle, not every one handed out.
+
+    SQLAlchemy's ``pool_pre_ping`` costs a round trip to the server on every checkout: half of the
+    work of a request's sign-in check, which is one short query. A connection handed back less than
+    :data:`PING_AFTER_IDLE_S` ago was working then; one that sat longer (a quiet server, the time a
+    database restart takes) is pinged, and replaced when the ping fails. A connection lost within
+    that second fails its request, and SQLAlchemy then renews the whole pool (its disconnect
+    handling), so the next request gets a fresh connection.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "connect")
+    def fresh(_dbapi_connection: Any, record: Any) -> None:
+        record.info["gs_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def back(_dbapi_connection: Any, record: Any) -> None:
+        record.info["gs_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("gs_idle_since")
+        if idle_since is not None and time.monotonic() - idle_since <= PING_AFTER_IDLE_S:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"the pooled connection is gone: {exc}") from exc
+        if not alive:
+            raise DisconnectionError("the pooled connection did not answer its ping")
 
 
 def alembic_config() -> Config:
