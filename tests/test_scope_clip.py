@@ -293,3 +293,39 @@ def test_clipping_costs_a_whole_deployment_account_nothing(engine: Engine) -> No
         conn.execute(text("SELECT set_config('gridsight.scope', '990000', true)"))
         empty = "SELECT bool_and(ST_IsEmpty(gs_clip_to(geom, (SELECT gs_scope_geom())))) FROM road"
         assert conn.execute(text(empty)).scalar() is True
+
+
+def test_the_scope_functions_answer_for_every_kind_of_scope(engine: Engine) -> None:
+    """``gs_scope_geom()`` and ``gs_scope_prefix()`` (migration 0018_scope_functions): the polygon
+    of a unit or a cell, an empty one for an unknown code, NULL for the whole deployment; the
+    prefix for a scope of more than 6 digits only."""
+    with engine.begin() as conn:
+        township, county = conn.execute(
+            text(
+                "SELECT min(code) FILTER (WHERE level = 'township'),"
+                " min(code) FILTER (WHERE level = 'county') FROM admin_unit"
+            )
+        ).one()
+        cell = conn.execute(text("SELECT min(code) FROM grid_cell")).scalar()
+        probe = text(
+            "SELECT gs_scope_geom() IS NULL, ST_IsEmpty(gs_scope_geom()),"
+            " ST_Equals(gs_scope_geom(), coalesce("
+            "   (SELECT geom FROM admin_unit WHERE code = :s),"
+            "   (SELECT geom FROM grid_cell WHERE code = :s))),"
+            " gs_scope_prefix()"
+        )
+        expected = {
+            None: (True, None, None, None),
+            "*": (True, None, None, None),
+            "": (True, None, None, None),
+            county: (False, False, True, None),
+            township: (False, False, True, township),
+            cell: (False, False, True, cell),
+            "140799999": (False, True, None, "140799999"),
+        }
+        for scope, answer in expected.items():
+            conn.execute(text("SELECT set_config('gridsight.scope', :s, true)"), {"s": scope or ""})
+            if scope is None:
+                conn.execute(text("RESET gridsight.scope"))
+            got = conn.execute(probe, {"s": scope}).one()
+            assert tuple(got) == answer, (scope, tuple(got))
