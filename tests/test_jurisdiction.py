@@ -249,6 +249,7 @@ def _open(page: Page, url: str) -> None:
     expect(page.locator(".gs-status.ok")).to_have_count(1, timeout=20_000)
 
 
+@pytest.mark.usefixtures("frozen_clock")  # the page and the test count in one window
 def test_a_township_account_sees_its_township_as_the_top(
     page_as: Callable[[str | None], Page], base_url: str, settings: Settings, engine: Engine
 ) -> None:

@@ -25,7 +25,8 @@ from tests.accounts import PASSWORD
 from tests.accounts import name as account_name
 from tests.browser import screen_point
 
-pytestmark = pytest.mark.browser
+# the page and the test count incidents in one window: the clock stops for each test (issue 20)
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("frozen_clock")]
 
 TOWN = "140724001"  # 城关镇, the demo's town center
 # {unit code: [fill colour, ...]} of the drawn units layer, and the map's state

@@ -17,7 +17,8 @@ from geo.figures import Window, figures
 from geo.whatif import Camera
 from tests.accounts import PASSWORD, sign_in_page
 
-pytestmark = pytest.mark.browser
+# the page and the test count incidents in one window: the clock stops for each test (issue 20)
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("frozen_clock")]
 
 
 def _apply_request(client: FlaskClient, plan_id: int) -> dict[str, object]:
