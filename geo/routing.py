@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo import limits
+from geo._sql import clipped_to_scope
 from geo.coverage import metric_srid
 from geo.dosage import DAY_START_H, NIGHT_START_H
 from geo.errors import DataError
@@ -33,13 +34,13 @@ NODE_STEP_M = (
     100.0  # roads are cut into segments of at most this length, so a node is near every place
 )
 
-_EDGES = """
+# the roads cut at the jurisdiction's border, as every layer cuts them (geo._sql.clipped_to_scope)
+_EDGES = f"""
 SELECT ST_AsGeoJSON((ST_DumpSegments(ST_Segmentize(n.g, :step))).geom, 2)
 FROM (SELECT (ST_Dump(ST_Node(ST_Collect(g)))).geom AS g
-      FROM (SELECT (ST_Dump(ST_Force2D(ST_Transform(
-                gs_clip_to(geom, (SELECT gs_scope_geom())), :srid)))).geom AS g
+      FROM (SELECT (ST_Dump(ST_Force2D(ST_Transform({clipped_to_scope("geom")}, :srid)))).geom AS g
             FROM road) lines) n
-"""
+"""  # noqa: S608 (a constant fragment)
 _START = """
 SELECT coalesce(
     (SELECT ST_Transform(ST_StartPoint(ST_GeometryN(geom, 1)), :srid) FROM patrol_route
