@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, text
 
 from geo.coverage import refresh
 from geo.errors import DataError
-from geo.figures import LEVELS, Window
+from geo.figures import LEVELS, Window, figures
 from geo.settings import PROJECT_DIR, Settings
 from geo.verify import Check, choose_units, verify
 from tests import coverage_reference as ref
@@ -115,6 +115,23 @@ def test_the_command_exits_1_on_a_changed_figure_and_0_otherwise(
     ok = run("--unit", village)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert f"{village}  village  camera_road_pct" in ok.stdout and "0 differ" in ok.stderr
+
+    def incidents(out: str) -> int:
+        """The stored incidents of the village in the command's table."""
+        line = next(ln for ln in out.splitlines() if ln.split()[2:3] == ["incidents"])
+        return int(line.split()[3])
+
+    def week() -> int:
+        with engine.connect() as conn:
+            return figures(conn, Window.last_days(7), codes=[village])[0].incidents
+
+    before = week()
+    weekly = run("--unit", village, "--window-days", "7")
+    after = week()
+    assert weekly.returncode == 0, weekly.stdout + weekly.stderr
+    # the window is the last 7 days (taken between the two counts), not the default 30
+    assert min(before, after) <= incidents(weekly.stdout) <= max(before, after)
+    assert incidents(weekly.stdout) < incidents(ok.stdout)
     with engine.begin() as conn:
         conn.execute(
             text(
