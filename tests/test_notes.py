@@ -76,6 +76,10 @@ def test_a_cells_figures_and_the_chinese_page_have_notes(
     road = page.locator(".gs-compare .gs-how-camera_road_pct")
     road.locator("summary").click()
     expect(road).to_contain_text("a road along the unit's border counts in full on both sides")
+    area = page.locator(".gs-facts .gs-how-area")
+    area.locator("summary").click()
+    expect(area).to_contain_text("measured in the metric CRS")
+    expect(area).to_contain_text("Coverage computed")
     _open(page, base_url + "/" + ViewState(lang="zh", metric="patrol_pct").search())
     patrol = page.locator(".gs-ranking h3 .gs-how")
     patrol.locator("summary").click()
@@ -95,6 +99,8 @@ def test_each_metric_has_a_note_in_both_languages(engine: Engine) -> None:
                 "blind_incidents",
                 "incident_coverage_pct",
                 "open",
+                "area",
+                "population",
             ):
                 text = how.text(figure)
                 assert len(text) > 20 and "{" not in text, (lang, figure, text)
@@ -136,7 +142,8 @@ def test_every_note_opens_whole_over_the_page(
             )
     _open(page, base_url + "/" + ViewState(unit=unit, lang=lang).search())
     marks = page.locator(".gs-how")
-    expect(marks).to_have_count(11 if cell else 6)  # 5 KPIs, and 6 figures or the ranking
+    # 5 KPIs, and the ranking or a cell's area, population and 6 figures
+    expect(marks).to_have_count(13 if cell else 6)
     hidden = []
     for i in range(marks.count()):
         mark = marks.nth(i)
