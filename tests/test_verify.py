@@ -165,6 +165,11 @@ def test_bad_choices_are_refused(conn: Connection) -> None:
         choose_units(conn, sample=0)
     with pytest.raises(DataError, match="level 'district' is not allowed"):
         choose_units(conn, level="district")
+    village = _village_with_roads(conn)
+    with pytest.raises(DataError, match="--unit names one unit"):  # not with a sample
+        choose_units(conn, sample=3, unit=village)
+    with pytest.raises(DataError, match="--unit names one unit"):  # nor with a level
+        choose_units(conn, unit=village, level="village")
     assert choose_units(conn, sample=5, seed=2) == choose_units(conn, sample=5, seed=2)
 
 
