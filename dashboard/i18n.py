@@ -350,6 +350,16 @@ STRINGS.update(
             "en": "The unit's incidents now reported, dispatched or being handled, "
             "whenever they occurred.",
         },
+        "how_area": {
+            "zh": "单元自身多边形的地面面积，在度量坐标系中计算(不按经纬度)。",
+            "en": "The unit's own polygon's area on the ground, measured in the metric CRS "
+            "(never in degrees).",
+        },
+        "how_population": {
+            "zh": "常住人口 / 户数，随网格数据导入，未经计算。",
+            "en": "Resident population / households as imported with the cell's data; "
+            "not computed.",
+        },
         "how_computed": {
             "zh": "覆盖率计算于 {time}(据当时的摄像机、巡逻路线和道路)。",
             "en": "Coverage computed {time} from the cameras, routes and roads then.",

@@ -110,12 +110,14 @@ def choose_units(
     Raises
     ------
     DataError
-        For an unknown unit or level, or a sample below 1.
+        For an unknown unit or level, a sample below 1, or a unit with a sample or a level.
     """
     if level is not None and level not in LEVELS:
         raise DataError(f"level {level!r} is not allowed: expected one of {', '.join(LEVELS)}")
     if sample is not None and sample < 1:
         raise DataError(f"--sample {sample} is not allowed: expected at least 1 unit")
+    if unit is not None and (sample is not None or level is not None):
+        raise DataError("--unit names one unit: it is not allowed with --sample or --level")
     rows = conn.execute(
         text("SELECT code, level FROM admin_unit UNION ALL SELECT code, 'grid' FROM grid_cell")
     ).all()

@@ -3,7 +3,8 @@
 DOMAIN.md: units are closed; a road along the border of two units is in both, in full, covered
 stretches included, and their parent counts it once. Each case is checked against the independent
 Shapely computation of tests/coverage_reference.py, at all four levels (cell, village, township,
-county), after a full serial refresh, an incremental one, the parallel recompute and a what-if.
+county), after a full serial refresh, an incremental one, the parallel recompute and a what-if; so
+are a view and a patrol buffer ending on a border.
 """
 
 from __future__ import annotations
@@ -193,6 +194,42 @@ def test_views_and_buffers_ending_on_a_border(tx: Connection) -> None:
         if lvl == "grid" and poly.contains(Point(X + 500, Y + 2500))
     )
     assert _stored(tx)[west].value("camera_area_pct") == 0.0
+
+
+def _west_of_the_edge_view() -> str:
+    """The cell west of the view's straight edges (x = X + 1000), which gets none of its area."""
+    return next(
+        c
+        for c, (lvl, _p, poly) in ref.UNITS.items()
+        if lvl == "grid" and poly.contains(Point(X + 500, Y + 2500))
+    )
+
+
+def test_incremental_refresh_of_views_and_buffers_ending_on_a_border(tx: Connection) -> None:
+    for i, road in enumerate(EDGE_ROADS):
+        _road(tx, f"RB{i}", road)
+    refresh(tx, BUFFER, full=True)
+    _add(tx, [EDGE_VIEW], [EDGE_ROUTE])
+    assert refresh(tx, BUFFER).mode == "incremental"
+    _check(_stored(tx), [EDGE_VIEW], [EDGE_ROUTE], EDGE_ROADS)
+    assert _stored(tx)[_west_of_the_edge_view()].value("camera_area_pct") == 0.0
+
+
+def test_parallel_recompute_of_views_and_buffers_ending_on_a_border(county: Engine) -> None:
+    with county.begin() as conn:
+        for i, road in enumerate(EDGE_ROADS):
+            _road(conn, f"RB{i}", road)
+        _add(conn, [EDGE_VIEW], [EDGE_ROUTE])
+    try:
+        parallel.refresh_with_sessions(county, BUFFER, full=True, sessions=2)
+        with county.connect() as conn:
+            _check(_stored(conn), [EDGE_VIEW], [EDGE_ROUTE], EDGE_ROADS)
+            assert _stored(conn)[_west_of_the_edge_view()].value("camera_area_pct") == 0.0
+    finally:
+        with county.begin() as conn:
+            conn.execute(text("DELETE FROM camera"))
+            conn.execute(text("DELETE FROM patrol_route"))
+            conn.execute(text("DELETE FROM road WHERE code LIKE 'RB%'"))
 
 
 def test_what_if_of_a_view_and_route_ending_on_a_border(tx: Connection) -> None:

@@ -5,6 +5,7 @@ The recomputation is geo/verify.py's.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -12,10 +13,13 @@ import sys
 import pytest
 from sqlalchemy import Connection, Engine, text
 
+from geo.coverage import refresh
 from geo.errors import DataError
-from geo.figures import LEVELS, Window
+from geo.figures import LEVELS, Window, figures
 from geo.settings import PROJECT_DIR, Settings
 from geo.verify import Check, choose_units, verify
+from tests import coverage_reference as ref
+from tests.test_coverage import _add, _incident
 
 WINDOW = Window.last_days(30)
 BUFFER = 100.0
@@ -111,6 +115,23 @@ def test_the_command_exits_1_on_a_changed_figure_and_0_otherwise(
     ok = run("--unit", village)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert f"{village}  village  camera_road_pct" in ok.stdout and "0 differ" in ok.stderr
+
+    def incidents(out: str) -> int:
+        """The stored incidents of the village in the command's table."""
+        line = next(ln for ln in out.splitlines() if ln.split()[2:3] == ["incidents"])
+        return int(line.split()[3])
+
+    def week() -> int:
+        with engine.connect() as conn:
+            return figures(conn, Window.last_days(7), codes=[village])[0].incidents
+
+    before = week()
+    weekly = run("--unit", village, "--window-days", "7")
+    after = week()
+    assert weekly.returncode == 0, weekly.stdout + weekly.stderr
+    # the window is the last 7 days (taken between the two counts), not the default 30
+    assert min(before, after) <= incidents(weekly.stdout) <= max(before, after)
+    assert incidents(weekly.stdout) < incidents(ok.stdout)
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -144,4 +165,44 @@ def test_bad_choices_are_refused(conn: Connection) -> None:
         choose_units(conn, sample=0)
     with pytest.raises(DataError, match="level 'district' is not allowed"):
         choose_units(conn, level="district")
+    village = _village_with_roads(conn)
+    with pytest.raises(DataError, match="--unit names one unit"):  # not with a sample
+        choose_units(conn, sample=3, unit=village)
+    with pytest.raises(DataError, match="--unit names one unit"):  # nor with a level
+        choose_units(conn, unit=village, level="village")
     assert choose_units(conn, sample=5, seed=2) == choose_units(conn, sample=5, seed=2)
+
+
+def test_incident_counts_may_differ_by_the_incidents_at_an_edge_and_no_more(
+    synthetic_tx: Connection,
+) -> None:
+    """The rule: a count may be off by the incidents within 0.5 m of a view's edge (or of the
+    unit's border, where one incident counts in one unit only), by one more it differs."""
+    tx, x0, y0 = synthetic_tx, ref.X0, ref.Y0
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    _add(tx, [ref.Cam(x0 + 500, y0 + 500, 0, 360, 100)], [])
+    _incident(tx, "EDGE", x0 + 500, y0 + 599.8, when)  # 0.2 m inside the disc's edge
+    _incident(tx, "DEEP", x0 + 500, y0 + 550, when)  # 50 m inside it
+    _incident(tx, "BORDER", x0 + 3000, y0 + 3500, when)  # on the border of two cells
+    refresh(tx, BUFFER, full=True)
+    cell = f"{ref.COUNTY}001001001"  # the camera's cell
+    west, east = f"{ref.COUNTY}002002003", f"{ref.COUNTY}002002004"  # either side of BORDER
+
+    def blind_checks() -> tuple[list[tuple[str, str, float | None, float | None]], Check]:
+        checks = verify(tx, [cell], WINDOW, BUFFER)
+        return _differ(checks), next(c for c in checks if c.figure == "blind_incidents")
+
+    differ, blind = blind_checks()
+    assert differ == [] and (blind.stored, blind.recomputed, blind.allowed) == (0, 0, 1)
+    # as if the engine's arc had put EDGE outside the view: allowed; DEEP too: one more, differs
+    tx.execute(text("ALTER TABLE incident DISABLE TRIGGER incident_watched"))
+    tx.execute(text("UPDATE incident SET watched = false WHERE code = 'EDGE'"))
+    differ, blind = blind_checks()
+    assert differ == [] and (blind.stored, blind.recomputed) == (1, 0)
+    tx.execute(text("UPDATE incident SET watched = false WHERE code = 'DEEP'"))
+    assert blind_checks()[0] == [(cell, "blind_incidents", 2, 0)]
+    # BORDER counts in one of its cells (the engine), in both (units are closed): allowed
+    checks = verify(tx, [west, east], WINDOW, BUFFER)
+    assert _differ(checks) == []
+    incidents = [c for c in checks if c.figure == "incidents"]
+    assert [c.allowed for c in incidents] == [1, 1] and sum(c.stored or 0 for c in incidents) == 1

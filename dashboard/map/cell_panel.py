@@ -29,8 +29,11 @@ def panel(details: CellDetails, lang: str, how: Notes) -> list[Any]:
         worker = f"{worker} · {c['grid_worker_phone']}"
     facts = [
         (t("cell_worker", lang), worker),
-        (t("cell_population", lang), f"{c['population']} / {c['households']}"),
-        (t("cell_area", lang), f"{c['area_km2']} km²"),
+        (
+            [t("cell_population", lang), how.mark("population")],
+            f"{c['population']} / {c['households']}",
+        ),
+        ([t("cell_area", lang), how.mark("area")], f"{c['area_km2']} km²"),
     ]
     head = [html.Th("")] + [html.Th(f.name) for f in details.figures]
     rows = [

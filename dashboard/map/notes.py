@@ -19,9 +19,10 @@ from geo import meta
 from geo.coverage import computed_at
 from geo.figures import Window
 
-# Figures counted from the window's incidents at each request; the others come from the last
-# refresh.
+# Figures counted from the window's incidents at each request; facts as imported, never computed;
+# the others come from the last refresh.
 _WINDOWED = ("incidents", "blind_incidents", "incident_coverage_pct", "incident_rate")
+_IMPORTED = ("population",)
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,14 @@ class Notes:
     timezone: str  # IANA name (the GRIDSIGHT_TIMEZONE setting): the times are shown in it
 
     def text(self, figure: str) -> str:
-        """Return the note of ``figure`` (a UnitFigures field, 'cameras' or 'open').
+        """Return the note of ``figure``.
 
-        Its definition, then when it was computed.
+        ``figure``: a UnitFigures field, 'cameras', 'open', or a cell's 'area' or 'population'.
+        Its definition, then when it was computed (nothing for a fact as imported).
         """
         definition = t(f"how_{figure}", self.lang).format(buffer=f"{self.buffer_m:g}")
+        if figure in _IMPORTED:
+            return definition
         if figure in _WINDOWED:
             when = t("how_window", self.lang).format(
                 start=self._local(self.window.start),
