@@ -101,6 +101,34 @@ def _targets(
     return out[:limit] if limit else out
 
 
+def _off_clusters(
+    engine: Engine, parent: str, clusters: list[list[float]], limit: int | None = None
+) -> list[Any]:
+    """For each child of ``parent`` (largest first): its code, name and a point inside it, as far
+    from every point cluster drawn (``clusters``: [lon, lat] degrees) as 40 points spread over it
+    allow (from the township down, a click exactly on a cluster zooms into it instead)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("""
+            WITH c AS (SELECT ST_SetSRID(ST_MakePoint(x, y), 4326) AS g
+                       FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) AS t(x, y)),
+            u AS (SELECT code, name, geom, ST_Area(geom) AS area FROM admin_unit
+                  WHERE parent_code = :parent),
+            p AS (SELECT u.code, (ST_Dump(ST_GeneratePoints(
+                            coalesce(nullif(ST_Buffer(u.geom, -0.0004), 'POLYGON EMPTY'), u.geom),
+                            40, 7))).geom AS g
+                  FROM u),
+            best AS (SELECT DISTINCT ON (p.code) p.code, p.g
+                     FROM p ORDER BY p.code,
+                       (SELECT min(ST_Distance(p.g, c.g)) FROM c) DESC NULLS LAST)
+            SELECT u.code, u.name, ST_X(best.g) AS x, ST_Y(best.g) AS y, false AS hit
+            FROM u JOIN best USING (code) ORDER BY u.area DESC"""),
+            {"parent": parent, "xs": [c[0] for c in clusters], "ys": [c[1] for c in clusters]},
+        ).all()
+    out = [(r.code, r.name, r.x, r.y, r.hit) for r in rows]
+    return out[:limit] if limit else out
+
+
 def _click_drills(page: Page, parent_codes: set[str], parent_name: str, targets: list[Any]) -> None:
     for code, name, lon, lat, _on_cluster in targets:
         _wait_units(page, parent_codes)
@@ -157,8 +185,50 @@ def test_clicks_inside_villages_of_a_township_drill(
             ).scalars()
         )
     _wait_units(page, villages)
-    targets = _targets(engine, TOWN, page.evaluate(_CLUSTERS), limit=6)
+    # a click anywhere in a village but exactly on a cluster (which zooms: the next test)
+    targets = _off_clusters(engine, TOWN, page.evaluate(_CLUSTERS), limit=6)
     _click_drills(page, villages, "城关镇", targets)
+
+
+@pytest.mark.parametrize("unit", ["140724", TOWN])
+def test_a_click_exactly_on_a_cluster_zooms_from_the_township_down(
+    page: Page, base_url: str, engine: Engine, unit: str
+) -> None:
+    """In a township a cluster's own click zooms into it (the unit stays); in the county the
+    clusters let it through to the township under them (the drill test above)."""
+    _open(page, base_url + "/" + ViewState(unit=unit).search())
+    with engine.connect() as conn:
+        children = set(
+            conn.execute(
+                text("SELECT code FROM admin_unit WHERE parent_code = :u"), {"u": unit}
+            ).scalars()
+        )
+    _wait_units(page, children)
+    zoom = page.evaluate("() => window.gridsightMap.getZoom()")
+    # the drawn cluster nearest the map's centre, and whether it answers clicks
+    lon, lat, interactive = page.evaluate("""() => { const m = window.gridsightMap;
+        const c = m.getCenter(); let best = null, d = Infinity;
+        m.eachLayer(l => { const p = l.feature && l.feature.properties;
+          if (p && p.n > 1 && l.getLatLng && l._map) { const e = m.distance(c, l.getLatLng());
+            if (e < d) { d = e; best = l; } } });
+        const ll = best.getLatLng(); return [ll.lng, ll.lat, best.options.interactive]; }""")
+    page.mouse.click(*screen_point(page, lon, lat))
+    if unit == TOWN:
+        assert interactive
+        page.wait_for_function(
+            "z => { const m = window.gridsightMap; "
+            "return m.getZoom() === z && !m._animatingZoom; }",
+            arg=zoom + 2,
+            timeout=15_000,
+            polling=100,
+        )
+        centre = page.evaluate("() => window.gridsightMap.getCenter()")
+        assert abs(centre["lng"] - lon) < 1e-3 and abs(centre["lat"] - lat) < 1e-3, centre
+        expect(page.locator(".gs-breadcrumbs .gs-crumb.current")).to_have_text("城关镇")
+        assert f"unit={TOWN}" in page.url
+    else:
+        assert interactive is False
+        expect(page.locator(".gs-breadcrumbs")).to_contain_text("示范县 › ", timeout=10_000)
 
 
 def test_the_townships_show_distinct_classes_and_the_legend_their_bounds(
