@@ -4,6 +4,7 @@ rows."""
 
 from __future__ import annotations
 
+import datetime as dt
 import http.cookiejar
 import re
 import struct
@@ -11,6 +12,7 @@ import urllib.parse
 import urllib.request
 from io import BytesIO
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, Request, expect
@@ -20,6 +22,7 @@ from sqlalchemy import Engine, text
 from dashboard.state import ViewState
 from geo import audit
 from geo.figures import Window, figures
+from geo.settings import Settings
 from layers import units
 from tests.accounts import PASSWORD
 from tests.accounts import name as account_name
@@ -417,7 +420,7 @@ def _get(url: str) -> tuple[int, str, bytes]:
 
 
 def test_the_briefing_is_one_a4_page_with_the_units_name_and_kpis(
-    base_url: str, engine: Engine
+    base_url: str, engine: Engine, settings: Settings
 ) -> None:
     with engine.connect() as conn:
         town = figures(conn, Window.last_days(30), codes=[TOWN])[0]
@@ -442,9 +445,70 @@ def test_the_briefing_is_one_a4_page_with_the_units_name_and_kpis(
     ):
         assert shown in words, f"{shown!r} not in the briefing: {words[:300]}"
     assert str(town.incidents) in words and str(town.blind_incidents) in words
+    # the time of export (local, to the minute) and every village of the ranking: nothing cut off
+    stamp = re.search(r"导出时间(\d{4}-\d\d-\d\d)(\d\d:\d\d)", words)
+    assert stamp, words[:80]
+    exported = dt.datetime.fromisoformat(f"{stamp.group(1)}T{stamp.group(2)}").replace(
+        tzinfo=ZoneInfo(settings.timezone)
+    )
+    assert abs((dt.datetime.now(dt.UTC) - exported).total_seconds()) < 180, stamp.group(0)
+    with engine.connect() as conn:
+        villages = conn.execute(
+            text("SELECT name FROM admin_unit WHERE parent_code = :t"), {"t": TOWN}
+        ).scalars()
+        assert [v for v in villages if v not in words] == []
     status, kind, png = _get(f"{base_url}/api/briefing.png?unit={TOWN}&lang=en")
     assert status == 200 and kind == "image/png" and png[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", png[16:24]) == (2246, 1588)
+
+
+def _texts(component: Any) -> list[str]:
+    """Every string of a Dash component tree, in order."""
+    if isinstance(component, str):
+        return [component]
+    if isinstance(component, list | tuple):
+        return [x for c in component for x in _texts(c)]
+    children = getattr(component, "children", None)
+    return [] if children is None else _texts(children)
+
+
+def test_the_units_legend_says_how_many_units_its_classes_come_from() -> None:
+    from dashboard.map.layout import units_legend
+
+    state = ViewState(unit=TOWN, target=60.0)
+    many = units.class_breaks([5.0, 12.0, 20.0, 31.0, 44.0], "camera_road_pct")
+    assert "Camera coverage (roads) · quantile classes of the 5 units shown" in _texts(
+        units_legend(many, state, "en")
+    )
+    one = units.class_breaks([76.4], "camera_road_pct")  # a village of one cell
+    shown = _texts(units_legend(one, state, "en"))
+    assert "Camera coverage (roads) · the one unit shown: its value" in shown and "76.4 %" in shown
+    assert "视频覆盖率(道路) · 仅 1 个单元：其数值" in _texts(units_legend(one, state, "zh"))
+
+
+def test_the_briefing_layout_shows_no_focus_and_splits_only_a_long_ranking(
+    page: Page, base_url: str, engine: Engine
+) -> None:
+    """The page the briefing prints: a township's 40 villages in two columns, a village's one cell
+    and the target line in one; the focus a drill moves to the breadcrumb is not drawn."""
+    with engine.connect() as conn:
+        village = conn.execute(
+            text(
+                "SELECT v.code FROM admin_unit v WHERE v.parent_code = :t AND "
+                "(SELECT count(*) FROM grid_cell g WHERE g.village_code = v.code) = 1 "
+                "ORDER BY v.code LIMIT 1"
+            ),
+            {"t": TOWN},
+        ).scalar_one()
+    for unit, columns in ((TOWN, "2"), (village, "auto")):
+        _open(page, f"{base_url}/{ViewState(unit=unit).search()}&briefing=1")
+        expect(page.locator(".gs-rank-row").first).to_be_visible()
+        page.locator(".gs-breadcrumbs .gs-crumb.current").focus()
+        drawn = page.evaluate("""() => {
+            const r = getComputedStyle(document.querySelector('.gs-ranking-list'));
+            const f = getComputedStyle(document.activeElement);
+            return [r.columnCount, f.outlineStyle, document.activeElement.className]; }""")
+        assert drawn[:2] == [columns, "none"], (unit, drawn)
 
 
 def test_the_wall_feed_rows_show_code_category_severity_time_and_place(engine: Engine) -> None:
