@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.cookiejar
+import itertools
 import re
 import struct
 import urllib.parse
@@ -388,6 +389,34 @@ def test_playback_advances_in_the_browser_and_ends_on_the_windows_count(
     expect(page.locator("#gs-play-count")).to_have_text(str(last_day))
     page.locator("#gs-play-step").select_option("day")
     assert page.evaluate("() => window.gridsightPlayback.frames") == 30
+
+
+def test_the_playback_speed_sets_the_time_between_frames(page: Page, base_url: str) -> None:
+    """At 2 frames/s a frame follows the last one after about 0.5 s at the earliest; at 30 frames/s
+    several frames go by in that time (the page's own clock, from the frame counter's changes)."""
+    _open(page, base_url)
+    page.wait_for_function(
+        "() => window.gridsightPlayback && window.gridsightPlayback.data !== null",
+        timeout=20_000,
+        polling=250,
+    )
+    page.evaluate("""() => { window.frameTimes = [];
+        new MutationObserver(() => window.frameTimes.push(performance.now())).observe(
+          document.getElementById('gs-play-count'),
+          {attributes: true, attributeFilter: ['data-frame']}); }""")
+    gaps: dict[str, list[float]] = {}
+    for speed in ("2", "30"):
+        page.locator("#gs-play-reset").click()
+        page.locator("#gs-play-speed").select_option(speed)
+        page.evaluate("() => { window.frameTimes = []; }")
+        page.locator("#gs-play-toggle").click()
+        page.wait_for_function("() => window.frameTimes.length >= 5", timeout=20_000, polling=100)
+        page.locator("#gs-play-toggle").click()  # pause
+        times = page.evaluate("() => window.frameTimes")
+        # the first frame is drawn at once on play: the gaps after it
+        gaps[speed] = [b - a for a, b in itertools.pairwise(times[1:])]
+    assert min(gaps["2"]) >= 450, gaps  # 500 ms, less an animation frame of clock jitter
+    assert sorted(gaps["30"])[len(gaps["30"]) // 2] < 250, gaps
 
 
 _OPENERS: dict[str, urllib.request.OpenerDirector] = {}
