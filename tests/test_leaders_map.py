@@ -194,6 +194,48 @@ def test_clicks_inside_villages_of_a_township_drill(
     _click_drills(page, villages, "城关镇", targets)
 
 
+def test_clicks_inside_cells_of_a_village_drill(page: Page, base_url: str, engine: Engine) -> None:
+    """The last level above the cell: a village's cells drill too, with the default layers."""
+    with engine.connect() as conn:
+        village, name = conn.execute(
+            text(
+                "SELECT v.code, v.name FROM admin_unit v "
+                "JOIN grid_cell g ON g.village_code = v.code WHERE v.parent_code = :t "
+                "GROUP BY v.code, v.name "
+                "ORDER BY count(*) DESC, v.code LIMIT 1"
+            ),
+            {"t": TOWN},
+        ).one()
+        cells = set(
+            conn.execute(
+                text("SELECT code FROM grid_cell WHERE village_code = :v"), {"v": village}
+            ).scalars()
+        )
+    _open(page, base_url + "/" + ViewState(unit=village).search())
+    _wait_units(page, cells)
+    with engine.connect() as conn:
+        targets = conn.execute(
+            text("""
+            WITH c AS (SELECT ST_SetSRID(ST_MakePoint(x, y), 4326) AS g
+                       FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) AS t(x, y)),
+            p AS (SELECT g.code, g.name, g.geom, (ST_Dump(ST_GeneratePoints(
+                            coalesce(nullif(ST_Buffer(g.geom, -0.0002), 'POLYGON EMPTY'), g.geom),
+                            40, 7))).geom AS pt
+                  FROM grid_cell g WHERE g.village_code = :v)
+            SELECT DISTINCT ON (ST_Area(geom), code) code, name, ST_X(pt) AS x, ST_Y(pt) AS y,
+                   false AS hit
+            FROM p ORDER BY ST_Area(geom) DESC, code,
+                 (SELECT min(ST_Distance(p.pt, c.g)) FROM c) DESC NULLS LAST
+            LIMIT 4"""),
+            {
+                "v": village,
+                "xs": [c[0] for c in page.evaluate(_CLUSTERS)],
+                "ys": [c[1] for c in page.evaluate(_CLUSTERS)],
+            },
+        ).all()
+    _click_drills(page, cells, name, [tuple(t) for t in targets])
+
+
 @pytest.mark.parametrize("unit", ["140724", TOWN])
 def test_a_click_exactly_on_a_cluster_zooms_from_the_township_down(
     page: Page, base_url: str, engine: Engine, unit: str
