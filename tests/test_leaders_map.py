@@ -433,6 +433,25 @@ def test_playback_advances_in_the_browser_and_ends_on_the_windows_count(
     assert page.evaluate("() => window.gridsightPlayback.frames") == 30
 
 
+def test_the_hour_by_weekday_chart_is_the_selected_units(
+    page: Page, base_url: str, engine: Engine
+) -> None:
+    _open(page, base_url + "/" + ViewState(unit=TOWN).search())
+    page.wait_for_function(
+        "u => window.gridsightPlayback && window.gridsightPlayback.data !== null"
+        " && window.gridsightPlayback.data.unit === u",
+        arg=TOWN,
+        timeout=20_000,
+        polling=250,
+    )
+    with engine.connect() as conn:
+        town = figures(conn, Window.last_days(30), codes=[TOWN])[0]
+        county = figures(conn, Window.last_days(30), level="county")[0]
+    assert town.incidents < county.incidents
+    chart = page.locator("#gs-play-chart")
+    expect(chart).to_have_attribute("data-total", str(town.incidents))
+
+
 def test_the_playback_speed_sets_the_time_between_frames(page: Page, base_url: str) -> None:
     """At 2 frames/s a frame follows the last one after about 0.5 s at the earliest; at 30 frames/s
     several frames go by in that time (the page's own clock, from the frame counter's changes)."""
