@@ -194,6 +194,24 @@ def test_clicks_inside_villages_of_a_township_drill(
     _click_drills(page, villages, "城关镇", targets)
 
 
+def test_a_townships_tooltip_tells_its_value_and_the_counts_of_the_points_over_it(
+    page: Page, base_url: str, engine: Engine
+) -> None:
+    """The points are drawn small and let clicks through at the county: their counts are in the
+    unit's tooltip."""
+    _open(page, base_url)
+    with engine.connect() as conn:
+        townships = figures(conn, Window.last_days(30), level="township")
+    _wait_units(page, {u.code for u in townships})
+    code, name, lon, lat, _hit = _targets(engine, "140724", [])[0]
+    town = next(u for u in townships if u.code == code)
+    page.mouse.move(*screen_point(page, lon, lat))
+    tip = page.locator(".gs-unit-tooltip")
+    expect(tip).to_contain_text(f"{name} {town.value('camera_road_pct'):.1f}")
+    expect(tip).to_contain_text(f"{town.incidents} incidents")
+    expect(tip).to_contain_text(f"{town.cameras_online} / {town.cameras} cameras online / total")
+
+
 def test_clicks_inside_cells_of_a_village_drill(page: Page, base_url: str, engine: Engine) -> None:
     """The last level above the cell: a village's cells drill too, with the default layers."""
     with engine.connect() as conn:
