@@ -639,6 +639,21 @@ def test_the_wall_feed_rows_show_code_category_severity_time_and_place(engine: E
         assert cells["gs-wall-cat"] and cells["gs-wall-place"] == place
 
 
+def test_the_page_opens_on_road_coverage_and_keeps_the_chosen_metric_in_the_address(
+    page: Page, base_url: str
+) -> None:
+    _open(page, base_url)
+    expect(page.locator(".gs-metric")).to_contain_text("Camera coverage (roads)")
+    expect(page.locator(".gs-legend [data-layer=units]")).to_contain_text("Camera coverage (roads)")
+    page.locator(".gs-metric").click()
+    page.get_by_role("option", name="Patrol coverage", exact=True).click()
+    page.wait_for_url(re.compile(r"metric=patrol_pct"))
+    expect(page.locator(".gs-legend [data-layer=units]")).to_contain_text("Patrol coverage")
+    page.reload()
+    expect(page.locator(".gs-metric")).to_contain_text("Patrol coverage")
+    expect(page.locator(".gs-legend [data-layer=units]")).to_contain_text("Patrol coverage")
+
+
 def test_the_default_metric_and_target_come_from_the_settings_and_the_address() -> None:
     from geo.errors import SettingsError
     from geo.settings import Settings
