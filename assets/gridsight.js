@@ -320,8 +320,9 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       }
       window.gridsightDrill = !!state && state.hs === undefined && unit.length !== 15 &&
         Math.round(zoom) <= frameZoom + 1;
-      // a township (9 digits) or a village (12): its clusters zoom when clicked (passiveCluster)
-      window.gridsightClustersZoom = unit.length >= 9;
+      // a township (9 digits) or a village (12) shown, named in the address or the top of the
+      // account's jurisdiction: its clusters zoom when clicked (passiveCluster)
+      window.gridsightClustersZoom = String((state && state.focus) || unit).length >= 9;
       const seq = (window.gridsightSeq = (window.gridsightSeq || 0) + 1);
       window.dash_clientside.set_props("gs-status", { className: "gs-status loading" });
       // The end of a pan or zoom changes bounds and zoom in separate updates: only the last fetches

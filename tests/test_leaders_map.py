@@ -580,6 +580,30 @@ def _texts(component: Any) -> list[str]:
     return [] if children is None else _texts(children)
 
 
+def test_a_township_account_opens_on_its_township_whose_clusters_zoom(
+    page_as: Any, base_url: str, engine: Engine
+) -> None:
+    """An account limited to the town center opens on it (no unit in the address): a click inside
+    a village drills and a click exactly on a cluster zooms, as in the county's drill-down."""
+    page = page_as("township")
+    page.set_viewport_size({"width": 1600, "height": 900})
+    _open(page, base_url)
+    with engine.connect() as conn:
+        villages = set(
+            conn.execute(
+                text("SELECT code FROM admin_unit WHERE parent_code = :t"), {"t": TOWN}
+            ).scalars()
+        )
+    _wait_units(page, villages)
+    assert page.evaluate("() => [window.gridsightDrill, window.gridsightClustersZoom]") == [
+        True,
+        True,
+    ]
+    _click_drills(
+        page, villages, "城关镇", _off_clusters(engine, TOWN, page.evaluate(_CLUSTERS), limit=2)
+    )
+
+
 def test_the_units_legend_says_how_many_units_its_classes_come_from() -> None:
     from dashboard.map.layout import units_legend
 
