@@ -46,6 +46,11 @@
   function passive(style) {
     return drilling() ? Object.assign({}, style, { interactive: false }) : style;
   }
+  // A cluster lets clicks through at the county level only: from the township level down, a click
+  // exactly on one (drawn small) zooms into it and a click anywhere else in a unit drills.
+  function passiveCluster(style) {
+    return window.gridsightClustersZoom === true ? style : passive(style);
+  }
   const UNIT_WORDS = {
     en: { incidents: "incidents", cameras: "cameras online / total" },
     zh: { incidents: "警情", cameras: "摄像机在线/总数" },
@@ -139,14 +144,14 @@
       },
       camera: function (feature) {
         const p = feature.properties;
-        if (p.n > 1) { return passive(clusterStyle(cameraClusterColor(p))); }
+        if (p.n > 1) { return passiveCluster(clusterStyle(cameraClusterColor(p))); }
         const color = STATUS_COLOR[p.status] || "#9ca3af";
         return passive({ color: color, weight: 0.8, fillColor: color, fillOpacity: 0.25 });
       },
       incident: function (feature) {
         const p = feature.properties;
         if (window.gridsightPlaybackOn) { return passive({ opacity: 0, fillOpacity: 0 }); }  // the playback draws them
-        return passive(p.n > 1 ? clusterStyle(SEVERITY_COLOR[p.top] || "#f43f5e") : {});
+        return p.n > 1 ? passiveCluster(clusterStyle(SEVERITY_COLOR[p.top] || "#f43f5e")) : passive({});
       },
       hotspot: function (feature) {
         const p = feature.properties;
@@ -315,6 +320,9 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       }
       window.gridsightDrill = !!state && state.hs === undefined && unit.length !== 15 &&
         Math.round(zoom) <= frameZoom + 1;
+      // a township (9 digits) or a village (12) shown, named in the address or the top of the
+      // account's jurisdiction: its clusters zoom when clicked (passiveCluster)
+      window.gridsightClustersZoom = String((state && state.focus) || unit).length >= 9;
       const seq = (window.gridsightSeq = (window.gridsightSeq || 0) + 1);
       window.dash_clientside.set_props("gs-status", { className: "gs-status loading" });
       // The end of a pan or zoom changes bounds and zoom in separate updates: only the last fetches

@@ -254,6 +254,7 @@ STRINGS.update(
             "zh": "按 {n} 个单元分位分级",
             "en": "quantile classes of the {n} units shown",
         },
+        "legend_single": {"zh": "仅 1 个单元：其数值", "en": "the one unit shown: its value"},
         "legend_below": {
             "zh": "低于目标 {target}%（虚线框）",
             "en": "below target {target} % (dashed outline)",

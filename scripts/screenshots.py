@@ -1,19 +1,21 @@
 """Take the README's screenshots of the leaders' map from the real app on the working database.
 
 With ``make demo``'s data, ``.venv/bin/python scripts/screenshots.py`` writes docs/county.png,
-docs/township.png, docs/cell.png, docs/playback.png and docs/briefing.png (and briefing.pdf).
+docs/township.png, docs/cell.png, docs/playback.png and docs/briefing.png (and briefing.pdf),
+signed in as ``demo-leader`` (its password from ``var/demo-accounts.txt``, which ``make demo`` or
+``python -m geo users demo`` writes).
 """
 
 from __future__ import annotations
 
 import sys
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import Page, expect
 
+from bench._auth import sign_in_page
 from dashboard import build_app
 from geo.db import database_url, make_engine, upgrade
 from geo.settings import PROJECT_DIR, Settings
@@ -21,6 +23,18 @@ from tests.browser import chromium, offline_page, serve
 
 DOCS = PROJECT_DIR / "docs"
 TOWN = "140724001"
+ACCOUNT = "demo-leader"
+
+
+def _password(settings: Settings) -> str:
+    """Return ``demo-leader``'s password from the demo accounts' file of ``settings.data_dir``."""
+    path = settings.data_dir / "demo-accounts.txt"
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            fields = line.split("\t")
+            if fields[0] == ACCOUNT:
+                return fields[-1]
+    raise SystemExit(f"{ACCOUNT} is not in {path}: run `python -m geo users demo` first")
 
 
 def _ready(page: Page) -> None:
@@ -34,6 +48,7 @@ def _ready(page: Page) -> None:
 def main() -> None:
     """Serve the app on the working database and take every screenshot."""
     settings = Settings.from_env()
+    password = _password(settings)
     engine = make_engine(database_url(settings))
     upgrade(engine)
     with engine.connect() as conn:
@@ -49,6 +64,7 @@ def main() -> None:
     with serve(build_app(settings.replace(language="zh"), engine)) as url, chromium() as browser:
         page = offline_page(browser, [], [])
         page.set_viewport_size({"width": 1600, "height": 900})
+        sign_in_page(page, url, ACCOUNT, password)
         for name, query in (
             ("county", "/"),
             ("township", f"/?unit={TOWN}"),
@@ -68,11 +84,13 @@ def main() -> None:
             page.keyboard.press("ArrowRight")
         page.wait_for_timeout(500)
         page.screenshot(path=str(DOCS / "playback.png"))
-        for kind in ("png", "pdf"):
-            with urllib.request.urlopen(
-                f"{url}/api/briefing.{kind}?unit={TOWN}&lang=zh", timeout=120
-            ) as r:
-                (DOCS / f"briefing.{kind}").write_bytes(r.read())
+        for kind in ("png", "pdf"):  # with the page's cookies: stamped with the account
+            answer = page.request.get(
+                f"{url}/api/briefing.{kind}?unit={TOWN}&lang=zh", timeout=120_000
+            )
+            if not answer.ok:
+                raise SystemExit(f"briefing.{kind}: {answer.status} {answer.text()[:200]}")
+            (DOCS / f"briefing.{kind}").write_bytes(answer.body())
         page.close()
     engine.dispose()
     print(

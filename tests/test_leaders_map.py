@@ -4,13 +4,16 @@ rows."""
 
 from __future__ import annotations
 
+import datetime as dt
 import http.cookiejar
+import itertools
 import re
 import struct
 import urllib.parse
 import urllib.request
 from io import BytesIO
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, Request, expect
@@ -20,6 +23,7 @@ from sqlalchemy import Engine, text
 from dashboard.state import ViewState
 from geo import audit
 from geo.figures import Window, figures
+from geo.settings import Settings
 from layers import units
 from tests.accounts import PASSWORD
 from tests.accounts import name as account_name
@@ -102,6 +106,34 @@ def _targets(
     return out[:limit] if limit else out
 
 
+def _off_clusters(
+    engine: Engine, parent: str, clusters: list[list[float]], limit: int | None = None
+) -> list[Any]:
+    """For each child of ``parent`` (largest first): its code, name and a point inside it, as far
+    from every point cluster drawn (``clusters``: [lon, lat] degrees) as 40 points spread over it
+    allow (from the township down, a click exactly on a cluster zooms into it instead)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("""
+            WITH c AS (SELECT ST_SetSRID(ST_MakePoint(x, y), 4326) AS g
+                       FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) AS t(x, y)),
+            u AS (SELECT code, name, geom, ST_Area(geom) AS area FROM admin_unit
+                  WHERE parent_code = :parent),
+            p AS (SELECT u.code, (ST_Dump(ST_GeneratePoints(
+                            coalesce(nullif(ST_Buffer(u.geom, -0.0004), 'POLYGON EMPTY'), u.geom),
+                            40, 7))).geom AS g
+                  FROM u),
+            best AS (SELECT DISTINCT ON (p.code) p.code, p.g
+                     FROM p ORDER BY p.code,
+                       (SELECT min(ST_Distance(p.g, c.g)) FROM c) DESC NULLS LAST)
+            SELECT u.code, u.name, ST_X(best.g) AS x, ST_Y(best.g) AS y, false AS hit
+            FROM u JOIN best USING (code) ORDER BY u.area DESC"""),
+            {"parent": parent, "xs": [c[0] for c in clusters], "ys": [c[1] for c in clusters]},
+        ).all()
+    out = [(r.code, r.name, r.x, r.y, r.hit) for r in rows]
+    return out[:limit] if limit else out
+
+
 def _click_drills(page: Page, parent_codes: set[str], parent_name: str, targets: list[Any]) -> None:
     for code, name, lon, lat, _on_cluster in targets:
         _wait_units(page, parent_codes)
@@ -158,8 +190,110 @@ def test_clicks_inside_villages_of_a_township_drill(
             ).scalars()
         )
     _wait_units(page, villages)
-    targets = _targets(engine, TOWN, page.evaluate(_CLUSTERS), limit=6)
+    # a click anywhere in a village but exactly on a cluster (which zooms: the next test)
+    targets = _off_clusters(engine, TOWN, page.evaluate(_CLUSTERS), limit=6)
     _click_drills(page, villages, "城关镇", targets)
+
+
+def test_a_townships_tooltip_tells_its_value_and_the_counts_of_the_points_over_it(
+    page: Page, base_url: str, engine: Engine
+) -> None:
+    """The points are drawn small and let clicks through at the county: their counts are in the
+    unit's tooltip."""
+    _open(page, base_url)
+    with engine.connect() as conn:
+        townships = figures(conn, Window.last_days(30), level="township")
+    _wait_units(page, {u.code for u in townships})
+    code, name, lon, lat, _hit = _targets(engine, "140724", [])[0]
+    town = next(u for u in townships if u.code == code)
+    page.mouse.move(*screen_point(page, lon, lat))
+    tip = page.locator(".gs-unit-tooltip")
+    expect(tip).to_contain_text(f"{name} {town.value('camera_road_pct'):.1f}")
+    expect(tip).to_contain_text(f"{town.incidents} incidents")
+    expect(tip).to_contain_text(f"{town.cameras_online} / {town.cameras} cameras online / total")
+
+
+def test_clicks_inside_cells_of_a_village_drill(page: Page, base_url: str, engine: Engine) -> None:
+    """The last level above the cell: a village's cells drill too, with the default layers."""
+    with engine.connect() as conn:
+        village, name = conn.execute(
+            text(
+                "SELECT v.code, v.name FROM admin_unit v "
+                "JOIN grid_cell g ON g.village_code = v.code WHERE v.parent_code = :t "
+                "GROUP BY v.code, v.name "
+                "ORDER BY count(*) DESC, v.code LIMIT 1"
+            ),
+            {"t": TOWN},
+        ).one()
+        cells = set(
+            conn.execute(
+                text("SELECT code FROM grid_cell WHERE village_code = :v"), {"v": village}
+            ).scalars()
+        )
+    _open(page, base_url + "/" + ViewState(unit=village).search())
+    _wait_units(page, cells)
+    with engine.connect() as conn:
+        targets = conn.execute(
+            text("""
+            WITH c AS (SELECT ST_SetSRID(ST_MakePoint(x, y), 4326) AS g
+                       FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) AS t(x, y)),
+            p AS (SELECT g.code, g.name, g.geom, (ST_Dump(ST_GeneratePoints(
+                            coalesce(nullif(ST_Buffer(g.geom, -0.0002), 'POLYGON EMPTY'), g.geom),
+                            40, 7))).geom AS pt
+                  FROM grid_cell g WHERE g.village_code = :v)
+            SELECT DISTINCT ON (ST_Area(geom), code) code, name, ST_X(pt) AS x, ST_Y(pt) AS y,
+                   false AS hit
+            FROM p ORDER BY ST_Area(geom) DESC, code,
+                 (SELECT min(ST_Distance(p.pt, c.g)) FROM c) DESC NULLS LAST
+            LIMIT 4"""),
+            {
+                "v": village,
+                "xs": [c[0] for c in page.evaluate(_CLUSTERS)],
+                "ys": [c[1] for c in page.evaluate(_CLUSTERS)],
+            },
+        ).all()
+    _click_drills(page, cells, name, [tuple(t) for t in targets])
+
+
+@pytest.mark.parametrize("unit", ["140724", TOWN])
+def test_a_click_exactly_on_a_cluster_zooms_from_the_township_down(
+    page: Page, base_url: str, engine: Engine, unit: str
+) -> None:
+    """In a township a cluster's own click zooms into it (the unit stays); in the county the
+    clusters let it through to the township under them (the drill test above)."""
+    _open(page, base_url + "/" + ViewState(unit=unit).search())
+    with engine.connect() as conn:
+        children = set(
+            conn.execute(
+                text("SELECT code FROM admin_unit WHERE parent_code = :u"), {"u": unit}
+            ).scalars()
+        )
+    _wait_units(page, children)
+    zoom = page.evaluate("() => window.gridsightMap.getZoom()")
+    # the drawn cluster nearest the map's centre, and whether it answers clicks
+    lon, lat, interactive = page.evaluate("""() => { const m = window.gridsightMap;
+        const c = m.getCenter(); let best = null, d = Infinity;
+        m.eachLayer(l => { const p = l.feature && l.feature.properties;
+          if (p && p.n > 1 && l.getLatLng && l._map) { const e = m.distance(c, l.getLatLng());
+            if (e < d) { d = e; best = l; } } });
+        const ll = best.getLatLng(); return [ll.lng, ll.lat, best.options.interactive]; }""")
+    page.mouse.click(*screen_point(page, lon, lat))
+    if unit == TOWN:
+        assert interactive
+        page.wait_for_function(
+            "z => { const m = window.gridsightMap; "
+            "return m.getZoom() === z && !m._animatingZoom; }",
+            arg=zoom + 2,
+            timeout=15_000,
+            polling=100,
+        )
+        centre = page.evaluate("() => window.gridsightMap.getCenter()")
+        assert abs(centre["lng"] - lon) < 1e-3 and abs(centre["lat"] - lat) < 1e-3, centre
+        expect(page.locator(".gs-breadcrumbs .gs-crumb.current")).to_have_text("城关镇")
+        assert f"unit={TOWN}" in page.url
+    else:
+        assert interactive is False
+        expect(page.locator(".gs-breadcrumbs")).to_contain_text("示范县 › ", timeout=10_000)
 
 
 def test_the_townships_show_distinct_classes_and_the_legend_their_bounds(
@@ -318,6 +452,53 @@ def test_playback_advances_in_the_browser_and_ends_on_the_windows_count(
     assert page.evaluate("() => window.gridsightPlayback.frames") == 30
 
 
+def test_the_hour_by_weekday_chart_is_the_selected_units(
+    page: Page, base_url: str, engine: Engine
+) -> None:
+    _open(page, base_url + "/" + ViewState(unit=TOWN).search())
+    page.wait_for_function(
+        "u => window.gridsightPlayback && window.gridsightPlayback.data !== null"
+        " && window.gridsightPlayback.data.unit === u",
+        arg=TOWN,
+        timeout=20_000,
+        polling=250,
+    )
+    with engine.connect() as conn:
+        town = figures(conn, Window.last_days(30), codes=[TOWN])[0]
+        county = figures(conn, Window.last_days(30), level="county")[0]
+    assert town.incidents < county.incidents
+    chart = page.locator("#gs-play-chart")
+    expect(chart).to_have_attribute("data-total", str(town.incidents))
+
+
+def test_the_playback_speed_sets_the_time_between_frames(page: Page, base_url: str) -> None:
+    """At 2 frames/s a frame follows the last one after about 0.5 s at the earliest; at 30 frames/s
+    several frames go by in that time (the page's own clock, from the frame counter's changes)."""
+    _open(page, base_url)
+    page.wait_for_function(
+        "() => window.gridsightPlayback && window.gridsightPlayback.data !== null",
+        timeout=20_000,
+        polling=250,
+    )
+    page.evaluate("""() => { window.frameTimes = [];
+        new MutationObserver(() => window.frameTimes.push(performance.now())).observe(
+          document.getElementById('gs-play-count'),
+          {attributes: true, attributeFilter: ['data-frame']}); }""")
+    gaps: dict[str, list[float]] = {}
+    for speed in ("2", "30"):
+        page.locator("#gs-play-reset").click()
+        page.locator("#gs-play-speed").select_option(speed)
+        page.evaluate("() => { window.frameTimes = []; }")
+        page.locator("#gs-play-toggle").click()
+        page.wait_for_function("() => window.frameTimes.length >= 5", timeout=20_000, polling=100)
+        page.locator("#gs-play-toggle").click()  # pause
+        times = page.evaluate("() => window.frameTimes")
+        # the first frame is drawn at once on play: the gaps after it
+        gaps[speed] = [b - a for a, b in itertools.pairwise(times[1:])]
+    assert min(gaps["2"]) >= 450, gaps  # 500 ms, less an animation frame of clock jitter
+    assert sorted(gaps["30"])[len(gaps["30"]) // 2] < 250, gaps
+
+
 _OPENERS: dict[str, urllib.request.OpenerDirector] = {}
 
 
@@ -348,7 +529,7 @@ def _get(url: str) -> tuple[int, str, bytes]:
 
 
 def test_the_briefing_is_one_a4_page_with_the_units_name_and_kpis(
-    base_url: str, engine: Engine
+    base_url: str, engine: Engine, settings: Settings
 ) -> None:
     with engine.connect() as conn:
         town = figures(conn, Window.last_days(30), codes=[TOWN])[0]
@@ -373,9 +554,94 @@ def test_the_briefing_is_one_a4_page_with_the_units_name_and_kpis(
     ):
         assert shown in words, f"{shown!r} not in the briefing: {words[:300]}"
     assert str(town.incidents) in words and str(town.blind_incidents) in words
+    # the time of export (local, to the minute) and every village of the ranking: nothing cut off
+    stamp = re.search(r"导出时间(\d{4}-\d\d-\d\d)(\d\d:\d\d)", words)
+    assert stamp, words[:80]
+    exported = dt.datetime.fromisoformat(f"{stamp.group(1)}T{stamp.group(2)}").replace(
+        tzinfo=ZoneInfo(settings.timezone)
+    )
+    assert abs((dt.datetime.now(dt.UTC) - exported).total_seconds()) < 180, stamp.group(0)
+    with engine.connect() as conn:
+        villages = conn.execute(
+            text("SELECT name FROM admin_unit WHERE parent_code = :t"), {"t": TOWN}
+        ).scalars()
+        assert [v for v in villages if v not in words] == []
     status, kind, png = _get(f"{base_url}/api/briefing.png?unit={TOWN}&lang=en")
     assert status == 200 and kind == "image/png" and png[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", png[16:24]) == (2246, 1588)
+
+
+def _texts(component: Any) -> list[str]:
+    """Every string of a Dash component tree, in order."""
+    if isinstance(component, str):
+        return [component]
+    if isinstance(component, list | tuple):
+        return [x for c in component for x in _texts(c)]
+    children = getattr(component, "children", None)
+    return [] if children is None else _texts(children)
+
+
+def test_a_township_account_opens_on_its_township_whose_clusters_zoom(
+    page_as: Any, base_url: str, engine: Engine
+) -> None:
+    """An account limited to the town center opens on it (no unit in the address): a click inside
+    a village drills and a click exactly on a cluster zooms, as in the county's drill-down."""
+    page = page_as("township")
+    page.set_viewport_size({"width": 1600, "height": 900})
+    _open(page, base_url)
+    with engine.connect() as conn:
+        villages = set(
+            conn.execute(
+                text("SELECT code FROM admin_unit WHERE parent_code = :t"), {"t": TOWN}
+            ).scalars()
+        )
+    _wait_units(page, villages)
+    assert page.evaluate("() => [window.gridsightDrill, window.gridsightClustersZoom]") == [
+        True,
+        True,
+    ]
+    _click_drills(
+        page, villages, "城关镇", _off_clusters(engine, TOWN, page.evaluate(_CLUSTERS), limit=2)
+    )
+
+
+def test_the_units_legend_says_how_many_units_its_classes_come_from() -> None:
+    from dashboard.map.layout import units_legend
+
+    state = ViewState(unit=TOWN, target=60.0)
+    many = units.class_breaks([5.0, 12.0, 20.0, 31.0, 44.0], "camera_road_pct")
+    assert "Camera coverage (roads) · quantile classes of the 5 units shown" in _texts(
+        units_legend(many, state, "en")
+    )
+    one = units.class_breaks([76.4], "camera_road_pct")  # a village of one cell
+    shown = _texts(units_legend(one, state, "en"))
+    assert "Camera coverage (roads) · the one unit shown: its value" in shown and "76.4 %" in shown
+    assert "视频覆盖率(道路) · 仅 1 个单元：其数值" in _texts(units_legend(one, state, "zh"))
+
+
+def test_the_briefing_layout_shows_no_focus_and_splits_only_a_long_ranking(
+    page: Page, base_url: str, engine: Engine
+) -> None:
+    """The page the briefing prints: a township's 40 villages in two columns, a village's one cell
+    and the target line in one; the focus a drill moves to the breadcrumb is not drawn."""
+    with engine.connect() as conn:
+        village = conn.execute(
+            text(
+                "SELECT v.code FROM admin_unit v WHERE v.parent_code = :t AND "
+                "(SELECT count(*) FROM grid_cell g WHERE g.village_code = v.code) = 1 "
+                "ORDER BY v.code LIMIT 1"
+            ),
+            {"t": TOWN},
+        ).scalar_one()
+    for unit, columns in ((TOWN, "2"), (village, "auto")):
+        _open(page, f"{base_url}/{ViewState(unit=unit).search()}&briefing=1")
+        expect(page.locator(".gs-rank-row").first).to_be_visible()
+        page.locator(".gs-breadcrumbs .gs-crumb.current").focus()
+        drawn = page.evaluate("""() => {
+            const r = getComputedStyle(document.querySelector('.gs-ranking-list'));
+            const f = getComputedStyle(document.activeElement);
+            return [r.columnCount, f.outlineStyle, document.activeElement.className]; }""")
+        assert drawn[:2] == [columns, "none"], (unit, drawn)
 
 
 def test_the_wall_feed_rows_show_code_category_severity_time_and_place(engine: Engine) -> None:
@@ -396,6 +662,21 @@ def test_the_wall_feed_rows_show_code_category_severity_time_and_place(engine: E
         ).strftime("%H:%M")
         place = " · ".join(x for x in (item.township, item.village) if x) or "–"
         assert cells["gs-wall-cat"] and cells["gs-wall-place"] == place
+
+
+def test_the_page_opens_on_road_coverage_and_keeps_the_chosen_metric_in_the_address(
+    page: Page, base_url: str
+) -> None:
+    _open(page, base_url)
+    expect(page.locator(".gs-metric")).to_contain_text("Camera coverage (roads)")
+    expect(page.locator(".gs-legend [data-layer=units]")).to_contain_text("Camera coverage (roads)")
+    page.locator(".gs-metric").click()
+    page.get_by_role("option", name="Patrol coverage", exact=True).click()
+    page.wait_for_url(re.compile(r"metric=patrol_pct"))
+    expect(page.locator(".gs-legend [data-layer=units]")).to_contain_text("Patrol coverage")
+    page.reload()
+    expect(page.locator(".gs-metric")).to_contain_text("Patrol coverage")
+    expect(page.locator(".gs-legend [data-layer=units]")).to_contain_text("Patrol coverage")
 
 
 def test_the_default_metric_and_target_come_from_the_settings_and_the_address() -> None:

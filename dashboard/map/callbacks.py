@@ -78,7 +78,13 @@ def register(app: Dash, engine: Engine, settings: Settings) -> None:
         # going while it moves
         viewport = {"bounds": [list(p) for p in focus.bounds], "transition": "fitBounds"}
         switch = state.search(lang="en" if lang == "zh" else "zh")
-        data = {**state.to_dict(), "bounds": viewport["bounds"], "denied": denied}
+        # "focus": the unit shown (the account's top when the address names none)
+        data = {
+            **state.to_dict(),
+            "bounds": viewport["bounds"],
+            "denied": denied,
+            "focus": focus.code,
+        }
         return (
             data,
             viewport,

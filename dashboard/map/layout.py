@@ -97,7 +97,12 @@ def units_legend(classes: units.Classes, state: ViewState, lang: str) -> list[An
     metric = metrics.get(state.metric)
     rows: list[Any] = [
         html.Div(
-            f"{metric.label(lang)} · " + t("legend_quantiles", lang).format(n=classes.count),
+            f"{metric.label(lang)} · "
+            + (
+                t("legend_single", lang)
+                if classes.count == 1
+                else t("legend_quantiles", lang).format(n=classes.count)
+            ),
             className="gs-legend-note",
         )
     ]
