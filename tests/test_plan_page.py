@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 import time
 import zipfile
@@ -194,6 +195,57 @@ def test_a_placed_camera_follows_the_form_and_the_table_fits_at_1280(
         return [c.right <= p.right + 0.5, c.left >= p.left, box.scrollWidth <= box.clientWidth + 1,
                 c.right <= window.innerWidth]; }""")
     assert fits == [True, True, True, True], fits
+
+
+# JavaScript: {what-if item index: [lat, lon] of the middle of its sector}.
+_SECTORS = """() => { const out = {};
+  window.gridsightMap.eachLayer(l => { const p = l.feature && l.feature.properties;
+    if (p && p.kind === 'view' && l.getBounds) { const c = l.getBounds().getCenter();
+      out[p.index] = [c.lat, c.lng]; } }); return out; }"""
+
+
+def test_a_camera_clicked_on_the_map_is_the_one_the_form_turns(page: Page, engine: Engine) -> None:
+    lon, lat = _blind_cluster(engine)
+    page.fill("#gs-plan-cam-az", "90")
+    page.fill("#gs-plan-cam-fov", "60")
+    page.fill("#gs-plan-cam-range", "150")
+    page.keyboard.press("Tab")
+    page.evaluate(
+        f"() => {{ window.gridsightMap.setView([{lat}, {lon}], 16, {{animate: false}}); }}"
+    )
+    page.wait_for_timeout(300)
+    # two cameras 300 m apart (east-west), both looking east
+    east = lon + 300 / (111_320 * math.cos(math.radians(lat)))
+    for n, x in enumerate((lon, east), 1):
+        page.click(".leaflet-draw-draw-marker")
+        page.mouse.click(*screen_point(page, x, lat))
+        expect(page.locator("#gs-plan-item-count")).to_have_text(
+            f"{n} cameras, 0 routes", timeout=10_000
+        )
+    page.wait_for_function(f"() => Object.keys(({_SECTORS})()).length === 2", timeout=10_000)
+    sectors = page.evaluate(_SECTORS)
+    assert sectors["0"][1] > lon and sectors["1"][1] > east  # both look east
+    # the second is selected (the last placed); clicking the first's symbol (the wedge drawn at
+    # the camera, a little below the draw tool's pin over the same point) selects it instead
+    x, y = screen_point(page, lon, lat)
+    page.mouse.click(x + 8, y + 10)
+    expect(page.locator("#gs-plan-selected")).to_contain_text("azimuth 90°", timeout=10_000)
+    page.wait_for_function(
+        """() => { let s = null; window.gridsightMap.eachLayer(l => {
+          const p = l.feature && l.feature.properties;
+          if (p && p.kind === 'view' && p.selected) { s = p.index; } }); return s === 0; }""",
+        timeout=10_000,
+    )
+    # the form now turns the first one: it looks south, the second still looks east
+    page.fill("#gs-plan-cam-az", "180")
+    page.keyboard.press("Tab")
+    expect(page.locator("#gs-plan-selected")).to_contain_text("azimuth 180°", timeout=10_000)
+    page.wait_for_function(
+        f"() => {{ const s = ({_SECTORS})(); return s[0] && s[0][0] < {lat}; }}", timeout=10_000
+    )
+    after = page.evaluate(_SECTORS)
+    assert after["1"] == sectors["1"], (after, sectors)
+    expect(page.locator("#gs-plan-item-count")).to_have_text("2 cameras, 0 routes")
 
 
 def test_spot_rows_fly_to_labelled_spots(page: Page) -> None:
