@@ -48,6 +48,20 @@
       const name = (trigger && (groupLabel(trigger) || trigger.textContent.trim())) || "options";
       list.setAttribute("aria-label", name);
     });
+    // the open list's options are labels with role=option around the <input> the keyboard moves
+    // through (a control inside a control): as in RadioItems, the inputs are the controls, so the
+    // list becomes a radiogroup (a group of checkboxes for a multiple choice) and the labels plain
+    // labels naming their input; the trigger opens that dialog, not a listbox
+    root.querySelectorAll(".dash-dropdown-options[role=listbox]").forEach(function (list) {
+      list.setAttribute("role", list.querySelector("input[type=checkbox]") ? "group" : "radiogroup");
+      const content = list.closest(".dash-dropdown-content");
+      const trigger = content && content.id && document.querySelector("[aria-controls='" + content.id + "']");
+      if (trigger) { trigger.setAttribute("aria-haspopup", "dialog"); }
+    });
+    root.querySelectorAll(".dash-dropdown-options .dash-options-list-option[role=option]").forEach(function (label) {
+      label.removeAttribute("role");
+      label.removeAttribute("aria-selected");
+    });
     // the dropdown's search box in its open list
     root.querySelectorAll(".dash-dropdown-search:not([aria-label])").forEach(function (input) {
       input.setAttribute("aria-label", input.getAttribute("placeholder") || "search");

@@ -29,6 +29,15 @@
     return b;
   }
 
+  // Pixels from the map's left edge that the legend (over the map's left side) covers, plus a
+  // margin: a spot flown to lands right of it.
+  function clearOfLegend(map) {
+    const legend = document.querySelector(".gs-plan-legend");
+    if (!legend || !legend.offsetParent) { return 40; }
+    const r = legend.getBoundingClientRect(), m = map.getContainer().getBoundingClientRect();
+    return Math.max(40, Math.round(r.right - m.left + 20));
+  }
+
   function fly(row) {
     const map = window.gridsightMap;
     if (!map) { return; }
@@ -36,7 +45,8 @@
     if (!b) { return; }
     document.querySelectorAll("tr[data-fly].gs-chosen").forEach(function (r) { r.classList.remove("gs-chosen"); });
     row.classList.add("gs-chosen");
-    map.flyToBounds(b, { maxZoom: 16, padding: [40, 40], duration: 0.8 });
+    map.flyToBounds(b, { maxZoom: 16, paddingTopLeft: [clearOfLegend(map), 40],
+                         paddingBottomRight: [40, 40], duration: 0.8 });
     window.gridsightFlown = row.getAttribute("data-fly");
   }
 

@@ -1,7 +1,11 @@
 """Take the README's screenshots of the planning, wall (1080p and 4K) and import pages.
 
-    # a running app with the demo county
-    python scripts/screenshots_pages.py http://127.0.0.1:8050
+    # the demo county and its accounts (make demo; or python -m etl demo, python -m geo users demo)
+    .venv/bin/python scripts/screenshots_pages.py [BASE_URL]
+
+Without BASE_URL the app is served in this process on the working database. Every page needs an
+account: the script signs in as ``demo-admin`` with its password from the data folder's
+demo-accounts.txt, or as GRIDSIGHT_SCREENSHOT_USER / GRIDSIGHT_SCREENSHOT_PASSWORD.
 
 Writes docs/plan.png, docs/wall.png, docs/wall-4k.png and docs/import.png (Chinese interface).
 """
@@ -9,11 +13,19 @@ Writes docs/plan.png, docs/wall.png, docs/wall-4k.png and docs/import.png (Chine
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from playwright.sync_api import Page, expect, sync_playwright
+
+from geo.accounts import DEMO_FILE
+from geo.settings import Settings
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 ARGS = [
@@ -96,17 +108,58 @@ def import_page(page: Page, base: str) -> None:
     page.screenshot(path=str(DOCS / "import.png"))
 
 
-def main(base: str) -> None:
-    """Take every screenshot from the app at ``base``."""
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page()
-        plan(page, base)
-        wall(page, base, 1920, 1080, "wall.png")
-        wall(page, base, 3840, 2160, "wall-4k.png")
-        import_page(page, base)
-        browser.close()
+def _credentials(settings: Settings) -> tuple[str, str]:
+    """Return the account to sign in with: GRIDSIGHT_SCREENSHOT_USER/_PASSWORD or demo-admin."""
+    user = os.environ.get("GRIDSIGHT_SCREENSHOT_USER")
+    if user:
+        return user, os.environ["GRIDSIGHT_SCREENSHOT_PASSWORD"]
+    for line in (settings.data_dir / DEMO_FILE).read_text(encoding="utf-8").splitlines():
+        name, _role, _unit, password = line.split("\t")
+        if name == "demo-admin":
+            return name, password
+    raise SystemExit(
+        f"no demo-admin in {settings.data_dir / DEMO_FILE}: run python -m geo users demo"
+    )
+
+
+def sign_in(page: Page, base: str, user: str, password: str) -> None:
+    """Sign ``page``'s browser context in at ``base`` (the sign-in form with its CSRF token)."""
+    token = re.search(
+        r'name="csrf_token" value="([^"]+)"', page.request.get(f"{base}/login").text()
+    )
+    assert token, "the sign-in page has no csrf_token"
+    answer = page.request.post(
+        f"{base}/login",
+        form={"username": user, "password": password, "csrf_token": token.group(1)},
+        headers={"Origin": base},
+        max_redirects=0,
+    )
+    assert answer.status == 303, f"signing in as {user} failed: {answer.status}"
+
+
+def main(base: str | None) -> None:
+    """Take every screenshot from the app at ``base`` (served here when None)."""
+    settings = Settings.from_env()
+    with ExitStack() as stack:
+        if base is None:
+            from dashboard import build_app
+            from geo.db import database_url, make_engine
+            from tests.browser import serve
+
+            engine = make_engine(database_url(settings))
+            stack.callback(engine.dispose)
+            base = stack.enter_context(serve(build_app(settings.replace(language="zh"), engine)))
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            page = browser.new_page()
+            sign_in(page, base, *_credentials(settings))
+            plan(page, base)
+            wall(page, base, 1920, 1080, "wall.png")
+            wall(page, base, 3840, 2160, "wall-4k.png")
+            import_page(page, base)
+            browser.close()
+    print("wrote docs/plan.png, docs/wall.png, docs/wall-4k.png, docs/import.png")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8050")
+    main(sys.argv[1] if len(sys.argv) > 1 else None)

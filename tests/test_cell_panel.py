@@ -3,9 +3,12 @@ ticks, "no incidents" instead of an empty chart, every incident listed (no scrol
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pytest
 from dash import dcc, html
+from playwright.sync_api import Page, expect
 from sqlalchemy import Connection, text
 
 from dashboard.map.cell_panel import day_label, panel
@@ -59,3 +62,37 @@ def test_a_cell_without_incidents_says_so(conn: Connection) -> None:
     shown = panel(details, "zh", notes(conn, window, "zh", timezone=TZ))
     assert not _find(shown, dcc.Graph)
     assert any(isinstance(c, html.P) and c.children == "时段内本网格没有警情。" for c in shown)
+
+
+# JavaScript: the elements inside the side panel that scroll by themselves (the panel is the one
+# scroll; visually hidden texts of zero height are no scroll region): [tag.class, heights, text].
+_NESTED_SCROLLS = """() => Array.from(document.querySelectorAll('.gs-side *')).filter(e => {
+    const s = getComputedStyle(e);
+    return ['auto', 'scroll'].includes(s.overflowY) && e.clientHeight > 0
+      && e.scrollHeight > e.clientHeight + 1; })
+  .map(e => [e.tagName + '.' + String(e.className), e.scrollHeight, e.clientHeight,
+             e.textContent.slice(0, 40)])"""
+
+
+@pytest.mark.browser
+def test_the_cell_view_scrolls_once_and_names_days_in_chinese(
+    blank_page: Page, base_url: str, conn: Connection
+) -> None:
+    """In Chromium at 1280x720: the busiest cell's incidents are listed in the side panel's own
+    scroll (no list scrolling inside it), and its chart's days are Chinese dates."""
+    window = Window.last_days(30)
+    cell = _cell(conn, window, busiest=True)
+    count = len(cell_details(conn, cell, window, timezone=TZ).incidents)
+    page = blank_page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{base_url}/?lang=zh&unit={cell}")
+    listed = page.locator(".gs-side .gs-incident-list > li")
+    expect(listed).to_have_count(count, timeout=30_000)
+    expect(page.locator(".gs-side .gs-chart .xtick").first).to_be_attached(timeout=15_000)
+    ticks = page.locator(".gs-side .gs-chart .xtick text").evaluate_all(
+        "(els) => els.map(e => e.textContent)"
+    )
+    assert ticks and all(re.fullmatch(r"\d{1,2}月\d{1,2}日", x) for x in ticks), ticks
+    side = page.locator(".gs-side").evaluate("(e) => [e.scrollHeight, e.clientHeight]")
+    assert side[0] > side[1], side  # the panel is longer than the screen: it scrolls
+    assert page.evaluate(_NESTED_SCROLLS) == []

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, text
 
+from geo.settings import Settings
 from tests.importfiles import camera, geojson
 
 pytestmark = pytest.mark.browser
@@ -75,16 +76,22 @@ def test_upload_preview_and_confirm_writes_the_rows(
             conn.execute(text("DELETE FROM camera WHERE code LIKE 'CPAGE%'"))
 
 
-def test_the_page_shows_the_chosen_layers_fields_template_and_territory(page: Page) -> None:
+def test_the_page_shows_the_chosen_layers_fields_template_and_territory(
+    page: Page, settings: Settings
+) -> None:
     from etl.fields import LAYERS
 
     fields = page.locator("#gs-import-fields tbody tr")
     expect(fields).to_have_count(len(LAYERS["cameras"].fields))
     expect(page.locator("#gs-import-fields")).to_contain_text("方位角")
     expect(page.locator(".gs-import-help")).to_contain_text("zipped Shapefile")
+    # the size limit is the server's own (GRIDSIGHT_MAX_UPLOAD_MB)
+    expect(page.locator(".gs-import-help")).to_contain_text(
+        f"Largest file: {settings.max_upload_mb} MB"
+    )
     # another layer: its own fields, required ones marked, and its template
     page.locator("#gs-import-layer").click()
-    page.get_by_role("option", name="Incidents").click()
+    page.locator(".dash-dropdown-option", has_text="Incidents").click()
     expect(fields).to_have_count(len(LAYERS["incidents"].fields))
     expect(page.locator("#gs-import-fields")).to_contain_text("occurred_at")
     expect(page.locator("#gs-import-fields")).to_contain_text("发生时间")

@@ -119,7 +119,7 @@ def test_a_replace_lists_what_it_would_delete_before_the_import(
     )
     try:
         page.locator("#gs-import-layer").click()
-        page.get_by_role("option", name="Patrol tracks").click()
+        page.locator(".dash-dropdown-option", has_text="Patrol tracks").click()
         _upload(page, path)
         expect(page.locator(".gs-import-summary")).to_contain_text("2 ready", timeout=15_000)
         expect(page.locator("#gs-import-replacement")).to_be_empty()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 import time
 import zipfile
@@ -13,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, text
 
+from dashboard import ids
 from geo import blindspots, hotspots
 from geo.figures import Window
 from tests.browser import screen_point
@@ -112,10 +114,34 @@ def test_the_optimiser_and_the_route_suggestion_answer(page: Page) -> None:
     expect(coverage).to_be_visible(timeout=60_000)
     before, after = (float(v.strip(" %")) for v in coverage.inner_text().split("→"))
     assert after > before
+    # each proposal in full: its place, azimuth, field of view, range and newly covered incidents
+    rows = page.locator("#gs-plan-opt-table tbody tr")
+    expect(rows).to_have_count(3)
+    for row in rows.all():
+        _n, place, az, fov, rng, newly = row.locator("td").all_inner_texts()
+        assert " · " in place, place  # township · village
+        assert re.fullmatch(r"\d+°", az) and re.fullmatch(r"\d+°", fov), (az, fov)
+        assert re.fullmatch(r"\d+ m", rng) and int(newly) >= 0, (rng, newly)
+    # the map frames them: every proposed camera ends up inside the map, none under the legend
+    page.wait_for_function(_PROPOSALS_IN_VIEW, timeout=10_000)
     page.click("#gs-plan-opt-use")
     expect(page.locator("#gs-plan-item-count")).to_have_text("3 cameras, 0 routes", timeout=10_000)
     page.click("#gs-plan-route-run")
     expect(page.locator("#gs-plan-route-through")).to_contain_text("H", timeout=60_000)
+
+
+# JavaScript: the optimiser's proposed cameras (drawn in cyan) are all inside the map's box and
+# clear of the legend that lies over the map's left side.
+_PROPOSALS_IN_VIEW = """() => { const m = window.gridsightMap; const map = m.getContainer()
+    .getBoundingClientRect(); const lg = document.querySelector('.gs-legend')
+    .getBoundingClientRect(); const points = [];
+  m.eachLayer(l => { const p = l.feature && l.feature.properties;
+    if (p && p.kind === 'camera' && p.color === '#22d3ee' && l.getLatLng) {
+      const q = m.latLngToContainerPoint(l.getLatLng());
+      points.push([map.left + q.x, map.top + q.y]); } });
+  return points.length === 3 && !m._animatingZoom && points.every(([x, y]) =>
+    x > map.left && x < map.right && y > map.top && y < map.bottom
+    && !(x >= lg.left && x <= lg.right && y >= lg.top && y <= lg.bottom)); }"""
 
 
 _SECTOR = """() => { let out = null;
@@ -171,6 +197,57 @@ def test_a_placed_camera_follows_the_form_and_the_table_fits_at_1280(
     assert fits == [True, True, True, True], fits
 
 
+# JavaScript: {what-if item index: [lat, lon] of the middle of its sector}.
+_SECTORS = """() => { const out = {};
+  window.gridsightMap.eachLayer(l => { const p = l.feature && l.feature.properties;
+    if (p && p.kind === 'view' && l.getBounds) { const c = l.getBounds().getCenter();
+      out[p.index] = [c.lat, c.lng]; } }); return out; }"""
+
+
+def test_a_camera_clicked_on_the_map_is_the_one_the_form_turns(page: Page, engine: Engine) -> None:
+    lon, lat = _blind_cluster(engine)
+    page.fill("#gs-plan-cam-az", "90")
+    page.fill("#gs-plan-cam-fov", "60")
+    page.fill("#gs-plan-cam-range", "150")
+    page.keyboard.press("Tab")
+    page.evaluate(
+        f"() => {{ window.gridsightMap.setView([{lat}, {lon}], 16, {{animate: false}}); }}"
+    )
+    page.wait_for_timeout(300)
+    # two cameras 300 m apart (east-west), both looking east
+    east = lon + 300 / (111_320 * math.cos(math.radians(lat)))
+    for n, x in enumerate((lon, east), 1):
+        page.click(".leaflet-draw-draw-marker")
+        page.mouse.click(*screen_point(page, x, lat))
+        expect(page.locator("#gs-plan-item-count")).to_have_text(
+            f"{n} cameras, 0 routes", timeout=10_000
+        )
+    page.wait_for_function(f"() => Object.keys(({_SECTORS})()).length === 2", timeout=10_000)
+    sectors = page.evaluate(_SECTORS)
+    assert sectors["0"][1] > lon and sectors["1"][1] > east  # both look east
+    # the second is selected (the last placed); clicking the first's symbol (the wedge drawn at
+    # the camera, a little below the draw tool's pin over the same point) selects it instead
+    x, y = screen_point(page, lon, lat)
+    page.mouse.click(x + 8, y + 10)
+    expect(page.locator("#gs-plan-selected")).to_contain_text("azimuth 90°", timeout=10_000)
+    page.wait_for_function(
+        """() => { let s = null; window.gridsightMap.eachLayer(l => {
+          const p = l.feature && l.feature.properties;
+          if (p && p.kind === 'view' && p.selected) { s = p.index; } }); return s === 0; }""",
+        timeout=10_000,
+    )
+    # the form now turns the first one: it looks south, the second still looks east
+    page.fill("#gs-plan-cam-az", "180")
+    page.keyboard.press("Tab")
+    expect(page.locator("#gs-plan-selected")).to_contain_text("azimuth 180°", timeout=10_000)
+    page.wait_for_function(
+        f"() => {{ const s = ({_SECTORS})(); return s[0] && s[0][0] < {lat}; }}", timeout=10_000
+    )
+    after = page.evaluate(_SECTORS)
+    assert after["1"] == sectors["1"], (after, sectors)
+    expect(page.locator("#gs-plan-item-count")).to_have_text("2 cameras, 0 routes")
+
+
 def test_spot_rows_fly_to_labelled_spots(page: Page) -> None:
     row = page.locator("#gs-plan-blind-table tbody tr").first
     target = row.get_attribute("data-fly")
@@ -182,12 +259,13 @@ def test_spot_rows_fly_to_labelled_spots(page: Page) -> None:
     page.keyboard.press("Enter")
     page.wait_for_function(f"() => window.gridsightFlown === {target!r}", timeout=5_000)
     page.wait_for_timeout(1500)
-    # the map is now on the spot: its label is inside the map's view
+    # the map is now on the spot: its label is inside the map's view, right of the legend over it
     inside = page.evaluate(f"""() => {{ const map = window.gridsightMap; let hit = false;
+        const legend = document.querySelector('.gs-legend').getBoundingClientRect();
         document.querySelectorAll('.gs-spot-label').forEach(el => {{
           if (el.textContent === {spot!r}) {{
             const r = el.getBoundingClientRect(), m = map.getContainer().getBoundingClientRect();
-            hit = hit || (r.left >= m.left && r.right <= m.right
+            hit = hit || (r.left >= m.left && r.right <= m.right && r.left > legend.right
                           && r.top >= m.top && r.bottom <= m.bottom); }} }});
         return hit; }}""")
     assert inside and page.evaluate("() => window.gridsightMap.getCenter()") != before
@@ -200,3 +278,55 @@ def test_spot_rows_fly_to_labelled_spots(page: Page) -> None:
     # every hot spot is named by its township and village
     places = page.locator("#gs-plan-dosage-table tbody td.gs-place").all_inner_texts()
     assert places and all(" · " in p for p in places), places
+
+
+def _contrast(fg: str, bg: str) -> float:
+    """WCAG 2.1 contrast ratio of two CSS ``rgb(...)``/``rgba(...)`` colours (alpha ignored)."""
+
+    def luminance(css: str) -> float:
+        channels = [float(v) / 255 for v in re.findall(r"[\d.]+", css)[:3]]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+# JavaScript: [text, colour, the colour of the first opaque background behind it] of an element.
+_COLOURS = """(el) => { let bg = null;
+  for (let e = el; e && !bg; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor;
+    if (c && c !== 'transparent' && !/rgba\\(.*, 0\\)$/.test(c)) { bg = c; } }
+  return [el.textContent.trim(), getComputedStyle(el).color, bg]; }"""
+
+
+def test_the_chinese_page_speaks_chinese_and_the_shift_labels_are_legible(
+    blank_page: Page, base_url: str
+) -> None:
+    page = blank_page
+    page.goto(f"{base_url}/plan?lang=zh")
+    expect(page.locator("#gs-plan-hot-count")).not_to_have_text("", timeout=60_000)
+    # Leaflet.draw's buttons, tooltips and actions
+    marker = page.locator(".leaflet-draw-draw-marker")
+    expect(marker).to_have_attribute("title", "放置摄像机(标记)")
+    expect(page.locator(".leaflet-draw-draw-polyline")).to_have_attribute(
+        "title", "绘制巡逻路线(折线)"
+    )
+    marker.click()
+    box = page.locator("#gs-map").bounding_box()
+    assert box
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator(".leaflet-draw-tooltip")).to_contain_text("点击地图放置摄像机")
+    expect(page.locator(".leaflet-draw-actions a").first).to_have_text("取消")
+    page.keyboard.press("Escape")
+    # the dropdown's own texts: its search box
+    page.locator(f"#{ids.PLAN_ROUTE_UNIT}").click()
+    expect(page.get_by_placeholder("搜索")).to_be_visible()
+    expect(page.get_by_placeholder("Search")).to_have_count(0)
+    page.keyboard.press("Escape")
+    # the shift choices 白班/夜班/全天 are legible: WCAG AA contrast (4.5:1) on their background
+    labels = page.locator(f"#{ids.PLAN_ROUTE_SHIFT} label")
+    expect(labels).to_have_count(3)
+    seen = [labels.nth(n).evaluate(_COLOURS) for n in range(3)]
+    assert [s[0] for s in seen] == ["白班", "夜班", "全天"], seen
+    for text_, fg, bg in seen:
+        assert _contrast(fg, bg) >= 4.5, (text_, fg, bg, _contrast(fg, bg))

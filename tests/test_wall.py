@@ -310,6 +310,29 @@ _FEED_OVERLAPS = """() => Array.from(document.querySelectorAll('.gs-wall-item > 
     .map(s => s.textContent)"""
 
 
+# [the map's background, the legend's background, its swatches as [colour, opacity], the townships
+# as drawn [fill colour, fill opacity], the incidents' radii in pixels, the names' font size].
+_DRAWN_AND_LEGEND = """() => { const map = window.gridsightMap; const towns = [], radii = [];
+    map.eachLayer(l => { const p = l.feature && l.feature.properties;
+      if (p && p.level === 'township' && l.getBounds) {
+        towns.push([l.options.fillColor, l.options.fillOpacity]); }
+      else if (l.feature && l.getRadius) { radii.push(l.getRadius()); } });
+    const bg = (sel) => getComputedStyle(document.querySelector(sel)).backgroundColor;
+    const keys = Array.from(document.querySelectorAll('.gs-wall-key i')).map(i => {
+      const s = getComputedStyle(i); return [s.backgroundColor, parseFloat(s.opacity)]; });
+    const name = document.querySelector('.gs-wall-name');
+    return [bg('.gs-wall-map'), bg('.gs-wall-legend'), keys, towns, radii,
+            parseFloat(getComputedStyle(name).fontSize)]; }"""
+
+
+def _rgb(css: str) -> tuple[int, int, int]:
+    """``#rrggbb`` or ``rgb(r, g, b)`` as a triple of 0-255 channels."""
+    if css.startswith("#"):
+        return int(css[1:3], 16), int(css[3:5], 16), int(css[5:7], 16)
+    r, g, b = (int(float(v)) for v in css[css.index("(") + 1 : css.index(")")].split(",")[:3])
+    return r, g, b
+
+
 @pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160)])
 def test_the_wall_fits_the_screen_it_is_on(
     browser: Browser, base_url: str, size: tuple[int, int]
@@ -341,6 +364,23 @@ def test_the_wall_fits_the_screen_it_is_on(
         assert overlapping == [], f"feed texts run into each other: {overlapping[:3]}"
         expect(page.locator(".gs-wall-now")).to_have_count(1)
         expect(page.locator(".gs-wall-now .gs-wall-bar-h")).to_have_text("现在")
+        # the legend's swatches are the townships' colours as drawn: the same colour at the same
+        # opacity over the same background
+        map_bg, legend_bg, keys, towns, radii, name_px = page.evaluate(_DRAWN_AND_LEGEND)
+        assert _rgb(map_bg) == _rgb(legend_bg), (map_bg, legend_bg)
+        swatches = {(_rgb(c), round(o, 2)) for c, o in keys}
+        assert len(swatches) == 5 and len(towns) == 10
+        drawn = {(_rgb(c), round(o, 2)) for c, o in towns}
+        assert drawn <= swatches, (drawn, swatches)
+        # the headline is in a neutral colour: the map's colours carry the judgement
+        r, g, b = _rgb(
+            page.locator("#gs-wall-coverage-value").evaluate("(e) => getComputedStyle(e).color")
+        )
+        assert max(r, g, b) - min(r, g, b) <= 30, (r, g, b)
+        # points and names grow with the screen: sizes of a 1080-line screen times height / 1080
+        scale = size[1] / 1080
+        assert radii and all(r in (6 * scale, 14 * scale) for r in radii), (scale, radii[:5])
+        assert name_px >= 0.02 * size[1], name_px
     finally:
         page.close()
     assert external == [] and errors == [], (external[:3], errors[:3])

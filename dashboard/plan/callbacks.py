@@ -791,6 +791,11 @@ def _register_suggestions(app: Dash, engine: Engine, settings: Settings) -> None
             return (*outs, no_update, no_update, True, True, no_update)
 
 
+# Pixels from the map's left edge that the planning page's legend may cover (it is at most
+# 230 px wide at 10 px from the edge, .gs-plan-legend in assets/gridsight.css), plus a margin.
+LEGEND_CLEARANCE_PX = 260
+
+
 def _framing(points: list[Camera] | list[tuple[float, float]]) -> Any:
     """Return a map viewport framing ``points`` (cameras or (lon, lat) in degrees).
 
@@ -804,6 +809,8 @@ def _framing(points: list[Camera] | list[tuple[float, float]]) -> Any:
     return {
         "bounds": [[min(lats) - pad, min(lons) - pad], [max(lats) + pad, max(lons) + pad]],
         "transition": "flyToBounds",
+        # the legend lies over the map's left side: the points are framed right of it
+        "options": {"paddingTopLeft": [LEGEND_CLEARANCE_PX, 30], "paddingBottomRight": [30, 30]},
     }
 
 

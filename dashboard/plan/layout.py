@@ -307,7 +307,8 @@ def layout(
                         children=[
                             _map(settings, bounds, lang),
                             html.Div(
-                                legend(lang, "plan", closed=_BACKGROUND), className="gs-legend"
+                                legend(lang, "plan", closed=_BACKGROUND),
+                                className="gs-legend gs-plan-legend",
                             ),
                             html.Div(id=ids.STATUS, className="gs-status loading"),
                         ],
