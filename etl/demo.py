@@ -112,8 +112,24 @@ def generate(
     for i in range(size.counties):
         rng = np.random.default_rng([seed, i])
         offset = ((i % per_row) * 52_000.0, (i // per_row) * 52_000.0)
-        _County(rng, COUNTY_CODE + i, offset, size, end, data).build()
+        _County(rng, i, offset, size, end, data).build()
     return data
+
+
+def county_code(index: int) -> int:
+    """Return the code of the demo's county number ``index`` (0 is the demo county, 140724).
+
+    Codes count up from :data:`COUNTY_CODE`, skipping those ending in ``00``, which are city codes
+    (a code's level is in its digits: migration 0013_levels): a 140-county province has 140801, not
+    140800.
+
+    >>> county_code(0), county_code(75), county_code(76)
+    (140724, 140799, 140801)
+    """
+    code = COUNTY_CODE
+    for _ in range(index):
+        code += 2 if (code + 1) % 100 == 0 else 1
+    return code
 
 
 def _polygons(geom: shapely.Geometry) -> MultiPolygon:
@@ -170,13 +186,14 @@ class _County:
     def __init__(
         self,
         rng: np.random.Generator,
-        code: int,
+        index: int,
         offset: tuple[float, float],
         size: DemoSize,
         end: dt.datetime,
         data: DemoData,
     ) -> None:
-        self.rng, self.code, self.size, self.end, self.data = rng, f"{code:06d}", size, end, data
+        self.rng, self.size, self.end, self.data = rng, size, end, data
+        self.code, self.index = f"{county_code(index):06d}", index
         self.center = (CENTER_XY[0] + offset[0], CENTER_XY[1] + offset[1])
         self.township_centers: list[tuple[float, float]] = []
         self.village_seeds: list[tuple[float, float, str]] = []  # x, y, township code
@@ -186,7 +203,7 @@ class _County:
 
     def build(self) -> None:
         county = self._county_shape()
-        suffix = "" if self.code == f"{COUNTY_CODE:06d}" else f"{int(self.code) - COUNTY_CODE + 1}"
+        suffix = "" if self.index == 0 else str(self.index + 1)  # 示范县, 示范县2, ...
         self.data.admin_units.append(
             {"code": self.code, "name": f"示范县{suffix}", "level": "county", "parent_code": None}
         )

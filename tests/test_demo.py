@@ -103,3 +103,15 @@ def test_the_incident_rhythm_peaks_in_the_evening(engine: Engine) -> None:
             ).all()
         )
     assert by_hour[19] > 3 * by_hour[4]
+
+
+def test_a_province_size_demo_has_county_codes_only() -> None:
+    """County codes count up from the demo county's, skipping the city codes (``xxxx00``) that
+    the database refuses for a county: a 140-county set once stopped at 140800."""
+    from etl.demo import COUNTY_CODE, county_code
+
+    codes = [county_code(i) for i in range(1000)]
+    assert codes[0] == COUNTY_CODE == 140724
+    assert codes[75:77] == [140799, 140801]
+    assert len(set(codes)) == 1000 and codes == sorted(codes)
+    assert all(len(str(c)) == 6 and c % 100 != 0 for c in codes)
