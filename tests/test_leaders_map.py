@@ -159,10 +159,40 @@ def _click_drills(page: Page, parent_codes: set[str], parent_name: str, targets:
         expect(page.locator(".gs-breadcrumbs .gs-crumb.current")).to_have_text(parent_name)
 
 
+@pytest.mark.parametrize("size", [(1600, 900), (1280, 720)])
 def test_clicks_inside_every_township_drill_with_the_default_layers(
-    page: Page, base_url: str, engine: Engine
+    page: Page, base_url: str, engine: Engine, size: tuple[int, int]
 ) -> None:
+    page.set_viewport_size({"width": size[0], "height": size[1]})
     _open(page, base_url)
+    switcher = page.locator(".leaflet-control-layers-list")
+    if size[0] < 1400:  # folded, so that it covers no township; open while hovered
+        expect(switcher).to_be_hidden()
+        page.locator(".leaflet-control-layers").hover()
+        expect(switcher).to_be_visible()
+        page.mouse.move(1, size[1] - 1)
+        expect(switcher).to_be_hidden()
+    else:
+        expect(switcher).to_be_visible()
+    # the switcher's box (folded or not) covers no township (under 1 % of one: at 1600x900 in
+    # English it touches 北山镇's edge): a click anywhere inside one drills
+    w, n, e, s = page.evaluate("""() => { const m = window.gridsightMap;
+        const c = document.querySelector('.leaflet-control-layers').getBoundingClientRect();
+        const r = m.getContainer().getBoundingClientRect();
+        const a = m.containerPointToLatLng([c.left - r.left, c.top - r.top]);
+        const b = m.containerPointToLatLng([c.right - r.left, c.bottom - r.top]);
+        return [a.lng, a.lat, b.lng, b.lat]; }""")
+    with engine.connect() as conn:
+        under = conn.execute(
+            text(
+                "SELECT name, ST_Area(ST_Intersection(geom, ST_MakeEnvelope(:w, :s, :e, :n, 4326)))"
+                " / ST_Area(geom) AS part FROM admin_unit WHERE level = 'township' "
+                "AND ST_Intersects(geom, ST_MakeEnvelope(:w, :s, :e, :n, 4326))"
+            ),
+            {"w": w, "s": s, "e": e, "n": n},
+        ).all()
+        covered = {r.name: round(100 * r.part, 1) for r in under if r.part >= 0.01}
+        assert covered == {}, f"the layer switcher covers townships (% of each): {covered}"
     with engine.connect() as conn:
         townships = set(
             conn.execute(text("SELECT code FROM admin_unit WHERE level = 'township'")).scalars()
