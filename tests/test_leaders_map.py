@@ -591,10 +591,19 @@ def test_the_briefing_is_one_a4_page_with_the_units_name_and_kpis(
     )
     assert abs((dt.datetime.now(dt.UTC) - exported).total_seconds()) < 180, stamp.group(0)
     with engine.connect() as conn:
-        villages = conn.execute(
-            text("SELECT name FROM admin_unit WHERE parent_code = :t"), {"t": TOWN}
+        codes = conn.execute(
+            text("SELECT code FROM admin_unit WHERE parent_code = :t"), {"t": TOWN}
         ).scalars()
-        assert [v for v in villages if v not in words] == []
+        shown_villages = figures(conn, Window.last_days(30), codes=list(codes))
+    assert len(shown_villages) == 40
+    assert [v.name for v in shown_villages if v.name not in words] == []
+    # the legend with the class bounds of the villages shown
+    classes = units.class_breaks(
+        [u.value("camera_road_pct") for u in shown_villages], "camera_road_pct"
+    )
+    assert "图例" in words
+    for label in classes.labels(" %"):
+        assert re.sub(r"\s+", "", label) in words, label
     status, kind, png = _get(f"{base_url}/api/briefing.png?unit={TOWN}&lang=en")
     assert status == 200 and kind == "image/png" and png[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", png[16:24]) == (2246, 1588)
