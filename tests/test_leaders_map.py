@@ -160,10 +160,40 @@ def _click_drills(page: Page, parent_codes: set[str], parent_name: str, targets:
         expect(page.locator(".gs-breadcrumbs .gs-crumb.current")).to_have_text(parent_name)
 
 
+@pytest.mark.parametrize("size", [(1600, 900), (1280, 720)])
 def test_clicks_inside_every_township_drill_with_the_default_layers(
-    page: Page, base_url: str, engine: Engine
+    page: Page, base_url: str, engine: Engine, size: tuple[int, int]
 ) -> None:
+    page.set_viewport_size({"width": size[0], "height": size[1]})
     _open(page, base_url)
+    switcher = page.locator(".leaflet-control-layers-list")
+    if size[0] < 1400:  # folded, so that it covers no township; open while hovered
+        expect(switcher).to_be_hidden()
+        page.locator(".leaflet-control-layers").hover()
+        expect(switcher).to_be_visible()
+        page.mouse.move(1, size[1] - 1)
+        expect(switcher).to_be_hidden()
+    else:
+        expect(switcher).to_be_visible()
+    # the switcher's box (folded or not) covers no township (under 1 % of one: at 1600x900 in
+    # English it touches 北山镇's edge): a click anywhere inside one drills
+    w, n, e, s = page.evaluate("""() => { const m = window.gridsightMap;
+        const c = document.querySelector('.leaflet-control-layers').getBoundingClientRect();
+        const r = m.getContainer().getBoundingClientRect();
+        const a = m.containerPointToLatLng([c.left - r.left, c.top - r.top]);
+        const b = m.containerPointToLatLng([c.right - r.left, c.bottom - r.top]);
+        return [a.lng, a.lat, b.lng, b.lat]; }""")
+    with engine.connect() as conn:
+        under = conn.execute(
+            text(
+                "SELECT name, ST_Area(ST_Intersection(geom, ST_MakeEnvelope(:w, :s, :e, :n, 4326)))"
+                " / ST_Area(geom) AS part FROM admin_unit WHERE level = 'township' "
+                "AND ST_Intersects(geom, ST_MakeEnvelope(:w, :s, :e, :n, 4326))"
+            ),
+            {"w": w, "s": s, "e": e, "n": n},
+        ).all()
+        covered = {r.name: round(100 * r.part, 1) for r in under if r.part >= 0.01}
+        assert covered == {}, f"the layer switcher covers townships (% of each): {covered}"
     with engine.connect() as conn:
         townships = set(
             conn.execute(text("SELECT code FROM admin_unit WHERE level = 'township'")).scalars()
@@ -562,10 +592,19 @@ def test_the_briefing_is_one_a4_page_with_the_units_name_and_kpis(
     )
     assert abs((dt.datetime.now(dt.UTC) - exported).total_seconds()) < 180, stamp.group(0)
     with engine.connect() as conn:
-        villages = conn.execute(
-            text("SELECT name FROM admin_unit WHERE parent_code = :t"), {"t": TOWN}
+        codes = conn.execute(
+            text("SELECT code FROM admin_unit WHERE parent_code = :t"), {"t": TOWN}
         ).scalars()
-        assert [v for v in villages if v not in words] == []
+        shown_villages = figures(conn, Window.last_days(30), codes=list(codes))
+    assert len(shown_villages) == 40
+    assert [v.name for v in shown_villages if v.name not in words] == []
+    # the legend with the class bounds of the villages shown
+    classes = units.class_breaks(
+        [u.value("camera_road_pct") for u in shown_villages], "camera_road_pct"
+    )
+    assert "图例" in words
+    for label in classes.labels(" %"):
+        assert re.sub(r"\s+", "", label) in words, label
     status, kind, png = _get(f"{base_url}/api/briefing.png?unit={TOWN}&lang=en")
     assert status == 200 and kind == "image/png" and png[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", png[16:24]) == (2246, 1588)
@@ -737,7 +776,8 @@ def test_back_during_the_flight_into_a_village_returns_to_the_township(
         )
     _wait_units(page, villages)
     frame_zoom = page.evaluate("() => window.gridsightMap.getZoom()")
-    _code, name, lon, lat, _hit = _targets(engine, TOWN, [], limit=1)[0]
+    # a click inside the largest village, off the clusters (a click on one zooms instead)
+    _code, name, lon, lat, _hit = _off_clusters(engine, TOWN, page.evaluate(_CLUSTERS), limit=1)[0]
     # the flight into the village lasts 3 s longer; Back is pressed when it would have ended
     page.evaluate(
         """() => { const m = window.gridsightMap; const end = m._onZoomTransitionEnd;
