@@ -77,10 +77,13 @@
     const signature = keys.join(",");
     if (labels && labels._signature === signature) { return; }
     if (labels) { labels.remove(); }
+    // the labels' own pane, above the spots' shapes but below the markers: a camera placed or
+    // proposed at a spot (where the optimiser puts them) is drawn over its label, not hidden by it
+    if (!map.getPane("gsSpotLabels")) { map.createPane("gsSpotLabels").style.zIndex = 590; }
     labels = L.layerGroup(keys.map(function (key) {
       const text = key.split(":")[1];
       return L.marker(bounds(spots[key]).getCenter(), {
-        interactive: false, keyboard: false,
+        interactive: false, keyboard: false, pane: "gsSpotLabels",
         icon: L.divIcon({ className: "gs-spot-label", html: "<span>" + text + "</span>", iconSize: null }),
       });
     }));
