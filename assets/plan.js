@@ -77,10 +77,13 @@
     const signature = keys.join(",");
     if (labels && labels._signature === signature) { return; }
     if (labels) { labels.remove(); }
+    // the labels' own pane, above the spots' shapes but below the markers: a camera placed or
+    // proposed at a spot (where the optimiser puts them) is drawn over its label, not hidden by it
+    if (!map.getPane("gsSpotLabels")) { map.createPane("gsSpotLabels").style.zIndex = 590; }
     labels = L.layerGroup(keys.map(function (key) {
       const text = key.split(":")[1];
       return L.marker(bounds(spots[key]).getCenter(), {
-        interactive: false, keyboard: false,
+        interactive: false, keyboard: false, pane: "gsSpotLabels",
         icon: L.divIcon({ className: "gs-spot-label", html: "<span>" + text + "</span>", iconSize: null }),
       });
     }));
@@ -141,6 +144,31 @@
       });
     });
     return true;
+  }
+  // Leaflet.draw (loaded with dash-leaflet's EditControl, after this script) reads its tooltip and
+  // action texts when the control is built, right after it sets L.drawLocal: the strings are
+  // replaced as they are set, so the control is built in Chinese (waiting for L.drawLocal to appear
+  // lost that race now and then, leaving "Click map to place marker." and "Cancel").
+  function trapDrawLocal() {
+    if (!window.L) { return false; }
+    const own = Object.getOwnPropertyDescriptor(L, "drawLocal");
+    if (own && own.set) { return true; }
+    let strings = L.drawLocal;
+    try {
+      Object.defineProperty(L, "drawLocal", {
+        configurable: true, enumerable: true,
+        get: function () { return strings; },
+        set: function (value) { strings = value; chinese(); },
+      });
+    } catch (e) { return true; }  // not extensible: the polling below does what it can
+    chinese();
+    return true;
+  }
+  if (!trapDrawLocal()) {
+    const lWait = window.setInterval(function () {
+      if (trapDrawLocal()) { window.clearInterval(lWait); }
+    }, 10);
+    window.setTimeout(function () { window.clearInterval(lWait); }, 60000);
   }
   const drawWait = window.setInterval(function () {
     if (!onPlan()) { return; }

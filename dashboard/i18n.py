@@ -535,6 +535,26 @@ STRINGS.update(
             "zh": "白班 / 夜班内无巡逻的最长时间(小时)",
             "en": "Longest time without a patrol in the day / night shift (hours)",
         },
+        "tip_plan_rank": {
+            "zh": "按本表最后一列从多到少排列",
+            "en": "In the order of the table's last column, most first",
+        },
+        "tip_plan_kind": {
+            "zh": "热点盲区：热点中摄像机和巡逻都未覆盖的部分；警情聚集盲区：无防护警情的聚集",
+            "en": "Hot spot: the part of a hot spot no camera sees and no patrol passes; incident "
+            "cluster: a cluster of unguarded incidents",
+        },
+        "tip_plan_az": {
+            "zh": "摄像机朝向，度，正北为 0、顺时针",
+            "en": "Where the camera looks, degrees clockwise from north",
+        },
+        "tip_plan_fov": {"zh": "水平视场角(度)", "en": "Horizontal field of view (degrees)"},
+        "tip_plan_range": {"zh": "有效视距(米)", "en": "Range it sees at (metres)"},
+        "tip_plan_newly": {
+            "zh": "此摄像机新覆盖、此前各摄像机未覆盖的警情数(起)；各行之和为方案的增量",
+            "en": "Incidents this camera covers that no camera above it does (count); the rows "
+            "add up to the plan's gain",
+        },
         "plan_never_short": {"zh": "从未到访", "en": "never visited"},
         "plan_period_text": {
             "zh": "轨迹时段 {start} – {end}({zone})；热点按近 {days} 天警情计算",

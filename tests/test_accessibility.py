@@ -154,3 +154,17 @@ def test_the_import_options_panel_has_no_serious_accessibility_violation(
     assert len(boxes) >= 6
     for box in boxes:
         assert box.evaluate("(e) => e.labels.length") == 1  # each its own visible label
+
+
+@pytest.mark.parametrize(("name", "target"), [("plan", "gs-map"), ("import", "gs-import-map")])
+def test_the_planning_and_import_pages_skip_link(
+    blank_page: Page, base_url: str, engine: Engine, name: str, target: str
+) -> None:
+    """The first Tab reaches the skip link; Enter puts the focus on the page's map."""
+    _open(blank_page, base_url, name, "zh", engine)
+    blank_page.keyboard.press("Tab")
+    skip = blank_page.locator(".gs-skip")
+    expect(skip).to_be_focused()
+    expect(skip).to_have_text("跳到地图")
+    blank_page.keyboard.press("Enter")
+    assert blank_page.evaluate("() => document.activeElement.id") == target

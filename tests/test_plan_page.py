@@ -305,6 +305,23 @@ def test_the_chinese_page_speaks_chinese_and_the_shift_labels_are_legible(
     page = blank_page
     page.goto(f"{base_url}/plan?lang=zh")
     expect(page.locator("#gs-plan-hot-count")).not_to_have_text("", timeout=60_000)
+    # the spot tables' headers: translated ("Id" is 编号), one word per meaning (a spot's unguarded
+    # incidents and all its incidents are named apart), each with a tooltip (definition and unit)
+    blind = page.locator("#gs-plan-blind-table thead th").all_inner_texts()
+    dosage = page.locator("#gs-plan-dosage-table thead th").all_inner_texts()
+    assert "编号" in blind and "编号" in dosage, (blind, dosage)
+    assert "无防护警情" in blind and "全部警情" in dosage, (blind, dosage)
+    assert "停留(人·分钟)" in dosage, dosage
+    assert not [h for h in blind + dosage if re.search(r"[A-Za-z]{2,}", h)], (blind, dosage)
+    titles = page.locator(".gs-spots thead th").evaluate_all("(hs) => hs.map(h => h.title)")
+    assert titles and all(titles), titles
+    # the track period in local time, beside the hot spots' own window
+    period = page.locator("#gs-plan-period").inner_text()
+    assert re.fullmatch(
+        r"轨迹时段 \d{4}-\d\d-\d\d \d\d:\d\d – \d{4}-\d\d-\d\d \d\d:\d\d\(Asia/Shanghai\)；"
+        r"热点按近 30 天警情计算",
+        period,
+    ), period
     # Leaflet.draw's buttons, tooltips and actions
     marker = page.locator(".leaflet-draw-draw-marker")
     expect(marker).to_have_attribute("title", "放置摄像机(标记)")
