@@ -45,6 +45,15 @@ def test_hot_spots_blind_spots_and_dosage_are_shown(page: Page, engine: Engine) 
         analysis = hotspots.analyse(conn, window)
     expect(page.locator("#gs-plan-hot-count")).to_have_text(str(len(analysis.hot_spots)))
     expect(page.locator("#gs-plan-blind-table tbody tr").first).to_be_visible()
+    # the tables can be filled before the map has drawn the spots they list
+    page.wait_for_function(
+        """n => { const m = window.gridsightMap; let drawn = 0;
+            if (m) { m.eachLayer(l => { const p = l.feature && l.feature.properties;
+                                        if (p && p.layer === 'hotspots') { drawn += 1; } }); }
+            return drawn >= n; }""",
+        arg=len(analysis.significant()),
+        timeout=30_000,
+    )
     drawn = page.evaluate("""() => { const m = window.gridsightMap; const spots = {};
         m.eachLayer(l => { const p = l.feature && l.feature.properties;
                            if (p && p.layer === 'hotspots') {
